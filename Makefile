@@ -1,0 +1,60 @@
+# OneWindow: two commands on a fresh machine with only Python and make.
+#   make demo   - .venv, install, migrate, demo data, accounts, serve http://127.0.0.1:8000
+#   make test   - install test dependencies, lint, types, layer contracts, the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+PYTEST_WORKERS ?= 2
+export DJANGO_SETTINGS_MODULE ?= onewindow.config.settings.local
+
+.PHONY: demo test lint types contracts pytest bench serve clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[postgres]"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	mkdir -p var
+	$(BIN)/onewindow migrate --noinput
+	$(BIN)/onewindow collectstatic --noinput --verbosity 0
+	$(BIN)/onewindow demo_data
+	$(MAKE) --no-print-directory serve
+
+serve:
+	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops the server, the task worker and the scheduler)"
+	@bash -c 'trap "kill 0" EXIT INT TERM; \
+	  $(BIN)/onewindow db_worker --queue-name "*" >var/worker.log 2>&1 & \
+	  $(BIN)/onewindow core_scheduler >var/scheduler.log 2>&1 & \
+	  $(BIN)/gunicorn onewindow.config.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - '
+
+test: $(VENV)/.installed-dev lint types contracts pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench
+
+types: $(VENV)/.installed-dev
+	DJANGO_SETTINGS_MODULE=onewindow.config.settings.test $(BIN)/mypy src/onewindow
+
+contracts: $(VENV)/.installed-dev
+	PYTHONPATH=src $(BIN)/lint-imports
+
+pytest: $(VENV)/.installed-dev
+	DJANGO_SETTINGS_MODULE=onewindow.config.settings.test $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

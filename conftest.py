@@ -1,0 +1,66 @@
+"""Project-wide pytest configuration: hypothesis profiles and the browser fixture gate."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=30, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+import shutil  # noqa: E402
+
+import pytest  # noqa: E402
+
+CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+NOT_RUN_BROWSER_TESTS: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium, browser tests are not run, and the run says so plainly; in CI they fail."""
+    if CHROMIUM:
+        return
+    for item in items:
+        if item.get_closest_marker("browser"):
+            if os.environ.get("CI"):
+                item.add_marker(pytest.mark.usefixtures("_require_chromium_in_ci"))
+            else:
+                NOT_RUN_BROWSER_TESTS.append(item.nodeid)
+                item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)"))
+
+
+@pytest.fixture
+def _require_chromium_in_ci() -> None:
+    pytest.fail("CI must run the browser tests, but no Chromium was found (apt-get install chromium).")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    if NOT_RUN_BROWSER_TESTS:
+        terminalreporter.write_sep("!", f"{len(NOT_RUN_BROWSER_TESTS)} browser tests NOT RUN: no Chromium")
+        for nodeid in NOT_RUN_BROWSER_TESTS:
+            terminalreporter.write_line(f"not run: {nodeid}")
+
+
+@pytest.fixture
+def page(live_server):  # type: ignore[no-untyped-def]
+    """A Playwright page in Debian's Chromium, pointed at the live test server (``page.base``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(locale="zh-CN", base_url=live_server.url)
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()

@@ -1,0 +1,29 @@
+"""The profile pytest runs: SQLite by default, PostgreSQL when DATABASE_URL says so."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import DATABASES, database_from_url
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-onewindow-0123456789-abcdefghijklmnop"
+ONEWINDOW_FIELD_KEYS = "test2:dGVzdC1maWVsZC1rZXktc2Vjb25kLTAxMjM0NTY3ODk=,test1:dGVzdC1maWVsZC1rZXktZmlyc3QtMDEyMzQ1Njc4OWE="
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+ALLOWED_HOSTS = ["*"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="onewindow-test-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# One file database per test run (not :memory:), so tests with threads and real processes see
+# the same data; child processes inherit the path through the environment. pytest-xdist adds
+# a _gwN suffix per worker, pytest-django prefixes nothing for SQLite file names.
+os.environ.setdefault(
+    "ONEWINDOW_TEST_DB", os.path.join(tempfile.gettempdir(), f"onewindow-test-{os.getpid()}.sqlite3")
+)
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": database_from_url(f"sqlite:///{os.environ['ONEWINDOW_TEST_DB']}")}
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["ONEWINDOW_TEST_DB"]}

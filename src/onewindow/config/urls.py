@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from onewindow.core import views as core_views
+
+from .api import api
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("display/elderly", core_views.toggle_elderly_mode, name="toggle-elderly"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("onewindow.accounts.urls")),
+    path("catalog/", include("onewindow.catalog.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
