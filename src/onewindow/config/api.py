@@ -55,3 +55,16 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+def _mount_routers() -> None:
+    from onewindow.accounts.api import router as accounts_router
+    from onewindow.catalog.api import router as catalog_router
+    from onewindow.core.api import router as core_router
+
+    api.add_router("/core/", core_router)
+    api.add_router("/accounts/", accounts_router)
+    api.add_router("/catalog/", catalog_router)
+
+
+_mount_routers()

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "onewindow.core",
     "onewindow.accounts",
     "onewindow.catalog",
+    "onewindow.demo",
 ]
 
 MIDDLEWARE = [
