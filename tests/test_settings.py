@@ -1,0 +1,51 @@
+"""The production profile: passes ``check --deploy`` and refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ONEWINDOW = str(Path(sys.executable).with_name("onewindow"))
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "onewindow.config.settings.production",
+    "SECRET_KEY": "x7Qm2vN9pL4rT8wK1zY6bH3jF5dS0aGcE2uI9oP7nM4qR1tV8yX3wZ6kJ5hL0gB2",
+    "ALLOWED_HOSTS": "zwfw.example.gov.cn",
+    "ONEWINDOW_FIELD_KEYS": "k1:cHJvZC10ZXN0LWZpZWxkLWtleS0zMi1ieXRlcy0wMTI=",
+    "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3",
+}
+
+
+def run_onewindow(env_overrides: dict[str, str | None], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    for name, value in {**PRODUCTION_ENV, **env_overrides}.items():
+        if value is not None:
+            env[name] = value
+    return subprocess.run([ONEWINDOW, *args], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+@pytest.mark.slow
+def test_production_profile_passes_deploy_check_without_any_warning() -> None:
+    result = run_onewindow({}, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ONEWINDOW_FIELD_KEYS", "ALLOWED_HOSTS"])
+def test_production_profile_refuses_to_start_without_a_required_variable(missing: str) -> None:
+    result = run_onewindow({missing: None}, "check")
+    assert result.returncode == 2
+    assert f"environment variable {missing} is required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_production_profile_refuses_an_empty_secret_key() -> None:
+    result = run_onewindow({"SECRET_KEY": ""}, "check")
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr
