@@ -1,8 +1,4 @@
-"""Reference data shared by every app: administrative regions and government departments.
-
-Further core models (calendar, numbering, audit) live in their own modules and are imported here
-so Django finds them.
-"""
+"""Reference data shared by every app: administrative regions and government departments."""
 
 from __future__ import annotations
 

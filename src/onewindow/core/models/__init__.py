@@ -1,0 +1,19 @@
+"""The core models, one module per concern; import them from ``onewindow.core.models``."""
+
+from .audit import AuditChainHead, AuditCheckpoint, AuditEntry
+from .calendar import CalendarDay
+from .numbering import NumberCounter
+from .reference import Department, Region, RegionLevel
+from .scheduling import ScheduledJob
+
+__all__ = [
+    "AuditChainHead",
+    "AuditCheckpoint",
+    "AuditEntry",
+    "CalendarDay",
+    "Department",
+    "NumberCounter",
+    "Region",
+    "RegionLevel",
+    "ScheduledJob",
+]
