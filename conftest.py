@@ -14,6 +14,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 import shutil  # noqa: E402
 
+pytest_plugins = ["onewindow.accounts.testing"]
+
 import pytest  # noqa: E402
 
 CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

@@ -1,0 +1,279 @@
+"""Test helpers for every app: factories and the standard principals of the authorization matrix.
+
+Registered as a pytest plugin in the project's conftest.py, so any test can use the fixtures:
+
+- ``principals``: a :class:`Principals` with every actor of ARCHITECTURE rule 8 (anonymous,
+  citizen, another citizen, enterprise agent, clerk of another department, clerk in scope,
+  reviewer, manager, system admin, device token), their scope (``department`` /
+  ``other_department``, ``district`` / ``other_district``) and ``principals.client(name)``, a
+  Django test client logged in as that actor (the device sends its bearer token).
+- ``PRINCIPAL_NAMES``: the names, for ``@pytest.mark.parametrize``.
+
+Identifier generators make *valid* numbers (check characters per GB 11643 / GB 32100 through
+python-stdnum), so factories never trip the validators.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import factory
+import pytest
+from django.test import Client
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+
+from onewindow.core.models import Department, Region, RegionLevel
+
+from .choices import Gender, IdType, MandateScope, OrganizationKind, StaffRoleKind
+from .models import (
+    ApiToken,
+    Mandate,
+    Organization,
+    Person,
+    StaffRole,
+    User,
+    format_token,
+    hash_token_secret,
+    new_token_parts,
+)
+
+PRINCIPAL_NAMES = [
+    "anonymous",
+    "citizen",
+    "another_citizen",
+    "agent",
+    "clerk_other_department",
+    "clerk",
+    "reviewer",
+    "manager",
+    "admin",
+    "device",
+]
+STAFF_PRINCIPALS = ["clerk_other_department", "clerk", "reviewer", "manager", "admin"]
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test-only password
+
+_sequence = itertools.count(1)
+
+
+# --------------------------------------------------------------------------- identifiers
+def make_resident_id(region_code: str = "310106", birth: datetime.date | None = None,
+                     serial: int | None = None, *, female: bool = False) -> str:
+    """A valid 18-character resident ID number (GB 11643-1999) with a computed check character."""
+    birth = birth or datetime.date(1985, 1, 1) + datetime.timedelta(days=next(_sequence) % 9000)
+    serial = serial if serial is not None else next(_sequence) % 500
+    seq = serial * 2 + (0 if female else 1)  # odd = male, even = female
+    body = f"{region_code}{birth:%Y%m%d}{seq % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum ignores the last character
+
+
+def make_credit_code(region_code: str = "310106", kind: str = "91") -> str:
+    """A valid unified social credit code (GB 32100-2015): kind + region + org code + check."""
+    n = next(_sequence)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    org = "".join(alphabet[(n * 7 + i * 13 + n // (i + 1)) % len(alphabet)] for i in range(8))
+    # The organization code (GB 11714) has its own check character at position 17.
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(c, 36) * w for c, w in zip(org, weights, strict=True))
+    check = 11 - total % 11
+    org_check = {10: "X", 11: "0"}.get(check, str(check))
+    body = f"{kind}{region_code}{org}{org_check}"
+    return body + uscc.calc_check_digit(body)
+
+
+def make_mobile() -> str:
+    return f"139{next(_sequence) % 100_000_000:08d}"
+
+
+# --------------------------------------------------------------------------- factories
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"3101{90 + n % 10:02d}")
+    name = factory.Sequence(lambda n: f"测试区{n}")
+    level = RegionLevel.DISTRICT
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"TEST-DEPT-{n:04d}")
+    name = factory.Sequence(lambda n: f"测试部门{n}")
+    level = RegionLevel.DISTRICT
+    region = factory.SubFactory(RegionFactory)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Iterator(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄晓明"])
+    id_type = IdType.RESIDENT_ID
+    id_number = factory.LazyFunction(make_resident_id)
+    phone = factory.LazyFunction(make_mobile)
+    gender = Gender.MALE
+    real_name_verified = True
+    real_name_verified_at = factory.LazyFunction(timezone.now)
+
+    @factory.lazy_attribute
+    def birth_date(self) -> datetime.date | None:
+        if self.id_type != IdType.RESIDENT_ID:
+            return None
+        return datetime.date(int(self.id_number[6:10]), int(self.id_number[10:12]),
+                             int(self.id_number[12:14]))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    person = factory.SubFactory(PersonFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            self.save()
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+        django_get_or_create = ("credit_code",)
+
+    credit_code = factory.LazyFunction(make_credit_code)
+    name = factory.Sequence(lambda n: f"上海测试科技有限公司{n}")
+    kind = OrganizationKind.ENTERPRISE
+    legal_representative_name = "周建国"
+
+
+class MandateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mandate
+
+    agent = factory.SubFactory(PersonFactory)
+    principal_organization = factory.SubFactory(OrganizationFactory)
+    principal_person = None
+    scope = MandateScope.ALL
+    item_codes = factory.LazyFunction(list)
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=1))
+    valid_to = None
+
+
+class StaffRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffRole
+
+    user = factory.SubFactory(UserFactory)
+    role = StaffRoleKind.WINDOW_CLERK
+    department = factory.SubFactory(DepartmentFactory)
+    region = None
+
+
+def make_api_token(*, name: str = "test token", scopes: list[str] | None = None,
+                   owner: User | None = None, system_name: str = "",
+                   expires_at: datetime.datetime | None = None) -> tuple[ApiToken, str]:
+    """An ApiToken and its clear bearer string (a test shortcut past ``api_token_issue``)."""
+    prefix, secret = new_token_parts()
+    token = ApiToken.objects.create(
+        name=name, owner=owner, system_name=system_name or ("" if owner else "test-system"),
+        prefix=prefix, secret_hash=hash_token_secret(secret), scopes=scopes or [], expires_at=expires_at,
+    )
+    return token, format_token(prefix, secret)
+
+
+# --------------------------------------------------------------------------- principals
+@dataclass
+class Principals:
+    """The standard actors of the authorization matrix and their scope."""
+
+    city: Region
+    district: Region
+    other_district: Region
+    department: Department
+    other_department: Department
+    organization: Organization
+    users: dict[str, User] = field(default_factory=dict)
+    mandate: Mandate | None = None
+    device_token: ApiToken | None = None
+    device_bearer: str = ""
+
+    def __getattr__(self, name: str) -> User:
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+    def user(self, name: str) -> User | None:
+        """The User behind a principal name (None for anonymous and device)."""
+        return self.users.get(name)
+
+    def client(self, name: str) -> Client:
+        """A test client acting as ``name`` (one of PRINCIPAL_NAMES)."""
+        if name == "anonymous":
+            return Client()
+        if name == "device":
+            return Client(headers={"Authorization": f"Bearer {self.device_bearer}"})
+        client = Client()
+        client.force_login(self.users[name])
+        return client
+
+
+def _region(code: str, name: str, level: str, parent: Region | None = None) -> Region:
+    region, _ = Region.objects.get_or_create(code=code, defaults={"name": name, "level": level,
+                                                                  "parent": parent})
+    return region
+
+
+def build_principals() -> Principals:
+    """Create (or reuse) every principal of the matrix; call inside a test with database access."""
+    city = _region("310000", "上海市", RegionLevel.CITY)
+    district = _region("310106", "静安区", RegionLevel.DISTRICT, city)
+    other_district = _region("310104", "徐汇区", RegionLevel.DISTRICT, city)
+    department = DepartmentFactory(code="TEST-310106-SCJ", name="上海市静安区市场监督管理局",
+                                   level=RegionLevel.DISTRICT, region=district)
+    other_department = DepartmentFactory(code="TEST-310104-SCJ", name="上海市徐汇区市场监督管理局",
+                                         level=RegionLevel.DISTRICT, region=other_district)
+    organization = OrganizationFactory(name="上海静安示例科技有限公司", region=district)
+    p = Principals(city=city, district=district, other_district=other_district, department=department,
+                   other_department=other_department, organization=organization)
+    for name in ("citizen", "another_citizen", "agent"):
+        p.users[name] = UserFactory(username=f"p_{name}")
+    agent = p.users["agent"]
+    agent.organization = organization
+    agent.save(update_fields=["organization"])
+    assert agent.person is not None
+    p.mandate = MandateFactory(agent=agent.person, principal_organization=organization)
+    staff = {
+        "clerk_other_department": (StaffRoleKind.WINDOW_CLERK, other_department, None),
+        "clerk": (StaffRoleKind.WINDOW_CLERK, department, None),
+        "reviewer": (StaffRoleKind.REVIEWER, department, None),
+        "manager": (StaffRoleKind.DEPARTMENT_ADMIN, department, None),
+        "admin": (StaffRoleKind.SYSTEM_ADMIN, None, None),
+    }
+    for name, (role, dept, region) in staff.items():
+        user = UserFactory(username=f"p_{name}", is_staff=name in ("manager", "admin"),
+                           is_superuser=name == "admin")
+        StaffRoleFactory(user=user, role=role, department=dept, region=region)
+        p.users[name] = user
+    StaffRoleFactory(user=p.users["manager"], role=StaffRoleKind.CENTER_MANAGER, department=None,
+                     region=district)
+    p.device_token, p.device_bearer = make_api_token(name="静安区取号机 01", scopes=["device"],
+                                                     system_name="kiosk-310106-01")
+    return p
+
+
+@pytest.fixture
+def principals(db: None) -> Principals:
+    """Every principal of the authorization matrix (see :class:`Principals`)."""
+    return build_principals()
