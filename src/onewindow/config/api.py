@@ -1,21 +1,121 @@
 """The JSON API at /api/v1/ (django-ninja): conventions shared by every app's router.
 
 - Every error is ``{"code", "message", "fields"}`` with the message in the request's language
-  (Accept-Language or the language cookie), and a 4xx status, never a 500 for bad input.
+  (Accept-Language or the language cookie; zh-Hans by default), and a 4xx status for bad input.
+  Unknown paths and wrong methods under /api/ get the same shape (core.middleware.ApiJsonErrorMiddleware);
+  an unexpected exception is logged with its request id and answered ``500 {"code": "server_error"}``
+  without a traceback.
 - Browsers authenticate with their session (CSRF checked on writes); machines with a bearer
   token (accounts.ApiToken: per system or device, scoped, revocable).
-- OpenAPI at /api/v1/openapi.json, the docs page at /api/v1/docs from local static files.
+- OpenAPI at /api/v1/openapi.json, the docs page at /api/v1/docs from django-ninja's own static
+  files (``ninja`` is in INSTALLED_APPS, so its local Swagger UI template is used, never the CDN one).
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, standard_error
+
+logger = logging.getLogger("onewindow.api")
+
+_LOCATIONS = {"body", "query", "path", "payload", "form", "header", "cookie", "data"}
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    """One pydantic error in words a person can act on, in the active language."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    messages = {
+        "missing": _("此项为必填项。"),
+        "int_parsing": _("请输入整数。"),
+        "int_type": _("请输入整数。"),
+        "int_from_float": _("请输入整数。"),
+        "float_parsing": _("请输入数字。"),
+        "float_type": _("请输入数字。"),
+        "decimal_parsing": _("请输入数字。"),
+        "bool_parsing": _("请输入 true 或 false。"),
+        "bool_type": _("请输入 true 或 false。"),
+        "string_type": _("请输入文本。"),
+        "date_parsing": _("请输入有效日期（YYYY-MM-DD）。"),
+        "date_from_datetime_parsing": _("请输入有效日期（YYYY-MM-DD）。"),
+        "datetime_parsing": _("请输入有效时间（ISO 8601）。"),
+        "datetime_from_date_parsing": _("请输入有效时间（ISO 8601）。"),
+        "uuid_parsing": _("请输入有效的 UUID。"),
+        "enum": _("取值不在允许的范围内。"),
+        "literal_error": _("取值不在允许的范围内。"),
+        "list_type": _("请输入列表。"),
+        "dict_type": _("请输入对象。"),
+        "model_type": _("请输入对象。"),
+        "model_attributes_type": _("请输入对象。"),
+        "extra_forbidden": _("不允许提交此字段。"),
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind == "string_too_short":
+        return _("至少需要 %(n)s 个字符。") % {"n": ctx.get("min_length", "")}
+    if kind == "string_too_long":
+        return _("最多 %(n)s 个字符。") % {"n": ctx.get("max_length", "")}
+    if kind in ("greater_than_equal", "greater_than"):
+        limit = ctx.get("ge", ctx.get("gt", ""))
+        return _("数值必须不小于 %(n)s。") % {"n": limit}
+    if kind in ("less_than_equal", "less_than"):
+        limit = ctx.get("le", ctx.get("lt", ""))
+        return _("数值必须不大于 %(n)s。") % {"n": limit}
+    if kind == "value_error" and ctx.get("error") is not None:
+        # A validator raised ValueError (or a DomainError subclass of it) with its own message.
+        return str(ctx["error"])
+    if kind == "string_pattern_mismatch":
+        return _("格式不正确。")
+    return _("取值无效。")
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Give ``api`` the house error conventions (tests install them on a scratch API too)."""
+
+    def respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(DomainError)
+    def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return respond(request, exc.status, exc.as_dict())
+
+    @api.exception_handler(NinjaValidationError)
+    def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors:
+            loc = [str(part) for part in error.get("loc", ()) if part not in _LOCATIONS]
+            name = ".".join(loc) or "__all__"
+            fields.setdefault(name, []).append(_field_message(error))
+        return respond(request, 422, {**standard_error(422), "fields": fields})
+
+    @api.exception_handler(AuthenticationError)
+    def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return respond(request, 401, standard_error(401))
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja's own HttpErrors carry English text ("Cannot parse request body"); we answer with
+        # the translated standard message of the status instead.
+        return respond(request, exc.status_code, standard_error(exc.status_code))
+
+    @api.exception_handler(Http404)
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, 404, standard_error(404))
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("unhandled error in %s %s (request id %s)", request.method, request.path,
+                         getattr(request, "request_id", "-"))
+        return respond(request, 500, standard_error(500))
+
 
 api = NinjaAPI(
     title="OneWindow API",
@@ -23,38 +123,7 @@ api = NinjaAPI(
     description="一窗通 OneWindow: catalog, accounts and (later) cases, centers and tax capture.",
     urls_namespace="api-v1",
 )
-
-
-def _error(request: HttpRequest, status: int, code: str, message: str,
-           fields: dict[str, list[str]] | None = None) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, "fields": fields or {}},
-                               status=status)
-
-
-@api.exception_handler(DomainError)
-def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
-
-
-@api.exception_handler(NinjaValidationError)
-def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    fields: dict[str, list[str]] = {}
-    for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
-        name = ".".join(loc) or "__all__"
-        fields.setdefault(name, []).append(str(error.get("msg", "")))
-    return _error(request, 422, "invalid", _("提交的数据有误，请检查标出的字段。"), fields)
-
-
-@api.exception_handler(AuthenticationError)
-def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", _("请先登录，或提供有效的访问令牌。"))
-
-
-@api.exception_handler(HttpError)
-def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+install_error_handlers(api)
 
 
 def _mount_routers() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
@@ -55,3 +56,29 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+#: The stable code and the message for each error status that is not a domain refusal
+#: (unknown path, wrong method, unreadable body, unexpected failure). The API and the
+#: middleware that turns Django's own 404/405 pages into JSON both read this table.
+STANDARD_ERRORS: dict[int, tuple[str, Promise]] = {
+    400: ("malformed_request", _("请求内容无法解析，请提交有效的 JSON。")),
+    401: ("unauthenticated", _("请先登录，或提供有效的访问令牌。")),
+    403: ("forbidden", _("您无权执行此操作。")),
+    404: ("not_found", _("找不到请求的资源。")),
+    405: ("method_not_allowed", _("此地址不支持该请求方法。")),
+    422: ("invalid", _("提交的数据有误，请检查标出的字段。")),
+    429: ("rate_limited", _("请求过于频繁，请稍后再试。")),
+    500: ("server_error", _("服务器内部错误，请稍后再试；如问题持续，请联系管理员并提供请求编号。")),
+}
+
+
+def standard_error(status: int) -> dict[str, Any]:
+    """The ``{code, message, fields}`` body for a non-domain error status, in the active language."""
+    code, message = STANDARD_ERRORS.get(status, ("error", _("请求未能完成。")))
+    return {"code": code, "message": str(message), "fields": {}}

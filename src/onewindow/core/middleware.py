@@ -1,4 +1,4 @@
-"""Request id: every request gets one (or keeps the load balancer's), for logs and the audit trail."""
+"""Request id for logs and the audit trail, and the JSON shape of Django's own errors under /api/."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .errors import standard_error
 from .request_context import current_request
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -27,4 +28,33 @@ class RequestIdMiddleware:
         finally:
             current_request.reset(token)
         response["X-Request-Id"] = request_id
+        return response
+
+
+API_PREFIX = "/api/"
+
+
+class ApiJsonErrorMiddleware:
+    """Under /api/, Django's own HTML or plain-text 404 and 405 answers become ``{code, message, fields}``.
+
+    The URL resolver (unknown path) and django-ninja's method dispatch (wrong method) answer before
+    any API exception handler runs; clients of the API must still get the JSON error shape, in the
+    request's language (this middleware sits inside LocaleMiddleware).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith(API_PREFIX)
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            json_response = JsonResponse(standard_error(response.status_code), status=response.status_code,
+                                         json_dumps_params={"ensure_ascii": False})
+            if response.has_header("Allow"):
+                json_response["Allow"] = response["Allow"]
+            return json_response
         return response

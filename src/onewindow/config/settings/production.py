@@ -9,7 +9,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS is required in production but is not set.")
+    raise ImproperlyConfigured(
+        "The environment variable ALLOWED_HOSTS is required in production but is not set."
+    )
 ONEWINDOW_FIELD_KEYS = env_str("ONEWINDOW_FIELD_KEYS", required=True)
 ONEWINDOW_REQUIRE_STAFF_2FA = env_bool("ONEWINDOW_REQUIRE_STAFF_2FA", True)
 

@@ -7,12 +7,17 @@ from .base import *  # noqa: F403
 from .base import DATABASES, database_from_url
 
 DEBUG = False
-SECRET_KEY = "test-only-secret-key-onewindow-0123456789-abcdefghijklmnop"
-ONEWINDOW_FIELD_KEYS = "test2:dGVzdC1maWVsZC1rZXktc2Vjb25kLTAxMjM0NTY3ODk=,test1:dGVzdC1maWVsZC1rZXktZmlyc3QtMDEyMzQ1Njc4OWE="
+SECRET_KEY = "test-only-secret-key-onewindow-0123456789-abcdefghijklmnop"  # noqa: S105 (public, tests only)
+ONEWINDOW_FIELD_KEYS = (
+    "test2:dGVzdC1maWVsZC1rZXktc2Vjb25kLTAxMjM0NTY3ODk=,"
+    "test1:dGVzdC1maWVsZC1rZXktZmlyc3QtMDEyMzQ1Njc4OWE="
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="onewindow-test-media-")
+# An existing (empty) directory, so WhiteNoise does not warn; tests serve static files via finders.
+STATIC_ROOT = tempfile.mkdtemp(prefix="onewindow-test-static-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
