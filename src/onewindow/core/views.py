@@ -1,18 +1,13 @@
-"""The shell pages: home, health check and display preferences (elderly mode)."""
+"""Health check and display preferences (elderly mode); the home page is in config/views.py."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .context_processors import ELDERLY_COOKIE
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -39,7 +39,7 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         _refuse()
 
-    def _seal(self, *, seq: int, prev_hash: str, hash: str) -> int:  # noqa: A002
+    def _seal(self, *, seq: int, prev_hash: str, hash: str) -> int:
         """Set the chain columns of one unsealed entry (used only by ``audit.audit_seal_pending``)."""
         unsealed = self.filter(seq__isnull=True)
         return models.QuerySet.update(unsealed, seq=seq, prev_hash=prev_hash, hash=hash)

@@ -1,0 +1,13 @@
+"""Background tasks of core (django.tasks); the scheduler enqueues the periodic ones."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from .audit import audit_seal_pending
+
+
+@task()
+def audit_seal() -> int:
+    """Seal new audit entries into the hash chain (run every 10 s by ``core_scheduler``)."""
+    return audit_seal_pending()
