@@ -3,10 +3,11 @@ from django.urls import include, path
 
 from onewindow.core import views as core_views
 
+from . import views as shell_views
 from .api import api
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", shell_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("display/elderly", core_views.toggle_elderly_mode, name="toggle-elderly"),
     path("i18n/", include("django.conf.urls.i18n")),
