@@ -194,7 +194,7 @@ class User(AbstractUser):
     organization = models.ForeignKey(Organization, verbose_name=_("所属组织"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="users")
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 

@@ -89,7 +89,7 @@ def make_mobile() -> str:
 
 
 # --------------------------------------------------------------------------- factories
-class RegionFactory(factory.django.DjangoModelFactory):
+class RegionFactory(factory.django.DjangoModelFactory[Region]):
     class Meta:
         model = Region
         django_get_or_create = ("code",)
@@ -99,7 +99,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     level = RegionLevel.DISTRICT
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
     class Meta:
         model = Department
         django_get_or_create = ("code",)
@@ -110,7 +110,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     region = factory.SubFactory(RegionFactory)
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -124,13 +124,13 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     @factory.lazy_attribute
     def birth_date(self) -> datetime.date | None:
+        number: str = self.id_number  # type: ignore[assignment]
         if self.id_type != IdType.RESIDENT_ID:
             return None
-        return datetime.date(int(self.id_number[6:10]), int(self.id_number[10:12]),
-                             int(self.id_number[12:14]))
+        return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -141,12 +141,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def _save(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
-            self.save()
+            obj.save()
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
         django_get_or_create = ("credit_code",)
@@ -157,7 +157,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     legal_representative_name = "周建国"
 
 
-class MandateFactory(factory.django.DjangoModelFactory):
+class MandateFactory(factory.django.DjangoModelFactory[Mandate]):
     class Meta:
         model = Mandate
 
@@ -170,7 +170,7 @@ class MandateFactory(factory.django.DjangoModelFactory):
     valid_to = None
 
 
-class StaffRoleFactory(factory.django.DjangoModelFactory):
+class StaffRoleFactory(factory.django.DjangoModelFactory[StaffRole]):
     class Meta:
         model = StaffRole
 
@@ -240,20 +240,20 @@ def build_principals() -> Principals:
     city = _region("310000", "上海市", RegionLevel.CITY)
     district = _region("310106", "静安区", RegionLevel.DISTRICT, city)
     other_district = _region("310104", "徐汇区", RegionLevel.DISTRICT, city)
-    department = DepartmentFactory(code="TEST-310106-SCJ", name="上海市静安区市场监督管理局",
+    department = DepartmentFactory.create(code="TEST-310106-SCJ", name="上海市静安区市场监督管理局",
                                    level=RegionLevel.DISTRICT, region=district)
-    other_department = DepartmentFactory(code="TEST-310104-SCJ", name="上海市徐汇区市场监督管理局",
+    other_department = DepartmentFactory.create(code="TEST-310104-SCJ", name="上海市徐汇区市场监督管理局",
                                          level=RegionLevel.DISTRICT, region=other_district)
-    organization = OrganizationFactory(name="上海静安示例科技有限公司", region=district)
+    organization = OrganizationFactory.create(name="上海静安示例科技有限公司", region=district)
     p = Principals(city=city, district=district, other_district=other_district, department=department,
                    other_department=other_department, organization=organization)
     for name in ("citizen", "another_citizen", "agent"):
-        p.users[name] = UserFactory(username=f"p_{name}")
+        p.users[name] = UserFactory.create(username=f"p_{name}")
     agent = p.users["agent"]
     agent.organization = organization
     agent.save(update_fields=["organization"])
     assert agent.person is not None
-    p.mandate = MandateFactory(agent=agent.person, principal_organization=organization)
+    p.mandate = MandateFactory.create(agent=agent.person, principal_organization=organization)
     staff = {
         "clerk_other_department": (StaffRoleKind.WINDOW_CLERK, other_department, None),
         "clerk": (StaffRoleKind.WINDOW_CLERK, department, None),
@@ -262,11 +262,11 @@ def build_principals() -> Principals:
         "admin": (StaffRoleKind.SYSTEM_ADMIN, None, None),
     }
     for name, (role, dept, region) in staff.items():
-        user = UserFactory(username=f"p_{name}", is_staff=name in ("manager", "admin"),
+        user = UserFactory.create(username=f"p_{name}", is_staff=name in ("manager", "admin"),
                            is_superuser=name == "admin")
-        StaffRoleFactory(user=user, role=role, department=dept, region=region)
+        StaffRoleFactory.create(user=user, role=role, department=dept, region=region)
         p.users[name] = user
-    StaffRoleFactory(user=p.users["manager"], role=StaffRoleKind.CENTER_MANAGER, department=None,
+    StaffRoleFactory.create(user=p.users["manager"], role=StaffRoleKind.CENTER_MANAGER, department=None,
                      region=district)
     p.device_token, p.device_bearer = make_api_token(name="静安区取号机 01", scopes=["device"],
                                                      system_name="kiosk-310106-01")

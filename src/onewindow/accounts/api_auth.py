@@ -1,0 +1,124 @@
+"""API authentication for every app: the browser session or a bearer machine token.
+
+Use ``auth=session_or_token`` on operations that people and machines may call, ``auth=token_only``
+on machine-only ones, and :func:`require_scope` inside a handler to demand a token scope::
+
+    from onewindow.accounts.api_auth import require_scope, session_or_token
+
+    @router.get("/things", auth=session_or_token)
+    def things(request):
+        principal = require_scope(request, "catalog:read")
+        ...
+
+``request.auth`` is then a :class:`Principal`. A session counts as holding every scope (people
+are limited by their roles in selectors and services); a token holds only its scopes. For a
+token owned by a user, ``request.user`` is that user.
+
+Session writes are CSRF-checked; an anonymous caller gets 401, never a CSRF 403. When
+``ONEWINDOW_REQUIRE_STAFF_2FA`` is on, a staff session without a verified TOTP device is refused
+with ``otp_required`` (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from onewindow.core.errors import DomainError, PermissionDenied
+
+from . import permissions as perms
+from .models import ApiToken, User
+from .services import api_token_authenticate
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling the API: a logged-in user (session) or a machine token (with its owner)."""
+
+    user: User | None
+    token: ApiToken | None = None
+    scopes: frozenset[str] | None = None  # None: a session, which is limited by roles instead
+
+    @property
+    def kind(self) -> str:
+        return "token" if self.token is not None else "session"
+
+    def has_scope(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    def __bool__(self) -> bool:  # ninja treats a falsy result as "not authenticated"
+        return True
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer ow_<prefix>_<secret>`` (accounts.ApiToken)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal:
+        api_token = api_token_authenticate(bearer=token)
+        if api_token.owner is not None:
+            request.user = api_token.owner
+        return Principal(user=api_token.owner, token=api_token, scopes=frozenset(api_token.scopes))
+
+
+def staff_needs_otp(user: Any) -> bool:
+    """True when 2FA is required and this staff user has not verified a TOTP device this session."""
+    if not getattr(settings, "ONEWINDOW_REQUIRE_STAFF_2FA", False):
+        return False
+    if not perms.is_staff_member(user):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (callable(is_verified) and is_verified())
+
+
+class SessionCsrfAuth(APIKeyCookie):
+    """The Django session; CSRF is enforced on unsafe methods (as ninja's ``django_auth``), but
+    only once a user is logged in, so an anonymous call gets 401 rather than a CSRF 403."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise DomainError(_("安全校验失败，请刷新页面后重试"), code="csrf_failed", status=403)
+        return request.COOKIES.get(self.param_name) or "session"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        user = request.user
+        if key is None or not isinstance(user, User) or not user.is_authenticated:
+            return None
+        if staff_needs_otp(user):
+            raise PermissionDenied(_("工作人员须先完成双因素认证"), code="otp_required")
+        return Principal(user=user)
+
+
+token_only = BearerTokenAuth()
+session_only = SessionCsrfAuth()
+session_or_token = [token_only, session_only]
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The authenticated principal of an API request (401 when there is none)."""
+    principal = getattr(request, "auth", None)
+    if not isinstance(principal, Principal):
+        raise HttpError(401, str(_("请先登录，或提供有效的访问令牌。")))
+    return principal
+
+
+def require_scope(request: HttpRequest, scope: str) -> Principal:
+    """The principal, if it may use ``scope``: sessions may (roles decide), tokens only when the
+    scope was granted (``insufficient_scope``, 403)."""
+    principal = principal_of(request)
+    if not principal.has_scope(scope):
+        raise PermissionDenied(_("此令牌没有执行该操作的权限"), code="insufficient_scope")
+    return principal

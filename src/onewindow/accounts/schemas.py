@@ -1,0 +1,124 @@
+"""Request and response shapes of the accounts API. Personal data in responses is masked unless
+the response says ``unmasked: true`` (authorized staff, audited)."""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Schema
+
+from .choices import IdType, MandateScope
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    id_type: str
+    id_number: str
+    phone: str
+    birth_date: datetime.date | None = None
+    gender: str
+    real_name_verified: bool
+    unmasked: bool
+
+
+class PersonIn(Schema):
+    name: str = Field(..., max_length=200)
+    id_type: IdType = IdType.RESIDENT_ID
+    id_number: str = Field(..., max_length=40)
+    phone: str = Field(..., max_length=40)
+    for_self: bool | None = Field(None, description="登记为本人（默认：工作人员为他人，其他用户为本人）")
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+
+
+class OrganizationOut(Schema):
+    credit_code: str
+    name: str
+    kind: str
+    legal_representative_name: str
+    region: RegionOut | None = None
+
+
+class RoleOut(Schema):
+    role: str
+    department: str | None = None
+    region: str | None = None
+
+
+class MeOut(Schema):
+    kind: str
+    username: str | None = None
+    person: PersonOut | None = None
+    organization: OrganizationOut | None = None
+    roles: list[RoleOut]
+    is_staff: bool
+    is_system_admin: bool
+    token_name: str | None = None
+    scopes: list[str] | None = None
+
+
+class MandateOut(Schema):
+    id: int
+    agent_name: str
+    agent_id_number: str
+    principal_kind: str
+    principal_name: str
+    principal_reference: str
+    scope: str
+    item_codes: list[str]
+    valid_from: datetime.date
+    valid_to: datetime.date | None = None
+    revoked_at: datetime.datetime | None = None
+    revoked_reason: str
+    in_force: bool
+
+
+class MandateIn(Schema):
+    agent_id_type: IdType = IdType.RESIDENT_ID
+    agent_id_number: str = Field(..., max_length=40)
+    principal_person_id: int | None = Field(None, ge=1, le=2**62)
+    principal_credit_code: str | None = Field(None, max_length=40)
+    scope: MandateScope = MandateScope.ALL
+    item_codes: list[str] = Field(default_factory=list, max_length=200)
+    valid_from: datetime.date | None = None
+    valid_to: datetime.date | None = None
+
+
+class RevokeIn(Schema):
+    reason: str = Field(..., max_length=500)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    owner: str | None = None
+    system_name: str
+    scopes: list[str]
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None = None
+    last_used_at: datetime.datetime | None = None
+    revoked_at: datetime.datetime | None = None
+    revoked_reason: str
+
+
+class TokenIssuedOut(TokenOut):
+    token: str = Field(..., description="完整令牌，仅在签发时显示一次")
+
+
+class TokenIn(Schema):
+    name: str = Field(..., max_length=200)
+    scopes: list[str] = Field(..., max_length=50)
+    owner_username: str | None = Field(None, max_length=150)
+    system_name: str = Field("", max_length=200)
+    expires_at: datetime.datetime | None = None
