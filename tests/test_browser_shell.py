@@ -1,0 +1,90 @@
+"""The web shell in Debian's Chromium: elderly mode, language switch, keyboard use, phone and kiosk layouts."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROOT_FONT = "() => getComputedStyle(document.documentElement).fontSize"
+PAGES = ["/", "/catalog/", "/accounts/login/"]
+
+
+def test_elderly_mode_enlarges_the_base_font_and_persists(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    assert page.evaluate(ROOT_FONT) == "16px"
+    with page.expect_navigation():
+        page.click("#elderly-switch")
+    assert page.evaluate(ROOT_FONT) == "22px"
+    assert page.get_attribute("#elderly-switch", "aria-pressed") == "true"
+    page.goto("/accounts/login/")
+    assert page.evaluate(ROOT_FONT) == "22px"
+    button_height = page.evaluate("() => document.querySelector('#elderly-switch').getBoundingClientRect().height")
+    assert button_height >= 60
+    with page.expect_navigation():
+        page.click("#elderly-switch")
+    assert page.evaluate(ROOT_FONT) == "16px"
+    assert page.url.endswith("/accounts/login/")
+
+
+def test_language_switch_to_english_and_back(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    assert page.inner_text("h1") == "网上政务大厅"
+    with page.expect_navigation():
+        page.click("#lang-switch")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.inner_text("h1") == "Online service hall"
+    page.goto("/catalog/")
+    assert page.get_attribute("html", "lang") == "en"
+    with page.expect_navigation():
+        page.click("#lang-switch")
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    assert page.url.endswith("/catalog/")
+
+
+def test_keyboard_first_tab_reaches_the_skip_link_which_focuses_main(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    assert page.evaluate("() => document.activeElement.getBoundingClientRect().left") >= 0  # shown on focus
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+
+def test_focus_is_visible_on_links(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
+@pytest.mark.parametrize("elderly", [False, True])
+def test_phone_layout_at_360px_has_no_horizontal_scroll(page, elderly: bool) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 360, "height": 740})
+    if elderly:
+        page.goto("/")
+        with page.expect_navigation():
+            page.click("#elderly-switch")
+    for path in PAGES:
+        page.goto(path)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide"
+
+
+def test_touch_targets_of_the_shell_are_at_least_44px(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/")
+    small = page.evaluate("""() => [...document.querySelectorAll(
+        'header a, header button, main button, main input, footer a')]
+        .filter(e => e.getBoundingClientRect().height < 44)
+        .map(e => e.outerHTML.slice(0, 80))""")
+    assert small == []
+
+
+def test_kiosk_portrait_screen_uses_large_text(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1080, "height": 1920})
+    page.goto("/")
+    assert page.evaluate(ROOT_FONT) == "22px"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1080
