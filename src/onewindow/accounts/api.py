@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from onewindow.core.masking import mask_id_number, mask_name
 
@@ -106,12 +106,12 @@ def person_detail(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, summary="实名登记")
-def person_register(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def person_register(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     user = require_scope(request, WRITE).user
     person = services.person_register(by=user, name=payload.name, id_type=payload.id_type,
                                       id_number=payload.id_number, phone=payload.phone,
                                       link_to_self=payload.for_self)
-    return 201, PersonOut(**selectors.person_detail_for(user, person.pk).__dict__)
+    return Status(201, PersonOut(**selectors.person_detail_for(user, person.pk).__dict__))
 
 
 @router.get("/organizations/{credit_code}", response={200: OrganizationOut, **ERRORS}, summary="组织详情")
@@ -127,14 +127,14 @@ def mandates(request: HttpRequest) -> list[MandateOut]:
 
 
 @router.post("/mandates", response={201: MandateOut, **ERRORS}, summary="委托授权")
-def mandate_grant(request: HttpRequest, payload: MandateIn) -> tuple[int, MandateOut]:
+def mandate_grant(request: HttpRequest, payload: MandateIn) -> Status[MandateOut]:
     user = require_scope(request, WRITE).user
     mandate = services.mandate_grant_by_reference(
         by=user, agent_id_type=payload.agent_id_type, agent_id_number=payload.agent_id_number,
         principal_person_id=payload.principal_person_id, principal_credit_code=payload.principal_credit_code,
         scope=payload.scope, item_codes=payload.item_codes, valid_from=payload.valid_from,
         valid_to=payload.valid_to)
-    return 201, _mandate_out(mandate)
+    return Status(201, _mandate_out(mandate))
 
 
 @router.post("/mandates/{mandate_id}/revoke", response={200: MandateOut, **ERRORS}, summary="撤销委托")
@@ -153,12 +153,12 @@ def tokens(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.post("/tokens", response={201: TokenIssuedOut, **ERRORS}, summary="签发机器令牌（系统管理员）")
-def token_issue(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def token_issue(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     user = require_scope(request, "tokens:manage").user
     token, bearer = services.api_token_issue_by_reference(
         by=user, name=payload.name, scopes=payload.scopes, owner_username=payload.owner_username,
         system_name=payload.system_name, expires_at=payload.expires_at)
-    return 201, {**_token_out(token), "token": bearer}
+    return Status(201, {**_token_out(token), "token": bearer})
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS}, summary="撤销机器令牌（系统管理员）")

@@ -118,8 +118,11 @@ def mandate_list_for(user: Any) -> QuerySet[Mandate]:
 
 
 def mandate_get_for(user: Any, mandate_id: int) -> Mandate:
-    """One mandate visible to the user, else ``not_found``."""
-    mandate = mandate_list_for(user).filter(pk=mandate_id).first()
+    """One mandate visible to the user, else ``not_found``. Window staff (clerk, reviewer) reach
+    any mandate by its number — an explicit lookup at the window — but list only their own."""
+    base = Mandate.objects.all() if perms.can_register_for_others(user) else perms.mandate_queryset_for(user)
+    mandate = (base.select_related("agent", "principal_person", "principal_organization")
+               .filter(pk=mandate_id).first())
     if mandate is None:
         raise NotFound(_("未找到该委托"))
     return mandate
