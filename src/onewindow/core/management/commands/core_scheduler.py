@@ -36,9 +36,10 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while not stopping:
-            close_old_connections()
             for name in scheduling.tick():
                 self.stdout.write(f"enqueued {name}")
             if options["once"]:
                 break
+            # A long-running process: drop a connection the database closed or that grew old.
+            close_old_connections()
             time.sleep(options["interval"])
