@@ -1,0 +1,33 @@
+"""Pinyin keys for catalog search: full pinyin and pinyin initials of an item name (pypinyin).
+
+``普通护照签发`` → full ``putonghuzhaoqianfa``, initials ``pthzqf``, so ``hz`` and ``huzhao`` both
+find it. Non-Chinese characters are kept (lower-cased letters and digits), punctuation dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import lazy_pinyin
+
+_KEEP = re.compile(r"[^0-9a-z]")
+
+
+def name_search_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of ``name``, lower-case, without separators."""
+    syllables = lazy_pinyin(name, errors=lambda chars: list(chars))
+    full = _KEEP.sub("", "".join(syllables).lower())
+    initials = _KEEP.sub("", "".join(s[:1] for s in syllables).lower())
+    return full, initials
+
+
+def normalize_query(q: str) -> tuple[str, str]:
+    """(text query, pinyin query): the stripped text, and its ascii letters/digits lower-cased.
+
+    The pinyin query is empty when the text contains Chinese characters, so "护照" is matched on
+    the name only and "hz" / "huzhao" on the pinyin columns.
+    """
+    text = " ".join(q.split())[:100]
+    if not text or not text.isascii():
+        return text, ""
+    return text, _KEEP.sub("", text.lower())

@@ -1,0 +1,342 @@
+"""Reads of the service catalog, scoped to the requesting user.
+
+Visibility (decision, documented in docs/glossary and the API description):
+
+- the public (anonymous users, citizens, enterprises) searches **active** items only; the detail
+  and version history of an active or **suspended** item are public (a suspended guide shows why
+  and since when — 政务公开), a **withdrawn** item is not found;
+- staff (``is_staff``) search and read every status, and may filter by status.
+
+Search (``item_search``) is one SQL query for the page plus one grouped query for the facet counts
+(cached per catalog generation), never a scan in Python: Chinese substring on the name, full
+pinyin and pinyin initials on precomputed columns (``hz`` finds 护照).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.models import Department, Region
+
+from .choices import Category, DepthLevel, ItemStatus, Level
+from .models import ItemType, ItemVersion, Material, ServiceItem
+from .search_keys import normalize_query
+
+GENERATION_KEY = "catalog:generation"
+FACET_TTL = 300
+PAGE_SIZE = 20
+MAX_PAGE = 500
+
+
+def user_is_catalog_staff(user: Any) -> bool:
+    """Staff see suspended and withdrawn items and may filter by status."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
+
+
+def _generation() -> int:
+    gen = cache.get(GENERATION_KEY)
+    if gen is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        gen = cache.get(GENERATION_KEY) or 1
+    return int(gen)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    items: list[ServiceItem]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    q: str = ""
+    level: str = ""
+    district: str = ""
+    street: str = ""
+    department: str = ""
+    type: str = ""
+    category: str = ""
+    depth: int | None = None
+    status: str = ""
+
+
+def _bad(field_name: str, message: Any) -> DomainError:
+    return DomainError(_("筛选条件有误。"), code="catalog.bad_filter", status=422,
+                       fields={field_name: [message]})
+
+
+_DIGITS6 = re.compile(r"^\d{6}$")
+_DIGITS9 = re.compile(r"^\d{9}$")
+_CODE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+
+
+def clean_filters(*, user: Any, q: str | None = None, level: str | None = None, district: str | None = None,
+                  street: str | None = None, department: str | None = None, type: str | None = None,
+                  category: str | None = None, depth: int | str | None = None,
+                  status: str | None = None) -> SearchFilters:
+    """Validate the filter values (422 ``catalog.bad_filter`` naming the field)."""
+    q = (q or "").strip()
+    if len(q) > 100:
+        raise _bad("q", _("搜索词不能超过100个字。"))
+    if level and level not in Level.values:
+        raise _bad("level", _("层级只能是 city、district 或 street。"))
+    if district and not _DIGITS6.match(district):
+        raise _bad("district", _("区代码应为6位数字。"))
+    if street and not _DIGITS9.match(street):
+        raise _bad("street", _("街镇代码应为9位数字。"))
+    if department and not _CODE.match(department):
+        raise _bad("department", _("部门代码格式不正确。"))
+    if type and not _CODE.match(type):
+        raise _bad("type", _("事项类型代码格式不正确。"))
+    if category and category not in Category.values:
+        raise _bad("category", _("事项类别只能是 approval 或 service。"))
+    depth_value: int | None = None
+    if depth not in (None, ""):
+        try:
+            depth_value = int(depth)
+        except (TypeError, ValueError):
+            raise _bad("depth", _("网上办理深度应为0到4。")) from None
+        if depth_value not in DepthLevel.values:
+            raise _bad("depth", _("网上办理深度应为0到4。"))
+    if status:
+        if status not in ItemStatus.values:
+            raise _bad("status", _("状态只能是 active、suspended 或 withdrawn。"))
+        if not user_is_catalog_staff(user):
+            raise DomainError(_("只有工作人员可以按状态筛选事项。"), code="catalog.status_filter_forbidden",
+                              status=403)
+    return SearchFilters(q=q, level=level or "", district=district or "", street=street or "",
+                         department=department or "", type=type or "", category=category or "",
+                         depth=depth_value, status=status or "")
+
+
+def _filtered(f: SearchFilters, *, staff: bool) -> QuerySet[ServiceItem]:
+    qs = ServiceItem.objects.all()
+    if f.status:
+        qs = qs.filter(status=f.status)
+    elif not staff:
+        qs = qs.filter(status=ItemStatus.ACTIVE)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.district:
+        qs = qs.filter(district__code=f.district)
+    if f.street:
+        qs = qs.filter(region__code=f.street)
+    if f.department:
+        qs = qs.filter(department__code=f.department)
+    if f.type:
+        qs = qs.filter(item_type__code=f.type)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.depth is not None:
+        qs = qs.filter(depth_level=f.depth)
+    for term in f.q.split():
+        text, pinyin = normalize_query(term)
+        cond = Q(name__icontains=text)
+        if pinyin:
+            cond |= Q(name_pinyin__contains=pinyin) | Q(name_initials__contains=pinyin)
+        qs = qs.filter(cond)
+    return qs
+
+
+def _ranked(qs: QuerySet[ServiceItem], q: str) -> QuerySet[ServiceItem]:
+    """Order: exact name > name prefix > name substring > initials prefix > initials substring >
+    pinyin prefix > other pinyin matches; then city before district before street; then sort."""
+    if not q:
+        return qs.order_by("level_rank", "sort_order", "id")
+    text, pinyin = normalize_query(q)
+    whens = [When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
+             When(name__icontains=text, then=Value(2))]
+    if pinyin:
+        whens += [When(name_initials__startswith=pinyin, then=Value(3)),
+                  When(name_initials__contains=pinyin, then=Value(4)),
+                  When(name_pinyin__startswith=pinyin, then=Value(5))]
+    rank = Case(*whens, default=Value(6), output_field=IntegerField())
+    return qs.annotate(rank=rank).order_by("rank", "level_rank", "sort_order", "id")
+
+
+def _labels() -> dict[str, dict[int, tuple[str, str]]]:
+    """id → (code, name) of districts and item types (small tables), cached per generation."""
+    key = f"catalog:labels:{_generation()}"
+    labels: dict[str, dict[int, tuple[str, str]]] | None = cache.get(key)
+    if labels is None:
+        labels = {
+            "district": {r.pk: (r.code, r.name) for r in Region.objects.filter(level=Level.DISTRICT)},
+            "type": {t.pk: (t.code, t.name) for t in ItemType.objects.all()},
+        }
+        cache.set(key, labels, FACET_TTL)
+    return labels
+
+
+def _facets(qs: QuerySet[ServiceItem], f: SearchFilters) -> tuple[int, dict[str, list[FacetCount]]]:
+    """Counts per level, district, type, category and depth of the filtered set, in one grouped
+    query (plus one for departments once a district or the city level is chosen)."""
+    rows = list(qs.order_by().values_list("level", "district_id", "item_type_id", "category", "depth_level")
+                .annotate(n=Count("id")))
+    sums: dict[str, dict[Any, int]] = {k: {} for k in ("level", "district", "type", "category", "depth")}
+    total = 0
+    for level, district_id, type_id, category, depth, n in rows:
+        total += n
+        for name, value in (("level", level), ("district", district_id), ("type", type_id),
+                            ("category", category), ("depth", depth)):
+            if value is not None:
+                sums[name][value] = sums[name].get(value, 0) + n
+    labels = _labels()
+    level_labels, category_labels, depth_labels = dict(Level.choices), dict(Category.choices), dict(DepthLevel.choices)
+    facets = {
+        "level": [FacetCount(v, str(level_labels[v]), sums["level"][v]) for v in Level.values if v in sums["level"]],
+        "category": [FacetCount(v, str(category_labels[v]), sums["category"][v])
+                     for v in Category.values if v in sums["category"]],
+        "depth": [FacetCount(str(v), str(depth_labels[v]), sums["depth"][v])
+                  for v in DepthLevel.values if v in sums["depth"]],
+        "district": sorted((FacetCount(*labels["district"].get(pk, (str(pk), str(pk))), n)
+                            for pk, n in sums["district"].items()), key=lambda fc: fc.value),
+        "type": sorted((FacetCount(*labels["type"].get(pk, (str(pk), str(pk))), n)
+                        for pk, n in sums["type"].items()), key=lambda fc: fc.value),
+    }
+    if f.district or f.street or f.level == Level.CITY:
+        dept_rows = (qs.order_by().values_list("department__code", "department__name", "department__sort_order")
+                     .annotate(n=Count("id")))
+        facets["department"] = [FacetCount(code, name, n) for code, name, _sort, n
+                                in sorted(dept_rows, key=lambda r: (r[2], r[0]))]
+    else:
+        facets["department"] = []
+    return total, facets
+
+
+def item_search(*, user: Any, q: str | None = None, level: str | None = None, district: str | None = None,
+                street: str | None = None, department: str | None = None, type: str | None = None,
+                category: str | None = None, depth: int | str | None = None, status: str | None = None,
+                page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
+    """Search the catalog (事项搜索) of the online hall, the public's front door.
+
+    Any Chinese substring of the name, full pinyin or pinyin initials; filters by level, district,
+    street, department, type, category, online depth (and status for staff); ranked (see
+    ``_ranked``); paginated; with facet counts. Actor: anyone; the public sees active items only.
+    """
+    f = clean_filters(user=user, q=q, level=level, district=district, street=street, department=department,
+                      type=type, category=category, depth=depth, status=status)
+    if page < 1 or page > MAX_PAGE:
+        raise _bad("page", _("页码应在1到%(max)s之间。") % {"max": MAX_PAGE})
+    page_size = max(1, min(page_size, 100))
+    staff = user_is_catalog_staff(user)
+    qs = _filtered(f, staff=staff)
+    digest = hashlib.sha1(json.dumps([f.__dict__, staff], sort_keys=True, ensure_ascii=False).encode(),
+                          usedforsecurity=False).hexdigest()
+    key = f"catalog:facets:{_generation()}:{digest}"
+    cached: tuple[int, dict[str, list[FacetCount]]] | None = cache.get(key)
+    if cached is None:
+        cached = _facets(qs, f)
+        cache.set(key, cached, FACET_TTL)
+    total, facets = cached
+    pages = max(1, math.ceil(total / page_size))
+    start = (page - 1) * page_size
+    items = (list(_ranked(qs, f.q).select_related("department", "region", "item_type")[start:start + page_size])
+             if total and start < total else [])
+    return SearchResult(items=items, total=total, page=page, pages=pages, page_size=page_size, facets=facets)
+
+
+def _visible(user: Any) -> QuerySet[ServiceItem]:
+    qs = ServiceItem.objects.exclude(current_version__isnull=True)
+    if not user_is_catalog_staff(user):
+        qs = qs.exclude(status=ItemStatus.WITHDRAWN)
+    return qs
+
+
+def item_get_for(user: Any, code: str) -> ServiceItem:
+    """One item with its current version and materials, for the 办事指南 (guide) page, PDF and API.
+
+    Public: active and suspended items; staff: every status. Otherwise ``catalog.item_not_found``.
+    """
+    item = (_visible(user)
+            .select_related("department", "region", "district", "basic_item", "item_type",
+                            "current_version", "current_version__item_type")
+            .prefetch_related(Prefetch("current_version__materials", queryset=Material.objects.order_by("sort", "id")))
+            .filter(code=code).first())
+    if item is None:
+        raise NotFound(_("找不到该事项。"), code="catalog.item_not_found")
+    return item
+
+
+def item_versions_for(user: Any, code: str) -> list[ItemVersion]:
+    """The version history of a visible item, newest first (each version is immutable)."""
+    item = item_get_for(user, code)
+    return list(ItemVersion.objects.filter(item=item).select_related("item_type").order_by("-number"))
+
+
+def item_type_list() -> list[ItemType]:
+    """The 事项类型 dictionary (DOMAIN.md R1.2; codes unconfirmed, hence editable)."""
+    return list(ItemType.objects.order_by("sort_order", "code"))
+
+
+def department_options(*, district: str = "", level: str = "") -> list[Department]:
+    """Departments that implement catalog items, for the department filter of the search page."""
+    qs = Department.objects.filter(catalog_items__isnull=False)
+    if district:
+        qs = qs.filter(region__code=district)
+    elif level:
+        qs = qs.filter(level=level)
+    return list(qs.distinct().order_by("sort_order", "code"))
+
+
+@dataclass(frozen=True)
+class CatalogStats:
+    city_approval: int
+    district_approval: int
+    city_service: int
+    district_service: int
+    street_service: int
+    city_approval_fully_online: int
+    district_approval_fully_online: int
+    total: int
+
+
+def catalog_stats() -> CatalogStats:
+    """The online hall's headline figures (seed article: 785 市级审批事项, 6500 区级审批事项,
+    240+ 市级服务事项, 3000+ 区级服务事项, 100 / 700+ 全程网上办理), counted from active items
+    in one grouped query, cached per catalog generation."""
+    key = f"catalog:stats:{_generation()}"
+    stats: CatalogStats | None = cache.get(key)
+    if stats is None:
+        counts: dict[tuple[str, str, bool], int] = {
+            (level, category, online): n for level, category, online, n in
+            ServiceItem.objects.filter(status=ItemStatus.ACTIVE).order_by()
+            .values_list("level", "category", "fully_online").annotate(n=Count("id"))}
+
+        def total(level: str, category: str | None = None, online: bool | None = None) -> int:
+            return sum(n for (lv, cat, onl), n in counts.items()
+                       if lv == level and (category is None or cat == category)
+                       and (online is None or onl == online))
+
+        stats = CatalogStats(
+            city_approval=total(Level.CITY, Category.APPROVAL),
+            district_approval=total(Level.DISTRICT, Category.APPROVAL),
+            city_service=total(Level.CITY, Category.SERVICE),
+            district_service=total(Level.DISTRICT, Category.SERVICE),
+            street_service=total(Level.STREET, Category.SERVICE),
+            city_approval_fully_online=total(Level.CITY, Category.APPROVAL, True),
+            district_approval_fully_online=total(Level.DISTRICT, Category.APPROVAL, True),
+            total=sum(counts.values()),
+        )
+        cache.set(key, stats, FACET_TTL)
+    return stats
