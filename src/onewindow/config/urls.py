@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("onewindow.accounts.urls")),
     path("catalog/", include("onewindow.catalog.urls")),
+    path("tax/", include("onewindow.taxqr.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "onewindow.core",
     "onewindow.accounts",
     "onewindow.catalog",
+    "onewindow.taxqr",
     "onewindow.demo",
 ]
 
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "onewindow.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -160,6 +162,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # ONEWINDOW_FIELD_KEYS = "k2:<base64 32 bytes>,k1:<base64 32 bytes>"; the first key encrypts,
 # every listed key decrypts, so keys rotate without downtime (see core/crypto.py).
 ONEWINDOW_FIELD_KEYS = env_str("ONEWINDOW_FIELD_KEYS", "")
+
+# Smart tax (taxqr): which side of the QR code this instance is (taxpayer / tax / both), where its
+# keys live (`onewindow taxqr_keys generate`), and how long codes made under a superseded rule set
+# are still accepted at the window.
+TAXQR_ROLE = env_str("TAXQR_ROLE", "both")
+TAXQR_KEY_DIR = Path(env_str("TAXQR_KEY_DIR", str(VAR_DIR / "taxqr-keys")))
+TAXQR_RULESET_GRACE_DAYS = int(env_str("TAXQR_RULESET_GRACE_DAYS", "30"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
