@@ -163,6 +163,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # every listed key decrypts, so keys rotate without downtime (see core/crypto.py).
 ONEWINDOW_FIELD_KEYS = env_str("ONEWINDOW_FIELD_KEYS", "")
 
+# Checkpoints of the audit chain head are also appended to a file here, outside the database
+# (put it on another volume or ship it off the machine), so truncating the trail is detected.
+ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(env_str("ONEWINDOW_AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
+
 # Smart tax (taxqr): which side of the QR code this instance is (taxpayer / tax / both), where its
 # keys live (`onewindow taxqr_keys generate`), and how long codes made under a superseded rule set
 # are still accepted at the window.

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import DATABASES, database_from_url
@@ -16,6 +17,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="onewindow-test-media-")
+ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="onewindow-test-audit-"))
 # An existing (empty) directory, so WhiteNoise does not warn; tests serve static files via finders.
 STATIC_ROOT = tempfile.mkdtemp(prefix="onewindow-test-static-")
 STORAGES = {
