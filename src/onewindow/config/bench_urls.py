@@ -1,0 +1,47 @@
+"""Baseline views for ``make bench``, mounted only in the bench settings profile.
+
+Each benchmark is reported as a ratio to these, measured in the same run on the same machine:
+the cost of Django + gunicorn with nothing else (constant JSON), with one INSERT, and with one
+indexed SELECT. They bypass sessions, auth and the ORM on purpose; the table ``bench_row`` is
+created by ``bench.run`` (not a migration: it exists only in the benchmark database).
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.db import connection, transaction
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from .urls import urlpatterns as project_urlpatterns
+
+BENCH_ROWS = 10_000
+
+
+def bare_constant(request: HttpRequest) -> JsonResponse:
+    """A constant JSON document: the floor under every benchmark."""
+    return JsonResponse({"status": "ok", "items": [1, 2, 3]})
+
+
+def bare_insert(request: HttpRequest) -> JsonResponse:
+    """One INSERT in its own transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_row (payload) VALUES (%s)", ["bench"])
+    return JsonResponse({"status": "ok"})
+
+
+def bare_select(request: HttpRequest) -> JsonResponse:
+    """One SELECT by primary key."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, payload FROM bench_row WHERE id = %s", [random.randint(1, BENCH_ROWS)])
+        row = cursor.fetchone()
+    return JsonResponse({"id": row[0] if row else None})
+
+
+urlpatterns = [
+    path("bench/bare/constant", bare_constant),
+    path("bench/bare/insert", bare_insert),
+    path("bench/bare/select", bare_select),
+    *project_urlpatterns,
+]
