@@ -212,7 +212,12 @@ def audit_verify(*, grace: datetime.timedelta | None = None) -> AuditReport:
     grace = grace if grace is not None else datetime.timedelta(
         seconds=getattr(settings, "ONEWINDOW_AUDIT_SEAL_GRACE_SECONDS", 600))
     report = AuditReport()
+    points = list(_checkpoints())
+    wanted = {point["seq"] for point in points}
+    checkpoint_max = max((point["seq"] for point in points), default=0)
+    # Only the entries that checkpoints name (and the first one past them) are kept in memory.
     hashes: dict[int, tuple[int, str]] = {}
+    last_sealed_id = 0
     expected, prev_hash, prev_id = 1, "", None
     for entry in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
         seq = int(entry.seq or 0)
@@ -229,14 +234,14 @@ def audit_verify(*, grace: datetime.timedelta | None = None) -> AuditReport:
         if entry.chain_hash(entry.prev_hash) != entry.hash:
             report.problems.append(AuditProblem(
                 "edited", entry.pk, seq, f"entry {entry.pk} (seq {seq}) does not match its hash"))
-        hashes[seq] = (entry.pk, entry.hash)
+        if seq in wanted or seq == checkpoint_max + 1:
+            hashes[seq] = (entry.pk, entry.hash)
+        last_sealed_id = max(last_sealed_id, entry.pk)
         expected, prev_hash, prev_id = seq + 1, entry.hash, entry.pk
     last_seq = expected - 1
 
-    checkpoint_max = 0
-    for point in _checkpoints():
+    for point in points:
         seq, digest = point["seq"], point["hash"]
-        checkpoint_max = max(checkpoint_max, seq)
         if seq < 0:
             report.problems.append(AuditProblem("edited", None, None, f"checkpoint {point['source']} unreadable"))
         elif seq > last_seq:
@@ -257,7 +262,6 @@ def audit_verify(*, grace: datetime.timedelta | None = None) -> AuditReport:
     unsealed = AuditEntry.objects.filter(seq__isnull=True)
     report.unsealed = unsealed.count()
     if head_time is not None:
-        last_sealed_id = max((pk for pk, _ in hashes.values()), default=0)
         stale = unsealed.filter(id__lt=last_sealed_id, created_at__lt=head_time - grace).order_by("id").first()
         if stale is not None:
             report.problems.append(AuditProblem(

@@ -194,3 +194,17 @@ def test_an_old_unsealed_entry_behind_the_chain_is_reported_as_inserted():
     raw("UPDATE core_auditentry SET id = %s, created_at = %s WHERE id = %s",
         [0, entries[0].created_at.replace(year=2020), forged.pk])
     assert problems(audit_verify()) == [("inserted", 0)]
+
+
+def test_rewriting_the_newest_entry_is_caught_by_the_checkpoints():
+    entries = make_entries(3)
+    audit_seal_pending()
+    raw("UPDATE core_auditentry SET action = %s WHERE id = %s", ["forged", entries[2].pk])
+    forged = AuditEntry.objects.get(pk=entries[2].pk)
+    raw("UPDATE core_auditentry SET hash = %s WHERE id = %s", [forged.chain_hash(forged.prev_hash), forged.pk])
+    report = audit_verify()
+    assert [(p.kind, p.entry_id, p.seq) for p in report.problems] == [
+        ("edited", entries[2].pk, 3), ("edited", entries[2].pk, 3)]
+    assert [p.detail for p in report.problems] == [
+        f"checkpoint table:{AuditCheckpoint.objects.get().pk} disagrees with the chain at sequence 3",
+        "checkpoint file:1 disagrees with the chain at sequence 3"]

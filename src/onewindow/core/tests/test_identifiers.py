@@ -125,6 +125,9 @@ def test_refusal_names_the_field_and_speaks_chinese_and_english():
                                         "message": "身份证号码校验位错误，请核对后重新输入",
                                         "fields": {"applicant_id": ["身份证号码校验位错误，请核对后重新输入"]}}
     assert info.value.status == 400
+    with translation.override("en"):
+        assert info.value.as_dict()["message"] == (
+            "The check digit of the resident ID number is wrong; please check and enter it again")
 
 
 @given(credit_codes())
