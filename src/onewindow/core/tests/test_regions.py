@@ -131,3 +131,14 @@ def test_api_departments_filters(client):
     district = client.get("/api/v1/core/departments", {"level": "district", "region": "310106"}).json()
     assert district == [{"code": "JA-MZ", "name": "静安区民政局", "short_name": "", "level": "district",
                          "region_code": "310106", "region_name": "静安区"}]
+
+
+def test_api_lists_use_a_constant_number_of_queries(client, django_assert_num_queries):
+    regions_load(by="test")
+    with django_assert_num_queries(1):
+        assert len(client.get("/api/v1/core/regions").json()) == 252
+    region = Region.objects.get(code="310106")
+    Department.objects.bulk_create(
+        Department(code=f"JA-{i:02d}", name=f"静安区部门{i}", level="district", region=region) for i in range(20))
+    with django_assert_num_queries(1):
+        assert len(client.get("/api/v1/core/departments").json()) == 20
