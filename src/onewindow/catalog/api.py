@@ -1,5 +1,121 @@
-"""The catalog part of the JSON API (/api/v1/catalog/)."""
+"""The catalog part of the JSON API (/api/v1/catalog/): public reads of the service catalog.
 
-from ninja import Router
+No authentication is required. Anonymous callers, citizens, enterprise agents and machine tokens
+get the public view (active items in search; active and suspended items by code); staff signed in
+with their session also see suspended and withdrawn items and may filter by ``status``
+(``catalog.status_filter_forbidden``, 403, for everyone else). Bad filter values are 422
+``catalog.bad_filter`` / ``invalid`` naming the field; unknown codes 404 ``catalog.item_not_found``.
+Writes happen in the Django admin (through the services), not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from . import selectors
+from .models import ItemVersion, ServiceItem
+from .schemas import (
+    ErrorOut,
+    ItemDetailOut,
+    ItemListOut,
+    ItemSummaryOut,
+    ItemTypeOut,
+    StatsOut,
+    VersionOut,
+    VersionSummaryOut,
+)
 
 router = Router(tags=["catalog"])
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class ItemFilters(Schema):
+    q: str = Field("", max_length=100, description="中文、全拼或拼音首字母，如 护照 / huzhao / hz")
+    level: str = Field("", description="city | district | street")
+    district: str = Field("", description="区代码（6位），如 310106")
+    street: str = Field("", description="街镇代码（9位），如 310106021")
+    department: str = Field("", description="部门代码")
+    type: str = Field("", description="事项类型代码，如 01 行政许可、20 公共服务")
+    category: str = Field("", description="approval | service")
+    depth: int | None = Field(None, ge=0, le=4, description="网上办理深度 0..4（4 = 全程网办）")
+    status: str = Field("", description="active | suspended | withdrawn（仅工作人员）")
+    page: int = Field(1, ge=1, le=selectors.MAX_PAGE)
+    page_size: int = Field(selectors.PAGE_SIZE, ge=1, le=100)
+
+
+def _ref(code: str, name: str) -> dict[str, str]:
+    return {"code": code, "name": name}
+
+
+def _summary(item: ServiceItem) -> dict[str, Any]:
+    return {
+        "code": item.code, "name": item.name, "level": item.level, "category": item.category,
+        "type": _ref(item.item_type.code, item.item_type.name),
+        "department": _ref(item.department.code, item.department.name),
+        "region": _ref(item.region.code, item.region.name),
+        "depth_level": item.depth_level, "fully_online": item.fully_online, "status": item.status,
+        "url": reverse("catalog:guide", args=[item.code]),
+    }
+
+
+def _version(v: ItemVersion) -> dict[str, Any]:
+    return {
+        "number": v.number, "name": v.name, "category": v.category,
+        "type": _ref(v.item_type.code, v.item_type.name), "legal_basis": v.legal_basis,
+        "handling_type": v.handling_type,
+        "statutory_limit": {"days": v.statutory_limit, "unit": v.statutory_unit, "note": v.statutory_note},
+        "promised_limit": {"days": v.promised_limit, "unit": v.promised_unit, "note": v.promised_note},
+        "fee_free": v.fee_free, "fee_text": v.fee_text, "fee_amount": v.fee_amount,
+        "depth_level": v.depth_level, "depth_codes": [c for c in v.depth_codes.split("^") if c],
+        "fully_online": v.fully_online, "channels": v.channel_list, "on_site_visits": v.on_site_visits,
+        "on_site_reason": v.on_site_reason, "form_schema": v.form_schema, "status": v.status,
+        "status_reason": v.status_reason, "status_date": v.status_date, "valid_from": v.valid_from,
+        "change_note": v.change_note,
+        "materials": [{"name": m.name, "form": m.form, "copies": m.copies, "required": m.required,
+                       "note": m.note} for m in v.materials.all()],
+    }
+
+
+@router.get("/items", response={200: ItemListOut, **ERRORS}, summary="搜索事项 Search the catalog")
+def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> dict[str, Any]:
+    data = filters.dict()
+    result = selectors.item_search(user=request.user, **data)
+    return {"total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
+            "items": [_summary(i) for i in result.items],
+            "facets": {k: [fc.__dict__ for fc in v] for k, v in result.facets.items()}}
+
+
+@router.get("/items/{code}", response={200: ItemDetailOut, **ERRORS}, summary="事项详情 Item detail (办事指南)")
+def get_item(request: HttpRequest, code: str) -> dict[str, Any]:
+    item = selectors.item_get_for(request.user, code)
+    assert item.current_version is not None
+    return {"code": item.code, "basic_code": item.basic_item.code, "name": item.name, "level": item.level,
+            "department": _ref(item.department.code, item.department.name),
+            "region": _ref(item.region.code, item.region.name), "status": item.status,
+            "current_version": _version(item.current_version),
+            "guide_url": reverse("catalog:guide", args=[item.code]),
+            "pdf_url": reverse("catalog:guide-pdf", args=[item.code])}
+
+
+@router.get("/items/{code}/versions", response={200: list[VersionSummaryOut], **ERRORS},
+            summary="事项版本 Version history")
+def list_versions(request: HttpRequest, code: str) -> list[ItemVersion]:
+    return selectors.item_versions_for(request.user, code)
+
+
+@router.get("/types", response=list[ItemTypeOut], summary="事项类型 Item types")
+def list_types(request: HttpRequest) -> list[Any]:
+    return selectors.item_type_list()
+
+
+@router.get("/stats", response=StatsOut, summary="大厅事项统计 Headline figures")
+def stats(request: HttpRequest) -> Any:
+    return selectors.catalog_stats()
+
+
+__all__ = ["ItemSummaryOut", "VersionOut", "router"]

@@ -7,15 +7,21 @@ find it. Non-Chinese characters are kept (lower-cased letters and digits), punct
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pypinyin import lazy_pinyin
 
 _KEEP = re.compile(r"[^0-9a-z]")
 
 
+def _one_per_char(chars: str) -> Any:
+    # Non-Chinese runs ("ICP") become one "syllable" per character, so initials keep them whole.
+    return list(chars)
+
+
 def name_search_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of ``name``, lower-case, without separators."""
-    syllables = lazy_pinyin(name, errors=lambda chars: list(chars))
+    syllables = lazy_pinyin(name, errors=_one_per_char)
     full = _KEEP.sub("", "".join(syllables).lower())
     initials = _KEEP.sub("", "".join(s[:1] for s in syllables).lower())
     return full, initials

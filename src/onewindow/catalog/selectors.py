@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.accounts.permissions import is_staff_member
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Department, Region
 
@@ -39,8 +40,9 @@ MAX_PAGE = 500
 
 
 def user_is_catalog_staff(user: Any) -> bool:
-    """Staff see suspended and withdrawn items and may filter by status."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
+    """Staff (any valid staff role, or Django staff) see suspended and withdrawn items and may
+    filter by status; everyone else gets the public view."""
+    return is_staff_member(user)
 
 
 def _generation() -> int:
@@ -66,6 +68,11 @@ class SearchResult:
     pages: int
     page_size: int
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+
+    @property
+    def start(self) -> int:
+        """The 1-based position of the first item of this page."""
+        return (self.page - 1) * self.page_size + 1
 
 
 @dataclass(frozen=True)
@@ -340,3 +347,26 @@ def catalog_stats() -> CatalogStats:
         )
         cache.set(key, stats, FACET_TTL)
     return stats
+
+
+@dataclass
+class SearchPage:
+    result: SearchResult
+    stats: CatalogStats
+    filters: SearchFilters
+    districts: list[tuple[str, str]]
+    types: list[tuple[str, str]]
+
+
+def catalog_search_page(*, user: Any, page: int = 1, **filters: Any) -> SearchPage:
+    """Everything the catalog search page shows: results, facets, headline figures, filter options."""
+    result = item_search(user=user, page=page, **filters)
+    key = f"catalog:options:{_generation()}"
+    options: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = cache.get(key)
+    if options is None:
+        options = (list(Region.objects.filter(level=Level.DISTRICT, valid_to__isnull=True)
+                        .order_by("code").values_list("code", "name")),
+                   list(ItemType.objects.order_by("sort_order", "code").values_list("code", "name")))
+        cache.set(key, options, FACET_TTL)
+    return SearchPage(result=result, stats=catalog_stats(),
+                      filters=clean_filters(user=user, **filters), districts=options[0], types=options[1])
