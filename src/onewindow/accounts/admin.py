@@ -1,0 +1,243 @@
+"""Admin for parties, logins, roles and tokens.
+
+Personal data is shown masked; the full ID number and phone appear only on the "查看完整信息"
+page, which goes through the audited selector (ARCHITECTURE rule 6). Writes with rules
+(granting roles, issuing tokens) go through the services, never straight to the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core import crypto
+from onewindow.core.errors import DomainError
+
+from . import selectors, services
+from .models import ApiToken, Mandate, Organization, Person, StaffRole, User
+
+
+class ServiceForm(forms.ModelForm):
+    """An add form whose ``clean`` runs the service (set ``service``): a refusal becomes a form
+    error on the field it names, and nothing is written; on success ``self.created`` holds the
+    result and the admin's ``save_model`` only adopts it."""
+
+    created: Any = None
+    request_user: Any = None
+
+    def call_service(self, data: dict[str, Any]) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            self.created = self.call_service(data)
+        except DomainError as exc:
+            fields = {name: [str(m) for m in msgs] for name, msgs in exc.fields.items() if name in self.fields}
+            if fields:
+                for name, msgs in fields.items():
+                    for msg in msgs:
+                        self.add_error(name, msg)
+            else:
+                raise ValidationError(str(exc.message), code=exc.code) from None
+        return data
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ["id", "masked_name", "id_type", "masked_id_number", "masked_phone", "real_name_verified",
+                    "created_at"]
+    list_filter = ["id_type", "real_name_verified"]
+    search_fields = ["=id_number_hash"]
+    search_help_text = _("输入完整证件号码精确查询")
+    readonly_fields = ("masked_name", "id_type", "masked_id_number", "masked_phone", "birth_date", "gender",
+                       "real_name_verified", "real_name_verified_at", "created_at", "created_by", "unmask_link")
+    fields = readonly_fields
+
+    @admin.display(description=_("姓名"))
+    def masked_name(self, obj: Person) -> str:
+        return obj.name_masked
+
+    @admin.display(description=_("证件号码"))
+    def masked_id_number(self, obj: Person) -> str:
+        return obj.id_number_masked
+
+    @admin.display(description=_("手机号码"))
+    def masked_phone(self, obj: Person) -> str:
+        return obj.phone_masked
+
+    @admin.display(description=_("完整信息"))
+    def unmask_link(self, obj: Person) -> str:
+        url = reverse("admin:accounts_person_unmask", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("查看完整信息（将记入审计日志）"))
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Person],
+                           search_term: str) -> tuple[QuerySet[Person], bool]:
+        term = search_term.strip().upper()
+        if not term:
+            return queryset, False
+        return queryset.filter(id_number_hash__in=crypto.keyed_hash_candidates(term)), False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.unmask_view)
+        return [path("<int:person_id>/unmask/", view, name="accounts_person_unmask"), *super().get_urls()]
+
+    def unmask_view(self, request: HttpRequest, person_id: int) -> HttpResponse:
+        try:
+            person = selectors.person_detail_for(request.user, person_id, unmask=True)
+        except DomainError as exc:
+            return render(request, "admin/accounts/person_unmask.html",
+                          {**self.admin_site.each_context(request), "error": exc, "title": _("完整信息")},
+                          status=exc.status)
+        return render(request, "admin/accounts/person_unmask.html",
+                      {**self.admin_site.each_context(request), "person": person, "title": _("完整信息")})
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ReadOnlyAdmin):
+    list_display = ["credit_code", "name", "kind", "legal_representative_name", "region"]
+    list_filter = ["kind"]
+    search_fields = ["credit_code", "name"]
+
+
+@admin.register(Mandate)
+class MandateAdmin(ReadOnlyAdmin):
+    list_display = ["id", "agent", "principal_person", "principal_organization", "scope", "valid_from", "valid_to",
+                    "revoked_at"]
+    list_filter = ["scope"]
+    list_select_related = ["agent", "principal_person", "principal_organization"]
+
+
+class StaffRoleInline(admin.TabularInline):
+    model = StaffRole
+    fk_name = "user"
+    readonly_fields = ("role", "department", "region", "valid", "granted_at", "revoked_at", "revoked_reason")
+    fields = readonly_fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class OneWindowUserAdmin(UserAdmin):
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("当事人"), {"fields": ("person", "organization")}))
+    raw_id_fields = ["person", "organization"]
+    inlines = [StaffRoleInline]
+
+
+class StaffRoleForm(ServiceForm):
+    class Meta:
+        model = StaffRole
+        fields = ["user", "role", "department", "region"]
+
+    def call_service(self, data: dict[str, Any]) -> StaffRole:
+        return services.staff_role_grant(by=self.request_user, user=data["user"], role=data["role"],
+                                         department=data.get("department"), region=data.get("region"))
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    """Roles are granted through ``staff_role_grant`` and revoked through ``staff_role_revoke``."""
+
+    list_display = ["user", "role", "department", "region", "valid", "granted_at", "revoked_at"]
+    list_filter = ["role", "valid"]
+    fields = ["user", "role", "department", "region"]
+    raw_id_fields = ["user"]
+    actions = ["revoke_selected"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    form = StaffRoleForm
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change, **kwargs)
+        setattr(form_class, "request_user", request.user)  # noqa: B010 - the service's actor
+        return form_class
+
+    def save_model(self, request: HttpRequest, obj: StaffRole, form: Any, change: bool) -> None:
+        obj.pk = form.created.pk
+        obj.granted_at = form.created.granted_at
+
+    @admin.action(description=_("撤销所选角色"))
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[StaffRole]) -> None:
+        for role in queryset.filter(valid=True):
+            try:
+                services.staff_role_revoke(by=request.user, staff_role=role, reason=str(_("管理后台撤销")))
+            except DomainError as exc:
+                self.message_user(request, f"{role}: {exc.message}", messages.ERROR)
+
+
+class ApiTokenForm(ServiceForm):
+    scopes = forms.CharField(label=_("权限范围"), help_text=_("以逗号分隔，如 catalog:read, device"))
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "owner", "system_name", "scopes", "expires_at"]
+
+    def call_service(self, data: dict[str, Any]) -> tuple[ApiToken, str]:
+        scopes = [s.strip() for s in str(data.get("scopes", "")).split(",") if s.strip()]
+        return services.api_token_issue(by=self.request_user, name=data["name"], scopes=scopes,
+                                        owner=data.get("owner"), system_name=data.get("system_name", ""),
+                                        expires_at=data.get("expires_at"))
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued through ``api_token_issue``: the full token is shown once, in a message."""
+
+    list_display = ["name", "prefix", "owner", "system_name", "scopes", "expires_at", "last_used_at", "revoked_at"]
+    fields = ["name", "owner", "system_name", "scopes", "expires_at"]
+    raw_id_fields = ["owner"]
+    actions = ["revoke_selected"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    form = ApiTokenForm
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change, **kwargs)
+        setattr(form_class, "request_user", request.user)  # noqa: B010 - the service's actor
+        return form_class
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        token, bearer = form.created
+        obj.pk, obj.prefix, obj.created_at = token.pk, token.prefix, token.created_at
+        messages.warning(request, _("令牌仅显示这一次，请立即妥善保存：%(token)s") % {"token": bearer})
+
+    @admin.action(description=_("撤销所选令牌"))
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.api_token_revoke(by=request.user, token=token, reason=str(_("管理后台撤销")))
