@@ -1,7 +1,154 @@
-"""The taxqr part of the JSON API (/api/v1/taxqr/)."""
+"""The taxqr part of the JSON API (/api/v1/taxqr/): drafts and codes (taxpayer side), window
+preview and capture, records and the summary list (tax side).
 
-from ninja import Router
+Handlers parse, call one service or selector, render. 401 anonymous; 403 not allowed (or a token
+without ``taxqr:read`` / ``taxqr:write``); 404 outside the caller's scope; 409 duplicate; 422
+invalid. Window endpoints take form data (``text`` typed by a scanner gun, or ``image`` upload).
+Personal data is always masked here; the unmasked detail is a page for authorised staff only.
+"""
 
-from onewindow.accounts.api_auth import session_or_token
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Form, Path, Query, Router, Status
+from ninja.files import UploadedFile
+
+from onewindow.accounts.api_auth import require_scope, session_or_token
+from onewindow.core.errors import DomainError
+
+from . import exports, images, selectors, services
+from .models import ClientDraft
+from .schemas import (
+    CodeOut,
+    CorrectIn,
+    CorrectionOut,
+    DraftIn,
+    DraftOut,
+    ErrorOut,
+    PreviewOut,
+    RecordDetailOut,
+    RecordOut,
+    estimate_out,
+    finding_out,
+    record_out,
+)
 
 router = Router(tags=["taxqr"], auth=session_or_token)
+
+MAX_ID = 2**63 - 1
+READ = "taxqr:read"
+WRITE = "taxqr:write"
+MAX_IMAGE_BYTES = 10_000_000
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
+
+
+def _draft_out(draft: ClientDraft) -> DraftOut:
+    return DraftOut(id=draft.pk, status=draft.status, certificate_no=draft.certificate_no,
+                    ruleset_version=draft.ruleset_version, parts=len(draft.codes or []), updated_at=draft.updated_at)
+
+
+def _image_bytes(image: UploadedFile | None) -> bytes | None:
+    if image is None:
+        return None
+    if image.size and image.size > MAX_IMAGE_BYTES:
+        raise DomainError(_("图片过大（最大 10 MB）。"), code="image_too_large", status=422)
+    return image.read()
+
+
+@router.get("/drafts", response={200: list[DraftOut], **ERRORS}, summary="我的房产交易辅助填报")
+def drafts(request: HttpRequest) -> list[DraftOut]:
+    user = require_scope(request, READ).user
+    return [_draft_out(d) for d in selectors.draft_list_for(user)[:200]]
+
+
+@router.post("/drafts", response={201: DraftOut, **ERRORS}, summary="新建填报")
+def draft_create(request: HttpRequest, payload: DraftIn) -> Status[DraftOut]:
+    user = require_scope(request, WRITE).user
+    return Status(201, _draft_out(services.draft_save(by=user, data=payload.data)))
+
+
+@router.put("/drafts/{draft_id}", response={200: DraftOut, **ERRORS}, summary="修改填报")
+def draft_update(request: HttpRequest, payload: DraftIn, draft_id: int = Path(..., ge=1, le=MAX_ID)) -> DraftOut:
+    user = require_scope(request, WRITE).user
+    return _draft_out(services.draft_save(by=user, data=payload.data, draft_id=draft_id))
+
+
+@router.post("/drafts/{draft_id}/code", response={200: CodeOut, **ERRORS}, summary="校验并生成二维码")
+def draft_code(request: HttpRequest, draft_id: int = Path(..., ge=1, le=MAX_ID)) -> CodeOut:
+    user = require_scope(request, WRITE).user
+    coded = services.draft_generate_code(by=user, draft_id=draft_id)
+    texts = list(coded.draft.codes)
+    return CodeOut(id=coded.draft.pk, ruleset_version=coded.draft.ruleset_version, texts=texts,
+                   svgs=[images.render_svg(t, title=f"{i}/{len(texts)}") for i, t in enumerate(texts, 1)],
+                   warnings=[finding_out(w) for w in coded.warnings], estimate=estimate_out(coded.estimate))
+
+
+@router.post("/window/preview", response={200: PreviewOut, **ERRORS}, summary="窗口扫码预览（不保存）")
+def window_preview(request: HttpRequest, text: Form[str] = "", image: File[UploadedFile] | None = None) -> PreviewOut:
+    user = require_scope(request, WRITE).user
+    preview = services.record_preview(by=user, text=text[:40_000], image=_image_bytes(image))
+    return PreviewOut(record=selectors.record_masked(preview.record), ruleset_version=preview.decoded.ruleset_version,
+                      signing_kid=preview.decoded.signing_kid, issued_at=preview.decoded.issued_at,
+                      warnings=[finding_out(w) for w in preview.warnings], estimate=estimate_out(preview.estimate))
+
+
+@router.post("/window/capture", response={201: RecordOut, **ERRORS}, summary="确认保存房交信息")
+def window_capture(request: HttpRequest, text: Form[str] = "", window: Form[str] = "",
+                   first_scan_at: Form[datetime.datetime | None] = None,
+                   image: File[UploadedFile] | None = None) -> Status[RecordOut]:
+    user = require_scope(request, WRITE).user
+    record = services.record_capture(by=user, text=text[:40_000], image=_image_bytes(image), window=window[:20],
+                                     first_scan_at=first_scan_at)
+    return Status(201, RecordOut(**record_out(record)))
+
+
+@router.get("/records", response={200: list[RecordOut], **ERRORS}, summary="房交信息查询（本局，脱敏）")
+def records(request: HttpRequest, q: str = Query("", max_length=60), date: datetime.date | None = None,
+            window: str = Query("", max_length=20), agency: str = Query("", max_length=200),
+            street: str = Query("", max_length=12), limit: int = Query(100, ge=1, le=500),
+            offset: int = Query(0, ge=0, le=1_000_000)) -> list[RecordOut]:
+    user = require_scope(request, READ).user
+    flt = selectors.RecordFilter(q=q, day=date, window=window, agency=agency, street=street)
+    return [RecordOut(**record_out(r)) for r in selectors.record_list_for(user, flt)[offset:offset + limit]]
+
+
+@router.get("/records/{record_id}", response={200: RecordDetailOut, **ERRORS}, summary="房交信息详情（脱敏）")
+def record_detail(request: HttpRequest, record_id: int = Path(..., ge=1, le=MAX_ID)) -> RecordDetailOut:
+    user = require_scope(request, READ).user
+    record = selectors.record_get_for(user, record_id)
+    corrections = [CorrectionOut(field=c.field, before=c.before_masked, after=c.after_masked, reason=c.reason,
+                                 corrected_at=c.corrected_at) for c in record.corrections.all()]
+    return RecordDetailOut(**record_out(record), record=selectors.record_masked(record.record),
+                           warnings=list(record.warnings), corrections=corrections)
+
+
+@router.post("/records/{record_id}/corrections", response={201: RecordOut, **ERRORS}, summary="更正房交信息")
+def record_correct(request: HttpRequest, payload: CorrectIn,
+                   record_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[RecordOut]:
+    user = require_scope(request, WRITE).user
+    correction = services.record_correct(by=user, record_id=record_id, field_path=payload.field,
+                                         value=payload.value, reason=payload.reason)
+    return Status(201, RecordOut(**record_out(correction.record)))
+
+
+def _summary(request: HttpRequest, fmt: str, date: datetime.date, window: str, agency: str) -> HttpResponse:
+    user = require_scope(request, READ).user
+    made = exports.summary_export(by=user, day=date, fmt=fmt, window=window, agency=agency)
+    response = HttpResponse(made.content, content_type=made.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    return response
+
+
+@router.get("/summary.xlsx", response={200: None, **ERRORS}, summary="汇总清单（Excel，归档）")
+def summary_xlsx(request: HttpRequest, date: datetime.date, window: str = Query("", max_length=20),
+                 agency: str = Query("", max_length=200)) -> HttpResponse:
+    return _summary(request, "xlsx", date, window, agency)
+
+
+@router.get("/summary.pdf", response={200: None, **ERRORS}, summary="汇总清单（PDF，归档）")
+def summary_pdf(request: HttpRequest, date: datetime.date, window: str = Query("", max_length=20),
+                agency: str = Query("", max_length=200)) -> HttpResponse:
+    return _summary(request, "pdf", date, window, agency)

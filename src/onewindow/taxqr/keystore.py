@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import DomainError
@@ -78,7 +79,7 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
-def _missing(side: str) -> KeysMissing:
+def _missing(side: str | Promise) -> KeysMissing:
     return KeysMissing(_("本实例未配置%(side)s二维码密钥，请运行 onewindow taxqr_keys generate。")
                        % {"side": side})
 
@@ -142,7 +143,7 @@ def generate(*, rotate: bool = False) -> list[str]:
         if is_taxpayer_side():
             sender["recipient"] = {"kid": kid, "public": public}
     if is_taxpayer_side():
-        kid = _next_kid("sig", [sender.get("signing", {}).get("kid", "")] + list(receiver["verification"]))
+        kid = _next_kid("sig", [sender.get("signing", {}).get("kid", ""), *list(receiver["verification"])])
         generated = keys.generate(kid, "unused")
         sender["signing"] = {"kid": kid, "key": keys.encode_key(generated.sender.signing_key)}
         public = keys.encode_key(generated.sender.signing_key.public_key())

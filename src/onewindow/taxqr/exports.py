@@ -1,0 +1,151 @@
+"""The daily summary list (汇总清单) as xlsx and PDF, and its entry in the archive index (资料归档).
+
+One row per captured record of the day (window date), optionally for one window or one agency,
+in archive-number order. Names are masked; ID numbers never appear (个人信息保护法 art. 51).
+Downloading a list archives the file: it is written under MEDIA_ROOT/taxqr-archive with its
+SHA-256 and a retention date 10 years on (税收征收管理法实施细则 art. 29).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.audit import audit_record
+from onewindow.core.errors import DomainError
+
+from . import permissions as perms
+from . import selectors
+from .models import ArchiveFile, ArchiveKind, TaxRecord
+
+RETENTION_YEARS = 10
+HEADERS = ("档案号", "保存时间", "窗口", "产权证号", "房屋坐落", "街道", "建筑面积(㎡)", "合同价格(元)",
+           "合同日期", "交易双方", "经纪机构", "统一社会信用代码", "税费试算(元,仅供参考)", "扫码至保存(秒)")
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+@dataclass
+class SummaryFile:
+    content: bytes
+    filename: str
+    content_type: str
+    archive: ArchiveFile
+
+
+def summary_rows(user: Any, *, day: datetime.date, window: str = "", agency: str = "") -> list[list[Any]]:
+    """The rows of the summary list (汇总清单) of ``day`` in ``user``'s scope."""
+    qs = selectors.record_list_for(user, selectors.RecordFilter(day=day, window=window, agency=agency))
+    records: list[TaxRecord] = list(qs.order_by("archive_no"))
+    streets = selectors.street_names([r.street_code for r in records])
+    return [[r.archive_no, timezone.localtime(r.saved_at).strftime("%Y-%m-%d %H:%M"), r.window, r.certificate_no,
+             r.address, streets.get(r.street_code, r.street_code), r.area, r.price, r.contract_date.isoformat(),
+             r.parties_masked, r.agency_name, r.agency_credit_code, r.estimate_total,
+             int((r.saved_at - r.first_scan_at).total_seconds())] for r in records]
+
+
+def _xlsx(title: str, rows: list[list[Any]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "汇总清单"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(list(HEADERS))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    sheet.append([f"合计 {len(rows)} 件"])
+    for column, width in zip("ABCDEFGHIJKLMN", (16, 17, 8, 30, 36, 14, 12, 14, 12, 20, 28, 20, 16, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cjk_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "NotoSansCJK" in pdfmetrics.getRegisteredFontNames():
+        return "NotoSansCJK"
+    if CJK_FONT.exists():
+        try:
+            pdfmetrics.registerFont(TTFont("NotoSansCJK", str(CJK_FONT), subfontIndex=2))
+            return "NotoSansCJK"
+        except Exception:  # noqa: S110 - any font problem falls back to the built-in CID font
+            pass
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def _pdf(title: str, rows: list[list[Any]]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    font = _cjk_font()
+    small = ParagraphStyle("small", fontName=font, fontSize=7, leading=9)
+    head = ParagraphStyle("head", fontName=font, fontSize=14, leading=18)
+    columns = (0, 1, 2, 3, 4, 6, 7, 9, 10, 12)
+    data = [[Paragraph(HEADERS[i], small) for i in columns]]
+    data += [[Paragraph("" if row[i] is None else str(row[i]), small) for i in columns] for row in rows]
+    table = Table(data, repeatRows=1, colWidths=[62, 60, 30, 105, 140, 40, 55, 70, 110, 55])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), title=title, leftMargin=24, rightMargin=24,
+                            topMargin=24, bottomMargin=24)
+    doc.build([Paragraph(title, head), table, Paragraph(f"合计 {len(rows)} 件", small)])
+    return out.getvalue()
+
+
+def summary_export(*, by: Any, day: datetime.date, fmt: str = "xlsx", window: str = "",
+                   agency: str = "") -> SummaryFile:
+    """Make the summary list (汇总清单) of ``day`` and archive it (资料归档); tax staff or admin."""
+    if fmt not in ("xlsx", "pdf"):
+        raise DomainError(_("仅支持 xlsx 或 pdf。"), code="format_invalid", status=422)
+    rows = summary_rows(by, day=day, window=window, agency=agency)
+    bureaus = perms.bureaus_of(by)
+    bureau = bureaus[0] if len(bureaus) == 1 else None
+    scope = bureau.short_code if bureau else "ALL"
+    title = (f"房交信息汇总清单 {day.isoformat()}" + (f" 窗口{window}" if window else "")
+             + (f" {agency}" if agency else ""))
+    content = _xlsx(title, rows) if fmt == "xlsx" else _pdf(title, rows)
+    digest = hashlib.sha256(content).hexdigest()
+    reference = f"{scope}-{day:%Y%m%d}-HZ" + (f"-W{window}" if window else "") + (f"-{agency[:18]}" if agency else "")
+    relative = Path("taxqr-archive") / scope / f"{day:%Y}" / f"{reference}-{digest[:8]}.{fmt}"
+    path = Path(settings.MEDIA_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    with transaction.atomic():
+        archive = ArchiveFile.objects.create(
+            bureau=bureau, kind=ArchiveKind.SUMMARY_XLSX if fmt == "xlsx" else ArchiveKind.SUMMARY_PDF,
+            reference=reference, day=day, filters={"window": window, "agency": agency}, rows=len(rows),
+            path=str(relative), sha256=digest, size=len(content),
+            retention_until=day.replace(year=day.year + RETENTION_YEARS) if (day.month, day.day) != (2, 29)
+            else datetime.date(day.year + RETENTION_YEARS, 3, 1),
+            created_by=by,
+        )
+        audit_record(actor=by, action="taxqr.summary.export", target=archive,
+                     after={"rows": len(rows), "format": fmt, "sha256": digest})
+    content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                    else "application/pdf")
+    return SummaryFile(content, f"{reference}.{fmt}", content_type, archive)

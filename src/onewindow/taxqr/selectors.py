@@ -1,0 +1,191 @@
+"""Reads of taxqr, always scoped to the requesting user (ARCHITECTURE rule 1)."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.errors import NotFound
+from onewindow.core.masking import mask_id_number, mask_name, mask_phone
+from onewindow.core.models import Region
+
+from . import permissions as perms
+from . import tax
+from .models import ClientDraft, RateKind, RateRow, TaxRecord
+
+# The seed article's figures (shared/seed/figures.json, smart_tax): minutes per transaction.
+SEED_WINDOW_MINUTES = (15, 8)
+SEED_ENTRY_MINUTES = (5, 1)
+
+
+def rate_table() -> tax.RateTable:
+    """The rate table (税率表) the estimate uses: the staff-edited RateRows, or tax.SEED when empty."""
+    rows = list(RateRow.objects.all())
+    if not rows:
+        return tax.SEED
+    deed = tuple(tax.DeedRate(r.valid_from, r.valid_to, int(r.home_rank or 1), r.max_area, r.rate, r.basis,
+                              r.confirmed) for r in rows if r.kind == RateKind.DEED)
+    vat = tuple(tax.VatRule(r.valid_from, r.valid_to, r.rate, r.rate_long_ordinary or Decimal("0"),
+                            r.rate_long_non_ordinary or Decimal("0"), r.basis) for r in rows if r.kind == RateKind.VAT)
+    income = tuple(tax.IncomeTaxRule(r.valid_from, r.valid_to, r.rate, r.rate_non_ordinary or r.rate, r.basis,
+                                     r.confirmed) for r in rows if r.kind == RateKind.INCOME)
+    return tax.RateTable(deed=deed, vat=vat, income=income)
+
+
+def _mask_person(person: dict[str, Any]) -> dict[str, Any]:
+    out = dict(person)
+    if "name" in out:
+        out["name"] = mask_name(str(out["name"]))
+    if "id_number" in out:
+        out["id_number"] = mask_id_number(str(out["id_number"]))
+    if out.get("phone"):
+        out["phone"] = mask_phone(str(out["phone"]))
+    return out
+
+
+def record_masked(data: dict[str, Any]) -> dict[str, Any]:
+    """A record (plain dict, long keys) with every name, ID number and phone masked."""
+    out = copy.deepcopy(data)
+    for side in ("sellers", "buyers"):
+        people = out.get(side)
+        if not isinstance(people, list):
+            continue
+        for i, person in enumerate(people):
+            if not isinstance(person, dict):
+                continue
+            masked = _mask_person(person)
+            family = person.get("family")
+            if isinstance(family, dict):
+                family = dict(family)
+                if isinstance(family.get("spouse"), dict):
+                    family["spouse"] = _mask_person(family["spouse"])
+                if isinstance(family.get("children"), list):
+                    family["children"] = [_mask_person(c) if isinstance(c, dict) else c for c in family["children"]]
+                masked["family"] = family
+            people[i] = masked
+    return out
+
+
+def parties_masked(data: dict[str, Any]) -> str:
+    """``张* → 李*、王*`` (sellers → buyers), for lists."""
+    def names(side: str) -> str:
+        return "、".join(mask_name(str(p.get("name", ""))) for p in data.get(side) or [] if isinstance(p, dict))
+    return f"{names('sellers')} → {names('buyers')}"[:200]
+
+
+# ---- taxpayer side ------------------------------------------------------------------------
+
+def draft_list_for(user: Any) -> QuerySet[ClientDraft]:
+    """The drafts of the client form (房产交易辅助) that ``user`` owns; nobody sees another's."""
+    u = perms.require_user(user)
+    return ClientDraft.objects.filter(owner=u)
+
+
+def draft_get_for(user: Any, draft_id: int) -> ClientDraft:
+    """One of ``user``'s own drafts; another's is ``not_found`` (existence is not leaked)."""
+    draft = draft_list_for(user).filter(pk=draft_id).first()
+    if draft is None:
+        raise NotFound(_("找不到该填报记录。"))
+    return draft
+
+
+# ---- tax side -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordFilter:
+    q: str = ""
+    day: datetime.date | None = None
+    window: str = ""
+    agency: str = ""
+    street: str = ""
+
+
+def record_list_for(user: Any, flt: RecordFilter | None = None) -> QuerySet[TaxRecord]:
+    """Captured records (房交信息) visible to ``user`` (own bureau; admin all), searchable by
+    archive number, certificate number, address or agency; by window date, window, agency, street."""
+    perms.require_tax_reader(user)
+    qs = perms.record_queryset_for(user).select_related("bureau", "clerk")
+    flt = flt or RecordFilter()
+    if flt.q:
+        qs = qs.filter(Q(archive_no__icontains=flt.q) | Q(certificate_no__icontains=flt.q)
+                       | Q(address__icontains=flt.q) | Q(agency_name__icontains=flt.q))
+    if flt.day:
+        start = timezone.make_aware(datetime.datetime.combine(flt.day, datetime.time.min))
+        qs = qs.filter(saved_at__gte=start, saved_at__lt=start + datetime.timedelta(days=1))
+    if flt.window:
+        qs = qs.filter(window=flt.window)
+    if flt.agency:
+        qs = qs.filter(Q(agency_credit_code=flt.agency) | Q(agency_name=flt.agency))
+    if flt.street:
+        qs = qs.filter(street_code=flt.street)
+    return qs
+
+
+def record_get_for(user: Any, record_id: int) -> TaxRecord:
+    """One record of ``user``'s scope; outside it ``not_found``."""
+    perms.require_tax_reader(user)
+    record = perms.record_queryset_for(user).select_related("bureau", "clerk").filter(pk=record_id).first()
+    if record is None:
+        raise NotFound(_("找不到该房交信息。"))
+    return record
+
+
+def street_names(codes: list[str]) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=[c for c in codes if c]).values_list("code", "name"))
+
+
+@dataclass
+class Analysis:
+    by_street: list[tuple[str, int]]
+    by_month: list[tuple[str, int]]
+    price_bands: list[tuple[str, int]]
+    agencies: list[tuple[str, int]]
+    window_minutes_median: float | None
+    entry_seconds_median: float | None
+    total: int
+    seed_window_minutes: tuple[int, int] = SEED_WINDOW_MINUTES
+    seed_entry_minutes: tuple[int, int] = SEED_ENTRY_MINUTES
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def analysis_for(user: Any) -> Analysis:
+    """数据运用分析: transactions by street and month, price per m² bands, agencies using the
+    client, and the window time measured from first scan to saved (beside the seed's minutes)."""
+    qs = record_list_for(user)
+    streets = list(qs.values("street_code").annotate(n=Count("id")).order_by("-n", "street_code"))
+    names = street_names([s["street_code"] for s in streets])
+    months = qs.annotate(m=TruncMonth("saved_at")).values("m").annotate(n=Count("id")).order_by("m")
+    bands: Counter[str] = Counter()
+    entry_seconds: list[float] = []
+    for area, price, first, saved in qs.values_list("area", "price", "first_scan_at", "saved_at").iterator():
+        per_m2 = int(price / area) if area else 0
+        low = per_m2 // 10000 * 10000
+        bands[f"{low // 10000}–{low // 10000 + 1}万"] += 1
+        entry_seconds.append((saved - first).total_seconds())
+    agencies = list(qs.exclude(agency_name="").values("agency_name").annotate(n=Count("id")).order_by("-n"))
+    entry = _median(entry_seconds)
+    return Analysis(
+        by_street=[(names.get(s["street_code"], s["street_code"] or "—"), s["n"]) for s in streets],
+        by_month=[(m["m"].strftime("%Y-%m") if m["m"] else "—", m["n"]) for m in months],
+        price_bands=sorted(bands.items(), key=lambda kv: int(kv[0].split("–")[0])),
+        agencies=[(a["agency_name"], a["n"]) for a in agencies],
+        window_minutes_median=None if entry is None else round(entry / 60, 2),
+        entry_seconds_median=entry,
+        total=qs.count(),
+    )

@@ -1,0 +1,310 @@
+"""Writes of taxqr: the client draft and its code, the window capture, corrections (issue #5).
+
+Every service takes ``by`` (the acting user), runs in one transaction, refuses with a
+DomainError (nothing written) and leaves an audit entry. Summary exports live in exports.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.accounts import permissions as account_perms
+from onewindow.core.audit import audit_record
+from onewindow.core.errors import Conflict, DomainError, NotFound
+from onewindow.core.numbering import next_number
+
+from . import codec, images, keystore, rules, selectors, tax
+from . import permissions as perms
+from .models import ClientDraft, DraftStatus, RateKind, RateRow, RecordCorrection, TaxBureau, TaxRecord
+from .record import Transaction, from_wire, to_wire, transaction_from_dict
+
+MAX_DRAFT_BYTES = 64_000
+ARCHIVE_FORMAT = "{bureau}-{year}-{n:06d}"  # e.g. JA-2017-000045: bureau short code, window year, 6 digits
+
+
+def archive_number(bureau_code: str, year: int, n: int) -> str:
+    """The archive number (档案号) ``<bureau short code>-<year>-<6 digits>``, gap-free per bureau and year."""
+    return ARCHIVE_FORMAT.format(bureau=bureau_code, year=year, n=n)
+
+
+# ---- taxpayer side --------------------------------------------------------------------------
+
+def draft_save(*, by: Any, data: dict[str, Any], draft_id: int | None = None) -> ClientDraft:
+    """Save the client form (房产交易辅助) as a draft of ``by`` (citizen or agency clerk).
+
+    Incomplete data may be saved; rules run when the code is generated. Editing a coded draft
+    returns it to draft (its old code stays valid at the window, it is the same transaction).
+    """
+    user = perms.require_user(by)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    if len(text.encode()) > MAX_DRAFT_BYTES:
+        raise DomainError(_("填报内容过多。"), code="draft_too_large", status=422)
+    certificate = ""
+    if isinstance(data.get("property"), dict):
+        certificate = rules.normalize_certificate(str(data["property"].get("certificate_no", "")))[:60]
+    with transaction.atomic():
+        if draft_id is None:
+            draft = ClientDraft(owner=user, organization_id=user.organization_id)
+            action = "taxqr.draft.create"
+        else:
+            found = ClientDraft.objects.select_for_update().filter(pk=draft_id, owner=user).first()
+            if found is None:
+                raise NotFound(_("找不到该填报记录。"))
+            draft, action = found, "taxqr.draft.update"
+        draft.data_encrypted = text
+        draft.certificate_no = certificate
+        draft.status = DraftStatus.DRAFT
+        draft.codes, draft.ruleset_version, draft.coded_at = [], "", None
+        draft.save()
+        audit_record(actor=user, action=action, target=draft, after={"certificate_no": certificate})
+    return draft
+
+
+@dataclass
+class Coded:
+    draft: ClientDraft
+    warnings: list[rules.Finding]
+    estimate: tax.Estimate | None
+
+
+def estimate_of(tx: Transaction) -> tax.Estimate | None:
+    """The tax estimate (税费试算, 仅供参考) of a valid record, or None out of the tables' range."""
+    try:
+        return tax.estimate(tx, table=selectors.rate_table())
+    except (ValueError, StopIteration, IndexError):
+        return None
+
+
+def draft_generate_code(*, by: Any, draft_id: int, now: datetime.datetime | None = None) -> Coded:
+    """Validate the draft with the current rule set and make its signed, encrypted QR code(s).
+
+    Errors refuse with per-field messages (``record_invalid``); warnings are returned for the
+    user to see. The rule-set version travels in the code (the window re-checks with it).
+    """
+    user = perms.require_user(by)
+    now = now or timezone.now()
+    with transaction.atomic():
+        draft = ClientDraft.objects.select_for_update().filter(pk=draft_id, owner=user).first()
+        if draft is None:
+            raise NotFound(_("找不到该填报记录。"))
+        tx = transaction_from_dict(draft.data)
+        ruleset = next((r for r in reversed(rules.RULESETS) if r.effective_on <= timezone.localdate(now)),
+                       rules.RULESETS[0])
+        findings = rules.check(tx, ruleset=ruleset, today=timezone.localdate(now))
+        rules.raise_for_errors(findings)
+        texts = codec.encode(to_wire(tx), keys=keystore.sender_keys(), ruleset_version=ruleset.version,
+                             issued_at=int(now.timestamp()))
+        draft.codes, draft.ruleset_version, draft.coded_at = texts, ruleset.version, now
+        draft.status = DraftStatus.CODED
+        draft.save(update_fields=["codes", "ruleset_version", "coded_at", "status", "updated_at"])
+        audit_record(actor=user, action="taxqr.draft.code", target=draft,
+                     after={"parts": len(texts), "ruleset": ruleset.version})
+    return Coded(draft, [f for f in findings if f.severity == rules.WARNING], estimate_of(tx))
+
+
+# ---- tax side: window ---------------------------------------------------------------------
+
+@dataclass
+class Preview:
+    """What the window shows before the clerk confirms (nothing written yet)."""
+
+    decoded: codec.Decoded
+    transaction: Transaction
+    envelope_sha256: str
+    warnings: list[rules.Finding] = field(default_factory=list)
+    estimate: tax.Estimate | None = None
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.transaction.to_dict()
+
+
+def scanned_text(*, text: str = "", image: bytes | None = None) -> str:
+    """The code texts from scanner-gun keystrokes or from a photo/screenshot (several codes)."""
+    if image:
+        return "\n".join(images.read_image(image))
+    if not text.strip():
+        raise codec.QrError(_("请扫描二维码，或上传二维码照片。"), code="qr_empty")
+    return text
+
+
+def _decode(by: Any, text: str, today: datetime.date) -> Preview:
+    envelope = codec.join(codec.parse_parts(text))
+    decoded = codec.open_envelope(envelope, keys=keystore.receiver_keys())
+    ruleset = rules.ruleset_status(decoded.ruleset_version, today=today,
+                                   grace_days=int(settings.TAXQR_RULESET_GRACE_DAYS))
+    tx = from_wire(decoded.record)
+    findings = rules.check(tx, ruleset=ruleset, today=today)
+    rules.raise_for_errors(findings)
+    digest = hashlib.sha256(envelope).hexdigest()
+    saved = TaxRecord.objects.filter(envelope_hash=digest).values_list("archive_no", flat=True).first()
+    if saved:
+        raise Conflict(_("该二维码已于此前保存，档案号 %(no)s，请勿重复录入。") % {"no": saved},
+                       code="qr_already_saved")
+    certificate = rules.normalize_certificate(tx.property.certificate_no)
+    same = TaxRecord.objects.filter(certificate_no=certificate, contract_date=tx.contract.signed_on)
+    duplicate = same.values_list("archive_no", flat=True).first()
+    if duplicate:
+        raise Conflict(_("同一产权证号、同一合同日期的交易已采集（档案号 %(no)s），请核实是否重复申报。")
+                       % {"no": duplicate}, code="duplicate_transaction")
+    return Preview(decoded, tx, digest, [f for f in findings if f.severity == rules.WARNING], estimate_of(tx))
+
+
+def record_preview(*, by: Any, text: str = "", image: bytes | None = None,
+                   now: datetime.datetime | None = None) -> Preview:
+    """Decode, verify and re-validate a scanned code for the clerk to confirm; writes nothing.
+
+    Actor: a tax window clerk or reviewer. Refusals (each with its own code): qr_foreign,
+    qr_corrupt, qr_truncated, qr_part_missing, qr_parts_mixed, qr_unknown_key,
+    qr_bad_signature, qr_image_unreadable, qr_not_found, ruleset_expired, record_invalid,
+    qr_already_saved, duplicate_transaction.
+    """
+    perms.require_window_bureau(by)
+    now = now or timezone.now()
+    return _decode(by, scanned_text(text=text, image=image), timezone.localdate(now))
+
+
+def record_capture(*, by: Any, text: str = "", image: bytes | None = None, window: str = "",
+                   first_scan_at: datetime.datetime | None = None,
+                   now: datetime.datetime | None = None) -> TaxRecord:
+    """The clerk confirmed: save the tax record (房交信息) with the next archive number (档案号).
+
+    Same checks as :func:`record_preview`, then, in one transaction: the archive number from the
+    bureau-and-year counter (gap-free), the record, the audit entry. A property outside the
+    bureau's district is refused (``property_not_in_bureau``: 属地管理). ``first_scan_at`` (when
+    the window first read a part) measures the window time; it is clamped to the last 12 hours.
+    """
+    bureau = perms.require_window_bureau(by)
+    now = now or timezone.now()
+    preview = _decode(by, scanned_text(text=text, image=image), timezone.localdate(now))
+    tx = preview.transaction
+    district = bureau.department.region
+    if district.level == "district" and tx.property.district_code != district.code:
+        raise DomainError(_("该房屋不在本局管辖区域内，请到房屋所在区的税务机关办理。"),
+                          code="property_not_in_bureau", status=422)
+    if first_scan_at is None or not now - datetime.timedelta(hours=12) <= first_scan_at <= now:
+        first_scan_at = now
+    year = timezone.localtime(now).year
+    data = tx.to_dict()
+    try:
+        with transaction.atomic():
+            n = next_number(f"taxqr:{bureau.short_code}:{year}")
+            record = TaxRecord.objects.create(
+                bureau=bureau, archive_no=archive_number(bureau.short_code, year, n),
+                certificate_no=rules.normalize_certificate(tx.property.certificate_no),
+                contract_date=datetime.date.fromisoformat(tx.contract.signed_on),
+                district_code=tx.property.district_code,
+                street_code=tx.property.street_code, address=tx.property.address[:200],
+                area=Decimal(tx.property.area), price=Decimal(tx.contract.price),
+                agency_name=tx.contract.agency_name[:200], agency_credit_code=tx.contract.agency_credit_code,
+                parties_masked=selectors.parties_masked(data),
+                record_encrypted=json.dumps(data, ensure_ascii=False),
+                estimate_total=preview.estimate.total if preview.estimate else None,
+                warnings=[{"path": w.path, "code": w.code, "message": str(w.message)} for w in preview.warnings],
+                envelope_hash=preview.envelope_sha256, ruleset_version=preview.decoded.ruleset_version,
+                signing_kid=preview.decoded.signing_kid,
+                issued_at=datetime.datetime.fromtimestamp(preview.decoded.issued_at, tz=datetime.UTC),
+                window=window[:20], clerk=by, first_scan_at=first_scan_at, saved_at=now,
+            )
+            audit_record(actor=by, action="taxqr.record.capture", target=record,
+                         role=account_perms.primary_role(by),
+                         after={"archive_no": record.archive_no, "certificate_no": record.certificate_no,
+                                "parties": record.parties_masked, "window": record.window})
+    except IntegrityError as exc:
+        # A concurrent window saved the same code or transaction first; the checks above now say which.
+        _decode(by, scanned_text(text=text, image=image), timezone.localdate(now))
+        raise Conflict(_("该交易刚被其他窗口保存，请刷新后核实。"), code="duplicate_transaction") from exc
+    return record
+
+
+CORRECTABLE = {
+    "property.address": "address", "property.street_code": "street_code", "property.area": "area",
+    "contract.price": "price", "contract.agency_name": "agency_name",
+}
+
+
+def record_correct(*, by: Any, record_id: int, field_path: str, value: str, reason: str) -> RecordCorrection:
+    """Correct one field of a captured record (更正) — tax staff of the record's bureau only.
+
+    The correction, the updated record and an audit entry (masked before/after) are written
+    together. Area and price must stay within the record's rule-set ranges.
+    """
+    if field_path not in CORRECTABLE:
+        raise DomainError(_("该项不能更正。"), code="field_not_correctable", status=422,
+                          fields={"field": [_("可更正：坐落、街道、面积、价格、经纪机构")]})
+    if not reason.strip():
+        raise DomainError(_("请填写更正原因。"), code="reason_required", status=422,
+                          fields={"reason": [_("必填")]})
+    perms.require_window_bureau(by)
+    with transaction.atomic():
+        record = perms.record_queryset_for(by).select_for_update().filter(pk=record_id).first()
+        if record is None:
+            raise NotFound(_("找不到该房交信息。"))
+        data = record.record
+        section, key = field_path.split(".")
+        before = str(data.get(section, {}).get(key, ""))
+        data.setdefault(section, {})[key] = value
+        ruleset = rules.get(record.ruleset_version) or rules.current()
+        findings = rules.check(transaction_from_dict(data), ruleset=ruleset,
+                               today=timezone.localdate(record.saved_at))
+        rules.raise_for_errors([f for f in findings if f.path == field_path])
+        column = CORRECTABLE[field_path]
+        setattr(record, column, Decimal(value) if column in ("area", "price") else value)
+        record.record_encrypted = json.dumps(data, ensure_ascii=False)
+        record.save()
+        correction = RecordCorrection.objects.create(record=record, field=field_path, before_masked=before[:200],
+                                                     after_masked=value[:200], reason=reason[:200], corrected_by=by)
+        audit_record(actor=by, action="taxqr.record.correct", target=record, role=account_perms.primary_role(by),
+                     before={field_path: before}, after={field_path: value, "reason": reason[:200]})
+    return correction
+
+
+def record_reveal(*, by: Any, record_id: int) -> TaxRecord:
+    """The record with unmasked personal data for its bureau's staff or an admin (audited view)."""
+    from onewindow.core.audit import audit_personal_data_view
+
+    record = selectors.record_get_for(by, record_id)
+    if not perms.can_unmask(by):
+        raise DomainError(_("您无权查看未脱敏的个人信息。"), code="forbidden", status=403)
+    audit_personal_data_view(actor=by, target=record, fields=["id_number", "phone", "name"],
+                             role=account_perms.primary_role(by))
+    return record
+
+
+def rate_rows_seed(*, by: Any) -> int:
+    """Fill the rate table (税率表) from tax.SEED (DOMAIN.md §6) if it is empty; return rows added."""
+    with transaction.atomic():
+        if RateRow.objects.exists():
+            return 0
+        rows = [RateRow(kind=RateKind.DEED, valid_from=r.valid_from, valid_to=r.valid_to, home_rank=r.home_rank,
+                        max_area=r.max_area, rate=r.rate, basis=r.basis, confirmed=r.confirmed)
+                for r in tax.SEED.deed]
+        rows += [RateRow(kind=RateKind.VAT, valid_from=r.valid_from, valid_to=r.valid_to, rate=r.short_rate,
+                         rate_long_ordinary=r.long_ordinary_rate, rate_long_non_ordinary=r.long_non_ordinary_rate,
+                         basis=r.basis) for r in tax.SEED.vat]
+        rows += [RateRow(kind=RateKind.INCOME, valid_from=r.valid_from, valid_to=r.valid_to, rate=r.deemed_ordinary,
+                         rate_non_ordinary=r.deemed_non_ordinary, basis=r.basis, confirmed=r.confirmed)
+                 for r in tax.SEED.income]
+        RateRow.objects.bulk_create(rows)
+        audit_record(actor=by, action="taxqr.rates.seed", target=("taxqr.raterow", "", "tax.SEED"),
+                     after={"rows": len(rows)})
+    return len(rows)
+
+
+def bureau_register(*, by: Any, department: Any, short_code: str) -> TaxBureau:
+    """Register a department as a tax bureau (税务机关) with its archive short code (admin/demo)."""
+    bureau, created = TaxBureau.objects.get_or_create(department=department, defaults={"short_code": short_code})
+    if created:
+        audit_record(actor=by, action="taxqr.bureau.register", target=bureau, after={"short_code": short_code})
+    return bureau
+
