@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,6 @@ import factory
 import pytest
 from django.test import Client
 from django.utils import timezone
-from stdnum.cn import ric, uscc
 
 from onewindow.core.models import Department, Region, RegionLevel
 
@@ -40,6 +40,7 @@ from .models import (
     hash_token_secret,
     new_token_parts,
 )
+from .sample_identifiers import sample_credit_code, sample_resident_id
 
 PRINCIPAL_NAMES = [
     "anonymous",
@@ -65,23 +66,12 @@ def make_resident_id(region_code: str = "310106", birth: datetime.date | None = 
     """A valid 18-character resident ID number (GB 11643-1999) with a computed check character."""
     birth = birth or datetime.date(1985, 1, 1) + datetime.timedelta(days=next(_sequence) % 9000)
     serial = serial if serial is not None else next(_sequence) % 500
-    seq = serial * 2 + (0 if female else 1)  # odd = male, even = female
-    body = f"{region_code}{birth:%Y%m%d}{seq % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")  # stdnum ignores the last character
+    return sample_resident_id(region_code, birth, serial, female=female)
 
 
 def make_credit_code(region_code: str = "310106", kind: str = "91") -> str:
     """A valid unified social credit code (GB 32100-2015): kind + region + org code + check."""
-    n = next(_sequence)
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    org = "".join(alphabet[(n * 7 + i * 13 + n // (i + 1)) % len(alphabet)] for i in range(8))
-    # The organization code (GB 11714) has its own check character at position 17.
-    weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(c, 36) * w for c, w in zip(org, weights, strict=True))
-    check = 11 - total % 11
-    org_check = {10: "X", 11: "0"}.get(check, str(check))
-    body = f"{kind}{region_code}{org}{org_check}"
-    return body + uscc.calc_check_digit(body)
+    return sample_credit_code(region_code, random.Random(next(_sequence)), kind)
 
 
 def make_mobile() -> str:
