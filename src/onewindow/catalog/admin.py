@@ -182,9 +182,6 @@ class ServiceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         except DomainError as exc:
             messages.error(request, str(exc.message))
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        return None  # versions are written by the services only
-
 
 @admin.register(ItemType)
 class ItemTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

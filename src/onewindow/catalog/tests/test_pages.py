@@ -1,0 +1,164 @@
+"""Catalog pages: search (full page and htmx partial), the service guide, its PDF, the admin."""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from onewindow.catalog import services
+from onewindow.catalog.models import ItemVersion, ServiceItem
+
+
+@pytest.fixture
+def passport(make_item: Callable[..., ServiceItem]) -> ServiceItem:
+    return make_item(materials=[{"name": "居民身份证", "form": "original"},
+                                {"name": "户口簿", "form": "copy", "copies": 2, "required": False,
+                                 "note": "未满16周岁者提交"}],
+                     on_site_reason="采集指纹和人像")
+
+
+def test_search_page_shows_figures_and_results(passport: ServiceItem, client: Client) -> None:
+    response = client.get("/catalog/", {"q": "hz"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<dd data-figure="city_approval">1</dd>' in html
+    assert '<dd data-figure="district_approval">0</dd>' in html
+    assert f'href="/catalog/items/{passport.code}/"' in html
+    assert "普通护照签发" in html
+    assert 'role="search"' in html and '<label for="q">' in html
+    assert html.count("<h1") == 1
+
+
+def test_search_partial_for_htmx(passport: ServiceItem, client: Client) -> None:
+    response = client.get("/catalog/", {"q": "护照"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert "普通护照签发" in html
+    assert "data-figure" not in html
+
+
+def test_search_page_bad_filter_is_a_4xx_with_message(passport: ServiceItem, client: Client) -> None:
+    response = client.get("/catalog/", {"level": "province"})
+    assert response.status_code == 422
+    assert "层级只能是 city、district 或 street。" in response.content.decode()
+
+
+def test_guide_page_has_every_section(passport: ServiceItem, client: Client) -> None:
+    response = client.get(f"/catalog/items/{passport.code}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ("<h1 id=\"guide-h\">普通护照签发</h1>", "基本信息", "设定依据", "《中华人民共和国护照法》第五条",
+                 "申请材料", "居民身份证", "户口簿", "未满16周岁者提交", "办理时限", "15 工作日", "7 工作日",
+                 "收费标准", "120元/本", "网上办理深度", "Ⅱ级：网上预审", "互联网咨询、互联网收件、互联网预审",
+                 "办理渠道", "网上办理、窗口办理", "到现场次数", "须到现场办理的环节", "采集指纹和人像",
+                 "上海市公安局", passport.code, "下载PDF", "@media print" if False else "catalog.css"):
+        assert text in html, text
+    assert re.findall(r"<h([1-3])", html)[:3] == ["1", "2", "2"]
+
+
+def test_guide_shows_status_of_suspended_item_and_hides_withdrawn(passport: ServiceItem, client: Client) -> None:
+    services.item_suspend(by=None, item=passport, reason="系统升级")
+    html = client.get(f"/catalog/items/{passport.code}/").content.decode()
+    assert "暂停办理" in html and "系统升级" in html
+    services.item_withdraw(by=None, item=passport, reason="取消")
+    response = client.get(f"/catalog/items/{passport.code}/")
+    assert response.status_code == 404
+    assert "找不到该事项。" in response.content.decode()
+    staff = get_user_model().objects.create_user("staffer", password="x-very-long-pw", is_staff=True)
+    client.force_login(staff)
+    assert client.get(f"/catalog/items/{passport.code}/").status_code == 200
+
+
+def test_unknown_item_is_404(db: Any, client: Client) -> None:
+    assert client.get("/catalog/items/NOPE/").status_code == 404
+    assert client.get("/catalog/items/NOPE/guide.pdf").status_code == 404
+
+
+def _pdf_literal(raw: bytes) -> bytes:
+    """Unescape a PDF literal string (octal and backslash escapes)."""
+    out, i = bytearray(), 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == 0x5C:  # backslash
+            nxt = raw[i + 1:i + 2]
+            octal = re.match(rb"[0-7]{1,3}", raw[i + 1:i + 4])
+            if octal:
+                out.append(int(octal.group(), 8))
+                i += 1 + len(octal.group())
+                continue
+            out += {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(nxt, nxt)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return bytes(out)
+
+
+def _pdf_strings(data: bytes) -> list[str]:
+    """Every text string drawn on the pages or set in the document info (UTF-16 or UCS-2 CID)."""
+    texts = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        raw = match.group(1).strip()
+        if raw.endswith(b"~>"):
+            raw = base64.a85decode(raw[:-2])
+        try:
+            raw = zlib.decompress(raw)
+        except zlib.error:
+            continue
+        for lit in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", raw, re.S):
+            texts.append(_pdf_literal(lit).decode("utf-16-be", errors="replace"))
+    for lit in re.findall(rb"/Title \(((?:\\.|[^\\)])*)\)", data):
+        texts.append(_pdf_literal(lit)[2:].decode("utf-16-be"))
+    return texts
+
+
+def test_guide_pdf(passport: ServiceItem, client: Client) -> None:
+    response = client.get(f"/catalog/items/{passport.code}/guide.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    data = response.content
+    assert data.startswith(b"%PDF-")
+    assert data.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type /Page\b", data)) == 1
+    strings = _pdf_strings(data)
+    assert strings[-1] == "普通护照签发"  # the document title
+    drawn = "".join(strings[:-1])
+    for text in ("普通护照签发", "居民身份证", "户口簿", "上海市公安局", "申请材料", "设定依据"):
+        assert text in drawn, text
+
+
+def test_admin_add_and_change_make_versions(passport: ServiceItem, client: Client) -> None:
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.org", "x-very-long-pw")
+    client.force_login(admin_user)
+    url = f"/admin/catalog/serviceitem/{passport.pk}/change/"
+    assert client.get(url).status_code == 200
+    form = {
+        "sort_order": 5, "v_name": "普通护照签发", "v_category": "approval", "v_item_type": passport.item_type_id,
+        "legal_basis": "《中华人民共和国护照法》", "handling_type": "promised", "statutory_limit": 15,
+        "statutory_unit": "working", "promised_limit": 5, "promised_unit": "working", "fee_text": "120元/本",
+        "fee_amount": "120", "v_depth_level": 2, "depth_codes": ["1", "2", "3"], "channels": ["online", "window"],
+        "on_site_visits": 1, "form_schema": "{}", "materials_text": "居民身份证|original|1|1|", "v_status": "active",
+        "versions-TOTAL_FORMS": 0, "versions-INITIAL_FORMS": 0,
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    passport.refresh_from_db()
+    assert passport.current_version is not None
+    assert (passport.current_version.number, passport.current_version.promised_limit) == (2, 5)
+    bad = client.post(url, {**form, "promised_limit": 30})
+    assert bad.status_code == 200
+    assert "不能超过法定办结时限" in bad.content.decode()
+    assert ItemVersion.objects.filter(item=passport).count() == 2
+    response = client.post(url, {**form, "v_status": "suspended", "status_reason": "系统升级"})
+    assert response.status_code == 302
+    passport.refresh_from_db()
+    assert passport.status == "suspended"
+    assert ItemVersion.objects.filter(item=passport).count() == 3
