@@ -189,3 +189,22 @@ def analysis_for(user: Any) -> Analysis:
         entry_seconds_median=entry,
         total=qs.count(),
     )
+
+
+def document_checklist(data: dict[str, Any]) -> list[str]:
+    """The documents to bring to the tax window (窗口资料清单) for this transaction (originals)."""
+    items = ["不动产权证书（或房地产权证）原件", "存量房买卖合同（网签）", "买卖双方身份证件原件"]
+    buyers = [b for b in data.get("buyers") or [] if isinstance(b, dict)]
+    sellers = [s for s in data.get("sellers") or [] if isinstance(s, dict)]
+    if any((b.get("family") or {}).get("spouse") for b in buyers):
+        items.append("买方结婚证（家庭成员认定，契税）")
+    if any((b.get("family") or {}).get("children") for b in buyers):
+        items.append("买方户口簿（未成年子女，契税）")
+    items.append("买方家庭住房情况查询结果（契税套数认定）")
+    if (data.get("property") or {}).get("original_price"):
+        items.append("房屋原值凭证（原购房发票或契税完税凭证，个人所得税核实征收）")
+    if any(s.get("only_family_home") for s in sellers):
+        items.append("卖方家庭唯一生活用房证明（满五唯一，个人所得税）")
+    if (data.get("contract") or {}).get("agency_name"):
+        items.append("房产经纪机构委托书及经纪人员身份证件")
+    return items

@@ -123,6 +123,7 @@ class Preview:
     envelope_sha256: str
     warnings: list[rules.Finding] = field(default_factory=list)
     estimate: tax.Estimate | None = None
+    text: str = ""
 
     @property
     def record(self) -> dict[str, Any]:
@@ -157,7 +158,7 @@ def _decode(by: Any, text: str, today: datetime.date) -> Preview:
     if duplicate:
         raise Conflict(_("同一产权证号、同一合同日期的交易已采集（档案号 %(no)s），请核实是否重复申报。")
                        % {"no": duplicate}, code="duplicate_transaction")
-    return Preview(decoded, tx, digest, [f for f in findings if f.severity == rules.WARNING], estimate_of(tx))
+    return Preview(decoded, tx, digest, [f for f in findings if f.severity == rules.WARNING], estimate_of(tx), text)
 
 
 def record_preview(*, by: Any, text: str = "", image: bytes | None = None,
