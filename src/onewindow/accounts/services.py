@@ -291,7 +291,7 @@ def mandate_revoke(*, by: Any, mandate: Mandate, reason: str) -> Mandate:
     if not reason:
         raise _invalid("reason", "reason_required", _("请填写撤销原因"))
     with transaction.atomic():
-        locked = Mandate.objects.select_for_update().select_related("principal_organization").get(pk=mandate.pk)
+        locked = Mandate.objects.select_for_update().get(pk=mandate.pk)
         pid = user.person_id
         allowed = (perms.can_register_for_others(user) or (pid is not None and pid in
                    (locked.agent_id, locked.principal_person_id))
