@@ -18,6 +18,7 @@ STEPS = [
     ("onewindow.core.demo", "行政区划、工作日历 regions and calendar"),
     ("onewindow.catalog.demo", "部门与事项目录 departments and the catalog"),
     ("onewindow.accounts.demo", "演示账户 demo accounts"),
+    ("onewindow.taxqr.demo", "房交信息采集 housing-transaction capture (智慧税务)"),
 ]
 
 
@@ -40,8 +41,8 @@ class Command(BaseCommand):
                 raise
             with tqdm(desc=label, unit=" rows", disable=options["quiet"], leave=True) as bar:
                 result = module.load(progress=bar.update, seed=options["seed"])
-            if module_name == "onewindow.accounts.demo" and result:
-                accounts = list(result)
+            if result:  # a step may return demo accounts (username, password, role) to print
+                accounts.extend(result)
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         if accounts:
