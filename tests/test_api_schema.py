@@ -32,8 +32,9 @@ def error_has_the_house_shape(ctx: Any, response: Any, case: Any) -> bool | None
     """Every 4xx/5xx answer of the API is JSON ``{code, message, fields}`` with a non-empty message."""
     if response.status_code < 400:
         return None
-    assert response.headers.get("Content-Type", [""])[0].startswith("application/json") if isinstance(
-        response.headers.get("Content-Type"), list) else True
+    content_type = next((values[0] for name, values in response.headers.items()
+                         if name.lower() == "content-type"), "")
+    assert content_type.startswith("application/json"), f"{case.method} {case.formatted_path}: {content_type}"
     body = json.loads(response.content)
     assert set(body) == ERROR_KEYS, f"{case.method} {case.formatted_path}: {body}"
     assert isinstance(body["code"], str) and body["code"]
