@@ -153,8 +153,11 @@ STORAGES = {
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env_str("REDIS_URL"):
+    # Several app servers share one cache; sessions are read from it and written through to the
+    # database, so a Redis restart logs nobody out. Needs the ``redis`` package (extra "redis").
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": env_str("REDIS_URL")}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
