@@ -16,10 +16,10 @@ ONEWINDOW_FIELD_KEYS = (
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["*"]
-MEDIA_ROOT = tempfile.mkdtemp(prefix="onewindow-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="onewindow-test-media-"))
 ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="onewindow-test-audit-"))
 # An existing (empty) directory, so WhiteNoise does not warn; tests serve static files via finders.
-STATIC_ROOT = tempfile.mkdtemp(prefix="onewindow-test-static-")
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="onewindow-test-static-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
