@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.permissions import is_staff_member
@@ -247,20 +248,63 @@ def item_search(*, user: Any, q: str | None = None, level: str | None = None, di
         raise _bad("page", _("页码应在1到%(max)s之间。") % {"max": MAX_PAGE})
     page_size = max(1, min(page_size, 100))
     staff = user_is_catalog_staff(user)
-    qs = _filtered(f, staff=staff)
     digest = hashlib.sha1(json.dumps([f.__dict__, staff], sort_keys=True, ensure_ascii=False).encode(),
                           usedforsecurity=False).hexdigest()
-    key = f"catalog:facets:{_generation()}:{digest}"
-    cached: tuple[int, dict[str, list[FacetCount]]] | None = cache.get(key)
+    generation = _generation()
+    # Popular searches repeat (护照, 居住证 …): the whole page is cached per catalog generation,
+    # which every committed write bumps, so a cached page is never older than the last write
+    # seen by this cache (shared through Redis in a city installation, see docs/operations.md).
+    page_key = f"catalog:page:{generation}:{digest}:{page}:{page_size}"
+    result: SearchResult | None = cache.get(page_key)
+    if result is not None:
+        return result
+    qs = _filtered(f, staff=staff)
+    facet_key = f"catalog:facets:{generation}:{digest}"
+    cached: tuple[int, dict[str, list[FacetCount]]] | None = cache.get(facet_key)
     if cached is None:
         cached = _facets(qs, f)
-        cache.set(key, cached, FACET_TTL)
+        cache.set(facet_key, cached, FACET_TTL)
     total, facets = cached
     pages = max(1, math.ceil(total / page_size))
     start = (page - 1) * page_size
     items = (list(_ranked(qs, f.q).select_related("department", "region", "item_type")[start:start + page_size])
              if total and start < total else [])
-    return SearchResult(items=items, total=total, page=page, pages=pages, page_size=page_size, facets=facets)
+    result = SearchResult(items=items, total=total, page=page, pages=pages, page_size=page_size, facets=facets)
+    cache.set(page_key, result, FACET_TTL)
+    return result
+
+
+def item_summary(item: ServiceItem) -> dict[str, Any]:
+    """The public summary of an item in search results (the API's ``ItemSummaryOut``)."""
+    return {
+        "code": item.code, "name": item.name, "level": item.level, "category": item.category,
+        "type": {"code": item.item_type.code, "name": item.item_type.name},
+        "department": {"code": item.department.code, "name": item.department.name},
+        "region": {"code": item.region.code, "name": item.region.name},
+        "depth_level": item.depth_level, "fully_online": item.fully_online, "status": item.status,
+        "url": reverse("catalog:guide", args=[item.code]),
+    }
+
+
+def item_search_payload(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> dict[str, Any]:
+    """``item_search`` as a JSON-ready page (the API's ``ItemListOut``), cached per catalog generation.
+
+    The hot path of the public API: a repeated search costs one cache read, no query and no
+    per-item serialization.
+    """
+    f = clean_filters(user=user, **filters)
+    staff = user_is_catalog_staff(user)
+    digest = hashlib.sha1(json.dumps([f.__dict__, staff, page, page_size], sort_keys=True,
+                                     ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()
+    key = f"catalog:payload:{_generation()}:{digest}"
+    payload: dict[str, Any] | None = cache.get(key)
+    if payload is None:
+        result = item_search(user=user, page=page, page_size=page_size, **filters)
+        payload = {"total": result.total, "page": result.page, "pages": result.pages,
+                   "page_size": result.page_size, "items": [item_summary(i) for i in result.items],
+                   "facets": {name: [fc.__dict__ for fc in values] for name, values in result.facets.items()}}
+        cache.set(key, payload, FACET_TTL)
+    return payload
 
 
 def _visible(user: Any) -> QuerySet[ServiceItem]:

@@ -147,4 +147,6 @@ def test_query_count_is_bounded(catalog: dict[str, ServiceItem], django_assert_m
         result = item_search(user=None, q="许可", district="310106")
         [(i.department.name, i.region.name, i.item_type.name) for i in result.items]
     with django_assert_max_num_queries(1):  # facets cached: the page only
-        item_search(user=None, q="许可", district="310106")
+        item_search(user=None, q="许可", district="310106", page=2)
+    with django_assert_max_num_queries(0):  # the same page again: cached
+        item_search(user=None, q="许可", district="310106", page=2)
