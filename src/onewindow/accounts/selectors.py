@@ -6,6 +6,8 @@ Personal data leaves these functions masked, except :func:`person_detail_for` wi
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +16,42 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import crypto
 from onewindow.core.audit import audit_personal_data_view
-from onewindow.core.errors import NotFound, PermissionDenied
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.core.identifiers import validate_resident_id
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 
 from . import permissions as perms
-from .choices import IdType
+from .choices import Gender, IdType
 from .models import ApiToken, Mandate, Organization, Person, StaffRole
+
+_OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
+CREDIT_CODE_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+
+
+def _refuse(field: str, code: str, message: Any) -> DomainError:
+    return DomainError(message, code=code, fields={field: [message]})
+
+
+@dataclass(frozen=True)
+class CheckedDocument:
+    id_type: str
+    id_number: str
+    birth_date: datetime.date | None
+    gender: str
+
+
+def check_document(id_type: str, id_number: str) -> CheckedDocument:
+    """Validate an identity document: resident ID numbers per GB 11643-1999 (core.identifiers);
+    other documents (passport, permits) by their printed form: 5–20 letters or digits."""
+    if id_type not in IdType.values:
+        raise _refuse("id_type", "id_type_invalid", _("不支持的证件类型"))
+    if id_type == IdType.RESIDENT_ID:
+        rid = validate_resident_id(id_number, field="id_number")
+        return CheckedDocument(id_type, rid.number, rid.birth_date, rid.gender)
+    number = re.sub(r"[\s-]", "", str(id_number or "")).upper()
+    if not _OTHER_DOCUMENT.match(number):
+        raise _refuse("id_number", "id_number_format", _("证件号码应为5至20位字母或数字"))
+    return CheckedDocument(id_type, number, None, Gender.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -94,18 +125,18 @@ def person_lookup_for(user: Any, id_number: str, id_type: str = IdType.RESIDENT_
     number is refused with its validation code before any query."""
     if not perms.can_lookup_persons(user):
         raise PermissionDenied(_("只有工作人员可以按证件号码查询"))
-    number = str(id_number or "").strip().upper()
-    if id_type == IdType.RESIDENT_ID:
-        number = validate_resident_id(number, field="id_number").number
-    found = Person.objects.filter(id_type=id_type, id_number_hash__in=crypto.keyed_hash_candidates(number))
+    doc = check_document(id_type, id_number)
+    found = Person.objects.filter(id_type=doc.id_type,
+                                  id_number_hash__in=crypto.keyed_hash_candidates(doc.id_number))
     return [_view(p, unmask=False) for p in found]
 
 
 def organization_detail_for(user: Any, credit_code: str) -> Organization:
     """An organization by credit code, if visible to the user (staff: all; an agent: their own
     and those they hold a valid mandate for), else ``not_found``."""
-    org = (perms.organization_queryset_for(user).select_related("region")
-           .filter(credit_code=str(credit_code or "").strip().upper()).first())
+    code = str(credit_code or "").strip().upper()
+    org = (perms.organization_queryset_for(user).select_related("region").filter(credit_code=code).first()
+           if CREDIT_CODE_SHAPE.match(code) else None)
     if org is None:
         raise NotFound(_("未找到该组织"))
     return org

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime
 import hmac
 import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core import crypto
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from onewindow.core.identifiers import validate_credit_code, validate_mobile, validate_resident_id
+from onewindow.core.identifiers import validate_credit_code, validate_mobile
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 from onewindow.core.models import Department, Region
 
 from . import permissions as perms
-from .choices import Gender, IdType, MandateScope, OrganizationKind, StaffRoleKind
+from .choices import IdType, MandateScope, OrganizationKind, StaffRoleKind
 from .models import (
     ApiToken,
     Mandate,
@@ -38,9 +38,8 @@ from .models import (
     new_token_parts,
     parse_token,
 )
-from .selectors import person_visible_to
+from .selectors import CREDIT_CODE_SHAPE, check_document, person_visible_to
 
-_OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 _SCOPE = re.compile(r"^[a-z][a-z_]*(:[a-z_]+)?$")
 _ITEM_CODE = re.compile(r"^[0-9A-Za-z_.\-]{1,50}$")
 TOKEN_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
@@ -50,6 +49,15 @@ def _invalid(field: str, code: str, message: Any) -> DomainError:
     return DomainError(message, code=code, fields={field: [message]})
 
 
+def _text(value: Any, field: str) -> str:
+    """Whitespace collapsed; control and surrogate characters refused (``text_invalid``), as
+    PostgreSQL cannot store NUL and nobody types a control character into a name."""
+    text = " ".join(str(value or "").split())
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Cf", "Co") for ch in text):
+        raise _invalid(field, "text_invalid", _("包含无效字符"))
+    return text
+
+
 def _person_summary(person: Person) -> dict[str, Any]:
     return {"name": mask_name(person.name), "id_type": person.id_type,
             "id_number": mask_id_number(person.id_number), "phone": mask_phone(person.phone),
@@ -57,7 +65,7 @@ def _person_summary(person: Person) -> dict[str, Any]:
 
 
 def _clean_name(name: str, field: str = "name") -> str:
-    name = " ".join(str(name or "").split())
+    name = _text(name, field)
     if not name:
         raise _invalid(field, "name_required", _("请填写姓名"))
     if len(name) > 100:
@@ -68,28 +76,6 @@ def _clean_name(name: str, field: str = "name") -> str:
 def _find_person(id_type: str, id_number: str) -> Person | None:
     return Person.objects.filter(id_type=id_type,
                                  id_number_hash__in=crypto.keyed_hash_candidates(id_number)).first()
-
-
-@dataclass(frozen=True)
-class CheckedDocument:
-    id_type: str
-    id_number: str
-    birth_date: datetime.date | None
-    gender: str
-
-
-def check_document(id_type: str, id_number: str) -> CheckedDocument:
-    """Validate an identity document: resident ID numbers per GB 11643-1999 (core.identifiers);
-    other documents (passport, permits) by their printed form: 5–20 letters or digits."""
-    if id_type not in IdType.values:
-        raise _invalid("id_type", "id_type_invalid", _("不支持的证件类型"))
-    if id_type == IdType.RESIDENT_ID:
-        rid = validate_resident_id(id_number, field="id_number")
-        return CheckedDocument(id_type, rid.number, rid.birth_date, rid.gender)
-    number = re.sub(r"[\s-]", "", str(id_number or "")).upper()
-    if not _OTHER_DOCUMENT.match(number):
-        raise _invalid("id_number", "id_number_format", _("证件号码应为5至20位字母或数字"))
-    return CheckedDocument(id_type, number, None, Gender.UNKNOWN)
 
 
 def person_register(*, by: Any, name: str, id_type: str = IdType.RESIDENT_ID, id_number: str,
@@ -189,7 +175,7 @@ def organization_register(*, by: Any, credit_code: str, name: str, kind: str | N
     if user is None or not perms.can_register_for_others(user):
         raise PermissionDenied(_("只有窗口工作人员可以登记组织"))
     code = validate_credit_code(credit_code, field="credit_code")
-    clean = " ".join(str(name or "").split())
+    clean = _text(name, "name")
     if not clean or len(clean) > 200:
         raise _invalid("name", "name_required", _("请填写组织名称（不超过200个字符）"))
     if kind is not None and kind not in OrganizationKind.values:
@@ -200,7 +186,7 @@ def organization_register(*, by: Any, credit_code: str, name: str, kind: str | N
                            fields={"credit_code": [_("该统一社会信用代码已登记")]})
         org = Organization.objects.create(
             credit_code=code, name=clean, kind=kind or _kind_from_credit_code(code),
-            legal_representative_name=" ".join(legal_representative_name.split())[:100],
+            legal_representative_name=_text(legal_representative_name, "legal_representative_name")[:100],
             region=Region.objects.filter(code=code[2:8]).first(), created_by=user,
         )
         audit_record(actor=user, action="organization.register", target=org,
@@ -287,7 +273,7 @@ def mandate_revoke(*, by: Any, mandate: Mandate, reason: str) -> Mandate:
     user = perms.as_user(by)
     if user is None:
         raise PermissionDenied(_("请先登录"), code="unauthenticated", status=401)
-    reason = " ".join(str(reason or "").split())
+    reason = _text(reason, "reason")
     if not reason:
         raise _invalid("reason", "reason_required", _("请填写撤销原因"))
     with transaction.atomic():
@@ -352,7 +338,7 @@ def staff_role_revoke(*, by: Any, staff_role: StaffRole, reason: str) -> StaffRo
                      and staff_role.department_id in own_departments)
     if actor is None or not (perms.is_system_admin(actor) or dept_admin_ok):
         raise PermissionDenied(_("您无权撤销该角色"))
-    reason = " ".join(str(reason or "").split())
+    reason = _text(reason, "reason")
     if not reason:
         raise _invalid("reason", "reason_required", _("请填写撤销原因"))
     with transaction.atomic():
@@ -378,13 +364,13 @@ def api_token_issue(*, by: Any, name: str, scopes: Sequence[str], owner: User | 
     actor = perms.as_user(by)
     if actor is None or not perms.is_system_admin(actor):
         raise PermissionDenied(_("只有系统管理员可以签发令牌"))
-    clean_name = " ".join(str(name or "").split())
+    clean_name = _text(name, "name")
     if not clean_name or len(clean_name) > 100:
         raise _invalid("name", "name_required", _("请填写令牌名称（不超过100个字符）"))
     clean_scopes = sorted({str(s).strip() for s in scopes})
     if not clean_scopes or any(not _SCOPE.match(s) for s in clean_scopes):
         raise _invalid("scopes", "scopes_invalid", _("权限范围应为形如 catalog:read 的字符串，且至少一项"))
-    system = " ".join(str(system_name or "").split())[:100]
+    system = _text(system_name, "system_name")[:100]
     if owner is None and not system:
         raise _invalid("system_name", "owner_required", _("请指定令牌所属用户或所属系统"))
     if expires_at is not None and expires_at <= timezone.now():
@@ -407,7 +393,7 @@ def api_token_revoke(*, by: Any, token: ApiToken, reason: str) -> ApiToken:
     actor = perms.as_user(by)
     if actor is None or not perms.is_system_admin(actor):
         raise PermissionDenied(_("只有系统管理员可以撤销令牌"))
-    reason = " ".join(str(reason or "").split())
+    reason = _text(reason, "reason")
     if not reason:
         raise _invalid("reason", "reason_required", _("请填写撤销原因"))
     with transaction.atomic():
@@ -475,7 +461,8 @@ def mandate_grant_by_reference(*, by: Any, agent_id_type: str, agent_id_number: 
     principal_org: Organization | None = None
     if principal_credit_code:
         code = str(principal_credit_code).strip().upper()
-        principal_org = perms.organization_queryset_for(user).filter(credit_code=code).first()
+        principal_org = (perms.organization_queryset_for(user).filter(credit_code=code).first()
+                         if CREDIT_CODE_SHAPE.match(code) else None)
         if principal_org is None:
             raise NotFound(_("未找到该组织"))
     elif principal_person_id is not None:
@@ -498,7 +485,7 @@ def api_token_issue_by_reference(*, by: Any, name: str, scopes: Sequence[str], o
     if owner_username:
         if not perms.is_system_admin(by):
             raise PermissionDenied(_("只有系统管理员可以签发令牌"))
-        owner = User.objects.filter(username=owner_username).first()
+        owner = User.objects.filter(username=_text(owner_username, "owner_username")).first()
         if owner is None:
             raise _invalid("owner_username", "owner_not_found", _("未找到该用户"))
     return api_token_issue(by=by, name=name, scopes=scopes, owner=owner, system_name=system_name,
