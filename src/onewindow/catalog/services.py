@@ -334,7 +334,7 @@ def item_create(*, by: Any, code: str, basic_code: str, department: Department |
 
 
 def _locked(item: ServiceItem) -> ServiceItem:
-    locked = (ServiceItem.objects.select_for_update().select_related("current_version")
+    locked = (ServiceItem.objects.select_for_update(of=("self",)).select_related("current_version")
               .filter(pk=item.pk).first())
     if locked is None or locked.current_version is None:
         raise NotFound(_("找不到该事项。"), code="catalog.item_not_found")
