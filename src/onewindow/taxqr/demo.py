@@ -187,10 +187,10 @@ def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, s
             for n, saved in enumerate(_schedule(days, volume)):
                 serial += 1
                 day = saved.date()
-                agency = (organizations[:2][n % 2] if rng.random() < 0.45
+                chosen: Organization | None = (organizations[:2][n % 2] if rng.random() < 0.45
                           else rng.choice(organizations[2:]) if rng.random() < 0.8 else None)
                 tx = _transaction(rng, serial=serial, signed=day - datetime.timedelta(days=rng.randrange(0, 20)),
-                                  street=rng.choice(streets), agency=agency)
+                                  street=rng.choice(streets), agency=chosen)
                 texts = codec.encode(to_wire(tx), keys=sender, ruleset_version="2017.1",
                                      issued_at=int((saved - datetime.timedelta(hours=3)).timestamp()))
                 _capture(clerk, "\n".join(texts), saved, rng)

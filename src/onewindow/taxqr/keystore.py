@@ -66,6 +66,19 @@ def read_json(name: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+_LOADED: dict[tuple[Path, int, int], Any] = {}
+
+
+def _stamp(name: str) -> tuple[Path, int, int] | None:
+    """(path, mtime, size) of a key file: parsed keys are reused until the file changes."""
+    path = key_dir() / name
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return path, stat.st_mtime_ns, stat.st_size
+
+
 def write_json(name: str, data: dict[str, Any]) -> Path:
     """Write a key file readable by its owner only (0600)."""
     directory = key_dir()
@@ -88,28 +101,40 @@ def sender_keys() -> keys.SenderKeys:
     """The taxpayer side's keys (signing key + the tax side's public encryption key)."""
     if not is_taxpayer_side():
         raise DomainError(_("本实例不是纳税人端，不能生成二维码。"), code="taxqr_wrong_side", status=403)
+    stamp = _stamp(SENDER_FILE)
+    if stamp is not None and stamp in _LOADED:
+        return _LOADED[stamp]  # type: ignore[no-any-return]
     data = read_json(SENDER_FILE)
     if not data or "signing" not in data or "recipient" not in data:
         raise _missing(_("纳税人端"))
-    return keys.SenderKeys(
+    loaded = keys.SenderKeys(
         signing_kid=keys.check_kid(data["signing"]["kid"]),
         signing_key=keys.load_ed25519_private(data["signing"]["key"]),
         recipient_kid=keys.check_kid(data["recipient"]["kid"]),
         recipient_key=keys.load_x25519_public(data["recipient"]["public"]),
     )
+    if stamp is not None:
+        _LOADED[stamp] = loaded
+    return loaded
 
 
 def receiver_keys() -> keys.ReceiverKeys:
     """The tax side's keys (every verification public key and every decryption key, by kid)."""
     if not is_tax_side():
         raise DomainError(_("本实例不是税务端，不能读取二维码。"), code="taxqr_wrong_side", status=403)
+    stamp = _stamp(RECEIVER_FILE)
+    if stamp is not None and stamp in _LOADED:
+        return _LOADED[stamp]  # type: ignore[no-any-return]
     data = read_json(RECEIVER_FILE)
     if not data or not data.get("decryption"):
         raise _missing(_("税务端"))
-    return keys.ReceiverKeys(
+    loaded = keys.ReceiverKeys(
         verification_keys={kid: keys.load_ed25519_public(v) for kid, v in (data.get("verification") or {}).items()},
         decryption_keys={kid: keys.load_x25519_private(v) for kid, v in data["decryption"].items()},
     )
+    if stamp is not None:
+        _LOADED[stamp] = loaded
+    return loaded
 
 
 def _next_kid(prefix: str, existing: list[str]) -> str:

@@ -309,3 +309,22 @@ def bureau_register(*, by: Any, department: Any, short_code: str) -> TaxBureau:
         audit_record(actor=by, action="taxqr.bureau.register", target=bureau, after={"short_code": short_code})
     return bureau
 
+
+
+def rate_row_save(*, by: Any, row: RateRow) -> RateRow:
+    """Save a rate-table row (税率表) edited by tax staff in the admin, with an audit entry.
+
+    The estimate engine reads the rows at once (selectors.rate_table); the estimate stays labelled
+    仅供参考 — the tax office assesses the amount due (税收征收管理法 art. 28).
+    """
+    with transaction.atomic():
+        before = None
+        if row.pk:
+            old = RateRow.objects.filter(pk=row.pk).values("kind", "valid_from", "valid_to", "rate").first()
+            before = {k: str(v) for k, v in (old or {}).items()}
+        row.updated_by = by if account_perms.as_user(by) else None
+        row.save()
+        audit_record(actor=by, action="taxqr.rates.save", target=row, before=before,
+                     after={"kind": row.kind, "valid_from": str(row.valid_from), "valid_to": str(row.valid_to),
+                            "rate": str(row.rate)})
+    return row
