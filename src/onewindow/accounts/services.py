@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -219,7 +220,8 @@ def mandate_grant(*, by: Any, agent: Person, principal_person: Person | None = N
     Actors: the principal person themself; for an organization, an agent holding a valid
     all-items mandate for it; or a window clerk / system admin recording a written power of
     attorney (授权委托书) at a window. Refusals: ``mandate_self`` (agent is the principal),
-    ``period_invalid``, ``valid_from_past``, ``mandate_exists`` (same agent, principal, in force).
+    ``period_invalid``, ``valid_from_past``, ``mandate_exists`` (same agent and principal with an
+    unrevoked mandate whose period overlaps).
     """
     user = perms.as_user(by)
     if user is None:
@@ -245,8 +247,12 @@ def mandate_grant(*, by: Any, agent: Person, principal_person: Person | None = N
     codes = _clean_item_codes(scope, item_codes)
     with transaction.atomic():
         Person.objects.select_for_update().filter(pk=agent.pk).first()  # serialise grants per agent
-        existing = perms.valid_mandates_q(start)
-        same = Mandate.objects.filter(existing, agent=agent, principal_person=principal_person,
+        # Overlapping periods of the same agent and principal would make "which mandate applies"
+        # ambiguous: refuse any unrevoked mandate whose period meets the new one.
+        overlapping = Q(revoked_at__isnull=True) & (Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+        if valid_to is not None:
+            overlapping &= Q(valid_from__lte=valid_to)
+        same = Mandate.objects.filter(overlapping, agent=agent, principal_person=principal_person,
                                       principal_organization=principal_organization)
         if same.exists():
             raise Conflict(_("该代理人已持有有效的委托，请先撤销原委托"), code="mandate_exists")

@@ -143,11 +143,26 @@ def test_mandate_rules(principals: Principals) -> None:
     assert (mandate.item_codes, mandate.covers("310106-XK-001"), mandate.covers("X")) == (
         ["310106-XK-001"], True, False)
     refused("mandate_exists", services.mandate_grant, by=principals.citizen, agent=other, principal_person=me)
+    later = today + datetime.timedelta(days=30)
+    refused("mandate_exists", services.mandate_grant, by=principals.citizen, agent=other, principal_person=me,
+            valid_from=later, valid_to=later)
     refused("reason_required", services.mandate_revoke, by=principals.citizen, mandate=mandate, reason="  ")
     services.mandate_revoke(by=principals.citizen, mandate=mandate, reason="已办结")
     refused("mandate_revoked", services.mandate_revoke, by=principals.citizen, mandate=mandate, reason="再撤")
     assert [a.action for a in AuditEntry.objects.filter(action__startswith="mandate.").order_by("id")] == [
         "mandate.grant", "mandate.revoke"]
+
+
+def test_consecutive_mandates_do_not_overlap(principals: Principals) -> None:
+    me, other = principals.citizen.person, principals.another_citizen.person
+    today = timezone.localdate()
+    first = services.mandate_grant(by=principals.citizen, agent=other, principal_person=me, valid_from=today,
+                                   valid_to=today + datetime.timedelta(days=9))
+    second = services.mandate_grant(by=principals.citizen, agent=other, principal_person=me,
+                                    valid_from=today + datetime.timedelta(days=10))
+    assert (first.is_valid_on(today), second.is_valid_on(today)) == (True, False)
+    refused("mandate_exists", services.mandate_grant, by=principals.citizen, agent=other, principal_person=me,
+            valid_from=today + datetime.timedelta(days=5), valid_to=today + datetime.timedelta(days=12))
 
 
 def test_a_mandate_has_exactly_one_principal_in_the_database(principals: Principals) -> None:
