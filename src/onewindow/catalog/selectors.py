@@ -158,11 +158,20 @@ def _filtered(f: SearchFilters, *, staff: bool) -> QuerySet[ServiceItem]:
         qs = qs.filter(category=f.category)
     if f.depth is not None:
         qs = qs.filter(depth_level=f.depth)
+    labels = _labels() if f.q else {}
     for term in f.q.split():
         text, pinyin = normalize_query(term)
         cond = Q(name__icontains=text)
         if pinyin:
             cond |= Q(name_pinyin__contains=pinyin) | Q(name_initials__contains=pinyin)
+        if len(text) >= 2 and not pinyin:
+            # "静安 食品", "公安 护照": a term naming a district or a department narrows to its items
+            districts = [pk for pk, (_code, name) in labels["district"].items() if text in name]
+            departments = [pk for pk, (_code, name) in labels["department"].items() if text in name]
+            if districts:
+                cond |= Q(district_id__in=districts)
+            if departments:
+                cond |= Q(department_id__in=departments)
         qs = qs.filter(cond)
     return qs
 
@@ -184,13 +193,17 @@ def _ranked(qs: QuerySet[ServiceItem], q: str) -> QuerySet[ServiceItem]:
 
 
 def _labels() -> dict[str, dict[int, tuple[str, str]]]:
-    """id → (code, name) of districts and item types (small tables), cached per generation."""
+    """id → (code, name) of districts, item types and departments (small tables), cached per
+    generation."""
     key = f"catalog:labels:{_generation()}"
     labels: dict[str, dict[int, tuple[str, str]]] | None = cache.get(key)
     if labels is None:
         labels = {
             "district": {r.pk: (r.code, r.name) for r in Region.objects.filter(level=Level.DISTRICT)},
             "type": {t.pk: (t.code, t.name) for t in ItemType.objects.all()},
+            "department": dict((pk, (code, name)) for pk, code, name in
+                               Department.objects.filter(catalog_items__isnull=False).distinct()
+                               .values_list("pk", "code", "name")),
         }
         cache.set(key, labels, FACET_TTL)
     return labels

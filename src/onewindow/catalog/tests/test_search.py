@@ -79,6 +79,15 @@ def test_filters(catalog: dict[str, ServiceItem]) -> None:
     assert item_search(user=None, q="食品", street="310106021").total == 0
 
 
+def test_a_district_or_department_name_narrows_to_its_items(catalog: dict[str, ServiceItem]) -> None:
+    assert names(item_search(user=None, q="静安")) == ["食品经营许可（新办）"]
+    assert names(item_search(user=None, q="静安 许可")) == ["食品经营许可（新办）"]
+    assert item_search(user=None, q="公安").total == 7  # every item of 上海市公安局
+    assert names(item_search(user=None, q="公安 港澳")) == ["往来港澳通行证签发"]
+    # name matches rank above department matches
+    assert names(item_search(user=None, q="市场监督", page_size=1)) == ["食品经营许可（新办）"]
+
+
 def test_without_query_city_first_then_sort(catalog: dict[str, ServiceItem]) -> None:
     result = item_search(user=None)
     assert result.total == 8
@@ -143,7 +152,7 @@ def test_bad_filters_are_422(catalog: dict[str, ServiceItem], filters: dict[str,
 
 
 def test_query_count_is_bounded(catalog: dict[str, ServiceItem], django_assert_max_num_queries: Any) -> None:
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):  # 3 label tables (cached), facets, departments, page
         result = item_search(user=None, q="许可", district="310106")
         [(i.department.name, i.region.name, i.item_type.name) for i in result.items]
     with django_assert_max_num_queries(1):  # facets cached: the page only
