@@ -11,7 +11,7 @@ WORKERS ?= 3
 PYTEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= onewindow.config.settings.local
 
-.PHONY: demo test lint types contracts pytest bench serve clean
+.PHONY: demo test lint types contracts pytest bench serve clean messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ serve:
 test: $(VENV)/.installed-dev lint types contracts pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench conftest.py
 
 types: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=onewindow.config.settings.test $(BIN)/mypy src/onewindow
@@ -55,6 +55,13 @@ pytest: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Update the English catalog from every source string (needs gettext: apt-get install gettext), then
+# fill the new msgstr entries in src/onewindow/locale/en/LC_MESSAGES/django.po and run it again to
+# compile. Always run from src/onewindow, so that no source string is left out of the catalog.
+messages: $(VENV)/.installed-dev
+	cd src/onewindow && ../../$(BIN)/onewindow makemessages -l en --ignore='.venv/*' --add-location=file
+	cd src/onewindow && ../../$(BIN)/onewindow compilemessages -l en
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
