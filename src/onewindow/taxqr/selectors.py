@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models.functions import Floor, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -156,14 +155,6 @@ class Analysis:
     seed_entry_minutes: tuple[int, int] = SEED_ENTRY_MINUTES
 
 
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
-
 def analysis_for(user: Any) -> Analysis:
     """数据运用分析: transactions by street and month, price per m² bands, agencies using the
     client, and the window time measured from first scan to saved (beside the seed's minutes)."""
@@ -171,23 +162,23 @@ def analysis_for(user: Any) -> Analysis:
     streets = list(qs.values("street_code").annotate(n=Count("id")).order_by("-n", "street_code"))
     names = street_names([s["street_code"] for s in streets])
     months = qs.annotate(m=TruncMonth("saved_at")).values("m").annotate(n=Count("id")).order_by("m")
-    bands: Counter[str] = Counter()
-    entry_seconds: list[float] = []
-    for area, price, first, saved in qs.values_list("area", "price", "first_scan_at", "saved_at").iterator():
-        per_m2 = int(price / area) if area else 0
-        low = per_m2 // 10000 * 10000
-        bands[f"{low // 10000}–{low // 10000 + 1}万"] += 1
-        entry_seconds.append((saved - first).total_seconds())
+    # Aggregated in the database: no per-row Python over the whole history.
+    per_m2 = ExpressionWrapper(Floor(F("price") / F("area") / 10000), output_field=IntegerField())
+    bands = list(qs.annotate(band=per_m2).values("band").annotate(n=Count("id")).order_by("band"))
+    total = qs.count()
+    durations = qs.annotate(d=ExpressionWrapper(F("saved_at") - F("first_scan_at"), output_field=DurationField()))
+    ordered = durations.order_by("d").values_list("d", flat=True)
+    middle = list(ordered[(total - 1) // 2:total // 2 + 1]) if total else []
+    entry = sum(d.total_seconds() for d in middle) / len(middle) if middle else None
     agencies = list(qs.exclude(agency_name="").values("agency_name").annotate(n=Count("id")).order_by("-n"))
-    entry = _median(entry_seconds)
     return Analysis(
         by_street=[(names.get(s["street_code"], s["street_code"] or "—"), s["n"]) for s in streets],
         by_month=[(m["m"].strftime("%Y-%m") if m["m"] else "—", m["n"]) for m in months],
-        price_bands=sorted(bands.items(), key=lambda kv: int(kv[0].split("–")[0])),
+        price_bands=[(f"{b['band']}–{b['band'] + 1}万", b["n"]) for b in bands if b["band"] is not None],
         agencies=[(a["agency_name"], a["n"]) for a in agencies],
         window_minutes_median=None if entry is None else round(entry / 60, 2),
         entry_seconds_median=entry,
-        total=qs.count(),
+        total=total,
     )
 
 

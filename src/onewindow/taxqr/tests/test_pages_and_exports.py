@@ -157,3 +157,21 @@ def test_analysis_page_shows_measured_window_time_beside_the_seed_figures(world:
     html = _login(world.tax_clerk).get("/tax/analysis/").content.decode()
     assert "50 秒" in html and "15 分钟" in html and "8 分钟" in html
     assert "vendor/echarts-5.6.0.min.js" in html
+
+
+def test_analysis_counts_by_street_month_band_and_agency_with_the_median_entry_time(world: TaxWorld) -> None:
+    from onewindow.taxqr import selectors
+
+    # price/area: 5,200,000 / 89.50 = 58,100 /m² (band 5–6万); 9,000,000 / 89.50 = 100,558 (band 10–11万)
+    for seed, price, seconds, day in ((101, "5200000", 40, 0), (102, "5200000", 60, 40), (103, "9000000", 90, 41)):
+        services.record_capture(by=world.tax_clerk, text=codes_for(seed, price=price)[0],
+                                now=NOW + datetime.timedelta(days=day),
+                                first_scan_at=NOW + datetime.timedelta(days=day, seconds=-seconds))
+    result = selectors.analysis_for(world.tax_reviewer)
+    assert result.total == 3
+    assert result.by_month == [("2017-07", 1), ("2017-09", 2)]
+    assert result.by_street == [("310106021", 3)]
+    assert result.price_bands == [("5–6万", 2), ("10–11万", 1)]
+    assert result.agencies == [("上海链家房地产经纪有限公司", 3)]
+    assert result.entry_seconds_median == 60
+    assert selectors.analysis_for(world.other_tax_clerk).total == 0
