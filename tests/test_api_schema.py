@@ -46,29 +46,10 @@ def error_has_the_house_shape(ctx: Any, response: Any, case: Any) -> bool | None
 CHECKS = [not_a_server_error, response_schema_conformance, error_has_the_house_shape]
 
 
-def create_catalog_items(principals: Principals) -> None:
-    """A few active items at city and district level (the catalog demo loader makes ~10,700)."""
-    from onewindow.catalog.models import ItemType
-    from onewindow.catalog.services import item_create
-
-    licence, _ = ItemType.objects.get_or_create(code="01", defaults={"name": "行政许可", "is_power": True})
-    service, _ = ItemType.objects.get_or_create(code="20", defaults={"name": "公共服务", "is_power": False})
-    admin = principals.user("admin")
-    item_create(by=admin, code="11310000MB2F0000000001", basic_code="XK0000101", department=principals.department,
-                region=principals.district, level="district", name="普通护照签发", item_type=licence,
-                category="approval", statutory_limit=20, promised_limit=7, channels="online^window",
-                materials=[{"name": "居民身份证", "form": "original", "copies": 1, "required": True}])
-    item_create(by=admin, code="11310000MB2F0000000002", basic_code="GG0000201",
-                department=principals.other_department, region=principals.other_district, level="district",
-                name="居住证办理", item_type=service, category="service", statutory_limit=15,
-                promised_limit=10, channels="window")
-
-
 @pytest.fixture
-def api_data(principals: Principals) -> Iterator[Principals]:
+def api_data(principals: Principals, catalog_items: list[str]) -> Iterator[Principals]:
     """Data to find, and the WSGI app called like Django's test client calls it: without closing the
     database connection at each request (it holds the test's transaction)."""
-    create_catalog_items(principals)
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:

@@ -174,6 +174,18 @@ def test_main_pages_load_nothing_from_outside_the_server(
     assert foreign == []
 
 
+@pytest.mark.parametrize("suffix", ["", "?q=hz", "?q=%E6%8A%A4%E7%85%A7&level=district"])
+def test_catalog_pages_with_items_load_nothing_from_outside_the_server(
+    client: Client, catalog_items: list[str], suffix: str
+) -> None:
+    for path in ["/catalog/" + suffix, f"/catalog/items/{catalog_items[0]}/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = scan(response.content.decode())
+        assert [url for url in page.urls if not is_local(url)] == [], path
+        assert [m for style in page.styles for m in CSS_URL.findall(style) if not is_local(m[0] or m[1])] == []
+
+
 def test_stylesheets_load_nothing_from_outside_the_server(client: Client, seed_stats: CatalogStats) -> None:
     page = scan(client.get("/").content.decode())
     sheets = [url for tag, attrs in page.tags if tag == "link" and attrs.get("rel") == "stylesheet"
