@@ -61,13 +61,15 @@ def test_focus_is_visible_on_links(page) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.parametrize("elderly", [False, True])
-def test_phone_layout_at_360px_has_no_horizontal_scroll(page, elderly: bool) -> None:  # type: ignore[no-untyped-def]
+def test_phone_layout_at_360px_has_no_horizontal_scroll(  # type: ignore[no-untyped-def]
+    catalog_items: list[str], page, elderly: bool
+) -> None:
     page.set_viewport_size({"width": 360, "height": 740})
     if elderly:
         page.goto("/")
         with page.expect_navigation():
             page.click("#elderly-switch")
-    for path in PAGES:
+    for path in [*PAGES, "/catalog/?q=hz", f"/catalog/items/{catalog_items[0]}/"]:
         page.goto(path)
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 360, f"{path} is {width}px wide"
