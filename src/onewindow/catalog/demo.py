@@ -134,6 +134,8 @@ class _Builder:
             statutory = {"01": 20, "05": 30, "07": 15, "08": 30}.get(type_code, 20)
             promised = rng.choice([3, 5, 5, 7, 10, 12, 15, 20])
             promised = min(promised, statutory)
+            if name == PASSPORT:  # 护照法 art. 6: 15 days; Shanghai promises 7 working days
+                statutory, promised = 15, 7
         else:
             statutory, promised = None, (0 if immediate else rng.choice([1, 3, 5, 7, 10]))
         depth = DepthLevel.IV if fully_online else rng.choice([1, 2, 2, 3, 3, 3])
@@ -163,8 +165,9 @@ class _Builder:
                             if name == PASSPORT else basis),
             "handling_type": HandlingType.IMMEDIATE if immediate else HandlingType.PROMISED,
             "statutory_limit": statutory, "statutory_unit": DayUnit.WORKING,
-            "statutory_note": "自受理之日起计算（《中华人民共和国行政许可法》第四十二条、第八十二条）"
-            if statutory else "",
+            "statutory_note": ("自受理申请之日起计算（《中华人民共和国护照法》第六条）" if name == PASSPORT
+                               else "自受理之日起计算（《中华人民共和国行政许可法》第四十二条、第八十二条）"
+                               if statutory else ""),
             "promised_limit": promised, "promised_unit": DayUnit.WORKING,
             "promised_note": "" if immediate else "自受理之日起计算，不含法定不计时环节",
             "fee_free": fee_free, "fee_text": fee_text, "fee_amount": fee_amount,
