@@ -26,7 +26,9 @@ def search(request: HttpRequest) -> HttpResponse:
     try:
         page = selectors.catalog_search_page(user=request.user, page=page_number, **filters)
     except DomainError as exc:
-        return render(request, template, {"error": exc, "raw": filters}, status=exc.status)
+        # htmx swaps only 2xx answers: the live-results partial shows the refusal in place
+        status = 200 if request.headers.get("HX-Request") else exc.status
+        return render(request, template, {"error": exc, "raw": filters}, status=status)
     params = request.GET.copy()
     params.pop("page", None)
     query = params.urlencode()

@@ -49,6 +49,10 @@ def test_search_page_bad_filter_is_a_4xx_with_message(passport: ServiceItem, cli
     response = client.get("/catalog/", {"level": "province"})
     assert response.status_code == 422
     assert "层级只能是 city、district 或 street。" in response.content.decode()
+    partial = client.get("/catalog/", {"q": "x" * 101}, headers={"HX-Request": "true"})
+    assert partial.status_code == 200  # htmx swaps only 2xx: the refusal is shown in place
+    assert 'role="alert"' in partial.content.decode()
+    assert "搜索词不能超过100个字。" in partial.content.decode()
 
 
 def test_guide_page_has_every_section(passport: ServiceItem, client: Client) -> None:
