@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -14,9 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are still sync.
+def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch, page) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are still sync,
+    # but run in the loop's context with their own connection, closed here before the loop ends.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield
+    connections.close_all()
 
 
 def test_citizen_logs_in_and_out(page) -> None:  # type: ignore[no-untyped-def]
