@@ -10,10 +10,13 @@ Only models are imported here, so selectors, services and the API may all use th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from onewindow.core.models import Department, Region
 
 from .choices import UNMASK_ROLES, StaffRoleKind
 from .models import ApiToken, Mandate, Organization, Person, StaffRole, User, valid_mandates_q
@@ -64,6 +67,40 @@ def is_staff_member(user: Any) -> bool:
 
 def has_role(user: Any, *roles: str) -> bool:
     return bool(role_names(user) & set(roles)) or is_system_admin(user)
+
+
+def _region_chain(region: Region | None) -> set[int]:
+    """The region and all its ancestors (a role scoped to 静安区 covers its streets)."""
+    ids: set[int] = set()
+    while region is not None and region.pk not in ids:
+        ids.add(region.pk)
+        region = region.parent
+    return ids
+
+
+def has_role_in_scope(user: Any, roles: Iterable[str], *, department: Department | None = None,
+                      region: Region | None = None) -> bool:
+    """True when the user holds one of ``roles`` whose scope covers the target: the same
+    department, or a region that is the target's region (or the department's region) or one of
+    its ancestors. System admins are always in scope. Use it for "clerk in scope" checks."""
+    if is_system_admin(user):
+        return True
+    wanted = set(roles)
+    target_regions = _region_chain(region) | _region_chain(department.region if department else None)
+    for role in valid_roles(user):
+        if role.role not in wanted:
+            continue
+        if department is not None and role.department_id == department.pk:
+            return True
+        if role.region_id is not None and role.region_id in target_regions:
+            return True
+    return False
+
+
+def departments_of(user: Any, *roles: str) -> set[int]:
+    """Ids of the departments the user holds one of ``roles`` in (all roles when none given)."""
+    return {r.department_id for r in valid_roles(user)
+            if r.department_id is not None and (not roles or r.role in roles)}
 
 
 def primary_role(user: Any) -> str:
