@@ -155,6 +155,16 @@ class ServiceItem(models.Model):
         return f"{self.name} ({self.department})"
 
 
+class ItemVersionQuerySet(models.QuerySet["ItemVersion"]):
+    """Versions are never changed or removed in bulk either (a case may pin any of them)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("ItemVersion is immutable; use services.item_revise to make a new version")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("ItemVersion rows are never deleted; withdraw the item instead")
+
+
 class ItemVersion(models.Model):
     """事项版本: the immutable published content of an implementation item (办事指南 data).
 
@@ -206,6 +216,8 @@ class ItemVersion(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
                                    blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = ItemVersionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("事项版本")

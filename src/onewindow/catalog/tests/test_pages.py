@@ -166,3 +166,26 @@ def test_admin_add_and_change_make_versions(passport: ServiceItem, client: Clien
     passport.refresh_from_db()
     assert passport.status == "suspended"
     assert ItemVersion.objects.filter(item=passport).count() == 3
+
+
+def test_admin_add_goes_through_item_create(passport: ServiceItem, client: Client) -> None:
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.org", "x-very-long-pw")
+    client.force_login(admin_user)
+    form = {
+        "code": "11310000002419539T0100000099", "basic_code": "010000000099", "department": passport.department_id,
+        "region": passport.region_id, "level": "city", "sort_order": 10, "v_name": "往来港澳通行证签发",
+        "v_category": "approval", "v_item_type": passport.item_type_id, "legal_basis": "",
+        "handling_type": "promised", "statutory_limit": 15, "statutory_unit": "working", "promised_limit": 7,
+        "promised_unit": "working", "fee_free": "on", "v_depth_level": 4, "v_fully_online": "on",
+        "channels": ["online"], "on_site_visits": 0, "form_schema": "{}", "materials_text": "居民身份证|original|1|1|",
+        "v_status": "active", "versions-TOTAL_FORMS": 0, "versions-INITIAL_FORMS": 0,
+    }
+    bad = client.post("/admin/catalog/serviceitem/add/", {**form, "on_site_visits": 1})
+    assert bad.status_code == 200
+    assert "全程网上办理的事项到现场次数必须为0。" in bad.content.decode()
+    assert not ServiceItem.objects.filter(code=form["code"]).exists()
+    response = client.post("/admin/catalog/serviceitem/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    item = ServiceItem.objects.get(code=form["code"])
+    assert (item.name, item.fully_online, item.current_version.number) == ("往来港澳通行证签发", True, 1)
+    assert list(item.current_version.materials.values_list("name", flat=True)) == ["居民身份证"]

@@ -195,6 +195,10 @@ def test_versions_and_materials_are_immutable(make_item: Callable[..., ServiceIt
     material.name = "改名"
     with pytest.raises(ValueError, match="immutable"):
         material.save()
+    with pytest.raises(ValueError, match="immutable"):
+        ItemVersion.objects.filter(item=item).update(name="改名")
+    with pytest.raises(ValueError, match="never deleted"):
+        ItemVersion.objects.filter(item=item).delete()
     assert ItemVersion.objects.get(item=item).name == "普通护照签发"
     assert Material.objects.get(version=version).name == "居民身份证"
 
