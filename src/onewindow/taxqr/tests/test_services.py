@@ -260,3 +260,25 @@ def test_rotated_keys_still_open_codes_made_before_the_rotation(world: TaxWorld)
     new = codes_for(81)[0]
     assert services.record_preview(by=world.tax_clerk, text=old, now=NOW).decoded.signing_kid == "sig1"
     assert services.record_preview(by=world.tax_clerk, text=new, now=NOW).decoded.signing_kid == "sig2"
+
+
+def test_a_race_lost_at_insert_is_refused_as_duplicate_and_leaves_no_gap(world: TaxWorld, monkeypatch: object) -> None:
+    """Another window saves the same transaction between our checks and our insert."""
+    ours, theirs = codes_for(110)[0], codes_for(111, cert_no=110)[0]
+    original = services._decode
+    calls: list[int] = []
+
+    def decode_then_lose_the_race(by: object, text: str, today: datetime.date) -> services.Preview:
+        preview = original(by, text, today)  # type: ignore[arg-type]
+        if not calls:
+            calls.append(1)
+            monkeypatch.setattr(services, "_decode", original)  # type: ignore[attr-defined]
+            _capture(world, theirs)
+        return preview
+
+    monkeypatch.setattr(services, "_decode", decode_then_lose_the_race)  # type: ignore[attr-defined]
+    with pytest.raises(DomainError) as err:
+        _capture(world, ours)
+    assert (err.value.code, err.value.status) == ("duplicate_transaction", 409)
+    assert list(TaxRecord.objects.values_list("archive_no", flat=True)) == ["JA-2017-000001"]
+    assert NumberCounter.objects.get(scope="taxqr:JA:2017").value == 1
