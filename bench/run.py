@@ -1,7 +1,7 @@
 """``make bench`` / ``python -m bench.run``: prepare the benchmark database, start gunicorn on
 127.0.0.1, run each benchmark beside its baseline, print the figures and ratios.
 
-Usage: python -m bench.run [--postgres] [--only catalog_search] [--requests N] [--seconds T]
+Usage: python -m bench.run [--postgres] [--only catalog_search] [--rounds R] [--requests N] [--seconds T]
                            [--workers W] [--threads K]
 
 - SQLite: ``var/bench/bench.sqlite3``, migrated and loaded with ``onewindow demo_data --quiet``
@@ -9,7 +9,9 @@ Usage: python -m bench.run [--postgres] [--only catalog_search] [--requests N] [
 - ``--postgres``: the database of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bench).
 - Load: ``bench.load`` — threads with keep-alive http.client connections; each phase stops after N
   requests or T seconds, whichever comes first. Latency is measured at 16 concurrent clients,
-  throughput at 64.
+  throughput at 64. Baseline and benchmark phases alternate for R rounds, so both see the same
+  background load; the figures are medians over the rounds, each ratio the median of the rounds'
+  ratios.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import importlib
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -158,72 +161,95 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
     raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
-def measure(port: int, paths: list[str], args: argparse.Namespace) -> dict[str, LoadResult]:
+def check_and_warm(port: int, paths: list[str]) -> None:
     bad = [(p, status) for p in paths if (status := get(port, p)) != 200]
     if bad:
         raise SystemExit(f"these paths do not answer 200: {bad}")
-    run_load(port, paths, clients=LATENCY_CLIENTS, max_requests=max(200, len(paths) * 20), max_seconds=5)
-    return {
-        "latency": run_load(port, paths, clients=LATENCY_CLIENTS, max_requests=args.requests,
-                            max_seconds=args.seconds),
-        "throughput": run_load(port, paths, clients=THROUGHPUT_CLIENTS, max_requests=args.requests,
-                               max_seconds=args.seconds),
-    }
+    run_load(port, paths, clients=LATENCY_CLIENTS, max_requests=max(300, len(paths) * 30), max_seconds=5)
 
 
-def row(label: str, r: LoadResult) -> str:
-    return (f"{label:<28} {r.clients:>7} {r.requests:>8} {r.errors:>6} {r.throughput:>9.0f} "
-            f"{r.p50:>8.1f} {r.p99:>8.1f}")
+def measure_pair(port: int, base_paths: list[str], bench_paths: list[str],
+                 args: argparse.Namespace) -> list[dict[str, LoadResult]]:
+    """Rounds of baseline and benchmark phases, interleaved, so both see the same background load."""
+    check_and_warm(port, base_paths)
+    check_and_warm(port, bench_paths)
+    rounds = []
+    for index in range(args.rounds):
+        log(f"round {index + 1} of {args.rounds}")
+        one: dict[str, LoadResult] = {}
+        for phase, clients in (("latency", LATENCY_CLIENTS), ("throughput", THROUGHPUT_CLIENTS)):
+            for side, paths in (("base", base_paths), ("bench", bench_paths)):
+                one[f"{side}_{phase}"] = run_load(port, paths, clients=clients, max_requests=args.requests,
+                                                  max_seconds=args.seconds)
+        rounds.append(one)
+    return rounds
 
 
-def report(name: str, bench: dict[str, LoadResult], base_name: str, base: dict[str, LoadResult],
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def summary(results: list[LoadResult]) -> dict[str, float]:
+    """Median over rounds of each figure (requests and errors are totals)."""
+    return {"clients": results[0].clients, "requests": sum(r.requests for r in results),
+            "errors": sum(r.errors for r in results),
+            "req_per_s": round(median([r.throughput for r in results]), 1),
+            "p50_ms": round(median([r.p50 for r in results]), 2),
+            "p99_ms": round(median([r.p99 for r in results]), 2)}
+
+
+def row(label: str, f: dict[str, float]) -> str:
+    return (f"{label:<28} {f['clients']:>7} {f['requests']:>8} {f['errors']:>6} {f['req_per_s']:>9.0f} "
+            f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f}")
+
+
+def report(name: str, base_name: str, rounds: list[dict[str, LoadResult]],
            aims: dict[str, float]) -> dict[str, Any]:
-    lat, base_lat = bench["latency"], base["latency"]
-    thr, base_thr = bench["throughput"], base["throughput"]
-    ratios = {
-        "p50_ratio_at_16": lat.p50 / base_lat.p50,
-        "p99_ratio_at_16": lat.p99 / base_lat.p99,
-        "throughput_ratio_at_64": thr.throughput / base_thr.throughput,
-    }
+    per_round = [{
+        "p50_ratio_at_16": r["bench_latency"].p50 / r["base_latency"].p50,
+        "p99_ratio_at_16": r["bench_latency"].p99 / r["base_latency"].p99,
+        "throughput_ratio_at_64": r["bench_throughput"].throughput / r["base_throughput"].throughput,
+    } for r in rounds]
+    ratios = {key: median([r[key] for r in per_round]) for key in per_round[0]}
+    figures = {key: summary([r[key] for r in rounds]) for key in rounds[0]}
+    lat, base_lat = figures["bench_latency"], figures["base_latency"]
+    thr, base_thr = figures["bench_throughput"], figures["base_throughput"]
     print()
+    print(f"{name}: median of {len(rounds)} interleaved rounds")
     print(f"{'':<28} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     print(row(f"bare {base_name} view", base_lat))
     print(row(name, lat))
     print(row(f"bare {base_name} view", base_thr))
     print(row(name, thr))
-    print(f"latency at {LATENCY_CLIENTS} concurrent clients: {name} p50 {lat.p50:.1f} ms "
-          f"({ratios['p50_ratio_at_16']:.2f}x the bare view), p99 {lat.p99:.1f} ms "
+    print(f"latency at {LATENCY_CLIENTS} concurrent clients: {name} p50 {lat['p50_ms']:.1f} ms "
+          f"({ratios['p50_ratio_at_16']:.2f}x the bare view), p99 {lat['p99_ms']:.1f} ms "
           f"({ratios['p99_ratio_at_16']:.2f}x the bare view)")
-    print(f"throughput at {THROUGHPUT_CLIENTS} concurrent clients: {name} {thr.throughput:.0f} req/s = "
-          f"{ratios['throughput_ratio_at_64']:.2f} of the bare view's {base_thr.throughput:.0f} req/s")
+    print(f"throughput at {THROUGHPUT_CLIENTS} concurrent clients: {name} {thr['req_per_s']:.0f} req/s = "
+          f"{ratios['throughput_ratio_at_64']:.2f} of the bare view's {base_thr['req_per_s']:.0f} req/s")
+    print("throughput ratio per round: " + ", ".join(f"{r['throughput_ratio_at_64']:.2f}" for r in per_round))
     verdicts = {}
     if "p99_ms_at_16" in aims:
-        verdicts["p99_ms_at_16"] = lat.p99 < aims["p99_ms_at_16"]
+        verdicts["p99_ms_at_16"] = lat["p99_ms"] < aims["p99_ms_at_16"]
         print(f"aim p99 < {aims['p99_ms_at_16']:.0f} ms at {LATENCY_CLIENTS}: "
               f"{'met' if verdicts['p99_ms_at_16'] else 'NOT met'}")
     if "throughput_ratio_at_64" in aims:
         verdicts["throughput_ratio_at_64"] = ratios["throughput_ratio_at_64"] >= aims["throughput_ratio_at_64"]
         print(f"aim throughput >= {aims['throughput_ratio_at_64']} of bare at {THROUGHPUT_CLIENTS}: "
               f"{'met' if verdicts['throughput_ratio_at_64'] else 'NOT met'}")
-    errors = sum(r.errors for r in (*bench.values(), *base.values()))
+    errors = sum(f["errors"] for f in figures.values())
     if errors:
         print(f"WARNING: {errors} requests did not answer 200")
-
-    def figures(r: LoadResult) -> dict[str, float]:
-        return {"clients": r.clients, "requests": r.requests, "errors": r.errors,
-                "req_per_s": round(r.throughput, 1), "p50_ms": round(r.p50, 2), "p99_ms": round(r.p99, 2)}
-
     return {"name": name, "baseline": base_name, "ratios": {k: round(v, 3) for k, v in ratios.items()},
-            "aims_met": verdicts, "bench": {k: figures(v) for k, v in bench.items()},
-            "base": {k: figures(v) for k, v in base.items()}}
+            "ratios_per_round": per_round, "aims_met": verdicts, "figures": figures}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help="use DATABASE_URL (PostgreSQL)")
     parser.add_argument("--only", action="append", choices=ALL_BENCHMARKS, help="run only this benchmark")
-    parser.add_argument("--requests", type=int, default=4000, help="requests per phase (default 4000)")
-    parser.add_argument("--seconds", type=float, default=20, help="time limit per phase (default 20 s)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per phase (default 2000)")
+    parser.add_argument("--seconds", type=float, default=10, help="time limit per phase (default 10 s)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as make demo)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; >1 uses gthread")
     args = parser.parse_args(argv)
@@ -236,16 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(env, port, args.workers, args.threads)
     results = []
     try:
-        baselines: dict[str, dict[str, LoadResult]] = {}
         for module_name in args.only or BENCHMARKS:
             module = importlib.import_module(f"bench.{module_name}")
-            base_name = module.BASELINE
-            if base_name not in baselines:
-                log(f"measuring the bare {base_name} view")
-                baselines[base_name] = measure(port, BASELINES[base_name], args)
-            log(f"measuring {module.NAME}")
-            bench = measure(port, module.paths(), args)
-            results.append(report(module.NAME, bench, base_name, baselines[base_name], module.AIMS))
+            log(f"measuring {module.NAME} against the bare {module.BASELINE} view")
+            rounds = measure_pair(port, BASELINES[module.BASELINE], module.paths(), args)
+            results.append(report(module.NAME, module.BASELINE, rounds, module.AIMS))
     finally:
         server.terminate()
         try:
