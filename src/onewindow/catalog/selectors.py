@@ -138,6 +138,12 @@ def clean_filters(*, user: Any, q: str | None = None, level: str | None = None, 
                          depth=depth_value, status=status or "")
 
 
+def _name_contains(text: str) -> Q:
+    # Chinese has no case: a plain LIKE avoids UPPER() on every row (PostgreSQL's icontains).
+    has_letters = any(c.isascii() and c.isalpha() for c in text)
+    return Q(name__icontains=text) if has_letters else Q(name__contains=text)
+
+
 def _filtered(f: SearchFilters, *, staff: bool) -> QuerySet[ServiceItem]:
     qs = ServiceItem.objects.all()
     if f.status:
@@ -161,7 +167,7 @@ def _filtered(f: SearchFilters, *, staff: bool) -> QuerySet[ServiceItem]:
     labels = _labels() if f.q else {}
     for term in f.q.split():
         text, pinyin = normalize_query(term)
-        cond = Q(name__icontains=text)
+        cond = _name_contains(text)
         if pinyin:
             cond |= Q(name_pinyin__contains=pinyin) | Q(name_initials__contains=pinyin)
         if len(text) >= 2 and not pinyin:
@@ -183,7 +189,7 @@ def _ranked(qs: QuerySet[ServiceItem], q: str) -> QuerySet[ServiceItem]:
         return qs.order_by("level_rank", "sort_order", "id")
     text, pinyin = normalize_query(q)
     whens = [When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
-             When(name__icontains=text, then=Value(2))]
+             When(_name_contains(text), then=Value(2))]
     if pinyin:
         whens += [When(name_initials__startswith=pinyin, then=Value(3)),
                   When(name_initials__contains=pinyin, then=Value(4)),
@@ -201,9 +207,8 @@ def _labels() -> dict[str, dict[int, tuple[str, str]]]:
         labels = {
             "district": {r.pk: (r.code, r.name) for r in Region.objects.filter(level=Level.DISTRICT)},
             "type": {t.pk: (t.code, t.name) for t in ItemType.objects.all()},
-            "department": dict((pk, (code, name)) for pk, code, name in
-                               Department.objects.filter(catalog_items__isnull=False).distinct()
-                               .values_list("pk", "code", "name")),
+            "department": {pk: (code, name) for pk, code, name in
+                           Department.objects.values_list("pk", "code", "name")},
         }
         cache.set(key, labels, FACET_TTL)
     return labels
