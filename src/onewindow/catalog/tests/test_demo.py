@@ -14,8 +14,9 @@ from onewindow.catalog.models import ItemVersion, Material, ServiceItem
 from onewindow.catalog.selectors import catalog_stats
 from onewindow.core.models import Department, Region
 
-FIGURES = json.loads((Path(__file__).resolve().parents[4] / "../shared/seed/figures.json").read_text()
-                     ) if (Path(__file__).resolve().parents[4] / "../shared/seed/figures.json").exists() else None
+# The seed's figures file sits beside the checkout in the project workspace (../shared/seed/).
+FIGURES_FILE = Path(__file__).resolve().parents[4].parent / "shared" / "seed" / "figures.json"
+FIGURES = json.loads(FIGURES_FILE.read_text(encoding="utf-8")) if FIGURES_FILE.exists() else None
 HALL = {
     "city_approval_items": 785, "district_approval_items_total": 6500, "city_service_items_min": 240,
     "district_service_items_min": 3000, "city_approval_items_fully_online": 100,
@@ -31,7 +32,7 @@ def loaded(regions: dict[str, Region]) -> list[int]:
 
 
 def test_demo_reproduces_the_online_hall_figures(loaded: list[int]) -> None:
-    if FIGURES is not None:  # the shared seed file, when the checkout sits beside it, must agree
+    if FIGURES is not None:  # the constants below are the seed file's, where the file is at hand
         assert {k: FIGURES["online_hall"][k] for k in HALL} == HALL
     stats = catalog_stats()
     assert stats.city_approval == 785
