@@ -23,6 +23,7 @@ import http.client
 import importlib
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -39,7 +40,7 @@ BIN = Path(sys.executable).parent
 VAR = ROOT / "var" / "bench"
 RESULTS = ROOT / "bench" / "results"
 BENCHMARKS = ["catalog_search"]  # run by default
-ALL_BENCHMARKS = [*BENCHMARKS, "core_regions"]
+ALL_BENCHMARKS = [*BENCHMARKS, "catalog_search_uncached", "core_regions"]
 LATENCY_CLIENTS = 16
 THROUGHPUT_CLIENTS = 64
 
@@ -162,23 +163,30 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
 
 
 def check_and_warm(port: int, paths: list[str]) -> None:
-    bad = [(p, status) for p in paths if (status := get(port, p)) != 200]
+    sample = paths if len(paths) <= 50 else random.Random(1).sample(paths, 50)
+    bad = [(p, status) for p in sample if (status := get(port, p)) != 200]
     if bad:
         raise SystemExit(f"these paths do not answer 200: {bad}")
     run_load(port, paths, clients=LATENCY_CLIENTS, max_requests=max(300, len(paths) * 30), max_seconds=5)
 
 
 def measure_pair(port: int, base_paths: list[str], bench_paths: list[str],
-                 args: argparse.Namespace) -> list[dict[str, LoadResult]]:
-    """Rounds of baseline and benchmark phases, interleaved, so both see the same background load."""
+                 args: argparse.Namespace, *, fresh: bool = False) -> list[dict[str, LoadResult]]:
+    """Rounds of baseline and benchmark phases, interleaved, so both see the same background load.
+
+    ``fresh``: the benchmark's paths are shuffled in each phase (a module with many distinct paths
+    that wants cache misses sets ``FRESH_PATHS = True``)."""
     check_and_warm(port, base_paths)
     check_and_warm(port, bench_paths)
+    shuffler = random.Random(20170929)
     rounds = []
     for index in range(args.rounds):
         log(f"round {index + 1} of {args.rounds}")
         one: dict[str, LoadResult] = {}
         for phase, clients in (("latency", LATENCY_CLIENTS), ("throughput", THROUGHPUT_CLIENTS)):
             for side, paths in (("base", base_paths), ("bench", bench_paths)):
+                if side == "bench" and fresh:
+                    paths = shuffler.sample(paths, len(paths))
                 one[f"{side}_{phase}"] = run_load(port, paths, clients=clients, max_requests=args.requests,
                                                   max_seconds=args.seconds)
         rounds.append(one)
@@ -265,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         for module_name in args.only or BENCHMARKS:
             module = importlib.import_module(f"bench.{module_name}")
             log(f"measuring {module.NAME} against the bare {module.BASELINE} view")
-            rounds = measure_pair(port, BASELINES[module.BASELINE], module.paths(), args)
+            rounds = measure_pair(port, BASELINES[module.BASELINE], module.paths(), args,
+                                  fresh=getattr(module, "FRESH_PATHS", False))
             results.append(report(module.NAME, module.BASELINE, rounds, module.AIMS))
     finally:
         server.terminate()
