@@ -189,3 +189,21 @@ def test_admin_add_goes_through_item_create(passport: ServiceItem, client: Clien
     item = ServiceItem.objects.get(code=form["code"])
     assert (item.name, item.fully_online, item.current_version.number) == ("往来港澳通行证签发", True, 1)
     assert list(item.current_version.materials.values_list("name", flat=True)) == ["居民身份证"]
+
+
+def test_pdf_font_embeds_a_configured_truetype_font_else_falls_back(settings: Any) -> None:
+    from pathlib import Path
+
+    from onewindow.catalog.guide_pdf import FONT_CANDIDATES, pdf_font
+
+    pdf_font.cache_clear()
+    try:
+        settings.ONEWINDOW_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        assert pdf_font() == "GuideCJK"
+        pdf_font.cache_clear()
+        # Debian's Noto CJK is CFF-based (.ttc): reportlab cannot embed it, so the CID font is used
+        settings.ONEWINDOW_PDF_FONT = "/nonexistent/font.ttf"
+        truetype_cjk = any(Path(p).exists() for p in FONT_CANDIDATES if not p.endswith("NotoSansCJK-Regular.ttc"))
+        assert pdf_font() == ("GuideCJK" if truetype_cjk else "STSong-Light")
+    finally:
+        pdf_font.cache_clear()
