@@ -130,3 +130,12 @@ def test_docs_page_loads_only_local_static_files(client: Client) -> None:
     assert "/static/ninja/swagger-ui.css" in html
     assert "cdn" not in html.lower()
     assert "https://" not in html and "http://" not in html
+
+
+def test_request_for_an_unknown_host_under_the_api_is_a_json_400(  # type: ignore[no-untyped-def]
+    client: Client, settings
+) -> None:
+    settings.ALLOWED_HOSTS = ["zwfw.example.gov.cn"]
+    response = client.get("/api/v1/catalog/items", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    assert body(response) == {"code": "bad_request", "message": "请求无效。", "fields": {}}
