@@ -175,3 +175,25 @@ def test_analysis_counts_by_street_month_band_and_agency_with_the_median_entry_t
     assert result.agencies == [("上海链家房地产经纪有限公司", 3)]
     assert result.entry_seconds_median == 60
     assert selectors.analysis_for(world.other_tax_clerk).total == 0
+
+
+def test_window_page_reads_an_uploaded_photo_then_captures_it(world: TaxWorld) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from onewindow.taxqr import images
+
+    text = codes_for(104, now=timezone.now())[0]
+    tile = Image.open(io.BytesIO(images.render_png(text, scale=4))).convert("L").rotate(4, expand=True, fillcolor=255)
+    photo = io.BytesIO()
+    tile.resize((int(tile.width * 1.5), int(tile.height * 1.5))).save(photo, format="JPEG", quality=80)
+    client = _login(world.tax_clerk)
+    preview = client.post("/tax/window/", {"op": "preview", "text": "", "window": "4",
+                                           "image": SimpleUploadedFile("code.jpg", photo.getvalue(), "image/jpeg")})
+    assert preview.status_code == 200 and 'id="confirm"' in preview.content.decode()
+    assert TaxRecord.objects.count() == 0
+    hidden = preview.context["preview"].text
+    assert hidden == text
+    saved = client.post("/tax/window/", {"op": "capture", "text": hidden, "window": "4"})
+    assert saved.status_code == 302
+    assert TaxRecord.objects.get().certificate_no == "沪(2010)静字不动产权第000104号"
