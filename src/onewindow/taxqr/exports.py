@@ -129,23 +129,71 @@ def summary_export(*, by: Any, day: datetime.date, fmt: str = "xlsx", window: st
     title = (f"房交信息汇总清单 {day.isoformat()}" + (f" 窗口{window}" if window else "")
              + (f" {agency}" if agency else ""))
     content = _xlsx(title, rows) if fmt == "xlsx" else _pdf(title, rows)
-    digest = hashlib.sha256(content).hexdigest()
     reference = f"{scope}-{day:%Y%m%d}-HZ" + (f"-W{window}" if window else "") + (f"-{agency[:18]}" if agency else "")
-    relative = Path("taxqr-archive") / scope / f"{day:%Y}" / f"{reference}-{digest[:8]}.{fmt}"
-    path = Path(settings.MEDIA_ROOT) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    with transaction.atomic():
-        archive = ArchiveFile.objects.create(
-            bureau=bureau, kind=ArchiveKind.SUMMARY_XLSX if fmt == "xlsx" else ArchiveKind.SUMMARY_PDF,
-            reference=reference, day=day, filters={"window": window, "agency": agency}, rows=len(rows),
-            path=str(relative), sha256=digest, size=len(content),
-            retention_until=day.replace(year=day.year + RETENTION_YEARS) if (day.month, day.day) != (2, 29)
-            else datetime.date(day.year + RETENTION_YEARS, 3, 1),
-            created_by=by,
-        )
-        audit_record(actor=by, action="taxqr.summary.export", target=archive,
-                     after={"rows": len(rows), "format": fmt, "sha256": digest})
+    kind = ArchiveKind.SUMMARY_XLSX if fmt == "xlsx" else ArchiveKind.SUMMARY_PDF
+    archive = _archive(by=by, bureau=bureau, kind=kind, reference=reference, day=day,
+                       filters={"window": window, "agency": agency}, rows=len(rows), content=content, suffix=fmt)
     content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
                     else "application/pdf")
     return SummaryFile(content, f"{reference}.{fmt}", content_type, archive)
+
+
+def _archive(*, by: Any, bureau: Any, kind: str, reference: str, day: datetime.date, filters: dict[str, str],
+             rows: int, content: bytes, suffix: str) -> ArchiveFile:
+    digest = hashlib.sha256(content).hexdigest()
+    scope = bureau.short_code if bureau else "ALL"
+    relative = Path("taxqr-archive") / scope / f"{day:%Y}" / f"{reference}-{digest[:8]}.{suffix}"
+    path = Path(settings.MEDIA_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    retention = (day.replace(year=day.year + RETENTION_YEARS) if (day.month, day.day) != (2, 29)
+                 else datetime.date(day.year + RETENTION_YEARS, 3, 1))
+    with transaction.atomic():
+        archive = ArchiveFile.objects.create(bureau=bureau, kind=kind, reference=reference, day=day, filters=filters,
+                                             rows=rows, path=str(relative), sha256=digest, size=len(content),
+                                             retention_until=retention, created_by=by)
+        audit_record(actor=by, action="taxqr.archive.file", target=archive,
+                     after={"kind": kind, "rows": rows, "sha256": digest})
+    return archive
+
+
+def record_sheet_export(*, by: Any, record_id: int) -> SummaryFile:
+    """The record sheet (房交信息表) of one captured record as PDF, archived (资料归档).
+
+    Names and ID numbers are masked: the sheet goes into the paper file, the full record stays
+    encrypted in the database (个人信息保护法 art. 51).
+    """
+    record = selectors.record_get_for(by, record_id)
+    data = selectors.record_masked(record.record)
+    saved = timezone.localtime(record.saved_at)
+    lines = [("档案号", record.archive_no), ("税务机关", record.bureau.department.name),
+             ("产权证号", record.certificate_no), ("房屋坐落", record.address),
+             ("建筑面积(㎡)", str(record.area)), ("合同价格(元)", str(record.price)),
+             ("合同签订日期", record.contract_date.isoformat()),
+             ("经纪机构", f"{record.agency_name} {record.agency_credit_code}".strip() or "—")]
+    for side, label in (("sellers", "卖方"), ("buyers", "买方")):
+        for person in data.get(side) or []:
+            lines.append((label, f"{person.get('name', '')} {person.get('id_number', '')} {person.get('share', '')}%"))
+    lines += [("窗口 / 保存时间", f"{record.window} / {saved:%Y-%m-%d %H:%M}"),
+              ("校验规则版本", record.ruleset_version),
+              ("税费试算(元,仅供参考)", str(record.estimate_total or "—"))]
+    content = _sheet_pdf(f"房交信息表 {record.archive_no}", lines)
+    archive = _archive(by=by, bureau=record.bureau, kind=ArchiveKind.RECORD_PDF, reference=record.archive_no,
+                       day=saved.date(), filters={}, rows=1, content=content, suffix="pdf")
+    return SummaryFile(content, f"{record.archive_no}.pdf", "application/pdf", archive)
+
+
+def _sheet_pdf(title: str, lines: list[tuple[str, str]]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    font = _cjk_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
+    head = ParagraphStyle("head", fontName=font, fontSize=15, leading=20)
+    table = Table([[Paragraph(k, body), Paragraph(v, body)] for k, v in lines], colWidths=[130, 380])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, title=title).build([Paragraph(title, head), table])
+    return out.getvalue()

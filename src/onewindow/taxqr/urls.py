@@ -16,6 +16,7 @@ urlpatterns = [
     path("records/", views.record_list, name="records"),
     path("records/<int:record_id>/", views.record_detail, name="record-detail"),
     path("records/<int:record_id>/correct/", views.record_correct, name="record-correct"),
+    path("records/<int:record_id>/sheet.pdf", views.record_sheet, name="record-sheet"),
     path("summary/", views.summary, name="summary"),
     path("analysis/", views.analysis, name="analysis"),
 ]

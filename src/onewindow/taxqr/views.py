@@ -203,6 +203,18 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def record_sheet(request: HttpRequest, record_id: int) -> HttpResponse:
+    try:
+        made = exports.record_sheet_export(by=request.user, record_id=record_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    response = HttpResponse(made.content, content_type=made.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, made.filename) or ""
+    return response
+
+
+@login_required
 @require_POST
 def record_correct(request: HttpRequest, record_id: int) -> HttpResponse:
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 
 import pytest
@@ -197,3 +198,14 @@ def test_window_page_reads_an_uploaded_photo_then_captures_it(world: TaxWorld) -
     saved = client.post("/tax/window/", {"op": "capture", "text": hidden, "window": "4"})
     assert saved.status_code == 302
     assert TaxRecord.objects.get().certificate_no == "沪(2010)静字不动产权第000104号"
+
+
+def test_record_sheet_pdf_is_masked_and_archived(world: TaxWorld) -> None:
+    record = services.record_capture(by=world.tax_clerk, text=codes_for(105)[0], now=NOW)
+    response = _login(world.tax_reviewer).get(f"/tax/records/{record.pk}/sheet.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    archive = ArchiveFile.objects.get()
+    assert (archive.kind, archive.reference, archive.rows, archive.sha256) == (
+        ArchiveKind.RECORD_PDF, "JA-2017-000001", 1, hashlib.sha256(response.content).hexdigest())
+    assert _login(world.other_tax_clerk).get(f"/tax/records/{record.pk}/sheet.pdf").status_code == 404
+    assert ArchiveFile.objects.count() == 1
