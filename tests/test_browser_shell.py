@@ -90,3 +90,38 @@ def test_kiosk_portrait_screen_uses_large_text(page) -> None:  # type: ignore[no
     page.goto("/")
     assert page.evaluate(ROOT_FONT) == "22px"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1080
+
+
+CONTRAST_SCRIPT = """() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(x => parseFloat(x));
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = el => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; }
+    return {r: 255, g: 255, b: 255, a: 1}; };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility === 'hidden' || style.display === 'none' || el.closest('.skip-link')) continue;
+    const rect = el.getBoundingClientRect(); if (rect.width === 0 || rect.height === 0) continue;
+    const fg = parse(style.color), bg = background(el);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && parseInt(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(el.tagName + ' "' + el.textContent.trim().slice(0, 30) + '" '
+                                            + ratio.toFixed(2));
+  }
+  return bad;
+}"""
+
+
+def test_text_contrast_meets_wcag_aa(catalog_items: list[str], page) -> None:  # type: ignore[no-untyped-def]
+    page.set_content('<p style="color:#999;background:#fff">grey on white</p><p>black on white</p>')
+    assert page.evaluate(CONTRAST_SCRIPT) == ['P "grey on white" 2.85']  # the check can fail
+    for path in ["/", "/catalog/?q=hz", f"/catalog/items/{catalog_items[0]}/", "/accounts/login/"]:
+        page.goto(path)
+        assert page.evaluate(CONTRAST_SCRIPT) == [], path
