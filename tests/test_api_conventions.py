@@ -139,3 +139,10 @@ def test_request_for_an_unknown_host_under_the_api_is_a_json_400(  # type: ignor
     response = client.get("/api/v1/catalog/items", HTTP_HOST="evil.example.com")
     assert response.status_code == 400
     assert body(response) == {"code": "bad_request", "message": "请求无效。", "fields": {}}
+
+
+def test_api_errors_follow_the_language_chosen_in_the_browser(client: Client) -> None:
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/api/v1/no/such/path")
+    assert body(response)["message"] == "The requested resource was not found."
+    assert "Accept-Language" in response["Vary"]
