@@ -301,3 +301,24 @@ class Material(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Material rows are immutable; revise the item to change its materials")
         super().save(*args, **kwargs)
+
+
+class CatalogGeneration(models.Model):
+    """The catalog's change counter (目录版本号): one row, incremented by every catalog write.
+
+    Search pages and facet counts are cached per generation. The counter lives in the database,
+    not in the cache, so every app server sees a write the moment it commits (each gunicorn
+    worker has its own in-process cache unless Redis is configured), and the increment commits
+    or rolls back with the write itself.
+    """
+
+    value = models.PositiveBigIntegerField(_("版本号"), default=0)
+    changed_at = models.DateTimeField(_("变更时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("目录版本号")
+        verbose_name_plural = _("目录版本号")
+
+    def __str__(self) -> str:
+        return str(self.value)
+

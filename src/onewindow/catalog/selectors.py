@@ -14,12 +14,16 @@ pinyin and pinyin initials on precomputed columns (``hz`` finds 护照).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -31,10 +35,12 @@ from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Department, Region
 
 from .choices import Category, DepthLevel, ItemStatus, Level
-from .models import ItemType, ItemVersion, Material, ServiceItem
+from .models import CatalogGeneration, ItemType, ItemVersion, Material, ServiceItem
 from .search_keys import normalize_query
 
-GENERATION_KEY = "catalog:generation"
+P = ParamSpec("P")
+R = TypeVar("R")
+
 FACET_TTL = 300
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -46,12 +52,37 @@ def user_is_catalog_staff(user: Any) -> bool:
     return is_staff_member(user)
 
 
+_pinned_generation: ContextVar[int | None] = ContextVar("catalog_generation", default=None)
+
+
 def _generation() -> int:
-    gen = cache.get(GENERATION_KEY)
-    if gen is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        gen = cache.get(GENERATION_KEY) or 1
-    return int(gen)
+    """The catalog's change counter, read from the database (one primary-key lookup) so that
+    every app server sees a write as soon as it commits; read once per search (see ``_pinned``)."""
+    pinned = _pinned_generation.get()
+    if pinned is not None:
+        return pinned
+    value = CatalogGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+    return int(value or 0)
+
+
+@contextmanager
+def _pinned() -> Iterator[int]:
+    """One generation for the whole of a search: its cache keys agree, and it costs one query."""
+    generation = _generation()
+    token = _pinned_generation.set(generation)
+    try:
+        yield generation
+    finally:
+        _pinned_generation.reset(token)
+
+
+def _one_generation(function: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _pinned():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -250,6 +281,7 @@ def _facets(qs: QuerySet[ServiceItem], f: SearchFilters) -> tuple[int, dict[str,
     return total, facets
 
 
+@_one_generation
 def item_search(*, user: Any, q: str | None = None, level: str | None = None, district: str | None = None,
                 street: str | None = None, department: str | None = None, type: str | None = None,
                 category: str | None = None, depth: int | str | None = None, status: str | None = None,
@@ -304,6 +336,7 @@ def item_summary(item: ServiceItem) -> dict[str, Any]:
     }
 
 
+@_one_generation
 def item_search_payload(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> dict[str, Any]:
     """``item_search`` as a JSON-ready page (the API's ``ItemListOut``), cached per catalog generation.
 

@@ -3,7 +3,7 @@
 Every write validates its input (refusals raise :class:`DomainError` with a ``catalog.*`` code and
 write nothing), adds an immutable :class:`ItemVersion` (ARCHITECTURE data-model decision 1),
 refreshes the item's search copy (name, pinyin, filters) in the same transaction, records an audit
-entry and, on commit, bumps the catalog generation so cached facet counts are recomputed.
+entry and, in the same transaction, bumps the catalog generation so cached facet counts are recomputed.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +34,8 @@ from .choices import (
     Level,
     MaterialForm,
 )
-from .models import BasicItem, ItemType, ItemVersion, Material, ServiceItem
+from .models import BasicItem, CatalogGeneration, ItemType, ItemVersion, Material, ServiceItem
 from .search_keys import name_search_keys
-from .selectors import GENERATION_KEY
 
 #: Version fields a caller may set; everything else on a version is derived or bookkeeping.
 CONTENT_FIELDS = (
@@ -56,11 +55,10 @@ def _refuse(code: str, message: Any, field: str | None = None) -> DomainError:
 
 
 def bump_generation() -> None:
-    """Invalidate cached facet counts (called on commit of every catalog write)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 1, timeout=None)
+    """Invalidate cached search pages and facet counts: called inside every catalog write's
+    transaction, so the new generation commits (or rolls back) with the write."""
+    if not CatalogGeneration.objects.filter(pk=1).update(value=F("value") + 1, changed_at=timezone.now()):
+        CatalogGeneration.objects.create(pk=1, value=1)
 
 
 #: DOMAIN.md R1.2 type codes (non-normative, unconfirmed): seeded into the editable dictionary.
@@ -277,7 +275,7 @@ def _add_version(*, by: Any, item: ServiceItem, number: int, content: dict[str, 
     item.item_type, item.category = version.item_type, version.category
     item.depth_level, item.fully_online, item.status = version.depth_level, version.fully_online, status
     item.save()
-    transaction.on_commit(bump_generation)
+    bump_generation()
     return version
 
 
