@@ -18,6 +18,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="onewindow-test-media-"))
 ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="onewindow-test-audit-"))
+# Tests make their own tax-QR keys; never read or write the keys of a local installation.
+TAXQR_KEY_DIR = Path(tempfile.mkdtemp(prefix="onewindow-test-taxqr-keys-"))
 # An existing (empty) directory, so WhiteNoise does not warn; tests serve static files via finders.
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="onewindow-test-static-"))
 STORAGES = {
