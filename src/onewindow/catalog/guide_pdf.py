@@ -1,53 +1,25 @@
 """The 办事指南 (service guide) of an item as an A4 PDF (reportlab).
 
-Font: the first TrueType CJK font found (``settings.ONEWINDOW_PDF_FONT`` or common Debian paths)
-is embedded; otherwise reportlab's built-in ``STSong-Light`` CID font is used, which PDF readers
-supply themselves (Debian's Noto CJK ships as CFF-based .ttc, which reportlab cannot embed).
+Font: ``onewindow.core.pdf.pdf_font`` (an embedded TrueType CJK font where one is installed,
+else reportlab's built-in ``STSong-Light`` CID font).
 """
 
 from __future__ import annotations
 
 import io
-from functools import lru_cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from onewindow.core.pdf import pdf_font
 
 from .choices import DayUnit
 from .models import ItemVersion, ServiceItem
-
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
-
-
-@lru_cache(maxsize=1)
-def pdf_font() -> str:
-    """Register and return the name of the CJK font used in PDFs (embedded TTF or STSong-Light)."""
-    configured = getattr(settings, "ONEWINDOW_PDF_FONT", "")
-    for path in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if not path or not Path(path).exists():
-            continue
-        try:
-            pdfmetrics.registerFont(TTFont("GuideCJK", path, subfontIndex=0))
-        except Exception:  # noqa: S112 - CFF outlines or a broken file: try the next candidate
-            continue
-        return "GuideCJK"
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 def _limit(value: int | None, unit: str, note: str) -> str:

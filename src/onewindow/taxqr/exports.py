@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import DomainError
+from onewindow.core.pdf import pdf_font
 
 from . import permissions as perms
 from . import selectors
@@ -31,7 +32,6 @@ from .models import ArchiveFile, ArchiveKind, TaxRecord
 RETENTION_YEARS = 10
 HEADERS = ("档案号", "保存时间", "窗口", "产权证号", "房屋坐落", "街道", "建筑面积(㎡)", "合同价格(元)",
            "合同日期", "交易双方", "经纪机构", "统一社会信用代码", "税费试算(元,仅供参考)", "扫码至保存(秒)")
-CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 @dataclass
@@ -76,31 +76,13 @@ def _xlsx(title: str, rows: list[list[Any]]) -> bytes:
     return out.getvalue()
 
 
-def _cjk_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "NotoSansCJK" in pdfmetrics.getRegisteredFontNames():
-        return "NotoSansCJK"
-    if CJK_FONT.exists():
-        try:
-            pdfmetrics.registerFont(TTFont("NotoSansCJK", str(CJK_FONT), subfontIndex=2))
-            return "NotoSansCJK"
-        except Exception:  # noqa: S110 - any font problem falls back to the built-in CID font
-            pass
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
-
-
 def _pdf(title: str, rows: list[list[Any]]) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-    font = _cjk_font()
+    font = pdf_font()
     small = ParagraphStyle("small", fontName=font, fontSize=7, leading=9)
     head = ParagraphStyle("head", fontName=font, fontSize=14, leading=18)
     columns = (0, 1, 2, 3, 4, 6, 7, 9, 10, 12)
@@ -189,7 +171,7 @@ def _sheet_pdf(title: str, lines: list[tuple[str, str]]) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-    font = _cjk_font()
+    font = pdf_font()
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
     head = ParagraphStyle("head", fontName=font, fontSize=15, leading=20)
     table = Table([[Paragraph(k, body), Paragraph(v, body)] for k, v in lines], colWidths=[130, 380])

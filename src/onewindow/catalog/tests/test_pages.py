@@ -194,16 +194,16 @@ def test_admin_add_goes_through_item_create(passport: ServiceItem, client: Clien
 def test_pdf_font_embeds_a_configured_truetype_font_else_falls_back(settings: Any) -> None:
     from pathlib import Path
 
-    from onewindow.catalog.guide_pdf import FONT_CANDIDATES, pdf_font
+    from onewindow.core.pdf import FONT_CANDIDATES, pdf_font
 
     pdf_font.cache_clear()
     try:
         settings.ONEWINDOW_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-        assert pdf_font() == "GuideCJK"
+        assert pdf_font() == "OneWindowCJK"
         pdf_font.cache_clear()
         # Debian's Noto CJK is CFF-based (.ttc): reportlab cannot embed it, so the CID font is used
         settings.ONEWINDOW_PDF_FONT = "/nonexistent/font.ttf"
         truetype_cjk = any(Path(p).exists() for p in FONT_CANDIDATES if not p.endswith("NotoSansCJK-Regular.ttc"))
-        assert pdf_font() == ("GuideCJK" if truetype_cjk else "STSong-Light")
+        assert pdf_font() == ("OneWindowCJK" if truetype_cjk else "STSong-Light")
     finally:
         pdf_font.cache_clear()
