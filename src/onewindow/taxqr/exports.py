@@ -88,7 +88,8 @@ def _pdf(title: str, rows: list[list[Any]]) -> bytes:
     columns = (0, 1, 2, 3, 4, 6, 7, 9, 10, 12)
     data = [[Paragraph(HEADERS[i], small) for i in columns]]
     data += [[Paragraph("" if row[i] is None else str(row[i]), small) for i in columns] for row in rows]
-    table = Table(data, repeatRows=1, colWidths=[62, 60, 30, 105, 140, 40, 55, 70, 110, 55])
+    # Widths (pt, 794 available on landscape A4) keep an archive number and a certificate number on one line.
+    table = Table(data, repeatRows=1, colWidths=[76, 60, 30, 130, 135, 40, 55, 70, 110, 55])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import re
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from onewindow.core.models import AuditEntry
 from onewindow.taxqr import exports, services
@@ -143,9 +145,15 @@ def test_summary_xlsx_holds_exactly_the_days_rows_and_is_archived(world: TaxWorl
 
 
 def test_summary_pdf_is_a_pdf_and_page_download_archives(world: TaxWorld) -> None:
-    _day_records(world)
+    made = _day_records(world)
     out = exports.summary_export(by=world.tax_clerk, day=NOW.date(), fmt="pdf")
     assert out.content.startswith(b"%PDF-") and out.content.rstrip().endswith(b"%%EOF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(out.content)).pages)
+    # The day's rows (not the next day's), each archive and certificate number on one line.
+    assert re.findall(r"JA-2017-\d{6}", text) == [r.archive_no for r in made]
+    assert [line for line in text.splitlines() if line.startswith("沪(")] == [r.certificate_no for r in made]
+    assert "合计 3 件" in text
+    assert all(sample(seed)["sellers"][0]["id_number"] not in text for seed in (94, 95, 96))
     response = _login(world.tax_clerk).get("/tax/summary/", {"date": "2017-07-25", "format": "xlsx"})
     assert response.status_code == 200
     assert len(list(load_workbook(io.BytesIO(response.content)).active.iter_rows())) == 2 + 3 + 1
