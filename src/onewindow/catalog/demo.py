@@ -120,7 +120,8 @@ class _Builder:
         self.items.append(ServiceItem(
             code=f"{dept.credit_code}{basic.code}", basic_item=basic, department=dept, region=region,
             district=district, level=level, level_rank=LEVEL_RANK[Level(level)],
-            sort_order=1 if name == PASSPORT else self.rng.randint(10, 999),
+            # The passport items are the city's most requested (热门事项): curated to the front.
+            sort_order=1 if name == PASSPORT else 2 if "护照" in name else self.rng.randint(10, 999),
             name=name, name_pinyin=pinyin, name_initials=initials, item_type=self.types[type_code],
             category=category, depth_level=content["depth_level"], fully_online=fully_online,
             status=ItemStatus.ACTIVE))

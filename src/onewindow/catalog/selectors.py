@@ -214,15 +214,20 @@ def _filtered(f: SearchFilters, *, staff: bool) -> QuerySet[ServiceItem]:
 
 
 def _ranked(qs: QuerySet[ServiceItem], q: str) -> QuerySet[ServiceItem]:
-    """Order: exact name > name prefix > name substring > initials prefix > initials substring >
-    pinyin prefix > other pinyin matches; then city before district before street; then sort."""
+    """Order: exact name > name prefix > name substring > initials equal to the query > other
+    initials matches > pinyin prefix > other pinyin matches; then city before district before
+    street; then sort order (the curated 热门事项 order).
+
+    Initials prefix and initials substring share a class on purpose: "hz" is the start of
+    化妆品 and 会展 as much as the middle of 普通护照签发, and the curated order, not where the
+    letters fall, tells which one most people look for."""
     if not q:
         return qs.order_by("level_rank", "sort_order", "id")
     text, pinyin = normalize_query(q)
     whens = [When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
              When(_name_contains(text), then=Value(2))]
     if pinyin:
-        whens += [When(name_initials__startswith=pinyin, then=Value(3)),
+        whens += [When(name_initials=pinyin, then=Value(3)),
                   When(name_initials__contains=pinyin, then=Value(4)),
                   When(name_pinyin__startswith=pinyin, then=Value(5))]
     rank = Case(*whens, default=Value(6), output_field=IntegerField())

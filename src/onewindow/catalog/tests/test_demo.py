@@ -86,3 +86,11 @@ def test_demo_refuses_without_regions(db: Any) -> None:
         demo.load(progress=lambda n: None, seed=1)
     assert ServiceItem.objects.count() == 0
     assert Department.objects.count() == 0
+
+
+def test_on_the_full_demo_catalog_hz_and_huzhao_put_the_passport_first(loaded: list[int]) -> None:
+    from onewindow.catalog.selectors import item_search
+
+    first_three = [i.name for i in item_search(user=None, q="hz").items[:3]]
+    assert first_three == ["普通护照签发", "普通护照换发", "普通护照补发"]
+    assert item_search(user=None, q="护照").items[0].name == "普通护照签发"
