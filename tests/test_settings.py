@@ -49,3 +49,31 @@ def test_production_profile_refuses_an_empty_secret_key() -> None:
     result = run_onewindow({"SECRET_KEY": ""}, "check")
     assert result.returncode == 2
     assert "SECRET_KEY" in result.stderr
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_redis_url_gives_every_process_one_shared_cache() -> None:
+    """City scale (docs/operations.md): with REDIS_URL, a value one process caches another reads."""
+    if not _redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("CI must reach the machine's Redis on 127.0.0.1:6379.")
+        pytest.skip("no Redis on 127.0.0.1:6379 on this machine")
+    key = f"onewindow-ci-{os.getpid()}"
+    redis_env = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
+    wrote = run_onewindow(redis_env, "shell", "-c",
+                          f"from django.core.cache import cache; cache.set({key!r}, 'shared', 60); "
+                          "from django.core.cache import caches; print(type(caches['default']).__name__)")
+    assert (wrote.returncode, wrote.stdout.strip().splitlines()[-1]) == (0, "RedisCache"), wrote.stderr
+    read = run_onewindow(redis_env, "shell", "-c",
+                         f"from django.core.cache import cache; print(cache.get({key!r})); cache.delete({key!r})")
+    assert (read.returncode, read.stdout.strip().splitlines()[-1]) == (0, "shared"), read.stderr
