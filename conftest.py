@@ -42,8 +42,11 @@ def _fresh_cache() -> Iterator[None]:
     leak into the next."""
     from django.core.cache import caches
 
+    from onewindow.catalog.selectors import forget_generation
+
     for cache in caches.all(initialized_only=True):
         cache.clear()
+    forget_generation()  # the worker's last read of the catalog generation is process memory too
     yield
 
 

@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -55,14 +56,32 @@ def user_is_catalog_staff(user: Any) -> bool:
 _pinned_generation: ContextVar[int | None] = ContextVar("catalog_generation", default=None)
 
 
+#: How long a worker trusts its last read of the generation. Another app server's write reaches
+#: this worker's searches within this time; this worker's own writes at once (``forget_generation``).
+GENERATION_TTL = 1.0
+_last_read: tuple[float, int] | None = None
+
+
+def forget_generation() -> None:
+    """Make the next search read the generation from the database (after a write, and in tests)."""
+    global _last_read
+    _last_read = None
+
+
 def _generation() -> int:
-    """The catalog's change counter, read from the database (one primary-key lookup) so that
-    every app server sees a write as soon as it commits; read once per search (see ``_pinned``)."""
+    """The catalog's change counter, read from the database (one primary-key lookup) at most once
+    a second per worker, so every app server sees a committed write within ``GENERATION_TTL``
+    without a query per search; one value per search (see ``_pinned``)."""
+    global _last_read
     pinned = _pinned_generation.get()
     if pinned is not None:
         return pinned
-    value = CatalogGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
-    return int(value or 0)
+    now = time.monotonic()
+    if _last_read is not None and now - _last_read[0] < GENERATION_TTL:
+        return _last_read[1]
+    value = int(CatalogGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0)
+    _last_read = (now, value)
+    return value
 
 
 @contextmanager

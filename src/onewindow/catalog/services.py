@@ -36,6 +36,7 @@ from .choices import (
 )
 from .models import BasicItem, CatalogGeneration, ItemType, ItemVersion, Material, ServiceItem
 from .search_keys import name_search_keys
+from .selectors import forget_generation
 
 #: Version fields a caller may set; everything else on a version is derived or bookkeeping.
 CONTENT_FIELDS = (
@@ -59,6 +60,9 @@ def bump_generation() -> None:
     transaction, so the new generation commits (or rolls back) with the write."""
     if not CatalogGeneration.objects.filter(pk=1).update(value=F("value") + 1, changed_at=timezone.now()):
         CatalogGeneration.objects.create(pk=1, value=1)
+    # This worker sees its own write at once (inside the transaction, and after commit or rollback).
+    forget_generation()
+    transaction.on_commit(forget_generation)
 
 
 #: DOMAIN.md R1.2 type codes (non-normative, unconfirmed): seeded into the editable dictionary.

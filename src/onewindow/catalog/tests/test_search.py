@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from onewindow.catalog import services
+from onewindow.catalog import selectors, services
 from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.search_keys import name_search_keys, normalize_query
 from onewindow.catalog.selectors import catalog_stats, item_search
@@ -164,13 +166,17 @@ def test_query_count_is_bounded(catalog: dict[str, ServiceItem], django_assert_m
 
 
 def test_a_write_by_another_app_server_is_seen_at_once(catalog: dict[str, ServiceItem]) -> None:
-    """Each gunicorn worker has its own in-process cache; the generation lives in the database,
-    so a write made by another worker (another cache) invalidates this worker's cached pages."""
+    """Each gunicorn worker has its own in-process cache; the generation lives in the database and
+    a worker re-reads it at least once a second, so a write made by another worker (another cache,
+    another memory) invalidates this worker's cached pages within GENERATION_TTL."""
     from django.test import override_settings
 
     passport = catalog["passport"]
     assert passport.code in [i.code for i in item_search(user=None, q="护照").items]  # now cached here
     other_worker = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-    with override_settings(CACHES=other_worker):
+    with override_settings(CACHES=other_worker), mock.patch.object(services, "forget_generation"):
+        # another worker: neither its cache nor its memory of the generation are this worker's
         services.item_suspend(by="another-worker", item=passport, reason="系统升级")
-    assert passport.code not in [i.code for i in item_search(user=None, q="护照").items]
+    assert passport.code in [i.code for i in item_search(user=None, q="护照").items]  # within the TTL
+    with mock.patch.object(selectors.time, "monotonic", return_value=time.monotonic() + selectors.GENERATION_TTL):
+        assert passport.code not in [i.code for i in item_search(user=None, q="护照").items]
