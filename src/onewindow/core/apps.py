@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "onewindow.core"
     label = "core"
     verbose_name = _("基础数据")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
