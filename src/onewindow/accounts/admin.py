@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import crypto
+from onewindow.core.admin import ReadOnlyAdmin
 from onewindow.core.errors import DomainError
 
 from . import selectors, services
@@ -53,17 +54,6 @@ class ServiceForm(forms.ModelForm):
             else:
                 raise ValidationError(str(exc.message), code=exc.code) from None
         return data
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Person)
