@@ -217,3 +217,16 @@ def test_record_sheet_pdf_is_masked_and_archived(world: TaxWorld) -> None:
         ArchiveKind.RECORD_PDF, "JA-2017-000001", 1, hashlib.sha256(response.content).hexdigest())
     assert _login(world.other_tax_clerk).get(f"/tax/records/{record.pk}/sheet.pdf").status_code == 404
     assert ArchiveFile.objects.count() == 1
+
+
+def test_navigation_shows_each_user_only_the_parts_they_may_open(world: TaxWorld) -> None:
+    links = {"/tax/client/", "/tax/window/", "/tax/records/", "/tax/summary/", "/tax/analysis/"}
+
+    def shown(user: object) -> set[str]:
+        page = _login(user).get("/tax/client/").content.decode()
+        nav = page[page.index('class="taxqr-nav"'):page.index("</nav>", page.index('class="taxqr-nav"'))]
+        return {link for link in links if f'href="{link}"' in nav}
+
+    assert shown(world.principals.agent) == {"/tax/client/"}
+    assert shown(world.tax_clerk) == links
+    assert shown(world.principals.admin) == links - {"/tax/window/"}
