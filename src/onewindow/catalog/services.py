@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound
@@ -119,9 +121,9 @@ def _clean_multi(value: Any, allowed: Iterable[str], field: str, code: str) -> s
 def validate_form_schema(schema: Any) -> dict[str, Any]:
     """The online application form (网上申请表) must be a JSON Schema of an object with properties.
 
-    Only the structure is checked (``type: object``, ``properties`` mapping names to sub-schemas
-    with a known ``type``, ``required`` naming existing properties); an empty schema means "no
-    online form".
+    The structure (``type: object``, ``properties`` mapping names to sub-schemas with a known
+    ``type``, ``required`` naming existing properties) and then the whole schema against the JSON
+    Schema 2020-12 meta-schema (``jsonschema``); an empty schema means "no online form".
     """
     if schema in (None, {}):
         return {}
@@ -138,6 +140,14 @@ def validate_form_schema(schema: Any) -> dict[str, Any]:
     required = schema.get("required", [])
     if not isinstance(required, list) or any(r not in props for r in required):
         raise _refuse("bad_form_schema", _("网上申请表的 required 只能列出已定义的字段。"), "form_schema")
+    try:
+        # The whole schema against the JSON Schema 2020-12 meta-schema: case forms are rendered and
+        # validated from it (issue #3), so a bad keyword must be refused here, not at an applicant.
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(part) for part in exc.path) or "(root)"
+        raise _refuse("bad_form_schema", _("网上申请表不是有效的 JSON Schema：%(where)s：%(error)s")
+                      % {"where": where, "error": exc.message}, "form_schema") from None
     return schema
 
 

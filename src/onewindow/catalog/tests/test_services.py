@@ -83,6 +83,8 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
      "catalog.fee_required", "fee_text"),
     ("free with amount", {"fee_free": True, "fee_amount": "5"}, "catalog.bad_fee", "fee_amount"),
     ("schema not object", {"form_schema": {"type": "string"}}, "catalog.bad_form_schema", "form_schema"),
+    ("schema keyword invalid", {"form_schema": {"type": "object", "properties": {"name": {
+        "type": "string", "maxLength": -1}}}}, "catalog.bad_form_schema", "form_schema"),
     ("schema without properties", {"form_schema": {"type": "object"}}, "catalog.bad_form_schema",
      "form_schema"),
     ("schema property without type", {"form_schema": {"type": "object", "properties": {"a": {}}}},
