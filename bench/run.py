@@ -162,6 +162,14 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
     raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def check_and_warm(port: int, paths: list[str]) -> None:
     sample = paths if len(paths) <= 50 else random.Random(1).sample(paths, 50)
     bad = [(p, status) for p in sample if (status := get(port, p)) != 200]
@@ -277,11 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                                   fresh=getattr(module, "FRESH_PATHS", False))
             results.append(report(module.NAME, module.BASELINE, rounds, module.AIMS))
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"{stamp}-{'postgres' if args.postgres else 'sqlite'}.json"

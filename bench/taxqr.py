@@ -39,7 +39,7 @@ from onewindow.taxqr import codec, images, keys, samples
 from onewindow.taxqr.record import from_wire, to_wire
 
 from .load import LoadResult, run_load
-from .run import BIN, RESULTS, ROOT, bench_env, free_port, log, prepare_database, start_server
+from .run import BIN, RESULTS, ROOT, bench_env, free_port, log, prepare_database, start_server, stop_server
 
 LATENCY_CLIENTS = 16
 AIMS = {"overhead_ratio": 2.0, "capture_p99_ms": 300.0}
@@ -226,11 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             ours = capture_load(port, token, bodies[r * per_round:(r + 1) * per_round], LATENCY_CLIENTS)
             rounds.append((base, ours))
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     median = statistics.median
     figures["window"] = {
         "clients": LATENCY_CLIENTS, "rounds": len(rounds), "captures": sum(o.requests for _, o in rounds),

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from onewindow.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import ArchiveFile, RateRow, TaxBureau
 
@@ -28,15 +30,6 @@ class TaxBureauAdmin(admin.ModelAdmin[TaxBureau]):
 
 
 @admin.register(ArchiveFile)
-class ArchiveFileAdmin(admin.ModelAdmin[ArchiveFile]):
+class ArchiveFileAdmin(ReadOnlyAdmin):
     list_display = ("reference", "kind", "day", "rows", "size", "retention_until", "created_at", "created_by")
     list_filter = ("kind",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -5,24 +5,21 @@ from __future__ import annotations
 import datetime
 import random
 
-from stdnum.cn import ric, uscc
+from onewindow.accounts.sample_identifiers import sample_credit_code, sample_mobile, sample_resident_id
 
 from .record import Buyer, Contract, Family, Person, Property, Seller, Transaction
 
 
 def resident_id(rng: random.Random, *, born: datetime.date, area: str = "310106") -> str:
-    body = f"{area}{born:%Y%m%d}{rng.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body + "0")
+    return sample_resident_id(area, born, rng.randrange(500))
 
 
 def credit_code(rng: random.Random, *, area: str = "310106") -> str:
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = "91" + area + "".join(rng.choice(alphabet[:10]) for _ in range(9))
-    return body + uscc.calc_check_digit(body + "0")
+    return sample_credit_code(area, rng)
 
 
 def mobile(rng: random.Random) -> str:
-    return f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}"
+    return sample_mobile(rng)
 
 
 def transaction(seed: int = 1, *, signed_on: datetime.date = datetime.date(2017, 7, 20),
