@@ -1,0 +1,133 @@
+"""Parsing and display of the online application form (网上申请表) on the applicant pages.
+
+The form is not hand-written per item: it is rendered from the JSON Schema of the item version
+(``item_version.form_schema``: ``type: object`` with ``properties`` of type string / integer /
+number / boolean, ``title``, ``maxLength``, ``enum``, and a ``required`` list). Validation stays
+in the core (``application_form.check_form``, called by the case services): this module only
+turns POST data into the ``form_data`` dict and the refusal's field messages back into fields
+to show next to each input. Nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import QueryDict
+
+#: Schema property names that the applicant's own profile pre-fills on a new form.
+NAME_KEYS = ("applicant_name", "name", "applicant", "contact_name")
+PHONE_KEYS = ("contact_phone", "phone", "mobile", "applicant_phone")
+TEXTAREA_FROM = 200  # maxLength above which a text field is a multi-line box
+MAX_FIELD_CHARS = 5000  # a parse limit: the schema's maxLength refuses anything shorter that is too long
+
+
+@dataclass
+class FormField:
+    """One input of the application form, ready for the template."""
+
+    name: str
+    label: str
+    required: bool
+    kind: str  # text | textarea | select | number | checkbox
+    max_length: int | None = None
+    choices: list[str] = field(default_factory=list)
+    value: Any = ""
+    errors: list[str] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def input_id(self) -> str:
+        return f"f-{self.name}"
+
+
+def new_key() -> str:
+    """A fresh idempotency key for the page being rendered (one case per rendered form)."""
+    return uuid.uuid4().hex
+
+
+def _properties(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    props = (schema or {}).get("properties") or {}
+    return {str(k): (v if isinstance(v, dict) else {}) for k, v in props.items()}
+
+
+def _kind(prop: dict[str, Any]) -> str:
+    if isinstance(prop.get("enum"), list):
+        return "select"
+    typ = prop.get("type")
+    if typ in ("integer", "number"):
+        return "number"
+    if typ == "boolean":
+        return "checkbox"
+    max_length = prop.get("maxLength")
+    return "textarea" if isinstance(max_length, int) and max_length > TEXTAREA_FROM else "text"
+
+
+def parse(schema: dict[str, Any] | None, post: QueryDict) -> dict[str, Any]:
+    """The ``form_data`` of a POST: only the schema's properties are read (no extra keys);
+    empty inputs are left out (a draft may be incomplete); numbers are converted where they
+    parse, and kept as typed otherwise so that the schema check names the field."""
+    data: dict[str, Any] = {}
+    for name, prop in _properties(schema).items():
+        kind = _kind(prop)
+        if kind == "checkbox":
+            if post.get(name):
+                data[name] = True
+            continue
+        raw = str(post.get(name, "") or "").strip()[:MAX_FIELD_CHARS]
+        if not raw:
+            continue
+        if prop.get("type") == "integer":
+            try:
+                data[name] = int(raw)
+            except ValueError:
+                data[name] = raw
+        elif prop.get("type") == "number":
+            try:
+                data[name] = float(raw)
+            except ValueError:
+                data[name] = raw
+        else:
+            data[name] = raw
+    return data
+
+
+def prefill(schema: dict[str, Any] | None, *, name: str = "", phone: str = "") -> dict[str, Any]:
+    """Values of a new form taken from the applicant's own profile (shown only to themselves)."""
+    data: dict[str, Any] = {}
+    for key in _properties(schema):
+        if key in NAME_KEYS and name:
+            data[key] = name
+        elif key in PHONE_KEYS and phone:
+            data[key] = phone
+    return data
+
+
+def fields(schema: dict[str, Any] | None, data: dict[str, Any] | None,
+           errors: dict[str, list[Any]] | None = None) -> list[FormField]:
+    """The inputs of the form in schema order, with values and the refusal's messages."""
+    data = data or {}
+    errors = errors or {}
+    required = set((schema or {}).get("required") or [])
+    out: list[FormField] = []
+    for name, prop in _properties(schema).items():
+        max_length = prop.get("maxLength")
+        out.append(FormField(
+            name=name, label=str(prop.get("title") or name), required=name in required, kind=_kind(prop),
+            max_length=max_length if isinstance(max_length, int) else None,
+            choices=[str(c) for c in prop.get("enum") or []], value=data.get(name, ""),
+            errors=[str(m) for m in errors.get(name, [])], description=str(prop.get("description") or "")))
+    return out
+
+
+def other_errors(schema: dict[str, Any] | None, errors: dict[str, list[Any]] | None,
+                 shown: tuple[str, ...] = ()) -> list[str]:
+    """Messages of a refusal that belong to no input of the page (shown in the summary only)."""
+    names = set(_properties(schema)) | set(shown)
+    return [str(m) for key, msgs in (errors or {}).items() if key not in names for m in msgs]
+
+
+def field_errors(exc: Any) -> dict[str, list[str]]:
+    """The field messages of a DomainError as plain strings (in the request's language)."""
+    return {str(k): [str(m) for m in v] for k, v in (getattr(exc, "fields", None) or {}).items()}
