@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("onewindow.accounts.urls")),
     path("catalog/", include("onewindow.catalog.urls")),
     path("tax/", include("onewindow.taxqr.urls")),
+    path("messages/", include("onewindow.notifications.urls")),
+    path("cases/", include("onewindow.cases.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

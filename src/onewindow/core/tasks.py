@@ -11,3 +11,11 @@ from .audit import audit_seal_pending
 def audit_seal() -> int:
     """Seal new audit entries into the hash chain (run every 10 s by ``core_scheduler``)."""
     return audit_seal_pending()
+
+
+@task()
+def idempotency_purge_old() -> int:
+    """Delete idempotency keys past their keeping period (run hourly)."""
+    from .idempotency import idempotency_purge
+
+    return idempotency_purge()

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "onewindow.accounts",
     "onewindow.catalog",
     "onewindow.taxqr",
+    "onewindow.notifications",
+    "onewindow.ratings",
+    "onewindow.cases",
     "onewindow.demo",
 ]
 
@@ -179,6 +182,17 @@ TAXQR_ROLE = env_str("TAXQR_ROLE", "both")
 TAXQR_KEY_DIR = Path(env_str("TAXQR_KEY_DIR", str(VAR_DIR / "taxqr-keys")))
 TAXQR_RULESET_GRACE_DAYS = int(env_str("TAXQR_RULESET_GRACE_DAYS", "30"))
 
+# Notifications (docs/operations.md "SMS gateway"): "outbox" keeps SMS in the outbox (default),
+# "console" logs them, "http" posts them to the installation's SMS gateway, the only outside call.
+NOTIFICATIONS_SMS_BACKEND = env_str("NOTIFICATIONS_SMS_BACKEND", "outbox")
+NOTIFICATIONS_SMS_URL = env_str("NOTIFICATIONS_SMS_URL", "")
+NOTIFICATIONS_SMS_AUTH_HEADER = env_str("NOTIFICATIONS_SMS_AUTH_HEADER", "")
+NOTIFICATIONS_SMS_BODY_TEMPLATE = env_str("NOTIFICATIONS_SMS_BODY_TEMPLATE", "")
+NOTIFICATIONS_SMS_TIMEOUT = float(env_str("NOTIFICATIONS_SMS_TIMEOUT", "10"))
+NOTIFICATIONS_MAX_ATTEMPTS = int(env_str("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
+NOTIFICATIONS_BACKOFF_BASE_SECONDS = int(env_str("NOTIFICATIONS_BACKOFF_BASE_SECONDS", "60"))
+NOTIFICATIONS_BACKOFF_CAP_SECONDS = int(env_str("NOTIFICATIONS_BACKOFF_CAP_SECONDS", "3600"))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -193,3 +207,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Case handling: deadline warning ratio (yellow at 80 % of a limit) and the upload limit per file.
+CASES_WARN_RATIO = float(env_str("CASES_WARN_RATIO", "0.8"))
+CASES_MAX_UPLOAD_BYTES = int(env_str("CASES_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+ONEWINDOW_IDEMPOTENCY_HOURS = int(env_str("ONEWINDOW_IDEMPOTENCY_HOURS", "48"))

@@ -2,6 +2,7 @@
 
 from .audit import AuditChainHead, AuditCheckpoint, AuditEntry
 from .calendar import CalendarDay
+from .idempotency import IdempotencyKey
 from .numbering import NumberCounter
 from .reference import Department, Region, RegionLevel
 from .scheduling import ScheduledJob
@@ -12,6 +13,7 @@ __all__ = [
     "AuditEntry",
     "CalendarDay",
     "Department",
+    "IdempotencyKey",
     "NumberCounter",
     "Region",
     "RegionLevel",

@@ -1,0 +1,1 @@
+"""Case handling (办件): applications for catalog items, from draft to delivered result (issue #3)."""

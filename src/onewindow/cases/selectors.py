@@ -1,0 +1,151 @@
+"""Reads of case handling, always scoped to the requesting user (ARCHITECTURE rule 1)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.errors import NotFound
+
+from . import permissions as perms
+from . import workflow
+from .choices import FINAL, CaseStatus, ClockLevel
+from .models import Case, CaseEvent
+
+INBOX_PAGE = 50
+INBOX_SORTS = {"due": ("due_date", "id"), "-due": ("-due_date", "-id"), "new": ("-id",), "old": ("id",)}
+#: Statuses that wait for staff (the inbox's default filter).
+OPEN_FOR_STAFF = [CaseStatus.SUBMITTED, CaseStatus.PRE_REVIEW, CaseStatus.CORRECTION, CaseStatus.ACCEPTED,
+                  CaseStatus.FORWARDED, CaseStatus.UNDER_REVIEW, CaseStatus.SUSPENDED, CaseStatus.APPROVED,
+                  CaseStatus.REJECTED]
+
+
+def _pk(case_id: Any) -> int:
+    try:
+        return int(case_id)
+    except (TypeError, ValueError):
+        return 0
+
+
+def case_list_for_applicant(user: Any) -> QuerySet[Case]:
+    """我的办件: the cases of the user's applicant side, newest first."""
+    if perms.applicant_q(user) == Q(pk__in=[]):
+        return Case.objects.none()
+    return (Case.objects.filter(perms.applicant_q(user)).select_related("receiving_department")
+            .order_by("-id"))
+
+
+def case_get_for(user: Any, case_id: Any) -> Case:
+    """One case the user may see (applicant side or staff scope); 404 otherwise (no existence leak)."""
+    case = (perms.case_queryset_for(user).select_related(
+        "item", "item_version", "receiving_department", "handling_department", "handler", "applicant_person",
+        "applicant_organization", "agent", "submitter").filter(pk=_pk(case_id)).first())
+    if case is None:
+        raise NotFound(_("找不到该办件。"), code="case_not_found")
+    return case
+
+
+def timeline_for(user: Any, case: Case) -> list[CaseEvent]:
+    """The steps of a case: everything for staff in scope, the public steps for the applicant side."""
+    events = CaseEvent.objects.filter(case=case).select_related("department").order_by("id")
+    if not perms.staff_case_queryset_for(user).filter(pk=case.pk).exists():
+        events = events.filter(public=True)
+    return list(events)
+
+
+def actions_for(user: Any, case: Case) -> list[str]:
+    """The actions the user may take on the case now (for the buttons), in workflow order."""
+    kinds = perms.actor_kinds(user, case)
+    return [a for a in workflow.actions_from(case.status) if kinds & workflow.ACTORS[a]]
+
+
+@dataclass
+class Inbox:
+    rows: list[Case]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+
+
+def inbox_for(user: Any, *, status: str = "", level: str = "", q: str = "", mine: bool = False,
+              sort: str = "due", page: int = 1, department_id: int | None = None) -> Inbox:
+    """The staff inbox (待办): cases in the user's scope, filtered, sorted by deadline by default,
+    50 a page, with counts per status. A constant number of queries whatever the page size."""
+    base = perms.staff_case_queryset_for(user)
+    if department_id:
+        base = base.filter(Q(receiving_department_id=department_id) | Q(handling_department_id=department_id))
+    if mine:
+        base = base.filter(handler_id=getattr(user, "pk", None))
+    if q:
+        q = q.strip()[:60]
+        base = base.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(query_code=q.upper()))
+    counts = dict(base.exclude(status=CaseStatus.DRAFT).values_list("status").annotate(n=Count("id"))
+                  .values_list("status", "n"))
+    qs = base.filter(status=status) if status in CaseStatus.values else base.filter(status__in=OPEN_FOR_STAFF)
+    if level in ClockLevel.values:
+        qs = qs.filter(deadline_level=level)
+    total = qs.count()
+    pages = max(1, -(-total // INBOX_PAGE))
+    page = min(max(1, page), pages)
+    rows = list(qs.select_related("receiving_department", "handling_department", "handler")
+                .order_by(*INBOX_SORTS.get(sort, INBOX_SORTS["due"]))[(page - 1) * INBOX_PAGE: page * INBOX_PAGE])
+    return Inbox(rows=rows, total=total, page=page, pages=pages, counts=counts)
+
+
+def review_queue_for(user: Any) -> QuerySet[Case]:
+    """网上办理审核: online and WeChat applications waiting for pre-review or acceptance in the
+    user's receiving scope, oldest first (first come, first served)."""
+    ids = perms.staff_department_ids(user, perms.RECEIVER_ROLES)
+    qs = Case.objects.filter(status__in=[CaseStatus.SUBMITTED, CaseStatus.PRE_REVIEW],
+                             channel__in=["online", "wechat"])
+    if ids is not None:
+        qs = qs.filter(receiving_department_id__in=ids)
+    return qs.select_related("receiving_department", "handler").order_by("submitted_at", "id")
+
+
+@dataclass
+class PublicStatus:
+    """What the public query page (一码查询) shows: no personal data."""
+
+    number: str
+    title: str
+    status: str
+    status_label: str
+    receiving_department: str
+    handling_department: str
+    submitted_at: Any
+    due_date: Any
+    steps: list[CaseEvent]
+    is_final: bool
+
+
+def case_by_query_code(code: str, phone_tail: str) -> PublicStatus:
+    """一码查询: anyone holding the query code and the last four digits of the applicant's phone may
+    see the progress; a wrong code or tail both answer 404 alike (no oracle)."""
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:16]
+    case = (Case.objects.select_related("receiving_department", "handling_department")
+            .filter(query_code=code).exclude(status=CaseStatus.DRAFT).first())
+    tail = (phone_tail or "").strip()
+    if case is None or not case.phone_tail or not hmac.compare_digest(case.phone_tail, tail):
+        raise NotFound(_("查询码或手机尾号不正确。"), code="query_not_found")
+    steps = list(CaseEvent.objects.filter(case=case, public=True).select_related("department").order_by("id"))
+    return PublicStatus(number=case.number or "", title=case.title, status=case.status,
+                        status_label=str(CaseStatus(case.status).label),
+                        receiving_department=case.receiving_department.name,
+                        handling_department=case.handling_department.name, submitted_at=case.submitted_at,
+                        due_date=case.due_date, steps=steps, is_final=case.status in FINAL)
+
+
+def overdue_counts_by_department() -> dict[int, dict[str, int]]:
+    """Open cases per handling department and warning level (the input of the later analytics)."""
+    rows = (Case.objects.exclude(status__in=[*FINAL, CaseStatus.DRAFT])
+            .values_list("handling_department_id", "deadline_level").annotate(n=Count("id")))
+    result: dict[int, dict[str, int]] = {}
+    for department_id, level, n in rows:
+        result.setdefault(department_id, {lvl: 0 for lvl in ClockLevel.values})[level] = n
+    return result

@@ -1,0 +1,175 @@
+"""The recipe every case service follows (ARCHITECTURE rule 3): lock the row, check the guard,
+mutate, append a timeline event and an audit entry, queue notifications in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.accounts import permissions as account_perms
+from onewindow.core.audit import audit_record
+from onewindow.core.errors import Conflict, NotFound, PermissionDenied
+from onewindow.core.models import Department
+from onewindow.core.numbering import next_number
+from onewindow.notifications.services import message_enqueue
+
+from .. import deadlines, workflow
+from .. import permissions as perms
+from ..choices import CaseAction, CaseStatus, ClockKind, ClockLevel, DocumentKind
+from ..models import Case, CaseClock, CaseEvent, Document
+
+QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+SYSTEM = "system"
+
+DOCUMENT_PREFIX: dict[str, str] = {
+    DocumentKind.RECEIPT: "SL", DocumentKind.NON_ACCEPTANCE: "BSL", DocumentKind.CORRECTION: "BZ",
+    DocumentKind.SUSPENSION: "TB", DocumentKind.EXTENSION: "YQ", DocumentKind.APPROVAL: "ZY",
+    DocumentKind.REJECTION: "BY",
+}
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def new_query_code() -> str:
+    """A random 10-character query code (一码查询) from an alphabet without 0/O/1/I."""
+    return "".join(secrets.choice(QUERY_ALPHABET) for _ in range(10))
+
+
+def district_code(department: Department) -> str:
+    """The district of a receiving body for case numbers: its region's district, or the city."""
+    region = department.region
+    while region.parent is not None and region.level == "street":
+        region = region.parent
+    return region.code[:6]
+
+
+def case_number(department: Department, year: int) -> str:
+    """办件编号 ``<district code>-<year>-<7 digits>``, gap-free per receiving district and year."""
+    district = district_code(department)
+    n = next_number(f"cases:{district}:{year}")
+    return f"{district}-{year}-{n:07d}"
+
+
+def lock_case(case_id: Any) -> Case:
+    """The case row, locked for the rest of the transaction; 404 for an unknown id."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        pk = 0
+    case = (Case.objects.select_for_update().select_related("item_version", "receiving_department",
+                                                             "handling_department").filter(pk=pk).first())
+    if case is None:
+        raise NotFound(_("找不到该办件。"), code="case_not_found")
+    return case
+
+
+def guard(case: Case, action: str, by: Any) -> None:
+    """Refuse an action the current status or the actor does not allow (nothing is written).
+
+    A user who may not see the case at all gets 404 (no existence leak); one who may see it but
+    not take this action gets 403; a legal actor with an illegal status gets 409.
+    """
+    if by == SYSTEM:
+        kinds = {"system"}
+    else:
+        kinds = perms.actor_kinds(by, case)
+        visible = bool(kinds) or perms.case_queryset_for(by).filter(pk=case.pk).exists()
+        if not visible:
+            raise NotFound(_("找不到该办件。"), code="case_not_found")
+    if not kinds & workflow.ACTORS[action]:
+        raise PermissionDenied(_("您无权对该办件执行“%(action)s”。") % {"action": CaseAction(action).label},
+                               code="case_action_forbidden")
+    if not workflow.allowed(case.status, action):
+        raise Conflict(_("办件当前状态为“%(status)s”，不能执行“%(action)s”。")
+                       % {"status": CaseStatus(case.status).label, "action": CaseAction(action).label},
+                       code="case_illegal_transition")
+
+
+def record(case: Case, action: str, by: Any, *, from_status: str, note: str = "", data: dict[str, Any] | None = None,
+           public: bool = True, department: Department | None = None, label: str = "") -> CaseEvent:
+    """Append the timeline event and the audit entry of one step."""
+    actor = None if by == SYSTEM else account_perms.as_user(by)
+    if not label:
+        label = str(_("系统")) if actor is None else (actor.person.name if actor.person else actor.get_username())
+    event = CaseEvent.objects.create(case=case, action=action, from_status=from_status, to_status=case.status,
+                                     actor=actor, actor_label=label[:100], department=department, note=note,
+                                     data=data or {}, public=public)
+    audit_record(actor=by if actor is not None else SYSTEM, action=f"cases.{action}", target=case,
+                 before={"status": from_status}, after={"status": case.status, **(data or {})},
+                 role=account_perms.primary_role(actor) if actor is not None else "")
+    return event
+
+
+def notify(case: Case, event: str, **context: Any) -> None:
+    """Queue the applicant's SMS and in-app message for ``event`` (same transaction)."""
+    if not case.contact_phone and case.owner_id is None:
+        return
+    message_enqueue(event=event, context={"number": case.number or "", "item": case.title,
+                                          "query_code": case.query_code,
+                                          "status": str(CaseStatus(case.status).label),
+                                          "url": f"/cases/{case.pk}/", **context},
+                    phone=case.contact_phone, user=case.owner, subject_type="case", subject_id=str(case.pk))
+
+
+def issue_document(case: Case, kind: str, department: Department, by: Any, content: dict[str, Any]) -> Document:
+    """A numbered document ``<prefix>-<department code>-<year>-<5 digits>``, gap-free per body, kind, year."""
+    year = today().year
+    n = next_number(f"cases.doc:{kind}:{department.pk}:{year}")
+    number = f"{DOCUMENT_PREFIX[kind]}-{department.code}-{year}-{n:05d}"
+    actor = None if by == SYSTEM else account_perms.as_user(by)
+    return Document.objects.create(number=number, kind=kind, case=case, department=department, content=content,
+                                   issued_by=actor)
+
+
+def start_clock(case: Case, kind: str, start: datetime.date, limit: deadlines.Limit) -> CaseClock:
+    due = deadlines.due_date(start=start, limit_days=limit.days, extended_days=0, suspended_days=0, unit=limit.unit)
+    clock = CaseClock.objects.create(case=case, kind=kind, basis=limit.basis[:200], limit_days=limit.days,
+                                     unit=limit.unit, start_date=start, due_date=due,
+                                     level=deadlines.level_on(today=today(), start=start, limit_days=limit.days,
+                                                              extended_days=0, suspended_days=0, due=due,
+                                                              unit=limit.unit))
+    return clock
+
+
+def running_clock(case: Case, kind: str) -> CaseClock | None:
+    return CaseClock.objects.select_for_update().filter(case=case, kind=kind, stopped_on__isnull=True).first()
+
+
+def stop_clocks(case: Case, *kinds: str) -> None:
+    qs = CaseClock.objects.filter(case=case, stopped_on__isnull=True)
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    qs.update(stopped_on=today())
+
+
+def refresh_due(case: Case) -> None:
+    """Copy the running clock that matters most (earliest due) onto the case for the inbox."""
+    clocks = list(CaseClock.objects.filter(case=case, stopped_on__isnull=True).order_by("due_date"))
+    if clocks:
+        case.due_date = clocks[0].due_date
+        case.deadline_level = max((c.level for c in clocks), key=lambda lvl: deadlines.LEVEL_RANK[lvl])
+    else:
+        case.due_date = None
+        case.deadline_level = ClockLevel.GREEN
+
+
+def save(case: Case, *fields: str) -> None:
+    refresh_due(case)
+    case.save(update_fields=[*fields, "status", "due_date", "deadline_level", "updated_at"])
+
+
+def require_atomic() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("case services run inside transaction.atomic()")
+
+
+CORRECTION_LIMIT = deadlines.Limit(deadlines.CORRECTION_DAYS, "working", deadlines.BASIS_CORRECTION)
+DELIVERY_LIMIT = deadlines.Limit(deadlines.DELIVERY_DAYS, "working", deadlines.BASIS_DELIVERY)
+CLOCKS = ClockKind

@@ -1,0 +1,76 @@
+"""好差评 of a case (一事一评, 国办发〔2019〕51号): after the case concludes, its applicant rates it
+once on the five national levels, from any channel — the web pages, WeChat, the rating link in the
+SMS (a signed token, no login), the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import signing
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.accounts import permissions as account_perms
+from onewindow.core.errors import Conflict, NotFound, PermissionDenied
+from onewindow.ratings.choices import SubjectType
+from onewindow.ratings.models import Rating
+from onewindow.ratings.services import check_rating, rating_record
+
+from .. import permissions as perms
+from ..choices import RATEABLE, CaseAction
+from ..models import Case
+from . import common
+
+TOKEN_SALT = "onewindow.cases.rate"
+TOKEN_MAX_AGE = 60 * 60 * 24 * 90  # the SMS rating link is valid for 90 days
+
+
+def rating_token(case: Case) -> str:
+    """The signed token of the rating link sent to the applicant (identifies the case only)."""
+    return signing.dumps({"case": case.pk}, salt=TOKEN_SALT, compress=True)
+
+
+def case_from_token(token: str) -> Case:
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid") from None
+    case = Case.objects.filter(pk=data.get("case")).first() if isinstance(data, dict) else None
+    if case is None:
+        raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid")
+    return case
+
+
+def _rate(case: Case, by: Any, level: Any, comment: str, channel: str) -> Rating:
+    if case.status not in RATEABLE:
+        raise Conflict(_("办件办结后才能评价。"), code="case_not_rateable")
+    user = account_perms.as_user(by) if by != common.SYSTEM else None
+    rating = rating_record(subject_type=SubjectType.CASE, subject_id=str(case.pk), level=level, comment=comment,
+                           channel=channel, rater=user, rater_person=case.applicant_person or case.agent,
+                           department=case.handling_department, staff=case.handler,
+                           actor=user or "rating-link")
+    common.record(case, CaseAction.RATE, by if user else common.SYSTEM, from_status=case.status,
+                  data={"level": rating.level}, note=str(_("申请人已评价")),
+                  label="" if user else str(_("申请人（短信评价链接）")))
+    return rating
+
+
+def case_rate(*, by: Any, case_id: Any, level: Any, comment: str = "", channel: str = "web") -> Rating:
+    """The applicant side rates its concluded case once (409 already_rated on a second try)."""
+    check_rating(level, comment, channel)
+    with transaction.atomic():
+        case = common.lock_case(case_id)
+        if not perms.is_applicant_side(by, case):
+            if perms.case_queryset_for(by).filter(pk=case.pk).exists():
+                raise PermissionDenied(_("只有申请人可以评价办件。"), code="case_action_forbidden")
+            raise NotFound(_("找不到该办件。"), code="case_not_found")
+        return _rate(case, by, level, comment, channel)
+
+
+def case_rate_by_token(*, token: str, level: Any, comment: str = "") -> Rating:
+    """Rating through the SMS link: whoever holds the signed link rates the case (channel sms)."""
+    check_rating(level, comment, "sms")
+    with transaction.atomic():
+        case = common.lock_case(case_from_token(token).pk)
+        return _rate(case, common.SYSTEM, level, comment, "sms")
+

@@ -1,0 +1,55 @@
+"""The rating (好差评) of a case or a window service: one each (一事一评 / 一次一评)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import BAD_LEVELS, RatingChannel, RatingLevel, SubjectType
+
+
+class Rating(models.Model):
+    """好差评: a rating on the five national levels with an optional comment (国办发〔2019〕51号; GB/T
+    39734-2020 "一次一评""一事一评"). Exactly one per subject (a case, or a window service of the
+    service-center issue): the unique constraint makes a second rating impossible even under
+    concurrent submissions. ``department`` is the evaluated body, ``staff`` the evaluated clerk.
+    Actor: the applicant, from any channel (web, WeChat, SMS link, rating pad, kiosk).
+    """
+
+    subject_type = models.CharField(_("评价对象类别"), max_length=10, choices=SubjectType.choices)
+    subject_id = models.CharField(_("评价对象"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("评价等级"), choices=RatingLevel.choices)
+    score = models.PositiveSmallIntegerField(_("分值"))
+    comment = models.CharField(_("评价内容"), max_length=500, blank=True)
+    channel = models.CharField(_("评价渠道"), max_length=10, choices=RatingChannel.choices)
+    department = models.ForeignKey("core.Department", verbose_name=_("被评价单位"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="ratings")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("被评价工作人员"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="ratings_received")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评价人账号"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="ratings_given")
+    rater_person = models.ForeignKey("accounts.Person", verbose_name=_("评价人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="ratings")
+    created_at = models.DateTimeField(_("评价时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("好差评")
+        verbose_name_plural = _("好差评")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject_type", "subject_id"], name="ratings_one_per_subject"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="ratings_level_valid"),
+            models.CheckConstraint(condition=Q(subject_type__in=SubjectType.values), name="ratings_subject_valid"),
+            models.CheckConstraint(condition=Q(channel__in=RatingChannel.values), name="ratings_channel_valid"),
+        ]
+        indexes = [models.Index(fields=["department", "created_at"], name="ratings_department_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_type_display()} {self.subject_id}: {self.get_level_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        """差评: 不满意 or 非常不满意 (R3.2)."""
+        return self.level in BAD_LEVELS
