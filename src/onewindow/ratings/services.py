@@ -30,8 +30,8 @@ def check_rating(level: Any, comment: str, channel: str) -> tuple[int, str]:
     except (TypeError, ValueError):
         value = 0
     if value not in RatingLevel.values:
-        raise DomainError(_("请选择评价等级（非常满意、满意、基本满意、不满意、非常不满意）。"), code="rating_level_invalid",
-                          status=422, fields={"level": [_("请从给定选项中选择。")]})
+        raise DomainError(_("请选择评价等级（非常满意、满意、基本满意、不满意、非常不满意）。"),
+                          code="rating_level_invalid", status=422, fields={"level": [_("请从给定选项中选择。")]})
     text = (comment or "").strip()
     if len(text) > MAX_COMMENT:
         raise DomainError(_("评价内容不能超过 500 字。"), code="rating_comment_too_long", status=422,

@@ -12,7 +12,6 @@ from .apply import (
     channel_allowed,
 )
 from .deadline_check import deadlines_check
-from .rating import case_from_token, case_rate, case_rate_by_token, rating_token
 from .handling import (
     case_accept,
     case_approve,
@@ -29,10 +28,35 @@ from .handling import (
     case_start_review,
     case_suspend,
 )
+from .rating import case_from_token, case_rate, case_rate_by_token, rating_token
 
 __all__ = [
-    "case_accept", "case_apply", "case_from_token", "case_rate", "case_rate_by_token", "rating_token", "case_approve", "case_attach", "case_create", "case_deem_accepted", "case_deliver",
-    "case_detach", "case_extend", "case_forward", "case_reassign", "case_refuse", "case_reject",
-    "case_request_correction", "case_resubmit", "case_resume", "case_start_pre_review", "case_start_review",
-    "case_submit", "case_suspend", "case_update", "case_withdraw", "channel_allowed", "deadlines_check",
+    "case_accept",
+    "case_apply",
+    "case_approve",
+    "case_attach",
+    "case_create",
+    "case_deem_accepted",
+    "case_deliver",
+    "case_detach",
+    "case_extend",
+    "case_forward",
+    "case_from_token",
+    "case_rate",
+    "case_rate_by_token",
+    "case_reassign",
+    "case_refuse",
+    "case_reject",
+    "case_request_correction",
+    "case_resubmit",
+    "case_resume",
+    "case_start_pre_review",
+    "case_start_review",
+    "case_submit",
+    "case_suspend",
+    "case_update",
+    "case_withdraw",
+    "channel_allowed",
+    "deadlines_check",
+    "rating_token",
 ]

@@ -21,7 +21,7 @@ from ..choices import RATEABLE, CaseAction
 from ..models import Case
 from . import common
 
-TOKEN_SALT = "onewindow.cases.rate"
+TOKEN_SALT = "onewindow.cases.rate"  # noqa: S105 - a signing salt, not a password
 TOKEN_MAX_AGE = 60 * 60 * 24 * 90  # the SMS rating link is valid for 90 days
 
 
