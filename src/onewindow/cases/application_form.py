@@ -39,6 +39,10 @@ def form_errors(schema: dict[str, Any], data: Any, *, partial: bool) -> dict[str
     if not schema:
         return {"form_data": [_("此事项没有网上申请表，请勿提交表单内容。")]} if data else {}
     errors: dict[str, list[Any]] = {}
+    declared = schema.get("properties", {})
+    for name in data:
+        if name not in declared:  # undeclared fields are refused, not stored
+            errors.setdefault(str(name), []).append(_MESSAGES["additionalProperties"])
     for error in Draft202012Validator(schema).iter_errors(data):
         if error.validator == "required":
             if partial:

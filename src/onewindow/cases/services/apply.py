@@ -295,8 +295,10 @@ def _check_complete(case: Case) -> None:
         case.title = version.name
     check_form(case.item_version.form_schema, case.form_data, partial=False)
     if case.channel in _ONLINE:
-        uploaded = set(case.materials.filter(removed_at__isnull=True).values_list("material_id", flat=True))
-        missing: list[Any] = [m.name for m in case.item_version.materials.filter(required=True) if m.pk not in uploaded]
+        # Matched by name: a draft's files may name the materials of an earlier version of the item.
+        uploaded = set(case.materials.filter(removed_at__isnull=True).values_list("material__name", flat=True))
+        missing: list[Any] = [m.name for m in case.item_version.materials.filter(required=True)
+                              if m.name not in uploaded]
         if missing:
             raise DomainError(_("请上传全部必需材料：%(names)s") % {"names": "、".join(missing)},
                               code="materials_missing", status=422, fields={"materials": list(missing)})
