@@ -18,6 +18,7 @@ STEPS = [
     ("onewindow.core.demo", "行政区划、工作日历 regions and calendar"),
     ("onewindow.catalog.demo", "部门与事项目录 departments and the catalog"),
     ("onewindow.accounts.demo", "演示账户 demo accounts"),
+    ("onewindow.cases.demo", "办件 a year of cases and the demo accounts' stories"),
     ("onewindow.taxqr.demo", "房交信息采集 housing-transaction capture (智慧税务)"),
 ]
 
