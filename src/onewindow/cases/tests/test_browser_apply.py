@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from onewindow.accounts.testing import PASSWORD
 from onewindow.cases import services
@@ -20,8 +21,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _orm(fn: Callable[[], Any]) -> Any:
     """Run ORM work outside Playwright's event loop (Django refuses sync ORM calls inside one)."""
+    def run() -> Any:
+        try:
+            return fn()
+        finally:
+            connections.close_all()  # the thread's own connection, or PostgreSQL cannot drop the test database
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(fn).result()
+        return pool.submit(run).result()
 
 
 def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, page: Any) -> None:

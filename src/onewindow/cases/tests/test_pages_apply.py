@@ -431,3 +431,11 @@ def test_kiosk_form_refusal_rolls_back_the_new_person(case_world: CaseWorld) -> 
     assert response.status_code == 422
     assert '<p class="field-error" id="f-applicant_name-err">内容过长。</p>' in response.content.decode()
     assert (Case.objects.count(), Person.objects.count()) == (0, persons)
+
+
+def test_apply_page_refuses_an_item_not_offered_online(case_world: CaseWorld) -> None:
+    response = case_world.p.client("citizen").get(f"/cases/apply/{case_world.street_item.code}/")
+    assert response.status_code == 422
+    assert 'data-code="channel_not_allowed"' in response.content.decode()
+    missing = case_world.p.client("citizen").get("/cases/apply/NOSUCHITEM/")
+    assert missing.status_code == 404 and 'data-code="item_not_found"' in missing.content.decode()

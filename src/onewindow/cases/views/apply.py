@@ -21,13 +21,14 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts import services as account_services
 from onewindow.accounts.choices import IdType
+from onewindow.catalog.choices import ItemStatus
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.models import Department
@@ -58,9 +59,18 @@ def _channel(request: HttpRequest) -> str:
 def _item(code: str) -> ServiceItem:
     """The item for the page header; the services refuse unknown, withdrawn or suspended items."""
     item = ServiceItem.objects.select_related("current_version", "department").filter(code=str(code)[:36]).first()
-    if item is None or item.current_version is None:
+    if item is None or item.current_version is None or item.status == ItemStatus.WITHDRAWN:
         raise NotFound(_("找不到该事项，或该事项已取消。"), code="item_not_found")
     return item
+
+
+def _offered(item: ServiceItem, channel: str) -> None:
+    """Refuse the page at once when the item is not offered on this channel (the service would
+    refuse the submission anyway; the applicant should not fill a form in vain)."""
+    assert item.current_version is not None
+    if not services.channel_allowed(item.current_version, channel):
+        raise DomainError(_("该事项不能通过此渠道办理，请查看办事指南中的办理渠道。"), code="channel_not_allowed",
+                          status=422)
 
 
 def _form_context(schema: dict[str, Any], data: dict[str, Any], error: DomainError | None,
@@ -82,13 +92,14 @@ def _delivery(request: HttpRequest) -> dict[str, str]:
 def apply(request: HttpRequest, item_code: str) -> HttpResponse:
     """New application: 保存草稿 creates the draft, 提交申请 creates and submits it at once;
     the hidden idempotency key of the rendered page makes a double click one case."""
+    channel = _channel(request)
     try:
         item = _item(item_code)
+        _offered(item, channel)
     except DomainError as exc:
         return _error(request, exc)
     version = item.current_version
     assert version is not None
-    channel = _channel(request)
     user: Any = request.user
     person = user.person
     error: DomainError | None = None
@@ -105,9 +116,9 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
             error = exc
         else:
             if case.status == CaseStatus.DRAFT:
-                messages.success(request, _g("草稿已保存。请上传申请材料后提交。"))
+                messages.success(request, gettext("草稿已保存。请上传申请材料后提交。"))
                 return redirect("cases:edit", case_id=case.pk)
-            messages.success(request, _g("申请已提交，办件编号 %(number)s。") % {"number": case.number})
+            messages.success(request, gettext("申请已提交，办件编号 %(number)s。") % {"number": case.number})
             return redirect("cases:detail", case_id=case.pk)
         values = {"applicant": request.POST.get("applicant", "person"), "key": key, **_delivery(request)}
     else:
@@ -167,7 +178,7 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
         case = services.case_update(by=request.user, case_id=case.pk, form_data=data, **_delivery(request))
     except DomainError as exc:
         return _case_page(request, case, error=exc, data=data)
-    messages.success(request, _g("草稿已保存。"))
+    messages.success(request, gettext("草稿已保存。"))
     return redirect("cases:edit", case_id=case.pk)
 
 
@@ -187,7 +198,7 @@ def _save_then(request: HttpRequest, case_id: int, step: Any) -> HttpResponse:
     except DomainError as exc:
         case = selectors.case_get_for(request.user, case.pk)
         return _case_page(request, case, error=exc, data=data)
-    messages.success(request, _g("申请已提交，办件编号 %(number)s。") % {"number": case.number})
+    messages.success(request, gettext("申请已提交，办件编号 %(number)s。") % {"number": case.number})
     return redirect("cases:detail", case_id=case.pk)
 
 
@@ -223,7 +234,7 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
     except DomainError as exc:
         case = selectors.case_get_for(request.user, case.pk)
         return _case_page(request, case, upload_error=exc)
-    messages.success(request, _g("文件已上传。"))
+    messages.success(request, gettext("文件已上传。"))
     return redirect("cases:edit", case_id=case.pk)
 
 
@@ -235,7 +246,7 @@ def detach(request: HttpRequest, case_id: int, attachment_id: int) -> HttpRespon
         services.case_detach(by=request.user, case_id=case_id, attachment_id=attachment_id)
     except DomainError as exc:
         return _error(request, exc)
-    messages.success(request, _g("文件已删除。"))
+    messages.success(request, gettext("文件已删除。"))
     return redirect("cases:edit", case_id=case_id)
 
 
@@ -304,7 +315,7 @@ def withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
         services.case_withdraw(by=request.user, case_id=case.pk, reason=request.POST.get("reason", "")[:500])
     except DomainError as exc:
         return _error(request, exc)
-    messages.success(request, _g("申请已撤回。"))
+    messages.success(request, gettext("申请已撤回。"))
     return redirect("cases:detail", case_id=case.pk)
 
 
@@ -389,6 +400,7 @@ def kiosk_apply(request: HttpRequest, item_code: str) -> HttpResponse:
     try:
         department = _kiosk_department(request.user)
         item = _item(item_code)
+        _offered(item, CaseChannel.KIOSK)
     except DomainError as exc:
         return _error(request, exc)
     version = item.current_version
@@ -427,7 +439,7 @@ def kiosk_receipt(request: HttpRequest, query_code: str) -> HttpResponse:
     except DomainError as exc:
         return _error(request, exc)
     url = request.build_absolute_uri(f"/cases/window/continue/{case.query_code}/")
-    qr = segno.make(url, error="m").svg_inline(scale=3, border=2, title=_g("窗口继续办理二维码"))
+    qr = segno.make(url, error="m").svg_inline(scale=3, border=2, title=gettext("窗口继续办理二维码"))
     return render(request, "cases/apply/kiosk_receipt.html", {
         "case": case, "v": case.item_version, "qr": qr, "continue_url": url, "idle": KIOSK_IDLE_SECONDS,
         "start_url": reverse("cases:kiosk-apply", args=[case.item.code])})
