@@ -130,12 +130,14 @@ def _mount_routers() -> None:
     from onewindow.accounts.api import router as accounts_router
     from onewindow.catalog.api import router as catalog_router
     from onewindow.core.api import router as core_router
+    from onewindow.notifications.api import router as notifications_router
     from onewindow.taxqr.api import router as taxqr_router
 
     api.add_router("/core/", core_router)
     api.add_router("/accounts/", accounts_router)
     api.add_router("/catalog/", catalog_router)
     api.add_router("/taxqr/", taxqr_router)
+    api.add_router("/notifications/", notifications_router)
 
 
 _mount_routers()

@@ -1,0 +1,76 @@
+"""The notifications part of the JSON API (/api/v1/notifications/): a user's own in-app messages.
+
+401 anonymous; a token without an owning user (a device) or without ``notifications:read`` /
+``notifications:write`` gets 403; another user's message is 404. SMS rows are never listed here.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router
+
+from onewindow.accounts.api_auth import require_scope, session_or_token
+from onewindow.core.errors import PermissionDenied
+
+from . import selectors, services
+from .models import Message
+from .schemas import ErrorOut, InboxOut, MessageOut, ReadAllOut
+
+router = Router(tags=["notifications"], auth=session_or_token)
+
+READ = "notifications:read"
+WRITE = "notifications:write"
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _user(request: HttpRequest, scope: str):  # type: ignore[no-untyped-def]
+    user = require_scope(request, scope).user
+    if user is None:
+        raise PermissionDenied(_("此令牌不属于任何用户，没有站内消息。"), code="no_inbox")
+    return user
+
+
+def _out(message: Message) -> MessageOut:
+    return MessageOut(
+        id=message.pk,
+        event=message.event,
+        title=message.title,
+        text=message.text,
+        subject_type=message.subject_type,
+        subject_id=message.subject_id,
+        created_at=message.created_at,
+        read_at=message.read_at,
+    )
+
+
+@router.get("/messages", response={200: InboxOut, **ERRORS}, summary="我的站内消息")
+def messages(
+    request: HttpRequest,
+    unread_only: bool = False,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> InboxOut:
+    user = _user(request, READ)
+    items = selectors.message_list_for(user, unread_only=unread_only)[offset : offset + limit]
+    return InboxOut(unread=selectors.message_unread_count_for(user), items=[_out(m) for m in items])
+
+
+@router.post("/messages/read-all", response={200: ReadAllOut, **ERRORS}, summary="全部标为已读")
+def messages_read_all(request: HttpRequest) -> ReadAllOut:
+    user = _user(request, WRITE)
+    return ReadAllOut(marked=services.message_mark_all_read(by=user))
+
+
+@router.get("/messages/{message_id}", response={200: MessageOut, **ERRORS}, summary="查看消息")
+def message_detail(request: HttpRequest, message_id: uuid.UUID) -> MessageOut:
+    user = _user(request, READ)
+    return _out(selectors.message_get_for(user, message_id))
+
+
+@router.post("/messages/{message_id}/read", response={200: MessageOut, **ERRORS}, summary="标为已读")
+def message_read(request: HttpRequest, message_id: uuid.UUID) -> MessageOut:
+    user = _user(request, WRITE)
+    return _out(services.message_mark_read(by=user, message_id=message_id))

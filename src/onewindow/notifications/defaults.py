@@ -1,0 +1,258 @@
+"""The first version of every message template (zh-Hans and English), seeded by migration 0002.
+
+Frozen: migration 0002 copies DEFAULTS_V1 into MessageTemplate rows, and services fall back to it
+only when an event has no row at all (e.g. a test database that was flushed). Change texts in the
+admin (each save is a new version); a change of the shipped defaults goes into a new data
+migration with DEFAULTS_V2, never into this table.
+
+Each entry: ``{language: (sms_text, inapp_title, inapp_text)}``. An empty ``sms_text`` means the
+event never goes out by SMS (the two deadline events are for staff, in-app only).
+Context keys the case code passes: number, item, query_code, status, reason, due_date, url;
+the service-center events also use center, window, ahead.
+"""
+
+from __future__ import annotations
+
+Texts = tuple[str, str, str]
+
+DEFAULTS_V1: dict[str, dict[str, Texts]] = {
+    "case_submitted": {
+        "zh-hans": (
+            "您申请的“{{ item }}”已提交，办件编号{{ number }}，查询码{{ query_code }}。",
+            "申请已提交",
+            "您申请的“{{ item }}”已提交，办件编号{{ number }}，查询码{{ query_code }}。{{ url }}",
+        ),
+        "en": (
+            "Your application for {{ item }} was submitted: case {{ number }}, query code {{ query_code }}.",
+            "Application submitted",
+            "Your application for {{ item }} was submitted: case {{ number }}, query code {{ query_code }}. {{ url }}",
+        ),
+    },
+    "case_correction_requested": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）需补正材料：{{ reason }}。请于{{ due_date }}前补正。",
+            "请补正材料",
+            "办件{{ number }}（{{ item }}）需补正材料：{{ reason }}。请于{{ due_date }}前补正。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) needs corrected materials: {{ reason }}. Please correct by {{ due_date }}.",
+            "Correction requested",
+            "Case {{ number }} ({{ item }}) needs corrected materials: {{ reason }}. Please correct by {{ due_date }}. "
+            "{{ url }}",
+        ),
+    },
+    "case_accepted": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）已受理，承诺办结日期{{ due_date }}。",
+            "申请已受理",
+            "办件{{ number }}（{{ item }}）已受理，承诺办结日期{{ due_date }}。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) was accepted; due by {{ due_date }}.",
+            "Application accepted",
+            "Case {{ number }} ({{ item }}) was accepted; due by {{ due_date }}. {{ url }}",
+        ),
+    },
+    "case_not_accepted": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）不予受理：{{ reason }}。",
+            "不予受理",
+            "办件{{ number }}（{{ item }}）不予受理：{{ reason }}。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) was not accepted: {{ reason }}.",
+            "Application not accepted",
+            "Case {{ number }} ({{ item }}) was not accepted: {{ reason }}. {{ url }}",
+        ),
+    },
+    "case_forwarded": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）已转送有权机关办理：{{ reason }}。",
+            "申请已转送",
+            "办件{{ number }}（{{ item }}）已转送有权机关办理：{{ reason }}。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) was forwarded to the competent authority: {{ reason }}.",
+            "Application forwarded",
+            "Case {{ number }} ({{ item }}) was forwarded to the competent authority: {{ reason }}. {{ url }}",
+        ),
+    },
+    "case_suspended": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）暂停计时：{{ reason }}。",
+            "办理暂停计时",
+            "办件{{ number }}（{{ item }}）暂停计时：{{ reason }}。{{ url }}",
+        ),
+        "en": (
+            "The clock of case {{ number }} ({{ item }}) is suspended: {{ reason }}.",
+            "Clock suspended",
+            "The clock of case {{ number }} ({{ item }}) is suspended: {{ reason }}. {{ url }}",
+        ),
+    },
+    "case_resumed": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）恢复计时，办结日期{{ due_date }}。",
+            "办理恢复计时",
+            "办件{{ number }}（{{ item }}）恢复计时，办结日期{{ due_date }}。{{ url }}",
+        ),
+        "en": (
+            "The clock of case {{ number }} ({{ item }}) runs again; due by {{ due_date }}.",
+            "Clock resumed",
+            "The clock of case {{ number }} ({{ item }}) runs again; due by {{ due_date }}. {{ url }}",
+        ),
+    },
+    "case_extended": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）办理期限延长至{{ due_date }}：{{ reason }}。",
+            "办理期限延长",
+            "办件{{ number }}（{{ item }}）办理期限延长至{{ due_date }}：{{ reason }}。{{ url }}",
+        ),
+        "en": (
+            "The time limit of case {{ number }} ({{ item }}) was extended to {{ due_date }}: {{ reason }}.",
+            "Time limit extended",
+            "The time limit of case {{ number }} ({{ item }}) was extended to {{ due_date }}: {{ reason }}. {{ url }}",
+        ),
+    },
+    "case_approved": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）已准予许可。",
+            "准予许可",
+            "办件{{ number }}（{{ item }}）已准予许可。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) was approved.",
+            "Application approved",
+            "Case {{ number }} ({{ item }}) was approved. {{ url }}",
+        ),
+    },
+    "case_rejected": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）不予许可：{{ reason }}。",
+            "不予许可",
+            "办件{{ number }}（{{ item }}）不予许可：{{ reason }}。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) was refused: {{ reason }}.",
+            "Application refused",
+            "Case {{ number }} ({{ item }}) was refused: {{ reason }}. {{ url }}",
+        ),
+    },
+    "case_delivered": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）的结果已送达。",
+            "结果已送达",
+            "办件{{ number }}（{{ item }}）的结果已送达。{{ url }}",
+        ),
+        "en": (
+            "The result of case {{ number }} ({{ item }}) was delivered.",
+            "Result delivered",
+            "The result of case {{ number }} ({{ item }}) was delivered. {{ url }}",
+        ),
+    },
+    "case_withdrawn": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）已撤回。",
+            "申请已撤回",
+            "办件{{ number }}（{{ item }}）已撤回。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) was withdrawn.",
+            "Application withdrawn",
+            "Case {{ number }} ({{ item }}) was withdrawn. {{ url }}",
+        ),
+    },
+    "case_deemed_accepted": {
+        "zh-hans": (
+            "办件{{ number }}（{{ item }}）逾期未告知补正，自收到材料之日起视为受理，办结日期{{ due_date }}。",
+            "视为受理",
+            "办件{{ number }}（{{ item }}）逾期未告知补正，自收到材料之日起视为受理，办结日期{{ due_date }}。{{ url }}",
+        ),
+        "en": (
+            "Case {{ number }} ({{ item }}) is deemed accepted from the day the materials were received; "
+            "due by {{ due_date }}.",
+            "Deemed accepted",
+            "Case {{ number }} ({{ item }}) is deemed accepted from the day the materials were received; "
+            "due by {{ due_date }}. {{ url }}",
+        ),
+    },
+    "deadline_warning": {
+        "zh-hans": (
+            "",
+            "办件即将到期",
+            "办件{{ number }}（{{ item }}）将于{{ due_date }}到期，当前状态：{{ status }}。{{ url }}",
+        ),
+        "en": (
+            "",
+            "Case due soon",
+            "Case {{ number }} ({{ item }}) is due on {{ due_date }}; status: {{ status }}. {{ url }}",
+        ),
+    },
+    "deadline_overdue": {
+        "zh-hans": (
+            "",
+            "办件已超期",
+            "办件{{ number }}（{{ item }}）已于{{ due_date }}超期，当前状态：{{ status }}。{{ url }}",
+        ),
+        "en": (
+            "",
+            "Case overdue",
+            "Case {{ number }} ({{ item }}) was due on {{ due_date }}; status: {{ status }}. {{ url }}",
+        ),
+    },
+    "appointment_booked": {
+        "zh-hans": (
+            "您已预约{{ center }}办理“{{ item }}”，时间{{ due_date }}，预约号{{ number }}。",
+            "预约成功",
+            "您已预约{{ center }}办理“{{ item }}”，时间{{ due_date }}，预约号{{ number }}。{{ url }}",
+        ),
+        "en": (
+            "Appointment {{ number }} booked at {{ center }} for {{ item }} on {{ due_date }}.",
+            "Appointment booked",
+            "Appointment {{ number }} booked at {{ center }} for {{ item }} on {{ due_date }}. {{ url }}",
+        ),
+    },
+    "appointment_reminder": {
+        "zh-hans": (
+            "提醒：您预约于{{ due_date }}在{{ center }}办理“{{ item }}”，预约号{{ number }}。",
+            "预约提醒",
+            "提醒：您预约于{{ due_date }}在{{ center }}办理“{{ item }}”，预约号{{ number }}。{{ url }}",
+        ),
+        "en": (
+            "Reminder: appointment {{ number }} at {{ center }} for {{ item }} on {{ due_date }}.",
+            "Appointment reminder",
+            "Reminder: appointment {{ number }} at {{ center }} for {{ item }} on {{ due_date }}. {{ url }}",
+        ),
+    },
+    "ticket_near": {
+        "zh-hans": (
+            "您的{{ number }}号前面还有{{ ahead }}人，请留意叫号。",
+            "即将叫号",
+            "您的{{ number }}号前面还有{{ ahead }}人，请留意叫号。",
+        ),
+        "en": (
+            "Ticket {{ number }}: {{ ahead }} people ahead of you.",
+            "Your turn is near",
+            "Ticket {{ number }}: {{ ahead }} people ahead of you.",
+        ),
+    },
+    "ticket_called": {
+        "zh-hans": (
+            "请{{ number }}号到{{ window }}号窗口办理。",
+            "请到窗口办理",
+            "请{{ number }}号到{{ window }}号窗口办理。",
+        ),
+        "en": (
+            "Ticket {{ number }}, please go to window {{ window }}.",
+            "Your ticket is called",
+            "Ticket {{ number }}, please go to window {{ window }}.",
+        ),
+    },
+    "rating_followup_due": {
+        "zh-hans": ("", "差评待回访", "对{{ item }}（{{ number }}）的差评须于{{ due_date }}前回访整改。{{ url }}"),
+        "en": (
+            "",
+            "Negative rating to follow up",
+            "The negative rating of {{ item }} ({{ number }}) must be followed up by {{ due_date }}. {{ url }}",
+        ),
+    },
+}

@@ -1,0 +1,34 @@
+"""Schemas of the notifications API."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] = {}
+
+
+class MessageOut(Schema):
+    id: uuid.UUID
+    event: str
+    title: str
+    text: str
+    subject_type: str
+    subject_id: str
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None
+
+
+class InboxOut(Schema):
+    unread: int
+    items: list[MessageOut]
+
+
+class ReadAllOut(Schema):
+    marked: int

@@ -1,0 +1,325 @@
+"""Writes of notifications: the outbox (消息出站), delivery with retries, read receipts, templates.
+
+The rule of the issue: every change the applicant must learn of writes its messages in the same
+transaction as the change, so a refusal or any rolled-back change queues nothing; delivery runs
+only after commit (``transaction.on_commit``) and, whatever happens to that task, again from the
+periodic sweep. Delivery is at-least-once towards the gateway with a per-message id to
+deduplicate on; a message the gateway acknowledged is marked sent at once and never claimed again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from onewindow.core.audit import audit_record
+
+from . import selectors
+from .backends import SendResult, SmsBackend, get_sms_backend, sms_backend_delivers
+from .choices import EVENTS, AttemptOutcome, Channel, MessageStatus
+from .defaults import DEFAULTS_V1
+from .models import DeliveryAttempt, Message, MessageTemplate
+from .rendering import render_text, truncate_sms
+
+if TYPE_CHECKING:
+    from onewindow.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+#: A worker that claimed a message and then died leaves it "sending"; after this lease another
+#: worker may claim it again (it is far longer than any gateway timeout).
+CLAIM_LEASE = datetime.timedelta(minutes=5)
+
+
+# ---- enqueue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Texts:
+    sms_text: str
+    inapp_title: str
+    inapp_text: str
+    version: int
+
+
+def _language(language: str) -> str:
+    code = (language or "").lower().replace("_", "-")
+    return "en" if code.startswith("en") else "zh-hans"
+
+
+def _texts(event: str, language: str) -> _Texts:
+    """The newest active template of the event in the language, else in zh-Hans, else the shipped
+    default (version 0: a database without the seeded rows)."""
+    for lang in dict.fromkeys((language, "zh-hans")):
+        row = MessageTemplate.objects.filter(event=event, language=lang, is_active=True).order_by("-version").first()
+        if row is not None:
+            return _Texts(row.sms_text, row.inapp_title, row.inapp_text, row.version)
+    defaults = DEFAULTS_V1[event]
+    sms, title, text = defaults.get(language) or defaults["zh-hans"]
+    return _Texts(sms, title, text, 0)
+
+
+def message_enqueue(
+    *,
+    event: str,
+    context: dict[str, Any],
+    phone: str = "",
+    user: User | None = None,
+    subject_type: str = "",
+    subject_id: str = "",
+    language: str = "zh-hans",
+) -> list[Message]:
+    """Write the outbox rows of one event, inside the caller's transaction.
+
+    One row per channel: ``sms`` when a phone is given and the event has an SMS text, ``inapp``
+    when a user is given (sent on write). Texts come from the event's template in ``language``
+    (zh-Hans fallback); a missing context key renders empty; SMS text is cut to 300 characters.
+    SMS delivery is scheduled with ``transaction.on_commit``, so a rolled-back change (e.g. a
+    refusal) sends nothing. With neither phone nor user, nothing is written (a walk-in applicant).
+
+    Raises ValueError for an unknown event and RuntimeError outside ``transaction.atomic`` (both
+    programming errors of the caller).
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("message_enqueue() must be called inside the caller's transaction.atomic().")
+    lang = _language(language)
+    texts = _texts(event, lang)
+    now = timezone.now()
+    common = {
+        "event": event,
+        "user": user,
+        "subject_type": subject_type[:40],
+        "subject_id": str(subject_id)[:64],
+        "language": lang,
+        "template_version": texts.version,
+    }
+    messages: list[Message] = []
+    phone = "".join(str(phone or "").split())
+    sms_text = truncate_sms(render_text(texts.sms_text, context)) if phone else ""
+    if sms_text:
+        messages.append(
+            Message.objects.create(
+                channel=Channel.SMS,
+                phone=phone,
+                text=sms_text,
+                status=MessageStatus.PENDING,
+                next_attempt_at=now,
+                **common,
+            )
+        )
+    if user is not None:
+        messages.append(
+            Message.objects.create(
+                channel=Channel.INAPP,
+                title=render_text(texts.inapp_title, context)[:200],
+                text=render_text(texts.inapp_text, context),
+                status=MessageStatus.SENT,
+                sent_at=now,
+                **common,
+            )
+        )
+    sms_ids = [str(m.pk) for m in messages if m.channel == Channel.SMS]
+    if sms_ids and sms_backend_delivers():
+        transaction.on_commit(lambda: _schedule_delivery(sms_ids), robust=True)
+    return messages
+
+
+def _schedule_delivery(message_ids: list[str]) -> None:
+    from .tasks import message_deliver
+
+    for message_id in message_ids:
+        message_deliver.enqueue(message_id)
+
+
+# ---- delivery ------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Exponential back-off after the ``attempts``-th failed try: base·2^(attempts−1), at most the
+    cap, plus up to 10 % jitter so messages failed together do not retry together."""
+    base = float(getattr(settings, "NOTIFICATIONS_BACKOFF_BASE_SECONDS", 60))
+    cap = float(getattr(settings, "NOTIFICATIONS_BACKOFF_CAP_SECONDS", 3600))
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return datetime.timedelta(seconds=delay + random.uniform(0, delay / 10))
+
+
+def _due(now: datetime.datetime) -> Q:
+    waiting = Q(status__in=[MessageStatus.PENDING, MessageStatus.FAILED], next_attempt_at__lte=now)
+    abandoned = Q(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+    return Q(channel=Channel.SMS) & (waiting | abandoned)
+
+
+def _claim(message_id: Any, now: datetime.datetime) -> bool:
+    """Take the message for this worker in one UPDATE; exactly one of concurrent claimers wins."""
+    claimed = Message.objects.filter(_due(now), pk=message_id).update(
+        status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def _record(
+    message: Message, result: SendResult, *, backend: str, claimed_at: datetime.datetime, started_at: datetime.datetime
+) -> str:
+    """Store the outcome of one try and the attempt row in one transaction; returns the new status."""
+    finished_at = timezone.now()
+    max_attempts = int(getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 8))
+    outcome, error = result.outcome, result.error
+    if outcome == AttemptOutcome.RETRY and message.attempts >= max_attempts:
+        outcome, error = AttemptOutcome.DEAD, f"{error} (gave up after {message.attempts} attempts)".strip()
+    with transaction.atomic():
+        mine = Message.objects.filter(pk=message.pk)
+        if outcome == AttemptOutcome.SENT:
+            # The gateway acknowledged: sent, whoever holds the claim now.
+            mine.exclude(status=MessageStatus.SENT).update(
+                status=MessageStatus.SENT, sent_at=finished_at, claimed_at=None, next_attempt_at=None, last_error=""
+            )
+            status = MessageStatus.SENT
+        else:
+            status = MessageStatus.DEAD if outcome == AttemptOutcome.DEAD else MessageStatus.FAILED
+            next_at = claimed_at + retry_delay(message.attempts) if status == MessageStatus.FAILED else None
+            mine.filter(status=MessageStatus.SENDING, claimed_at=claimed_at).update(
+                status=status, claimed_at=None, next_attempt_at=next_at, last_error=error
+            )
+        DeliveryAttempt.objects.create(
+            message=message,
+            number=message.attempts,
+            backend=backend,
+            started_at=started_at,
+            finished_at=finished_at,
+            outcome=outcome,
+            http_status=result.http_status,
+            error=error,
+        )
+    return str(status)
+
+
+def _deliver(message_id: Any, backend: SmsBackend, now: datetime.datetime | None) -> SendResult | None:
+    claimed_at = now or timezone.now()
+    if not _claim(message_id, claimed_at):
+        return None
+    message = Message.objects.get(pk=message_id)
+    started_at = timezone.now()
+    try:
+        result = backend.send(message_id=str(message.pk), phone=message.phone, text=message.text)
+    except Exception as exc:  # a backend bug must not leave the message to the lease
+        logger.exception("SMS backend %s failed on message %s", backend.name, message.pk)
+        result = SendResult(AttemptOutcome.RETRY, error=f"{type(exc).__name__}: {exc}"[:500])
+    _record(message, result, backend=backend.name, claimed_at=claimed_at, started_at=started_at)
+    return result
+
+
+def message_deliver_one(message_id: uuid.UUID | str, *, now: datetime.datetime | None = None) -> bool:
+    """Try to hand one SMS to the gateway if it is due and nobody else holds it; True if tried.
+
+    The outbox-only backend never tries. Actor: a task worker (after commit) or the sweep.
+    """
+    backend = get_sms_backend()
+    if not backend.delivers:
+        return False
+    return _deliver(message_id, backend, now) is not None
+
+
+def messages_deliver_due(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
+    """The periodic sweep: try every due SMS (pending, failed past its back-off, or abandoned by a
+    crashed worker), oldest first, up to ``limit``; returns how many were tried.
+
+    When the gateway does not answer at all, the sweep stops for this round, so an outage costs one
+    attempt per round rather than one per due message.
+    """
+    backend = get_sms_backend()
+    if not backend.delivers:
+        return 0
+    ids = list(
+        Message.objects.filter(_due(now or timezone.now()))
+        .order_by("next_attempt_at", "created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    tried = 0
+    for message_id in ids:
+        result = _deliver(message_id, backend, now)
+        if result is None:
+            continue
+        tried += 1
+        if result.unreachable:
+            break
+    return tried
+
+
+def message_requeue(*, by: Any, message_id: uuid.UUID | str) -> Message:
+    """Give a dead or failed SMS a fresh set of attempts (an operator, after a long gateway outage).
+
+    Audited. A sent message is never requeued: the gateway acknowledged it.
+    """
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.channel != Channel.SMS or message.status not in (MessageStatus.DEAD, MessageStatus.FAILED):
+            return message
+        before = {"status": message.status, "attempts": message.attempts}
+        message.status, message.attempts = MessageStatus.PENDING, 0
+        message.next_attempt_at, message.claimed_at = timezone.now(), None
+        message.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_at"])
+        audit_record(
+            actor=by,
+            action="notifications.message_requeue",
+            target=message,
+            before=before,
+            after={"status": message.status, "attempts": 0},
+        )
+    return message
+
+
+# ---- inbox ---------------------------------------------------------------------------------
+
+
+def message_mark_read(*, by: Any, message_id: uuid.UUID | str) -> Message:
+    """The user opened one of their own in-app messages: set ``read_at`` once (idempotent).
+    Another user's message is not found (404)."""
+    message = selectors.message_get_for(by, message_id)
+    if message.read_at is None:
+        now = timezone.now()
+        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
+        message.read_at = now
+    return message
+
+
+def message_mark_all_read(*, by: Any) -> int:
+    """Mark all of the user's unread in-app messages read; returns how many changed."""
+    return selectors.message_list_for(by, unread_only=True).update(read_at=timezone.now())
+
+
+# ---- templates -----------------------------------------------------------------------------
+
+
+def template_save_version(*, by: Any, template: MessageTemplate) -> MessageTemplate:
+    """Save the edited texts as a new version of the event's template (old versions stay, so each
+    message names the text it was rendered from). Actor: a system administrator. Audited."""
+    with transaction.atomic():
+        versions = list(
+            MessageTemplate.objects.select_for_update()
+            .filter(event=template.event, language=template.language)
+            .values_list("version", flat=True)
+        )
+        latest = max(versions, default=0)
+        template.pk = None
+        template._state.adding = True
+        template.version = latest + 1
+        template.created_by = by
+        template.save()
+        audit_record(
+            actor=by,
+            action="notifications.template_save",
+            target=template,
+            after={"event": template.event, "language": template.language, "version": template.version},
+        )
+    return template
