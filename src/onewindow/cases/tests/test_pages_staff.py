@@ -516,3 +516,16 @@ def test_admin_lists_cases_without_the_phone(case_world: CaseWorld) -> None:
     assert admin.get("/admin/cases/document/").status_code == 200
     assert admin.post(f"/admin/cases/case/{case.pk}/change/", {"status": "draft"}).status_code == 403
     assert status_of(case) == CaseStatus.APPROVED
+
+
+def test_pages_in_english(case_world: CaseWorld) -> None:
+    case = case_world.submitted()
+    clerk = case_world.p.client("clerk")
+    clerk.cookies["django_language"] = "en"
+    inbox = clerk.get(INBOX).content.decode()
+    assert "<h1>To do</h1>" in inbox and ">Case desk<" in inbox
+    page = clerk.get(detail(case)).content.decode()
+    assert "Ground for non-acceptance" in page and "Actions" in page
+    response = clerk.post(act(case, "refuse"), {"reason": "x"})
+    assert response.status_code == 422 and 'data-code="refusal_reason_invalid"' in response.content.decode()
+    assert "Ground for non-acceptance" in response.content.decode()

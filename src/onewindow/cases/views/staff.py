@@ -20,7 +20,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -236,7 +236,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
         service(by=request.user, case_id=case_id, **kwargs)
     except DomainError as exc:
         return _detail(request, case_id, error=exc, failed=action, posted=request.POST)
-    messages.success(request, gettext_now("已完成：%(action)s") % {"action": CaseAction(action).label})
+    messages.success(request, gettext("已完成：%(action)s") % {"action": CaseAction(action).label})
     return redirect("cases:staff-detail", case_id=case_id)
 
 
@@ -251,7 +251,7 @@ def case_update_form(request: HttpRequest, case_id: int) -> HttpResponse:
                              form_data=staff_forms.form_data(case.item_version.form_schema or {}, request.POST))
     except DomainError as exc:
         return _detail(request, case_id, error=exc, failed="update", posted=request.POST)
-    messages.success(request, gettext_now("申请表已保存。"))
+    messages.success(request, gettext("申请表已保存。"))
     return redirect("cases:staff-detail", case_id=case_id)
 
 
@@ -344,15 +344,15 @@ def window_new(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         posted = {k[2:]: v for k, v in post.items() if k.startswith("f_")}
         return _window_page(request, post, exc, posted)
-    messages.success(request, gettext_now("已提交，办件编号 %(number)s，查询码 %(code)s。")
+    messages.success(request, gettext("已提交，办件编号 %(number)s，查询码 %(code)s。")
                      % {"number": case.number, "code": case.query_code})
     if post.get("accept_now") == "1" and not replayed:
         try:
             services.case_accept(by=request.user, case_id=case.pk)
         except DomainError as exc:
-            messages.warning(request, gettext_now("未能当场受理：%(message)s") % {"message": exc.message})
+            messages.warning(request, gettext("未能当场受理：%(message)s") % {"message": exc.message})
         else:
-            messages.success(request, gettext_now("已当场受理。"))
+            messages.success(request, gettext("已当场受理。"))
     return redirect("cases:staff-detail", case_id=case.pk)
 
 
