@@ -1,0 +1,341 @@
+"""The cases part of the JSON API (/api/v1/cases/): applying, following and handling a case (办件).
+
+Actors and legal basis as in ``services`` (行政许可法 arts. 32, 38, 42, 44, 45). Handlers parse, call
+one service or selector, and render; every refusal is ``{code, message, fields}``:
+401 anonymous; 403 not allowed (``case_action_forbidden``, ``staff_only``, ``insufficient_scope``);
+404 a case the caller may not see (``case_not_found``: existence is not leaked); 409 an action the
+current status does not allow (``case_illegal_transition``); 422 invalid input with the fields.
+
+- Applicant side (citizen, enterprise agent, the submitting login): ``POST /`` applies (header
+  ``Idempotency-Key``: the same key and body again answers 200 with the first case, the same key
+  with another body 422 ``idempotency_key_reused``), ``GET /`` lists my cases, ``GET /{id}``, ``PATCH
+  /{id}`` (a draft or a case under correction), ``POST /{id}/files``, ``DELETE /{id}/files/{file_id}``,
+  ``POST /{id}/submit``, ``/resubmit``, ``/withdraw``.
+- Staff: ``GET /inbox`` (待办, filters of ``selectors.inbox_for``), ``GET /review-queue`` (网上办理审核),
+  and one operation per handling action, ``POST /{id}/actions/<action>``; who may take which action
+  is the workflow's ACTORS table (receiver / handler / head of the department).
+- Public, no authentication: ``GET /query?code=&phone_tail=`` (一码查询, no personal data); after 10
+  failed look-ups from one IP address in 10 minutes every look-up from it answers 429 ``rate_limited``
+  until the window ends (a query code has 32^10 values, a phone tail 10^4: this stops guessing).
+
+Machine tokens (accounts.ApiToken) act as their owning user, limited by their scopes: ``cases:read``
+(my cases, case detail, inbox, review queue — e.g. a department's integration reading its inbox),
+``cases:apply`` (the applicant side's writes — e.g. an enterprise system filing applications), and
+``cases:handle`` (the staff actions). A token without an owner (a system or a device) holds no
+cases; device tokens (scope ``device``) get 403 ``insufficient_scope`` on every operation here
+except the public query, which takes no credentials at all. A session holds every scope; roles
+decide (``permissions``).
+
+Personal data in responses is always masked (see ``schemas``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Form, Header, Path, Query, Router, Status
+from ninja.files import UploadedFile
+
+from onewindow.accounts import permissions as account_perms
+from onewindow.accounts import selectors as account_selectors
+from onewindow.accounts.api_auth import require_scope, session_or_token
+from onewindow.accounts.models import User
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+
+from . import selectors, services
+from .models import Case
+from .schemas import (
+    ApproveIn,
+    CaseApplyIn,
+    CaseDetailOut,
+    CasePageOut,
+    CaseRowOut,
+    CaseUpdateIn,
+    CorrectionIn,
+    DeliverIn,
+    ErrorOut,
+    ExtendIn,
+    FileOut,
+    InboxOut,
+    NoteIn,
+    PublicStatusOut,
+    ReasonIn,
+    ReassignIn,
+    RefuseIn,
+    RejectIn,
+    SuspendIn,
+    detail_out,
+    file_out,
+    public_out,
+    row_out,
+)
+from .services.apply import max_upload_bytes
+
+router = Router(tags=["cases"], auth=session_or_token)
+
+MAX_ID = 2**63 - 1
+READ = "cases:read"
+APPLY = "cases:apply"
+HANDLE = "cases:handle"
+PAGE_SIZE = 20
+QUERY_FAILURES = 10
+QUERY_WINDOW_SECONDS = 600
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut}
+ROW_RELATED = ("item", "receiving_department", "handling_department", "handler__person", "applicant_person",
+               "applicant_organization")
+
+
+def _user(request: HttpRequest, scope: str) -> User:
+    user = require_scope(request, scope).user
+    if user is None:
+        raise PermissionDenied(_("此令牌不属于任何用户，不能查看或办理办件。"), code="token_without_user")
+    return user
+
+
+def _staff(request: HttpRequest, scope: str) -> User:
+    user = _user(request, scope)
+    if not account_perms.is_staff_member(user):
+        raise PermissionDenied(_("仅工作人员可以查看待办和审核队列。"), code="staff_only")
+    return user
+
+
+def _detail(user: User, case_id: Any) -> CaseDetailOut:
+    case = selectors.case_get_for(user, case_id)
+    return detail_out(case, timeline=selectors.timeline_for(user, case), actions=selectors.actions_for(user, case))
+
+
+def _rows(cases: list[Case]) -> list[CaseRowOut]:
+    # The inbox selector loads departments and handler; applicant and item come in a constant
+    # number of extra queries whatever the page size.
+    prefetch_related_objects(cases, "item", "applicant_person", "applicant_organization", "handler__person")
+    return [CaseRowOut(**row_out(c)) for c in cases]
+
+
+def _page(total: int, page: int, page_size: int) -> tuple[int, int]:
+    pages = max(1, -(-total // page_size))
+    return min(page, pages), pages
+
+
+# --------------------------------------------------------------------------- applicant side
+@router.post("/", response={200: CaseDetailOut, 201: CaseDetailOut, **WRITE_ERRORS}, summary="申请办事（可立即提交）")
+def case_apply(request: HttpRequest, payload: CaseApplyIn,
+               idempotency_key: str = Header("", alias="Idempotency-Key", max_length=100,
+                                             description="同一键同一内容重复提交只产生一个办件（200 重放）")
+               ) -> Status[CaseDetailOut]:
+    user = _user(request, APPLY)
+    organization = None
+    if payload.applicant_organization:
+        try:
+            organization = account_selectors.organization_detail_for(user, payload.applicant_organization)
+        except NotFound:
+            raise DomainError(_("找不到该统一社会信用代码对应的单位，或您无权代表该单位。"),
+                              code="organization_unknown", status=422,
+                              fields={"applicant_organization": [_("请从给定选项中选择。")]}) from None
+    case, replayed = services.case_apply(
+        by=user, item_code=payload.item_code, channel=payload.channel, submit=payload.submit,
+        idempotency_key=idempotency_key, form_data=payload.form_data, applicant_organization=organization,
+        contact_phone=payload.contact_phone, delivery_method=str(payload.delivery_method),
+        delivery_address=payload.delivery_address)
+    return Status(200 if replayed else 201, _detail(user, case.pk))
+
+
+@router.get("/", response={200: CasePageOut, **ERRORS}, summary="我的办件")
+def case_list(request: HttpRequest, status: str = Query("", max_length=20),
+              page: int = Query(1, ge=1, le=100_000), page_size: int = Query(PAGE_SIZE, ge=1, le=100)) -> CasePageOut:
+    user = _user(request, READ)
+    qs = selectors.case_list_for_applicant(user)
+    if status:
+        qs = qs.filter(status=status)
+    total = qs.count()
+    page, pages = _page(total, page, page_size)
+    rows = list(qs.select_related(*ROW_RELATED)[(page - 1) * page_size: page * page_size])
+    return CasePageOut(items=[CaseRowOut(**row_out(c)) for c in rows], total=total, page=page, pages=pages)
+
+
+@router.get("/inbox", response={200: InboxOut, **ERRORS}, summary="待办（工作人员）")
+def inbox(request: HttpRequest, status: str = Query("", max_length=20), level: str = Query("", max_length=10),
+          q: str = Query("", max_length=60), mine: bool = False, sort: str = Query("due", max_length=5),
+          page: int = Query(1, ge=1, le=100_000), department_id: int | None = Query(None, ge=1, le=MAX_ID)
+          ) -> InboxOut:
+    user = _staff(request, READ)
+    box = selectors.inbox_for(user, status=status, level=level, q=q, mine=mine, sort=sort, page=page,
+                              department_id=department_id)
+    return InboxOut(items=_rows(box.rows), total=box.total, page=box.page, pages=box.pages, counts=box.counts)
+
+
+@router.get("/review-queue", response={200: CasePageOut, **ERRORS}, summary="网上办理审核队列（工作人员）")
+def review_queue(request: HttpRequest, page: int = Query(1, ge=1, le=100_000),
+                 page_size: int = Query(PAGE_SIZE, ge=1, le=100)) -> CasePageOut:
+    user = _staff(request, READ)
+    qs = selectors.review_queue_for(user)
+    total = qs.count()
+    page, pages = _page(total, page, page_size)
+    return CasePageOut(items=_rows(list(qs[(page - 1) * page_size: page * page_size])), total=total, page=page,
+                       pages=pages)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+@router.get("/query", auth=None, response={200: PublicStatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+            summary="一码查询（公开，无需登录）")
+def case_query(request: HttpRequest, code: str = Query(..., min_length=1, max_length=32),
+               phone_tail: str = Query(..., pattern=r"^[0-9]{4}$")) -> PublicStatusOut:
+    key = f"cases:query-failures:{_client_ip(request)}"
+    if int(cache.get(key) or 0) >= QUERY_FAILURES:
+        raise RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="rate_limited")
+    try:
+        found = selectors.case_by_query_code(code, phone_tail)
+    except NotFound:
+        if not cache.add(key, 1, QUERY_WINDOW_SECONDS):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, QUERY_WINDOW_SECONDS)
+        raise
+    return public_out(found)
+
+
+@router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="办件详情（过程、材料、时限、可执行操作）")
+def case_detail(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID)) -> CaseDetailOut:
+    return _detail(_user(request, READ), case_id)
+
+
+@router.patch("/{case_id}", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="修改草稿或补正内容")
+def case_update(request: HttpRequest, payload: CaseUpdateIn, case_id: int = Path(..., ge=1, le=MAX_ID)
+                ) -> CaseDetailOut:
+    user = _user(request, APPLY)
+    form_data = None
+    if payload.form_data is not None:
+        current = selectors.case_get_for(user, case_id).form_data or {}
+        merged = {**current, **payload.form_data}
+        form_data = {k: v for k, v in merged.items() if v is not None}
+    delivery_method = str(payload.delivery_method) if payload.delivery_method is not None else None
+    services.case_update(by=user, case_id=case_id, form_data=form_data, contact_phone=payload.contact_phone,
+                         delivery_method=delivery_method, delivery_address=payload.delivery_address)
+    return _detail(user, case_id)
+
+
+@router.post("/{case_id}/files", response={201: FileOut, **WRITE_ERRORS}, summary="上传申请材料（PDF/JPG/PNG）")
+def file_upload(request: HttpRequest, file: File[UploadedFile], case_id: int = Path(..., ge=1, le=MAX_ID),
+                material_id: Form[int | None] = None) -> Status[FileOut]:
+    user = _user(request, APPLY)
+    if material_id is not None and not 1 <= material_id <= MAX_ID:
+        material_id = 0  # never a material: the service answers material_unknown
+    content = file.read(max_upload_bytes() + 1)  # one byte over the limit is enough to refuse
+    attached = services.case_attach(by=user, case_id=case_id, name=(file.name or "upload")[:200], content=content,
+                                    material_id=material_id)
+    return Status(201, file_out(attached))
+
+
+@router.delete("/{case_id}/files/{file_id}", response={204: None, **WRITE_ERRORS}, summary="删除已上传的材料")
+def file_delete(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID),
+                file_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[None]:
+    user = _user(request, APPLY)
+    services.case_detach(by=user, case_id=case_id, attachment_id=file_id)
+    return Status(204, None)
+
+
+@router.post("/{case_id}/submit", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="提交申请")
+def case_submit(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID)) -> CaseDetailOut:
+    user = _user(request, APPLY)
+    services.case_submit(by=user, case_id=case_id)
+    return _detail(user, case_id)
+
+
+@router.post("/{case_id}/resubmit", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="补正后重新提交")
+def case_resubmit(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID)) -> CaseDetailOut:
+    user = _user(request, APPLY)
+    services.case_resubmit(by=user, case_id=case_id)
+    return _detail(user, case_id)
+
+
+@router.post("/{case_id}/withdraw", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="撤回申请")
+def case_withdraw(request: HttpRequest, payload: ReasonIn, case_id: int = Path(..., ge=1, le=MAX_ID)
+                  ) -> CaseDetailOut:
+    user = _user(request, APPLY)
+    services.case_withdraw(by=user, case_id=case_id, reason=payload.reason)
+    return _detail(user, case_id)
+
+
+# --------------------------------------------------------------------------- staff actions
+def _act(request: HttpRequest, case_id: int, service: Any, **kwargs: Any) -> CaseDetailOut:
+    user = _user(request, HANDLE)
+    service(by=user, case_id=case_id, **kwargs)
+    return _detail(user, case_id)
+
+
+ACTION: dict[int, Any] = {200: CaseDetailOut, **WRITE_ERRORS}
+CASE_ID = Path(..., ge=1, le=MAX_ID)
+
+
+@router.post("/{case_id}/actions/start_pre_review", response=ACTION, summary="开始网上预审（受理单位）")
+def start_pre_review(request: HttpRequest, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_start_pre_review)
+
+
+@router.post("/{case_id}/actions/request_correction", response=ACTION, summary="一次性告知补正（受理单位）")
+def request_correction(request: HttpRequest, payload: CorrectionIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_request_correction, items=[i.dict() for i in payload.items])
+
+
+@router.post("/{case_id}/actions/accept", response=ACTION, summary="受理（受理单位）")
+def accept(request: HttpRequest, payload: NoteIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_accept, note=payload.note)
+
+
+@router.post("/{case_id}/actions/refuse", response=ACTION, summary="不予受理（受理单位）")
+def refuse(request: HttpRequest, payload: RefuseIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_refuse, reason_code=str(payload.reason_code), reason=payload.reason)
+
+
+@router.post("/{case_id}/actions/forward", response=ACTION, summary="转报承办部门（代收代办）")
+def forward(request: HttpRequest, payload: NoteIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_forward, note=payload.note)
+
+
+@router.post("/{case_id}/actions/start_review", response=ACTION, summary="开始审查（承办单位）")
+def start_review(request: HttpRequest, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_start_review)
+
+
+@router.post("/{case_id}/actions/suspend", response=ACTION, summary="进入特别程序，期限中止（承办单位）")
+def suspend(request: HttpRequest, payload: SuspendIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_suspend, basis=str(payload.basis), reason=payload.reason)
+
+
+@router.post("/{case_id}/actions/resume", response=ACTION, summary="特别程序结束（承办单位）")
+def resume(request: HttpRequest, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_resume)
+
+
+@router.post("/{case_id}/actions/extend", response=ACTION, summary="延长审查期限（部门负责人）")
+def extend(request: HttpRequest, payload: ExtendIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_extend, reason=payload.reason, days=payload.days)
+
+
+@router.post("/{case_id}/actions/approve", response=ACTION, summary="准予许可（承办单位）")
+def approve(request: HttpRequest, payload: ApproveIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_approve, note=payload.note, licence_name=payload.licence_name,
+                valid_to=payload.valid_to)
+
+
+@router.post("/{case_id}/actions/reject", response=ACTION, summary="不予许可（承办单位）")
+def reject(request: HttpRequest, payload: RejectIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_reject, reason=payload.reason)
+
+
+@router.post("/{case_id}/actions/deliver", response=ACTION, summary="送达结果（受理单位）")
+def deliver(request: HttpRequest, payload: DeliverIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_deliver, method=str(payload.method), note=payload.note)
+
+
+@router.post("/{case_id}/actions/reassign", response=ACTION, summary="改派经办人（部门负责人）")
+def reassign(request: HttpRequest, payload: ReassignIn, case_id: int = CASE_ID) -> CaseDetailOut:
+    return _act(request, case_id, services.case_reassign, handler_id=payload.handler_id)
