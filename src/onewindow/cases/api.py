@@ -26,7 +26,9 @@ cases; device tokens (scope ``device``) get 403 ``insufficient_scope`` on every 
 except the public query, which takes no credentials at all. A session holds every scope; roles
 decide (``permissions``).
 
-Personal data in responses is always masked (see ``schemas``).
+The API applies for the caller (or an organization they represent, by credit code); entering a
+case at the window for a walk-in applicant (一口受理, identity checked in person) is the staff pages'
+job. Personal data in responses is always masked (see ``schemas``).
 """
 
 from __future__ import annotations
@@ -179,15 +181,17 @@ def review_queue(request: HttpRequest, page: int = Query(1, ge=1, le=100_000),
                        pages=pages)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+def _query_failures_key(request: HttpRequest) -> str:
+    # The same key as the query page (views/apply.py): the page and the API share one budget per
+    # address. Behind a reverse proxy the deployment must set REMOTE_ADDR from the trusted header.
+    return f"cases:query-failures:{request.META.get('REMOTE_ADDR', '')}"
 
 
 @router.get("/query", auth=None, response={200: PublicStatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
             summary="一码查询（公开，无需登录）")
 def case_query(request: HttpRequest, code: str = Query(..., min_length=1, max_length=32),
                phone_tail: str = Query(..., pattern=r"^[0-9]{4}$")) -> PublicStatusOut:
-    key = f"cases:query-failures:{_client_ip(request)}"
+    key = _query_failures_key(request)
     if int(cache.get(key) or 0) >= QUERY_FAILURES:
         raise RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="rate_limited")
     try:

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from onewindow.accounts.testing import make_api_token
@@ -282,6 +283,16 @@ def test_public_query_is_throttled_after_ten_failures(case_world: CaseWorld) -> 
     assert other_ip.status_code == 200
     bad_shape = Client(REMOTE_ADDR="203.0.113.8").get(f"{BASE}/query", {"code": case.query_code, "phone_tail": "12"})
     assert (bad_shape.status_code, list(bad_shape.json()["fields"])) == (422, ["phone_tail"])
+
+
+def test_failures_on_the_query_page_count_for_the_api_too(case_world: CaseWorld) -> None:
+    case = case_world.submitted()
+    browser = Client(REMOTE_ADDR="198.51.100.9")
+    wrong = "0000" if case.phone_tail != "0000" else "1111"
+    for _attempt in range(10):
+        assert browser.get(reverse("cases:query"), {"code": case.query_code, "tail": wrong}).status_code == 404
+    blocked = browser.get(f"{BASE}/query", {"code": case.query_code, "phone_tail": case.phone_tail})
+    assert (blocked.status_code, blocked.json()["code"]) == (429, "rate_limited")
 
 
 def test_drafts_are_not_found_by_the_public_query(case_world: CaseWorld) -> None:
