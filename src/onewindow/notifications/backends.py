@@ -18,6 +18,7 @@ directly (environment proxy variables are ignored, redirects are not followed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -124,9 +125,7 @@ class HttpSmsBackend:
         if self.auth:
             request.add_header(*self.auth)
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                status = int(response.status)
-                response.read(_MAX_ERROR_CHARS)
+            response = self.opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             status = int(exc.code)
             detail = _read_quietly(exc)
@@ -139,6 +138,11 @@ class HttpSmsBackend:
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             return SendResult("retry", error=f"{type(reason).__name__}: {reason}"[:_MAX_ERROR_CHARS], unreachable=True)
+        with response:
+            status = int(response.status)
+            # The status line already is the answer; a body cut short changes nothing.
+            with contextlib.suppress(OSError):
+                response.read(_MAX_ERROR_CHARS)
         if 200 <= status < 300:
             return SendResult("sent", http_status=status)
         return SendResult("retry", http_status=status, error=f"HTTP {status}")

@@ -7,8 +7,9 @@ import uuid
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from onewindow.accounts.testing import Principals, make_api_token
 from onewindow.notifications.models import Message, MessageTemplate
@@ -188,3 +189,19 @@ def test_admin_masks_phone_and_saves_templates_as_new_versions(principals: Princ
         1: "办件{{ number }}（{{ item }}）已受理，承诺办结日期{{ due_date }}。",
         2: "{{ number }} 已受理",
     }
+
+
+def test_list_query_count_does_not_grow_with_messages(principals: Principals, mine: Any) -> None:
+    client = principals.client("citizen")
+    client.get(f"{API}/messages")  # warm the session and the user
+    with CaptureQueriesContext(connection) as api_few:
+        client.get(f"{API}/messages")
+    with CaptureQueriesContext(connection) as page_few:
+        client.get("/messages/")
+    for _ in range(20):
+        inapp(principals.citizen)
+    with CaptureQueriesContext(connection) as api_many:
+        assert len(client.get(f"{API}/messages").json()["items"]) == 22
+    with CaptureQueriesContext(connection) as page_many:
+        client.get("/messages/")
+    assert (len(api_many), len(page_many)) == (len(api_few), len(page_few))
