@@ -15,7 +15,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 import shutil  # noqa: E402
 
-pytest_plugins = ["onewindow.accounts.testing", "onewindow.cases.testing"]
+pytest_plugins = ["onewindow.accounts.testing", "onewindow.cases.testing", "onewindow.centers.testing"]
 
 import pytest  # noqa: E402
 

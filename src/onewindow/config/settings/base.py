@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "onewindow.notifications",
     "onewindow.ratings",
     "onewindow.cases",
+    "onewindow.centers",
     "onewindow.demo",
 ]
 

@@ -1,0 +1,294 @@
+"""The queue: take a ticket, call the next, recall, skip, re-queue, transfer, start, finish, cancel.
+
+Rules (issue #4 parts 3 and 4):
+- numbers are unique and gap-free per center, category and day (core.numbering, same transaction);
+- a ticket is taken only while the center is open and before its last-ticket time (core calendar);
+- the next ticket of a window is the waiting one with the smallest queue key among the window's
+  categories — tickets transferred to this very window first; a priority moves a ticket ahead by a
+  bounded number of minutes (CENTERS_PRIORITY_MINUTES), so nobody is starved;
+- two windows never get the same ticket: the claim is a conditional UPDATE (status still waiting)
+  inside the caller's transaction, and on PostgreSQL candidates are locked with SKIP LOCKED;
+- every step writes a TicketEvent (the analytics facts) and an audit entry; SMS go to the outbox in
+  the same transaction (called; and heads-up when N people are ahead, CENTERS_NEAR_AHEAD).
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.audit import audit_record
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.identifiers import validate_mobile
+from onewindow.core.numbering import next_number
+from onewindow.notifications.services import message_enqueue
+
+from .. import hours, workflow
+from .. import permissions as perms
+from ..choices import TicketAction, TicketPriority, TicketSource, TicketStatus, WindowState
+from ..models import Center, Ticket, TicketCategory, TicketEvent, Window
+
+S = TicketStatus
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+DEFAULT_PRIORITY_MINUTES: dict[str, int] = {TicketPriority.NORMAL: 0, TicketPriority.APPOINTMENT: 20,
+                                            TicketPriority.ELDERLY: 15, TicketPriority.VIP: 30}
+
+
+def priority_minutes(priority: str) -> int:
+    table = getattr(settings, "CENTERS_PRIORITY_MINUTES", None) or DEFAULT_PRIORITY_MINUTES
+    return int(table.get(priority, 0))
+
+
+def near_ahead() -> int:
+    return int(getattr(settings, "CENTERS_NEAR_AHEAD", 3))
+
+
+def _now(now: datetime.datetime | None) -> datetime.datetime:
+    return timezone.localtime(now or timezone.now())
+
+
+def _event(ticket: Ticket, action: str, by: Any, *, from_status: str, at: datetime.datetime,
+           window: Window | None = None, **data: Any) -> None:
+    TicketEvent.objects.create(ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
+                               window=window or ticket.window, actor=perms.user_of(by), data=data, at=at)
+    device = perms.device_of(by)
+    audit_record(actor=perms.user_of(by) or (f"device:{device.pk}" if device else "anonymous"),
+                 action=f"centers.ticket.{action}", target=ticket,
+                 before={"status": from_status}, after={"status": ticket.status, **data},
+                 channel="device" if device else "web")
+
+
+def _sms(ticket: Ticket, event: str, **context: Any) -> None:
+    if ticket.phone:
+        message_enqueue(event=event, phone=ticket.phone, subject_type="ticket", subject_id=str(ticket.pk),
+                        context={"number": ticket.display, "center": ticket.center.name, **context})
+
+
+def _lock(ticket_id: Any) -> Ticket:
+    try:
+        pk = int(ticket_id)
+    except (TypeError, ValueError):
+        pk = 0
+    ticket = (Ticket.objects.select_for_update(of=("self",)).select_related("center", "category", "window")
+              .filter(pk=pk).first())
+    if ticket is None:
+        raise NotFound(_("找不到该排队号。"), code="ticket_not_found")
+    return ticket
+
+
+def _guard(ticket: Ticket, action: str, by: Any) -> None:
+    if not perms.is_center_staff(by, ticket.center_id):
+        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+    if not workflow.ticket_allowed(ticket.status, action):
+        raise Conflict(_("排队号 %(n)s 当前为“%(s)s”，不能执行“%(a)s”。")
+                       % {"n": ticket.display, "s": TicketStatus(ticket.status).label, "a": TicketAction(action).label},
+                       code="ticket_illegal_transition")
+
+
+def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = TicketPriority.NORMAL,
+                source: str = TicketSource.KIOSK, phone: str = "", person: Any = None, appointment: Any = None,
+                now: datetime.datetime | None = None) -> Ticket:
+    """取号: a ticket of a category at an open center, numbered gap-free per center, category and day.
+
+    Actors: the kiosk or ticket printer (a device), the WeChat page (the person), a clerk (at the
+    window). Refused: unknown center or category (404), closed center or after the last ticket (409
+    center_closed), an invalid mobile number for SMS (422). Priorities other than normal need staff
+    or an appointment (the elderly/disabled lane is granted by staff or the device's button).
+    """
+    moment = _now(now)
+    center = Center.objects.filter(pk=_int(center_id), is_active=True).first()
+    if center is None:
+        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+    category = TicketCategory.objects.filter(pk=_int(category_id), center=center, is_active=True).first()
+    if category is None:
+        raise NotFound(_("该中心没有这个排队类别。"), code="category_not_found")
+    if priority not in TicketPriority.values:
+        raise DomainError(_("不支持的优先类别。"), code="priority_invalid", status=422,
+                          fields={"priority": [_("请从给定选项中选择。")]})
+    if priority in (TicketPriority.VIP, TicketPriority.ELDERLY) and not perms.is_center_staff(by, center):
+        raise PermissionDenied(_("优先取号须由工作人员或取号设备办理。"), code="priority_not_allowed")
+    if phone:
+        try:
+            phone = str(validate_mobile(phone))
+        except DomainError as exc:
+            raise DomainError(exc.message, code=exc.code, status=422, fields={"phone": [exc.message]}) from None
+    if not hours.accepts_tickets(center, moment):
+        raise Conflict(_("中心现在不在取号时间内，请在开放时间内取号。"), code="center_closed")
+    with transaction.atomic():
+        day = moment.date()
+        n = next_number(f"ticket:{center.pk}:{category.pk}:{day.isoformat()}")
+        ticket = Ticket.objects.create(
+            center=center, category=category, date=day, number=n, display=f"{category.prefix}{n:03d}",
+            status=S.WAITING, priority=priority, source=source,
+            queue_key=moment - datetime.timedelta(minutes=priority_minutes(priority)),
+            status_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(10)), person=person, phone=phone,
+            appointment=appointment, taken_at=moment)
+        _event(ticket, TicketAction.TAKE, by, from_status="", at=moment, priority=priority, source=source)
+    return ticket
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _waiting_for(window: Window, day: datetime.date) -> Any:
+    category_ids = list(window.categories.values_list("pk", flat=True))
+    return (Ticket.objects.filter(center_id=window.center_id, date=day, status=S.WAITING)
+            .filter(Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)))
+
+
+def _notify_near(ticket: Ticket, moment: datetime.datetime) -> None:
+    """Heads-up SMS to the ticket that now has N people ahead in its category."""
+    n = near_ahead()
+    waiting = (Ticket.objects.filter(center_id=ticket.center_id, date=ticket.date, category_id=ticket.category_id,
+                                     status=S.WAITING).order_by("queue_key", "id"))
+    target = waiting[n:n + 1].first() if n >= 0 else None
+    if target is not None and target.phone and not target.near_notified:
+        Ticket.objects.filter(pk=target.pk).update(near_notified=True)
+        target.center = ticket.center
+        _sms(target, "ticket_near", ahead=n)
+
+
+def ticket_call_next(*, by: Any, window_id: Any, now: datetime.datetime | None = None) -> Ticket:
+    """叫号: the next waiting ticket for this window (see the module rules); one key for the clerk.
+
+    Refused: the window is not open (409 window_not_open), still has a called or serving ticket
+    (409 window_busy), or nobody waits (409 queue_empty) — nothing changes then.
+    """
+    moment = _now(now)
+    with transaction.atomic():
+        window = Window.objects.select_for_update().select_related("center").filter(pk=_int(window_id)).first()
+        if window is None:
+            raise NotFound(_("找不到该窗口。"), code="window_not_found")
+        if not perms.is_center_staff(by, window.center_id):
+            raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+        device = perms.device_of(by)
+        if device is not None and device.window_id not in (None, window.pk):
+            raise PermissionDenied(_("该设备不属于此窗口。"), code="device_wrong_window")
+        if window.state != WindowState.OPEN:
+            raise Conflict(_("窗口未开放，请先开窗。"), code="window_not_open")
+        if Ticket.objects.filter(window=window, status__in=[S.CALLED, S.SERVING]).exists():
+            raise Conflict(_("本窗口还有未办结的排队号，请先办结或过号。"), code="window_busy")
+        candidates = _waiting_for(window, moment.date()).order_by("queue_key", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        for candidate in candidates[:20]:
+            claimed = Ticket.objects.filter(pk=candidate.pk, status=S.WAITING).update(
+                status=S.CALLED, window=window, clerk=perms.user_of(by), called_at=moment, target_window=None)
+            if claimed:
+                ticket = Ticket.objects.select_related("center", "category", "window").get(pk=candidate.pk)
+                _event(ticket, TicketAction.CALL, by, from_status=S.WAITING, at=moment)
+                _sms(ticket, "ticket_called", window=window.number)
+                _notify_near(ticket, moment)
+                return ticket
+        raise Conflict(_("当前没有等候的排队号。"), code="queue_empty")
+
+
+def _step(ticket_id: Any, by: Any, action: str, now: datetime.datetime | None, **changes: Any) -> Ticket:
+    moment = _now(now)
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        _guard(ticket, action, by)
+        device = perms.device_of(by)
+        if device is not None and device.window_id is not None and ticket.window_id not in (None, device.window_id):
+            raise PermissionDenied(_("该设备不属于此窗口。"), code="device_wrong_window")
+        from_status = ticket.status
+        ticket.status = workflow.ticket_target(from_status, action)
+        data: dict[str, Any] = {}
+        for name, value in changes.items():
+            if callable(value):
+                value = value(ticket, moment)
+            if name.startswith("_"):
+                data[name[1:]] = value
+                continue
+            setattr(ticket, name, value)
+        ticket.save()
+        _event(ticket, action, by, from_status=from_status, at=moment, window=ticket.window, **data)
+        if action == TicketAction.RECALL:
+            _sms(ticket, "ticket_called", window=ticket.window.number if ticket.window else "")
+        return ticket
+
+
+def ticket_recall(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+    """重呼: call the same ticket again (the display and the voice repeat it)."""
+    return _step(ticket_id, by, TicketAction.RECALL, now, recalls=lambda t, m: t.recalls + 1,
+                 called_at=lambda t, m: m)
+
+
+def ticket_skip(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+    """过号: the called person did not come; the window is free for the next."""
+    return _step(ticket_id, by, TicketAction.SKIP, now)
+
+
+def ticket_requeue(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+    """过号重排: a late arrival is put back in the queue, at the end (its place was lost)."""
+    return _step(ticket_id, by, TicketAction.REQUEUE, now, queue_key=lambda t, m: m, window=None, clerk=None,
+                 called_at=None, target_window=None)
+
+
+def ticket_start(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+    """开始办理: the person is at the window."""
+    return _step(ticket_id, by, TicketAction.START, now, started_at=lambda t, m: m)
+
+
+def ticket_finish(*, by: Any, ticket_id: Any, case_ids: list[int] | None = None,
+                  now: datetime.datetime | None = None) -> Ticket:
+    """办结: the service ends; the cases accepted during it are linked (the rating pad then asks)."""
+    ticket = _step(ticket_id, by, TicketAction.FINISH, now, finished_at=lambda t, m: m,
+                   _cases=list(case_ids or []))
+    if case_ids:
+        from onewindow.cases.models import Case
+
+        ticket.cases.add(*Case.objects.filter(pk__in=case_ids, receiving_department=ticket.center.department))
+    return ticket
+
+
+def ticket_transfer(*, by: Any, ticket_id: Any, to_category_id: Any = None, to_window_id: Any = None,
+                    now: datetime.datetime | None = None) -> Ticket:
+    """转移: send the ticket to another category or to a given window; it keeps its place (queue key)."""
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        category = ticket.category
+        window = None
+        if to_window_id not in (None, ""):
+            window = Window.objects.filter(pk=_int(to_window_id), center_id=ticket.center_id).first()
+            if window is None:
+                raise DomainError(_("目标窗口不属于本中心。"), code="transfer_target_invalid", status=422,
+                                  fields={"to_window_id": [_("请从给定选项中选择。")]})
+        if to_category_id not in (None, ""):
+            found = TicketCategory.objects.filter(pk=_int(to_category_id), center_id=ticket.center_id,
+                                                  is_active=True).first()
+            if found is None:
+                raise DomainError(_("目标类别不属于本中心。"), code="transfer_target_invalid", status=422,
+                                  fields={"to_category_id": [_("请从给定选项中选择。")]})
+            category = found
+        if window is None and category.pk == ticket.category_id:
+            raise DomainError(_("请选择要转往的窗口或类别。"), code="transfer_target_required", status=422)
+    return _step(ticket.pk, by, TicketAction.TRANSFER, now, category=category, target_window=window, window=None,
+                 clerk=None, called_at=None, started_at=None,
+                 _to={"category": category.prefix, "window": window.number if window else None})
+
+
+def ticket_cancel(*, status_code: str, now: datetime.datetime | None = None) -> Ticket:
+    """取消: the holder of the ticket (its status page) leaves the queue while still waiting."""
+    moment = _now(now)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(status_code=str(status_code)[:16]).first()
+        if ticket is None:
+            raise NotFound(_("找不到该排队号。"), code="ticket_not_found")
+        if not workflow.ticket_allowed(ticket.status, TicketAction.CANCEL):
+            raise Conflict(_("排队号已叫号或已结束，不能取消。"), code="ticket_illegal_transition")
+        ticket.status = S.CANCELLED
+        ticket.save(update_fields=["status"])
+        _event(ticket, TicketAction.CANCEL, None, from_status=S.WAITING, at=moment)
+    return ticket
