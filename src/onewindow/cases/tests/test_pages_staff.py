@@ -324,6 +324,30 @@ def test_reject_through_the_page(case_world: CaseWorld) -> None:
     assert Case.objects.get(pk=case.pk).refusal_reason == "不符合法定条件"
 
 
+def test_resubmit_at_the_window_after_a_correction(case_world: CaseWorld) -> None:
+    case = case_world.in_status(CaseStatus.CORRECTION)
+    html = case_world.p.client("clerk").get(detail(case)).content.decode()
+    assert 'id="act-resubmit"' in html and 'id="act-withdraw"' not in html  # withdrawing is the applicant's
+    _post(case_world, "clerk", case, "resubmit")
+    assert status_of(case) == CaseStatus.SUBMITTED and events(case)[-1] == "resubmit"
+
+
+GARBAGE = {"material": ["x", "-1", "99999999999999999999"], "days": "1e9", "handler_id": "abc",
+           "valid_to": "2031-02-30", "reason_code": "<script>", "basis": "0", "method": "pigeon", "reason": "  ",
+           "note": "x" * 5000}
+
+
+@pytest.mark.parametrize("action", ["request_correction", "refuse", "suspend", "extend", "approve", "reject",
+                                    "deliver", "reassign", "accept", "forward", "start_review", "resume"])
+def test_garbage_input_never_500s_and_changes_nothing(case_world: CaseWorld, action: str) -> None:
+    case = case_world.in_status(CaseStatus.UNDER_REVIEW)
+    before = (status_of(case), events(case), messages_of(case))
+    for who in ("clerk", "reviewer", "manager"):
+        response = case_world.p.client(who).post(act(case, action), GARBAGE)
+        assert response.status_code in (403, 409, 422), (who, response.status_code)
+    assert (status_of(case), events(case), messages_of(case)) == before
+
+
 # ---------------------------------------------------------------------------- actions (refusals)
 
 def _refused(case_world: CaseWorld, who: str, case: Case, action: str, data: dict[str, Any], status: int,
@@ -449,6 +473,21 @@ def test_window_entry_refusals_write_nothing(case_world: CaseWorld) -> None:
     response = p.client("clerk").post(NEW, {"op": "register", "id_number": "310106199001011234",
                                             "name": "孙立新", "phone": "13912345678"})
     assert response.status_code == 400 and not Person.objects.filter(name="孙立新").exists()
+
+
+@pytest.mark.parametrize("change", [
+    {"person": "abc"}, {"person": "99999999999"}, {"item": ""}, {"item": "NO-SUCH-ITEM"},
+    {"receiving_department": "x"}, {"receiving_department": "99999999999999999999"}, {"key": "\x07bell"},
+    {"delivery_method": "pigeon"}, {"f_contact_phone": "12"}, {"f_unknown": "x", "f_applicant_name": "x" * 200},
+])
+def test_window_entry_garbage_never_500s(case_world: CaseWorld, change: dict[str, str]) -> None:
+    p = case_world.p
+    form = {"op": "apply", "key": "k-garbage", "person": str(p.another_citizen.person.pk),
+            "item": case_world.item.code, "receiving_department": str(p.department.pk),
+            "f_applicant_name": "王芳", "f_contact_phone": "13800138000", **change}
+    response = p.client("clerk").post(NEW, form)
+    assert response.status_code in (403, 404, 422), response.status_code
+    assert not Case.objects.exists()
 
 
 def test_window_lookup_finds_an_existing_person(case_world: CaseWorld) -> None:
