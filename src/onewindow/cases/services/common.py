@@ -7,6 +7,7 @@ import datetime
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -111,10 +112,12 @@ def notify(case: Case, event: str, **context: Any) -> None:
     """Queue the applicant's SMS and in-app message for ``event`` (same transaction)."""
     if not case.contact_phone and case.owner_id is None:
         return
+    base = str(getattr(settings, "ONEWINDOW_PUBLIC_URL", "")).rstrip("/")
+    links = {k: f"{base}{v}" for k, v in context.items() if k.endswith("url")}
     message_enqueue(event=event, context={"number": case.number or "", "item": case.title,
                                           "query_code": case.query_code,
                                           "status": str(CaseStatus(case.status).label),
-                                          "url": f"/cases/{case.pk}/", **context},
+                                          "url": f"{base}/cases/{case.pk}/", **context, **links},
                     phone=case.contact_phone, user=case.owner, subject_type="case", subject_id=str(case.pk))
 
 

@@ -74,3 +74,11 @@ def test_rating_page_for_the_logged_in_applicant(case_world: CaseWorld) -> None:
     assert client.post(f"/cases/{case.pk}/rate/", {"level": "4"}).status_code == 200
     assert Rating.objects.get().level == 4
     assert case_world.p.client("another_citizen").get(f"/cases/{case.pk}/rate/").status_code == 404
+
+
+def test_the_delivery_sms_carries_the_rating_link(case_world: CaseWorld) -> None:
+    from onewindow.notifications.models import Message
+
+    case = case_world.in_status(CaseStatus.DELIVERED)
+    sms = Message.objects.get(subject_type="case", subject_id=str(case.pk), event="case_delivered", channel="sms")
+    assert f"/cases/rate/{services.rating_token(case)}/" in sms.text

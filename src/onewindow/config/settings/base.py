@@ -213,3 +213,6 @@ LOGGING = {
 CASES_WARN_RATIO = float(env_str("CASES_WARN_RATIO", "0.8"))
 CASES_MAX_UPLOAD_BYTES = int(env_str("CASES_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 ONEWINDOW_IDEMPOTENCY_HOURS = int(env_str("ONEWINDOW_IDEMPOTENCY_HOURS", "48"))
+
+# The address citizens reach this installation at, for links in SMS (rating link, case page).
+ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
