@@ -35,6 +35,9 @@ def test_clerk_accepts_then_reviewer_approves(submitted: Case, page: Any) -> Non
     assert number is not None
     _login(page, "p_clerk", "/cases/staff/")
     assert page.locator("h1").inner_text() == "待办"
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet: the page never scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert page.get_by_role("link", name="办件工作台").is_visible()
     row = page.locator(f'tr[data-case="{submitted.pk}"]')
     assert row.locator("td").nth(5).inner_text() == "已提交"
@@ -57,6 +60,8 @@ def test_clerk_accepts_then_reviewer_approves(submitted: Case, page: Any) -> Non
     with page.expect_navigation():
         page.get_by_role("button", name="准予许可", exact=True).click()
     assert page.locator("#case-status").inner_text() == "准予许可"
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     steps = page.locator("#timeline li strong").all_inner_texts()
     assert steps == ["创建申请", "提交申请", "受理", "开始审查", "准予许可"]
     assert page.locator("#licence").inner_text().startswith("证照：食品经营许可证 ZZ-")
