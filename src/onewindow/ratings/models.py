@@ -53,3 +53,41 @@ class Rating(models.Model):
     def is_bad(self) -> bool:
         """差评: 不满意 or 非常不满意 (R3.2)."""
         return self.level in BAD_LEVELS
+
+
+class FollowUp(models.Model):
+    """差评回访整改: every bad rating (不满意 / 非常不满意) opens a follow-up that the evaluated body
+    must handle — investigate and contact the person, fix, reply (调查核实、督促整改、反馈, 国办发
+    〔2019〕51号) — by ``due_date``, counted in working days (RATINGS_FOLLOWUP_WORKING_DAYS; DOMAIN.md
+    R3.3 has only local examples, 5 to 15 days, so it is configurable). Actor: the center manager or
+    department admin of ``department``."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待回访")
+        CONTACTED = "contacted", _("已回访")
+        CLOSED = "closed", _("已办结")
+
+    rating = models.OneToOneField(Rating, verbose_name=_("评价"), on_delete=models.PROTECT, related_name="followup")
+    department = models.ForeignKey("core.Department", verbose_name=_("责任单位"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="rating_followups")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_date = models.DateField(_("办结期限"))
+    contacted_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    contact_note = models.CharField(_("回访情况"), max_length=1000, blank=True)
+    fix_note = models.CharField(_("整改措施"), max_length=1000, blank=True)
+    reply = models.CharField(_("答复内容"), max_length=1000, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    reminded_on = models.DateField(_("最近提醒"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("差评回访")
+        verbose_name_plural = _("差评回访")
+        ordering = ["status", "due_date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=["open", "contacted", "closed"]),
+                                              name="ratings_followup_status_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.rating} → {self.get_status_display()}"

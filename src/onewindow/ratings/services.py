@@ -3,17 +3,24 @@ by whom; this records the rating once, atomically."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.accounts.choices import StaffRoleKind
+from onewindow.accounts.models import User
+from onewindow.accounts.permissions import has_role_in_scope
 from onewindow.core.audit import audit_record
-from onewindow.core.errors import Conflict, DomainError
+from onewindow.core.calendar import add_working_days
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.notifications.services import message_enqueue
 
 from .choices import DEFAULT_SCORES, RatingChannel, RatingLevel
-from .models import Rating
+from .models import FollowUp, Rating
 
 MAX_COMMENT = 500
 
@@ -44,8 +51,9 @@ def check_rating(level: Any, comment: str, channel: str) -> tuple[int, str]:
 
 def rating_record(*, subject_type: str, subject_id: str, level: Any, comment: str = "", channel: str,
                   rater: Any = None, rater_person: Any = None, department: Any = None, staff: Any = None,
-                  actor: Any = None) -> Rating:
+                  actor: Any = None, label: str = "") -> Rating:
     """Record the one rating of a subject (一事一评); a second one is refused (409 already_rated).
+    A bad rating (差评) opens its follow-up at once (see :func:`followup_open`).
 
     Must run inside the domain service's transaction (which has locked the subject)."""
     value, text = check_rating(level, comment, channel)
@@ -60,4 +68,108 @@ def rating_record(*, subject_type: str, subject_id: str, level: Any, comment: st
         raise Conflict(_("已经评价过了，每次服务只能评价一次。"), code="already_rated") from None
     audit_record(actor=actor if actor is not None else (rater or "anonymous"), action="ratings.record",
                  target=rating, after={"subject": f"{subject_type}:{subject_id}", "level": value, "channel": channel})
+    if rating.is_bad:
+        followup_open(rating, label=label)
     return rating
+
+
+def followup_days() -> int:
+    return int(getattr(settings, "RATINGS_FOLLOWUP_WORKING_DAYS", 5))
+
+
+def _handlers(department: Any) -> list[User]:
+    """Who must handle a follow-up: the department admins and center managers covering the body."""
+    if department is None:
+        return []
+    users = User.objects.filter(staff_roles__valid=True, is_active=True,
+                                staff_roles__role__in=[StaffRoleKind.DEPARTMENT_ADMIN, StaffRoleKind.CENTER_MANAGER]
+                                ).distinct().order_by("pk")
+    return [u for u in users if has_role_in_scope(u, [StaffRoleKind.DEPARTMENT_ADMIN, StaffRoleKind.CENTER_MANAGER],
+                                                  department=department)]
+
+
+def _remind(followup: FollowUp, label: str = "") -> None:
+    for user in _handlers(followup.department):
+        message_enqueue(event="rating_followup_due", user=user, subject_type="rating_followup",
+                        subject_id=str(followup.pk),
+                        context={"item": label or followup.rating.get_subject_type_display(),
+                                 "number": followup.rating.subject_id, "due_date": followup.due_date.isoformat(),
+                                 "url": f"/ratings/followups/{followup.pk}/"})
+
+
+def followup_open(rating: Rating, *, label: str = "") -> FollowUp:
+    """差评 → a follow-up due in RATINGS_FOLLOWUP_WORKING_DAYS working days; its handlers are told."""
+    followup = FollowUp.objects.create(rating=rating, department=rating.department,
+                                       due_date=add_working_days(timezone.localdate(), followup_days()))
+    _remind(followup, label)
+    return followup
+
+
+def _followup_for(by: Any, followup_id: Any) -> FollowUp:
+    try:
+        pk = int(followup_id)
+    except (TypeError, ValueError):
+        pk = 0
+    followup = FollowUp.objects.select_for_update(of=("self",)).select_related("rating", "department").filter(
+        pk=pk).first()
+    if followup is None:
+        raise NotFound(_("找不到该差评回访。"), code="followup_not_found")
+    if not has_role_in_scope(by, [StaffRoleKind.DEPARTMENT_ADMIN, StaffRoleKind.CENTER_MANAGER],
+                             department=followup.department):
+        raise PermissionDenied(_("只有责任单位的负责人可以处理差评回访。"), code="followup_forbidden")
+    return followup
+
+
+def followup_contact(*, by: Any, followup_id: Any, note: str) -> FollowUp:
+    """回访: the handler has contacted the person and notes what was found (调查核实)."""
+    text = (note or "").strip()
+    if not text:
+        raise DomainError(_("请填写回访情况。"), code="note_required", status=422,
+                          fields={"note": [_("此项为必填项。")]})
+    with transaction.atomic():
+        followup = _followup_for(by, followup_id)
+        if followup.status != FollowUp.Status.OPEN:
+            raise Conflict(_("该差评已回访或已办结。"), code="followup_illegal_transition")
+        followup.status = FollowUp.Status.CONTACTED
+        followup.contacted_at = timezone.now()
+        followup.contact_note = text[:1000]
+        followup.handled_by = by
+        followup.save()
+        audit_record(actor=by, action="ratings.followup.contact", target=followup)
+    return followup
+
+
+def followup_close(*, by: Any, followup_id: Any, fix_note: str, reply: str) -> FollowUp:
+    """办结: the fix (整改) and the reply to the person (反馈) are recorded."""
+    fix, answer = (fix_note or "").strip(), (reply or "").strip()
+    if not fix or not answer:
+        raise DomainError(_("请填写整改措施和答复内容。"), code="reply_required", status=422,
+                          fields={name: [_("此项为必填项。")] for name, v in (("fix_note", fix), ("reply", answer))
+                                  if not v})
+    with transaction.atomic():
+        followup = _followup_for(by, followup_id)
+        if followup.status != FollowUp.Status.CONTACTED:
+            raise Conflict(_("请先回访，再办结。"), code="followup_illegal_transition")
+        followup.status = FollowUp.Status.CLOSED
+        followup.fix_note, followup.reply = fix[:1000], answer[:1000]
+        followup.closed_at = timezone.now()
+        followup.handled_by = by
+        followup.save()
+        audit_record(actor=by, action="ratings.followup.close", target=followup)
+    return followup
+
+
+def followups_remind(*, today: datetime.date | None = None) -> int:
+    """Remind the handlers of follow-ups due tomorrow or overdue, once a day (run by the scheduler)."""
+    today = today or timezone.localdate()
+    count = 0
+    with transaction.atomic():
+        due = (FollowUp.objects.select_for_update(of=("self",)).select_related("rating", "department")
+               .exclude(status=FollowUp.Status.CLOSED).filter(due_date__lte=add_working_days(today, 1))
+               .exclude(reminded_on=today))
+        for followup in due:
+            followup.reminded_on = today
+            followup.save(update_fields=["reminded_on"])
+            _remind(followup)
+            count += 1
+    return count

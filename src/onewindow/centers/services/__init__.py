@@ -1,5 +1,14 @@
 """Writes of the service centers (one service per action). Import from here."""
 
+from .booking import (
+    appointment_book,
+    appointment_cancel,
+    appointment_change,
+    appointment_check_in,
+    appointments_mark_no_shows,
+    appointments_send_reminders,
+    booking_restriction,
+)
 from .queue import (
     ticket_call_next,
     ticket_cancel,
@@ -11,6 +20,25 @@ from .queue import (
     ticket_take,
     ticket_transfer,
 )
+from .rating import service_rate_at_pad, service_rate_by_code
 
-__all__ = ["ticket_call_next", "ticket_cancel", "ticket_finish", "ticket_recall", "ticket_requeue", "ticket_skip",
-           "ticket_start", "ticket_take", "ticket_transfer"]
+__all__ = [
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_change",
+    "appointment_check_in",
+    "appointments_mark_no_shows",
+    "appointments_send_reminders",
+    "booking_restriction",
+    "service_rate_at_pad",
+    "service_rate_by_code",
+    "ticket_call_next",
+    "ticket_cancel",
+    "ticket_finish",
+    "ticket_recall",
+    "ticket_requeue",
+    "ticket_skip",
+    "ticket_start",
+    "ticket_take",
+    "ticket_transfer",
+]

@@ -59,3 +59,26 @@ def call_until_empty(db_name: str, window_id: int, clerk_id: int) -> list[int]:
             ticket_finish(by=clerk, ticket_id=ticket.pk, now=MONDAY_10)
     finally:
         connection.close()
+
+
+def book(db_name: str, slot_id: int, user_ids: list[int]) -> list[str]:
+    """Each user tries to book the slot; returns the outcome codes ("ok" or the refusal code)."""
+    _setup(db_name)
+    from django.db import connection
+
+    from onewindow.accounts.models import User
+    from onewindow.centers.services import appointment_book
+    from onewindow.centers.testing import MONDAY_10
+    from onewindow.core.errors import DomainError
+
+    outcomes: list[str] = []
+    try:
+        for user in User.objects.filter(pk__in=user_ids).select_related("person"):
+            try:
+                appointment_book(by=user, slot_id=slot_id, now=MONDAY_10)
+                outcomes.append("ok")
+            except DomainError as exc:
+                outcomes.append(exc.code)
+        return outcomes
+    finally:
+        connection.close()

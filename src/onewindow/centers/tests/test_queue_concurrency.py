@@ -41,3 +41,22 @@ def test_no_ticket_is_called_twice(center_world: CenterWorld) -> None:
     assert len(called) == len(set(called)) == 30
     assert set(Ticket.objects.values_list("status", flat=True)) == {TicketStatus.DONE}
     assert TicketEvent.objects.filter(action="call").count() == 30
+
+
+def test_slot_capacity_is_never_exceeded(center_world: CenterWorld) -> None:
+    import datetime
+
+    from onewindow.accounts.testing import UserFactory
+    from onewindow.centers.models import Appointment, AppointmentSlot
+
+    w = center_world
+    slot = AppointmentSlot.objects.create(center=w.center, category=w.b, date=datetime.date(2026, 3, 3),
+                                          starts=datetime.time(9), ends=datetime.time(9, 30), capacity=5)
+    users = [UserFactory.create(username=f"booker{i}").pk for i in range(16)]
+    db_name = connection.settings_dict["NAME"]
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = pool.starmap(queue_worker.book, [(db_name, slot.pk, users[i::4]) for i in range(4)])
+    outcomes = sorted(o for chunk in results for o in chunk)
+    assert outcomes == ["ok"] * 5 + ["slot_full"] * 11
+    slot.refresh_from_db()
+    assert slot.booked == 5 == Appointment.objects.filter(slot=slot, status="booked").count()

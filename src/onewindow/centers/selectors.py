@@ -1,0 +1,170 @@
+"""Reads of the service centers: the public status of a ticket, the waiting board, a window's day,
+the manager's live view. Wait estimates come from today's live service times and open windows."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.errors import NotFound, PermissionDenied
+
+from . import permissions as perms
+from .choices import TicketStatus, WindowState
+from .models import Center, Ticket, TicketCategory, TicketEvent, Window
+
+S = TicketStatus
+LIVE_SAMPLE = 20  # the last N services of a category today give the live service time
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def service_minutes(category: TicketCategory, day: datetime.date) -> float:
+    """Average minutes of the category's last services today, else its planned average."""
+    rows = list(Ticket.objects.filter(category=category, date=day, status=S.DONE, started_at__isnull=False,
+                                      finished_at__isnull=False).order_by("-finished_at")
+                .values_list("started_at", "finished_at")[:LIVE_SAMPLE])
+    if len(rows) < 3:
+        return float(category.service_minutes)
+    seconds = [(end - start).total_seconds() for start, end in rows if start is not None and end is not None]
+    return sum(seconds) / 60 / len(seconds)
+
+
+def open_windows_for(category: TicketCategory) -> int:
+    return Window.objects.filter(center_id=category.center_id, state=WindowState.OPEN, categories=category).count()
+
+
+def wait_range(ahead: int, minutes: float, windows: int) -> tuple[int, int]:
+    """Estimated wait in minutes as a range (±30 %), from people ahead, service time and windows."""
+    if windows <= 0:
+        return (0, 0) if ahead == 0 else (-1, -1)  # -1: no open window, cannot estimate
+    centre = ahead * minutes / windows
+    return (max(0, math.floor(centre * 0.7)), math.ceil(centre * 1.3))
+
+
+@dataclass
+class TicketStatusView:
+    """The public status page of a ticket (its QR code): no personal data."""
+
+    display: str
+    center: str
+    category: str
+    status: str
+    status_label: str
+    ahead: int
+    wait: tuple[int, int]
+    window: int | None
+    taken_at: Any
+    called_at: Any
+    rateable: bool
+
+
+def ticket_status(status_code: str) -> TicketStatusView:
+    """Position, people ahead, estimated wait and the window called to — for the ticket's holder."""
+    ticket = (Ticket.objects.select_related("center", "category", "window")
+              .filter(status_code=str(status_code or "")[:16]).first())
+    if ticket is None:
+        raise NotFound(_("找不到该排队号。"), code="ticket_not_found")
+    ahead = 0
+    wait = (0, 0)
+    if ticket.status == S.WAITING:
+        ahead = Ticket.objects.filter(center_id=ticket.center_id, date=ticket.date, category_id=ticket.category_id,
+                                      status=S.WAITING).filter(
+            Q(queue_key__lt=ticket.queue_key) | Q(queue_key=ticket.queue_key, pk__lt=ticket.pk)).count()
+        wait = wait_range(ahead, service_minutes(ticket.category, ticket.date), open_windows_for(ticket.category))
+    from onewindow.ratings.selectors import rating_of
+
+    return TicketStatusView(display=ticket.display, center=ticket.center.name, category=ticket.category.name,
+                            status=ticket.status, status_label=str(S(ticket.status).label), ahead=ahead, wait=wait,
+                            window=ticket.window.number if ticket.window else None, taken_at=ticket.taken_at,
+                            called_at=ticket.called_at,
+                            rateable=ticket.status == S.DONE and rating_of("service", str(ticket.pk)) is None)
+
+
+@dataclass
+class BoardRow:
+    prefix: str
+    name: str
+    waiting: int
+    avg_wait_minutes: int
+    wait: tuple[int, int]
+    windows: int
+
+
+@dataclass
+class Board:
+    """The waiting board of a center (for its WeChat page and the hall screen)."""
+
+    center: Center
+    rows: list[BoardRow] = field(default_factory=list)
+    recent_calls: list[tuple[str, int]] = field(default_factory=list)
+
+
+def center_board(center_code: str, *, day: datetime.date | None = None) -> Board:
+    """Numbers waiting per category, today's average wait, and the latest calls (display, window)."""
+    center = Center.objects.filter(code=str(center_code)[:32], is_active=True).first()
+    if center is None:
+        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+    day = day or _today()
+    waiting = dict(Ticket.objects.filter(center=center, date=day, status=S.WAITING).values_list("category_id")
+                   .annotate(n=Count("id")).values_list("category_id", "n"))
+    waited = dict(Ticket.objects.filter(center=center, date=day, called_at__isnull=False)
+                  .values_list("category_id").annotate(avg=Avg(F("called_at") - F("taken_at")))
+                  .values_list("category_id", "avg"))
+    board = Board(center=center)
+    for category in TicketCategory.objects.filter(center=center, is_active=True).order_by("sort", "prefix"):
+        n = waiting.get(category.pk, 0)
+        windows = open_windows_for(category)
+        avg = waited.get(category.pk)
+        avg_minutes = int(avg.total_seconds() // 60) if isinstance(avg, datetime.timedelta) else 0
+        board.rows.append(BoardRow(prefix=category.prefix, name=category.name, waiting=n, avg_wait_minutes=avg_minutes,
+                                   wait=wait_range(n, service_minutes(category, day), windows), windows=windows))
+    calls = (TicketEvent.objects.filter(ticket__center=center, ticket__date=day, action__in=["call", "recall"])
+             .select_related("ticket", "window").order_by("-at", "-id")[:8])
+    board.recent_calls = [(e.ticket.display, e.window.number if e.window else 0) for e in calls]
+    return board
+
+
+@dataclass
+class WindowLive:
+    window: Window
+    ticket: Ticket | None
+    since: Any
+    clerk: str
+    categories: list[str]
+
+
+def center_live_for(by: Any, center_id: Any) -> list[WindowLive]:
+    """The manager's view: every window — serving whom (ticket display), since when, or idle."""
+    center = Center.objects.filter(pk=int(center_id) if str(center_id).isdigit() else 0).first()
+    if center is None:
+        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+    if not perms.is_center_staff(by, center):
+        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+    current = {t.window_id: t for t in Ticket.objects.filter(center=center, status__in=[S.CALLED, S.SERVING])
+               .select_related("clerk", "clerk__person")}
+    result = []
+    for window in Window.objects.filter(center=center).prefetch_related("categories").order_by("number"):
+        ticket = current.get(window.pk)
+        clerk = ""
+        if ticket is not None and ticket.clerk is not None:
+            clerk = ticket.clerk.person.name if ticket.clerk.person else ticket.clerk.get_username()
+        result.append(WindowLive(window=window, ticket=ticket,
+                                 since=(ticket.started_at or ticket.called_at) if ticket else None, clerk=clerk,
+                                 categories=[c.prefix for c in window.categories.all()]))
+    return result
+
+
+def today_counts(center: Center, day: datetime.date | None = None) -> dict[str, int]:
+    """Today's tickets per status at a center (the manager's counters)."""
+    day = day or _today()
+    counts = dict(Ticket.objects.filter(center=center, date=day).values_list("status").annotate(n=Count("id"))
+                  .values_list("status", "n"))
+    return {status: counts.get(status, 0) for status in S.values}

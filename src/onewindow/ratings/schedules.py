@@ -1,0 +1,11 @@
+"""Periodic jobs of 好差评: remind the handlers of due follow-ups (hourly; once a day per follow-up)."""
+
+from __future__ import annotations
+
+import datetime
+
+from onewindow.core import scheduling
+
+from .tasks import ratings_remind_followups
+
+scheduling.register("ratings.followups_remind", every=datetime.timedelta(hours=1), task=ratings_remind_followups)
