@@ -21,6 +21,7 @@ from .queue import (
     ticket_transfer,
 )
 from .rating import service_rate_at_pad, service_rate_by_code
+from .windows import duty_assign, window_set_categories, window_set_state
 
 __all__ = [
     "appointment_book",
@@ -30,6 +31,7 @@ __all__ = [
     "appointments_mark_no_shows",
     "appointments_send_reminders",
     "booking_restriction",
+    "duty_assign",
     "service_rate_at_pad",
     "service_rate_by_code",
     "ticket_call_next",
@@ -41,4 +43,6 @@ __all__ = [
     "ticket_start",
     "ticket_take",
     "ticket_transfer",
+    "window_set_categories",
+    "window_set_state",
 ]

@@ -1,0 +1,11 @@
+"""Periodic jobs of the service centers: appointment no-shows and reminders every 5 minutes."""
+
+from __future__ import annotations
+
+import datetime
+
+from onewindow.core import scheduling
+
+from .tasks import centers_appointment_upkeep
+
+scheduling.register("centers.appointment_upkeep", every=datetime.timedelta(minutes=5), task=centers_appointment_upkeep)
