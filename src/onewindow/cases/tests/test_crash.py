@@ -54,8 +54,9 @@ def online_item_without_materials(world: CaseWorld) -> str:
 
 
 def burst(server: Server, bearer: str, body: dict[str, Any], keys: list[str],
-          acknowledged: dict[str, tuple[int, str]]) -> list[threading.Thread]:
-    """Threads that post one application per key until the keys run out (errors are not retried)."""
+          acknowledged: dict[str, tuple[int, str]], answered: list[int]) -> list[threading.Thread]:
+    """Threads that post one application per key until the keys run out (errors are not retried);
+    ``answered`` collects the status of every request that got an answer."""
     todo: queue.Queue[str] = queue.Queue()
     for key in keys:
         todo.put(key)
@@ -72,8 +73,9 @@ def burst(server: Server, bearer: str, body: dict[str, Any], keys: list[str],
                                               {"Authorization": f"Bearer {bearer}", "Idempotency-Key": key})
             except OSError:  # refused or reset: the server is gone, the request is unacknowledged
                 continue
-            if status == 201 and data.get("number"):
-                with lock:
+            with lock:
+                answered.append(status)
+                if status == 201 and data.get("number"):
                     acknowledged[key] = (int(data["id"]), str(data["number"]))
 
     threads = [threading.Thread(target=work, daemon=True) for _ in range(THREADS)]
@@ -113,11 +115,12 @@ def test_acknowledged_applications_survive_a_server_crash(case_world: CaseWorld,
     keys = [f"crash-{i:03d}" for i in range(APPLICATIONS)]
     env = server_env(connection.settings_dict)
     acknowledged: dict[str, tuple[int, str]] = {}
+    answered: list[int] = []
     server = Server(env, tmp_path / "server.log")
     restarted = Server(env, tmp_path / "server.log")
     try:
         server.start()
-        threads = burst(server, bearer, body, keys, acknowledged)
+        threads = burst(server, bearer, body, keys, acknowledged, answered)
         deadline = time.monotonic() + 120
         while len(acknowledged) < KILL_AFTER and time.monotonic() < deadline:
             time.sleep(0.005)
@@ -126,6 +129,7 @@ def test_acknowledged_applications_survive_a_server_crash(case_world: CaseWorld,
             thread.join(timeout=60)
         acked = dict(acknowledged)
         assert KILL_AFTER <= len(acked) < APPLICATIONS, (len(acked), (tmp_path / "server.log").read_text()[-3000:])
+        assert set(answered) == {201}  # before the crash every answered request succeeded (no 5xx, no lock error)
 
         # After the restart: what was acknowledged is there, and everything there is whole.
         restarted.start()
@@ -156,6 +160,9 @@ def test_acknowledged_applications_survive_a_server_crash(case_world: CaseWorld,
             expected_id = acked[key][0] if key in acked else retried[key][1]
             assert (status, int(data["id"])) == (200, expected_id)
         assert Case.objects.filter(owner=citizen).count() == APPLICATIONS
+        status, mine = restarted.request("GET", "/api/v1/cases/?page_size=100", headers=headers)
+        assert (status, mine["total"]) == (200, APPLICATIONS)
+        assert {row["number"] for row in mine["items"]} == {c.number for c in cases}
     finally:
         server.kill()
         restarted.kill()
