@@ -1,9 +1,10 @@
 """Baseline views for ``make bench``, mounted only in the bench settings profile.
 
 Each benchmark is reported as a ratio to these, measured in the same run on the same machine:
-the cost of Django + gunicorn with nothing else (constant JSON), with one INSERT, and with one
-indexed SELECT. They bypass sessions, auth and the ORM on purpose; the table ``bench_row`` is
-created by ``bench.run`` (not a migration: it exists only in the benchmark database).
+the cost of Django + gunicorn with nothing else (constant JSON), with one INSERT, with one
+indexed SELECT, and with one indexed SELECT of a 50-row page. They bypass sessions, auth and the
+ORM on purpose; the table ``bench_row`` is created by ``bench.run`` (not a migration: it exists
+only in the benchmark database).
 """
 
 from __future__ import annotations
@@ -39,8 +40,18 @@ def bare_select(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": row[0] if row else None})
 
 
+def bare_select_page(request: HttpRequest) -> JsonResponse:
+    """One indexed SELECT of 50 rows (a page), rendered: the ceiling of list pages such as an inbox."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, payload FROM bench_row WHERE id > %s ORDER BY id LIMIT 50",
+                       [random.randint(0, BENCH_ROWS - 50)])
+        rows = cursor.fetchall()
+    return JsonResponse({"items": [{"id": r[0], "payload": r[1]} for r in rows]})
+
+
 urlpatterns = [
     path("bench/bare/constant", bare_constant),
+    path("bench/bare/select50", bare_select_page),
     path("bench/bare/insert", bare_insert),
     path("bench/bare/select", bare_select),
     *project_urlpatterns,

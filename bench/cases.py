@@ -1,0 +1,393 @@
+"""``python -m bench.cases``: case handling (issue #3) with one million cases in the database.
+
+1. Submit: ``POST /api/v1/cases/`` with ``submit: true`` (a citizen's bearer token, a new case per
+   request through ``services.case_apply``: number, clock, event, audit, outbox) against the bare
+   one-INSERT view: throughput at 64 concurrent clients and p99 at 16, as ratios.
+2. Inbox: ``GET /api/v1/cases/inbox`` (a window clerk's token; ``selectors.inbox_for``, 50 rows by
+   deadline) against the bare view doing one indexed SELECT of 50 rows: p99 at 16, in ms and as a
+   ratio; and the query count of the inbox at 5 and at 50 rows (must be equal).
+
+Aims: submit throughput ≥ 0.5 of its ceiling; inbox p99 < 50 ms; inbox queries constant in rows.
+
+The database is built once and reused: migrated, the demo steps it needs (regions, catalog,
+accounts, the demo year of cases), then the cases copied by SQL up to 1,000,000 (INSERT … SELECT
+over ``generate_series`` on PostgreSQL, a recursive CTE on SQLite), a bench item without required
+materials (so one request can submit), tokens, and a marker row written last. SQLite:
+``var/bench/cases.sqlite3``; PostgreSQL (``--postgres``): the database ``onewindow_bench_cases`` on
+the server of DATABASE_URL.
+
+Usage: python -m bench.cases [--postgres] [--rounds R] [--requests N] [--seconds T] [--workers W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from .load import LoadResult, run_load
+from .run import (
+    BIN,
+    LATENCY_CLIENTS,
+    RESULTS,
+    ROOT,
+    THROUGHPUT_CLIENTS,
+    VAR,
+    bench_env,
+    create_bench_table,
+    create_postgres_database,
+    free_port,
+    log,
+    start_server,
+    stop_server,
+)
+
+CASES = 1_000_000
+PG_DATABASE = "onewindow_bench_cases"
+MARKER_VERSION = "cases-bench-1"
+AIMS = {"submit_throughput_ratio_at_64": 0.5, "inbox_p99_ms_at_16": 50.0}
+
+
+def database_env(postgres: bool) -> dict[str, str]:
+    env = bench_env(postgres)
+    if postgres:
+        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + PG_DATABASE
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{VAR / 'cases.sqlite3'}"
+    return env
+
+
+def shell(env: dict[str, str], script: str) -> str:
+    out = subprocess.run([str(BIN / "onewindow"), "shell", "--no-imports", "-c", script], env=env, check=True,
+                         cwd=ROOT, capture_output=True, text=True)
+    return out.stdout
+
+
+MARKER_SCRIPT = """
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("CREATE TABLE IF NOT EXISTS bench_cases_ready (version VARCHAR(40) NOT NULL, info TEXT NOT NULL)")
+    c.execute("SELECT info FROM bench_cases_ready WHERE version = %s", [VERSION])
+    row = c.fetchone()
+print("READY " + row[0] if row else "MISSING")
+"""
+
+DEMO_SCRIPT = """
+import importlib, time
+for name in ("onewindow.core.demo", "onewindow.catalog.demo", "onewindow.accounts.demo", "onewindow.cases.demo"):
+    started = time.monotonic()
+    importlib.import_module(name).load(progress=lambda n: None, seed=20170929)
+    print(name, round(time.monotonic() - started, 1), "s")
+"""
+
+# Copies of the demo year, each with its own ids (id + n * STRIDE), numbers ("B<n>" in front) and
+# query codes (two digits in front), until the table holds exactly CASES rows.
+MULTIPLY_SCRIPT = """
+import time
+from django.db import connection, transaction
+from django.db.models import Max
+from onewindow.cases.models import Case
+from onewindow.cases.demo.rows import reset_sequences
+
+pg = connection.vendor == "postgresql"
+base_max = Case.objects.aggregate(m=Max("id"))["m"]
+base = Case.objects.count()
+stride = 10 ** len(str(base_max))
+fields = [f for f in Case._meta.concrete_fields]
+qn = connection.ops.quote_name
+columns = ", ".join(qn(f.column) for f in fields)
+def expr(f):
+    col = "c." + qn(f.column)
+    if f.column == "id":
+        return f"{col} + g.n * {stride}"
+    if f.column == "number":
+        prefix = "lpad(g.n::text, 2, '0')" if pg else "printf('%02d', g.n)"
+        return f"'B' || {prefix} || substr({col}, 2)"
+    if f.column == "query_code":
+        return f"lpad(g.n::text, 2, '0') || {col}" if pg else f"printf('%02d', g.n) || {col}"
+    return col
+select = ", ".join(expr(f) for f in fields)
+started = time.monotonic()
+full, rest = divmod(CASES - base, base)
+insert = f"INSERT INTO cases_case ({columns}) SELECT {select} FROM cases_case c, "
+with transaction.atomic(), connection.cursor() as cursor:
+    if pg:
+        cursor.execute(insert + f"generate_series(1, {full}) AS g(n) WHERE c.id <= {base_max}")
+    else:
+        cursor.execute(f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {full}) "
+                       + insert + f"g WHERE c.id <= {base_max}")
+    if rest:
+        cursor.execute(f"SELECT id FROM cases_case ORDER BY id LIMIT 1 OFFSET {rest - 1}")
+        last = cursor.fetchone()[0]
+        cursor.execute(insert + f"(SELECT {full + 1} AS n) g WHERE c.id <= {last}")
+    reset_sequences(Case)
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
+print("COPIED", Case.objects.count(), round(time.monotonic() - started, 1))
+"""
+
+SETUP_SCRIPT = """
+import json
+from django.db import connection, transaction
+from onewindow.accounts import services as account_services
+from onewindow.accounts.models import StaffRole, User
+from onewindow.accounts.testing import make_api_token
+from onewindow.catalog import services as catalog_services
+from onewindow.catalog.models import ServiceItem
+from onewindow.cases.models import Case
+from onewindow.core.models import Department, Region
+
+CODE = "BENCHCASES000000000000000000000001"
+with transaction.atomic():
+    jingan = Region.objects.get(code="310106")
+    dept = Department.objects.get(code="310106-JYJ")
+    if not ServiceItem.objects.filter(code=CODE).exists():
+        catalog_services.item_create(
+            by=None, code=CODE, basic_code="01BENCHCASE1", name="基准测试：网上申请事项", department=dept,
+            region="310106", level="district", category="approval", item_type="01",
+            legal_basis="《中华人民共和国行政许可法》", handling_type="promised", statutory_limit=20,
+            statutory_unit="working", promised_limit=10, promised_unit="working", fee_free=True, depth_level=4,
+            depth_codes="1^2^3^4^5^6^7", on_site_visits=0, channels=["online"],
+            form_schema={"type": "object", "required": ["applicant_name"],
+                         "properties": {"applicant_name": {"type": "string", "title": "申请人名称"}}},
+            materials=[{"name": "其他材料", "form": "copy", "required": False}])
+    five, _ = Department.objects.get_or_create(code="310106-BENCH5", defaults={
+        "name": "基准测试五件科", "short_name": "五件科", "level": "district", "region": jingan})
+    clerk5 = User.objects.filter(username="bench-clerk5").first()
+    if clerk5 is None:
+        clerk5 = User.objects.create_user("bench-clerk5", password=None, is_staff=True)
+        StaffRole.objects.create(user=clerk5, role="window_clerk", department=five)
+    if Case.objects.filter(receiving_department=five).count() == 0:
+        # Five open cases with the relations the clerk's rows have (a handler; persons and an
+        # organization as applicants): the inbox loads each relation once, whatever the row count.
+        under_review = Case.objects.filter(status="under_review", handler__isnull=False).order_by("-id")
+        ids = [*under_review.filter(applicant_person__isnull=False).values_list("id", flat=True)[:3],
+               *under_review.filter(applicant_organization__isnull=False).values_list("id", flat=True)[:2]]
+        Case.objects.filter(id__in=ids).update(receiving_department=five, handling_department=five)
+    tokens = {
+        "citizen": make_api_token(name="bench cases submit", scopes=["cases:apply", "cases:read"],
+                                  owner=User.objects.get(username="citizen"))[1],
+        "clerk": make_api_token(name="bench cases inbox", scopes=["cases:read"],
+                                owner=User.objects.get(username="clerk"))[1],
+        "clerk5": make_api_token(name="bench cases inbox 5", scopes=["cases:read"], owner=clerk5)[1],
+    }
+print("TOKENS " + json.dumps(tokens))
+"""
+
+QUERIES_SCRIPT = """
+import json
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+out = {}
+for who, token in TOKENS.items():
+    if who == "citizen":
+        continue
+    client = Client(HTTP_AUTHORIZATION="Bearer " + token, HTTP_HOST="127.0.0.1")
+    client.get("/api/v1/cases/inbox")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/cases/inbox")
+    body = response.json()
+    out[who] = {"status": response.status_code, "rows": len(body["items"]), "total": body["total"],
+                "queries": len(queries)}
+print("QUERIES " + json.dumps(out))
+"""
+
+
+def prepare(env: dict[str, str], postgres: bool) -> dict[str, Any]:
+    """Build the million-case database once; later runs find the marker row and reuse it."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    if postgres:
+        create_postgres_database(env["DATABASE_URL"])
+    subprocess.run([str(BIN / "onewindow"), "migrate", "--noinput", "--verbosity", "0"], env=env, check=True,
+                   cwd=ROOT)
+    state = shell(env, f"VERSION = {MARKER_VERSION!r}\n" + MARKER_SCRIPT).strip().splitlines()[-1]
+    if state.startswith("READY "):
+        log(f"database with {CASES:,} cases ready (cached): {env['DATABASE_URL']}")
+        return dict(json.loads(state[6:]))
+    started = time.monotonic()
+    log("loading the demo steps (regions, catalog, accounts, the demo year of cases)")
+    print(shell(env, DEMO_SCRIPT), end="")
+    demo_seconds = time.monotonic() - started
+    log(f"copying the cases by SQL up to {CASES:,}")
+    copied = shell(env, f"CASES = {CASES}\n" + MULTIPLY_SCRIPT).strip().splitlines()[-1]
+    log(copied)
+    create_bench_table(env)
+    tokens = json.loads(shell(env, SETUP_SCRIPT).strip().splitlines()[-1][7:])
+    info = {"tokens": tokens, "demo_seconds": round(demo_seconds, 1),
+            "copy_seconds": float(copied.split()[-1]), "built": datetime.datetime.now().isoformat()}
+    shell(env, "from django.db import connection\nwith connection.cursor() as c:\n"  # noqa: S608 - our values
+               f"    c.execute('INSERT INTO bench_cases_ready (version, info) VALUES (%s, %s)', "
+               f"[{MARKER_VERSION!r}, {json.dumps(json.dumps(info))}])\n")
+    log(f"built in {time.monotonic() - started:.0f} s (demo {demo_seconds:.0f} s, copies {info['copy_seconds']} s)")
+    return info
+
+
+def post_load(port: int, path: str, body: bytes, headers: dict[str, str], *, clients: int, max_requests: int,
+              max_seconds: float, ok: int = 201) -> LoadResult:
+    """Like ``bench.load.run_load`` for POST requests (keep-alive, bounded by requests and time)."""
+    counter = itertools.count()
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[int] = []
+    barrier = threading.Barrier(clients + 1)
+    deadline = 0.0
+    request_headers = {"Connection": "keep-alive", "Accept": "application/json",
+                       "Content-Type": "application/json", **headers}
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        bad: list[int] = []
+        barrier.wait()
+        while next(counter) < max_requests and time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=request_headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            mine.append((time.perf_counter() - t0) * 1000)
+            if status != ok:
+                bad.append(status)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors.extend(bad)
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    started = time.perf_counter()
+    deadline = started + max_seconds
+    barrier.wait()
+    for t in threads:
+        t.join(max_seconds + 120)
+    elapsed = time.perf_counter() - started
+    sys.setswitchinterval(previous)
+    if errors:
+        log(f"WARNING: {len(errors)} submissions did not answer {ok}: {sorted(set(errors))}")
+    return LoadResult(clients=clients, requests=len(latencies), errors=len(errors), seconds=elapsed,
+                      latencies_ms=tuple(latencies))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", action="store_true", help=f"PostgreSQL (database {PG_DATABASE})")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--requests", type=int, default=1500, help="requests per phase (default 1500)")
+    parser.add_argument("--seconds", type=float, default=10, help="time limit per phase (default 10 s)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as make demo)")
+    args = parser.parse_args(argv)
+
+    env = database_env(args.postgres)
+    info = prepare(env, args.postgres)
+    tokens = info["tokens"]
+    queries = json.loads(shell(env, f"TOKENS = {tokens!r}\n" + QUERIES_SCRIPT).strip().splitlines()[-1][8:])
+    port = free_port()
+    log(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {'PostgreSQL' if args.postgres else 'SQLite'}")
+    server = start_server(env, port, args.workers, 1)
+    submit_body = json.dumps({"item_code": "BENCHCASES000000000000000000000001", "channel": "online",
+                              "form_data": {"applicant_name": "张伟"}, "delivery_method": "electronic",
+                              "submit": True}).encode()
+    citizen = {"Authorization": f"Bearer {tokens['citizen']}"}
+    clerk = {"Authorization": f"Bearer {tokens['clerk']}"}
+    rounds: list[dict[str, LoadResult]] = []
+    try:
+        post_load(port, "/api/v1/cases/", submit_body, citizen, clients=LATENCY_CLIENTS, max_requests=100,
+                  max_seconds=10)
+        run_load(port, ["/bench/bare/insert", "/bench/bare/select50"], clients=LATENCY_CLIENTS,
+                 max_requests=300, max_seconds=5)
+        run_load(port, ["/api/v1/cases/inbox"], clients=LATENCY_CLIENTS, max_requests=100, max_seconds=10,
+                 headers=clerk)
+        for index in range(args.rounds):
+            log(f"round {index + 1} of {args.rounds}")
+            one: dict[str, LoadResult] = {}
+            for clients in (LATENCY_CLIENTS, THROUGHPUT_CLIENTS):
+                one[f"insert_{clients}"] = run_load(port, ["/bench/bare/insert"], clients=clients,
+                                                    max_requests=args.requests, max_seconds=args.seconds)
+                one[f"submit_{clients}"] = post_load(port, "/api/v1/cases/", submit_body, citizen, clients=clients,
+                                                     max_requests=args.requests, max_seconds=args.seconds)
+            one["select50_16"] = run_load(port, ["/bench/bare/select50"], clients=LATENCY_CLIENTS,
+                                          max_requests=args.requests, max_seconds=args.seconds)
+            one["inbox_16"] = run_load(port, ["/api/v1/cases/inbox"], clients=LATENCY_CLIENTS,
+                                       max_requests=args.requests, max_seconds=args.seconds, headers=clerk)
+            rounds.append(one)
+    finally:
+        stop_server(server)
+    return report(args, info, queries, rounds)
+
+
+def report(args: argparse.Namespace, info: dict[str, Any], queries: dict[str, Any],
+           rounds: list[dict[str, LoadResult]]) -> int:
+    med = statistics.median
+
+    def fig(key: str) -> dict[str, float]:
+        rs = [r[key] for r in rounds]
+        return {"clients": rs[0].clients, "requests": sum(r.requests for r in rs), "errors": sum(r.errors for r in rs),
+                "req_per_s": round(med([r.throughput for r in rs]), 1), "p50_ms": round(med([r.p50 for r in rs]), 2),
+                "p99_ms": round(med([r.p99 for r in rs]), 2)}
+
+    figures = {key: fig(key) for key in rounds[0]}
+    ratios = {
+        "submit_throughput_ratio_at_64": med([r["submit_64"].throughput / r["insert_64"].throughput for r in rounds]),
+        "submit_p99_ratio_at_16": med([r["submit_16"].p99 / r["insert_16"].p99 for r in rounds]),
+        "inbox_p99_ratio_at_16": med([r["inbox_16"].p99 / r["select50_16"].p99 for r in rounds]),
+    }
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print()
+    print(f"cases ({database}, {CASES:,} cases, {args.workers} gunicorn workers): median of {len(rounds)} "
+          f"interleaved rounds")
+    print(f"{'':<34} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    labels = {"insert_16": "bare INSERT view", "submit_16": "submit POST /api/v1/cases/",
+              "insert_64": "bare INSERT view", "submit_64": "submit POST /api/v1/cases/",
+              "select50_16": "bare SELECT 50 rows view", "inbox_16": "inbox GET /api/v1/cases/inbox"}
+    for key, label in labels.items():
+        f = figures[key]
+        print(f"{label:<34} {f['clients']:>7} {f['requests']:>8} {f['errors']:>6} {f['req_per_s']:>9.0f} "
+              f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f}")
+    s64, s16, inbox = figures["submit_64"], figures["submit_16"], figures["inbox_16"]
+    submit_met = ratios["submit_throughput_ratio_at_64"] >= AIMS["submit_throughput_ratio_at_64"]
+    print(f"submit throughput at {THROUGHPUT_CLIENTS}: {s64['req_per_s']:.0f} req/s = "
+          f"{ratios['submit_throughput_ratio_at_64']:.2f} of the bare INSERT view "
+          f"(aim >= {AIMS['submit_throughput_ratio_at_64']}: {'met' if submit_met else 'NOT met'})")
+    print(f"submit p99 at {LATENCY_CLIENTS}: {s16['p99_ms']:.1f} ms = {ratios['submit_p99_ratio_at_16']:.2f}x "
+          f"the bare INSERT view")
+    print(f"inbox p99 at {LATENCY_CLIENTS}: {inbox['p99_ms']:.1f} ms = {ratios['inbox_p99_ratio_at_16']:.2f}x the "
+          f"bare SELECT-50 view (aim < {AIMS['inbox_p99_ms_at_16']:.0f} ms: "
+          f"{'met' if inbox['p99_ms'] < AIMS['inbox_p99_ms_at_16'] else 'NOT met'})")
+    q5, q50 = queries["clerk5"], queries["clerk"]
+    print(f"inbox queries: {q5['queries']} at {q5['rows']} rows, {q50['queries']} at {q50['rows']} rows "
+          f"(of {q50['total']:,} open in the clerk's scope): "
+          f"{'constant (no query per row)' if q50['queries'] <= q5['queries'] else 'NOT constant: grows with rows'}")
+    print(f"database built once: demo steps {info['demo_seconds']} s, copies to {CASES:,} by SQL "
+          f"{info['copy_seconds']} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / f"{stamp}-cases-{'postgres' if args.postgres else 'sqlite'}.json"
+    out.write_text(json.dumps({"cases": CASES, "workers": args.workers, "figures": figures,
+                               "ratios": {k: round(v, 3) for k, v in ratios.items()}, "queries": queries,
+                               "build": {k: v for k, v in info.items() if k != "tokens"},
+                               "load_average_1min": os.getloadavg()[0]}, indent=2))
+    log(f"figures saved to {out.relative_to(ROOT)}")
+    errors = sum(f["errors"] for f in figures.values())
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
