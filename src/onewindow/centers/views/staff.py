@@ -1,0 +1,377 @@
+"""Staff pages of the service centers: the window terminal (窗口叫号终端) and the manager's view
+(中心现场管理). Issue #4 parts 4 and 7.
+
+Actors: window clerks of the center (CenterStaff), its manager, system admins. Anonymous visitors
+are sent to the login page; anyone who is not staff of the window's center gets a 403 page (a
+clerk of another center included); an unknown window or center answers 404. Views parse, call
+one service or read, and render; a refusal (DomainError) re-renders the page with its message and
+HTTP status (409 window_busy, queue_empty, …) — never a 500, and nothing is written.
+
+The terminal is built for the keyboard (a clerk calls hundreds of numbers a day): N or F1 calls
+the next, R recalls, S skips, B starts, F finishes, T goes to the transfer form; the keys are
+shown on the buttons (and are ``accesskey`` too).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+
+from .. import permissions as perms
+from .. import selectors, services
+from ..choices import TicketAction, TicketStatus, WindowState
+from ..models import Center, CenterStaff, Ticket, TicketCategory, Window, WindowDuty
+
+S = TicketStatus
+
+#: The ticket actions of the terminal (``/centers/window/<id>/ticket/<action>/``) and their service.
+TICKET_ACTIONS: dict[str, Callable[..., Any]] = {
+    TicketAction.RECALL: services.ticket_recall,
+    TicketAction.SKIP: services.ticket_skip,
+    TicketAction.REQUEUE: services.ticket_requeue,
+    TicketAction.START: services.ticket_start,
+    TicketAction.FINISH: services.ticket_finish,
+    TicketAction.TRANSFER: services.ticket_transfer,
+}
+TODAY_ROWS = 30
+
+
+def _int(value: Any) -> int:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else 0
+
+
+def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return render(request, "centers/staff/error.html", {"error": exc}, status=exc.status)
+
+
+def _minutes(start: datetime.datetime | None, end: datetime.datetime | None) -> int:
+    if start is None or end is None:
+        return 0
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+# ---- reads of the terminal -----------------------------------------------------------------------
+
+@dataclass
+class Desk:
+    """What the clerk at a window sees: the window, its current ticket, today's services there."""
+
+    window: Window
+    ticket: Ticket | None
+    waited: int
+    served: int
+    avg_service: int
+    waiting: int
+    today: list[Ticket] = field(default_factory=list)
+    categories: list[TicketCategory] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    cases: list[Any] = field(default_factory=list)
+    on_duty: str = ""
+    is_manager: bool = False
+
+
+def _window_for(user: Any, window_id: Any) -> Window:
+    """The window, if the user is staff of its center (404 unknown, 403 other center)."""
+    window = Window.objects.select_related("center").filter(pk=_int(window_id)).first()
+    if window is None:
+        raise NotFound(_("找不到该窗口。"), code="window_not_found")
+    if not perms.is_center_staff(user, window.center_id):
+        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+    return window
+
+
+def _clerk_cases_today(user: Any, center: Center, day: datetime.date) -> list[Any]:
+    """The cases the clerk entered or handles today, received under the center's body — the ones a
+    service at the window may be linked to (ticket_finish keeps only cases of that body)."""
+    from onewindow.cases.models import Case
+
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return list(Case.objects.filter(receiving_department_id=center.department_id, created_at__gte=start,
+                                    created_at__lt=start + datetime.timedelta(days=1))
+                .filter(Q(submitter=user) | Q(handler=user)).exclude(number__isnull=True)
+                .order_by("-created_at")[:20])
+
+
+def desk_for(user: Any, window_id: Any) -> Desk:
+    """The terminal of a window for center staff: current ticket (called or serving) and the
+    minutes its holder waited, today's tickets of the window, served count and average service."""
+    window = _window_for(user, window_id)
+    now = timezone.now()
+    day = timezone.localdate()
+    ticket = (Ticket.objects.filter(window=window, status__in=[S.CALLED, S.SERVING])
+              .select_related("category").order_by("called_at").first())
+    today = list(Ticket.objects.filter(window=window, date=day).exclude(status=S.WAITING)
+                 .select_related("category").order_by("-called_at", "-id")[:TODAY_ROWS])
+    done = list(Ticket.objects.filter(window=window, date=day, status=S.DONE, started_at__isnull=False,
+                                      finished_at__isnull=False).values_list("started_at", "finished_at"))
+    seconds = [(end - start).total_seconds() for start, end in done if start is not None and end is not None]
+    category_ids = list(window.categories.values_list("pk", flat=True))
+    waiting = Ticket.objects.filter(center_id=window.center_id, date=day, status=S.WAITING).filter(
+        Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)).count()
+    duty = WindowDuty.objects.filter(window=window, date=day).select_related("user", "user__person").first()
+    return Desk(
+        window=window, ticket=ticket,
+        waited=_minutes(ticket.taken_at, ticket.called_at or now) if ticket else 0,
+        served=len(done), avg_service=round(sum(seconds) / 60 / len(seconds)) if seconds else 0,
+        waiting=waiting, today=today,
+        categories=list(TicketCategory.objects.filter(center_id=window.center_id, is_active=True)),
+        windows=list(Window.objects.filter(center_id=window.center_id).exclude(pk=window.pk)),
+        cases=_clerk_cases_today(user, window.center, day) if ticket and ticket.status == S.SERVING else [],
+        on_duty=_name(duty.user) if duty else "",
+        is_manager=perms.is_center_manager(user, window.center_id))
+
+
+def _name(user: Any) -> str:
+    person = getattr(user, "person", None)
+    return person.name if person is not None else user.get_username()
+
+
+# ---- the window terminal -------------------------------------------------------------------------
+
+def _terminal(request: HttpRequest, window_id: Any, error: DomainError | None = None,
+              failed: str = "") -> HttpResponse:
+    try:
+        desk = desk_for(request.user, window_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    return render(request, "centers/staff/window.html", {
+        "desk": desk, "error": error, "failed": failed, "states": WindowState.choices,
+        "statuses": dict(S.choices)}, status=error.status if error else 200)
+
+
+@login_required
+@require_GET
+def window_terminal(request: HttpRequest, window_id: int) -> HttpResponse:
+    """窗口叫号终端: the clerk's screen of one window."""
+    return _terminal(request, window_id)
+
+
+@login_required
+@require_GET
+def my_windows(request: HttpRequest) -> HttpResponse:
+    """The windows of the centers the user works in; the window on duty today opens directly."""
+    user = request.user
+    duty = WindowDuty.objects.filter(user_id=user.pk, date=timezone.localdate()).first()
+    if duty is not None and request.GET.get("all") != "1":
+        return redirect("centers:desk-window", window_id=duty.window_id)
+    centers = perms.centers_of(request.user)
+    if not centers:
+        return _error(request, PermissionDenied(_("您不是服务中心的工作人员。"), code="not_center_staff"))
+    windows = list(Window.objects.filter(center_id__in=centers).select_related("center")
+                   .order_by("center__code", "number"))
+    managed = set(CenterStaff.objects.filter(user_id=user.pk, valid=True, is_manager=True)
+                  .values_list("center_id", flat=True))
+    if request.user.is_superuser:
+        managed = set(centers)
+    return render(request, "centers/staff/windows.html", {"windows": windows, "managed": managed})
+
+
+@login_required
+@require_POST
+def window_call(request: HttpRequest, window_id: int) -> HttpResponse:
+    """叫号: the next ticket for this window (ticket_call_next)."""
+    try:
+        ticket = services.ticket_call_next(by=request.user, window_id=window_id)
+    except DomainError as exc:
+        return _terminal(request, window_id, exc, "call")
+    messages.success(request, gettext("已叫号：%(n)s") % {"n": ticket.display})
+    return redirect("centers:desk-window", window_id=window_id)
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, window_id: int, action: str) -> HttpResponse:
+    """One step of the current ticket: recall, skip, requeue, start, finish (with cases), transfer."""
+    service = TICKET_ACTIONS.get(action)
+    if service is None:
+        return _error(request, NotFound(_("找不到该操作。"), code="action_not_found"))
+    post = request.POST
+    kwargs: dict[str, Any] = {}
+    if action == TicketAction.FINISH:
+        kwargs["case_ids"] = [_int(v) for v in post.getlist("case") if _int(v)]
+    if action == TicketAction.TRANSFER:
+        kwargs["to_category_id"] = post.get("to_category", "")[:12] or None
+        kwargs["to_window_id"] = post.get("to_window", "")[:12] or None
+    try:
+        _window_for(request.user, window_id)
+        ticket = service(by=request.user, ticket_id=_int(post.get("ticket")), **kwargs)
+    except DomainError as exc:
+        return _terminal(request, window_id, exc, action)
+    messages.success(request, gettext("%(n)s：%(a)s") % {"n": ticket.display, "a": TicketAction(action).label})
+    return redirect("centers:desk-window", window_id=window_id)
+
+
+@login_required
+@require_POST
+def window_state(request: HttpRequest, window_id: int) -> HttpResponse:
+    """开窗 / 暂停 / 关窗 from the terminal (the clerk on duty or the manager)."""
+    try:
+        window = services.window_set_state(by=request.user, window_id=window_id,
+                                           state=request.POST.get("state", "")[:10])
+    except DomainError as exc:
+        return _terminal(request, window_id, exc, "state")
+    messages.success(request, gettext("窗口状态：%(s)s") % {"s": WindowState(window.state).label})
+    return redirect("centers:desk-window", window_id=window_id)
+
+
+# ---- the manager's view --------------------------------------------------------------------------
+
+def _center_for(user: Any, center_id: Any) -> Center:
+    center = Center.objects.filter(pk=_int(center_id)).first()
+    if center is None:
+        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+    if not perms.is_center_staff(user, center):
+        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+    return center
+
+
+def _counts(center: Center) -> list[tuple[str, str, int]]:
+    """Today's tickets per status, with the status label (selectors.today_counts)."""
+    return [(value, str(S(value).label), n) for value, n in selectors.today_counts(center).items()]
+
+
+def _live_rows(user: Any, center: Center) -> list[dict[str, Any]]:
+    """The live table: each window with its state, categories, clerk on duty and current ticket —
+    a constant number of queries whatever the number of windows."""
+    now = timezone.now()
+    duties = {d.window_id: _name(d.user) for d in WindowDuty.objects.filter(
+        window__center=center, date=timezone.localdate()).select_related("user", "user__person")}
+    rows = []
+    for live in selectors.center_live_for(user, center.pk):
+        rows.append({"live": live, "duty": duties.get(live.window.pk, ""),
+                     "minutes": _minutes(live.since, now) if live.since else None})
+    return rows
+
+
+def _manage_context(request: HttpRequest, center_id: Any) -> dict[str, Any]:
+    center = _center_for(request.user, center_id)
+    manager = perms.is_center_manager(request.user, center)
+    context: dict[str, Any] = {
+        "center": center, "is_manager": manager, "rows": _live_rows(request.user, center),
+        "board": selectors.center_board(center.code), "counts": _counts(center),
+        "statuses": S.choices, "states": WindowState.choices, "today": timezone.localdate()}
+    if manager:
+        context["categories"] = list(TicketCategory.objects.filter(center=center, is_active=True))
+        context["staff"] = [(s.user_id, _name(s.user)) for s in CenterStaff.objects.filter(
+            center=center, valid=True, user__is_active=True).select_related("user", "user__person")
+            .order_by("user__username")]
+    return context
+
+
+def _manage(request: HttpRequest, center_id: Any, error: DomainError | None = None,
+            failed: str = "") -> HttpResponse:
+    try:
+        context = _manage_context(request, center_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    context.update({"error": error, "failed": failed})
+    return render(request, "centers/staff/manage.html", context, status=error.status if error else 200)
+
+
+@login_required
+@require_GET
+def manage(request: HttpRequest, center_id: int) -> HttpResponse:
+    """中心现场管理: all windows live, waiting per category, today's counts; the manager also
+    reassigns categories (弹性调配), opens and closes windows and assigns duties. Center clerks see
+    the same page read-only."""
+    return _manage(request, center_id)
+
+
+@login_required
+@require_GET
+def manage_live(request: HttpRequest, center_id: int) -> HttpResponse:
+    """The live table alone, fetched every 2 seconds by htmx."""
+    try:
+        center = _center_for(request.user, center_id)
+        rows = _live_rows(request.user, center)
+    except DomainError as exc:
+        return _error(request, exc)
+    return render(request, "centers/staff/_live.html", {"center": center, "rows": rows,
+                                                        "counts": _counts(center)})
+
+
+def _manage_done(request: HttpRequest, center_id: int, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("centers:desk-manage", center_id=center_id)
+
+
+def _window_of(center_id: int, window_id: int) -> int:
+    """The window must belong to the center of the page (else 404, nothing changes)."""
+    if not Window.objects.filter(pk=_int(window_id), center_id=_int(center_id)).exists():
+        raise NotFound(_("找不到该窗口。"), code="window_not_found")
+    return int(window_id)
+
+
+@login_required
+@require_POST
+def manage_categories(request: HttpRequest, center_id: int, window_id: int) -> HttpResponse:
+    """弹性调配: the categories a window serves (window_set_categories)."""
+    try:
+        window = services.window_set_categories(by=request.user, window_id=_window_of(center_id, window_id),
+                                                category_ids=request.POST.getlist("category")[:50])
+    except DomainError as exc:
+        return _manage(request, center_id, exc, f"categories-{window_id}")
+    return _manage_done(request, center_id, gettext("%(w)s 号窗口的受理类别已调整。") % {"w": window.number})
+
+
+@login_required
+@require_POST
+def manage_state(request: HttpRequest, center_id: int, window_id: int) -> HttpResponse:
+    """Open, pause or close a window (window_set_state)."""
+    try:
+        window = services.window_set_state(by=request.user, window_id=_window_of(center_id, window_id),
+                                           state=request.POST.get("state", "")[:10])
+    except DomainError as exc:
+        return _manage(request, center_id, exc, f"state-{window_id}")
+    return _manage_done(request, center_id, gettext("%(w)s 号窗口：%(s)s")
+                        % {"w": window.number, "s": WindowState(window.state).label})
+
+
+@login_required
+@require_POST
+def manage_duty(request: HttpRequest, center_id: int) -> HttpResponse:
+    """排班: put a clerk of the center on a window for a day (duty_assign)."""
+    post = request.POST
+    try:
+        day = datetime.date.fromisoformat(post.get("day", "")[:10])
+    except ValueError:
+        return _manage(request, center_id, DomainError(_("请填写有效的日期。"), code="day_invalid", status=422,
+                                                       fields={"day": [_("请填写有效的日期。")]}), "duty")
+    try:
+        duty = services.duty_assign(by=request.user, window_id=_window_of(center_id, _int(post.get("window"))),
+                                    user_id=_int(post.get("user")), day=day)
+    except DomainError as exc:
+        return _manage(request, center_id, exc, "duty")
+    return _manage_done(request, center_id, gettext("已排班：%(d)s %(w)s 号窗口 %(u)s")
+                        % {"d": duty.date.isoformat(), "w": duty.window.number, "u": _name(duty.user)})
+
+
+urlpatterns: list[URLPattern] = [
+    path("window/", my_windows, name="desk-windows"),
+    path("window/<int:window_id>/", window_terminal, name="desk-window"),
+    path("window/<int:window_id>/call/", window_call, name="desk-call"),
+    path("window/<int:window_id>/state/", window_state, name="desk-window-state"),
+    path("window/<int:window_id>/ticket/<slug:action>/", ticket_action, name="desk-ticket"),
+    path("<int:center_id>/manage/", manage, name="desk-manage"),
+    path("<int:center_id>/manage/live/", manage_live, name="desk-manage-live"),
+    path("<int:center_id>/manage/duty/", manage_duty, name="desk-manage-duty"),
+    path("<int:center_id>/manage/windows/<int:window_id>/categories/", manage_categories,
+         name="desk-manage-categories"),
+    path("<int:center_id>/manage/windows/<int:window_id>/state/", manage_state, name="desk-manage-state"),
+]
