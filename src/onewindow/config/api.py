@@ -130,6 +130,7 @@ def _mount_routers() -> None:
     from onewindow.accounts.api import router as accounts_router
     from onewindow.cases.api import router as cases_router
     from onewindow.catalog.api import router as catalog_router
+    from onewindow.centers.api import router as centers_router
     from onewindow.core.api import router as core_router
     from onewindow.notifications.api import router as notifications_router
     from onewindow.taxqr.api import router as taxqr_router
@@ -140,6 +141,7 @@ def _mount_routers() -> None:
     api.add_router("/taxqr/", taxqr_router)
     api.add_router("/notifications/", notifications_router)
     api.add_router("/cases/", cases_router)
+    api.add_router("/centers/", centers_router)
 
 
 _mount_routers()

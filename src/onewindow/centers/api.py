@@ -1,0 +1,381 @@
+"""The centers part of the JSON API (/api/v1/centers/): the hall devices, the ticket's holder, the
+window clerk, the resident who books, and the center manager (issue #4 part 6).
+
+Handlers parse, call one service or selector, and render; rules, actors and legal basis are in
+``services`` and ``selectors``. Every refusal is ``{code, message, fields}`` in the request's
+language: 401 no or a bad credential; 403 not allowed (``not_center_staff``, ``insufficient_scope``,
+``device_kind_not_allowed`` …); 404 unknown; 409 not now (``center_closed``, ``queue_empty``,
+``ticket_illegal_transition``, ``slot_full`` …); 422 invalid input with the fields.
+
+- Public, no credentials: ``GET centers/{code}/board`` (waiting board), ``GET centers/{code}/slots``
+  (open appointment slots), and by the ticket's status code (its QR code, 32^10 values: the code
+  is the credential of the ticket's holder, like the paper ticket) ``GET tickets/{status_code}``,
+  ``POST tickets/{status_code}/cancel``, ``POST tickets/{status_code}/rating``.
+- Devices (``devices/…``, device_auth: a bearer token with the scope ``device`` bound to an active
+  Device): a ticket printer or kiosk takes tickets and checks appointments in; a call keypad works
+  its own window (call next, recall, skip, start, finish, transfer — always the window's current
+  ticket); a rating pad rates the service that just ended at its window; ``GET devices/me``.
+- Window clerks (session, or a token of theirs with the scope ``centers``): ``POST
+  windows/{window_id}/call-next`` and ``POST tickets/{ticket_id}/recall|skip|start|finish|transfer``;
+  the services limit them to the centers they staff.
+- Residents (browser session only — booking by scripts is what the rate limit and the pages'
+  challenge fight): ``GET/POST appointments``, ``PATCH/DELETE appointments/{appointment_id}``.
+- Center managers (session or ``centers`` token): ``POST windows/{window_id}/state`` (also the clerk
+  on duty), ``PUT windows/{window_id}/categories`` (弹性调配), ``GET centers/{center_id}/live``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import F, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Path, Query, Router, Status
+
+from onewindow.accounts.api_auth import require_scope, session_only, session_or_token
+from onewindow.accounts.models import User
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.ratings.choices import BAD_LEVELS
+from onewindow.ratings.models import Rating
+
+from . import selectors, services
+from .choices import DeviceKind, TicketSource, TicketStatus
+from .device_auth import device_auth, device_of
+from .models import Appointment, AppointmentSlot, Center, Device, Ticket, Window
+from .schemas import (
+    AppointmentOut,
+    BoardOut,
+    BookIn,
+    CheckInIn,
+    CodeRatingIn,
+    DeviceOut,
+    ErrorOut,
+    FinishIn,
+    PadRatingIn,
+    RatingOut,
+    SlotOut,
+    TakeIn,
+    TakenOut,
+    TicketOut,
+    TicketStatusOut,
+    TransferIn,
+    WindowCategoriesIn,
+    WindowLiveOut,
+    WindowOut,
+    WindowStateBody,
+    appointment_out,
+    board_out,
+    device_out,
+    live_out,
+    slot_out,
+    status_out,
+    taken_out,
+    ticket_out,
+    window_out,
+)
+
+router = Router(tags=["centers"])
+
+MAX_ID = 2**63 - 1
+CLERK_SCOPE = "centers"
+MAX_SLOT_DAYS = 31
+CODE = Path(..., min_length=1, max_length=32, description="中心代码")
+STATUS_CODE = Path(..., min_length=1, max_length=16, description="排队号查询码（票面二维码）")
+PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
+PUBLIC_WRITE: dict[int, Any] = {**PUBLIC_ERRORS, 409: ErrorOut}
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+BOOK_ERRORS: dict[int, Any] = {**ERRORS, 429: ErrorOut}
+KEYPAD_KINDS = frozenset({DeviceKind.CALL_KEYPAD})
+TAKING_KINDS = frozenset({DeviceKind.TICKET_PRINTER, DeviceKind.KIOSK})
+
+
+def _rating_out(rating: Rating) -> RatingOut:
+    return RatingOut(level=rating.level, channel=rating.channel, follow_up=rating.level in BAD_LEVELS)
+
+
+# --------------------------------------------------------------------------- public
+@router.get("/centers/{code}/board", auth=None, response={200: BoardOut, **PUBLIC_ERRORS},
+            summary="等候看板（公开）",
+            description="各排队类别的等候人数、今日平均等候分钟数、预计等候区间和最近叫号；供大厅显示屏和微信页面。")
+def board(request: HttpRequest, code: str = CODE) -> BoardOut:
+    return board_out(selectors.center_board(code))
+
+
+@router.get("/centers/{code}/slots", auth=None, response={200: list[SlotOut], **PUBLIC_ERRORS},
+            summary="可预约时段（公开）",
+            description="中心尚有余量、尚未开始的预约时段；默认今天起 7 天，最多 31 天，可按排队类别筛选。")
+def slots(request: HttpRequest, code: str = CODE, date_from: datetime.date | None = None,
+          date_to: datetime.date | None = None,
+          category_id: int | None = Query(None, ge=1, le=MAX_ID)) -> list[SlotOut]:
+    center = Center.objects.filter(code=code, is_active=True).first()
+    if center is None:
+        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+    now = timezone.localtime()
+    start = max(date_from or now.date(), now.date())
+    end = date_to or start + datetime.timedelta(days=7)
+    if end < start or (end - start).days > MAX_SLOT_DAYS:
+        raise DomainError(_("查询区间须从今天起、不超过 31 天。"), code="date_range_invalid", status=422,
+                          fields={"date_to": [_("取值无效。")]})
+    qs = (AppointmentSlot.objects.select_related("category")
+          .filter(center=center, date__gte=start, date__lte=end, booked__lt=F("capacity"), category__is_active=True)
+          .exclude(date=now.date(), starts__lte=now.time()))
+    if category_id is not None:
+        qs = qs.filter(category_id=category_id)
+    return [slot_out(s) for s in qs.order_by("date", "starts", "category__sort")[:500]]
+
+
+@router.get("/tickets/{status_code}", auth=None, response={200: TicketStatusOut, **PUBLIC_ERRORS},
+            summary="排队号状态（扫票面二维码，公开）",
+            description="前面还有几人、预计等候区间、叫到的窗口；不含任何个人信息。")
+def ticket_status(request: HttpRequest, status_code: str = STATUS_CODE) -> TicketStatusOut:
+    return status_out(selectors.ticket_status(status_code))
+
+
+@router.post("/tickets/{status_code}/cancel", auth=None, response={200: TicketStatusOut, **PUBLIC_WRITE},
+             summary="取消排队（持票人）", description="仅等候中的排队号可以取消；已叫号或已结束时 409。")
+def ticket_cancel(request: HttpRequest, status_code: str = STATUS_CODE) -> TicketStatusOut:
+    services.ticket_cancel(status_code=status_code)
+    return status_out(selectors.ticket_status(status_code))
+
+
+@router.post("/tickets/{status_code}/rating", auth=None, response={201: RatingOut, **PUBLIC_WRITE},
+             summary="评价本次窗口服务（持票人，一次一评）",
+             description="办结后可评价一次（409 service_not_given / already_rated）；差评自动转入整改回访。")
+def ticket_rate(request: HttpRequest, payload: CodeRatingIn, status_code: str = STATUS_CODE) -> Status[RatingOut]:
+    rating = services.service_rate_by_code(status_code=status_code, level=payload.level, comment=payload.comment,
+                                           channel=payload.channel)
+    return Status(201, _rating_out(rating))
+
+
+# --------------------------------------------------------------------------- devices
+def _device(request: HttpRequest, kinds: frozenset[str]) -> Device:
+    device = device_of(request)
+    if device.kind not in kinds:
+        raise PermissionDenied(_("此类设备不能执行该操作。"), code="device_kind_not_allowed")
+    return device
+
+
+def _keypad(request: HttpRequest) -> Device:
+    device = _device(request, KEYPAD_KINDS)
+    if device.window_id is None:
+        raise PermissionDenied(_("该叫号器未绑定窗口，请联系中心管理员。"), code="device_without_window")
+    return device
+
+
+def _current(device: Device) -> Ticket:
+    """The ticket called to or being served at the keypad's window."""
+    ticket = (Ticket.objects.filter(window=device.window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+              .order_by("-called_at", "-id").first())
+    if ticket is None:
+        raise Conflict(_("本窗口当前没有已叫号或办理中的排队号。"), code="no_current_ticket")
+    return ticket
+
+
+def _shown(ticket: Ticket) -> TicketOut:
+    return ticket_out(Ticket.objects.select_related("category", "window", "target_window").get(pk=ticket.pk))
+
+
+@router.get("/devices/me", auth=device_auth, response={200: DeviceOut, **ERRORS}, summary="本设备信息（设备）",
+            description="设备开机自检：所属中心、类型和绑定的窗口。")
+def device_me(request: HttpRequest) -> DeviceOut:
+    return device_out(device_of(request))
+
+
+@router.post("/devices/ticket", auth=device_auth, response={201: TakenOut, **ERRORS}, summary="取号（取号机、一体机）",
+             description="打印内容：排队号、前面人数、预计等候区间和状态页二维码（status_url）。"
+                         "中心不在取号时间 409 center_closed；优先取号（elderly、vip）为设备上的专用按键。")
+def device_take(request: HttpRequest, payload: TakeIn) -> Status[TakenOut]:
+    device = _device(request, TAKING_KINDS)
+    source = TicketSource.KIOSK if device.kind == DeviceKind.KIOSK else TicketSource.DEVICE
+    ticket = services.ticket_take(by=device, center_id=device.center_id, category_id=payload.category_id,
+                                  priority=payload.priority, source=source, phone=payload.phone)
+    return Status(201, taken_out(ticket, selectors.ticket_status(ticket.status_code)))
+
+
+@router.post("/devices/check-in", auth=device_auth, response={201: TakenOut, **ERRORS},
+             summary="预约签到（取号机、一体机）",
+             description="扫描或输入预约码，预约转为优先排队号（预约时段前 30 分钟至结束后 15 分钟内）。")
+def device_check_in(request: HttpRequest, payload: CheckInIn) -> Status[TakenOut]:
+    device = _device(request, TAKING_KINDS)
+    ticket = services.appointment_check_in(by=device, code=payload.code)
+    return Status(201, taken_out(ticket, selectors.ticket_status(ticket.status_code)))
+
+
+@router.post("/devices/call-next", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="叫下一位（叫号器）",
+             description="本窗口的下一位；窗口未开放、仍有未办结的号或无人等候时 409。")
+def device_call_next(request: HttpRequest) -> TicketOut:
+    device = _keypad(request)
+    return _shown(services.ticket_call_next(by=device, window_id=device.window_id))
+
+
+@router.post("/devices/recall", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="重呼（叫号器）",
+             description="重呼本窗口当前叫到的号。")
+def device_recall(request: HttpRequest) -> TicketOut:
+    device = _keypad(request)
+    return _shown(services.ticket_recall(by=device, ticket_id=_current(device).pk))
+
+
+@router.post("/devices/skip", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="过号（叫号器）",
+             description="本窗口当前叫到的人未到，过号。")
+def device_skip(request: HttpRequest) -> TicketOut:
+    device = _keypad(request)
+    return _shown(services.ticket_skip(by=device, ticket_id=_current(device).pk))
+
+
+@router.post("/devices/start", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="开始办理（叫号器）")
+def device_start(request: HttpRequest) -> TicketOut:
+    device = _keypad(request)
+    return _shown(services.ticket_start(by=device, ticket_id=_current(device).pk))
+
+
+@router.post("/devices/finish", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="办结（叫号器）",
+             description="办结本窗口正在办理的号；随后评价器可评价本次服务。")
+def device_finish(request: HttpRequest, payload: FinishIn) -> TicketOut:
+    device = _keypad(request)
+    return _shown(services.ticket_finish(by=device, ticket_id=_current(device).pk, case_ids=payload.case_ids))
+
+
+@router.post("/devices/transfer", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="转移（叫号器）",
+             description="把本窗口当前的号转往另一类别或指定窗口，保留原排队位置。")
+def device_transfer(request: HttpRequest, payload: TransferIn) -> TicketOut:
+    device = _keypad(request)
+    return _shown(services.ticket_transfer(by=device, ticket_id=_current(device).pk,
+                                           to_category_id=payload.to_category_id, to_window_id=payload.to_window_id))
+
+
+@router.post("/devices/rating", auth=device_auth, response={201: RatingOut, **ERRORS}, summary="评价（窗口评价器）",
+             description="评价本窗口刚办结（10 分钟内）的服务，一次一评；差评自动转入整改回访。")
+def device_rate(request: HttpRequest, payload: PadRatingIn) -> Status[RatingOut]:
+    rating = services.service_rate_at_pad(by=device_of(request), level=payload.level, comment=payload.comment)
+    return Status(201, _rating_out(rating))
+
+
+# --------------------------------------------------------------------------- window clerks and managers
+def _staff(request: HttpRequest) -> User:
+    user = require_scope(request, CLERK_SCOPE).user
+    if user is None:
+        raise PermissionDenied(_("此令牌不属于任何工作人员。"), code="token_without_user")
+    return user
+
+
+TICKET_ID = Path(..., ge=1, le=MAX_ID)
+WINDOW_ID = Path(..., ge=1, le=MAX_ID)
+
+
+@router.post("/windows/{window_id}/call-next", auth=session_or_token, response={200: TicketOut, **ERRORS},
+             summary="叫下一位（窗口人员）", description="本中心工作人员为窗口叫号；规则同叫号器。")
+def call_next(request: HttpRequest, window_id: int = WINDOW_ID) -> TicketOut:
+    return _shown(services.ticket_call_next(by=_staff(request), window_id=window_id))
+
+
+@router.post("/tickets/{ticket_id}/recall", auth=session_or_token, response={200: TicketOut, **ERRORS},
+             summary="重呼（窗口人员）")
+def recall(request: HttpRequest, ticket_id: int = TICKET_ID) -> TicketOut:
+    return _shown(services.ticket_recall(by=_staff(request), ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/skip", auth=session_or_token, response={200: TicketOut, **ERRORS},
+             summary="过号（窗口人员）")
+def skip(request: HttpRequest, ticket_id: int = TICKET_ID) -> TicketOut:
+    return _shown(services.ticket_skip(by=_staff(request), ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/start", auth=session_or_token, response={200: TicketOut, **ERRORS},
+             summary="开始办理（窗口人员）")
+def start(request: HttpRequest, ticket_id: int = TICKET_ID) -> TicketOut:
+    return _shown(services.ticket_start(by=_staff(request), ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/finish", auth=session_or_token, response={200: TicketOut, **ERRORS},
+             summary="办结（窗口人员）",
+             description="可同时关联本次服务中受理的办件（须为本中心受理）。")
+def finish(request: HttpRequest, payload: FinishIn, ticket_id: int = TICKET_ID) -> TicketOut:
+    return _shown(services.ticket_finish(by=_staff(request), ticket_id=ticket_id, case_ids=payload.case_ids))
+
+
+@router.post("/tickets/{ticket_id}/transfer", auth=session_or_token, response={200: TicketOut, **ERRORS},
+             summary="转移（窗口人员）", description="转往另一类别或指定窗口，保留原排队位置。")
+def transfer(request: HttpRequest, payload: TransferIn, ticket_id: int = TICKET_ID) -> TicketOut:
+    return _shown(services.ticket_transfer(by=_staff(request), ticket_id=ticket_id,
+                                           to_category_id=payload.to_category_id, to_window_id=payload.to_window_id))
+
+
+@router.post("/windows/{window_id}/state", auth=session_or_token, response={200: WindowOut, **ERRORS},
+             summary="开窗、暂停、关窗（中心负责人或当班人员）",
+             description="还有已叫号或办理中的号时不能关窗（409 window_busy）。")
+def window_state(request: HttpRequest, payload: WindowStateBody, window_id: int = WINDOW_ID) -> WindowOut:
+    window = services.window_set_state(by=_staff(request), window_id=window_id, state=payload.state)
+    return window_out(Window.objects.prefetch_related("categories").get(pk=window.pk))
+
+
+@router.put("/windows/{window_id}/categories", auth=session_or_token, response={200: WindowOut, **ERRORS},
+            summary="调整窗口受理类别（弹性调配，中心负责人）", description="下一次叫号起生效。")
+def window_categories(request: HttpRequest, payload: WindowCategoriesIn, window_id: int = WINDOW_ID) -> WindowOut:
+    window = services.window_set_categories(by=_staff(request), window_id=window_id,
+                                            category_ids=list(payload.category_ids))
+    return window_out(Window.objects.prefetch_related("categories").get(pk=window.pk))
+
+
+@router.get("/centers/{center_id}/live", auth=session_or_token, response={200: list[WindowLiveOut], **ERRORS},
+            summary="窗口实时状态（中心工作人员）",
+            description="每个窗口正在叫号或办理的号、起始时间和受理员（脱敏）。")
+def center_live(request: HttpRequest, center_id: int = Path(..., ge=1, le=MAX_ID)) -> list[WindowLiveOut]:
+    return [live_out(row) for row in selectors.center_live_for(_staff(request), center_id)]
+
+
+# --------------------------------------------------------------------------- residents' appointments
+def _resident(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - session_only guarantees a user
+        raise PermissionDenied(_("请先登录。"), code="login_required", status=401)
+    return user
+
+
+def _appointment(user: User, appointment_id: int) -> AppointmentOut:
+    appointment = (Appointment.objects.select_related("slot", "slot__center", "slot__category", "person")
+                   .get(pk=appointment_id))
+    return appointment_out(appointment)
+
+
+APPOINTMENT_ID = Path(..., ge=1, le=MAX_ID)
+
+
+@router.get("/appointments", auth=session_only, response={200: list[AppointmentOut], **ERRORS},
+            summary="我的预约（登录居民）",
+            description="本人（实名登记的办事人）最近的预约，新的在前。")
+def my_appointments(request: HttpRequest) -> list[AppointmentOut]:
+    user = _resident(request)
+    if user.person_id is None:
+        return []
+    qs = (Appointment.objects.filter(Q(person_id=user.person_id))
+          .select_related("slot", "slot__center", "slot__category", "person").order_by("-date", "-id"))
+    return [appointment_out(a) for a in qs[:100]]
+
+
+@router.post("/appointments", auth=session_only, response={201: AppointmentOut, **BOOK_ERRORS},
+             summary="网上预约（登录居民）",
+             description="预约一个时段：约满 409 slot_full，当天同类已约 409 already_booked，多次爽约暂停预约 409 "
+                         "booking_restricted，未实名 422 real_name_required，操作过频 429。")
+def book(request: HttpRequest, payload: BookIn) -> Status[AppointmentOut]:
+    user = _resident(request)
+    appointment = services.appointment_book(by=user, slot_id=payload.slot_id, channel="web")
+    return Status(201, _appointment(user, appointment.pk))
+
+
+@router.patch("/appointments/{appointment_id}", auth=session_only, response={200: AppointmentOut, **BOOK_ERRORS},
+              summary="改约（登录居民）", description="取消原预约并预约新时段，二者同时成功或都不发生。")
+def change(request: HttpRequest, payload: BookIn, appointment_id: int = APPOINTMENT_ID) -> AppointmentOut:
+    user = _resident(request)
+    appointment = services.appointment_change(by=user, appointment_id=appointment_id, slot_id=payload.slot_id)
+    return _appointment(user, appointment.pk)
+
+
+@router.delete("/appointments/{appointment_id}", auth=session_only, response={200: AppointmentOut, **ERRORS},
+               summary="取消预约（登录居民）", description="时段开始前可取消，名额释放。")
+def cancel(request: HttpRequest, appointment_id: int = APPOINTMENT_ID) -> AppointmentOut:
+    user = _resident(request)
+    appointment = services.appointment_cancel(by=user, appointment_id=appointment_id)
+    return _appointment(user, appointment.pk)
