@@ -353,3 +353,35 @@ def _user(number: int) -> Any:
     from onewindow.accounts.testing import UserFactory
 
     return UserFactory.create(username=f"p_window_{number}")
+
+
+# ---------------------------------------------------------------------------- Django admin
+
+def test_admin_pages_open(center_world: CenterWorld) -> None:
+    admin = center_world.cw.p.client("admin")
+    for model in ("center", "centerstaff", "device", "appointmentslot", "ticket", "ticketevent", "appointment"):
+        assert admin.get(f"/admin/centers/{model}/").status_code == 200, model
+    assert admin.get(f"/admin/centers/center/{center_world.center.pk}/change/").status_code == 200
+    html = admin.get(f"/admin/centers/device/{center_world.keypad.pk}/change/").content.decode()
+    assert f"ow_{center_world.keypad.token.prefix}_…" in html and center_world.keypad_bearer not in html
+
+
+def test_admin_adds_a_device_with_its_own_token_and_revokes_it(center_world: CenterWorld) -> None:
+    from onewindow.accounts.models import ApiToken
+
+    from ..models import Device
+
+    admin = center_world.cw.p.client("admin")
+    response = admin.post("/admin/centers/device/add/", {
+        "center": center_world.center.pk, "window": center_world.w2.pk, "kind": "rating_pad",
+        "name": "2号窗口评价器", "is_active": "on"}, follow=True)
+    assert response.status_code == 200
+    device = Device.objects.get(name="2号窗口评价器")
+    assert device.token.scopes == ["device"] and device.token.revoked_at is None
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) >= 1 and any(f"ow_{device.token.prefix}_" in m for m in shown)
+    response = admin.post("/admin/centers/device/", {"action": "revoke_selected", "_selected_action": [device.pk]})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.is_active is False and ApiToken.objects.get(pk=device.token_id).revoked_at is not None
+    assert Device.objects.get(pk=center_world.keypad.pk).is_active is True

@@ -166,8 +166,8 @@ def window_terminal(request: HttpRequest, window_id: int) -> HttpResponse:
 @require_GET
 def my_windows(request: HttpRequest) -> HttpResponse:
     """The windows of the centers the user works in; the window on duty today opens directly."""
-    user = request.user
-    duty = WindowDuty.objects.filter(user_id=user.pk, date=timezone.localdate()).first()
+    user = perms.user_of(request.user)
+    duty = WindowDuty.objects.filter(user=user, date=timezone.localdate()).first()
     if duty is not None and request.GET.get("all") != "1":
         return redirect("centers:desk-window", window_id=duty.window_id)
     centers = perms.centers_of(request.user)
@@ -175,7 +175,7 @@ def my_windows(request: HttpRequest) -> HttpResponse:
         return _error(request, PermissionDenied(_("您不是服务中心的工作人员。"), code="not_center_staff"))
     windows = list(Window.objects.filter(center_id__in=centers).select_related("center")
                    .order_by("center__code", "number"))
-    managed = set(CenterStaff.objects.filter(user_id=user.pk, valid=True, is_manager=True)
+    managed = set(CenterStaff.objects.filter(user=user, valid=True, is_manager=True)
                   .values_list("center_id", flat=True))
     if request.user.is_superuser:
         managed = set(centers)
