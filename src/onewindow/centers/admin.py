@@ -98,9 +98,9 @@ class DeviceAdmin(admin.ModelAdmin):
     def masked_token(self, obj: Device) -> str:
         return f"ow_{obj.token.prefix}_…" if obj.token_id else "—"
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        base = ["center", "window", "kind", "name", "is_active"]
-        return [*base, "masked_token", "last_seen_at"] if obj is not None else base
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        base = ("center", "window", "kind", "name", "is_active")
+        return (*base, "masked_token", "last_seen_at") if obj is not None else base
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -144,9 +144,9 @@ class TicketAdmin(ReadOnlyAdmin):
     list_filter = ["status", "priority", "source", "center"]
     search_fields = ["=display", "=status_code"]
     date_hierarchy = "date"
-    fields = readonly_fields = ["center", "category", "date", "number", "display", "status", "priority", "source",
+    fields = readonly_fields = ("center", "category", "date", "number", "display", "status", "priority", "source",
                                 "queue_key", "status_code", "person", "appointment", "target_window", "window",
-                                "clerk", "taken_at", "called_at", "started_at", "finished_at", "recalls"]
+                                "clerk", "taken_at", "called_at", "started_at", "finished_at", "recalls")
 
 
 @admin.register(TicketEvent)
