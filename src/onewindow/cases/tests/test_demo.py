@@ -94,6 +94,8 @@ def test_demo_cases_are_a_consistent_year_with_the_stories_and_load_once() -> No
     for clock in rng.sample(clocks, 150):
         assert clock.due_date == deadlines.due_date(start=clock.start_date, limit_days=clock.limit_days,
                                                     extended_days=0, suspended_days=0, unit=clock.unit)
+    # The periodic check finds nothing to do on the day the levels were computed for.
+    assert services.deadlines_check(today=demo.AS_OF) == {"deemed_accepted": 0, "raised": 0}
     delivered = Case.objects.filter(status="delivered").order_by("pk").first()
     assert delivered is not None and delivered.due_date is None
     assert [e.action for e in CaseEvent.objects.filter(case=delivered).order_by("pk")][-1] == "deliver"
