@@ -16,6 +16,7 @@ urlpatterns = [
     path("tax/", include("onewindow.taxqr.urls")),
     path("messages/", include("onewindow.notifications.urls")),
     path("cases/", include("onewindow.cases.urls")),
+    path("centers/", include("onewindow.centers.urls")),
     path("ratings/", include("onewindow.ratings.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,0 +1,241 @@
+"""Public pages of a center: kiosk, printed ticket, live status (cancel, rating), waiting board,
+hall display and the voice clips of its announcement. Pages use the real clock: the center is
+made open around the clock for today (centers-core NOTE)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import wave
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from onewindow.centers import services, voice
+from onewindow.centers.models import OpeningHours, Ticket, TicketEvent
+from onewindow.centers.testing import CenterWorld
+from onewindow.core.calendar import is_working_day
+from onewindow.core.models import CalendarDay
+from onewindow.ratings.models import Rating
+
+pytestmark = pytest.mark.django_db
+KIOSK = "/centers/TEST-LFL/kiosk/"
+
+
+def open_around_the_clock(w: CenterWorld) -> None:
+    for weekday in range(7):
+        OpeningHours.objects.create(center=w.center, weekday=weekday, opens=datetime.time(0, 0),
+                                    closes=datetime.time(23, 59, 59), last_ticket=datetime.time(23, 59, 59))
+    today = timezone.localdate()
+    if not is_working_day(today):
+        CalendarDay.objects.create(date=today, is_working_day=True, name="test")
+
+
+@pytest.fixture
+def w(center_world: CenterWorld) -> CenterWorld:
+    open_around_the_clock(center_world)
+    return center_world
+
+
+def _take(client: Client, prefix: str = "A", **data: str) -> Any:
+    return client.post(f"{KIOSK}take/", {"category": prefix, **data})
+
+
+def _text(html: bytes) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode())).strip()
+
+
+def test_kiosk_start_page_shows_categories_and_the_priority_rule(w: CenterWorld, client: Client) -> None:
+    response = client.get(KIOSK)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.findall(r'data-prefix="([A-Z])"', html) == ["A", "B", "C"]
+    assert 'id="lane-rule"' in html and 'value="elderly"' not in html
+    assert 'href="/centers/TEST-LFL/kiosk/checkin/"' in html and 'href="/centers/TEST-LFL/kiosk/guide/"' in html
+    assert 'data-idle-seconds="90"' in html
+    client.force_login(w.clerk)
+    html = client.get(KIOSK).content.decode()
+    assert 'value="elderly"' in html and 'id="lane-rule"' not in html
+
+
+def test_take_ticket_at_the_kiosk_prints_number_and_qr(w: CenterWorld, client: Client) -> None:
+    response = _take(client, "A")
+    ticket = Ticket.objects.get()
+    assert (ticket.display, ticket.status, ticket.priority, ticket.source) == ("A001", "waiting", "normal", "kiosk")
+    assert response.status_code == 302
+    assert response["Location"] == f"/centers/tickets/{ticket.status_code}/print/?kiosk=TEST-LFL"
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<span class="number" id="ticket-number">A001</span>' in html
+    assert '<dd id="ticket-category">户籍办理</dd>' in html
+    assert re.search(r'<dd id="ticket-ahead">\s*0 人\s*</dd>', html)
+    assert "<svg" in html and 'href="http://testserver/centers/t/' + ticket.status_code + '/"' in html
+    assert 'data-home="/centers/TEST-LFL/kiosk/"' in html
+    _take(client, "A")
+    second = Ticket.objects.get(display="A002")
+    html = client.get(f"/centers/tickets/{second.status_code}/print/").content.decode()
+    assert re.search(r'<dd id="ticket-ahead">\s*1 人\s*</dd>', html)
+    # windows 1 and 3 serve A, 10 min each: 1 ahead → 5 min ± 30 %
+    assert re.search(r'<dd id="ticket-wait">\s*约 3–7 分钟\s*</dd>', html)
+
+
+def test_closed_center_refuses_at_the_kiosk_and_creates_nothing(center_world: CenterWorld, client: Client) -> None:
+    OpeningHours.objects.filter(center=center_world.center).delete()
+    response = _take(client, "A")
+    assert response.status_code == 409
+    assert "中心现在不在取号时间内，请在开放时间内取号。" in _text(response.content)
+    assert 'data-code="center_closed"' in response.content.decode()
+    assert (Ticket.objects.count(), TicketEvent.objects.count()) == (0, 0)
+
+
+def test_priority_lane_needs_staff_and_unknown_category_is_refused(w: CenterWorld, client: Client) -> None:
+    response = _take(client, "A", priority="elderly")
+    assert response.status_code == 403
+    assert "优先取号须由工作人员或取号设备办理。" in _text(response.content)
+    response = _take(client, "Z")
+    assert response.status_code == 404
+    response = _take(client, "A", phone="12345")
+    assert response.status_code == 422
+    assert (Ticket.objects.count(), TicketEvent.objects.count()) == (0, 0)
+    client.force_login(w.clerk)
+    assert _take(client, "A", priority="elderly").status_code == 302
+    assert Ticket.objects.get().priority == "elderly"
+
+
+def test_status_page_and_fragment_show_the_exact_place(w: CenterWorld, client: Client) -> None:
+    for _ in range(3):
+        _take(client, "A")
+    first, _second, third = Ticket.objects.order_by("number")
+    page = client.get(f"/centers/t/{third.status_code}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<span class="ahead" id="ticket-ahead">2</span>' in html
+    assert re.search(r'<dd id="ticket-wait">\s*约 7–13 分钟\s*</dd>', html)  # 2 × 10 min / 2 windows
+    assert f'hx-get="/centers/t/{third.status_code}/live/?seen=waiting" hx-trigger="every 1s"' in html
+    assert 'id="ticket-cancel"' in html
+    live = client.get(f"/centers/t/{third.status_code}/live/?seen=waiting").content.decode()
+    assert '<span class="ahead" id="ticket-ahead">2</span>' in live and "hx-swap-oob" not in live
+
+    services.ticket_call_next(by=w.clerk, window_id=w.w1.pk)
+    live = client.get(f"/centers/t/{third.status_code}/live/?seen=waiting").content.decode()
+    assert '<span class="ahead" id="ticket-ahead">1</span>' in live
+    called = client.get(f"/centers/t/{first.status_code}/live/?seen=waiting").content.decode()
+    assert 'data-status="called"' in called and 'hx-trigger="every 1s"' in called
+    assert 'hx-swap-oob="innerHTML"' in called
+    assert "请到 1 号窗口" in _text(called.encode())
+    assert 'id="ticket-cancel"' not in called
+    again = client.get(f"/centers/t/{first.status_code}/live/?seen=called").content.decode()
+    assert "hx-swap-oob" not in again
+
+
+def test_cancel_while_waiting_then_refused(w: CenterWorld, client: Client) -> None:
+    _take(client, "B")
+    ticket = Ticket.objects.get()
+    response = client.post(f"/centers/t/{ticket.status_code}/cancel/")
+    assert response.status_code == 302 and response["Location"] == f"/centers/t/{ticket.status_code}/"
+    ticket.refresh_from_db()
+    assert ticket.status == "cancelled"
+    page = client.get(f"/centers/t/{ticket.status_code}/").content.decode()
+    assert "已取消排队。" in page and "hx-trigger" not in page  # final: no more polling
+    events = TicketEvent.objects.count()
+    again = client.post(f"/centers/t/{ticket.status_code}/cancel/")
+    assert again.status_code == 409
+    assert "排队号已叫号或已结束，不能取消。" in _text(again.content)
+    assert TicketEvent.objects.count() == events
+    assert client.get(f"/centers/t/{ticket.status_code}/cancel/").status_code == 405
+
+
+def test_rating_after_the_service(w: CenterWorld, client: Client) -> None:
+    _take(client, "A")
+    ticket = Ticket.objects.get()
+    early = client.post(f"/centers/t/{ticket.status_code}/rate/", {"level": "5"})
+    assert early.status_code == 409 and Rating.objects.count() == 0
+    services.ticket_call_next(by=w.clerk, window_id=w.w1.pk)
+    services.ticket_start(by=w.clerk, ticket_id=ticket.pk)
+    services.ticket_finish(by=w.clerk, ticket_id=ticket.pk)
+    page = client.get(f"/centers/t/{ticket.status_code}/").content.decode()
+    assert 'id="rating-form"' in page and "hx-trigger" not in page
+    assert re.findall(r'name="level" value="(\d)"', page) == ["5", "4", "3", "2", "1"]
+    bad = client.post(f"/centers/t/{ticket.status_code}/rate/", {"level": "9"})
+    assert bad.status_code == 422 and Rating.objects.count() == 0
+    assert 'id="level-err"' in bad.content.decode()
+    done = client.post(f"/centers/t/{ticket.status_code}/rate/", {"level": "4", "comment": "很快"})
+    assert done.status_code == 302
+    rating = Rating.objects.get()
+    assert (rating.subject_type, rating.subject_id, rating.level, rating.comment, rating.channel) == (
+        "service", str(ticket.pk), 4, "很快", "web")
+    page = client.get(f"/centers/t/{ticket.status_code}/").content.decode()
+    assert "感谢您的评价！" in page and 'id="rated"' in page and 'id="rating-form"' not in page
+    twice = client.post(f"/centers/t/{ticket.status_code}/rate/", {"level": "1"})
+    assert twice.status_code == 409 and Rating.objects.count() == 1
+
+
+def test_board_and_display_fragments_show_exact_numbers(w: CenterWorld, client: Client) -> None:
+    for prefix in ("A", "A", "B"):
+        _take(client, prefix)
+    services.ticket_call_next(by=w.clerk, window_id=w.w1.pk)
+    board = client.get("/centers/TEST-LFL/board/", HTTP_HX_REQUEST="true")
+    html = board.content.decode()
+    assert board.status_code == 200 and "<html" not in html
+    waiting = dict(re.findall(r'<tr data-prefix="([A-Z])">.*?data-col="waiting">(\d+)<', html, re.S))
+    assert waiting == {"A": "1", "B": "1", "C": "0"}
+    assert "A001 → 1 号窗口" in _text(board.content)
+    assert client.get("/centers/TEST-LFL/board/").status_code == 200
+
+    display = client.get("/centers/TEST-LFL/display/", HTTP_HX_REQUEST="true")
+    html = display.content.decode()
+    assert 'hx-trigger="every 1s"' in html
+    assert '<li data-key="A001@1">' in html and "请 A001 号到 1 号窗口" in _text(display.content)
+    waiting = dict(re.findall(r'<li data-prefix="([A-Z])">.*?data-col="waiting">(\d+)<', html, re.S))
+    assert waiting == {"A": "1", "B": "1", "C": "0"}
+    calls = json.loads(re.search(r'<script id="display-calls" type="application/json">(.*?)</script>', html,
+                                 re.S).group(1))
+    assert calls == [{"display": "A001", "window": 1, "key": "A001@1", "text": "请A零零一号到一号窗口",
+                      "clips": " ".join(f"/static/centers/voice/{s}.wav" for s in (
+                          "qing", "letter_A", "d0", "d0", "d1", "hao", "dao", "d1", "hao", "chuangkou"))}]
+    full = client.get("/centers/TEST-LFL/display/").content.decode()
+    assert 'id="voice-enable"' in full and "centers/display.js" in full
+
+
+def test_unknown_codes_are_404(w: CenterWorld, client: Client) -> None:
+    for url in ("/centers/t/NOPE/", "/centers/t/NOPE/live/", "/centers/tickets/NOPE/print/",
+                "/centers/NOPE/board/", "/centers/NOPE/display/", "/centers/NOPE/kiosk/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_checkin_with_unknown_code_is_refused_and_creates_nothing(w: CenterWorld, client: Client) -> None:
+    assert client.get(f"{KIOSK}checkin/").status_code == 200
+    response = client.post(f"{KIOSK}checkin/", {"appointment_code": "zzzz9999"})
+    assert response.status_code == 404
+    assert "找不到该预约。" in _text(response.content) and 'value="ZZZZ9999"' in response.content.decode()
+    assert Ticket.objects.count() == 0
+
+
+def test_kiosk_guide_search_links_guide_pdf_and_self_fill(w: CenterWorld, client: Client) -> None:
+    item = w.cw.item
+    response = client.get(f"{KIOSK}guide/", {"q": item.name[:4]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="/catalog/items/{item.code}/guide.pdf"' in html
+    assert f'href="/cases/kiosk/apply/{item.code}/"' in html
+
+
+def test_voice_announcement_and_clips() -> None:
+    assert voice.announcement("A012", 3) == ["qing", "letter_A", "d0", "d1", "d2", "hao", "dao", "d3", "hao",
+                                             "chuangkou"]
+    assert voice.announcement_text("B105", 12) == "请B一零五号到十二号窗口"
+    assert voice.announcement_text("C001", 105) == "请C零零一号到一百零五号窗口"
+    assert voice.announcement_text("C001", 20) == "请C零零一号到二十号窗口"
+    assert voice.announcement_text("C001", 110) == "请C零零一号到一百一十号窗口"
+    needed = {s for n in range(1, 1000) for s in voice.announcement("Z999", n)}
+    needed |= {s for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for s in voice.announcement(f"{c}0123456789", 1)}
+    assert needed == set(voice.symbols())
+    for stem in voice.symbols():
+        path = voice.CLIP_DIR / f"{stem}.wav"
+        with wave.open(str(path), "rb") as clip:
+            assert (clip.getnchannels(), clip.getframerate(), clip.getsampwidth()) == (1, 16000, 2), stem
+            assert 0.1 < clip.getnframes() / 16000 < 2.0, stem

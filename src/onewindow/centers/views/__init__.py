@@ -1,0 +1,1 @@
+"""Pages of the service centers: public (ticket status, print, boards), kiosk, staff (views.staff)."""

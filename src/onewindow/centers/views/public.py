@@ -1,0 +1,170 @@
+"""Public pages of a service center (issue #4 parts 5, 6, 8), no login:
+
+- the printed ticket (80 mm thermal printer) with its QR code to the live status page;
+- the live status page of a ticket (the QR code's page, phone first): place, people ahead, the
+  estimated wait as a range, the window it is called to; the holder may leave the queue while
+  waiting and, after the service, rate it (好差评 一次一评, 国办发〔2019〕51号) — the random status code
+  is the holder's proof, as on the paper ticket;
+- the center's waiting board (its WeChat page) and the hall display board (1920×1080) with the
+  offline voice announcement (centers.voice).
+
+Pages poll a small htmx fragment every second (simple, works through proxies) and stop once the
+ticket is final. Views parse, call one selector or service, and render; a DomainError is shown with
+its own 4xx status.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from onewindow.core.errors import DomainError
+from onewindow.ratings.choices import RatingLevel
+
+from .. import selectors, services, voice
+from ..choices import TicketStatus
+
+FINAL = frozenset({TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED})
+CENTER_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+DISPLAY_CURRENT = 4  # windows shown big on the hall display
+
+
+def _error(request: HttpRequest, exc: DomainError, *, back: str = "") -> HttpResponse:
+    return render(request, "centers/public/error.html", {"error": exc, "back": back}, status=exc.status)
+
+
+def kiosk_code(request: HttpRequest) -> str:
+    """The kiosk a printed ticket came from (?kiosk=<center code>): its back link and idle reset."""
+    code = request.GET.get("kiosk", "")
+    return code if CENTER_CODE.match(code) else ""
+
+
+def _status_context(view: selectors.TicketStatusView, status_code: str, **extra: Any) -> dict[str, Any]:
+    return {"t": view, "code": status_code, "final": view.status in FINAL,
+            "levels": RatingLevel.choices, **extra}
+
+
+@require_GET
+def ticket_print(request: HttpRequest, status_code: str) -> HttpResponse:
+    """The ticket as printed at the kiosk: number, category, people ahead, wait range, time, QR."""
+    try:
+        view = selectors.ticket_status(status_code)
+    except DomainError as exc:
+        return _error(request, exc)
+    url = request.build_absolute_uri(reverse("centers:ticket-status", args=[status_code]))
+    qr = segno.make(url, error="m").svg_inline(scale=3, border=2, title=gettext("排队进度二维码"))
+    kiosk = kiosk_code(request)
+    return render(request, "centers/public/print.html", {
+        "t": view, "code": status_code, "qr": qr, "status_url": url, "kiosk": kiosk,
+        "home": reverse("centers:kiosk", args=[kiosk]) if kiosk else ""})
+
+
+@require_GET
+def ticket_status(request: HttpRequest, status_code: str) -> HttpResponse:
+    """The live status page of a ticket (from its QR code)."""
+    try:
+        view = selectors.ticket_status(status_code)
+    except DomainError as exc:
+        return _error(request, exc)
+    return render(request, "centers/public/status.html", _status_context(view, status_code))
+
+
+@require_GET
+def ticket_status_live(request: HttpRequest, status_code: str) -> HttpResponse:
+    """The polled fragment: facts every second; the call box and the actions again only when the
+    status differs from the one the page shows (?seen=), so focus and screen readers are not
+    disturbed by identical updates."""
+    try:
+        view = selectors.ticket_status(status_code)
+    except DomainError as exc:
+        return _error(request, exc)
+    seen = request.GET.get("seen", "")
+    return render(request, "centers/public/_status_live.html",
+                  _status_context(view, status_code, changed=seen != view.status))
+
+
+@require_POST
+def ticket_cancel(request: HttpRequest, status_code: str) -> HttpResponse:
+    """取消排队: the holder leaves the queue while still waiting."""
+    try:
+        services.ticket_cancel(status_code=status_code)
+    except DomainError as exc:
+        return _error(request, exc, back=reverse("centers:ticket-status", args=[status_code]))
+    messages.success(request, _("已取消排队。"))
+    return redirect("centers:ticket-status", status_code=status_code)
+
+
+@require_POST
+def ticket_rate(request: HttpRequest, status_code: str) -> HttpResponse:
+    """好差评 of the window service on the five national levels, once per service."""
+    try:
+        services.service_rate_by_code(status_code=status_code, level=request.POST.get("level"),
+                                      comment=request.POST.get("comment", "")[:1000], channel="web")
+    except DomainError as exc:
+        try:
+            view = selectors.ticket_status(status_code)
+        except DomainError:
+            return _error(request, exc)
+        return render(request, "centers/public/status.html",
+                      _status_context(view, status_code, error=exc, fields=exc.fields,
+                                      comment=request.POST.get("comment", "")[:500]), status=exc.status)
+    messages.success(request, _("感谢您的评价！"))
+    return redirect("centers:ticket-status", status_code=status_code)
+
+
+@require_GET
+def board(request: HttpRequest, center_code: str) -> HttpResponse:
+    """The center's waiting board (its WeChat page): waiting, average and estimated wait per category."""
+    try:
+        data = selectors.center_board(center_code)
+    except DomainError as exc:
+        return _error(request, exc)
+    template = ("centers/public/_board_rows.html" if request.headers.get("HX-Request")
+                else "centers/public/board.html")
+    return render(request, template, {"board": data, "code": center_code})
+
+
+def _calls(recent: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    return [{"display": display, "window": window, "key": f"{display}@{window}",
+             "text": voice.announcement_text(display, window),
+             "clips": " ".join(static(p) for p in voice.clip_urls(display, window))}
+            for display, window in recent]
+
+
+@require_GET
+def display(request: HttpRequest, center_code: str) -> HttpResponse:
+    """The hall display (1920×1080): current calls big, recent calls, waiting per category, and the
+    voice announcement of every new call and recall (clips, or the browser's zh-CN voice)."""
+    try:
+        data = selectors.center_board(center_code)
+    except DomainError as exc:
+        return _error(request, exc)
+    calls = _calls(data.recent_calls)
+    current: list[dict[str, Any]] = []
+    for call in calls:  # the latest call of each window, newest first
+        if all(c["window"] != call["window"] for c in current) and len(current) < DISPLAY_CURRENT:
+            current.append(call)
+    template = ("centers/public/_display_live.html" if request.headers.get("HX-Request")
+                else "centers/public/display.html")
+    return render(request, template, {"board": data, "code": center_code, "calls": calls, "current": current})
+
+
+urlpatterns: list[URLPattern] = [
+    path("tickets/<str:status_code>/print/", ticket_print, name="ticket-print"),
+    path("t/<str:status_code>/", ticket_status, name="ticket-status"),
+    path("t/<str:status_code>/live/", ticket_status_live, name="ticket-status-live"),
+    path("t/<str:status_code>/cancel/", ticket_cancel, name="ticket-cancel"),
+    path("t/<str:status_code>/rate/", ticket_rate, name="ticket-rate"),
+    path("<str:center_code>/board/", board, name="board"),
+    path("<str:center_code>/display/", display, name="display"),
+]
