@@ -75,8 +75,13 @@ def applicant_q(user: Any) -> Q:
     return q
 
 
+#: An online draft is the applicant's own until submitted: staff in scope do not see it.
+PRIVATE_DRAFT = Q(status="draft", channel__in=["online", "wechat"])
+
+
 def case_queryset_for(user: Any) -> QuerySet[Case]:
-    """Every case the user may see: their own as applicant side, and those in their staff scope."""
+    """Every case the user may see: their own as applicant side, and those in their staff scope
+    (except online drafts, which are the applicant's own until submitted)."""
     u = account_perms.as_user(user)
     if u is None:
         return Case.objects.none()
@@ -85,7 +90,7 @@ def case_queryset_for(user: Any) -> QuerySet[Case]:
         return Case.objects.all()
     q = applicant_q(u)
     if ids:
-        q |= Q(receiving_department_id__in=ids) | Q(handling_department_id__in=ids)
+        q |= (Q(receiving_department_id__in=ids) | Q(handling_department_id__in=ids)) & ~PRIVATE_DRAFT
     return Case.objects.filter(q)
 
 
@@ -96,7 +101,8 @@ def staff_case_queryset_for(user: Any) -> QuerySet[Case]:
         return Case.objects.all()
     if not ids:
         return Case.objects.none()
-    return Case.objects.filter(Q(receiving_department_id__in=ids) | Q(handling_department_id__in=ids))
+    return Case.objects.filter(Q(receiving_department_id__in=ids) | Q(handling_department_id__in=ids)).exclude(
+        PRIVATE_DRAFT)
 
 
 def is_applicant_side(user: Any, case: Case) -> bool:
@@ -107,13 +113,16 @@ def is_applicant_side(user: Any, case: Case) -> bool:
 
 
 def actor_kinds(user: Any, case: Case) -> set[str]:
-    """The workflow actor kinds (see workflow.ACTORS) the user holds for this case."""
+    """The workflow actor kinds (see workflow.ACTORS) the user holds for this case. On an online
+    draft only the applicant side acts: staff neither see nor touch it until it is submitted."""
     kinds: set[str] = set()
     u = account_perms.as_user(user)
     if u is None:
         return kinds
     if is_applicant_side(u, case):
         kinds.add("applicant")
+    if case.status == "draft" and case.channel in ("online", "wechat"):
+        return kinds
     if _in(staff_department_ids(u, RECEIVER_ROLES), case.receiving_department_id):
         kinds.add("receiver")
     if _in(staff_department_ids(u, HANDLER_ROLES), case.handling_department_id):

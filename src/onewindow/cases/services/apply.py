@@ -196,9 +196,7 @@ def case_update(*, by: Any, case_id: Any, form_data: dict[str, Any] | None = Non
     """Save the draft (or, during a correction round, the corrected form) of the applicant side."""
     with transaction.atomic():
         case = common.lock_case(case_id)
-        kinds = perms.actor_kinds(by, case)
-        if not kinds:
-            raise NotFound(_("找不到该办件。"), code="case_not_found")
+        kinds = common.kinds_for(by, case)
         if not kinds & {"applicant", "receiver"}:
             raise PermissionDenied(_("您无权修改该办件。"), code="case_action_forbidden")
         if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTION):
@@ -242,9 +240,7 @@ def case_attach(*, by: Any, case_id: Any, name: str, content: bytes, material_id
                           fields={"file": [_("文件类型不支持。")]})
     with transaction.atomic():
         case = common.lock_case(case_id)
-        kinds = perms.actor_kinds(by, case)
-        if not kinds:
-            raise NotFound(_("找不到该办件。"), code="case_not_found")
+        kinds = common.kinds_for(by, case)
         if not kinds & {"applicant", "receiver"}:
             raise PermissionDenied(_("您无权为该办件上传材料。"), code="case_action_forbidden")
         if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTION):
@@ -272,10 +268,10 @@ def case_detach(*, by: Any, case_id: Any, attachment_id: int) -> None:
     """Remove an uploaded file from a draft or a correction round (kept, marked removed)."""
     with transaction.atomic():
         case = common.lock_case(case_id)
-        kinds = perms.actor_kinds(by, case)
-        if not kinds:
-            raise NotFound(_("找不到该办件。"), code="case_not_found")
-        if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTION) or not kinds & {"applicant", "receiver"}:
+        kinds = common.kinds_for(by, case)
+        if not kinds & {"applicant", "receiver"}:
+            raise PermissionDenied(_("您无权删除该办件的材料。"), code="case_action_forbidden")
+        if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTION):
             raise Conflict(_("办件已提交，不能再删除材料。"), code="case_not_editable")
         updated = case.materials.filter(pk=attachment_id, removed_at__isnull=True).update(removed_at=timezone.now())
         if not updated:

@@ -77,13 +77,7 @@ def guard(case: Case, action: str, by: Any) -> None:
     A user who may not see the case at all gets 404 (no existence leak); one who may see it but
     not take this action gets 403; a legal actor with an illegal status gets 409.
     """
-    if by == SYSTEM:
-        kinds = {"system"}
-    else:
-        kinds = perms.actor_kinds(by, case)
-        visible = bool(kinds) or perms.case_queryset_for(by).filter(pk=case.pk).exists()
-        if not visible:
-            raise NotFound(_("找不到该办件。"), code="case_not_found")
+    kinds = {"system"} if by == SYSTEM else kinds_for(by, case)
     if not kinds & workflow.ACTORS[action]:
         raise PermissionDenied(_("您无权对该办件执行“%(action)s”。") % {"action": CaseAction(action).label},
                                code="case_action_forbidden")
@@ -91,6 +85,14 @@ def guard(case: Case, action: str, by: Any) -> None:
         raise Conflict(_("办件当前状态为“%(status)s”，不能执行“%(action)s”。")
                        % {"status": CaseStatus(case.status).label, "action": CaseAction(action).label},
                        code="case_illegal_transition")
+
+
+def kinds_for(by: Any, case: Case) -> set[str]:
+    """The actor kinds of ``by`` on the case; 404 when the case is not visible to them at all."""
+    kinds = perms.actor_kinds(by, case)
+    if not kinds and not perms.case_queryset_for(by).filter(pk=case.pk).exists():
+        raise NotFound(_("找不到该办件。"), code="case_not_found")
+    return kinds
 
 
 def record(case: Case, action: str, by: Any, *, from_status: str, note: str = "", data: dict[str, Any] | None = None,
