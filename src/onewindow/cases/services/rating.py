@@ -35,7 +35,7 @@ def case_from_token(token: str) -> Case:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
         raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid") from None
-    case = Case.objects.filter(pk=data.get("case")).first() if isinstance(data, dict) else None
+    case = Case.objects.filter(pk=int(data.get("case") or 0)).first() if isinstance(data, dict) else None
     if case is None:
         raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid")
     return case
