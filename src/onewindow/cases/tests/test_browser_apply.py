@@ -4,6 +4,7 @@ fill the form → upload a PDF → submit → see the case number; staff accept,
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -82,3 +83,37 @@ def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, pa
     assert [s.split(" ", 2)[2] for s in steps] == [
         "提交申请 → 已提交", f"受理 → 已受理{dept}", f"开始审查 → 审查中{dept}", f"准予许可 → 准予许可{dept}",
         f"送达结果 → 已送达{dept}"]
+
+
+def test_kiosk_large_targets_elderly_mode_and_reset_after_inactivity(case_world: CaseWorld, page: Any) -> None:
+    url = f"/cases/kiosk/apply/{case_world.item.code}/"
+    height = "() => document.querySelector('#kiosk-submit').getBoundingClientRect().height"
+    # The page's timers run on a clock that moves only when the test says so (run_for fires every
+    # due timer): no waiting, no timing.
+    start = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
+    page.clock.install(time=start)
+    page.clock.pause_at(start + datetime.timedelta(seconds=1))
+    page.goto(f"/accounts/login/?next={url}")
+    page.get_by_label("用户名").fill("p_center_clerk")
+    page.get_by_label("密码").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    assert page.locator("h1").inner_text() == "自助填单：食品经营许可（测试）"
+    assert page.evaluate(height) >= 60
+    with page.expect_navigation():
+        page.click("#elderly-switch")
+    assert page.evaluate(height) >= 76
+
+    page.evaluate("() => { window.kioskPageMark = 1; }")  # gone once the page is loaded anew
+    page.get_by_label("姓名").fill("王秀英")
+    page.clock.run_for(100_000)
+    page.get_by_label("手机号码").fill("139")  # input restarts the 120 s
+    page.clock.run_for(100_000)
+    assert page.evaluate("() => window.kioskPageMark") == 1
+    assert page.get_by_label("姓名").input_value() == "王秀英"
+    with page.expect_event("load"):  # the reset loads the start page anew
+        page.clock.run_for(30_000)
+    assert page.evaluate("() => window.kioskPageMark") is None
+    assert page.url.endswith(url)
+    assert page.get_by_label("姓名").input_value() == ""
+    assert _orm(lambda: Case.objects.count()) == 0

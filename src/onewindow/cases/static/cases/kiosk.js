@@ -12,7 +12,7 @@
     if (timer) { window.clearTimeout(timer); }
     timer = window.setTimeout(function () { window.location.assign(home); }, seconds * 1000);
   }
-  ["pointerdown", "touchstart", "keydown", "input", "wheel", "scroll"].forEach(function (name) {
+  ["pointerdown", "touchstart", "keydown", "input", "wheel"].forEach(function (name) {
     window.addEventListener(name, reset, { passive: true, capture: true });
   });
   reset();
