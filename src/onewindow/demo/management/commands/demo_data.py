@@ -19,6 +19,7 @@ STEPS = [
     ("onewindow.catalog.demo", "部门与事项目录 departments and the catalog"),
     ("onewindow.accounts.demo", "演示账户 demo accounts"),
     ("onewindow.cases.demo", "办件 a year of cases and the demo accounts' stories"),
+    ("onewindow.centers.demo", "受理服务中心 the 临汾路 center and 18 months of queue history"),
     ("onewindow.taxqr.demo", "房交信息采集 housing-transaction capture (智慧税务)"),
 ]
 
@@ -48,5 +49,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         if accounts:
             self.stdout.write("\nDemo accounts (username / password / role):")
-            for username, password, role in accounts:
+            for username, password, role in dict.fromkeys(accounts):  # a step may repeat another's account
                 self.stdout.write(f"  {username:<18} {password:<16} {role}")
