@@ -1,0 +1,96 @@
+"""Browser test (Playwright + Debian Chromium) of the hall: the kiosk takes a ticket → the printed
+ticket links to the live status page → a clerk calls it (through the services) → the status page
+shows the window within seconds (htmx polling, no reload) → the hall display shows the call and
+queues its voice announcement; the kiosk's touch targets and its reset after 90 s of inactivity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from onewindow.centers import services
+from onewindow.centers.testing import CenterWorld
+
+from .test_pages_public import open_around_the_clock
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _orm(fn: Callable[[], Any]) -> Any:
+    """Run ORM work outside Playwright's event loop (Django refuses sync ORM calls inside one)."""
+    def run() -> Any:
+        try:
+            return fn()
+        finally:
+            connections.close_all()  # the thread's own connection, or PostgreSQL cannot drop the test database
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+@pytest.fixture
+def hall(center_world: CenterWorld) -> CenterWorld:
+    # Made before the page fixture starts Playwright's event loop (the ORM is sync-only).
+    open_around_the_clock(center_world)
+    return center_world
+
+
+def test_kiosk_ticket_status_page_and_display_follow_the_call(hall: CenterWorld, page: Any) -> None:
+    w = hall
+    page.goto("/centers/TEST-LFL/kiosk/")
+    take_a = page.locator('button[data-prefix="A"]')
+    assert take_a.bounding_box()["height"] >= 64
+    assert page.locator("#lane-rule").inner_text() == "老年人、残疾人优先取号：请到咨询台，由工作人员为您办理优先号。"
+    with page.expect_navigation():
+        take_a.click()
+    assert page.locator("#ticket-number").inner_text() == "A001"
+    assert page.locator(".ticket .qr svg").count() == 1
+    with page.expect_navigation():
+        page.locator("#status-link").click()
+    assert page.url.endswith("/")
+    assert page.locator("#ticket-ahead").inner_text() == "0"
+    assert page.locator("#ticket-called").count() == 0
+
+    _orm(lambda: services.ticket_call_next(by=w.clerk, window_id=w.w1.pk))
+    called = page.locator("#ticket-called")
+    called.wait_for(timeout=10_000)  # the fragment polls every second
+    assert called.inner_text() == "请到 1 号窗口"
+    assert page.locator("#ticket-status").inner_text() == "已叫号"
+    assert page.locator("#ticket-cancel").count() == 0  # the actions were swapped out of band
+    assert page.locator("#ticket-call").get_attribute("aria-live") == "assertive"
+
+    page.goto("/centers/TEST-LFL/display/")
+    current = page.locator('.display-current li[data-key="A001@1"]').inner_text()
+    assert " ".join(current.split()) == "请 A001 号到 1 号窗口"
+    page.get_by_role("button", name="启用语音播报").click()
+    assert page.locator("#voice-state").inner_text() == "语音播报已启用"
+
+    def second_call() -> None:
+        services.ticket_take(by=None, center_id=w.center.pk, category_id=w.b.pk)
+        services.ticket_call_next(by=w.clerk, window_id=w.w2.pk)
+
+    _orm(second_call)
+    page.locator('.display-current li[data-key="B001@2"]').wait_for(timeout=10_000)
+    page.wait_for_function("() => window.centersVoice.announced.includes('B001@2')", timeout=10_000)
+    assert page.evaluate("() => window.centersVoice.announced") == ["B001@2"]  # the old call is not repeated
+    assert page.locator("#display-recent li").all_inner_texts() == ["B001 → 2 号窗口", "A001 → 1 号窗口"]
+
+
+def test_kiosk_keypad_and_reset_after_90_seconds(hall: CenterWorld, page: Any) -> None:
+    page.clock.install()  # the page's timers run on a clock the test moves: no waiting, no timing
+    page.goto("/centers/TEST-LFL/kiosk/checkin/")
+    for key in ("A", "B", "2", "3"):
+        page.locator(f'.keypad button[data-key="{key}"]').click()
+    page.get_by_role("button", name="删除").click()
+    assert page.get_by_role("textbox", name="预约码").input_value() == "AB2"
+    assert page.locator(".keypad button").first.bounding_box()["height"] >= 64
+    page.evaluate("() => { window.kioskPageMark = 1; }")  # gone once the page is loaded anew
+    page.clock.run_for(60_000)
+    assert page.evaluate("() => window.kioskPageMark") == 1  # 60 s: still here
+    with page.expect_navigation():
+        page.clock.run_for(31_000)
+    assert page.url.endswith("/centers/TEST-LFL/kiosk/")
