@@ -51,4 +51,4 @@ def test_clerk_calls_by_keyboard_and_finishes(center_world: CenterWorld, waiting
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     with page.expect_navigation():
         page.keyboard.press("n")  # nobody waits: the refusal is shown, never a 500
-    assert page.get_by_role("alert").inner_text() == "当前没有等候的排队号。"
+    assert page.get_by_role("alert").inner_text() == "当前没有等候的排队号。 (409 queue_empty)"

@@ -202,7 +202,7 @@ def test_refusals_show_message_and_status_and_change_nothing(center_world: Cente
     call = f"/centers/window/{center_world.w1.pk}/call/"
     response = clerk.post(call)
     assert response.status_code == 409 and b'data-code="queue_empty"' in response.content
-    assert "当前没有等候的排队号。" in response.content.decode()
+    assert "当前没有等候的排队号。 <small class=\"err-code\">(409 queue_empty)</small>" in response.content.decode()
     first, second = take(center_world), take(center_world)
     clerk.post(call)
     response = clerk.post(call)
@@ -255,12 +255,14 @@ def test_manager_sees_who_is_served_and_counts(center_world: CenterWorld) -> Non
     assert '<li data-status="waiting">等候中：<strong>1</strong></li>' in html
     page = login(center_world.manager).get(manage(center_world)).content.decode()
     assert 'hx-trigger="every 2s"' in page and '<tr data-category="B"><td>B 社保医保</td><td>1</td>' in page
+    assert 'href="/ratings/followups/"' in page
     assert status_of(ticket) == S.CALLED
 
 
 def test_clerk_sees_the_manager_page_read_only(center_world: CenterWorld) -> None:
     html = login(center_world.clerk).get(manage(center_world)).content.decode()
     assert 'id="live"' in html and 'id="adjust-table"' not in html and "manage/duty/" not in html
+    assert 'href="/ratings/followups/"' not in html
 
 
 def test_manager_reassigns_categories(center_world: CenterWorld) -> None:
