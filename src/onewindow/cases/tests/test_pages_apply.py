@@ -439,3 +439,12 @@ def test_apply_page_refuses_an_item_not_offered_online(case_world: CaseWorld) ->
     assert 'data-code="channel_not_allowed"' in response.content.decode()
     missing = case_world.p.client("citizen").get("/cases/apply/NOSUCHITEM/")
     assert missing.status_code == 404 and 'data-code="item_not_found"' in missing.content.decode()
+
+
+def test_download_name_cannot_inject_headers(case_world: CaseWorld) -> None:
+    case = case_world.draft()
+    row = services.case_attach(by=case_world.p.citizen, case_id=case.pk, name='a"\r\nX-Evil: 1.pdf', content=PDF)
+    response = case_world.p.client("citizen").get(f"/cases/{case.pk}/files/{row.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="a\\"X-Evil: 1.pdf"'
+    assert "X-Evil" not in response.headers

@@ -265,7 +265,8 @@ def download(request: HttpRequest, case_id: int, attachment_id: int) -> HttpResp
         return _error(request, exc if isinstance(exc, DomainError)
                       else NotFound(_("找不到该材料。"), code="attachment_not_found"))
     response = FileResponse(handle, as_attachment=True, content_type=row.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, row.original_name) or "attachment"
+    name = "".join(ch for ch in row.original_name if ch.isprintable()) or "file"  # no header injection
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
@@ -355,6 +356,16 @@ def query(request: HttpRequest) -> HttpResponse:
 
 
 # ---- kiosk (自助终端) ------------------------------------------------------------------------
+
+# Kiosk authentication (decision): the kiosk is a browser in the hall, signed in at the start of
+# the day with a terminal account of the center (a user with a staff role in the center's
+# department; the device login). Its role is what lets ``case_create`` take a draft *for* another
+# person on the kiosk channel and ``person_register`` register a walk-in, and its department is
+# the receiving body of the draft. The person is found by document, with the typed name checked
+# against the record, or registered; the window clerk checks the original document when
+# continuing the case from the receipt's QR code. Caveat: the terminal account holds a clerk's
+# role, and a registration it makes is marked real-name verified by the accounts service; a
+# narrower kiosk role (register unverified, create kiosk drafts, nothing else) is a follow-up.
 
 def _kiosk_department(user: Any) -> Department:
     """The service center the kiosk account belongs to (its staff role's department)."""
