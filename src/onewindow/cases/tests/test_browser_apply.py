@@ -37,6 +37,8 @@ def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, pa
     item_code = case_world.item.code
     phone_tail = p.citizen.person.phone[-4:]
 
+    page.set_viewport_size({"width": 360, "height": 740})  # a phone (the WeChat H5 pages are the same)
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
     page.goto(f"/accounts/login/?next=/cases/apply/{item_code}/")
     page.get_by_label("用户名").fill("p_citizen")
     page.get_by_label("密码").fill(PASSWORD)
@@ -44,6 +46,7 @@ def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, pa
         page.get_by_role("button", name="登录").click()
     assert page.locator("h1").inner_text() == "在线申请：食品经营许可（测试）"
     assert page.get_by_label("申请人名称").input_value() == p.citizen.person.name  # from the profile
+    assert page.evaluate(fits)
     page.get_by_label("申请事项说明").fill("新办食品经营许可")
     with page.expect_navigation():
         page.get_by_role("button", name="保存草稿").click()
@@ -54,12 +57,14 @@ def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, pa
     with page.expect_navigation():
         page.locator(".material", has_text="居民身份证").get_by_role("button", name="上传").click()
     assert page.get_by_role("link", name="身份证.pdf").is_visible()
+    assert page.evaluate(fits)
 
     with page.expect_navigation():
         page.get_by_role("button", name="提交申请").click()
     number = page.locator("#case-number").inner_text()
     query_code = page.locator("#query-code").inner_text()
     assert page.locator("#case-status").inner_text() == "已提交"
+    assert page.evaluate(fits)
     case = _orm(lambda: Case.objects.get(query_code=query_code))
     assert number == case.number and number.startswith("310106-")
     assert page.get_by_role("status").inner_text() == f"申请已提交，办件编号 {number}。"
