@@ -87,8 +87,10 @@ def _setup(rng: random.Random) -> tuple[TaxBureau, User, list[Organization]]:
     for name in [n for n, _ in PILOT_AGENCIES] + list(MORE_AGENCIES):
         org = Organization.objects.filter(name=name).first()
         if org is None:
-            org = Organization.objects.create(name=name, credit_code=samples.credit_code(rng, area=JINGAN),
-                                              region=district)
+            code = samples.credit_code(rng, area=JINGAN)
+            while Organization.objects.filter(credit_code=code).exists():  # another demo drew it first
+                code = samples.credit_code(rng, area=JINGAN)
+            org = Organization.objects.create(name=name, credit_code=code, region=district)
         organizations.append(org)
     clerk = _user("taxclerk", PASSWORD_CLERK, "沈晓雯", rng, 1)
     StaffRole.objects.get_or_create(user=clerk, role=StaffRoleKind.WINDOW_CLERK, department=department)
