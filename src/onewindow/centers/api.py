@@ -115,7 +115,7 @@ def slots(request: HttpRequest, code: str = CODE, date_from: datetime.date | Non
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")
     now = timezone.localtime()
     start = max(date_from or now.date(), now.date())
-    end = date_to or start + datetime.timedelta(days=7)
+    end = date_to or (start + datetime.timedelta(days=7) if start < datetime.date(9999, 1, 1) else start)
     if end < start or (end - start).days > MAX_SLOT_DAYS:
         raise DomainError(_("查询区间须从今天起、不超过 31 天。"), code="date_range_invalid", status=422,
                           fields={"date_to": [_("取值无效。")]})
@@ -175,7 +175,9 @@ def _current(device: Device) -> Ticket:
 
 
 def _shown(ticket: Ticket) -> TicketOut:
-    return ticket_out(Ticket.objects.select_related("category", "window", "target_window").get(pk=ticket.pk))
+    # The services return the ticket with its category and window loaded; the target window is
+    # only set by a transfer, which assigns the object itself: no further query.
+    return ticket_out(ticket)
 
 
 @router.get("/devices/me", auth=device_auth, response={200: DeviceOut, **ERRORS}, summary="本设备信息（设备）",
@@ -257,7 +259,7 @@ def device_rate(request: HttpRequest, payload: PadRatingIn) -> Status[RatingOut]
 def _staff(request: HttpRequest) -> User:
     user = require_scope(request, CLERK_SCOPE).user
     if user is None:
-        raise PermissionDenied(_("此令牌不属于任何工作人员。"), code="token_without_user")
+        raise PermissionDenied(_("此令牌不属于任何用户，不能办理窗口业务。"), code="token_without_user")
     return user
 
 

@@ -213,6 +213,9 @@ def test_closed_center_and_invalid_input_in_english(hall: Hall) -> None:
                                     "priority": ["This value is not one of the allowed choices."]}
     wrong = post(hall.keypad, "/devices/ticket", {"category_id": w.a.pk})
     assert wrong.json() == {"code": "device_kind_not_allowed", "message": "此类设备不能执行该操作。", "fields": {}}
+    wrong = post(hall.keypad, "/devices/ticket", {"category_id": w.a.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    assert wrong.json() == {"code": "device_kind_not_allowed",
+                            "message": "This kind of device cannot perform this operation.", "fields": {}}
     assert Ticket.objects.count() == 0
 
 
@@ -230,6 +233,13 @@ def test_board_slots_and_bookings(hall: Hall) -> None:
     listed = Client().get(f"{BASE}/centers/TEST-LFL/slots", {"category_id": w.a.pk}).json()
     assert [(s["id"], s["free"]) for s in listed] == [(slot.pk, 1), (other.pk, 2)]
     assert Client().get(f"{BASE}/centers/NOPE/slots").json()["code"] == "center_not_found"
+    assert Client().get(f"{BASE}/centers/TEST-LFL/slots", {"date_from": "9999-12-31"}).json() == []
+    for query in ({"date_from": str(tomorrow), "date_to": str(timezone.localdate())}, {"date_to": "2100-01-01"}):
+        refused = Client().get(f"{BASE}/centers/TEST-LFL/slots", query, HTTP_ACCEPT_LANGUAGE="en")
+        assert (refused.status_code, refused.json()) == (422, {
+            "code": "date_range_invalid",
+            "message": "The date range must start today or later and span at most 31 days.",
+            "fields": {"date_to": ["This value is not valid."]}}), query
 
     citizen = session(w.cw.p.citizen)
     booked = post(citizen, "/appointments", {"slot_id": slot.pk})
