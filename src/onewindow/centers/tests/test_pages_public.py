@@ -15,7 +15,16 @@ from django.test import Client
 from django.utils import timezone
 
 from onewindow.centers import services, voice
-from onewindow.centers.models import OpeningHours, Ticket, TicketEvent
+from onewindow.centers.choices import CenterLevel
+from onewindow.centers.models import (
+    Appointment,
+    AppointmentSlot,
+    Center,
+    OpeningHours,
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+)
 from onewindow.centers.testing import CenterWorld
 from onewindow.core.calendar import is_working_day
 from onewindow.core.models import CalendarDay
@@ -239,3 +248,74 @@ def test_voice_announcement_and_clips() -> None:
         with wave.open(str(path), "rb") as clip:
             assert (clip.getnchannels(), clip.getframerate(), clip.getsampwidth()) == (1, 16000, 2), stem
             assert 0.1 < clip.getnframes() / 16000 < 2.0, stem
+
+
+def _booking(w: CenterWorld, center: Center, category: TicketCategory, code: str) -> Appointment:
+    """A booking whose slot is open for check-in now (the slot around the current time)."""
+    now = timezone.localtime()
+    before, after = now - datetime.timedelta(minutes=10), now + datetime.timedelta(minutes=20)
+    starts = before.time() if before.date() == now.date() else datetime.time(0, 0)
+    ends = after.time() if after.date() == now.date() else datetime.time(23, 59, 59)
+    slot = AppointmentSlot.objects.create(center=center, category=category, date=now.date(), starts=starts,
+                                          ends=ends, capacity=5, booked=1)
+    return Appointment.objects.create(slot=slot, category=category, date=now.date(), person=w.cw.p.citizen.person,
+                                      user=w.cw.p.citizen, code=code, status="booked")
+
+
+def test_checkin_at_the_kiosk_prints_a_priority_ticket(w: CenterWorld, client: Client) -> None:
+    appointment = _booking(w, w.center, w.b, "K2M4P6Q8")
+    response = client.post(f"{KIOSK}checkin/", {"appointment_code": "k2m4p6q8"})
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/centers/tickets/{ticket.status_code}/print/?kiosk=TEST-LFL"
+    assert (ticket.display, ticket.priority, ticket.source, ticket.appointment_id) == (
+        "B001", "appointment", "appointment", appointment.pk)
+    appointment.refresh_from_db()
+    assert appointment.status == "checked_in"
+    again = client.post(f"{KIOSK}checkin/", {"appointment_code": "K2M4P6Q8"})
+    assert again.status_code == 409 and "该预约已签到，请勿重复签到。" in _text(again.content)
+    assert Ticket.objects.count() == 1
+
+
+def test_checkin_of_another_centers_booking_is_refused(w: CenterWorld, client: Client) -> None:
+    other = Center.objects.create(code="TEST-OTHER", name="另一中心", level=CenterLevel.STREET, region=w.center.region,
+                                  department=w.center.department)
+    category = TicketCategory.objects.create(center=other, prefix="A", name="户籍办理")
+    appointment = _booking(w, other, category, "W7X8Y9Z2")
+    response = client.post(f"{KIOSK}checkin/", {"appointment_code": "W7X8Y9Z2"})
+    assert response.status_code == 403
+    assert "该预约不属于本中心。" in _text(response.content)
+    appointment.refresh_from_db()
+    assert (appointment.status, Ticket.objects.count(), TicketEvent.objects.count()) == ("booked", 0, 0)
+
+
+def test_pages_in_english(w: CenterWorld, client: Client) -> None:
+    _take(client, "A")
+    ticket = Ticket.objects.get()
+    client.cookies["django_language"] = "en"
+    html = _text(client.get(f"/centers/t/{ticket.status_code}/").content)
+    assert "Ahead of you 0 people" in html and "Your turn is next" in html and "Leave the queue" in html
+    assert "Take a ticket" in _text(client.get(KIOSK).content)
+
+
+def test_display_fragment_queries_do_not_grow_with_the_queue(w: CenterWorld, client: Client,
+                                                             django_assert_num_queries: Any) -> None:
+    for prefix in "AABBC" * 4:
+        _take(client, prefix)
+    for window in (w.w1, w.w2, w.w3):
+        services.ticket_call_next(by=w.clerk, window_id=window.pk)
+    # polled every second by every hall screen and waiting phone: 5 + 2 per category, 5
+    with django_assert_num_queries(11):
+        client.get("/centers/TEST-LFL/display/", HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(5):
+        client.get(f"/centers/t/{Ticket.objects.last().status_code}/live/?seen=waiting")
+
+
+def test_printed_ticket_prints_itself_only_at_a_kiosk_that_asks(w: CenterWorld, client: Client,
+                                                                settings: Any) -> None:
+    _take(client, "A")
+    code = Ticket.objects.get().status_code
+    assert "data-autoprint" not in client.get(f"/centers/tickets/{code}/print/?kiosk=TEST-LFL").content.decode()
+    settings.CENTERS_KIOSK_AUTOPRINT = True
+    assert 'data-autoprint="1"' in client.get(f"/centers/tickets/{code}/print/?kiosk=TEST-LFL").content.decode()
+    assert "data-autoprint" not in client.get(f"/centers/tickets/{code}/print/").content.decode()

@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -64,8 +65,10 @@ def ticket_print(request: HttpRequest, status_code: str) -> HttpResponse:
     url = request.build_absolute_uri(reverse("centers:ticket-status", args=[status_code]))
     qr = segno.make(url, error="m").svg_inline(scale=3, border=2, title=gettext("排队进度二维码"))
     kiosk = kiosk_code(request)
+    # A kiosk's Chromium runs with --kiosk-printing: printing at once needs no dialog (opt-in).
+    autoprint = bool(kiosk) and bool(getattr(settings, "CENTERS_KIOSK_AUTOPRINT", False))
     return render(request, "centers/public/print.html", {
-        "t": view, "code": status_code, "qr": qr, "status_url": url, "kiosk": kiosk,
+        "t": view, "code": status_code, "qr": qr, "status_url": url, "kiosk": kiosk, "autoprint": autoprint,
         "home": reverse("centers:kiosk", args=[kiosk]) if kiosk else ""})
 
 

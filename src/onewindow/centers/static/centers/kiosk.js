@@ -1,7 +1,8 @@
 /* Kiosk (自助服务一体机): (1) after data-idle-seconds without touch, key or pointer input, go back to
    the start page (data-home) so the next person never sees the last one's data; (2) on-screen
    keypads: buttons with data-key type into the input named by the keypad's data-target, data-do
-   "back"/"clear" edit it. Local file, no network, no dependencies. */
+   "back"/"clear" edit it; (3) data-autoprint="1" prints the ticket once loaded (a kiosk browser
+   started with --kiosk-printing prints without a dialog). Local file, no network, no dependencies. */
 (function () {
   "use strict";
   var root = document.getElementById("kiosk");
@@ -17,6 +18,9 @@
     window.addEventListener(name, reset, { passive: true, capture: true });
   });
   reset();
+  if (root.getAttribute("data-autoprint") === "1") {
+    window.addEventListener("load", function () { window.print(); });
+  }
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest(".keypad button") : null;
