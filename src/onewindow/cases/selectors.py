@@ -75,7 +75,8 @@ class Inbox:
 def inbox_for(user: Any, *, status: str = "", level: str = "", q: str = "", mine: bool = False,
               sort: str = "due", page: int = 1, department_id: int | None = None) -> Inbox:
     """The staff inbox (待办): cases in the user's scope, filtered, sorted by deadline by default,
-    50 a page, with counts per status. A constant number of queries whatever the page size."""
+    50 a page, with counts per open status (and of a finished status when it is the filter). A
+    constant number of queries whatever the page size."""
     base = perms.staff_case_queryset_for(user)
     if department_id:
         base = base.filter(Q(receiving_department_id=department_id) | Q(handling_department_id=department_id))
@@ -84,12 +85,16 @@ def inbox_for(user: Any, *, status: str = "", level: str = "", q: str = "", mine
     if q:
         q = q.strip()[:60]
         base = base.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(query_code=q.upper()))
-    counts = dict(base.exclude(status=CaseStatus.DRAFT).values_list("status").annotate(n=Count("id"))
+    # Counted per status only where staff still have work: counting the finished cases of a busy
+    # body (most of its rows) on every page view is what made the inbox slow with a million cases.
+    counts = dict(base.filter(status__in=OPEN_FOR_STAFF).values_list("status").annotate(n=Count("id"))
                   .values_list("status", "n"))
     qs = base.filter(status=status) if status in CaseStatus.values else base.filter(status__in=OPEN_FOR_STAFF)
     if level in ClockLevel.values:
         qs = qs.filter(deadline_level=level)
     total = qs.count()
+    if status in CaseStatus.values and status not in OPEN_FOR_STAFF and not level:
+        counts[status] = total
     pages = max(1, -(-total // INBOX_PAGE))
     page = min(max(1, page), pages)
     rows = list(qs.select_related("receiving_department", "handling_department", "handler")

@@ -124,7 +124,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     params = g.copy()
     params.pop("page", None)
     tabs = [("", _("全部待办"), sum(box.counts.get(s, 0) for s in selectors.OPEN_FOR_STAFF))]
-    tabs += [(s.value, s.label, box.counts.get(s.value, 0)) for s in CaseStatus if s != CaseStatus.DRAFT]
+    tabs += [(s.value, s.label, box.counts.get(s.value, 0 if s in selectors.OPEN_FOR_STAFF else None))
+             for s in CaseStatus if s != CaseStatus.DRAFT]
     return render(request, "cases/staff/inbox.html", {
         "box": box, "rows": _with_parties(box.rows), "tabs": tabs, "status": status, "level": level, "q": q,
         "mine": mine, "sort": sort, "department": department, "query": params.urlencode(),
