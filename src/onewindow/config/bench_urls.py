@@ -49,7 +49,20 @@ def bare_select_page(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"items": [{"id": r[0], "payload": r[1]} for r in rows]})
 
 
+def bare_counter_insert(request: HttpRequest) -> JsonResponse:
+    """One counter increment and one INSERT in one transaction: the floor under gap-free numbering
+    (a queue ticket is a counter row plus the ticket row). ``k`` picks one of the counter rows of
+    ``bench_counter``, which ``bench.centers`` creates."""
+    scope = request.GET.get("k", "0")[:8]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE bench_counter SET value = value + 1 WHERE scope = %s RETURNING value", [scope])
+        row = cursor.fetchone()
+        cursor.execute("INSERT INTO bench_row (payload) VALUES (%s)", [f"{scope}-{row[0] if row else 0}"])
+    return JsonResponse({"number": row[0] if row else None})
+
+
 urlpatterns = [
+    path("bench/bare/counter-insert", bare_counter_insert),
     path("bench/bare/constant", bare_constant),
     path("bench/bare/select50", bare_select_page),
     path("bench/bare/insert", bare_insert),
