@@ -58,11 +58,12 @@ from onewindow.core import crypto
 from onewindow.core.audit import audit_record
 from onewindow.core.calendar import is_working_day
 from onewindow.core.models import Department, Region
+from onewindow.ratings.choices import RatingLevel
 from onewindow.ratings.models import FollowUp, Rating
 from onewindow.ratings.services import score_of
 
 from . import demo_names as N
-from .choices import CenterLevel, DeviceKind, WindowKind, WindowState
+from .choices import CenterLevel, DeviceKind, TicketPriority, WindowKind, WindowState
 from .models import (
     Appointment,
     AppointmentSlot,
@@ -79,13 +80,12 @@ from .models import (
 from .services.queue import CODE_ALPHABET, priority_minutes
 
 OPENS, CLOSES, LAST_TICKET = datetime.time(9, 0), datetime.time(17, 0), datetime.time(16, 30)  # illustrative
-OPEN_S, LAST_S = 9 * 3600, 16 * 3600 + 1800
+OPEN_S = 9 * 3600
 SLOT_STARTS = [datetime.time(9 + m // 60, m % 60) for m in range(0, 450, 30)]  # 9:00 … 16:00, 30 minutes each
 SLOT_CAPACITY = 4
 FUTURE_DAYS = 14
 PERSON_POOL = 5000
 PATIENCE = math.log(80 * 60)  # median seconds a holder waits before giving up
-SOURCES, SOURCE_WEIGHTS = ("kiosk", "device", "wechat", "window"), (55, 25, 16, 4)
 OLD_AREA = "310108"  # 临汾路 belonged to 闸北区 until 2015: older residents' ID numbers carry its code
 
 
@@ -248,16 +248,6 @@ class _Tk:
     events: list[tuple[str, str, str, int | None, int | None, int, Any]] = field(default_factory=list)
 
 
-class _Ids:
-    def __init__(self, *models: Any) -> None:
-        self.next = {m: (m._default_manager.aggregate(m=Max("id"))["m"] or 0) + 1 for m in models}
-
-    def __call__(self, model: Any) -> int:
-        value = self.next[model]
-        self.next[model] = value + 1
-        return value
-
-
 class _History:
     """Plans the history day by day (in memory, as tuples ready for the database) and writes it
     month by month."""
@@ -274,7 +264,7 @@ class _History:
         self.medians = {p: math.log(median * 60) for p, _n, median, _s, _m in N.CATEGORIES}
         self.tz = timezone.get_current_timezone()
         self.sqlite = connection.vendor == "sqlite"
-        self.ids = _Ids(*COLUMNS)
+        self.next_id = {m: (m._default_manager.aggregate(m=Max("id"))["m"] or 0) + 1 for m in COLUMNS}
         self.codes: set[str] = set(Ticket.objects.values_list("status_code", flat=True))
         self.appointment_codes: set[str] = set(Appointment.objects.values_list("code", flat=True))
         self.persons: list[tuple[int, str]] = []
@@ -283,11 +273,17 @@ class _History:
         self.working: list[datetime.date] = []
         self.json: dict[Any, Any] = {}
         self.empty = self.data({})
+        self.head_start = {p: priority_minutes(p) * 60 for p in TicketPriority.values}
+        self.scores = {level: score_of(level) for level in RatingLevel.values}
         self.times: dict[Any, Any] = {t: connection.ops.adapt_timefield_value(t) for t in SLOT_STARTS}
         self.times.update({(t, "end"): connection.ops.adapt_timefield_value(
             (datetime.datetime.combine(today, t) + datetime.timedelta(minutes=30)).time()) for t in SLOT_STARTS})
 
-    # -- database-ready values
+    # -- ids and database-ready values
+    def ids(self, model: Any) -> int:
+        self.next_id[model] += 1
+        return int(self.next_id[model] - 1)
+
     def set_day(self, day: datetime.date) -> None:
         self.date = connection.ops.adapt_datefield_value(day)
         self.midnight = datetime.datetime.combine(day, datetime.time(0), tzinfo=self.tz)
@@ -414,7 +410,7 @@ class _History:
             if appointment_id is None and source in ("kiosk", "device") and rng.random() < 0.2:
                 person = None  # a ticket taken without swiping the ID card
             numbers[prefix] = numbers.get(prefix, 0) + 1
-            tk = _Tk(self.ids(Ticket), prefix, numbers[prefix], taken, taken - priority_minutes(priority) * 60,
+            tk = _Tk(self.ids(Ticket), prefix, numbers[prefix], taken, taken - self.head_start[priority],
                      int(rng.lognormvariate(PATIENCE, 0.45)), priority, source, person,
                      phone if source in ("wechat", "appointment") else "", appointment_id, cat=prefix)
             tk.events.append(("take", "", "waiting", None, None, taken,
@@ -442,7 +438,8 @@ class _History:
             return "appointment", "appointment"
         r = rng.random()
         priority = "vip" if r < 0.003 else "elderly" if r < (0.18 if prefix == "C" else 0.08) else "normal"
-        return priority, rng.choices(SOURCES, weights=SOURCE_WEIGHTS)[0]
+        r = rng.random()
+        return priority, "kiosk" if r < 0.55 else "device" if r < 0.8 else "wechat" if r < 0.96 else "window"
 
     def appointment(self, slot_id: int, band: int, person_id: int, prefix: str, status: str, taken: int) -> int:
         rng = self.rng
@@ -568,12 +565,14 @@ class _History:
             level = 2 if rng.random() < 0.7 else 1
             comment = rng.choice(N.BAD_COMMENTS)
         else:
-            level = rng.choices((5, 4, 3), weights=(80, 16, 4))[0]
+            r = rng.random()
+            level = 5 if r < 0.8 else 4 if r < 0.96 else 3
             comment = rng.choice(N.GOOD_COMMENTS) if rng.random() < 0.08 else ""
-        channel = rng.choices(("pad", "sms", "wechat"), weights=(85, 10, 5))[0]
+        r = rng.random()
+        channel = "pad" if r < 0.85 else "sms" if r < 0.95 else "wechat"
         at = end + (rng.randint(3, 40) if channel == "pad" else rng.randint(300, 7200))
         pk = self.ids(Rating)
-        self.out[Rating].append((pk, "service", str(tk.id), level, score_of(level), comment, channel,
+        self.out[Rating].append((pk, "service", str(tk.id), level, self.scores[level], comment, channel,
                                  self.department_id, clerk, None, tk.person_id, self.dt(at)))
         self.counts["ratings"] += 1
         if level <= 2:
