@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.models import Count, F, Q
+from django.test import Client
 from django.utils import timezone
 
 from onewindow.accounts import demo as accounts_demo
@@ -61,6 +62,10 @@ def test_demo_center_has_a_consistent_history_and_loads_once() -> None:
     token = ApiToken.objects.get(prefix=parsed[0])
     assert token.secret_hash == hash_token_secret(parsed[1]) and token.scopes == ["device"]
     assert token.device.kind == "kiosk"
+    response = Client().get("/api/v1/centers/devices/me", HTTP_AUTHORIZATION=f"Bearer {accounts[1][1]}")
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in ("kind", "center_code", "window")} == {
+        "kind": "kiosk", "center_code": "310106021", "window": None}
 
     # The center as designed: the catalog's 170 items of 310106021-SQSW, each in one category.
     center = Center.objects.get(code="310106021")
