@@ -123,7 +123,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return _error(request, exc)
     params = g.copy()
     params.pop("page", None)
-    tabs = [("", _("全部待办"), sum(box.counts.get(s, 0) for s in selectors.OPEN_FOR_STAFF))]
+    tabs: list[tuple[str, Any, int | None]] = [
+        ("", _("全部待办"), sum(box.counts.get(s, 0) for s in selectors.OPEN_FOR_STAFF))]
     tabs += [(s.value, s.label, box.counts.get(s.value, 0 if s in selectors.OPEN_FOR_STAFF else None))
              for s in CaseStatus if s != CaseStatus.DRAFT]
     return render(request, "cases/staff/inbox.html", {
