@@ -303,3 +303,19 @@ def test_check_in_turns_a_booking_into_a_priority_ticket(hall: Hall) -> None:
     assert (checked.json()["display"], checked.json()["priority"]) == ("C001", "appointment")
     again = post(hall.printer, "/devices/check-in", {"code": booked["code"]})
     assert (again.status_code, again.json()["code"]) == (409, "already_checked_in")
+
+
+def test_clerk_token_needs_the_centers_scope(hall: Hall) -> None:
+    w = hall.world
+    post(hall.printer, "/devices/ticket", {"category_id": w.b.pk})
+    _, narrow = make_api_token(name="只读令牌", scopes=["cases:read"], owner=w.clerk)
+    refused = post(bearer_client(narrow), f"/windows/{w.w2.pk}/call-next")
+    assert (refused.status_code, refused.json()["code"]) == (403, "insufficient_scope")
+    assert Ticket.objects.get().status == "waiting"
+    _, scoped = make_api_token(name="窗口系统", scopes=["centers"], owner=w.clerk)
+    called = post(bearer_client(scoped), f"/windows/{w.w2.pk}/call-next")
+    assert (called.status_code, called.json()["display"], called.json()["window"]) == (200, "B001", 2)
+    _, ownerless = make_api_token(name="系统令牌", scopes=["centers"], system_name="queue-system")
+    nobody = post(bearer_client(ownerless), f"/tickets/{called.json()['id']}/start")
+    assert (nobody.status_code, nobody.json()["code"]) == (403, "token_without_user")
+    assert Ticket.objects.get().status == "called"
