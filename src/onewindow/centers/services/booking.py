@@ -172,11 +172,13 @@ def appointment_change(*, by: Any, appointment_id: Any, slot_id: Any,
         return appointment_book(by=by, slot_id=slot_id, item=old.item, channel=old.channel, now=now)
 
 
-def appointment_check_in(*, by: Any, code: str, now: datetime.datetime | None = None) -> Ticket:
+def appointment_check_in(*, by: Any, code: str, center_code: str = "",
+                         now: datetime.datetime | None = None) -> Ticket:
     """签到 at the kiosk or by scanning: the booking becomes a priority (appointment) ticket.
 
     Refused: unknown code (404), already checked in (409 already_checked_in), not the day or outside
-    the check-in window (409 checkin_not_open), the device of another center (403)."""
+    the check-in window (409 checkin_not_open), a device of another center or a kiosk page of
+    another center (``center_code``; 403 wrong_center)."""
     moment = _now(now)
     with transaction.atomic():
         appointment = (Appointment.objects.select_for_update(of=("self",))
@@ -186,7 +188,9 @@ def appointment_check_in(*, by: Any, code: str, now: datetime.datetime | None = 
             raise NotFound(_("找不到该预约。"), code="appointment_not_found")
         slot = appointment.slot
         device = perms.device_of(by)
-        if device is not None and device.center_id != slot.center_id:
+        if (device is not None and device.center_id != slot.center_id) or (
+                center_code and slot.center.code != center_code):
+            # A ticket printed for another hall would use up the booking in vain.
             raise PermissionDenied(_("该预约不属于本中心。"), code="wrong_center")
         if appointment.status == A.CHECKED_IN:
             raise Conflict(_("该预约已签到，请勿重复签到。"), code="already_checked_in")
