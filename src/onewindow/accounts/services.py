@@ -80,13 +80,15 @@ def _find_person(id_type: str, id_number: str) -> Person | None:
 
 
 def person_register(*, by: Any, name: str, id_type: str = IdType.RESIDENT_ID, id_number: str,
-                    phone: str, link_to_self: bool | None = None) -> Person:
+                    phone: str, link_to_self: bool | None = None, documents_seen: bool = True) -> Person:
     """Real-name registration of a natural person (自然人实名登记) by ID document and mobile.
 
     Actors: a window clerk / reviewer / system admin registering an applicant after seeing the
     original document (the person is then real-name verified), or a logged-in user without a
     person registering themselves (linked to their login, not yet verified: verification needs
-    the document check at a window or the public-security interface).
+    the document check at a window or the public-security interface). A staff account that has not
+    seen the original document (a self-service kiosk terminal: ``documents_seen=False``) registers
+    the person unverified; the window verifies them when the case continues there.
     Rules: the document and mobile are validated (GB 11643-1999, 工信部 numbering); one person per
     document, found by keyed hash (refusal ``person_exists``, 409); data stored encrypted
     (个人信息保护法 art. 51). Audited with masked values.
@@ -95,6 +97,7 @@ def person_register(*, by: Any, name: str, id_type: str = IdType.RESIDENT_ID, id
     if user is None:
         raise PermissionDenied(_("请先登录"), code="unauthenticated", status=401)
     staff = perms.can_register_for_others(user)
+    verified = staff and documents_seen
     self_registration = not staff if link_to_self is None else link_to_self
     if self_registration and user.person_id is not None:
         raise Conflict(_("您的账号已完成实名登记"), code="already_registered")
@@ -112,8 +115,8 @@ def person_register(*, by: Any, name: str, id_type: str = IdType.RESIDENT_ID, id
             with transaction.atomic():
                 person = Person.objects.create(
                     name=clean_name, id_type=doc.id_type, id_number=doc.id_number, phone=mobile,
-                    birth_date=doc.birth_date, gender=doc.gender, real_name_verified=staff,
-                    real_name_verified_at=now if staff else None, created_by=user, updated_by=user,
+                    birth_date=doc.birth_date, gender=doc.gender, real_name_verified=verified,
+                    real_name_verified_at=now if verified else None, created_by=user, updated_by=user,
                 )
         except IntegrityError:  # a concurrent registration of the same document won the race
             raise Conflict(_("该证件号码已登记，请直接查询"), code="person_exists",

@@ -380,6 +380,8 @@ def test_kiosk_creates_a_draft_for_a_new_person_and_prints_a_receipt(case_world:
     assert (case.status, case.channel, case.receiving_department_id) == (CaseStatus.DRAFT, "kiosk",
                                                                          case_world.center.pk)
     assert case.applicant_person is not None and case.applicant_person.name == "王秀英"
+    # Nobody has seen the ID card yet: the window verifies the person when the case continues there.
+    assert (case.applicant_person.real_name_verified, case.applicant_person.real_name_verified_at) == (False, None)
     assert (case.contact_phone, case.form_data) == ("13900001234", {"applicant_name": "王秀英"})
     receipt = kiosk.get(response["Location"])
     html = receipt.content.decode()

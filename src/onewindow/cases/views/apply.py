@@ -391,7 +391,7 @@ def _kiosk_start(*, by: Any, item_code: str, name: str, id_type: str, id_number:
             person = account_services.person_by_document(id_type, id_number)
         except NotFound:
             person = account_services.person_register(by=by, name=name, id_type=id_type, id_number=id_number,
-                                                      phone=phone, link_to_self=False)
+                                                      phone=phone, link_to_self=False, documents_seen=False)
         else:
             if " ".join(name.split()) != person.name:
                 raise DomainError(_("姓名与证件号码不一致，请核对后重新输入，或到人工窗口办理。"),
