@@ -28,7 +28,9 @@ def _today() -> datetime.date:
 
 def service_minutes(category: TicketCategory, day: datetime.date) -> float:
     """Average minutes of the category's last services today, else its planned average."""
-    rows = list(Ticket.objects.filter(category=category, date=day, status=S.DONE, started_at__isnull=False,
+    # Filtered by center and day first, so the queue index serves it (not the category's whole history).
+    rows = list(Ticket.objects.filter(center_id=category.center_id, date=day, status=S.DONE, category=category,
+                                      started_at__isnull=False,
                                       finished_at__isnull=False).order_by("-finished_at")
                 .values_list("started_at", "finished_at")[:LIVE_SAMPLE])
     if len(rows) < 3:
