@@ -28,6 +28,7 @@ from .models import (
     CenterStaff,
     Device,
     OpeningHours,
+    SpecialOpening,
     Ticket,
     TicketCategory,
     TicketEvent,
@@ -37,6 +38,11 @@ from .models import (
 
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
+    extra = 0
+
+
+class SpecialOpeningInline(admin.TabularInline):
+    model = SpecialOpening
     extra = 0
 
 
@@ -59,7 +65,7 @@ class CenterAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "short_name"]
     raw_id_fields = ["region", "department"]
     filter_horizontal = ["items"]
-    inlines = [OpeningHoursInline, TicketCategoryInline, WindowInline]
+    inlines = [OpeningHoursInline, SpecialOpeningInline, TicketCategoryInline, WindowInline]
 
 
 @admin.register(CenterStaff)

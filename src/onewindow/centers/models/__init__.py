@@ -1,9 +1,9 @@
 """Models of the service centers, one module per concern; import from ``onewindow.centers.models``."""
 
 from .booking import Appointment, AppointmentSlot
-from .center import Center, CenterStaff, OpeningHours, TicketCategory, Window, WindowDuty
+from .center import Center, CenterStaff, OpeningHours, SpecialOpening, TicketCategory, Window, WindowDuty
 from .devices import Device
 from .queue import Ticket, TicketEvent
 
-__all__ = ["Appointment", "AppointmentSlot", "Center", "CenterStaff", "Device", "OpeningHours", "Ticket",
-           "TicketCategory", "TicketEvent", "Window", "WindowDuty"]
+__all__ = ["Appointment", "AppointmentSlot", "Center", "CenterStaff", "Device", "OpeningHours", "SpecialOpening",
+           "Ticket", "TicketCategory", "TicketEvent", "Window", "WindowDuty"]

@@ -69,6 +69,38 @@ class OpeningHours(models.Model):
         return f"{self.weekday} {self.opens}-{self.closes}"
 
 
+class SpecialOpening(models.Model):
+    """特殊开放: the opening of one date that replaces the weekday's hours — a Saturday service day,
+    extended hours, or a closing (``closed``). Checked before the calendar, so a center can open on
+    a non-working day or close on a working one."""
+
+    center = models.ForeignKey(Center, verbose_name=_("中心"), on_delete=models.CASCADE,
+                               related_name="special_openings")
+    date = models.DateField(_("日期"))
+    closed = models.BooleanField(_("当日闭厅"), default=False)
+    opens = models.TimeField(_("开始"), null=True, blank=True)
+    closes = models.TimeField(_("结束"), null=True, blank=True)
+    last_ticket = models.TimeField(_("停止取号"), null=True, blank=True)
+    reason = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("特殊开放日")
+        verbose_name_plural = _("特殊开放日")
+        ordering = ["center_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "date"], name="centers_special_opening_unique"),
+            models.CheckConstraint(
+                condition=Q(closed=True) | Q(opens__isnull=False, closes__isnull=False, last_ticket__isnull=False,
+                                             closes__gt=models.F("opens"),
+                                             last_ticket__gte=models.F("opens"),
+                                             last_ticket__lte=models.F("closes")),
+                name="centers_special_opening_hours_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'closed' if self.closed else f'{self.opens}-{self.closes}'}"
+
+
 class TicketCategory(models.Model):
     """排队类别: a line of business with its letter prefix (A, B, …); numbers restart each day.
 
