@@ -87,14 +87,22 @@ def inbox_for(user: Any, *, status: str = "", level: str = "", q: str = "", mine
         base = base.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(query_code=q.upper()))
     # Counted per status only where staff still have work: counting the finished cases of a busy
     # body (most of its rows) on every page view is what made the inbox slow with a million cases.
-    counts = dict(base.filter(status__in=OPEN_FOR_STAFF).values_list("status").annotate(n=Count("id"))
-                  .values_list("status", "n"))
+    # One row of conditional counts rather than GROUP BY status: grouping made SQLite walk the status
+    # index over the whole table instead of the department indexes of the scope.
+    counts = base.filter(status__in=OPEN_FOR_STAFF).aggregate(
+        **{str(s): Count("id", filter=Q(status=s)) for s in OPEN_FOR_STAFF})
+    counts = {s: n for s, n in counts.items() if n}
     qs = base.filter(status=status) if status in CaseStatus.values else base.filter(status__in=OPEN_FOR_STAFF)
     if level in ClockLevel.values:
         qs = qs.filter(deadline_level=level)
-    total = qs.count()
-    if status in CaseStatus.values and status not in OPEN_FOR_STAFF and not level:
+        total = qs.count()
+    elif status in OPEN_FOR_STAFF:
+        total = counts.get(status, 0)
+    elif status in CaseStatus.values:
+        total = qs.count()
         counts[status] = total
+    else:
+        total = sum(counts.values())
     pages = max(1, -(-total // INBOX_PAGE))
     page = min(max(1, page), pages)
     rows = list(qs.select_related("receiving_department", "handling_department", "handler")
