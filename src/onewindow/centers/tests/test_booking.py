@@ -123,3 +123,26 @@ def test_booking_rate_limit(center_world: CenterWorld, settings: Any) -> None:
     refused(lambda: services.appointment_book(by=user, slot_id=slots[1].pk, now=MONDAY_10), "already_booked", 409)
     refused(lambda: services.appointment_book(by=user, slot_id=slots[2].pk, now=MONDAY_10),
             "booking_rate_limited", 429)
+
+
+@pytest.mark.parametrize("status", AppointmentStatus.values)
+@pytest.mark.parametrize("action", ["cancel", "check_in", "no_show"])
+def test_appointment_table(status: str, action: str) -> None:
+    from onewindow.centers import workflow
+
+    expected = {"cancel": ("booked", "cancelled"), "check_in": ("booked", "checked_in"),
+                "no_show": ("booked", "no_show")}[action]
+    assert workflow.appointment_allowed(status, action) == (status == expected[0])
+    assert workflow.APPOINTMENT_TRANSITIONS[action][1] == expected[1]
+
+
+@pytest.mark.parametrize("status", ["cancelled", "checked_in", "no_show"])
+def test_services_refuse_every_illegal_appointment_step(center_world: CenterWorld, status: str) -> None:
+    w = center_world
+    booking = services.appointment_book(by=w.cw.p.citizen, slot_id=_slot(w).pk, now=MONDAY_10)
+    Appointment.objects.filter(pk=booking.pk).update(status=status)
+    at = timezone.make_aware(datetime.datetime(2026, 3, 3, 9, 0))
+    refused(lambda: services.appointment_cancel(by=w.cw.p.citizen, appointment_id=booking.pk, now=MONDAY_10),
+            "appointment_illegal_transition", 409)
+    expected = "already_checked_in" if status == "checked_in" else "appointment_illegal_transition"
+    refused(lambda: services.appointment_check_in(by=w.keypad, code=booking.code, now=at), expected, 409)
