@@ -51,11 +51,12 @@ from .run import (
     ROOT,
     THROUGHPUT_CLIENTS,
     VAR,
-    bench_env,
     create_bench_table,
     create_postgres_database,
+    django_shell,
     free_port,
     log,
+    own_database_env,
     start_server,
     stop_server,
 )
@@ -72,18 +73,11 @@ SKIP = "/api/v1/centers/devices/skip"
 
 
 def database_env(postgres: bool) -> dict[str, str]:
-    env = bench_env(postgres)
-    if postgres:
-        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + PG_DATABASE
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{VAR / 'centers.sqlite3'}"
-    return env
+    return own_database_env(postgres, PG_DATABASE, "centers.sqlite3")
 
 
 def shell(env: dict[str, str], script: str) -> str:
-    out = subprocess.run([str(BIN / "onewindow"), "shell", "--no-imports", "-c", script], env=env, check=True,
-                         cwd=ROOT, capture_output=True, text=True)
-    return out.stdout
+    return django_shell(env, script)
 
 
 SETUP_SCRIPT = """

@@ -60,6 +60,24 @@ def bench_env(postgres: bool) -> dict[str, str]:
     return env
 
 
+def own_database_env(postgres: bool, pg_database: str, sqlite_file: str) -> dict[str, str]:
+    """The environment of a benchmark that keeps its own cached database (a PostgreSQL database on
+    DATABASE_URL's server, or a SQLite file under var/bench/)."""
+    env = bench_env(postgres)
+    if postgres:
+        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + pg_database
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{VAR / sqlite_file}"
+    return env
+
+
+def django_shell(env: dict[str, str], script: str) -> str:
+    """Run ``script`` in ``onewindow shell`` with ``env``; returns what it printed."""
+    out = subprocess.run([str(BIN / "onewindow"), "shell", "--no-imports", "-c", script], env=env, check=True,
+                         cwd=ROOT, capture_output=True, text=True)
+    return out.stdout
+
+
 def onewindow(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(BIN / "onewindow"), *args], env=env, check=True, cwd=ROOT)
 
