@@ -5,31 +5,20 @@ fill the form → upload a PDF → submit → see the case number; staff accept,
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from onewindow.accounts.testing import PASSWORD
 from onewindow.cases import services
 from onewindow.cases.models import Case
 from onewindow.cases.testing import PDF, CaseWorld
+from onewindow.core.testing import orm_beside_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _orm(fn: Callable[[], Any]) -> Any:
-    """Run ORM work outside Playwright's event loop (Django refuses sync ORM calls inside one)."""
-    def run() -> Any:
-        try:
-            return fn()
-        finally:
-            connections.close_all()  # the thread's own connection, or PostgreSQL cannot drop the test database
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
+_orm = orm_beside_browser
 
 
 def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, page: Any) -> None:

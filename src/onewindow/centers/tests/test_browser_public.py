@@ -5,31 +5,20 @@ queues its voice announcement; the kiosk's touch targets and its reset after 90 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from onewindow.centers import services
 from onewindow.centers.testing import CenterWorld
+from onewindow.core.testing import orm_beside_browser
 
 from .test_pages_public import open_around_the_clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _orm(fn: Callable[[], Any]) -> Any:
-    """Run ORM work outside Playwright's event loop (Django refuses sync ORM calls inside one)."""
-    def run() -> Any:
-        try:
-            return fn()
-        finally:
-            connections.close_all()  # the thread's own connection, or PostgreSQL cannot drop the test database
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
+_orm = orm_beside_browser
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ types it as a scanner gun would, confirms with Enter, and sees the archive numbe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -14,6 +12,7 @@ from django.test import Client
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.testing import DepartmentFactory, StaffRoleFactory, UserFactory, build_principals
 from onewindow.core.models import Region, RegionLevel
+from onewindow.core.testing import orm_beside_browser
 from onewindow.taxqr import keystore
 from onewindow.taxqr.models import TaxBureau, TaxRecord
 
@@ -31,10 +30,7 @@ def _use_session(page: Any, session: str, url: str) -> None:
     page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": url}])
 
 
-def _orm(call: Callable[[], Any]) -> Any:
-    """Run an ORM call off the thread where Playwright's event loop runs (the ORM is sync-only)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
+_orm = orm_beside_browser
 
 
 @pytest.fixture
