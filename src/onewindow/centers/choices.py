@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CenterLevel(models.TextChoices):
@@ -23,7 +24,7 @@ class WindowKind(models.TextChoices):
 
 class WindowState(models.TextChoices):
     OPEN = "open", _("开放")
-    PAUSED = "paused", _("暂停")
+    PAUSED = "paused", pgettext_lazy("window state", "暂停")
     CLOSED = "closed", _("关闭")
 
 
@@ -34,8 +35,8 @@ class TicketStatus(models.TextChoices):
     CALLED = "called", _("已叫号")
     SERVING = "serving", _("办理中")
     DONE = "done", _("已办结")
-    NO_SHOW = "no_show", _("过号")
-    CANCELLED = "cancelled", _("已取消")
+    NO_SHOW = "no_show", pgettext_lazy("ticket status", "过号")
+    CANCELLED = "cancelled", pgettext_lazy("ticket status", "已取消")
 
 
 class TicketAction(models.TextChoices):
@@ -72,7 +73,7 @@ class AppointmentStatus(models.TextChoices):
 
     BOOKED = "booked", _("已预约")
     CHECKED_IN = "checked_in", _("已签到")
-    CANCELLED = "cancelled", _("已取消")
+    CANCELLED = "cancelled", pgettext_lazy("appointment status", "已取消")
     NO_SHOW = "no_show", _("爽约")
 
 
