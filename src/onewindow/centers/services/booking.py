@@ -35,7 +35,7 @@ from onewindow.notifications.services import message_enqueue
 from .. import permissions as perms
 from ..choices import AppointmentStatus, TicketPriority, TicketSource
 from ..models import Appointment, AppointmentSlot, Ticket
-from .queue import ticket_take
+from .queue import as_id, ticket_take
 
 A = AppointmentStatus
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -105,7 +105,7 @@ def appointment_book(*, by: Any, slot_id: Any, item: Any = None, channel: str = 
         raise DomainError(_("请先完成实名登记再预约。"), code="real_name_required", status=422)
     _throttle(user)
     moment = _now(now)
-    slot = AppointmentSlot.objects.select_related("center", "category").filter(pk=_int(slot_id)).first()
+    slot = AppointmentSlot.objects.select_related("center", "category").filter(pk=as_id(slot_id)).first()
     if slot is None or not slot.center.is_active:
         raise NotFound(_("找不到该预约时段。"), code="slot_not_found")
     if _slot_start(slot) <= moment:
@@ -131,17 +131,11 @@ def appointment_book(*, by: Any, slot_id: Any, item: Any = None, channel: str = 
     return appointment
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
 
 def _own(by: Any, appointment_id: Any) -> Appointment:
     user = account_perms.as_user(by)
     appointment = (Appointment.objects.select_for_update(of=("self",)).select_related("slot", "slot__center", "person")
-                   .filter(pk=_int(appointment_id)).first())
+                   .filter(pk=as_id(appointment_id)).first())
     if appointment is None or user is None or appointment.person_id != user.person_id:
         raise NotFound(_("找不到该预约。"), code="appointment_not_found")
     return appointment

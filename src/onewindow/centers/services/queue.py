@@ -72,10 +72,7 @@ def _sms(ticket: Ticket, event: str, **context: Any) -> None:
 
 
 def _lock(ticket_id: Any) -> Ticket:
-    try:
-        pk = int(ticket_id)
-    except (TypeError, ValueError):
-        pk = 0
+    pk = as_id(ticket_id)
     ticket = (Ticket.objects.select_for_update(of=("self",)).select_related("center", "category", "window")
               .filter(pk=pk).first())
     if ticket is None:
@@ -103,10 +100,10 @@ def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = Ti
     or an appointment (the elderly/disabled lane is granted by staff or the device's button).
     """
     moment = _now(now)
-    center = Center.objects.filter(pk=_int(center_id), is_active=True).first()
+    center = Center.objects.filter(pk=as_id(center_id), is_active=True).first()
     if center is None:
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")
-    category = TicketCategory.objects.filter(pk=_int(category_id), center=center, is_active=True).first()
+    category = TicketCategory.objects.filter(pk=as_id(category_id), center=center, is_active=True).first()
     if category is None:
         raise NotFound(_("该中心没有这个排队类别。"), code="category_not_found")
     if priority not in TicketPriority.values:
@@ -134,7 +131,8 @@ def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = Ti
     return ticket
 
 
-def _int(value: Any) -> int:
+def as_id(value: Any) -> int:
+    """A row id from user input; 0 (matches nothing) for anything that is not an integer."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -167,7 +165,7 @@ def ticket_call_next(*, by: Any, window_id: Any, now: datetime.datetime | None =
     """
     moment = _now(now)
     with transaction.atomic():
-        window = Window.objects.select_for_update().select_related("center").filter(pk=_int(window_id)).first()
+        window = Window.objects.select_for_update().select_related("center").filter(pk=as_id(window_id)).first()
         if window is None:
             raise NotFound(_("找不到该窗口。"), code="window_not_found")
         if not perms.is_center_staff(by, window.center_id):
@@ -261,12 +259,12 @@ def ticket_transfer(*, by: Any, ticket_id: Any, to_category_id: Any = None, to_w
         category = ticket.category
         window = None
         if to_window_id not in (None, ""):
-            window = Window.objects.filter(pk=_int(to_window_id), center_id=ticket.center_id).first()
+            window = Window.objects.filter(pk=as_id(to_window_id), center_id=ticket.center_id).first()
             if window is None:
                 raise DomainError(_("目标窗口不属于本中心。"), code="transfer_target_invalid", status=422,
                                   fields={"to_window_id": [_("请从给定选项中选择。")]})
         if to_category_id not in (None, ""):
-            found = TicketCategory.objects.filter(pk=_int(to_category_id), center_id=ticket.center_id,
+            found = TicketCategory.objects.filter(pk=as_id(to_category_id), center_id=ticket.center_id,
                                                   is_active=True).first()
             if found is None:
                 raise DomainError(_("目标类别不属于本中心。"), code="transfer_target_invalid", status=422,

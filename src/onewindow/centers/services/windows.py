@@ -18,14 +18,11 @@ from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from .. import permissions as perms
 from ..choices import TicketStatus, WindowState
 from ..models import CenterStaff, Ticket, TicketCategory, Window, WindowDuty
+from .queue import as_id
 
 
 def _window(window_id: Any) -> Window:
-    try:
-        pk = int(window_id)
-    except (TypeError, ValueError):
-        pk = 0
-    window = Window.objects.select_for_update().filter(pk=pk).first()
+    window = Window.objects.select_for_update().filter(pk=as_id(window_id)).first()
     if window is None:
         raise NotFound(_("找不到该窗口。"), code="window_not_found")
     return window
@@ -77,7 +74,7 @@ def duty_assign(*, by: Any, window_id: Any, user_id: Any, day: datetime.date) ->
         window = _window(window_id)
         if not perms.is_center_manager(by, window.center_id):
             raise PermissionDenied(_("只有中心负责人可以排班。"), code="not_center_manager")
-        clerk = User.objects.filter(pk=int(user_id) if str(user_id).isdigit() else 0, is_active=True).first()
+        clerk = User.objects.filter(pk=as_id(user_id), is_active=True).first()
         if clerk is None or not CenterStaff.objects.filter(center_id=window.center_id, user=clerk, valid=True).exists():
             raise DomainError(_("只能安排本中心的工作人员。"), code="clerk_invalid", status=422,
                               fields={"user_id": [_("请从给定选项中选择。")]})
