@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import session_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("2fa/enrol/", views.otp_enrol, name="otp-enrol"),
     path("2fa/verify/", views.otp_verify, name="otp-verify"),
+    path("reauth/", session_views.reauth, name="reauth"),
 ]

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from onewindow.core.errors import DomainError
 
 from . import otp
+from .reauth import mark_reauthenticated
 
 
 def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any,
@@ -46,6 +47,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             error = exc
         else:
             django_otp.login(request, device)
+            mark_reauthenticated(request)
             return HttpResponseRedirect(_next(request))
     return render(request, "accounts/otp_enrol.html", {
         "qr_svg": otp.otp_qr_svg(device), "secret": _base32(device), "next": _next(request), "error": error,
@@ -65,6 +67,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             error = exc
         else:
             django_otp.login(request, device)
+            mark_reauthenticated(request)
             return HttpResponseRedirect(_next(request))
     return render(request, "accounts/otp_verify.html", {"next": _next(request), "error": error},
                   status=400 if error else 200)
