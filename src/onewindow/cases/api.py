@@ -47,6 +47,7 @@ from onewindow.accounts import selectors as account_selectors
 from onewindow.accounts.api_auth import require_scope, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+from onewindow.core.net import client_ip
 
 from . import selectors, services
 from .models import Case
@@ -183,8 +184,8 @@ def review_queue(request: HttpRequest, page: int = Query(1, ge=1, le=100_000),
 
 def _query_failures_key(request: HttpRequest) -> str:
     # The same key as the query page (views/apply.py): the page and the API share one budget per
-    # address. Behind a reverse proxy the deployment must set REMOTE_ADDR from the trusted header.
-    return f"cases:query-failures:{request.META.get('REMOTE_ADDR', '')}"
+    # client address (core.net: X-Forwarded-For only from TRUSTED_PROXIES).
+    return f"cases:query-failures:{client_ip(request)}"
 
 
 @router.get("/query", auth=None, response={200: PublicStatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},

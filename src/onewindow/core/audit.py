@@ -27,6 +27,7 @@ from django.utils import timezone
 from .locks import lock_or_create
 from .models import AuditChainHead, AuditCheckpoint, AuditEntry
 from .models.audit import ActorKind
+from .net import client_ip
 from .request_context import current_request
 
 PERSONAL_DATA_VIEW = "personal_data.view"
@@ -61,7 +62,7 @@ def _request_columns() -> dict[str, Any]:
     request = current_request.get()
     if request is None:
         return {"ip": None, "request_id": ""}
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_ip(request) or None
     return {"ip": ip, "request_id": str(getattr(request, "request_id", ""))[:64]}
 
 

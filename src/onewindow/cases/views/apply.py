@@ -32,6 +32,7 @@ from onewindow.catalog.choices import ItemStatus
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.models import Department
+from onewindow.core.net import client_ip
 
 from .. import forms, selectors, services
 from ..choices import FINAL, CaseChannel, CaseStatus, DeliveryMethod, DocumentKind
@@ -323,8 +324,8 @@ def withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
 # ---- public query (一码查询) ---------------------------------------------------------------
 
 def _query_key(request: HttpRequest) -> str:
-    # REMOTE_ADDR: behind a reverse proxy the deployment must set it from the trusted header.
-    return f"cases:query-failures:{request.META.get('REMOTE_ADDR', '')}"
+    # The client behind the load balancer (core.net: X-Forwarded-For from TRUSTED_PROXIES only).
+    return f"cases:query-failures:{client_ip(request)}"
 
 
 @require_http_methods(["GET", "POST"])

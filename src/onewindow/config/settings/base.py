@@ -136,6 +136,11 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "onewindow.accounts.views.lockout_response"
+# The client behind the load balancer (core/net.py): X-Forwarded-For is believed only when the
+# connecting peer is one of TRUSTED_PROXIES (addresses or CIDR networks, comma-separated in the
+# environment, e.g. "10.0.0.2,10.0.1.0/24"). Empty: the connecting address is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "onewindow.core.net.client_ip"
 
 # Staff must confirm a TOTP device in production (see production.py).
 ONEWINDOW_REQUIRE_STAFF_2FA = env_bool("ONEWINDOW_REQUIRE_STAFF_2FA", False)
