@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +47,7 @@ from onewindow.accounts.api_auth import require_scope, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.net import client_ip
+from onewindow.core.throttle import throttle_forgive, throttle_hit
 
 from . import selectors, services
 from .models import Case
@@ -193,17 +193,17 @@ def _query_failures_key(request: HttpRequest) -> str:
 def case_query(request: HttpRequest, code: str = Query(..., min_length=1, max_length=32),
                phone_tail: str = Query(..., pattern=r"^[0-9]{4}$")) -> PublicStatusOut:
     key = _query_failures_key(request)
-    if int(cache.get(key) or 0) >= QUERY_FAILURES:
+    # Counted before it is tried (one budget for every worker process); a right answer is given back.
+    if not throttle_hit(key, limit=QUERY_FAILURES, window=QUERY_WINDOW_SECONDS):
         raise RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="rate_limited")
     try:
         found = selectors.case_by_query_code(code, phone_tail)
     except NotFound:
-        if not cache.add(key, 1, QUERY_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, QUERY_WINDOW_SECONDS)
+        raise  # a wrong answer stays counted
+    except Exception:
+        throttle_forgive(key)
         raise
+    throttle_forgive(key)
     return public_out(found)
 
 

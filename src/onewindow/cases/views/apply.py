@@ -14,7 +14,6 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
@@ -33,6 +32,7 @@ from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.models import Department
 from onewindow.core.net import client_ip
+from onewindow.core.throttle import throttle_forgive, throttle_hit
 
 from .. import forms, selectors, services
 from ..choices import FINAL, CaseChannel, CaseStatus, DeliveryMethod, DocumentKind
@@ -341,18 +341,15 @@ def query(request: HttpRequest) -> HttpResponse:
     tail = params.get("tail", "").strip()[:4]
     context.update(code=code, tail=tail)
     key = _query_key(request)
-    if int(cache.get(key, 0)) >= QUERY_MAX_FAILURES:
+    # Counted before it is tried (one budget for every worker process); a right answer is given back.
+    if not throttle_hit(key, limit=QUERY_MAX_FAILURES, window=QUERY_WINDOW_SECONDS):
         exc: DomainError = RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="query_throttled")
         return render(request, "cases/apply/query.html", {**context, "error": exc}, status=exc.status)
     try:
         result = selectors.case_by_query_code(code, tail)
     except DomainError as exc:
-        cache.add(key, 0, QUERY_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, QUERY_WINDOW_SECONDS)
         return render(request, "cases/apply/query.html", {**context, "error": exc}, status=exc.status)
+    throttle_forgive(key)
     return render(request, "cases/apply/query.html", {**context, "result": result})
 
 

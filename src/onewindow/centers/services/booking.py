@@ -21,7 +21,6 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.accounts import permissions as account_perms
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
+from onewindow.core.throttle import throttle_hit
 from onewindow.notifications.services import message_enqueue
 
 from .. import permissions as perms
@@ -72,14 +72,8 @@ def booking_restriction(person: Any, today: datetime.date) -> datetime.date | No
 
 
 def _throttle(user: Any) -> None:
-    key = f"centers:booking-rate:{user.pk}"
-    cache.add(key, 0, 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 60)
-        count = 1
-    if count > _setting("CENTERS_BOOKING_RATE", 10):
+    # One budget for every worker process (core.throttle: the shared cache).
+    if not throttle_hit(f"centers:booking-rate:{user.pk}", limit=_setting("CENTERS_BOOKING_RATE", 10), window=60):
         raise RateLimited(_("预约操作过于频繁，请一分钟后再试。"), code="booking_rate_limited")
 
 

@@ -56,7 +56,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.bound_device: the kiosk or hall display this browser is enrolled as (decision 0008).
+    "onewindow.centers.middleware.BoundDeviceMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the centers device middleware (request.bound_device), before the 2FA gate.
+    "onewindow.accounts.middleware.SessionTimeoutMiddleware",
     "onewindow.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -145,6 +149,14 @@ AXES_CLIENT_IP_CALLABLE = "onewindow.core.net.client_ip"
 # Staff must confirm a TOTP device in production (see production.py).
 ONEWINDOW_REQUIRE_STAFF_2FA = env_bool("ONEWINDOW_REQUIRE_STAFF_2FA", False)
 
+# Sessions (accounts/session_timeout.py, 等保2.0 登录连接超时自动退出): idle limits for staff and
+# for citizens, the absolute lifetime of a staff session, and how long one re-authentication
+# (password, plus TOTP when enrolled) covers unmasking, exports and key operations (reauth.py).
+ACCOUNTS_STAFF_IDLE_SECONDS = int(env_str("ACCOUNTS_STAFF_IDLE_SECONDS", "900"))
+ACCOUNTS_CITIZEN_IDLE_SECONDS = int(env_str("ACCOUNTS_CITIZEN_IDLE_SECONDS", "1800"))
+ACCOUNTS_STAFF_SESSION_MAX_SECONDS = int(env_str("ACCOUNTS_STAFF_SESSION_MAX_SECONDS", "43200"))
+ACCOUNTS_REAUTH_SECONDS = int(env_str("ACCOUNTS_REAUTH_SECONDS", "600"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
@@ -162,12 +174,32 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SHARED_CACHE_TABLE = "onewindow_shared_cache"
+
+
+def cache_settings(redis_url: str) -> dict[str, dict[str, object]]:
+    """The two caches: ``default`` for derived data, ``shared`` for counters all workers agree on.
+
+    ``shared`` holds the throttles and rate limits (core/throttle.py): every gunicorn worker and
+    every app server must count against one budget, or a limit of 10 lets 10 per worker through.
+    Embedded profile (no REDIS_URL): ``default`` is each process's memory, ``shared`` the database
+    cache table (created by the core migration 0003, or ``onewindow createcachetable``).
+    City profile: both in Redis; sessions are read from it and written through to the database,
+    so a Redis restart logs nobody out. Needs the ``redis`` package (extra "redis").
+    """
+    if redis_url:
+        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        return {"default": redis, "shared": {**redis, "KEY_PREFIX": "shared"}}
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": SHARED_CACHE_TABLE,
+                   # Culling must not drop live counters: an address could otherwise clear its own.
+                   "OPTIONS": {"MAX_ENTRIES": 1_000_000}},
+    }
+
+
+CACHES = cache_settings(env_str("REDIS_URL"))
 if env_str("REDIS_URL"):
-    # Several app servers share one cache; sessions are read from it and written through to the
-    # database, so a Redis restart logs nobody out. Needs the ``redis`` package (extra "redis").
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env_str("REDIS_URL")}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -13,6 +13,10 @@ ONEWINDOW_FIELD_KEYS = (
     "test2:dGVzdC1maWVsZC1rZXktc2Vjb25kLTAxMjM0NTY3ODk=,"
     "test1:dGVzdC1maWVsZC1rZXktZmlyc3QtMDEyMzQ1Njc4OWE="
 )
+# Both caches in memory, emptied before every test (conftest.py); test_shared_throttle.py runs the
+# embedded profile's database cache and the city profile's Redis in real worker processes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+          "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["*"]
