@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from .reauth import on_user_logged_in
+        from . import reauth, session_timeout
 
-        user_logged_in.connect(on_user_logged_in, dispatch_uid="onewindow.accounts.reauth")
+        user_logged_in.connect(reauth.on_user_logged_in, dispatch_uid="onewindow.accounts.reauth")
+        user_logged_in.connect(session_timeout.on_user_logged_in, dispatch_uid="onewindow.accounts.session_timeout")

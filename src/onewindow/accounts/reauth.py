@@ -116,20 +116,27 @@ def safe_next(request: HttpRequest, target: str | None) -> str:
     return target
 
 
-def reauth_url(request: HttpRequest) -> str:
-    """``/accounts/reauth/?next=<where to come back>``: the page itself for a GET, the page the
-    form was on (Referer, if local) for a POST, whose body cannot be replayed after a redirect."""
+def _local(request: HttpRequest, url: str) -> str:
+    host = request.get_host()
+    for scheme in ("https://", "http://"):
+        if url.startswith(f"{scheme}{host}/"):
+            return url[len(scheme) + len(host):]
+    return url
+
+
+def return_path(request: HttpRequest) -> str:
+    """Where to come back to after authenticating again: the page itself for a GET, the page
+    the form or fragment was on (htmx's HX-Current-URL, else the Referer, if local) for a POST,
+    whose body cannot be replayed after a redirect."""
     if request.method in ("GET", "HEAD"):
-        target = request.get_full_path()
-    else:
-        referer = request.headers.get("referer", "")
-        host = request.get_host()
-        for scheme in ("https://", "http://"):
-            if referer.startswith(f"{scheme}{host}/"):
-                referer = referer[len(scheme) + len(host):]
-                break
-        target = referer
-    return f"{REAUTH_URL}?{urlencode({'next': safe_next(request, target)})}"
+        return safe_next(request, request.get_full_path())
+    page = request.headers.get("HX-Current-URL") or request.headers.get("referer", "")
+    return safe_next(request, _local(request, page))
+
+
+def reauth_url(request: HttpRequest) -> str:
+    """``/accounts/reauth/?next=<where to come back>`` (see :func:`return_path`)."""
+    return f"{REAUTH_URL}?{urlencode({'next': return_path(request)})}"
 
 
 def reauth_required(view: ViewFunc) -> ViewFunc:

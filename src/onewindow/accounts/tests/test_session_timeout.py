@@ -19,7 +19,6 @@ from onewindow.accounts.testing import Principals, UserFactory
 from onewindow.core.models import AuditEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("onewindow.accounts.tests.timeout_urls")]
-XFAIL = pytest.mark.xfail(strict=True, reason="issue #9: sessions have no idle timeout or absolute lifetime")
 
 
 class Clock:
@@ -41,7 +40,6 @@ def _logged_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
 
 
-@XFAIL
 def test_idle_staff_session_expires_after_15_minutes_and_a_background_poll_does_not_extend_it(
         principals: Principals, clock: Clock, settings: Any) -> None:
     settings.ACCOUNTS_STAFF_IDLE_SECONDS = 15 * 60
@@ -65,7 +63,6 @@ def test_idle_staff_session_expires_after_15_minutes_and_a_background_poll_does_
     assert (page.status_code, page["Location"]) == (302, "/accounts/login/?next=/t/page/")
 
 
-@XFAIL
 def test_idle_page_request_redirects_to_login_with_a_clear_message(principals: Principals, clock: Clock,
                                                                      settings: Any) -> None:
     settings.ACCOUNTS_STAFF_IDLE_SECONDS = 15 * 60
@@ -85,7 +82,6 @@ def test_idle_page_request_redirects_to_login_with_a_clear_message(principals: P
     assert answer.json()["code"] == "session_expired"
 
 
-@XFAIL
 def test_citizen_idle_limit_is_30_minutes(principals: Principals, clock: Clock, settings: Any) -> None:
     settings.ACCOUNTS_CITIZEN_IDLE_SECONDS = 30 * 60
     settings.ACCOUNTS_STAFF_IDLE_SECONDS = 15 * 60
@@ -99,7 +95,6 @@ def test_citizen_idle_limit_is_30_minutes(principals: Principals, clock: Clock, 
     assert not _logged_in(client)
 
 
-@XFAIL
 def test_staff_session_ends_after_its_absolute_lifetime_however_active(principals: Principals, clock: Clock,
                                                                         settings: Any) -> None:
     settings.ACCOUNTS_STAFF_IDLE_SECONDS = 15 * 60
@@ -117,7 +112,6 @@ def test_staff_session_ends_after_its_absolute_lifetime_however_active(principal
     assert "登录已超过最长有效时间，请重新登录" in login.content.decode()
 
 
-@XFAIL
 def test_a_device_bound_browser_is_not_timed_out(clock: Clock, settings: Any) -> None:
     from onewindow.accounts.middleware import SessionTimeoutMiddleware
 
@@ -135,7 +129,6 @@ def test_a_device_bound_browser_is_not_timed_out(clock: Clock, settings: Any) ->
     assert "_auth_user_id" in request.session
 
 
-@XFAIL
 def test_the_polling_views_of_centers_are_marked_as_background() -> None:
     from onewindow.accounts.session_timeout import is_background_poll
 

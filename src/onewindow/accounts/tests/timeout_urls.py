@@ -7,13 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from onewindow.accounts.session_timeout import background_poll
 from onewindow.config.urls import urlpatterns as project_urlpatterns
-
-try:
-    from onewindow.accounts.session_timeout import background_poll
-except ImportError:  # before issue #9: nothing marks a poll
-    def background_poll(view):  # type: ignore[no-untyped-def]
-        return view
 
 
 @login_required

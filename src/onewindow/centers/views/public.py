@@ -5,8 +5,9 @@
   estimated wait as a range, the window it is called to; the holder may leave the queue while
   waiting and, after the service, rate it (好差评 一次一评, 国办发〔2019〕51号) — the random status code
   is the holder's proof, as on the paper ticket;
-- the center's waiting board (its WeChat page) and the hall display board (1920×1080) with the
-  offline voice announcement (centers.voice).
+- the center's waiting board (its WeChat page: counts only, public) and the hall display board
+  (1920×1080) with the offline voice announcement (centers.voice) — the display only in a browser
+  enrolled as a display or kiosk of the center (decision 0008).
 
 Pages poll a small htmx fragment every second (simple, works through proxies) and stop once the
 ticket is final. Views parse, call one selector or service, and render; a DomainError is shown with
@@ -29,15 +30,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onewindow.accounts.session_timeout import background_poll
 from onewindow.core.errors import DomainError
 from onewindow.ratings.choices import RatingLevel
 
 from .. import selectors, services, voice
-from ..choices import TicketStatus
+from ..choices import DeviceKind, TicketStatus
+from ..device_auth import page_device
 
 FINAL = frozenset({TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED})
 CENTER_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 DISPLAY_CURRENT = 4  # windows shown big on the hall display
+DISPLAY_KINDS = (DeviceKind.DISPLAY, DeviceKind.KIOSK)
 
 
 def _error(request: HttpRequest, exc: DomainError, *, back: str = "") -> HttpResponse:
@@ -82,6 +86,7 @@ def ticket_status(request: HttpRequest, status_code: str) -> HttpResponse:
     return render(request, "centers/public/status.html", _status_context(view, status_code))
 
 
+@background_poll
 @require_GET
 def ticket_status_live(request: HttpRequest, status_code: str) -> HttpResponse:
     """The polled fragment: facts every second; the call box and the actions again only when the
@@ -125,6 +130,7 @@ def ticket_rate(request: HttpRequest, status_code: str) -> HttpResponse:
     return redirect("centers:ticket-status", status_code=status_code)
 
 
+@background_poll
 @require_GET
 def board(request: HttpRequest, center_code: str) -> HttpResponse:
     """The center's waiting board (its WeChat page): waiting, average and estimated wait per category."""
@@ -144,10 +150,16 @@ def _calls(recent: list[tuple[str, int]]) -> list[dict[str, Any]]:
             for display, window in recent]
 
 
+@background_poll
 @require_GET
 def display(request: HttpRequest, center_code: str) -> HttpResponse:
     """The hall display (1920×1080): current calls big, recent calls, waiting per category, and the
-    voice announcement of every new call and recall (clips, or the browser's zh-CN voice)."""
+    voice announcement of every new call and recall (clips, or the browser's zh-CN voice).
+    Only in a browser enrolled as a display (or kiosk) of this center (decision 0008)."""
+    try:
+        page_device(request, center_code, DISPLAY_KINDS)
+    except DomainError as exc:
+        return render(request, "centers/public/device_error.html", {"error": exc}, status=exc.status)
     try:
         data = selectors.center_board(center_code)
     except DomainError as exc:

@@ -30,8 +30,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onewindow.accounts.session_timeout import background_poll
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 
+from .. import limits
 from .. import permissions as perms
 from .. import selectors, services
 from ..choices import TicketAction, TicketStatus, WindowState
@@ -271,6 +273,10 @@ def _manage_context(request: HttpRequest, center_id: Any) -> dict[str, Any]:
         context["staff"] = [(s.user_id, _name(s.user)) for s in CenterStaff.objects.filter(
             center=center, valid=True, user__is_active=True).select_related("user", "user__person")
             .order_by("user__username")]
+        # Abuse of the public devices (decision 0008): who takes many tickets, and the devices.
+        context["flooding"] = selectors.queue_flooding_for(request.user, center)
+        context["flood_minutes"] = limits.flood("minutes")
+        context["devices"] = selectors.center_devices_for(request.user, center)
     return context
 
 
@@ -293,6 +299,7 @@ def manage(request: HttpRequest, center_id: int) -> HttpResponse:
     return _manage(request, center_id)
 
 
+@background_poll
 @login_required
 @require_GET
 def manage_live(request: HttpRequest, center_id: int) -> HttpResponse:
