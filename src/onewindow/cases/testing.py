@@ -24,10 +24,15 @@ from . import services
 from .choices import CaseStatus, RefusalReason, SuspensionBasis
 from .models import Case
 
+#: The personal fields are marked (docs/glossary.md, 申请表个人信息): ``x-personal`` for a person's
+#: name, ``format`` for the identifiers that are also validated (GB 11643 ID numbers, mobiles).
 FORM_SCHEMA = {
     "type": "object", "required": ["applicant_name", "contact_phone"],
-    "properties": {"applicant_name": {"type": "string", "title": "申请人名称", "maxLength": 100},
-                   "contact_phone": {"type": "string", "title": "联系电话", "pattern": "^1[3-9][0-9]{9}$"},
+    "properties": {"applicant_name": {"type": "string", "title": "申请人名称", "maxLength": 100,
+                                      "x-personal": "name"},
+                   "id_number": {"type": "string", "title": "身份证号码", "format": "cn-resident-id"},
+                   "contact_phone": {"type": "string", "title": "联系电话", "pattern": "^1[3-9][0-9]{9}$",
+                                     "format": "cn-mobile"},
                    "description": {"type": "string", "title": "申请事项说明", "maxLength": 500}},
 }
 FORM = {"applicant_name": "张伟", "contact_phone": "13800138000", "description": "新办"}

@@ -382,7 +382,9 @@ def test_kiosk_creates_a_draft_for_a_new_person_and_prints_a_receipt(case_world:
     assert case.applicant_person is not None and case.applicant_person.name == "王秀英"
     # Nobody has seen the ID card yet: the window verifies the person when the case continues there.
     assert (case.applicant_person.real_name_verified, case.applicant_person.real_name_verified_at) == (False, None)
-    assert (case.contact_phone, case.form_data) == ("13900001234", {"applicant_name": "王秀英"})
+    # The form's own ID-number field takes the number typed in the identity section.
+    assert (case.contact_phone, case.form_data) == ("13900001234", {"applicant_name": "王秀英",
+                                                                    "id_number": body["id_number"]})
     receipt = kiosk.get(response["Location"])
     html = receipt.content.decode()
     assert receipt.status_code == 200
