@@ -50,7 +50,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import DomainError
 
-from .keys import ReceiverKeys, SenderKeys, _raw
+from .keys import KID_PATTERN, ReceiverKeys, SenderKeys, _raw
 
 PREFIX = "OWT1"
 ENVELOPE_VERSION = 1
@@ -202,35 +202,75 @@ def join(parts: list[Part]) -> bytes:
     return envelope
 
 
+#: Largest decompressed payload accepted (a record is a few kB; a client draft is capped at 64 kB).
+MAX_PAYLOAD_BYTES = 256_000
+#: Issue times accepted: 2000-01-01 .. 2100-01-01 (epoch seconds).
+_ISSUED_AT = range(946_684_800, 4_102_444_800)
+
+
+def _corrupt() -> QrError:
+    return QrError(_("二维码内容不完整或已损坏，请重新扫描。"), code="qr_corrupt")
+
+
+def _kid(raw: bytes) -> str:
+    """A key id from the envelope: printable ASCII of the key-id alphabet, else ``qr_corrupt``."""
+    try:
+        kid = raw.decode("ascii")
+    except UnicodeDecodeError:
+        raise _corrupt() from None
+    if not KID_PATTERN.fullmatch(kid):
+        raise _corrupt()
+    return kid
+
+
+def _decompress(body: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(body, MAX_PAYLOAD_BYTES)
+    except zlib.error:
+        raise _corrupt() from None
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise _corrupt()  # larger than any real record (a zlib bomb), or cut short
+    return data
+
+
 def open_envelope(envelope: bytes, *, keys: ReceiverKeys) -> Decoded:
-    """Decrypt with the tax side's key and verify the signature with a public key only."""
-    corrupt = QrError(_("二维码内容不完整或已损坏，请重新扫描。"), code="qr_corrupt")
+    """Decrypt with the tax side's key and verify the signature with a public key only.
+
+    Every malformed input (any bytes) is refused with :class:`QrError` (422, a ``qr_*`` code),
+    never another exception: lengths are checked before slicing, key ids must be short ASCII
+    names, the decompressed payload is bounded and its shape checked (issue #9).
+    """
     if not envelope or envelope[0] != ENVELOPE_VERSION:
         raise QrError(_("二维码版本不受支持，请使用最新的客户端重新生成。"), code="qr_version")
-    try:
-        kid_len = envelope[1]
-        enc_kid = envelope[2:2 + kid_len].decode("ascii")
-        offset = 2 + kid_len
-        ephemeral_public = envelope[offset:offset + 32]
-        nonce = envelope[offset + 32:offset + 44]
-        header, ciphertext = envelope[:offset + 44], envelope[offset + 44:]
-        if len(ephemeral_public) != 32 or len(nonce) != 12:
-            raise corrupt
-    except (IndexError, UnicodeDecodeError) as exc:
-        raise corrupt from exc
+    if len(envelope) < 2:
+        raise _corrupt()
+    kid_len = envelope[1]
+    offset = 2 + kid_len
+    if len(envelope) < offset + 44 + 16:  # header, then at least the AES-GCM tag
+        raise _corrupt()
+    enc_kid = _kid(envelope[2:offset])
+    ephemeral_public = envelope[offset:offset + 32]
+    nonce = envelope[offset + 32:offset + 44]
+    header, ciphertext = envelope[:offset + 44], envelope[offset + 44:]
     private = keys.decryption_keys.get(enc_kid)
     if private is None:
         raise QrError(_("二维码使用了本窗口未配置的加密密钥（%(kid)s），请联系系统管理员。") % {"kid": enc_kid},
                       code="qr_unknown_key")
     recipient_public = _raw(private.public_key())
-    key = _derive_key(private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
-                      ephemeral_public, recipient_public)
     try:
+        # A low-order point (e.g. all zeros) gives an all-zero shared secret: OpenSSL refuses it.
+        shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+        key = _derive_key(shared, ephemeral_public, recipient_public)
         inner = AESGCM(key).decrypt(nonce, ciphertext, header)
-    except InvalidTag as exc:
-        raise corrupt from exc
+    except (InvalidTag, ValueError) as exc:
+        raise _corrupt() from exc
+    if not inner:
+        raise _corrupt()
     sig_kid_len = inner[0]
-    sig_kid = inner[1:1 + sig_kid_len].decode("ascii")
+    if len(inner) < 1 + sig_kid_len + 64:
+        raise _corrupt()
+    sig_kid = _kid(inner[1:1 + sig_kid_len])
     signature = inner[1 + sig_kid_len:1 + sig_kid_len + 64]
     body = inner[1 + sig_kid_len + 64:]
     verifier = keys.verification_keys.get(sig_kid)
@@ -242,11 +282,20 @@ def open_envelope(envelope: bytes, *, keys: ReceiverKeys) -> Decoded:
     except InvalidSignature as exc:
         raise QrError(_("二维码签名校验失败，内容可能被篡改。"), code="qr_bad_signature") from exc
     try:
-        payload = cbor2.loads(zlib.decompress(body))
-        return Decoded(record=payload["r"], ruleset_version=str(payload["v"]), issued_at=int(payload["t"]),
-                       signing_kid=sig_kid, encryption_kid=enc_kid, envelope_hash=envelope_digest(envelope))
-    except (zlib.error, cbor2.CBORDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise corrupt from exc
+        payload = cbor2.loads(_decompress(body))
+    except QrError:
+        raise
+    except Exception as exc:  # cbor2 raises many types on hostile input (tags, recursion); all mean corrupt
+        raise _corrupt() from exc
+    # The record's own shape is checked by record.from_wire (qr_payload_invalid).
+    if not isinstance(payload, dict) or "r" not in payload:
+        raise _corrupt()
+    version, issued_at = payload.get("v"), payload.get("t")
+    if not isinstance(version, str) or not 0 < len(version) <= 20 or type(issued_at) is not int \
+            or issued_at not in _ISSUED_AT:
+        raise _corrupt()
+    return Decoded(record=payload["r"], ruleset_version=version, issued_at=issued_at,
+                   signing_kid=sig_kid, encryption_kid=enc_kid, envelope_hash=envelope_digest(envelope))
 
 
 def decode(text: str | list[str], *, keys: ReceiverKeys) -> Decoded:

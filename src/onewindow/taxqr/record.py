@@ -134,7 +134,12 @@ def transaction_from_dict(data: dict[str, Any]) -> Transaction:
     ]
     buyers = []
     for i, b in enumerate(buyers_data):
+        if not isinstance(b, dict):
+            raise DomainError(_("买方信息格式有误"), code="record_invalid", fields={f"buyers.{i}": [_("格式有误")]})
         fam = b.get("family") or {}
+        if not isinstance(fam, dict) or not isinstance(fam.get("children") or [], list):
+            raise DomainError(_("家庭信息格式有误"), code="record_invalid",
+                              fields={f"buyers.{i}.family": [_("格式有误")]})
         spouse = _person(fam["spouse"], f"buyers.{i}.family.spouse") if fam.get("spouse") else None
         children = [_person(c, f"buyers.{i}.family.children.{j}") for j, c in enumerate(fam.get("children") or [])]
         try:
@@ -209,5 +214,16 @@ def to_wire(transaction: Transaction) -> dict[str, Any]:
     return _rename(transaction.to_dict(), WIRE_KEYS_V1)  # type: ignore[no-any-return]
 
 
-def from_wire(data: dict[str, Any]) -> Transaction:
-    return transaction_from_dict(_rename(data, _WIRE_BACK_V1))
+def from_wire(data: Any) -> Transaction:
+    """The record carried by a verified QR code; a payload of the wrong shape is ``qr_payload_invalid``.
+
+    A signed code is validated before it is made, so a shape error here means a code made by
+    something else than this system's client (or a key misuse): a 422 for the window, never a 500.
+    """
+    from .codec import QrError
+
+    try:
+        return transaction_from_dict(_rename(data, _WIRE_BACK_V1))
+    except (DomainError, AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise QrError(_("二维码中的房交信息格式无法识别，请让纳税人用最新客户端重新生成。"),
+                      code="qr_payload_invalid") from exc

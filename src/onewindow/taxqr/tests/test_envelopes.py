@@ -123,7 +123,6 @@ def _refused_everywhere(world: TaxWorld, monkeypatch: Any, envelope: bytes, code
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="issue #9: crafted QR envelopes answer 500")
 @pytest.mark.parametrize("name", list(CRAFTED))
 def test_crafted_envelope_is_a_422_on_the_api_and_the_window_page(world: TaxWorld, monkeypatch: Any,
                                                                   name: str) -> None:
@@ -146,7 +145,6 @@ def test_crafted_code_text_is_a_422(world: TaxWorld, name: str) -> None:
     assert TaxRecord.objects.count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: crafted QR envelopes raise errors other than QrError")
 @pytest.mark.parametrize("name", list(CRAFTED))
 def test_crafted_envelope_raises_only_the_codec_error(name: str) -> None:
     envelope, code = CRAFTED[name]
@@ -162,7 +160,6 @@ def _only_qr_errors(call: Any) -> None:
         assert exc.status == 422 and exc.code.startswith("qr_")
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the decoder raises IndexError/UnicodeDecodeError/ValueError")
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(
     st.binary(max_size=300),
