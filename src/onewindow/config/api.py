@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -105,6 +106,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # ninja's own HttpErrors carry English text ("Cannot parse request body"); we answer with
         # the translated standard message of the status instead.
         return respond(request, exc.status_code, standard_error(exc.status_code))
+
+    def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Django refuses an oversized body when the view reads it; never a 500 (issue #9).
+        return respond(request, 413, standard_error(413))
+
+    for too_large in (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        api.add_exception_handler(too_large, on_too_large)
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

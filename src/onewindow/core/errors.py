@@ -72,6 +72,7 @@ STANDARD_ERRORS: dict[int, tuple[str, Promise]] = {
     403: ("forbidden", _("您无权执行此操作。")),
     404: ("not_found", _("找不到请求的资源。")),
     405: ("method_not_allowed", _("此地址不支持该请求方法。")),
+    413: ("request_too_large", _("提交的内容过大或字段过多，请精简后重试。")),
     422: ("invalid", _("提交的数据有误，请检查标出的字段。")),
     429: ("rate_limited", _("请求过于频繁，请稍后再试。")),
     500: ("server_error", _("服务器内部错误，请稍后再试；如问题持续，请联系管理员并提供请求编号。")),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "ninja",
     "django_tasks",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "onewindow.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "onewindow.core.middleware.RequestSizeLimitMiddleware",
     "onewindow.core.middleware.ApiJsonErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,6 +158,9 @@ ACCOUNTS_STAFF_IDLE_SECONDS = int(env_str("ACCOUNTS_STAFF_IDLE_SECONDS", "900"))
 ACCOUNTS_CITIZEN_IDLE_SECONDS = int(env_str("ACCOUNTS_CITIZEN_IDLE_SECONDS", "1800"))
 ACCOUNTS_STAFF_SESSION_MAX_SECONDS = int(env_str("ACCOUNTS_STAFF_SESSION_MAX_SECONDS", "43200"))
 ACCOUNTS_REAUTH_SECONDS = int(env_str("ACCOUNTS_REAUTH_SECONDS", "600"))
+# Staff TOTP binding needs a system admin's grant (decision 0008); a grant's one-time code
+# expires after this many hours.
+ACCOUNTS_OTP_ENROLMENT_HOURS = int(env_str("ACCOUNTS_OTP_ENROLMENT_HOURS", "24"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -249,6 +254,10 @@ LOGGING = {
 # Case handling: deadline warning ratio (yellow at 80 % of a limit) and the upload limit per file.
 CASES_WARN_RATIO = float(env_str("CASES_WARN_RATIO", "0.8"))
 CASES_MAX_UPLOAD_BYTES = int(env_str("CASES_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+# Request bodies (core.middleware.RequestSizeLimitMiddleware): a body that is not a file upload
+# may hold DATA_UPLOAD_MAX_MEMORY_SIZE bytes; an upload one file plus its fields. Larger: 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_str("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+ONEWINDOW_MAX_REQUEST_BYTES = int(env_str("ONEWINDOW_MAX_REQUEST_BYTES", "0")) or None
 ONEWINDOW_IDEMPOTENCY_HOURS = int(env_str("ONEWINDOW_IDEMPOTENCY_HOURS", "48"))
 
 # The address citizens reach this installation at, for links in SMS (rating link, case page).
