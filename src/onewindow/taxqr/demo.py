@@ -157,8 +157,11 @@ def _capture(clerk: User, text: str, saved: datetime.datetime, rng: random.Rando
                             now=saved)
 
 
-def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, str]]:
-    """Load the taxqr demo (see the module docstring); return the demo accounts to print."""
+def load(progress: Callable[[int], object], seed: int, size: str = "full") -> list[tuple[str, str, str]]:
+    """Load the taxqr demo (see the module docstring); return the demo accounts to print.
+    ``size="small"`` (``demo_data --size small``, for CI) captures the pilot's first week and one
+    month of the rollout at a tenth of its volume."""
+    small = size == "small"
     keystore.ensure_demo_keys()
     rng = random.Random(seed)
     with transaction.atomic():
@@ -168,7 +171,8 @@ def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, s
     agency_user = User.objects.get(username="agency")
     streets = _streets()
     serial = 1000
-    for n, saved in enumerate(_schedule(_working_days(PILOT_START, PILOT_END), 45)):
+    pilot_end = PILOT_START + datetime.timedelta(days=7) if small else PILOT_END
+    for n, saved in enumerate(_schedule(_working_days(PILOT_START, pilot_end), 5 if small else 45)):
         serial += 1
         day = saved.date()
         agency = organizations[n % 2]
@@ -182,7 +186,7 @@ def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, s
         progress(1)
     sender = keystore.sender_keys()
     month_start = ROLLOUT
-    for volume in MONTHLY:
+    for volume in (MONTHLY[0] // 10,) if small else MONTHLY:
         next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
         days = _working_days(month_start, next_month - datetime.timedelta(days=1))
         with transaction.atomic():

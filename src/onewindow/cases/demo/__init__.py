@@ -44,6 +44,7 @@ from .year import (
     FIRST_DAY,
     JINGAN,
     LAST_DAY,
+    SMALL_FIRST_DAY,
     Items,
     Staff,
     organizations_create,
@@ -72,8 +73,13 @@ def _staff(districts: list[Department], center: Department, centerclerk: User) -
     return department, staff
 
 
-def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, str]]:
-    """Load the demo cases once (see the module docstring); return the ``centerclerk`` account."""
+def load(progress: Callable[[int], object], seed: int, size: str = "full") -> list[tuple[str, str, str]]:
+    """Load the demo cases once (see the module docstring); return the ``centerclerk`` account.
+
+    ``size="small"`` (CI, e.g. the whole-database PII scan) plans only the last two weeks of the
+    year with 300 persons and 90 organizations; the stories are the same."""
+    small = size == "small"
+    first_day = SMALL_FIRST_DAY if small else FIRST_DAY
     accounts = [CENTERCLERK]
     center = Department.objects.filter(code=CENTER_CODE).first()
     admin = User.objects.filter(username="admin").first()
@@ -82,7 +88,7 @@ def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, s
     rng = random.Random(f"cases-{seed}")  # a stream of its own: no sample identifier shared with other demos
     with transaction.atomic():
         centerclerk = centerclerk_ensure(admin, center, rng)
-    if Case.objects.filter(number=f"{JINGAN}-{FIRST_DAY.year}-0000001").exists():
+    if Case.objects.filter(number=f"{JINGAN}-{first_day.year}-0000001").exists():
         progress(Case.objects.count())
         return accounts
     districts = list(Department.objects.filter(region__code=JINGAN, level="district", is_active=True)
@@ -92,14 +98,14 @@ def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, s
                                             current_version__isnull=False)
                  .select_related("current_version", "department").order_by("code"))
     items = [i for i in items if deadlines.decision_limit(version_of(i)).unit == "working"]
-    cal = WorkingDays(FIRST_DAY - datetime.timedelta(days=7), LAST_DAY + datetime.timedelta(days=200))
+    cal = WorkingDays(first_day - datetime.timedelta(days=7), LAST_DAY + datetime.timedelta(days=200))
     with transaction.atomic():
-        persons = persons_create(rng, 4000)
-        organizations = organizations_create(rng, 1200)
+        persons = persons_create(rng, 300 if small else 4000)
+        organizations = organizations_create(rng, 90 if small else 1200)
         progress(len(persons) + len(organizations))
         plan = year_plan(rng, cal, Items([i for i in items if i.department_id != center.pk], rng),
                           Items([i for i in items if i.department_id == center.pk], rng), center, staff,
-                          persons, organizations)
+                          persons, organizations, first_day)
         counters = year_number(plan)
         year_write(plan, counters, progress)
         stories = stories_play(center, department)

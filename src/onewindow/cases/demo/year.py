@@ -28,6 +28,8 @@ from .rows import WorkingDays, insert_rows, next_ids, reset_sequences
 JINGAN = "310106"
 CENTER_CODE = "310106021-SQSW"
 FIRST_DAY, LAST_DAY = datetime.date(2025, 12, 1), datetime.date(2026, 11, 26)
+#: The small profile (``demo_data --size small``, for CI): the last two weeks of the year only.
+SMALL_FIRST_DAY = datetime.date(2026, 11, 16)
 AS_OF = datetime.date(2026, 11, 27)  # the levels of the open clocks are those of this day
 CUTOFF = timezone.make_aware(datetime.datetime(2026, 11, 26, 23, 59))
 SPRING_FESTIVAL = (datetime.date(2026, 2, 15), datetime.date(2026, 2, 23))
@@ -382,10 +384,10 @@ def _organization_item(rng: random.Random, item: ServiceItem) -> bool:
 
 def year_plan(rng: random.Random, cal: WorkingDays, districts: Items, center_items: Items,
                center: Department, staff: dict[int, Staff], persons: list[Person],
-               organizations: list[Organization]) -> Plan:
+               organizations: list[Organization], first_day: datetime.date = FIRST_DAY) -> Plan:
     plan = Plan(rng, cal)
     limits: dict[int, tuple[int, str]] = {}
-    day = FIRST_DAY
+    day = first_day
     while day <= LAST_DAY:
         working = day in cal.working
         expected = _volume(day, cal)

@@ -82,10 +82,11 @@ PATIENCE = math.log(80 * 60)  # median seconds a holder waits before giving up
 OLD_AREA = "310108"  # 临汾路 belonged to 闸北区 until 2015: older residents' ID numbers carry its code
 
 
-def _days_from(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """History: from the first of the month 18 months before yesterday's month, to yesterday."""
+def _days_from(today: datetime.date, history_months: int = 18) -> tuple[datetime.date, datetime.date]:
+    """History: from the first of the month 18 months (``history_months``) before yesterday's
+    month, to yesterday."""
     last = today - datetime.timedelta(days=1)
-    months = last.year * 12 + last.month - 1 - 18
+    months = last.year * 12 + last.month - 1 - history_months
     return datetime.date(months // 12, months % 12 + 1, 1), last
 
 
@@ -235,9 +236,11 @@ def _kiosk_account(center: Center, seed: int) -> tuple[str, str, str]:
 
 
 def load(progress: Callable[[int], object], seed: int,
-         today: datetime.date | None = None) -> list[tuple[str, str, str]]:
+         today: datetime.date | None = None, size: str = "full") -> list[tuple[str, str, str]]:
     """Load the 临汾路 center and its history once (see the module docstring); a second run only
-    tops up slots and duties. Returns the ``centerclerk`` account and the kiosk's device token."""
+    tops up slots and duties. Returns the ``centerclerk`` account and the kiosk's device token.
+    ``size="small"`` (``demo_data --size small``, for CI) simulates one month of history instead
+    of 18."""
     today = today or timezone.localdate()
     admin = User.objects.filter(username="admin").first()
     manager = User.objects.filter(username="manager").first()
@@ -249,7 +252,7 @@ def load(progress: Callable[[int], object], seed: int,
         if center is None:
             center = _setup(admin, manager, rng, seed)
         if not Ticket.objects.filter(center=center).exists():
-            first, last = _days_from(today)
+            first, last = _days_from(today, 1 if size == "small" else 18)
             from .history import _History
 
             history = _History(center, rng, today, manager)
