@@ -9,5 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("2fa/enrol/", views.otp_enrol, name="otp-enrol"),
     path("2fa/verify/", views.otp_verify, name="otp-verify"),
+    path("2fa/recovery/", views.otp_recovery_codes, name="otp-recovery"),
+    path("2fa/grant/", views.otp_enrolment_grant, name="otp-grant"),
     path("reauth/", session_views.reauth, name="reauth"),
 ]

@@ -10,6 +10,7 @@ from django.db import connections
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onewindow.accounts.otp import otp_enrolment_grant
 from onewindow.accounts.testing import PASSWORD, StaffRoleFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,6 +44,7 @@ def test_staff_enrol_a_totp_device_after_the_password(page, settings) -> None:  
     settings.ONEWINDOW_REQUIRE_STAFF_2FA = True
     clerk = UserFactory.create(username="clerk1")
     StaffRoleFactory.create(user=clerk)
+    enrolment_code = otp_enrolment_grant(by="test", user=clerk)  # a system admin's grant (decision 0009)
     page.goto("/accounts/login/?next=/catalog/")
     page.fill("#id_username", "clerk1")
     page.fill("#id_password", PASSWORD)
@@ -53,8 +55,12 @@ def test_staff_enrol_a_totp_device_after_the_password(page, settings) -> None:  
     device = TOTPDevice.objects.get(user=clerk)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
+    page.fill("#id_enrolment_code", enrolment_code)
     page.fill("#id_token", f"{totp.token():06d}")
     with page.expect_navigation():
         page.click("main button[type=submit]")
-    assert page.url.endswith("/catalog/")
+    assert page.locator(".recovery-codes li").count() == 10
     assert TOTPDevice.objects.get(pk=device.pk).confirmed is True
+    with page.expect_navigation():
+        page.click("main a.button")
+    assert page.url.endswith("/catalog/")

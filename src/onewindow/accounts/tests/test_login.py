@@ -11,6 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.accounts.models import User
+from onewindow.accounts.otp import otp_enrolment_grant
 from onewindow.accounts.testing import PASSWORD, Principals, UserFactory
 from onewindow.core.models import AuditEntry
 
@@ -65,6 +66,7 @@ def test_a_successful_login_before_the_limit_resets_the_counter() -> None:
 def test_staff_are_sent_to_enrol_then_verify_when_2fa_is_required(principals: Principals, settings) -> None:  # type: ignore[no-untyped-def]
     settings.ONEWINDOW_REQUIRE_STAFF_2FA = True
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp delays retries after a wrong code; no clock here
+    enrolment_code = otp_enrolment_grant(by=principals.admin, user=principals.clerk)  # decision 0009
     client = principals.client("clerk")
     first = client.get("/catalog/")
     assert first.status_code == 302
@@ -79,14 +81,16 @@ def test_staff_are_sent_to_enrol_then_verify_when_2fa_is_required(principals: Pr
     assert device.confirmed is False
 
     wrong = client.post("/accounts/2fa/enrol/", {"token": "000000" if totp_code(device) != "000000" else "111111",
-                                                 "next": "/catalog/"})
+                                                 "enrolment_code": enrolment_code, "next": "/catalog/"})
     assert wrong.status_code == 400
     assert b'data-code="otp_invalid"' in wrong.content
     assert TOTPDevice.objects.get(pk=device.pk).confirmed is False
     assert not AuditEntry.objects.filter(action="otp.enrol").exists()
 
-    ok = client.post("/accounts/2fa/enrol/", {"token": totp_code(device), "next": "/catalog/"})
-    assert (ok.status_code, ok["Location"]) == (302, "/catalog/")
+    ok = client.post("/accounts/2fa/enrol/", {"token": totp_code(device), "enrolment_code": enrolment_code,
+                                              "next": "/catalog/"})
+    assert (ok.status_code, ok.context["next"]) == (200, "/catalog/")  # the recovery codes, shown once
+    assert len(ok.context["codes"]) == 10
     assert TOTPDevice.objects.get(pk=device.pk).confirmed is True
     assert AuditEntry.objects.filter(action="otp.enrol", actor_id=str(principals.clerk.pk)).count() == 1
     assert client.get("/catalog/").status_code != 302
@@ -121,8 +125,10 @@ def test_verify_step_redirects_to_enrol_without_a_device(principals: Principals)
 
 
 def test_offsite_next_is_ignored(principals: Principals) -> None:
+    enrolment_code = otp_enrolment_grant(by=principals.admin, user=principals.reviewer)
     client = principals.client("reviewer")
     client.get("/accounts/2fa/enrol/")
     device = TOTPDevice.objects.get(user=principals.reviewer)
-    response = client.post("/accounts/2fa/enrol/", {"token": totp_code(device), "next": "https://evil.example/"})
-    assert (response.status_code, response["Location"]) == (302, "/")
+    response = client.post("/accounts/2fa/enrol/", {"token": totp_code(device), "enrolment_code": enrolment_code,
+                                                    "next": "https://evil.example/"})
+    assert (response.status_code, response.context["next"]) == (200, "/")

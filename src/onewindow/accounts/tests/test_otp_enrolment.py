@@ -21,8 +21,6 @@ from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-XFAIL = pytest.mark.xfail(strict=True, reason="issue #9: staff TOTP enrolment is trust-on-first-use, "
-                                                "no recovery codes")
 LOGIN = "/accounts/login/"
 ENROL = "/accounts/2fa/enrol/"
 
@@ -50,7 +48,6 @@ def _enrol(principals: Principals, name: str = "clerk") -> tuple[Client, TOTPDev
     return client, device, list(response.context["codes"])
 
 
-@XFAIL
 def test_staff_cannot_bind_an_authenticator_without_an_admin_grant(principals: Principals) -> None:
     client = principals.client("clerk")
     audit_before = AuditEntry.objects.count()
@@ -65,7 +62,6 @@ def test_staff_cannot_bind_an_authenticator_without_an_admin_grant(principals: P
     assert client.get("/catalog/")["Location"] == "/accounts/2fa/enrol/?next=%2Fcatalog%2F"
 
 
-@XFAIL
 def test_only_a_system_admin_grants_an_enrolment(principals: Principals) -> None:
     from onewindow.accounts import otp
 
@@ -77,7 +73,6 @@ def test_only_a_system_admin_grants_an_enrolment(principals: Principals) -> None
     assert principals.client("manager").get("/accounts/2fa/grant/").status_code == 403
 
 
-@XFAIL
 def test_granted_enrolment_needs_the_code_then_binds_and_shows_ten_recovery_codes(principals: Principals) -> None:
     code = _grant(principals.admin, principals.clerk)
     grant_audit = AuditEntry.objects.get(action="otp.enrolment.grant")
@@ -106,7 +101,6 @@ def test_granted_enrolment_needs_the_code_then_binds_and_shows_ten_recovery_code
     assert other.get(ENROL).status_code == 302  # has a device now: to the verify step
 
 
-@XFAIL
 def test_a_recovery_code_logs_in_once(principals: Principals) -> None:
     _client, _device, codes = _enrol(principals)
     fresh = Client()
@@ -126,7 +120,6 @@ def test_a_recovery_code_logs_in_once(principals: Principals) -> None:
     assert StaticToken.objects.filter(device__user=principals.clerk).count() == 9
 
 
-@XFAIL
 def test_recovery_codes_are_regenerated_only_after_reauthentication(principals: Principals) -> None:
     from onewindow.accounts import reauth
 
@@ -150,7 +143,6 @@ def test_recovery_codes_are_regenerated_only_after_reauthentication(principals: 
     assert login.post("/accounts/2fa/verify/", {"recovery_code": codes[0]}).status_code == 400
 
 
-@XFAIL
 def test_the_first_admin_is_granted_by_a_command_on_the_server(principals: Principals, capsys: Any) -> None:
     call_command("otp_enrolment_grant", "p_admin")
     code = capsys.readouterr().out.strip().splitlines()[-1]
