@@ -48,7 +48,7 @@ REQUIRED_CSP = {
     "frame-ancestors": {"'none'"},
     "form-action": {"'self'"},
 }
-DENIED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "bluetooth",
+DENIED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb", "serial", "hid",
                    "midi", "display-capture", "magnetometer", "gyroscope", "accelerometer",
                    "publickey-credentials-get", "idle-detection", "xr-spatial-tracking", "fullscreen")
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
