@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -10,11 +12,13 @@ from pathlib import Path
 import pytest
 
 ONEWINDOW = str(Path(sys.executable).with_name("onewindow"))
+# Fresh keys per run: production refuses every key published in the repository (core/checks.py).
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "onewindow.config.settings.production",
-    "SECRET_KEY": "x7Qm2vN9pL4rT8wK1zY6bH3jF5dS0aGcE2uI9oP7nM4qR1tV8yX3wZ6kJ5hL0gB2",
+    "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "zwfw.example.gov.cn",
-    "ONEWINDOW_FIELD_KEYS": "k1:cHJvZC10ZXN0LWZpZWxkLWtleS0zMi1ieXRlcy0wMTI=",
+    "ONEWINDOW_FIELD_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+    "TAXQR_ROLE": "tax",
     "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3",
 }
 

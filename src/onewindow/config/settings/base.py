@@ -17,6 +17,9 @@ from .env import env_bool, env_list, env_str
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ONEWINDOW_VAR_DIR", str(Path.cwd() / "var")))
 
+# Which profile this is: production.py says "production", and core/checks.py then refuses the
+# published development keys and an implicit TAXQR_ROLE.
+ONEWINDOW_PROFILE = "development"
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])

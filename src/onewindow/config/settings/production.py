@@ -3,6 +3,7 @@
 from .base import *  # noqa: F403
 from .env import env_bool, env_list, env_str
 
+ONEWINDOW_PROFILE = "production"
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
