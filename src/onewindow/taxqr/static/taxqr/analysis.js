@@ -12,7 +12,9 @@
     var category = { type: "category", data: names, axisLabel: { interval: 0, rotate: horizontal ? 0 : 30 } };
     var value = { type: "value", minInterval: 1 };
     echarts.init(el).setOption({
-      tooltip: {}, grid: { left: horizontal ? 110 : 40, right: 10, bottom: 60, top: 10 },
+      // richText: the tooltip is drawn on the canvas; the HTML tooltip uses style="" markup,
+      // which the Content-Security-Policy blocks.
+      tooltip: { renderMode: "richText" }, grid: { left: horizontal ? 110 : 40, right: 10, bottom: 60, top: 10 },
       xAxis: horizontal ? value : category, yAxis: horizontal ? category : value,
       series: [{ type: "bar", data: values }]
     });
