@@ -40,6 +40,7 @@ from .models import (
     parse_token,
 )
 from .selectors import CREDIT_CODE_SHAPE, check_document, person_visible_to
+from .tokens import token_expiry
 
 _SCOPE = re.compile(r"^[a-z][a-z_]*(:[a-z_]+)?$")
 _ITEM_CODE = re.compile(r"^[0-9A-Za-z_.\-]{1,50}$")
@@ -368,8 +369,9 @@ def api_token_issue(*, by: Any, name: str, scopes: Sequence[str], owner: User | 
                     ) -> tuple[ApiToken, str]:
     """Issue a machine token (签发机器令牌) for a system or device; returns (token, bearer string).
     The bearer string is shown once: only the SHA-256 of its secret is stored (GB/T 22239-2019
-    身份鉴别). Actor: system admin. Refusals: ``scopes_invalid``, ``owner_required``,
-    ``expires_in_past``. Audited (never with the secret)."""
+    身份鉴别). Actor: system admin. Without ``expires_at`` the token gets the maximum lifetime
+    (tokens.max_days). Refusals: ``scopes_invalid``, ``owner_required``, ``expires_in_past``,
+    ``expires_too_late``. Audited (never with the secret)."""
     actor = perms.as_user(by)
     if actor is None or not perms.is_system_admin(actor):
         raise PermissionDenied(_("只有系统管理员可以签发令牌"))
@@ -384,6 +386,7 @@ def api_token_issue(*, by: Any, name: str, scopes: Sequence[str], owner: User | 
         raise _invalid("system_name", "owner_required", _("请指定令牌所属用户或所属系统"))
     if expires_at is not None and expires_at <= timezone.now():
         raise _invalid("expires_at", "expires_in_past", _("过期时间必须晚于当前时间"))
+    expires_at = token_expiry(expires_at, clean_scopes)  # every token expires (tokens.py)
     prefix, secret = new_token_parts()
     with transaction.atomic():
         token = ApiToken.objects.create(name=clean_name, owner=owner, system_name=system, prefix=prefix,
