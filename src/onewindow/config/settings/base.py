@@ -164,6 +164,10 @@ ACCOUNTS_REAUTH_SECONDS = int(env_str("ACCOUNTS_REAUTH_SECONDS", "600"))
 # Staff TOTP binding needs a system admin's grant (decision 0008); a grant's one-time code
 # expires after this many hours.
 ACCOUNTS_OTP_ENROLMENT_HOURS = int(env_str("ACCOUNTS_OTP_ENROLMENT_HOURS", "24"))
+# Machine tokens expire (accounts/tokens.py): the longest lifetime of a system token and of a
+# hall device's token (scope "device"); `onewindow tokens_expiring` lists those expiring soon.
+ACCOUNTS_TOKEN_MAX_DAYS = int(env_str("ACCOUNTS_TOKEN_MAX_DAYS", "365"))
+ACCOUNTS_DEVICE_TOKEN_MAX_DAYS = int(env_str("ACCOUNTS_DEVICE_TOKEN_MAX_DAYS", "365"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
