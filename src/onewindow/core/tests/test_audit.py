@@ -38,8 +38,16 @@ def make_entries(n: int) -> list[AuditEntry]:
 
 
 def raw(sql: str, params: list[object]) -> None:
+    """Tamper as someone who bypasses the application (on PostgreSQL: past the append-only
+    trigger too, as a superuser can; test_audit_protection.py shows the trigger refusing)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(sql, params)
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def problems(report) -> list[tuple[str, int | None]]:
