@@ -1,0 +1,167 @@
+"""Full-width digits and letters in numeric and identifier inputs are read as ASCII (NFKC, issue #9).
+
+A Chinese input method in full-width mode types ``１２３``. A tax correction accepted ``１２３`` and
+stored two different values (123 in the price column, ``"１２３"`` in the record). Here:
+
+- the reproduction of that correction, through the service and through the page;
+- every numeric field (int, float, Decimal) of every request body and query of the API, and every
+  identifier field (ID numbers, phones, credit codes, codes), found by walking the API's
+  operations: each reads full-width input as its ASCII twin (path parameters are ids that the API
+  hands out in its own links, never typed, and are left out);
+- end-to-end, per app: full-width input submitted, the stored value equals the ASCII one.
+"""
+
+from __future__ import annotations
+
+import typing
+from decimal import Decimal
+from typing import Annotated, Any
+
+import pytest
+from django.test import Client
+from pydantic import BaseModel, TypeAdapter
+
+from onewindow.accounts.testing import Principals
+from onewindow.config.api import api
+from onewindow.taxqr.tests.conftest import NOW, TaxWorld, codes_for, taxkeys, world  # noqa: F401
+
+FULL = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ－")
+
+
+def full_width(text: str) -> str:
+    return text.translate(FULL)
+
+
+# --- the tax correction (the reproduction) ---------------------------------------------------------
+
+def _captured(tax: TaxWorld) -> Any:
+    from onewindow.taxqr import services
+
+    return services.record_capture(by=tax.tax_clerk, text=codes_for(71)[0], window="3", now=NOW)
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: the correction stores 5300000 and \"５３０００００\"")
+@pytest.mark.django_db
+def test_tax_correction_of_full_width_digits_stores_one_value(world: TaxWorld) -> None:  # noqa: F811
+    from onewindow.core.models import AuditEntry
+    from onewindow.taxqr import services
+
+    record = _captured(world)
+    correction = services.record_correct(by=world.tax_reviewer, record_id=record.pk, field_path="contract.price",
+                                         value="５３０００００", reason="合同补充协议")
+    record.refresh_from_db()
+    assert record.price == Decimal("5300000")
+    assert record.record["contract"]["price"] == "5300000"
+    assert correction.after_masked == "5300000"
+    assert AuditEntry.objects.get(action="taxqr.record.correct").after["contract.price"] == "5300000"
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: the correction stores 88.5 and \"８８．５\"")
+@pytest.mark.django_db
+def test_tax_correction_page_reads_full_width_area(world: TaxWorld, client: Client) -> None:  # noqa: F811
+    record = _captured(world)
+    client.force_login(world.tax_reviewer)
+    response = client.post(f"/tax/records/{record.pk}/correct/",
+                           {"field": "property.area", "value": "８８．５", "reason": "测绘报告"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.area == Decimal("88.5")
+    assert record.record["property"]["area"] == "88.5"
+
+
+# --- every numeric and identifier field of the API ---------------------------------------------------
+
+NUMBERS = (int, float, Decimal)
+IDENTIFIER_SUFFIXES = ("id_number", "phone", "mobile", "credit_code", "code")
+
+
+def _base(annotation: Any) -> Any:
+    """The plain type under Optional, Annotated and list."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _base(typing.get_args(annotation)[0])
+    if origin in (list, tuple, set) or (origin is not None and type(None) in typing.get_args(annotation)):
+        args = [a for a in typing.get_args(annotation) if a is not type(None) and a is not Ellipsis]
+        return _base(args[0]) if len(args) == 1 else annotation
+    return annotation
+
+
+def _walk(model: type[BaseModel], where: str) -> list[tuple[str, Any, list[Any], str]]:
+    found = []
+    for name, info in model.model_fields.items():
+        base = _base(info.annotation)
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            found += _walk(base, f"{where}.{name}")
+        elif isinstance(base, type) and issubclass(base, NUMBERS) and base is not bool:
+            found.append((f"{where}.{name}", info.annotation, list(info.metadata), "number"))
+        elif base is str and name.endswith(IDENTIFIER_SUFFIXES):
+            found.append((f"{where}.{name}", info.annotation, list(info.metadata), "identifier"))
+    return found
+
+
+def api_input_fields() -> list[tuple[str, Any, list[Any], str]]:
+    fields = []
+    for prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                for model in operation.signature.models:
+                    if model.__ninja_param_source__ in ("body", "query", "form"):
+                        method = "/".join(operation.methods)
+                        fields += _walk(model, f"{method} {prefix.rstrip('/')}{path}")
+    return sorted(set(fields), key=lambda f: f[0]) if all(_hashable(f) for f in fields) else fields
+
+
+def _hashable(field: tuple[Any, ...]) -> bool:
+    try:
+        hash(field)
+    except TypeError:
+        return False
+    return True
+
+
+API_FIELDS = api_input_fields()
+
+
+def test_the_api_walk_finds_numeric_and_identifier_fields_of_every_app() -> None:
+    apps = {where.split()[1].split("/")[1] for where, *_ in API_FIELDS}
+    assert {"accounts", "cases", "catalog", "centers", "notifications", "taxqr"} <= apps
+    assert {kind for *_, kind in API_FIELDS} == {"number", "identifier"}
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: API fields refuse or keep full-width digits")
+@pytest.mark.parametrize(("where", "annotation", "metadata", "kind"), API_FIELDS, ids=[f[0] for f in API_FIELDS])
+def test_api_field_reads_full_width_as_ascii(where: str, annotation: Any, metadata: list[Any], kind: str) -> None:
+    adapter = TypeAdapter(Annotated[annotation, *metadata] if metadata else annotation)
+    ascii_value = "1" if kind == "number" else "12"
+    assert adapter.validate_python(full_width(ascii_value)) == adapter.validate_python(ascii_value)
+    if kind == "identifier":
+        assert adapter.validate_python("　Ａ１－２　") == "A1-2"
+
+
+# --- end to end: what is stored -----------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="issue #9: a full-width ID number and phone are stored as typed")
+@pytest.mark.django_db
+def test_person_registered_with_full_width_id_and_phone_is_stored_in_ascii(principals: Principals) -> None:
+    from onewindow.accounts.models import Person
+    from onewindow.accounts.testing import make_mobile, make_resident_id
+
+    id_number, phone = make_resident_id(), make_mobile()
+    client = Client()
+    client.force_login(principals.user("clerk"))
+    response = client.post("/api/v1/accounts/persons", {"name": "王五", "id_number": full_width(id_number),
+                                                        "phone": full_width(phone)}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    person = Person.objects.get(name="王五")
+    assert (person.id_number, person.phone) == (id_number, phone)
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: the catalog admin keeps full-width amounts as typed")
+def test_catalog_admin_form_reads_full_width_limits_and_fee() -> None:
+    from onewindow.catalog.admin import ServiceItemForm
+
+    form_class: Any = ServiceItemForm
+    for name, typed, expected in (("statutory_limit", "２０", 20), ("promised_limit", "１０", 10),
+                                  ("fee_amount", "１２．５０", Decimal("12.50")), ("on_site_visits", "１", 1)):
+        assert form_class.base_fields[name].clean(typed) == expected
+        assert type(form_class.base_fields[name]).__module__ == "onewindow.core.normalize", name
