@@ -26,6 +26,8 @@ from onewindow.core.errors import DomainError
 
 from . import selectors, services
 from .models import ApiToken, Mandate, Organization, Person, StaffRole, User
+from .reauth import ReauthAdminMixin
+from .tokens import tokens_expiring
 
 
 class ServiceForm(forms.ModelForm):
@@ -151,8 +153,11 @@ class StaffRoleForm(ServiceForm):
 
 
 @admin.register(StaffRole)
-class StaffRoleAdmin(admin.ModelAdmin):
-    """Roles are granted through ``staff_role_grant`` and revoked through ``staff_role_revoke``."""
+class StaffRoleAdmin(ReauthAdminMixin, admin.ModelAdmin):
+    """Roles are granted through ``staff_role_grant`` and revoked through ``staff_role_revoke``;
+    both are key operations (fresh re-authentication, reauth.py)."""
+
+    reauth_actions = ("revoke_selected",)
 
     list_display = ["user", "role", "department", "region", "valid", "granted_at", "revoked_at"]
     list_filter = ["role", "valid"]
@@ -200,11 +205,31 @@ class ApiTokenForm(ServiceForm):
                                         expires_at=data.get("expires_at"))
 
 
+class ExpiringSoonFilter(admin.SimpleListFilter):
+    """Valid tokens expiring within 30 days (renew hall devices before they go dark)."""
+
+    title = _("有效期")
+    parameter_name = "expiring"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("30", _("30 天内到期"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+        if self.value() == "30":
+            return queryset.filter(pk__in=tokens_expiring(30).values("pk"))
+        return queryset
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued through ``api_token_issue``: the full token is shown once, in a message."""
+class ApiTokenAdmin(ReauthAdminMixin, admin.ModelAdmin):
+    """Tokens are issued through ``api_token_issue``: the full token is shown once, in a message.
+    Issuing and revoking are key operations (fresh re-authentication, reauth.py); every token
+    expires (tokens.py), and the list shows the soonest expiry first among valid tokens."""
+
+    reauth_actions = ("revoke_selected",)
 
     list_display = ["name", "prefix", "owner", "system_name", "scopes", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = [ExpiringSoonFilter]
     fields = ["name", "owner", "system_name", "scopes", "expires_at"]
     raw_id_fields = ["owner"]
     actions = ["revoke_selected"]

@@ -19,6 +19,7 @@ from . import selectors, services
 from .api_auth import principal_of, require_scope, session_or_token
 from .choices import IdType
 from .models import ApiToken, Mandate, Organization
+from .reauth import require_reauth
 from .schemas import (
     ErrorOut,
     MandateIn,
@@ -155,6 +156,7 @@ def tokens(request: HttpRequest) -> list[dict[str, object]]:
 @router.post("/tokens", response={201: TokenIssuedOut, **ERRORS}, summary="签发机器令牌（系统管理员）")
 def token_issue(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     user = require_scope(request, "tokens:manage").user
+    require_reauth(request)  # a key operation (reauth.py); machine tokens are exempt
     token, bearer = services.api_token_issue_by_reference(
         by=user, name=payload.name, scopes=payload.scopes, owner_username=payload.owner_username,
         system_name=payload.system_name, expires_at=payload.expires_at)
@@ -165,6 +167,7 @@ def token_issue(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obje
 def token_revoke(request: HttpRequest, payload: RevokeIn,
                  token_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, object]:
     user = require_scope(request, "tokens:manage").user
+    require_reauth(request)
     token = services.api_token_revoke(by=user, token=selectors.api_token_get_for(user, token_id),
                                       reason=payload.reason)
     return _token_out(token)

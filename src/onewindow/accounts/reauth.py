@@ -168,3 +168,21 @@ def on_user_logged_in(sender: Any, request: HttpRequest | None = None, user: Any
     session = getattr(request, "session", None)
     if session is not None:
         session[SESSION_KEY] = {"user": str(user.pk), "at": timezone.now().timestamp()}
+
+
+class ReauthAdminMixin:
+    """For a ModelAdmin whose add form or actions are key operations: the add view (its form and
+    its POST) and the actions named in ``reauth_actions`` need a fresh re-authentication; a stale
+    session goes to the re-authentication page and comes back to the page it was on."""
+
+    reauth_actions: tuple[str, ...] = ()
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        if not reauth_is_fresh(request):
+            return HttpResponseRedirect(reauth_url(request))
+        return super().add_view(request, form_url, extra_context)  # type: ignore[misc, no-any-return]
+
+    def response_action(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        if request.POST.get("action") in self.reauth_actions and not reauth_is_fresh(request):
+            return HttpResponseRedirect(reauth_url(request))
+        return super().response_action(request, queryset)  # type: ignore[misc, no-any-return]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import services as account_services
 from onewindow.accounts.permissions import is_system_admin
+from onewindow.accounts.reauth import ReauthAdminMixin
 from onewindow.core.admin import ReadOnlyAdmin
 
 from .models import (
@@ -90,11 +91,15 @@ class DeviceForm(forms.ModelForm):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
-    """A new device gets its own token (shown once); revoking deactivates it and its token."""
+class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
+    """A new device gets its own token (shown once); revoking deactivates it and its token. Both
+    are key operations (fresh re-authentication, accounts.reauth). The token expires
+    (accounts.tokens): the list shows when, so a device is renewed before it goes dark."""
+
+    reauth_actions = ("revoke_selected",)
 
     form = DeviceForm
-    list_display = ["name", "kind", "center", "window", "masked_token", "is_active", "last_seen_at"]
+    list_display = ["name", "kind", "center", "window", "masked_token", "token_expires", "is_active", "last_seen_at"]
     list_filter = ["kind", "is_active", "center"]
     search_fields = ["name", "token__prefix"]
     readonly_fields = ["masked_token", "last_seen_at"]
@@ -103,6 +108,10 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description=_("访问令牌"))
     def masked_token(self, obj: Device) -> str:
         return f"ow_{obj.token.prefix}_…" if obj.token_id else "—"
+
+    @admin.display(description=_("令牌到期"), ordering="token__expires_at")
+    def token_expires(self, obj: Device) -> Any:
+        return obj.token.expires_at if obj.token_id else None
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         base = ("center", "window", "kind", "name", "is_active")

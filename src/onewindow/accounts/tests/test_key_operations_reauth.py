@@ -16,7 +16,6 @@ from onewindow.accounts.testing import PASSWORD, Principals, make_api_token
 from onewindow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-XFAIL = pytest.mark.xfail(strict=True, reason="issue #9: key operations need no re-authentication")
 
 
 def _stale(client: Client) -> Client:
@@ -30,7 +29,6 @@ def _counts() -> tuple[int, int, int]:
     return ApiToken.objects.count(), StaffRole.objects.count(), AuditEntry.objects.count()
 
 
-@XFAIL
 def test_token_issue_and_revoke_by_api_need_a_fresh_reauthentication(principals: Principals) -> None:
     client = _stale(principals.client("admin"))
     target, _bearer = make_api_token(name="old")
@@ -55,7 +53,6 @@ def test_a_machine_token_is_exempt(principals: Principals) -> None:
     assert client.post("/api/v1/accounts/tokens", body, content_type="application/json").status_code == 201
 
 
-@XFAIL
 @pytest.mark.parametrize("url", ["/admin/accounts/apitoken/add/", "/admin/accounts/staffrole/add/",
                                  "/admin/centers/device/add/"])
 def test_admin_add_forms_of_key_operations_need_a_fresh_reauthentication(principals: Principals,
@@ -67,7 +64,6 @@ def test_admin_add_forms_of_key_operations_need_a_fresh_reauthentication(princip
     assert client.get(url).status_code == 200
 
 
-@XFAIL
 def test_admin_revoke_actions_need_a_fresh_reauthentication(principals: Principals) -> None:
     client = _stale(principals.client("admin"))
     target, _bearer = make_api_token(name="old")
