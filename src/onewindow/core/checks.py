@@ -163,3 +163,22 @@ def refuse_to_start_on_errors() -> None:
     errors = [m for m in run_checks(tags=[SECURITY_TAG]) if m.is_serious()]
     if errors:
         raise ImproperlyConfigured("; ".join(f"{m.id}: {m.msg}" for m in errors))
+
+
+# ---- log retention ------------------------------------------------------------------------------
+
+@register("onewindow", SECURITY_TAG)
+def log_retention(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E004: logs must be kept at least 180 days (网络安全法 art. 21(3): 不少于六个月), in every profile."""
+    from .logs import RETENTION_FLOOR_DAYS
+
+    days = int(getattr(settings, "ONEWINDOW_LOG_RETENTION_DAYS", RETENTION_FLOOR_DAYS))
+    if days >= RETENTION_FLOOR_DAYS:
+        return []
+    return [Error(
+        f"ONEWINDOW_LOG_RETENTION_DAYS is {days}: logs must be kept for at least {RETENTION_FLOOR_DAYS} days "
+        "(网络安全法 art. 21(3)).",
+        hint=f"Set ONEWINDOW_LOG_RETENTION_DAYS to {RETENTION_FLOOR_DAYS} or more; keep the nginx and gunicorn "
+             "access logs as long (docs/operations.md).",
+        id="onewindow.E004",
+    )]

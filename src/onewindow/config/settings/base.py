@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, static files included (decision 0010).
+    "onewindow.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "onewindow.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -249,6 +251,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Logs are kept at least six months (网络安全法 art. 21(3)); the floor of 180 days is a system check
+# (core/checks.py). Production writes ONEWINDOW_LOG_DIR/onewindow.log, rotated daily, keeping this
+# many days plus 10 (core/logs.py); docs/operations.md has the same for nginx and gunicorn logs.
+ONEWINDOW_LOG_RETENTION_DAYS = int(env_str("ONEWINDOW_LOG_RETENTION_DAYS", "180"))
+ONEWINDOW_LOG_DIR = Path(env_str("ONEWINDOW_LOG_DIR", str(VAR_DIR / "log")))
 
 LOGGING = {
     "version": 1,

@@ -24,3 +24,23 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# The application log also goes to a file rotated at midnight, kept ONEWINDOW_LOG_RETENTION_DAYS + 10
+# days (at least 190; 网络安全法 art. 21(3)); several workers share it safely (core/logs.py).
+ONEWINDOW_LOG_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "handlers": {
+        **LOGGING["handlers"],  # noqa: F405
+        "file": {
+            "class": "onewindow.core.logs.SharedTimedRotatingFileHandler",
+            "filename": str(ONEWINDOW_LOG_DIR / "onewindow.log"),  # noqa: F405
+            "when": "midnight",
+            "interval": 1,
+            "backupCount": max(ONEWINDOW_LOG_RETENTION_DAYS, 180) + 10,  # noqa: F405
+            "encoding": "utf-8",
+            "formatter": "plain",
+        },
+    },
+    "root": {**LOGGING["root"], "handlers": ["console", "file"]},  # noqa: F405
+}
