@@ -219,6 +219,17 @@ class Principals:
         return client
 
 
+def expire_reauth(client: Client) -> Client:
+    """Make a test client's re-authentication stale (accounts.reauth): ``force_login`` counts as
+    a fresh authentication for a user without a TOTP device, so tests of the refusal call this."""
+    from .reauth import SESSION_KEY
+
+    session = client.session
+    session.pop(SESSION_KEY, None)
+    session.save()
+    return client
+
+
 def _region(code: str, name: str, level: str, parent: Region | None = None) -> Region:
     region, _ = Region.objects.get_or_create(code=code, defaults={"name": name, "level": level,
                                                                   "parent": parent})
