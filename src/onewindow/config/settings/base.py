@@ -222,6 +222,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # ONEWINDOW_FIELD_KEYS = "k2:<base64 32 bytes>,k1:<base64 32 bytes>"; the first key encrypts,
 # every listed key decrypts, so keys rotate without downtime (see core/crypto.py).
 ONEWINDOW_FIELD_KEYS = env_str("ONEWINDOW_FIELD_KEYS", "")
+# Crypto agility (GB/T 39786-2021 密评): the algorithms of a key entry that names none (an entry
+# may name its own: kid:sm4-gcm+hmac-sm3:base64), and the hash of new audit chain links.
+# sm4-gcm / hmac-sm3 / sm3 need an OpenSSL with the SM algorithms (system check E005).
+ONEWINDOW_FIELD_CIPHER = env_str("ONEWINDOW_FIELD_CIPHER", "aes-256-gcm")
+ONEWINDOW_FIELD_MAC = env_str("ONEWINDOW_FIELD_MAC", "hmac-sha256")
+ONEWINDOW_AUDIT_HASH = env_str("ONEWINDOW_AUDIT_HASH", "sha256")
 
 # Checkpoints of the audit chain head are also appended to a file here, outside the database
 # (put it on another volume or ship it off the machine), so truncating the trail is detected.
