@@ -11,11 +11,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -25,9 +26,11 @@ from onewindow.core.admin import ReadOnlyAdmin
 from onewindow.core.errors import DomainError
 
 from . import selectors, services
+from .choices import PurposeKind
 from .models import ApiToken, Mandate, Organization, Person, StaffRole, User
-from .reauth import ReauthAdminMixin
+from .reauth import ReauthAdminMixin, ReauthRequired, reauth_url, require_reauth
 from .tokens import tokens_expiring
+from .unmask import is_machine_request
 
 
 class ServiceForm(forms.ModelForm):
@@ -58,9 +61,14 @@ class ServiceForm(forms.ModelForm):
         return data
 
 
+class PersonChangeList(ChangeList):
+    def url_for_result(self, result: Any) -> str:
+        return reverse("admin:accounts_person_change", args=[result.ref], current_app=self.model_admin.admin_site.name)
+
+
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin):
-    list_display = ["id", "masked_name", "id_type", "masked_id_number", "masked_phone", "real_name_verified",
+    list_display = ["ref", "masked_name", "id_type", "masked_id_number", "masked_phone", "real_name_verified",
                     "created_at"]
     list_filter = ["id_type", "real_name_verified"]
     search_fields = ["=id_number_hash"]
@@ -83,8 +91,15 @@ class PersonAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("完整信息"))
     def unmask_link(self, obj: Person) -> str:
-        url = reverse("admin:accounts_person_unmask", args=[obj.pk])
+        url = reverse("admin:accounts_person_unmask", args=[obj.ref])
         return format_html('<a href="{}">{}</a>', url, _("查看完整信息（将记入审计日志）"))
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Person | None:
+        """Admin URLs name a person by the public reference, never by the sequential id."""
+        return self.get_queryset(request).filter(ref=str(object_id)[:24]).first()
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return PersonChangeList
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Person],
                            search_term: str) -> tuple[QuerySet[Person], bool]:
@@ -95,17 +110,24 @@ class PersonAdmin(ReadOnlyAdmin):
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.unmask_view)
-        return [path("<int:person_id>/unmask/", view, name="accounts_person_unmask"), *super().get_urls()]
+        return [path("<str:ref>/unmask/", view, name="accounts_person_unmask"), *super().get_urls()]
 
-    def unmask_view(self, request: HttpRequest, person_id: int) -> HttpResponse:
+    def unmask_view(self, request: HttpRequest, ref: str) -> HttpResponse:
+        """The full record, under the same scope, re-authentication and limits as the API: a system
+        admin is not a case handler and sees it only when in scope (decision 0007)."""
         try:
-            person = selectors.person_detail_for(request.user, person_id, unmask=True)
+            person = selectors.person_detail_for(request.user, ref, unmask=True,
+                                                 machine=is_machine_request(request),
+                                                 confirm=lambda: require_reauth(request))
+        except ReauthRequired:
+            return redirect(reauth_url(request))
         except DomainError as exc:
             return render(request, "admin/accounts/person_unmask.html",
                           {**self.admin_site.each_context(request), "error": exc, "title": _("完整信息")},
                           status=exc.status)
         return render(request, "admin/accounts/person_unmask.html",
-                      {**self.admin_site.each_context(request), "person": person, "title": _("完整信息")})
+                      {**self.admin_site.each_context(request), "person": person, "title": _("完整信息"),
+                       "purpose_label": PurposeKind(person.purpose_kind).label if person.purpose_kind else ""})
 
 
 @admin.register(Organization)

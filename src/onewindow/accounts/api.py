@@ -17,16 +17,18 @@ from onewindow.core.masking import mask_id_number, mask_name
 from . import permissions as perms
 from . import selectors, services
 from .api_auth import principal_of, require_scope, session_or_token
-from .choices import IdType
 from .models import ApiToken, Mandate, Organization
 from .reauth import require_reauth
 from .schemas import (
+    AccessLogItemOut,
+    AccessLogOut,
     ErrorOut,
     MandateIn,
     MandateOut,
     MeOut,
     OrganizationOut,
     PersonIn,
+    PersonLookupIn,
     PersonOut,
     RegionOut,
     RevokeIn,
@@ -35,6 +37,7 @@ from .schemas import (
     TokenIssuedOut,
     TokenOut,
 )
+from .unmask import is_machine_request
 
 router = Router(tags=["accounts"], auth=session_or_token)
 
@@ -78,8 +81,8 @@ def me(request: HttpRequest) -> MeOut:
     principal = principal_of(request)
     user = principal.user
     person = None
-    if user is not None and user.person_id is not None:
-        person = selectors.person_detail_for(user, user.person_id)
+    if user is not None and user.person is not None:
+        person = selectors.person_detail_for(user, user.person.ref)
     roles = [RoleOut(role=r.role, department=r.department.code if r.department else None,
                      region=r.region.code if r.region else None) for r in selectors.staff_roles_for(user)]
     return MeOut(
@@ -92,18 +95,25 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@router.get("/persons", response={200: list[PersonOut], **ERRORS}, summary="自然人：列表或按证件号码查询")
-def persons(request: HttpRequest, id_number: str | None = Query(None, max_length=40),
-            id_type: IdType = IdType.RESIDENT_ID) -> list[PersonOut]:
+@router.get("/persons", response={200: list[PersonOut], **ERRORS}, summary="自然人：可见列表")
+def persons(request: HttpRequest) -> list[PersonOut]:
     user = require_scope(request, READ).user
-    views = selectors.person_lookup_for(user, id_number, id_type) if id_number else selectors.person_list_for(user)
-    return [PersonOut(**v.__dict__) for v in views]
+    return [PersonOut(**v.__dict__) for v in selectors.person_list_for(user)]
 
 
-@router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="自然人详情")
-def person_detail(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID), unmask: bool = False) -> PersonOut:
+@router.post("/persons/lookup", response={200: list[PersonOut], **ERRORS}, summary="按证件号码查询自然人（工作人员）")
+def person_lookup(request: HttpRequest, payload: PersonLookupIn) -> list[PersonOut]:
     user = require_scope(request, READ).user
-    return PersonOut(**selectors.person_detail_for(user, person_id, unmask=unmask).__dict__)
+    return [PersonOut(**v.__dict__) for v in selectors.person_lookup_for(user, payload.id_number, payload.id_type)]
+
+
+@router.get("/persons/{ref}", response={200: PersonOut, **ERRORS, 429: ErrorOut}, summary="自然人详情")
+def person_detail(request: HttpRequest, ref: str = Path(..., max_length=40), unmask: bool = False) -> PersonOut:
+    """Masked; ``unmask=true`` for staff in scope (purpose recorded), after re-authentication."""
+    user = require_scope(request, READ).user
+    view = selectors.person_detail_for(user, ref, unmask=unmask, machine=is_machine_request(request),
+                                       confirm=lambda: require_reauth(request))
+    return PersonOut(**view.__dict__)
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, summary="实名登记")
@@ -112,7 +122,19 @@ def person_register(request: HttpRequest, payload: PersonIn) -> Status[PersonOut
     person = services.person_register(by=user, name=payload.name, id_type=payload.id_type,
                                       id_number=payload.id_number, phone=payload.phone,
                                       link_to_self=payload.for_self)
-    return Status(201, PersonOut(**selectors.person_detail_for(user, person.pk).__dict__))
+    return Status(201, PersonOut(**selectors.person_detail_for(user, person.ref).__dict__))
+
+
+@router.get("/me/access-log", response={200: AccessLogOut, **ERRORS}, summary="谁查看了我的个人信息")
+def my_access_log(request: HttpRequest, page: int = Query(1, ge=1, le=100_000)) -> AccessLogOut:
+    """The unmasked views of the caller's own data (个人信息保护法 art. 45), newest first."""
+    user = require_scope(request, READ).user
+    result = selectors.access_log_for(user, page)
+    return AccessLogOut(count=result.count, page=result.page, page_size=result.page_size, items=[
+        AccessLogItemOut(at=a.at, department=a.department.name if a.department else None,
+                         viewer_role=a.viewer_role, viewer_role_label=str(a.get_viewer_role_display()),
+                         purpose_kind=a.purpose_kind, purpose_label=str(a.get_purpose_kind_display()),
+                         purpose_reference=a.purpose_reference) for a in result.items])
 
 
 @router.get("/organizations/{credit_code}", response={200: OrganizationOut, **ERRORS}, summary="组织详情")
@@ -132,7 +154,7 @@ def mandate_grant(request: HttpRequest, payload: MandateIn) -> Status[MandateOut
     user = require_scope(request, WRITE).user
     mandate = services.mandate_grant_by_reference(
         by=user, agent_id_type=payload.agent_id_type, agent_id_number=payload.agent_id_number,
-        principal_person_id=payload.principal_person_id, principal_credit_code=payload.principal_credit_code,
+        principal_person_ref=payload.principal_person_ref, principal_credit_code=payload.principal_credit_code,
         scope=payload.scope, item_codes=payload.item_codes, valid_from=payload.valid_from,
         valid_to=payload.valid_to)
     return Status(201, _mandate_out(mandate))

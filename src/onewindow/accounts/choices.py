@@ -52,5 +52,15 @@ class StaffRoleKind(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
+class PurposeKind(models.TextChoices):
+    """查看目的: the kind of record for which staff saw a person's personal data unmasked."""
+
+    CASE = "case", _("办件")
+    TICKET = "ticket", _("排队取号")
+    APPOINTMENT = "appointment", _("预约")
+    TAX_RECORD = "tax_record", _("房交信息")
+    REGISTRATION = "registration", _("窗口实名登记")
+
+
 #: Roles that may see an unmasked ID number or phone on a person's detail view (PIPL art. 51).
 UNMASK_ROLES = frozenset({StaffRoleKind.WINDOW_CLERK, StaffRoleKind.REVIEWER})

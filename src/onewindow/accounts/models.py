@@ -22,7 +22,17 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.fields import EncryptedTextField, KeyedHashField
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 
-from .choices import Gender, IdType, MandateScope, OrganizationKind, StaffRoleKind
+from .choices import Gender, IdType, MandateScope, OrganizationKind, PurposeKind, StaffRoleKind
+
+REF_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+REF_LENGTH = 16
+
+
+def new_person_ref() -> str:
+    """A fresh public reference of a person: 16 random base-32 characters (80 bits), so that a
+    person's URL cannot be guessed or enumerated from another's (OWASP ASVS 5.0 V8: no
+    sequential object references). The sequential id stays internal."""
+    return "".join(secrets.choice(REF_ALPHABET) for _i in range(REF_LENGTH))
 
 
 class Person(models.Model):
@@ -32,9 +42,11 @@ class Person(models.Model):
     and the phone are personal information (个人信息保护法 PIPL art. 28, 51): stored only
     encrypted (AES-GCM), found by a keyed hash, masked everywhere except on a detail view for
     authorized staff, and every unmasked view is audited. One person per (document type, number).
-    A person need not have a login (minors, walk-in applicants at a window).
+    A person need not have a login (minors, walk-in applicants at a window). URLs and API paths
+    name a person by ``ref`` (公开编号, random), never by the sequential id.
     """
 
+    ref = models.CharField(_("公开编号"), max_length=24, unique=True, default=new_person_ref, editable=False)
     name = models.CharField(_("姓名"), max_length=100)
     id_type = models.CharField(_("证件类型"), max_length=32, choices=IdType.choices,
                                default=IdType.RESIDENT_ID)
@@ -312,3 +324,38 @@ class ApiToken(models.Model):
 
     def is_expired(self, now: datetime.datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+class PersonAccess(models.Model):
+    """个人信息查阅记录: one unmasked view of a person's personal data by a member of staff, with
+    its purpose (the case, ticket, appointment, tax record or registration it was for) and the
+    department handling that record.
+
+    Written together with the audit entry by the unmask selector only, never changed. It is what
+    the person sees on their "who viewed my data" page (个人信息保护法 PIPL art. 45: the right to
+    know and to consult how one's data is handled) and what the per-staff rate limits count
+    (``ACCOUNTS_UNMASK_SOFT_LIMIT`` / ``ACCOUNTS_UNMASK_HARD_LIMIT`` views per hour).
+    """
+
+    person = models.ForeignKey(Person, verbose_name=_("自然人"), on_delete=models.PROTECT,
+                               related_name="accesses")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT,
+                               related_name="person_accesses")
+    viewer_role = models.CharField(_("查看人角色"), max_length=20, choices=StaffRoleKind.choices, blank=True)
+    department = models.ForeignKey("core.Department", verbose_name=_("经办单位"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    purpose_kind = models.CharField(_("查看目的"), max_length=20, choices=PurposeKind.choices)
+    purpose_reference = models.CharField(_("相关业务编号"), max_length=64, blank=True)
+    at = models.DateTimeField(_("查看时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("个人信息查阅记录")
+        verbose_name_plural = _("个人信息查阅记录")
+        ordering = ["-at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(purpose_kind__in=PurposeKind.values),
+                                              name="accounts_personaccess_purpose_valid")]
+        indexes = [models.Index(fields=["person", "-at"], name="accounts_access_person"),
+                   models.Index(fields=["viewer", "at"], name="accounts_access_viewer")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_purpose_kind_display()} {self.purpose_reference}"

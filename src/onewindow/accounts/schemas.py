@@ -17,7 +17,7 @@ class ErrorOut(Schema):
 
 
 class PersonOut(Schema):
-    id: int
+    ref: str = Field(..., description="公开编号（随机，不可枚举）；路径 /persons/{ref} 使用此编号")
     name: str
     id_type: str
     id_number: str
@@ -26,6 +26,32 @@ class PersonOut(Schema):
     gender: str
     real_name_verified: bool
     unmasked: bool
+    purpose_kind: str | None = Field(None, description="查看完整信息的目的（办件、排队、预约、房交信息、窗口登记）")
+    purpose_reference: str | None = Field(None, description="相关业务编号，如办件编号")
+
+
+class PersonLookupIn(Schema):
+    """按证件号码查询: the number goes in the body, never in a URL (logs, browser history)."""
+
+    id_type: IdType = IdType.RESIDENT_ID
+    id_number: str = Field(..., max_length=40)
+
+
+class AccessLogItemOut(Schema):
+    at: datetime.datetime
+    department: str | None = Field(None, description="经办单位")
+    viewer_role: str = Field(..., description="查看人角色代码")
+    viewer_role_label: str
+    purpose_kind: str
+    purpose_label: str
+    purpose_reference: str
+
+
+class AccessLogOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[AccessLogItemOut]
 
 
 class PersonIn(Schema):
@@ -86,7 +112,7 @@ class MandateOut(Schema):
 class MandateIn(Schema):
     agent_id_type: IdType = IdType.RESIDENT_ID
     agent_id_number: str = Field(..., max_length=40)
-    principal_person_id: int | None = Field(None, ge=1, le=2**62)
+    principal_person_ref: str | None = Field(None, max_length=24)
     principal_credit_code: str | None = Field(None, max_length=40)
     scope: MandateScope = MandateScope.ALL
     item_codes: list[str] = Field(default_factory=list, max_length=200)

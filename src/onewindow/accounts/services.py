@@ -457,13 +457,13 @@ def person_by_document(id_type: str, id_number: str) -> Person:
 
 
 def mandate_grant_by_reference(*, by: Any, agent_id_type: str, agent_id_number: str,
-                               principal_person_id: int | None = None, principal_credit_code: str | None = None,
+                               principal_person_ref: str | None = None, principal_credit_code: str | None = None,
                                scope: str = MandateScope.ALL, item_codes: Sequence[str] | None = None,
                                valid_from: datetime.date | None = None,
                                valid_to: datetime.date | None = None) -> Mandate:
     """:func:`mandate_grant` from the references a form or API request carries: the agent by
     document number (he or she must be registered: ``person_not_found``), the principal by
-    credit code, by person id, or — when neither is given — the caller's own person
+    credit code, by the person's public reference, or — when neither is given — the caller's own person
     (``no_person`` when the login has no real-name registration). A principal the caller may
     not see is ``not_found``, so existence does not leak."""
     user = perms.as_user(by)
@@ -477,8 +477,8 @@ def mandate_grant_by_reference(*, by: Any, agent_id_type: str, agent_id_number: 
                          if CREDIT_CODE_SHAPE.match(code) else None)
         if principal_org is None:
             raise NotFound(_("未找到该组织"))
-    elif principal_person_id is not None:
-        principal_person = person_visible_to(user, principal_person_id)
+    elif principal_person_ref is not None:
+        principal_person = person_visible_to(user, principal_person_ref)
     elif user.person is not None:
         principal_person = user.person
     else:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import session_views, views
+from . import privacy_views, session_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("2fa/recovery/", views.otp_recovery_codes, name="otp-recovery"),
     path("2fa/grant/", views.otp_enrolment_grant, name="otp-grant"),
     path("reauth/", session_views.reauth, name="reauth"),
+    path("me/access-log/", privacy_views.access_log, name="access-log"),
 ]

@@ -7,3 +7,10 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("办件")
 
+    def ready(self) -> None:
+        # accounts cannot import cases: tell it which persons a clerk handles (decision 0007).
+        from onewindow.accounts.scope import register_party_scope
+
+        from .party_scope import case_party_scope
+
+        register_party_scope("cases", case_party_scope, order=10)

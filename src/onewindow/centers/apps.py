@@ -6,3 +6,12 @@ class CentersConfig(AppConfig):
     name = "onewindow.centers"
     label = "centers"
     verbose_name = _("受理服务中心")
+
+    def ready(self) -> None:
+        # accounts cannot import centers: tell it which persons a center's staff handle (decision 0007).
+        from onewindow.accounts.scope import register_party_scope
+
+        from .party_scope import appointment_party_scope, ticket_party_scope
+
+        register_party_scope("centers.tickets", ticket_party_scope, order=20)
+        register_party_scope("centers.appointments", appointment_party_scope, order=30)

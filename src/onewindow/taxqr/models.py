@@ -260,3 +260,26 @@ class ArchiveFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+
+class TaxRecordParty(models.Model):
+    """A party of a tax record (交易当事人: seller, buyer, a buyer's spouse or child), found by the
+    keyed hash of their ID number — never the number itself, which stays in the encrypted record.
+
+    It answers one question with one indexed query: is this person (accounts.Person, by the same
+    keyed hash) a party to a record of the viewer's bureau? That puts the person in the bureau
+    staff's unmask scope (accounts.scope, docs/decisions/0007; 个人信息保护法 art. 6)."""
+
+    record = models.ForeignKey(TaxRecord, verbose_name=_("房交信息"), on_delete=models.CASCADE,
+                               related_name="parties")
+    role = models.CharField(_("身份"), max_length=10)
+    id_number_hash = models.CharField(_("证件号码检索值"), max_length=100, db_index=True)
+
+    class Meta:
+        verbose_name = _("交易当事人")
+        verbose_name_plural = _("交易当事人")
+        constraints = [models.UniqueConstraint(fields=["record", "role", "id_number_hash"],
+                                               name="taxqr_party_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.role}"

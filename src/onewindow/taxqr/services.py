@@ -26,6 +26,7 @@ from onewindow.core.numbering import next_number
 from . import codec, images, keystore, rules, selectors, tax
 from . import permissions as perms
 from .models import ClientDraft, DraftStatus, RateKind, RateRow, RecordCorrection, TaxBureau, TaxRecord
+from .party_scope import record_parties_index
 from .record import Transaction, from_wire, to_wire, transaction_from_dict
 
 MAX_DRAFT_BYTES = 64_000
@@ -222,6 +223,7 @@ def record_capture(*, by: Any, text: str = "", image: bytes | None = None, windo
             record.archive_no = archive_number(bureau.short_code, year,
                                                next_number(f"taxqr:{bureau.short_code}:{year}"))
             TaxRecord.objects.filter(pk=record.pk).update(archive_no=record.archive_no)
+            record_parties_index(record, data)  # who is a party: the bureau's unmask scope (issue #9)
             audit_record(actor=by, action="taxqr.record.capture", target=record,
                          role=account_perms.primary_role(by),
                          after={"archive_no": record.archive_no, "certificate_no": record.certificate_no,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -26,7 +25,6 @@ def fresh(client: Client, user: Any) -> Client:
     return client
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_access_log_page_shows_exactly_the_views_of_my_data(case_world: CaseWorld) -> None:
     from onewindow.accounts import services
 
@@ -56,7 +54,6 @@ def test_access_log_page_shows_exactly_the_views_of_my_data(case_world: CaseWorl
         "count": 0, "page": 1, "page_size": 20, "items": []}
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_access_log_is_paginated_newest_first(case_world: CaseWorld) -> None:
     from onewindow.accounts.models import PersonAccess
 
@@ -81,7 +78,6 @@ def test_access_log_is_paginated_newest_first(case_world: CaseWorld) -> None:
     assert client.get(PAGE + "?page=999").status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_access_log_needs_a_login(case_world: CaseWorld) -> None:
     anonymous = Client()
     response = anonymous.get(PAGE)

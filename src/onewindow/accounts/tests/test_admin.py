@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+from django.utils import timezone
+
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.models import ApiToken, StaffRole, hash_token_secret
 from onewindow.accounts.testing import Principals, UserFactory
+from onewindow.cases.testing import CaseWorld
 from onewindow.core.audit import PERSONAL_DATA_VIEW
 from onewindow.core.models import AuditEntry
 
@@ -15,7 +18,7 @@ from onewindow.core.models import AuditEntry
 def test_person_changelist_and_detail_are_masked(principals: Principals) -> None:
     client = principals.client("admin")
     person = principals.citizen.person
-    for url in ("/admin/accounts/person/", f"/admin/accounts/person/{person.pk}/change/",
+    for url in ("/admin/accounts/person/", f"/admin/accounts/person/{person.ref}/change/",
                 "/admin/accounts/user/", f"/admin/accounts/user/{principals.citizen.pk}/change/",
                 "/admin/accounts/mandate/"):
         response = client.get(url)
@@ -30,19 +33,41 @@ def test_person_search_is_by_exact_document_number(principals: Principals) -> No
     client = principals.client("admin")
     person = principals.another_citizen.person
     found = client.get("/admin/accounts/person/", {"q": person.id_number}).content.decode()
-    assert f"/admin/accounts/person/{person.pk}/change/" in found
-    assert f"/admin/accounts/person/{principals.citizen.person_id}/change/" not in found
+    assert f"/admin/accounts/person/{person.ref}/change/" in found
+    assert f"/admin/accounts/person/{principals.citizen.person.ref}/change/" not in found
     partial = client.get("/admin/accounts/person/", {"q": person.id_number[:10]}).content.decode()
-    assert f"/admin/accounts/person/{person.pk}/change/" not in partial
+    assert f"/admin/accounts/person/{person.ref}/change/" not in partial
 
 
-def test_admin_unmask_page_is_audited(principals: Principals) -> None:
-    person = principals.citizen.person
-    response = principals.client("admin").get(f"/admin/accounts/person/{person.pk}/unmask/")
+def test_admin_unmask_page_is_scoped_and_audited(case_world: CaseWorld) -> None:
+    from onewindow.accounts.reauth import SESSION_KEY
+
+    p = case_world.p
+    case = case_world.submitted()
+    person = p.citizen.person
+    url = f"/admin/accounts/person/{person.ref}/unmask/"
+    # The system admin handles no case: masked only (decision 0007), one refusal entry.
+    refused = p.client("admin").get(url)
+    assert refused.status_code == 403 and person.id_number not in refused.content.decode()
+    assert AuditEntry.objects.filter(action="personal_data.view_refused").count() == 1
+    # A clerk of the receiving department (with admin access), after re-authenticating.
+    type(p.clerk).objects.filter(pk=p.clerk.pk).update(is_staff=True)
+    clerk = p.client("clerk")
+    session = clerk.session
+    session.pop(SESSION_KEY, None)
+    session.save()
+    assert clerk.get(url)["Location"].startswith("/accounts/reauth/?next=")
+    assert not AuditEntry.objects.filter(action=PERSONAL_DATA_VIEW).exists()
+    session = clerk.session
+    session[SESSION_KEY] = {"user": str(p.clerk.pk), "at": timezone.now().timestamp()}
+    session.save()
+    response = clerk.get(url)
     assert response.status_code == 200
-    assert person.id_number in response.content.decode()
+    body = response.content.decode()
+    assert person.id_number in body and case.number in body
     entry = AuditEntry.objects.get(action=PERSONAL_DATA_VIEW)
-    assert (entry.actor_id, entry.target_id) == (str(principals.admin.pk), str(person.pk))
+    assert (entry.actor_id, entry.target_id) == (str(p.clerk.pk), str(person.pk))
+    assert entry.after["purpose"]["reference"] == case.number
 
 
 def test_staff_role_added_in_admin_goes_through_the_service(principals: Principals) -> None:

@@ -89,9 +89,10 @@ def test_user_token_acts_as_its_owner_within_its_scopes(principals: Principals) 
     me = client.get(ME).json()
     assert (me["kind"], me["username"], me["scopes"]) == ("token", "p_clerk", ["accounts:read"])
     number = principals.citizen.person.id_number
-    found = client.get(f"/api/v1/accounts/persons?id_number={number}")
+    found = client.post("/api/v1/accounts/persons/lookup", data=json.dumps({"id_number": number}),
+                        content_type="application/json")
     assert found.status_code == 200
-    assert [p["id"] for p in found.json()] == [principals.citizen.person_id]
+    assert [p["ref"] for p in found.json()] == [principals.citizen.person.ref]
     before = Mandate.objects.count()
     refused = client.post("/api/v1/accounts/mandates", data=json.dumps({"agent_id_number": number}),
                           content_type="application/json")

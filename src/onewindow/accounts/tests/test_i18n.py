@@ -6,9 +6,9 @@ from onewindow.accounts.testing import Principals
 
 
 def test_refusal_messages_follow_accept_language(principals: Principals) -> None:
-    url = f"/api/v1/accounts/persons/{principals.citizen.person_id}?unmask=true"
-    zh = principals.client("manager").get(url).json()
-    en = principals.client("manager").get(url, headers={"Accept-Language": "en"}).json()
+    url = f"/api/v1/accounts/persons/{principals.citizen.person.ref}?unmask=true"
+    zh = principals.client("citizen").get(url).json()
+    en = principals.client("citizen").get(url, headers={"Accept-Language": "en"}).json()
     assert (zh["code"], zh["message"]) == ("unmask_forbidden", "您无权查看完整的个人信息")
     # The wording of the English catalogs may change; it must be English, not the Chinese source.
     assert en["code"] == "unmask_forbidden" and en["message"].isascii() and "personal data" in en["message"]

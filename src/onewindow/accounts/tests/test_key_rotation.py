@@ -24,7 +24,7 @@ def test_old_key_rows_are_found_after_a_new_key_becomes_current(principals: Prin
     assert stored.id_number_hash.startswith(old_kid + "$")
     assert stored.id_number == person.id_number
     found = selectors.person_lookup_for(principals.clerk, person.id_number)
-    assert [p.id for p in found] == [person.pk]
+    assert [p.ref for p in found] == [person.ref]
     with pytest.raises(services.DomainError) as info:
         services.person_register(by=principals.clerk, name="重复", id_number=person.id_number, phone="13900001234")
     assert info.value.code == "person_exists"
@@ -36,4 +36,4 @@ def test_old_key_rows_are_found_after_a_new_key_becomes_current(principals: Prin
         raw_phone = cursor.fetchone()[0]
     assert updated.phone_hash.startswith("rot3$") and crypto.key_id_of(raw_phone) == "rot3"
     assert updated.phone == "13900004321" and updated.id_number_hash.startswith(old_kid + "$")
-    assert [p.id for p in selectors.person_lookup_for(principals.clerk, person.id_number)] == [person.pk]
+    assert [p.ref for p in selectors.person_lookup_for(principals.clerk, person.id_number)] == [person.ref]

@@ -150,7 +150,6 @@ def _counts() -> tuple[int, int, int]:
             AuditEntry.objects.filter(action=REFUSED).count(), PersonAccess.objects.count())
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: any clerk reads the whole registry unmasked")
 @pytest.mark.parametrize("unmask", [False, True], ids=["masked", "unmasked"])
 @pytest.mark.parametrize("target", ["in_scope", "out_of_scope"])
 @pytest.mark.parametrize("viewer", VIEWERS)
@@ -193,7 +192,6 @@ def test_matrix_covers_every_viewer_target_and_mode() -> None:
     assert set(PURPOSE_OF) == {v for (v, t, u), (s, _c) in EXPECTED.items() if u and s == 200}
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: admin unmask view not scoped")
 def test_admin_unmask_view_obeys_the_same_scope(world: World) -> None:
     person = world.targets["in_scope"]
     admin = _fresh(Client(), world.users["system_admin"])

@@ -424,13 +424,13 @@ def test_window_entry_registers_the_walk_in_and_submits(case_world: CaseWorld) -
                                 "phone": "13912345678"})
     assert response.status_code == 302
     person = Person.objects.get(name="孙立新")
-    assert f"person={person.pk}" in response["Location"]
-    html = clerk.get(NEW + f"?person={person.pk}&q=经营许可").content.decode()
+    assert f"person={person.ref}" in response["Location"]
+    html = clerk.get(NEW + f"?person={person.ref}&q=经营许可").content.decode()
     assert f'item={case_world.item.code}' in html
     assert case_world.street_item.code in html  # window items only; both allow the window
-    html = clerk.get(NEW + f"?person={person.pk}&item={case_world.item.code}").content.decode()
+    html = clerk.get(NEW + f"?person={person.ref}&item={case_world.item.code}").content.decode()
     assert 'id="apply-form"' in html and "孙*" in html
-    form = {"op": "apply", "key": "5b0a3a0c2f8e4f7a9d1e0c6b7a8f9e01", "person": str(person.pk),
+    form = {"op": "apply", "key": "5b0a3a0c2f8e4f7a9d1e0c6b7a8f9e01", "person": person.ref,
             "item": case_world.item.code, "receiving_department": str(p.department.pk),
             "f_applicant_name": "孙立新", "f_contact_phone": "13912345678", "f_description": "新办",
             "delivery_method": "window"}
@@ -449,7 +449,7 @@ def test_window_entry_can_accept_at_once(case_world: CaseWorld) -> None:
     p = case_world.p
     person = p.another_citizen.person
     response = p.client("clerk").post(NEW, {
-        "op": "apply", "key": "k-accept-now-1", "person": str(person.pk), "item": case_world.item.code,
+        "op": "apply", "key": "k-accept-now-1", "person": person.ref, "item": case_world.item.code,
         "receiving_department": str(p.department.pk), "f_applicant_name": "王芳",
         "f_contact_phone": "13800138000", "accept_now": "1"})
     assert response.status_code == 302
@@ -461,7 +461,7 @@ def test_window_entry_can_accept_at_once(case_world: CaseWorld) -> None:
 def test_window_entry_refusals_write_nothing(case_world: CaseWorld) -> None:
     p = case_world.p
     person = p.another_citizen.person
-    base = {"op": "apply", "key": "k-refused-1", "person": str(person.pk), "item": case_world.item.code,
+    base = {"op": "apply", "key": "k-refused-1", "person": person.ref, "item": case_world.item.code,
             "receiving_department": str(p.department.pk), "f_contact_phone": "13800138000"}
     response = p.client("clerk").post(NEW, base)  # the required applicant name is missing
     assert response.status_code == 422
@@ -482,7 +482,7 @@ def test_window_entry_refusals_write_nothing(case_world: CaseWorld) -> None:
 ])
 def test_window_entry_garbage_never_500s(case_world: CaseWorld, change: dict[str, str]) -> None:
     p = case_world.p
-    form = {"op": "apply", "key": "k-garbage", "person": str(p.another_citizen.person.pk),
+    form = {"op": "apply", "key": "k-garbage", "person": p.another_citizen.person.ref,
             "item": case_world.item.code, "receiving_department": str(p.department.pk),
             "f_applicant_name": "王芳", "f_contact_phone": "13800138000", **change}
     response = p.client("clerk").post(NEW, form)
@@ -493,7 +493,7 @@ def test_window_entry_garbage_never_500s(case_world: CaseWorld, change: dict[str
 def test_window_lookup_finds_an_existing_person(case_world: CaseWorld) -> None:
     person = case_world.p.citizen.person
     html = case_world.p.client("clerk").post(NEW, {"op": "lookup", "id_number": person.id_number}).content.decode()
-    assert 'id="matches"' in html and f"person={person.pk}" in html
+    assert 'id="matches"' in html and f"person={person.ref}" in html
     assert person.id_number not in html  # masked
 
 

@@ -264,10 +264,10 @@ def _window_context(request: HttpRequest, data: Any) -> dict[str, Any]:
     user = request.user
     context: dict[str, Any] = {"id_number": str(data.get("id_number", "")).strip()[:30],
                                "q": str(data.get("q", "")).strip()[:60], "item_code": str(data.get("item", ""))[:36],
-                               "person_id": str(data.get("person", "")).strip()[:12],
+                               "person_ref": str(data.get("person", "")).strip()[:24],
                                "key": str(data.get("key", "")).strip()[:64] or uuid.uuid4().hex}
-    if context["person_id"].isdigit():
-        context["person"] = account_selectors.person_detail_for(user, int(context["person_id"]))
+    if context["person_ref"]:  # the public reference: person URLs are not enumerable (issue #9)
+        context["person"] = account_selectors.person_detail_for(user, context["person_ref"])
     elif context["id_number"] and request.method == "POST":
         context["matches"] = account_selectors.person_lookup_for(user, context["id_number"])
     if context["q"]:
@@ -327,11 +327,10 @@ def window_new(request: HttpRequest) -> HttpResponse:
             person = account_services.person_register(by=request.user, name=post.get("name", "")[:50],
                                                       id_number=post.get("id_number", "")[:30],
                                                       phone=post.get("phone", "")[:20])
-            return redirect(_window_url(person=person.pk, q=post.get("q", ""), item=post.get("item", "")))
+            return redirect(_window_url(person=person.ref, q=post.get("q", ""), item=post.get("item", "")))
         if op != "apply":
             raise DomainError(_("找不到该操作。"), code="action_not_found", status=422)
-        person_obj = account_selectors.person_visible_to(request.user,
-                                                         staff_forms.parse_int(post.get("person"), "person"))
+        person_obj = account_selectors.person_visible_to(request.user, post.get("person", "")[:24])
         item = catalog_selectors.item_get_for(request.user, post.get("item", "")[:36])
         department_id = post.get("receiving_department", "")
         department = Department.objects.filter(pk=int(department_id)).first() if department_id.isdigit() else None
