@@ -1,8 +1,10 @@
 """Validation of the identifiers people type: resident ID numbers, credit codes, mobile numbers.
 
-Each validator returns the normalised value (or a small record of it) and raises
-:class:`~onewindow.core.errors.DomainError` with a stable code, the field name and a message
-in the request's language; the ``*_validator`` functions wrap them for Django forms and models.
+Each validator first folds what an input method typed in full width to ASCII (``core.normalize``:
+``１３８－１２３４－５６７８`` is ``13812345678``), then returns the normalised value (or a small
+record of it) and raises :class:`~onewindow.core.errors.DomainError` with a stable code, the field
+name and a message in the request's language; the ``*_validator`` functions wrap them for Django
+forms and models.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from .errors import DomainError
+from .normalize import nfkc
 
 
 class IdentifierError(DomainError):
@@ -47,8 +50,8 @@ class ResidentId:
     address_code: str
 
 
-_ID_15 = re.compile(r"^\d{15}$")
-_ID_18 = re.compile(r"^\d{17}[\dX]$")
+_ID_15 = re.compile(r"^\d{15}$", re.ASCII)
+_ID_18 = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 
 
 def validate_resident_id(value: str, *, field: str = "id_number") -> ResidentId:
@@ -61,7 +64,7 @@ def validate_resident_id(value: str, *, field: str = "id_number") -> ResidentId:
     longer exists (闸北 310108 merged into 静安 in 2015): only its form is checked.
     Refusals: ``id_number_format``, ``id_number_checksum``, ``id_number_birth_date``.
     """
-    number = re.sub(r"[\s-]", "", str(value or "")).upper()
+    number = re.sub(r"[\s-]", "", nfkc(str(value or ""))).upper()
     if _ID_15.match(number):
         body = number[:6] + "19" + number[6:]
         number = body + ric.calc_check_digit(body + "0")
@@ -94,7 +97,7 @@ def validate_credit_code(value: str, *, field: str = "credit_code") -> str:
     which the standard allows, so only its check-digit function is used).
     Refusals: ``credit_code_format``, ``credit_code_checksum``.
     """
-    code = re.sub(r"[\s-]", "", str(value or "")).upper()
+    code = re.sub(r"[\s-]", "", nfkc(str(value or ""))).upper()
     if not _USCC.match(code):
         raise _fail("credit_code_format",
                     _("统一社会信用代码应为18位数字或大写字母（不含I、O、S、V、Z）"), field)
@@ -105,7 +108,7 @@ def validate_credit_code(value: str, *, field: str = "credit_code") -> str:
     return code
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 
 
 def validate_mobile(value: str, *, field: str = "mobile") -> str:
@@ -115,7 +118,7 @@ def validate_mobile(value: str, *, field: str = "mobile") -> str:
     ``13812345678``. Mainland numbers are 11 digits starting 13–19 (工信部 numbering plan).
     Refusal: ``mobile_format``.
     """
-    digits = re.sub(r"[\s\-()]", "", str(value or ""))
+    digits = re.sub(r"[\s\-()]", "", nfkc(str(value or "")))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
