@@ -170,6 +170,12 @@ ACCOUNTS_OTP_ENROLMENT_HOURS = int(env_str("ACCOUNTS_OTP_ENROLMENT_HOURS", "24")
 # hall device's token (scope "device"); `onewindow tokens_expiring` lists those expiring soon.
 ACCOUNTS_TOKEN_MAX_DAYS = int(env_str("ACCOUNTS_TOKEN_MAX_DAYS", "365"))
 ACCOUNTS_DEVICE_TOKEN_MAX_DAYS = int(env_str("ACCOUNTS_DEVICE_TOKEN_MAX_DAYS", "365"))
+# Unmasking a person (accounts/scope.py, accounts/unmask.py, decision 0007): a record concluded
+# longer ago than this many days no longer puts its parties in the staff's scope; per staff user
+# and hour, the view above the soft limit raises an alert, views at the hard limit are refused.
+ACCOUNTS_UNMASK_SCOPE_DAYS = int(env_str("ACCOUNTS_UNMASK_SCOPE_DAYS", "90"))
+ACCOUNTS_UNMASK_SOFT_LIMIT = int(env_str("ACCOUNTS_UNMASK_SOFT_LIMIT", "50"))
+ACCOUNTS_UNMASK_HARD_LIMIT = int(env_str("ACCOUNTS_UNMASK_HARD_LIMIT", "200"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
