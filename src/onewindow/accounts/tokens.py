@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -60,3 +61,10 @@ def tokens_expiring(within_days: int = 30, now: datetime.datetime | None = None)
     return (ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now,
                                     expires_at__lte=now + datetime.timedelta(days=within_days))
             .select_related("owner").order_by("expires_at", "id"))
+
+
+def default_expiry(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
+    """``pre_save`` of ApiToken: a token saved without an expiry — by any path, the demo and the
+    device enrolment included — gets the maximum, so no token lives for ever."""
+    if instance.expires_at is None:
+        instance.expires_at = token_expiry(None, instance.scopes or [])

@@ -111,8 +111,6 @@ def test_tokens_expiring_soon_are_listed(clock: Clock) -> None:
     assert f"ow_{soon.prefix}_" in lines[1] and "叫号器 3 号窗" in lines[1] and "device:A:3" in lines[1]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a token created outside api_token_issue (demo, device "
-                                       "enrolment) has no expiry")
 def test_a_token_created_by_any_path_expires(clock: Clock, settings: Any) -> None:
     settings.ACCOUNTS_DEVICE_TOKEN_MAX_DAYS = 180
     token, _bearer = make_api_token(scopes=["device"])  # straight to the model, as the demo does
