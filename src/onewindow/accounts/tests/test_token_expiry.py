@@ -82,7 +82,6 @@ def test_an_expiry_beyond_the_maximum_is_refused(principals: Principals, clock: 
     assert ok.expires_at == clock.now + 30 * DAY
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the data migration waits for the accounts migrations 0003/0004")
 def test_the_data_migration_gives_tokens_without_expiry_the_maximum(clock: Clock, settings: Any) -> None:
     settings.ACCOUNTS_TOKEN_MAX_DAYS = 365
     settings.ACCOUNTS_DEVICE_TOKEN_MAX_DAYS = 180
