@@ -12,16 +12,21 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from onewindow.accounts.api_auth import require_scope, session_or_token
+from onewindow.accounts.reauth import require_reauth
 from onewindow.core.errors import DomainError
 
 from . import exports, images, selectors, services
+from . import permissions as perms
 from .models import ClientDraft
 from .schemas import (
+    ArchiveIn,
+    ArchiveOut,
     CodeOut,
     CorrectIn,
     CorrectionOut,
@@ -136,19 +141,33 @@ def record_correct(request: HttpRequest, payload: CorrectIn,
 
 def _summary(request: HttpRequest, fmt: str, date: datetime.date, window: str, agency: str) -> HttpResponse:
     user = require_scope(request, READ).user
-    made = exports.summary_export(by=user, day=date, fmt=fmt, window=window, agency=agency)
+    perms.require_tax_reader(user)
+    flt = exports.summary_filter(day=date, window=window, agency=agency)
+    require_reauth(request)  # a session user re-enters the password before an export; tokens are exempt
+    made = exports.summary_download(by=user, flt=flt, fmt=fmt)
     response = HttpResponse(made.content, content_type=made.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, made.filename) or ""
     return response
 
 
-@router.get("/summary.xlsx", response={200: None, **ERRORS}, summary="汇总清单（Excel，归档）")
+@router.get("/summary.xlsx", response={200: None, **ERRORS}, summary="汇总清单（Excel，下载）")
 def summary_xlsx(request: HttpRequest, date: datetime.date, window: str = Query("", max_length=20),
-                 agency: str = Query("", max_length=200)) -> HttpResponse:
+                 agency: str = Query("", max_length=40)) -> HttpResponse:
     return _summary(request, "xlsx", date, window, agency)
 
 
-@router.get("/summary.pdf", response={200: None, **ERRORS}, summary="汇总清单（PDF，归档）")
+@router.get("/summary.pdf", response={200: None, **ERRORS}, summary="汇总清单（PDF，下载）")
 def summary_pdf(request: HttpRequest, date: datetime.date, window: str = Query("", max_length=20),
-                agency: str = Query("", max_length=200)) -> HttpResponse:
+                agency: str = Query("", max_length=40)) -> HttpResponse:
     return _summary(request, "pdf", date, window, agency)
+
+
+@router.post("/summary/archive", response={201: ArchiveOut, **ERRORS}, summary="归档当日汇总清单（本局）")
+def summary_archive(request: HttpRequest, payload: ArchiveIn) -> Status[ArchiveOut]:
+    user = require_scope(request, WRITE).user
+    perms.require_tax_reader(user)
+    require_reauth(request)
+    archive = exports.summary_archive(by=user, day=payload.date, fmt=payload.format, bureau_code=payload.bureau)
+    return Status(201, ArchiveOut(id=archive.pk, reference=archive.reference, kind=archive.kind, day=payload.date,
+                                  rows=archive.rows, sha256=archive.sha256, size=archive.size,
+                                  retention_until=archive.retention_until))

@@ -1,9 +1,16 @@
-"""The daily summary list (汇总清单) as xlsx and PDF, and its entry in the archive index (资料归档).
+"""The daily summary list (汇总清单) as xlsx and PDF, and the archive (资料归档) of tax files.
 
 One row per captured record of the day (window date), optionally for one window or one agency,
 in archive-number order. Names are masked; ID numbers never appear (个人信息保护法 art. 51).
-Downloading a list archives the file: it is written under MEDIA_ROOT/taxqr-archive with its
-SHA-256 and a retention date 10 years on (税收征收管理法实施细则 art. 29).
+
+Downloading (a GET) streams the file from memory: it creates no record and no file, only an
+audit entry of the download (issue #9). Archiving — writing the day's summary of a bureau under
+``TAXQR_ARCHIVE_ROOT`` with its SHA-256 and a retention date 10 years on (税收征收管理法实施细则
+art. 29) — is a POST by the bureau's staff (re-authenticated) or the daily scheduled job
+(``taxqr.summary_archive``). Archive paths are built by :func:`archive_path` only, from the
+bureau's short code (from the database), the date and a gap-free sequence number, and are
+checked to stay under the archive root (OWASP ASVS 5.0 V5 File Handling; 等保2.0 入侵防范).
+Every xlsx goes through :mod:`onewindow.core.xlsx` (strings are text, never formulas).
 """
 
 from __future__ import annotations
@@ -11,41 +18,97 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import os
+import re
+import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.accounts import permissions as account_perms
+from onewindow.core import xlsx
 from onewindow.core.audit import audit_record
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+from onewindow.core.identifiers import IdentifierError, validate_credit_code
+from onewindow.core.numbering import next_number
 from onewindow.core.pdf import pdf_font
 
 from . import permissions as perms
 from . import selectors
-from .models import ArchiveFile, ArchiveKind, TaxRecord
+from .models import ArchiveFile, ArchiveKind, TaxBureau, TaxRecord
 
 RETENTION_YEARS = 10
 HEADERS = ("档案号", "保存时间", "窗口", "产权证号", "房屋坐落", "街道", "建筑面积(㎡)", "合同价格(元)",
            "合同日期", "交易双方", "经纪机构", "统一社会信用代码", "税费试算(元,仅供参考)", "扫码至保存(秒)")
+WIDTHS = (16, 17, 8, 30, 36, 14, 12, 14, 12, 20, 28, 20, 16, 12)
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+#: A window code (窗口号) as the window page stores it: letters, digits, ``-`` and ``_``, no dots or slashes.
+WINDOW_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,19}")
+BUREAU_CODE = re.compile(r"[A-Z]{2,4}")  # TaxBureau.short_code
+ARCHIVE_TAGS = ("HZ", "FJ")  # 汇总清单 (summary list), 房交信息表 (record sheet)
+MAX_SEQUENCE = 9999
 
 
 @dataclass
 class SummaryFile:
+    """A file made in memory, ready to stream (and the archive entry, when it was archived)."""
+
     content: bytes
     filename: str
     content_type: str
-    archive: ArchiveFile
+    archive: ArchiveFile | None = None
 
 
-def summary_rows(user: Any, *, day: datetime.date, window: str = "", agency: str = "") -> list[list[Any]]:
-    """The rows of the summary list (汇总清单) of ``day`` in ``user``'s scope."""
-    qs = selectors.record_list_for(user, selectors.RecordFilter(day=day, window=window, agency=agency))
-    records: list[TaxRecord] = list(qs.order_by("archive_no"))
+@dataclass(frozen=True)
+class SummaryFilter:
+    """The validated parameters of a summary list (汇总清单)."""
+
+    day: datetime.date
+    window: str = ""
+    agency: str = ""
+
+
+def summary_filter(*, day: datetime.date | str | None, window: str = "", agency: str = "") -> SummaryFilter:
+    """Validate the parameters of a summary list, or refuse with ``summary_filter_invalid`` (422).
+
+    ``day`` a date (or ``YYYY-MM-DD``); ``window`` empty or a window code (:data:`WINDOW_PATTERN`);
+    ``agency`` empty or a unified social credit code (GB 32100, checked by python-stdnum through
+    core.identifiers). Full-width characters are NFKC-normalised first (``１`` is ``1``); anything
+    else — paths, dots, slashes, NUL bytes, encodings — is refused, so that no request value can
+    name a file (OWASP ASVS 5.0 V2 Validation; issue #9).
+    """
+    fields: dict[str, list[Any]] = {}
+    parsed: datetime.date | None = day if isinstance(day, datetime.date) else None
+    if not isinstance(day, datetime.date):
+        text = unicodedata.normalize("NFKC", str(day or ""))
+        try:
+            parsed = datetime.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            fields["date"] = [_("请输入有效日期（YYYY-MM-DD）。")]
+    window = unicodedata.normalize("NFKC", window or "")
+    if window and not WINDOW_PATTERN.fullmatch(window):
+        fields["window"] = [_("窗口号只能由字母、数字、“-”或“_”组成，最多20个字符。")]
+    agency = unicodedata.normalize("NFKC", agency or "")
+    if agency:
+        try:
+            agency = validate_credit_code(agency, field="agency")
+        except IdentifierError as exc:
+            fields["agency"] = [exc.message]
+    if fields or parsed is None:
+        raise DomainError(_("筛选条件有误，请检查标出的项。"), code="summary_filter_invalid", status=422,
+                          fields=fields)
+    return SummaryFilter(day=parsed, window=window, agency=agency)
+
+
+def _rows(records: list[TaxRecord]) -> list[list[Any]]:
     streets = selectors.street_names([r.street_code for r in records])
     return [[r.archive_no, timezone.localtime(r.saved_at).strftime("%Y-%m-%d %H:%M"), r.window, r.certificate_no,
              r.address, streets.get(r.street_code, r.street_code), r.area, r.price, r.contract_date.isoformat(),
@@ -53,27 +116,15 @@ def summary_rows(user: Any, *, day: datetime.date, window: str = "", agency: str
              int((r.saved_at - r.first_scan_at).total_seconds())] for r in records]
 
 
-def _xlsx(title: str, rows: list[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def summary_rows(user: Any, *, day: datetime.date, window: str = "", agency: str = "") -> list[list[Any]]:
+    """The rows of the summary list (汇总清单) of ``day`` in ``user``'s scope."""
+    qs = selectors.record_list_for(user, selectors.RecordFilter(day=day, window=window, agency=agency))
+    return _rows(list(qs.order_by("archive_no")))
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "汇总清单"
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(HEADERS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    sheet.append([f"合计 {len(rows)} 件"])
-    for column, width in zip("ABCDEFGHIJKLMN", (16, 17, 8, 30, 36, 14, 12, 14, 12, 20, 28, 20, 16, 12), strict=True):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+def _xlsx(title: str, rows: list[list[Any]]) -> bytes:
+    return xlsx.workbook_bytes([xlsx.Sheet("汇总清单", rows, title=title, headers=HEADERS,
+                                           footer=[f"合计 {len(rows)} 件"], widths=WIDTHS)])
 
 
 def _pdf(title: str, rows: list[list[Any]]) -> bytes:
@@ -86,8 +137,9 @@ def _pdf(title: str, rows: list[list[Any]]) -> bytes:
     small = ParagraphStyle("small", fontName=font, fontSize=7, leading=9)
     head = ParagraphStyle("head", fontName=font, fontSize=14, leading=18)
     columns = (0, 1, 2, 3, 4, 6, 7, 9, 10, 12)
-    data = [[Paragraph(HEADERS[i], small) for i in columns]]
-    data += [[Paragraph("" if row[i] is None else str(row[i]), small) for i in columns] for row in rows]
+    # Paragraph reads mini-markup: every value is escaped, so "<" or "&" in an address is text.
+    data = [[Paragraph(escape(HEADERS[i]), small) for i in columns]]
+    data += [[Paragraph("" if row[i] is None else escape(str(row[i])), small) for i in columns] for row in rows]
     # Widths (pt, 794 available on landscape A4) keep an archive number and a certificate number on one line.
     table = Table(data, repeatRows=1, colWidths=[76, 60, 30, 130, 135, 40, 55, 70, 110, 55])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
@@ -96,56 +148,198 @@ def _pdf(title: str, rows: list[list[Any]]) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), title=title, leftMargin=24, rightMargin=24,
                             topMargin=24, bottomMargin=24)
-    doc.build([Paragraph(title, head), table, Paragraph(f"合计 {len(rows)} 件", small)])
+    doc.build([Paragraph(escape(title), head), table, Paragraph(f"合计 {len(rows)} 件", small)])
     return out.getvalue()
 
 
-def summary_export(*, by: Any, day: datetime.date, fmt: str = "xlsx", window: str = "",
-                   agency: str = "") -> SummaryFile:
-    """Make the summary list (汇总清单) of ``day`` and archive it (资料归档); tax staff or admin."""
-    if fmt not in ("xlsx", "pdf"):
-        raise DomainError(_("仅支持 xlsx 或 pdf。"), code="format_invalid", status=422)
-    rows = summary_rows(by, day=day, window=window, agency=agency)
+def _title(flt: SummaryFilter) -> str:
+    return (f"房交信息汇总清单 {flt.day.isoformat()}" + (f" 窗口{flt.window}" if flt.window else "")
+            + (f" {flt.agency}" if flt.agency else ""))
+
+
+def _render(fmt: str, title: str, rows: list[list[Any]]) -> bytes:
+    if fmt not in FORMATS:
+        raise DomainError(_("仅支持 xlsx 或 pdf。"), code="format_invalid", status=422,
+                          fields={"format": [_("仅支持 xlsx 或 pdf。")]})
+    return _xlsx(title, rows) if fmt == "xlsx" else _pdf(title, rows)
+
+
+def summary_download(*, by: Any, flt: SummaryFilter, fmt: str = "xlsx") -> SummaryFile:
+    """The summary list (汇总清单) of ``flt`` in ``by``'s scope, made in memory for a download.
+
+    Tax staff of a bureau (their bureau's records) or a system admin (all). Writes no file and no
+    business record; the download itself is audited (who, which filter, how many rows, SHA-256),
+    as every export of personal data is (个人信息保护法 art. 51; 等保2.0 安全审计).
+    """
+    if fmt not in FORMATS:
+        _render(fmt, "", [])
+    rows = summary_rows(by, day=flt.day, window=flt.window, agency=flt.agency)
+    content = _render(fmt, _title(flt), rows)
     bureaus = perms.bureaus_of(by)
-    bureau = bureaus[0] if len(bureaus) == 1 else None
-    scope = bureau.short_code if bureau else "ALL"
-    title = (f"房交信息汇总清单 {day.isoformat()}" + (f" 窗口{window}" if window else "")
-             + (f" {agency}" if agency else ""))
-    content = _xlsx(title, rows) if fmt == "xlsx" else _pdf(title, rows)
-    reference = f"{scope}-{day:%Y%m%d}-HZ" + (f"-W{window}" if window else "") + (f"-{agency[:18]}" if agency else "")
-    kind = ArchiveKind.SUMMARY_XLSX if fmt == "xlsx" else ArchiveKind.SUMMARY_PDF
-    archive = _archive(by=by, bureau=bureau, kind=kind, reference=reference, day=day,
-                       filters={"window": window, "agency": agency}, rows=len(rows), content=content, suffix=fmt)
-    content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-                    else "application/pdf")
-    return SummaryFile(content, f"{reference}.{fmt}", content_type, archive)
+    scope = bureaus[0].short_code if len(bureaus) == 1 else "ALL"
+    name = (f"{scope}-{flt.day:%Y%m%d}-HZ" + (f"-W{flt.window}" if flt.window else "")
+            + (f"-{flt.agency}" if flt.agency else ""))
+    audit_record(actor=by, action="taxqr.summary.download", target=("taxqr.summary", "", name),
+                 after={"format": fmt, "day": flt.day.isoformat(), "window": flt.window, "agency": flt.agency,
+                        "rows": len(rows), "sha256": hashlib.sha256(content).hexdigest()})
+    return SummaryFile(content, f"{name}.{fmt}", FORMATS[fmt])
 
 
-def _archive(*, by: Any, bureau: Any, kind: str, reference: str, day: datetime.date, filters: dict[str, str],
-             rows: int, content: bytes, suffix: str) -> ArchiveFile:
-    digest = hashlib.sha256(content).hexdigest()
-    scope = bureau.short_code if bureau else "ALL"
-    relative = Path("taxqr-archive") / scope / f"{day:%Y}" / f"{reference}-{digest[:8]}.{suffix}"
-    path = Path(settings.MEDIA_ROOT) / relative
+# ---- the archive (资料归档) -------------------------------------------------------------------
+
+class ArchivePathInvalid(DomainError):
+    """An archive path part that is not one of the safe forms, or a path outside the root."""
+
+    status = 422
+    code = "archive_path_invalid"
+
+
+def archive_root() -> Path:
+    """Where archived files live (``TAXQR_ARCHIVE_ROOT``, default ``MEDIA_ROOT/taxqr-archive``)."""
+    configured = getattr(settings, "TAXQR_ARCHIVE_ROOT", None)
+    return Path(configured) if configured else Path(settings.MEDIA_ROOT) / "taxqr-archive"
+
+
+def archive_path(*, bureau_code: str, day: datetime.date, sequence: int, suffix: str, tag: str = "HZ") -> Path:
+    """The absolute path of an archived file: ``<root>/<bureau>/<year>/<bureau>-<yyyymmdd>-<tag>-<nnnn>.<suffix>``.
+
+    The only function that names archive files. Its parts are never request input: the bureau's
+    short code from the database (``[A-Z]{2,4}``), a date, a sequence number (1..9999), a known
+    tag and suffix; any other value is refused (``archive_path_invalid``). The path is then
+    resolved (symbolic links followed) and must lie under the resolved archive root.
+    """
+    valid = (isinstance(bureau_code, str) and BUREAU_CODE.fullmatch(bureau_code) is not None
+             and type(day) is datetime.date and type(sequence) is int and 1 <= sequence <= MAX_SEQUENCE
+             and suffix in FORMATS and tag in ARCHIVE_TAGS)
+    if not valid:
+        raise ArchivePathInvalid(_("归档文件路径无效。"))
+    root = archive_root().resolve()
+    path = (root / bureau_code / f"{day:%Y}" / f"{bureau_code}-{day:%Y%m%d}-{tag}-{sequence:04d}.{suffix}").resolve()
+    if not path.is_relative_to(root) or path == root:
+        raise ArchivePathInvalid(_("归档文件路径无效。"))
+    return path
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    """Create ``path`` (never overwrite, never through a symbolic link) with ``content``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    retention = (day.replace(year=day.year + RETENTION_YEARS) if (day.month, day.day) != (2, 29)
-                 else datetime.date(day.year + RETENTION_YEARS, 3, 1))
+    root = archive_root().resolve()
+    if not path.parent.resolve().is_relative_to(root):
+        raise ArchivePathInvalid(_("归档文件路径无效。"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+
+
+def _retention(day: datetime.date) -> datetime.date:
+    if (day.month, day.day) == (2, 29):
+        return datetime.date(day.year + RETENTION_YEARS, 3, 1)
+    return day.replace(year=day.year + RETENTION_YEARS)
+
+
+def _archive(*, by: Any, bureau: TaxBureau, kind: str, tag: str, day: datetime.date, suffix: str,
+             content: bytes, rows: int, reference: str | None = None,
+             filters: dict[str, str] | None = None) -> ArchiveFile:
+    """Number, write and index one archived file in one transaction (the file goes if the row fails)."""
+    digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
-        archive = ArchiveFile.objects.create(bureau=bureau, kind=kind, reference=reference, day=day, filters=filters,
-                                             rows=rows, path=str(relative), sha256=digest, size=len(content),
-                                             retention_until=retention, created_by=by)
-        audit_record(actor=by, action="taxqr.archive.file", target=archive,
-                     after={"kind": kind, "rows": rows, "sha256": digest})
+        for _attempt in range(20):
+            sequence = next_number(f"taxqr:archive:{bureau.short_code}:{day:%Y%m%d}:{tag}")
+            if sequence > MAX_SEQUENCE:
+                break
+            path = archive_path(bureau_code=bureau.short_code, day=day, sequence=sequence, suffix=suffix, tag=tag)
+            try:
+                _write_new(path, content)
+                break
+            except FileExistsError:
+                # A file left by a transaction that rolled back after writing (or a restored
+                # database): never overwrite an archived file, take the next number.
+                continue
+        else:
+            sequence = MAX_SEQUENCE + 1
+        if sequence > MAX_SEQUENCE:
+            raise DomainError(_("当日归档文件已达上限，请联系系统管理员。"), code="archive_full", status=409)
+        number = path.name.rsplit(".", 1)[0]
+        try:
+            archive = ArchiveFile.objects.create(
+                bureau=bureau, kind=kind, reference=reference or number, day=day, filters=filters or {}, rows=rows,
+                path=path.relative_to(archive_root().resolve()).as_posix(), sha256=digest, size=len(content),
+                retention_until=_retention(day), created_by=account_perms.as_user(by))
+            audit_record(actor=by or "scheduler", action="taxqr.archive.file", target=archive,
+                         after={"kind": kind, "rows": rows, "sha256": digest, "file": number})
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
     return archive
 
 
-def record_sheet_export(*, by: Any, record_id: int) -> SummaryFile:
-    """The record sheet (房交信息表) of one captured record as PDF, archived (资料归档).
+def _bureau_for(by: Any, bureau_code: str = "") -> TaxBureau:
+    """The bureau whose archive ``by`` writes: one of their bureaus (clerk, reviewer) or any (admin)."""
+    perms.require_user(by)
+    own = perms.bureaus_of(by)
+    if not own and not perms.is_admin(by):
+        raise PermissionDenied(_("只有税务机关工作人员可以归档汇总清单。"), code="not_tax_staff")
+    if not bureau_code:
+        if len(own) != 1:
+            raise DomainError(_("请选择税务机关。"), code="bureau_required", status=422,
+                              fields={"bureau": [_("必填")]})
+        return own[0]
+    found = next((b for b in own if b.short_code == bureau_code), None)
+    if found is None and perms.is_admin(by):
+        found = TaxBureau.objects.select_related("department").filter(short_code=bureau_code).first()
+    if found is None:
+        raise NotFound(_("找不到该税务机关。"))
+    return found
 
-    Names and ID numbers are masked: the sheet goes into the paper file, the full record stays
-    encrypted in the database (个人信息保护法 art. 51).
+
+def summary_archive(*, by: Any, day: datetime.date, fmt: str = "pdf", bureau_code: str = "") -> ArchiveFile:
+    """Archive the summary list (汇总清单) of ``day`` of one bureau (资料归档), every record of that day.
+
+    Actor: the bureau's window clerk or reviewer (or a system admin naming the bureau), after
+    re-authentication (the view checks it), or the scheduled job (``by=None``). The file is
+    written under the archive root with a gap-free sequence number of the bureau and day, and
+    indexed with its SHA-256 and a retention date 10 years on (税收征收管理法实施细则 art. 29).
     """
+    if fmt not in FORMATS:
+        _render(fmt, "", [])
+    return _archive_bureau_day(by=by, bureau=_bureau_for(by, bureau_code), day=day, fmt=fmt)
+
+
+def _archive_bureau_day(*, by: Any, bureau: TaxBureau, day: datetime.date, fmt: str) -> ArchiveFile:
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    records = list(TaxRecord.objects.filter(bureau=bureau, saved_at__gte=start,
+                                            saved_at__lt=start + datetime.timedelta(days=1)).order_by("archive_no"))
+    rows = _rows(records)
+    content = _render(fmt, f"房交信息汇总清单 {day.isoformat()} {bureau.department.name}", rows)
+    kind = ArchiveKind.SUMMARY_XLSX if fmt == "xlsx" else ArchiveKind.SUMMARY_PDF
+    return _archive(by=by, bureau=bureau, kind=kind, tag="HZ", day=day, suffix=fmt, content=content, rows=len(rows))
+
+
+def summary_archive_daily(*, day: datetime.date | None = None) -> list[ArchiveFile]:
+    """The scheduled job: archive yesterday's summary list (PDF and xlsx) of every bureau, once.
+
+    Bureaus without a record that day get no file.
+    A bureau and day already archived by this job are skipped, so the job may run every hour;
+    the bureau row is locked while it checks, so two schedulers never archive a day twice.
+    """
+    day = day or timezone.localdate() - datetime.timedelta(days=1)
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    busy = (TaxRecord.objects.filter(saved_at__gte=start, saved_at__lt=start + datetime.timedelta(days=1))
+            .values_list("bureau_id", flat=True).distinct())
+    made: list[ArchiveFile] = []
+    for bureau_id in sorted(set(busy)):
+        with transaction.atomic():
+            bureau = TaxBureau.objects.select_for_update().select_related("department").get(pk=bureau_id)
+            done = set(ArchiveFile.objects.filter(bureau=bureau, day=day, created_by=None,
+                                                  kind__in=[ArchiveKind.SUMMARY_PDF, ArchiveKind.SUMMARY_XLSX])
+                       .values_list("kind", flat=True))
+            for fmt, kind in (("pdf", ArchiveKind.SUMMARY_PDF), ("xlsx", ArchiveKind.SUMMARY_XLSX)):
+                if kind not in done:
+                    made.append(_archive_bureau_day(by=None, bureau=bureau, day=day, fmt=fmt))
+    return made
+
+
+def _record_sheet(by: Any, record_id: int) -> tuple[TaxRecord, bytes]:
     record = selectors.record_get_for(by, record_id)
     data = selectors.record_masked(record.record)
     saved = timezone.localtime(record.saved_at)
@@ -160,10 +354,28 @@ def record_sheet_export(*, by: Any, record_id: int) -> SummaryFile:
     lines += [("窗口 / 保存时间", f"{record.window} / {saved:%Y-%m-%d %H:%M}"),
               ("校验规则版本", record.ruleset_version),
               ("税费试算(元,仅供参考)", str(record.estimate_total or "—"))]
-    content = _sheet_pdf(f"房交信息表 {record.archive_no}", lines)
-    archive = _archive(by=by, bureau=record.bureau, kind=ArchiveKind.RECORD_PDF, reference=record.archive_no,
-                       day=saved.date(), filters={}, rows=1, content=content, suffix="pdf")
-    return SummaryFile(content, f"{record.archive_no}.pdf", "application/pdf", archive)
+    return record, _sheet_pdf(f"房交信息表 {record.archive_no}", lines)
+
+
+def record_sheet_download(*, by: Any, record_id: int) -> SummaryFile:
+    """The record sheet (房交信息表) of one captured record as PDF, made in memory (audited download).
+
+    Names and ID numbers are masked: the sheet goes into the paper file, the full record stays
+    encrypted in the database (个人信息保护法 art. 51).
+    """
+    record, content = _record_sheet(by, record_id)
+    audit_record(actor=by, action="taxqr.record.sheet_download", target=record,
+                 after={"sha256": hashlib.sha256(content).hexdigest()})
+    return SummaryFile(content, f"{record.archive_no}.pdf", FORMATS["pdf"])
+
+
+def record_sheet_archive(*, by: Any, record_id: int) -> SummaryFile:
+    """Archive the record sheet (房交信息表) of one record (资料归档); the bureau's staff, re-authenticated."""
+    record, content = _record_sheet(by, record_id)
+    archive = _archive(by=by, bureau=record.bureau, kind=ArchiveKind.RECORD_PDF, tag="FJ",
+                       day=timezone.localtime(record.saved_at).date(), suffix="pdf", content=content, rows=1,
+                       reference=record.archive_no)
+    return SummaryFile(content, f"{record.archive_no}.pdf", FORMATS["pdf"], archive)
 
 
 def _sheet_pdf(title: str, lines: list[tuple[str, str]]) -> bytes:
@@ -175,8 +387,8 @@ def _sheet_pdf(title: str, lines: list[tuple[str, str]]) -> bytes:
     font = pdf_font()
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
     head = ParagraphStyle("head", fontName=font, fontSize=15, leading=20)
-    table = Table([[Paragraph(k, body), Paragraph(v, body)] for k, v in lines], colWidths=[130, 380])
+    table = Table([[Paragraph(escape(k), body), Paragraph(escape(v), body)] for k, v in lines], colWidths=[130, 380])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=title).build([Paragraph(title, head), table])
+    SimpleDocTemplate(out, pagesize=A4, title=title).build([Paragraph(escape(title), head), table])
     return out.getvalue()

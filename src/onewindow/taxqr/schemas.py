@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -110,6 +110,23 @@ class CorrectIn(Schema):
     field: str = Field(max_length=100)
     value: str = Field(max_length=200)
     reason: str = Field(max_length=200)
+
+
+class ArchiveIn(Schema):
+    date: datetime.date
+    format: Literal["pdf", "xlsx"] = "pdf"
+    bureau: str = Field("", max_length=4, pattern=r"^([A-Z]{2,4})?$")
+
+
+class ArchiveOut(Schema):
+    id: int
+    reference: str
+    kind: str
+    day: datetime.date
+    rows: int
+    sha256: str
+    size: int
+    retention_until: datetime.date
 
 
 def finding_out(finding: Any) -> FindingOut:

@@ -8,13 +8,14 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onewindow.accounts.reauth import reauth_is_fresh, reauth_url
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Region
 
@@ -202,16 +203,24 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         "streets": selectors.street_names([record.street_code])})
 
 
-@login_required
-@require_GET
-def record_sheet(request: HttpRequest, record_id: int) -> HttpResponse:
-    try:
-        made = exports.record_sheet_export(by=request.user, record_id=record_id)
-    except DomainError as exc:
-        return _error(request, exc)
+def _attachment(made: exports.SummaryFile) -> HttpResponse:
     response = HttpResponse(made.content, content_type=made.content_type)
     response["Content-Disposition"] = content_disposition_header(True, made.filename) or ""
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_sheet(request: HttpRequest, record_id: int) -> HttpResponse:
+    """GET: the record sheet (房交信息表) from memory; POST: archive it too (资料归档). Both re-authenticated."""
+    if not reauth_is_fresh(request):
+        return HttpResponseRedirect(reauth_url(request))
+    try:
+        made = (exports.record_sheet_archive(by=request.user, record_id=record_id) if request.method == "POST"
+                else exports.record_sheet_download(by=request.user, record_id=record_id))
+    except DomainError as exc:
+        return _error(request, exc)
+    return _attachment(made)
 
 
 @login_required
@@ -226,25 +235,37 @@ def record_correct(request: HttpRequest, record_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def summary(request: HttpRequest) -> HttpResponse:
+    """The summary list (汇总清单): GET shows it or (``format``) downloads it from memory; POST
+    archives the day's list of the user's bureau (``format`` pdf or xlsx). Downloads and archiving need a
+    fresh re-authentication. Parameters are validated; a bad one is a 422 page, never a file."""
     try:
         perms.require_tax_reader(request.user)
     except DomainError as exc:
         return _error(request, exc)
-    flt = _filters(request)
-    fmt = request.GET.get("format", "")
-    if flt.day and fmt in ("xlsx", "pdf"):
-        try:
-            made = exports.summary_export(by=request.user, day=flt.day, fmt=fmt, window=flt.window, agency=flt.agency)
-        except DomainError as exc:
-            return _error(request, exc)
-        response = HttpResponse(made.content, content_type=made.content_type)
-        response["Content-Disposition"] = content_disposition_header(True, made.filename) or ""
-        return response
-    day = flt.day or timezone.localdate()
-    rows = exports.summary_rows(request.user, day=day, window=flt.window, agency=flt.agency)
-    return render(request, "taxqr/summary.html", {"rows": rows, "day": day, "f": flt, "headers": exports.HEADERS})
+    params = request.POST if request.method == "POST" else request.GET
+    fmt = params.get("format", "")
+    day = params.get("date", "")[:20] or (timezone.localdate() if not fmt else "")
+    context: dict[str, Any] = {"f": selectors.RecordFilter(window=params.get("window", "")[:20],
+                                                           agency=params.get("agency", "")[:40]),
+                               "headers": exports.HEADERS, "rows": [], "day": None}
+    try:
+        # Bounded, not cut to the field length: a longer value is refused rather than shortened.
+        flt = exports.summary_filter(day=day, window=params.get("window", "")[:200],
+                                     agency=params.get("agency", "")[:200])
+        context |= {"day": flt.day, "f": flt}
+        if request.method == "POST" or fmt:
+            if not reauth_is_fresh(request):
+                return HttpResponseRedirect(reauth_url(request))
+            if request.method == "POST":
+                context["archived"] = exports.summary_archive(by=request.user, day=flt.day, fmt=fmt or "pdf")
+            else:
+                return _attachment(exports.summary_download(by=request.user, flt=flt, fmt=fmt))
+        context["rows"] = exports.summary_rows(request.user, day=flt.day, window=flt.window, agency=flt.agency)
+    except DomainError as exc:
+        return render(request, "taxqr/summary.html", {**context, "error": exc}, status=exc.status)
+    return render(request, "taxqr/summary.html", context)
 
 
 @login_required

@@ -23,6 +23,7 @@ NOW = timezone.make_aware(datetime.datetime(2017, 7, 25, 10, 0))
 def taxkeys(settings: Any, tmp_path: Any) -> None:
     settings.TAXQR_KEY_DIR = tmp_path / "keys"
     settings.TAXQR_ROLE = "both"
+    settings.TAXQR_ARCHIVE_ROOT = tmp_path / "archive"  # archived files of one test stay in its tmp_path
     keystore.generate()
 
 

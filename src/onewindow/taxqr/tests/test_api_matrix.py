@@ -61,6 +61,8 @@ READ_RECORDS = _expect({**TAX_ONLY, "tax_clerk": (200, ""), "other_tax_clerk": (
                        (403, "not_tax_staff"))
 READ_RECORD = _expect({**TAX_ONLY, "tax_clerk": (200, ""), "other_tax_clerk": (404, "not_found"),
                        "admin": (200, "")}, (403, "not_tax_staff"))
+ARCHIVE = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (201, ""), "admin": (422, "bureau_required")},
+                  (403, "not_tax_staff"))
 CORRECT = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (404, "not_found")},
                   (403, "not_tax_staff"))
 
@@ -81,6 +83,8 @@ OPERATIONS: dict[str, tuple[Call, dict[str, tuple[int, str]]]] = {
                                             "reason": "门牌更正"}, content_type="application/json"), CORRECT),
     "summary xlsx": (lambda c, s: c.get(f"{BASE}/summary.xlsx", {"date": s["day"]}), READ_RECORDS),
     "summary pdf": (lambda c, s: c.get(f"{BASE}/summary.pdf", {"date": s["day"]}), READ_RECORDS),
+    "archive summary": (lambda c, s: c.post(f"{BASE}/summary/archive", {"date": s["day"], "format": "pdf"},
+                                            content_type="application/json"), ARCHIVE),
 }
 
 

@@ -87,7 +87,6 @@ def _capture(world: TaxWorld, seed: int, *, address: str | None = None, agency_n
 
 # ---- point 2: traversal -------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the summary GET archives a file built from window/agency")
 def test_reproduction_get_with_traversal_window_and_agency_writes_nothing(world: TaxWorld, sandbox: Sandbox) -> None:
     _capture(world, 301)
     before, state, audits = sandbox.snapshot(), _state(), AuditEntry.objects.count()
@@ -119,7 +118,6 @@ ENDPOINTS = {"api xlsx": f"{API}/summary.xlsx?", "api pdf": f"{API}/summary.pdf?
              "page xlsx": "/tax/summary/?format=xlsx&", "page pdf": "/tax/summary/?format=pdf&"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: window and agency are not validated, the GET archives")
 @pytest.mark.parametrize("field", ["window", "agency"])
 @pytest.mark.parametrize("name", list(TRAVERSAL))
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
@@ -140,8 +138,7 @@ def test_traversal_input_is_a_422_and_writes_nothing(world: TaxWorld, sandbox: S
     assert _state() == state and AuditEntry.objects.count() == audits
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a bad date on the summary page falls back to today")
-@pytest.mark.parametrize("date", ["2017-13-01", "../../", "2017-07-25%00", "%EF%BC%92017-07-25", "x" * 30])
+@pytest.mark.parametrize("date", ["2017-13-01", "2017-02-30", "../../", "2017-07-25%00", "x" * 30])
 def test_bad_date_is_a_422(world: TaxWorld, sandbox: Sandbox, date: str) -> None:
     before = sandbox.snapshot()
     client = _login(world.tax_clerk)
@@ -154,16 +151,16 @@ def test_bad_date_is_a_422(world: TaxWorld, sandbox: Sandbox, date: str) -> None
 
 # ---- point 2: a GET writes nothing --------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue #9: downloading the summary list archives a file")
-@pytest.mark.parametrize("url", [f"{API}/summary.xlsx", f"{API}/summary.pdf", "/tax/summary/?format=xlsx",
-                                 "/tax/summary/?format=pdf"])
-def test_summary_get_streams_from_memory_and_writes_nothing(world: TaxWorld, sandbox: Sandbox, url: str) -> None:
+@pytest.mark.parametrize(("url", "fmt"), [(f"{API}/summary.xlsx", ""), (f"{API}/summary.pdf", ""),
+                                          ("/tax/summary/", "xlsx"), ("/tax/summary/", "pdf")])
+def test_summary_get_streams_from_memory_and_writes_nothing(world: TaxWorld, sandbox: Sandbox, url: str,
+                                                            fmt: str) -> None:
     record = _capture(world, 303, window="7")
     before, state = sandbox.snapshot(), _state()
     audits = set(AuditEntry.objects.values_list("pk", flat=True))
     credit = record.agency_credit_code
-    response = _login(world.tax_clerk).get(url, {"date": timezone.localdate().isoformat(), "window": "7",
-                                                 "agency": credit})
+    params = {"date": timezone.localdate().isoformat(), "window": "7", "agency": credit}
+    response = _login(world.tax_clerk).get(url, {**params, **({"format": fmt} if fmt else {})})
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Disposition"].startswith("attachment;")
     assert sandbox.snapshot() == before and _state() == state
@@ -173,7 +170,6 @@ def test_summary_get_streams_from_memory_and_writes_nothing(world: TaxWorld, san
 
 # ---- point 2: archiving is a POST (or the scheduled job), under the archive root only -----
 
-@pytest.mark.xfail(strict=True, reason="issue #9: there is no archive_path function (paths come from the request)")
 def test_archive_path_is_built_from_safe_parts_and_stays_under_the_root(sandbox: Sandbox, settings: Any) -> None:
     root = Path(settings.TAXQR_ARCHIVE_ROOT).resolve()
     day = datetime.date(2017, 7, 25)
@@ -202,13 +198,13 @@ def test_archive_path_is_built_from_safe_parts_and_stays_under_the_root(sandbox:
     assert escaped.value.code == "archive_path_invalid"
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: archiving is not a POST")
 def test_archive_post_writes_the_days_summary_under_the_root(world: TaxWorld, sandbox: Sandbox,
                                                              settings: Any) -> None:
     _capture(world, 304, window="2")
     _capture(world, 305, window="3")
     client = _login(world.tax_clerk)
     day = timezone.localdate()
+    before = _files(sandbox.tmp_path)
     made = [client.post(f"{API}/summary/archive", {"date": day.isoformat(), "format": fmt},
                         content_type="application/json") for fmt in ("pdf", "xlsx", "pdf")]
     assert [r.status_code for r in made] == [201, 201, 201], made[0].content[:300]
@@ -225,7 +221,7 @@ def test_archive_post_writes_the_days_summary_under_the_root(world: TaxWorld, sa
     assert made[0].json()["reference"] == f"JA-{stamp}-HZ-0001"
     assert AuditEntry.objects.filter(action="taxqr.archive.file").count() == 3
     # Outside the archive root nothing was written.
-    assert {p for p in _files(sandbox.tmp_path) if not p.startswith(str(root)) and Path(p).is_file()} == set()
+    assert {p for p in _files(sandbox.tmp_path) - before if not p.startswith(str(root))} == set()
 
 
 # ---- point 6: formula injection -----------------------------------------------------------
@@ -233,7 +229,6 @@ def test_archive_post_writes_the_days_summary_under_the_root(world: TaxWorld, sa
 HOSTILE = ['=HYPERLINK("http://x","click")', "+1", "-1+2", "@SUM(A1)"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: an address starting with = lands in the xlsx as a formula")
 def test_hostile_address_and_agency_name_are_text_cells_in_the_real_export(world: TaxWorld,
                                                                           sandbox: Sandbox) -> None:
     for seed, value in enumerate(HOSTILE, start=310):
@@ -258,7 +253,6 @@ def test_hostile_address_and_agency_name_are_text_cells_in_the_real_export(world
 
 # ---- re-authentication before exports -----------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue #9: exports do not ask for re-authentication")
 def test_export_and_archive_need_a_fresh_reauthentication_for_a_session(world: TaxWorld, sandbox: Sandbox) -> None:
     _capture(world, 320)
     client = _login(world.tax_clerk)
@@ -275,3 +269,44 @@ def test_export_and_archive_need_a_fresh_reauthentication_for_a_session(world: T
     assert (archive.status_code, archive.json()["code"]) == (403, "reauth_required")
     assert page.status_code == 302 and page["Location"].startswith("/accounts/reauth/?next=")
     assert sandbox.snapshot() == before and _state() == state and AuditEntry.objects.count() == audits
+
+
+def test_a_machine_token_needs_no_reauthentication_but_its_scope(world: TaxWorld, sandbox: Sandbox) -> None:
+    from onewindow.accounts.testing import make_api_token
+
+    _capture(world, 321)
+    day = timezone.localdate().isoformat()
+    _, reader = make_api_token(owner=world.tax_clerk, scopes=["taxqr:read"])
+    _, writer = make_api_token(owner=world.tax_clerk, scopes=["taxqr:read", "taxqr:write"])
+    client = Client()
+    download = client.get(f"{API}/summary.xlsx", {"date": day}, headers={"Authorization": f"Bearer {reader}"})
+    assert download.status_code == 200 and not ArchiveFile.objects.exists()
+    refused = client.post(f"{API}/summary/archive", {"date": day}, content_type="application/json",
+                          headers={"Authorization": f"Bearer {reader}"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "insufficient_scope")
+    assert not ArchiveFile.objects.exists()
+    made = client.post(f"{API}/summary/archive", {"date": day}, content_type="application/json",
+                       headers={"Authorization": f"Bearer {writer}"})
+    assert made.status_code == 201 and ArchiveFile.objects.get().kind == ArchiveKind.SUMMARY_PDF
+
+
+def test_an_archived_file_is_never_overwritten(world: TaxWorld, sandbox: Sandbox, settings: Any) -> None:
+    _capture(world, 322)
+    day = timezone.localdate()
+    # A file left by a transaction that rolled back after writing it, under the next number.
+    left = exports.archive_path(bureau_code="JA", day=day, sequence=1, suffix="pdf")
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"left over")
+    archive = exports.summary_archive(by=world.tax_clerk, day=day, fmt="pdf")
+    assert archive.reference == f"JA-{day:%Y%m%d}-HZ-0002" and left.read_bytes() == b"left over"
+    assert (Path(settings.TAXQR_ARCHIVE_ROOT) / archive.path).read_bytes().startswith(b"%PDF-")
+
+
+def test_pdf_values_are_text_not_markup(world: TaxWorld, sandbox: Sandbox) -> None:
+    from pypdf import PdfReader
+
+    _capture(world, 323, address="上海市<b>静安区</b> & <font size=40>临汾路", agency_name="<para>")
+    response = _login(world.tax_clerk).get(f"{API}/summary.pdf", {"date": timezone.localdate().isoformat()})
+    assert response.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "<b>静安区</b>" in text.replace("\n", "") and "<para>" in text

@@ -126,9 +126,10 @@ def _day_records(world: TaxWorld) -> list[TaxRecord]:
     return made
 
 
-def test_summary_xlsx_holds_exactly_the_days_rows_and_is_archived(world: TaxWorld) -> None:
+def test_summary_xlsx_holds_exactly_the_days_rows_and_writes_nothing(world: TaxWorld) -> None:
     made = _day_records(world)
-    out = exports.summary_export(by=world.tax_clerk, day=NOW.date(), fmt="xlsx", window="1")
+    out = exports.summary_download(by=world.tax_clerk, flt=exports.summary_filter(day=NOW.date(), window="1"),
+                                   fmt="xlsx")
     sheet = load_workbook(io.BytesIO(out.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "房交信息汇总清单 2017-07-25 窗口1"
@@ -138,15 +139,18 @@ def test_summary_xlsx_holds_exactly_the_days_rows_and_is_archived(world: TaxWorl
     assert rows[2][3] == "沪(2010)静字不动产权第000094号" and rows[2][9] == "张* → 李*"
     assert rows[-1][0] == "合计 2 件"
     assert all(sample(94)["sellers"][0]["id_number"] not in str(v) for r in rows for v in r)
-    archive = ArchiveFile.objects.get()
-    assert (archive.kind, archive.rows, archive.reference, archive.retention_until) == (
-        ArchiveKind.SUMMARY_XLSX, 2, "JA-20170725-HZ-W1", datetime.date(2027, 7, 25))
-    assert archive.size == len(out.content)
+    assert out.filename == "JA-20170725-HZ-W1.xlsx" and out.archive is None
+    assert not ArchiveFile.objects.exists()
+    download = AuditEntry.objects.get(action="taxqr.summary.download")
+    assert download.after == {"format": "xlsx", "day": "2017-07-25", "window": "1", "agency": "", "rows": 2,
+                              "sha256": hashlib.sha256(out.content).hexdigest()}
 
 
-def test_summary_pdf_is_a_pdf_and_page_download_archives(world: TaxWorld) -> None:
+def test_summary_pdf_is_a_pdf_and_the_page_downloads_and_archives_by_post(world: TaxWorld, settings: object,
+                                                                           tmp_path: object) -> None:
+    settings.TAXQR_ARCHIVE_ROOT = tmp_path / "archive"  # type: ignore[attr-defined, operator]
     made = _day_records(world)
-    out = exports.summary_export(by=world.tax_clerk, day=NOW.date(), fmt="pdf")
+    out = exports.summary_download(by=world.tax_clerk, flt=exports.summary_filter(day=NOW.date()), fmt="pdf")
     assert out.content.startswith(b"%PDF-") and out.content.rstrip().endswith(b"%%EOF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(out.content)).pages)
     # The day's rows (not the next day's), each archive and certificate number on one line.
@@ -154,10 +158,38 @@ def test_summary_pdf_is_a_pdf_and_page_download_archives(world: TaxWorld) -> Non
     assert [line for line in text.splitlines() if line.startswith("沪(")] == [r.certificate_no for r in made]
     assert "合计 3 件" in text
     assert all(sample(seed)["sellers"][0]["id_number"] not in text for seed in (94, 95, 96))
-    response = _login(world.tax_clerk).get("/tax/summary/", {"date": "2017-07-25", "format": "xlsx"})
+    client = _login(world.tax_clerk)
+    response = client.get("/tax/summary/", {"date": "2017-07-25", "format": "xlsx"})
     assert response.status_code == 200
     assert len(list(load_workbook(io.BytesIO(response.content)).active.iter_rows())) == 2 + 3 + 1
+    assert not ArchiveFile.objects.exists()
+    archived = client.post("/tax/summary/", {"date": "2017-07-25", "format": "pdf"})
+    assert archived.status_code == 200 and "JA-20170725-HZ-0001" in archived.content.decode()
+    archive = ArchiveFile.objects.get()
+    assert (archive.kind, archive.rows, archive.reference, archive.retention_until, archive.path) == (
+        ArchiveKind.SUMMARY_PDF, 3, "JA-20170725-HZ-0001", datetime.date(2027, 7, 25),
+        "JA/2017/JA-20170725-HZ-0001.pdf")
+    stored = (tmp_path / "archive" / archive.path).read_bytes()  # type: ignore[operator]
+    assert hashlib.sha256(stored).hexdigest() == archive.sha256 and len(stored) == archive.size
+
+
+def test_the_daily_job_archives_yesterdays_lists_of_every_bureau_once(world: TaxWorld, settings: object,
+                                                                      tmp_path: object) -> None:
+    from onewindow.taxqr import tasks
+
+    settings.TAXQR_ARCHIVE_ROOT = tmp_path / "archive"  # type: ignore[attr-defined, operator]
+    _day_records(world)
+    written = exports.summary_archive_daily(day=NOW.date())
+    assert [(a.bureau.short_code, a.kind, a.rows, a.reference, a.created_by) for a in written] == [
+        ("JA", ArchiveKind.SUMMARY_PDF, 3, "JA-20170725-HZ-0001", None),
+        ("JA", ArchiveKind.SUMMARY_XLSX, 3, "JA-20170725-HZ-0002", None)]
+    assert exports.summary_archive_daily(day=NOW.date()) == []
     assert ArchiveFile.objects.count() == 2
+    assert AuditEntry.objects.filter(action="taxqr.archive.file", actor_label="scheduler").count() == 2
+    # The task archives yesterday (nothing captured then: no file).
+    assert tasks.summary_archive_daily.call() == 0
+    assert sorted(p.name for p in (tmp_path / "archive").rglob("*.*")) == [  # type: ignore[operator]
+        "JA-20170725-HZ-0001.pdf", "JA-20170725-HZ-0002.xlsx"]
 
 
 def test_analysis_page_shows_measured_window_time_beside_the_seed_figures(world: TaxWorld) -> None:
@@ -208,14 +240,23 @@ def test_window_page_reads_an_uploaded_photo_then_captures_it(world: TaxWorld) -
     assert TaxRecord.objects.get().certificate_no == "沪(2010)静字不动产权第000104号"
 
 
-def test_record_sheet_pdf_is_masked_and_archived(world: TaxWorld) -> None:
+def test_record_sheet_pdf_is_masked_and_archived_only_by_post(world: TaxWorld, settings: object,
+                                                               tmp_path: object) -> None:
+    settings.TAXQR_ARCHIVE_ROOT = tmp_path / "archive"  # type: ignore[attr-defined, operator]
     record = services.record_capture(by=world.tax_clerk, text=codes_for(105)[0], now=NOW)
-    response = _login(world.tax_reviewer).get(f"/tax/records/{record.pk}/sheet.pdf")
+    client = _login(world.tax_reviewer)
+    response = client.get(f"/tax/records/{record.pk}/sheet.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert not ArchiveFile.objects.exists()
+    assert AuditEntry.objects.filter(action="taxqr.record.sheet_download").count() == 1
+    archived = client.post(f"/tax/records/{record.pk}/sheet.pdf")
+    assert archived.status_code == 200 and archived.content.startswith(b"%PDF-")
     archive = ArchiveFile.objects.get()
-    assert (archive.kind, archive.reference, archive.rows, archive.sha256) == (
-        ArchiveKind.RECORD_PDF, "JA-2017-000001", 1, hashlib.sha256(response.content).hexdigest())
+    assert (archive.kind, archive.reference, archive.rows, archive.sha256, archive.path) == (
+        ArchiveKind.RECORD_PDF, "JA-2017-000001", 1, hashlib.sha256(archived.content).hexdigest(),
+        "JA/2017/JA-20170725-FJ-0001.pdf")
     assert _login(world.other_tax_clerk).get(f"/tax/records/{record.pk}/sheet.pdf").status_code == 404
+    assert _login(world.other_tax_clerk).post(f"/tax/records/{record.pk}/sheet.pdf").status_code == 404
     assert ArchiveFile.objects.count() == 1
 
 
