@@ -64,3 +64,19 @@ def test_decorator_redirects_to_reauth_with_a_safe_next(client):
     page = client.get("/accounts/reauth/?next=https://evil.example/")
     assert page.status_code == 200
     assert page.context["next"] == "/"
+
+
+def test_wrong_passwords_on_the_reauth_page_lock_out_like_the_login(client):
+    from axes.models import AccessAttempt
+
+    user = UserFactory(username="reauth-lock")
+    client.force_login(user)
+    session = client.session
+    session.pop(reauth.SESSION_KEY)
+    session.save()
+    statuses = [client.post("/accounts/reauth/", {"password": f"wrong-{i}"}).status_code for i in range(5)]
+    assert statuses == [400, 400, 400, 400, 429]
+    locked = client.post("/accounts/reauth/", {"password": PASSWORD, "next": "/cases/"})
+    assert locked.status_code == 429
+    assert reauth.SESSION_KEY not in client.session
+    assert AccessAttempt.objects.get(username="reauth-lock").failures_since_start == 6
