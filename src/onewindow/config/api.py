@@ -107,12 +107,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # the translated standard message of the status instead.
         return respond(request, exc.status_code, standard_error(exc.status_code))
 
-    def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_too_large(request: HttpRequest, exc: Any) -> HttpResponse:
         # Django refuses an oversized body when the view reads it; never a 500 (issue #9).
         return respond(request, 413, standard_error(413))
 
-    for too_large in (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
-        api.add_exception_handler(too_large, on_too_large)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)
+    api.add_exception_handler(TooManyFieldsSent, on_too_large)
+    api.add_exception_handler(TooManyFilesSent, on_too_large)
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"stats": catalog_stats()})
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 400 handler: a body over Django's own limits (too large, too many fields) is 413.
 
     Such bodies raise when a middleware or view first reads ``request.POST`` (issue #9: 413 in the

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from .locks import lock_or_create
 from .models import AuditChainHead, AuditCheckpoint, AuditEntry
-from .models.audit import ActorKind
+from .models.audit import SHA256, ActorKind
 from .net import client_ip
 from .request_context import current_request
 
@@ -107,6 +107,11 @@ def audit_personal_data_view(*, actor: Any, target: Target, fields: Sequence[str
                         after={"fields": sorted(fields)}, role=role)
 
 
+def chain_algorithm() -> str:
+    """The hash that new seals use (``ONEWINDOW_AUDIT_HASH``: sha256 or sm3)."""
+    return str(getattr(settings, "ONEWINDOW_AUDIT_HASH", "") or SHA256)
+
+
 def checkpoint_path() -> Path:
     """The append-only checkpoint file kept outside the database (``ONEWINDOW_AUDIT_CHECKPOINT_DIR``)."""
     directory = getattr(settings, "ONEWINDOW_AUDIT_CHECKPOINT_DIR", None)
@@ -130,9 +135,10 @@ def audit_seal_pending(*, batch_size: int = 1000) -> int:
     """Seal every unsealed entry into the hash chain, in id order; return how many were sealed.
 
     Each entry gets the next sequence number, ``prev_hash`` = the hash of the entry before it and
-    ``hash = sha256(prev_hash + canonical JSON)``. Runs under the lock of the chain-head row (the
-    only serialisation point of the trail); each batch ends with a checkpoint in the table and,
-    once committed, in the checkpoint file.
+    ``hash = H(prev_hash + canonical JSON)`` with H = ``ONEWINDOW_AUDIT_HASH`` (sha256, or sm3 for
+    密评), named in the entry's ``hash_alg`` so the chain verifies across a change of algorithm.
+    Runs under the lock of the chain-head row (the only serialisation point of the trail); each
+    batch ends with a checkpoint in the table and, once committed, in the checkpoint file.
     """
     sealed = 0
     while True:
@@ -142,11 +148,13 @@ def audit_seal_pending(*, batch_size: int = 1000) -> int:
             if not entries:
                 return sealed
             prev_hash, seq = head.hash, head.last_seq
+            algorithm = chain_algorithm()
             for entry in entries:
                 seq += 1
                 entry.seq = seq
-                digest = entry.chain_hash(prev_hash)
-                AuditEntry.objects.filter(pk=entry.pk)._seal(seq=seq, prev_hash=prev_hash, hash=digest)
+                digest = entry.chain_hash(prev_hash, algorithm)
+                AuditEntry.objects.filter(pk=entry.pk)._seal(seq=seq, prev_hash=prev_hash, hash=digest,
+                                                             hash_alg=algorithm)
                 prev_hash = digest
             head.last_seq, head.last_entry_id, head.hash = seq, entries[-1].pk, prev_hash
             head.save()

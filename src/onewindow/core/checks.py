@@ -182,3 +182,29 @@ def log_retention(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
              "access logs as long (docs/operations.md).",
         id="onewindow.E004",
     )]
+
+
+# ---- cryptographic algorithms (密评) ---------------------------------------------------------------
+
+@register("onewindow", SECURITY_TAG)
+def crypto_algorithms(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E005: every configured algorithm is known and supported by this OpenSSL (GB/T 39786-2021)."""
+    from . import crypto
+    from .models.audit import CHAIN_HASHES
+
+    problems = []
+    for name, allowed in (("ONEWINDOW_FIELD_CIPHER", crypto.CIPHERS), ("ONEWINDOW_FIELD_MAC", crypto.MACS),
+                          ("ONEWINDOW_AUDIT_HASH", CHAIN_HASHES)):
+        value = str(getattr(settings, name, "") or allowed[0])
+        if value not in allowed:
+            problems.append(f"{name} is {value!r}, not one of {', '.join(allowed)}")
+        elif not crypto.supported({"sha256": crypto.HMAC_SHA256, "sm3": crypto.HMAC_SM3}.get(value, value)):
+            problems.append(f"{name} is {value}, which this OpenSSL does not support")
+    spec = str(getattr(settings, "ONEWINDOW_FIELD_KEYS", ""))
+    if spec.strip() and not problems:
+        try:
+            crypto.keyring()
+        except ImproperlyConfigured as exc:
+            problems.append(str(exc))
+    return [Error(problem, hint="See docs/operations.md, 'Cryptographic algorithms'.", id="onewindow.E005")
+            for problem in problems]

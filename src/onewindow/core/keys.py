@@ -5,7 +5,9 @@ life cycles): every encrypted value and keyed hash carries the id of its key, so
 puts a new key first in ``ONEWINDOW_FIELD_KEYS`` (the old ones stay listed for decryption),
 restarts, and runs ``onewindow core_rotate_keys``; reads and lookups keep working throughout
 because decryption and ``keyed_hash_candidates`` try every listed key. Once the command reports
-nothing left under an old key, that key can be removed.
+nothing left under an old key, that key can be removed. A change of algorithm (AES-256-GCM to
+SM4-GCM, HMAC-SHA256 to HMAC-SM3) rotates the same way: a row is stale when its key id or the
+algorithm its value names differs from the current key's (core/crypto.py).
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ def models_with_protected_fields() -> list[type[models.Model]]:
     return found
 
 
-def _stale(value: str | None, kid: str) -> bool:
-    return bool(value) and crypto.key_id_of(str(value)) != kid
+def _stale(value: str | None, *, hashed: bool = False) -> bool:
+    """Not under the current key, or under it with an algorithm it no longer writes (密评 agility)."""
+    return bool(value) and not crypto.is_current(str(value), hashed=hashed)
 
 
 def _rotate_batch(model: type[models.Model], ids: list[Any], kid: str) -> int:
@@ -69,7 +72,8 @@ def _rotate_batch(model: type[models.Model], ids: list[Any], kid: str) -> int:
             rows = cursor.fetchall()
         for row in rows:
             raw = dict(zip(columns, row, strict=True))
-            if not any(_stale(raw[f.column], kid) for f in (*encrypted, *hashed)):
+            if not (any(_stale(raw[f.column]) for f in encrypted)
+                    or any(_stale(raw[f.column], hashed=True) for f in hashed)):
                 continue
             clear = {f.attname: crypto.decrypt(raw[f.column]) if raw[f.column] else raw[f.column]
                      for f in encrypted}

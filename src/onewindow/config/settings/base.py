@@ -208,7 +208,7 @@ def cache_settings(redis_url: str) -> dict[str, dict[str, object]]:
     so a Redis restart logs nobody out. Needs the ``redis`` package (extra "redis").
     """
     if redis_url:
-        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        redis: dict[str, object] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
         return {"default": redis, "shared": {**redis, "KEY_PREFIX": "shared"}}
     return {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -245,6 +245,9 @@ ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(env_str("ONEWINDOW_AUDIT_CHECKPOINT_DIR", 
 TAXQR_ROLE = env_str("TAXQR_ROLE", "both")
 TAXQR_KEY_DIR = Path(env_str("TAXQR_KEY_DIR", str(VAR_DIR / "taxqr-keys")))
 TAXQR_RULESET_GRACE_DAYS = int(env_str("TAXQR_RULESET_GRACE_DAYS", "30"))
+# Where archived summary lists and record sheets are written (资料归档, kept 10 years); empty:
+# MEDIA_ROOT/taxqr-archive. Only taxqr.exports.archive_path() names files under it.
+TAXQR_ARCHIVE_ROOT = env_str("TAXQR_ARCHIVE_ROOT", "")
 
 # Notifications (docs/operations.md "SMS gateway"): "outbox" keeps SMS in the outbox (default),
 # "console" logs them, "http" posts them to the installation's SMS gateway, the only outside call.

@@ -1,6 +1,9 @@
 """A city installation: every secret from the environment; passes ``onewindow check --deploy``."""
 
+from typing import Any
+
 from .base import *  # noqa: F403
+from .base import LOGGING, ONEWINDOW_LOG_DIR, ONEWINDOW_LOG_RETENTION_DAYS
 from .env import env_bool, env_list, env_str
 
 ONEWINDOW_PROFILE = "production"
@@ -27,20 +30,21 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The application log also goes to a file rotated at midnight, kept ONEWINDOW_LOG_RETENTION_DAYS + 10
 # days (at least 190; 网络安全法 art. 21(3)); several workers share it safely (core/logs.py).
-ONEWINDOW_LOG_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+ONEWINDOW_LOG_DIR.mkdir(parents=True, exist_ok=True)
+_BASE_LOGGING: dict[str, Any] = LOGGING
 LOGGING = {
-    **LOGGING,  # noqa: F405
+    **_BASE_LOGGING,
     "handlers": {
-        **LOGGING["handlers"],  # noqa: F405
+        **_BASE_LOGGING["handlers"],
         "file": {
             "class": "onewindow.core.logs.SharedTimedRotatingFileHandler",
-            "filename": str(ONEWINDOW_LOG_DIR / "onewindow.log"),  # noqa: F405
+            "filename": str(ONEWINDOW_LOG_DIR / "onewindow.log"),
             "when": "midnight",
             "interval": 1,
-            "backupCount": max(ONEWINDOW_LOG_RETENTION_DAYS, 180) + 10,  # noqa: F405
+            "backupCount": max(ONEWINDOW_LOG_RETENTION_DAYS, 180) + 10,
             "encoding": "utf-8",
             "formatter": "plain",
         },
     },
-    "root": {**LOGGING["root"], "handlers": ["console", "file"]},  # noqa: F405
+    "root": {**_BASE_LOGGING["root"], "handlers": ["console", "file"]},
 }

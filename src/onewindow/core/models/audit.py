@@ -3,7 +3,8 @@
 Rule (ARCHITECTURE rule 3 and data-model decision 9; 网络安全法 art. 21(3): keep network logs
 for at least six months; 个人信息保护法 art. 51): every write by a user or a system actor leaves
 an entry that can be neither changed nor removed unnoticed. Entries are inserted unsealed (no
-lock shared by all writers); the ``audit_seal`` task links them into a SHA-256 chain in id order
+lock shared by all writers); the ``audit_seal`` task links them into a hash chain in id order
+(SHA-256, or SM3 for 密评 GB/T 39786-2021: each entry names the hash of its link, ``hash_alg``)
 and writes checkpoints of the chain head into :class:`AuditCheckpoint` and into a file outside
 the database, so ``onewindow audit_verify`` detects an edited, inserted or deleted entry and a
 truncated tail.
@@ -17,6 +18,22 @@ from typing import Any, NoReturn
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+SHA256, SM3 = "sha256", "sm3"
+CHAIN_HASHES = (SHA256, SM3)
+
+
+def chain_digest(algorithm: str, data: bytes) -> str:
+    """Hex digest of ``data`` under a chain algorithm (SM3 through cryptography's OpenSSL)."""
+    if algorithm == SHA256:
+        return hashlib.sha256(data).hexdigest()
+    if algorithm == SM3:
+        from cryptography.hazmat.primitives import hashes
+
+        digest = hashes.Hash(hashes.SM3())
+        digest.update(data)
+        return digest.finalize().hex()
+    raise ValueError(f"unknown audit chain hash {algorithm!r}")
 
 
 class AppendOnlyError(RuntimeError):
@@ -39,10 +56,10 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         _refuse()
 
-    def _seal(self, *, seq: int, prev_hash: str, hash: str) -> int:
+    def _seal(self, *, seq: int, prev_hash: str, hash: str, hash_alg: str) -> int:
         """Set the chain columns of one unsealed entry (used only by ``audit.audit_seal_pending``)."""
         unsealed = self.filter(seq__isnull=True)
-        return models.QuerySet.update(unsealed, seq=seq, prev_hash=prev_hash, hash=hash)
+        return models.QuerySet.update(unsealed, seq=seq, prev_hash=prev_hash, hash=hash, hash_alg=hash_alg)
 
 
 class ActorKind(models.TextChoices):
@@ -76,6 +93,8 @@ class AuditEntry(models.Model):
     seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, unique=True)
     prev_hash = models.CharField(_("前序哈希"), max_length=64, blank=True)
     hash = models.CharField(_("哈希"), max_length=64, blank=True)
+    # Empty on entries sealed before algorithms were named: those are SHA-256.
+    hash_alg = models.CharField(_("哈希算法"), max_length=10, blank=True, default="")
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -118,9 +137,10 @@ class AuditEntry(models.Model):
         }
         return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def chain_hash(self, prev_hash: str) -> str:
-        """SHA-256 of the previous entry's hash followed by this entry's canonical JSON."""
-        return hashlib.sha256(prev_hash.encode() + self.canonical()).hexdigest()
+    def chain_hash(self, prev_hash: str, algorithm: str = "") -> str:
+        """The hash (``algorithm``, else the entry's own ``hash_alg``, else SHA-256) of the previous
+        entry's hash followed by this entry's canonical JSON."""
+        return chain_digest(algorithm or self.hash_alg or SHA256, prev_hash.encode() + self.canonical())
 
 
 class AuditChainHead(models.Model):

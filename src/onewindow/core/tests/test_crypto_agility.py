@@ -27,22 +27,18 @@ from onewindow.core.audit import audit_record, audit_seal_pending, audit_verify
 from onewindow.core.keys import rotate_field_keys
 from onewindow.core.models import AuditEntry
 
-XFAIL = pytest.mark.xfail(strict=True, reason="issue #9: AES-256-GCM and HMAC-SHA256 hard-wired, no SM4/SM3")
-SM_SUPPORTED = pytest.mark.skipif(not crypto.sm_supported() if hasattr(crypto, "sm_supported") else False,
-                                  reason="this OpenSSL has no SM4/SM3")
+SM_SUPPORTED = pytest.mark.skipif(not crypto.sm_supported(), reason="this OpenSSL has no SM4/SM3")
 SECRET = bytes(range(32))
 SM_KEY = f"sm1:sm4-gcm+hmac-sm3:{base64.b64encode(SECRET).decode()}"
 OLD = "test1:dGVzdC1maWVsZC1rZXktZmlyc3QtMDEyMzQ1Njc4OWE="
 ID_NUMBER = "31010619900101123X"
 
 
-@XFAIL
 def test_this_machine_supports_sm4_and_sm3() -> None:
     """The SM tests below really run here (they would skip only on an OpenSSL without SM)."""
     assert crypto.sm_supported() is True
 
 
-@XFAIL
 @SM_SUPPORTED
 def test_sm4_gcm_round_trip_names_its_algorithm_and_refuses_tampering(settings) -> None:  # type: ignore[no-untyped-def]
     settings.ONEWINDOW_FIELD_KEYS = SM_KEY
@@ -63,7 +59,6 @@ def test_sm4_gcm_round_trip_names_its_algorithm_and_refuses_tampering(settings) 
         crypto.decrypt(f"sm2$sm4-gcm${encoded}")
 
 
-@XFAIL
 @SM_SUPPORTED
 def test_hmac_sm3_keyed_hash_is_hmac_sm3_under_an_sm3_derived_key(settings) -> None:  # type: ignore[no-untyped-def]
     settings.ONEWINDOW_FIELD_KEYS = SM_KEY
@@ -74,7 +69,6 @@ def test_hmac_sm3_keyed_hash_is_hmac_sm3_under_an_sm3_derived_key(settings) -> N
     assert crypto.keyed_hash(ID_NUMBER) == f"sm1$hmac-sm3${mac.finalize().hex()}"
 
 
-@XFAIL
 def test_legacy_entries_and_tokens_are_aes_256_gcm_and_hmac_sha256(settings) -> None:  # type: ignore[no-untyped-def]
     settings.ONEWINDOW_FIELD_KEYS = OLD
     key = crypto.current_key()
@@ -86,7 +80,6 @@ def test_legacy_entries_and_tokens_are_aes_256_gcm_and_hmac_sha256(settings) -> 
     assert crypto.keyed_hash("x") == "test1$" + std_hmac.new(hash_key, b"x", hashlib.sha256).hexdigest()
 
 
-@XFAIL
 @SM_SUPPORTED
 @pytest.mark.django_db
 def test_old_aes_rows_still_decrypt_and_are_found_after_switching_to_sm4(settings) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +101,6 @@ def test_old_aes_rows_still_decrypt_and_are_found_after_switching_to_sm4(setting
     assert [(c.scanned, c.rotated) for c in rotate_field_keys(models_to_rotate=[Person])] == [(1, 0)]
 
 
-@XFAIL
 @SM_SUPPORTED
 def test_changing_the_default_algorithm_keeps_old_tokens_of_the_same_key_readable(settings) -> None:  # type: ignore[no-untyped-def]
     settings.ONEWINDOW_FIELD_KEYS = OLD
@@ -120,7 +112,6 @@ def test_changing_the_default_algorithm_keeps_old_tokens_of_the_same_key_readabl
     assert crypto.keyed_hash("13812345678").startswith("test1$hmac-sm3$")
 
 
-@XFAIL
 @SM_SUPPORTED
 @pytest.mark.django_db
 def test_the_audit_chain_names_its_hash_and_verifies_across_a_change_to_sm3(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -143,7 +134,6 @@ def test_the_audit_chain_names_its_hash_and_verifies_across_a_change_to_sm3(sett
     assert [(p.kind, p.entry_id) for p in audit_verify().problems] == [("edited", second[1].pk)]
 
 
-@XFAIL
 @pytest.mark.parametrize(("overrides", "expected"), [
     ({}, []),
     ({"ONEWINDOW_FIELD_CIPHER": "des-cbc"}, ["onewindow.E005"]),
@@ -156,7 +146,6 @@ def test_an_unknown_algorithm_is_a_system_check_error(overrides: dict[str, str],
         assert [m.id for m in checks.crypto_algorithms()] == expected
 
 
-@XFAIL
 @SM_SUPPORTED
 def test_new_field_key_can_name_the_sm_algorithms(settings) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
