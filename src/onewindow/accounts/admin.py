@@ -28,7 +28,7 @@ from onewindow.core.errors import DomainError
 from . import selectors, services
 from .choices import PurposeKind
 from .models import ApiToken, Mandate, Organization, Person, StaffRole, User
-from .reauth import ReauthAdminMixin, ReauthRequired, reauth_url, require_reauth
+from .reauth import ReauthAdminMixin, ReauthRequired, reauth_is_fresh, reauth_url, require_reauth
 from .tokens import tokens_expiring
 from .unmask import is_machine_request
 
@@ -158,7 +158,16 @@ class StaffRoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class OneWindowUserAdmin(UserAdmin):
+class OneWindowUserAdmin(ReauthAdminMixin, UserAdmin):
+    """Creating a login and changing one (superuser, staff, groups, password) are key operations:
+    fresh re-authentication (reauth.py)."""
+
+    reauth_change = True
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        if not reauth_is_fresh(request):
+            return redirect(reauth_url(request))
+        return super().user_change_password(request, id, form_url)
     fieldsets = (*(UserAdmin.fieldsets or ()), (_("当事人"), {"fields": ("person", "organization")}))
     raw_id_fields = ["person", "organization"]
     inlines = [StaffRoleInline]

@@ -172,10 +172,19 @@ def on_user_logged_in(sender: Any, request: HttpRequest | None = None, user: Any
 
 class ReauthAdminMixin:
     """For a ModelAdmin whose add form or actions are key operations: the add view (its form and
-    its POST) and the actions named in ``reauth_actions`` need a fresh re-authentication; a stale
-    session goes to the re-authentication page and comes back to the page it was on."""
+    its POST), the change view when ``reauth_change`` and the actions named in ``reauth_actions``
+    need a fresh re-authentication; a stale session goes to the re-authentication page and comes
+    back to the page it was on."""
 
     reauth_actions: tuple[str, ...] = ()
+    #: Also the change form (GET and POST): for objects whose fields are privileges (users).
+    reauth_change: bool = False
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: Any = None) -> HttpResponse:
+        if self.reauth_change and not reauth_is_fresh(request):
+            return HttpResponseRedirect(reauth_url(request))
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc, no-any-return]
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
         if not reauth_is_fresh(request):

@@ -82,8 +82,6 @@ def test_admin_revoke_actions_need_a_fresh_reauthentication(principals: Principa
     assert StaffRole.objects.get(pk=role.pk).valid is True
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: making a user superuser or staff in the admin needs no "
-                                       "re-authentication")
 def test_the_user_admin_forms_need_a_fresh_reauthentication(principals: Principals) -> None:
     client = _stale(principals.client("admin"))
     url = f"/admin/accounts/user/{principals.citizen.pk}/change/"
@@ -95,4 +93,5 @@ def test_the_user_admin_forms_need_a_fresh_reauthentication(principals: Principa
     principals.citizen.refresh_from_db()
     assert (principals.citizen.is_superuser, principals.citizen.is_staff) == (False, False)
     assert client.get("/admin/accounts/user/add/").status_code == 302
+    assert client.get(f"/admin/accounts/user/{principals.citizen.pk}/password/").status_code == 302
     assert client.get("/admin/accounts/user/").status_code == 200  # the list alone is not a key operation
