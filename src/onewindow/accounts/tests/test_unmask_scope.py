@@ -267,3 +267,24 @@ def test_unmask_query_count_is_pinned(case_world: CaseWorld, django_assert_num_q
     with django_assert_num_queries(9):
         view = selectors.person_detail_for(clerk, ref, unmask=True)
     assert view.unmasked and view.purpose_kind == "case"
+
+
+def test_appointment_holder_is_in_scope_with_date_and_category_not_the_booking_code(center_world: Any) -> None:
+    from onewindow.centers import services as center_services
+    from onewindow.centers.models import Appointment, AppointmentSlot
+
+    p = center_world.cw.p
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    slot = AppointmentSlot.objects.create(center=center_world.center, category=center_world.b, date=day,
+                                          starts=datetime.time(9, 0), ends=datetime.time(10, 0), capacity=5)
+    booking = center_services.appointment_book(by=p.citizen, slot_id=slot.pk)
+    assert Appointment.objects.get(pk=booking.pk).person == p.citizen.person
+    client = Client()
+    client.force_login(center_world.clerk)
+    response = unmask(fresh(client, center_world.clerk), p.citizen.person)
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["purpose_kind"], data["purpose_reference"]) == ("appointment", f"{day:%Y-%m-%d} 社保医保")
+    assert booking.code not in response.content.decode()
+    refused = unmask(staff(p, "clerk_other_department"), p.citizen.person)
+    assert (refused.status_code, refused.json()["code"]) == (403, "unmask_out_of_scope")
