@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import DomainError
+from onewindow.core.normalize import nfkc, nfkc_number
 
 
 class HousingUse:
@@ -115,12 +116,17 @@ def _need(data: dict[str, Any], key: str, path: str) -> Any:
 
 
 def _person(data: dict[str, Any], path: str) -> dict[str, Any]:
-    return {"name": str(_need(data, "name", path)), "id_number": str(_need(data, "id_number", path)),
-            "id_kind": str(data.get("id_kind", IdKind.RESIDENT_ID)), "phone": str(data.get("phone", ""))}
+    return {"name": str(_need(data, "name", path)), "id_number": nfkc(str(_need(data, "id_number", path))),
+            "id_kind": str(data.get("id_kind", IdKind.RESIDENT_ID)), "phone": nfkc(str(data.get("phone", "")))}
 
 
 def transaction_from_dict(data: dict[str, Any]) -> Transaction:
-    """Build a Transaction from plain data (a form post or a decoded QR); shapes only, no rules."""
+    """Build a Transaction from plain data (a form post or a decoded QR); shapes only, no rules.
+
+    Numbers, codes, dates and identifiers are folded to ASCII (core.normalize: full-width ``１２３``
+    is ``123``), so a value typed in full-width mode is stored once, as its ASCII twin (issue #9);
+    names and addresses are kept as typed.
+    """
     prop = _need(data, "property", "")
     contract = _need(data, "contract", "")
     sellers_data = _need(data, "sellers", "")
@@ -128,7 +134,7 @@ def transaction_from_dict(data: dict[str, Any]) -> Transaction:
     if not isinstance(sellers_data, list) or not isinstance(buyers_data, list):
         raise DomainError(_("卖方和买方应为列表"), code="record_incomplete")
     sellers = [
-        Seller(**_person(s, f"sellers.{i}"), share=str(s.get("share", "100")),
+        Seller(**_person(s, f"sellers.{i}"), share=nfkc_number(str(s.get("share", "100"))),
                only_family_home=bool(s.get("only_family_home", False)))
         for i, s in enumerate(sellers_data)
     ]
@@ -147,26 +153,26 @@ def transaction_from_dict(data: dict[str, Any]) -> Transaction:
         except (TypeError, ValueError):
             raise DomainError(_("家庭已有住房套数应为整数"), code="record_invalid",
                               fields={f"buyers.{i}.family.homes_held": [_("应为整数")]}) from None
-        buyers.append(Buyer(**_person(b, f"buyers.{i}"), share=str(b.get("share", "100")),
+        buyers.append(Buyer(**_person(b, f"buyers.{i}"), share=nfkc_number(str(b.get("share", "100"))),
                             family=Family(Person(**spouse) if spouse else None,
                                           [Person(**c) for c in children], homes_held)))
     return Transaction(
         property=Property(
             certificate_no=str(_need(prop, "certificate_no", "property")),
             address=str(_need(prop, "address", "property")),
-            district_code=str(_need(prop, "district_code", "property")),
-            street_code=str(prop.get("street_code", "")),
-            area=str(_need(prop, "area", "property")),
+            district_code=nfkc_number(str(_need(prop, "district_code", "property"))),
+            street_code=nfkc_number(str(prop.get("street_code", ""))),
+            area=nfkc_number(str(_need(prop, "area", "property"))),
             use=str(prop.get("use", HousingUse.RESIDENTIAL)),
             housing_class=str(prop.get("housing_class", HousingClass.ORDINARY)),
-            acquired_on=str(_need(prop, "acquired_on", "property")),
-            original_price=str(prop.get("original_price", "") or ""),
+            acquired_on=nfkc(str(_need(prop, "acquired_on", "property"))),
+            original_price=nfkc_number(str(prop.get("original_price", "") or "")),
         ),
         contract=Contract(
-            price=str(_need(contract, "price", "contract")),
-            signed_on=str(_need(contract, "signed_on", "contract")),
+            price=nfkc_number(str(_need(contract, "price", "contract"))),
+            signed_on=nfkc(str(_need(contract, "signed_on", "contract"))),
             agency_name=str(contract.get("agency_name", "")),
-            agency_credit_code=str(contract.get("agency_credit_code", "")),
+            agency_credit_code=nfkc(str(contract.get("agency_credit_code", ""))).upper(),
             agent_name=str(contract.get("agent_name", "")),
         ),
         sellers=sellers,

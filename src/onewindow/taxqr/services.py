@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.accounts import permissions as account_perms
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound
+from onewindow.core.normalize import nfkc_number
 from onewindow.core.numbering import next_number
 
 from . import codec, images, keystore, rules, selectors, tax
@@ -239,14 +240,18 @@ CORRECTABLE = {
     "property.address": "address", "property.street_code": "street_code", "property.area": "area",
     "contract.price": "price", "contract.agency_name": "agency_name",
 }
+NUMERIC_FIELDS = ("property.street_code", "property.area", "contract.price")
 
 
 def record_correct(*, by: Any, record_id: int, field_path: str, value: str, reason: str) -> RecordCorrection:
     """Correct one field of a captured record (更正) — tax staff of the record's bureau only.
 
     The correction, the updated record and an audit entry (masked before/after) are written
-    together. Area and price must stay within the record's rule-set ranges.
+    together. Area and price must stay within the record's rule-set ranges. Numbers and codes
+    typed in full-width mode are stored as their ASCII twins, in the record and the column alike.
     """
+    if field_path in NUMERIC_FIELDS:
+        value = nfkc_number(value)
     if field_path not in CORRECTABLE:
         raise DomainError(_("该项不能更正。"), code="field_not_correctable", status=422,
                           fields={"field": [_("可更正：坐落、街道、面积、价格、经纪机构")]})

@@ -17,7 +17,6 @@ from .conftest import TaxWorld, codes_for, sample
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a full-width correction is stored as typed in the record")
 @pytest.mark.parametrize(("field", "typed", "stored", "column"), [
     ("contract.price", "５３０００００", "5300000", "5300000.00"),
     ("property.area", "９０．５０", "90.50", "90.50"),
@@ -37,7 +36,6 @@ def test_a_full_width_correction_is_stored_once_in_ascii(world: TaxWorld, field:
     assert correction.after_masked == stored
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: full-width numbers in the client form are kept as typed")
 def test_full_width_numbers_in_a_draft_are_kept_in_ascii(world: TaxWorld) -> None:
     data = sample(702)
     data["property"]["area"] = "８９．５０"
@@ -48,7 +46,8 @@ def test_full_width_numbers_in_a_draft_are_kept_in_ascii(world: TaxWorld) -> Non
     owner = world.principals.citizen
     draft = services.draft_save(by=owner, data=data)
     coded = services.draft_generate_code(by=owner, draft_id=draft.pk, now=timezone.now())
-    record = services.record_capture(by=world.tax_clerk, text=coded.draft.codes[0])
+    saved = services.record_capture(by=world.tax_clerk, text=coded.draft.codes[0])
+    record = TaxRecord.objects.get(pk=saved.pk)
     assert (record.record["property"]["area"], record.record["contract"]["price"]) == ("89.50", "5200000")
     assert record.record["sellers"][0]["share"] == "100"
     assert record.agency_credit_code == sample(702)["contract"]["agency_credit_code"]
