@@ -105,7 +105,7 @@ def window_capture(request: HttpRequest, text: Form[str] = "", window: Form[str]
                    first_scan_at: Form[datetime.datetime | None] = None,
                    image: File[UploadedFile] | None = None) -> Status[RecordOut]:
     user = require_scope(request, WRITE).user
-    record = services.record_capture(by=user, text=text[:40_000], image=_image_bytes(image), window=window[:20],
+    record = services.record_capture(by=user, text=text[:40_000], image=_image_bytes(image), window=window[:200],
                                      first_scan_at=first_scan_at)
     return Status(201, RecordOut(**record_out(record)))
 

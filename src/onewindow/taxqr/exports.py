@@ -40,7 +40,7 @@ from onewindow.core.numbering import next_number
 from onewindow.core.pdf import pdf_font
 
 from . import permissions as perms
-from . import selectors
+from . import rules, selectors
 from .models import ArchiveFile, ArchiveKind, TaxBureau, TaxRecord
 
 RETENTION_YEARS = 10
@@ -48,8 +48,6 @@ HEADERS = ("档案号", "保存时间", "窗口", "产权证号", "房屋坐落"
            "合同日期", "交易双方", "经纪机构", "统一社会信用代码", "税费试算(元,仅供参考)", "扫码至保存(秒)")
 WIDTHS = (16, 17, 8, 30, 36, 14, 12, 14, 12, 20, 28, 20, 16, 12)
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
-#: A window code (窗口号) as the window page stores it: letters, digits, ``-`` and ``_``, no dots or slashes.
-WINDOW_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,19}")
 BUREAU_CODE = re.compile(r"[A-Z]{2,4}")  # TaxBureau.short_code
 ARCHIVE_TAGS = ("HZ", "FJ")  # 汇总清单 (summary list), 房交信息表 (record sheet)
 MAX_SEQUENCE = 9999
@@ -77,7 +75,7 @@ class SummaryFilter:
 def summary_filter(*, day: datetime.date | str | None, window: str = "", agency: str = "") -> SummaryFilter:
     """Validate the parameters of a summary list, or refuse with ``summary_filter_invalid`` (422).
 
-    ``day`` a date (or ``YYYY-MM-DD``); ``window`` empty or a window code (:data:`WINDOW_PATTERN`);
+    ``day`` a date (or ``YYYY-MM-DD``); ``window`` empty or a window code (:func:`rules.window_code`);
     ``agency`` empty or a unified social credit code (GB 32100, checked by python-stdnum through
     core.identifiers). Full-width characters are NFKC-normalised first (``１`` is ``1``); anything
     else — paths, dots, slashes, NUL bytes, encodings — is refused, so that no request value can
@@ -93,9 +91,10 @@ def summary_filter(*, day: datetime.date | str | None, window: str = "", agency:
             parsed = None
         if parsed is None:
             fields["date"] = [_("请输入有效日期（YYYY-MM-DD）。")]
-    window = unicodedata.normalize("NFKC", window or "")
-    if window and not WINDOW_PATTERN.fullmatch(window):
-        fields["window"] = [_("窗口号只能由字母、数字、“-”或“_”组成，最多20个字符。")]
+    try:
+        window = rules.window_code(window)
+    except DomainError as exc:
+        fields.update(exc.fields)
     agency = unicodedata.normalize("NFKC", agency or "")
     if agency:
         try:

@@ -104,6 +104,21 @@ def ruleset_status(version: str, *, today: datetime.date, grace_days: int) -> Ru
     return ruleset
 
 
+#: A window code (窗口号): letters, digits, ``-`` and ``_``, up to 20 — never dots, slashes or spaces.
+WINDOW_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,19}")
+
+
+def window_code(value: str, *, field: str = "window") -> str:
+    """The window code typed at the window page (full-width folded), or ``window_invalid`` (422)."""
+    import unicodedata
+
+    code = unicodedata.normalize("NFKC", value or "").strip()
+    if code and not WINDOW_PATTERN.fullmatch(code):
+        message = _("窗口号只能由字母、数字、“-”或“_”组成，最多20个字符。")
+        raise DomainError(message, code="window_invalid", status=422, fields={field: [message]})
+    return code
+
+
 def normalize_certificate(value: str) -> str:
     return value.strip().replace("（", "(").replace("）", ")").replace(" ", "")
 

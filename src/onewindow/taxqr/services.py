@@ -184,10 +184,12 @@ def record_capture(*, by: Any, text: str = "", image: bytes | None = None, windo
 
     Same checks as :func:`record_preview`, then, in one transaction: the archive number from the
     bureau-and-year counter (gap-free), the record, the audit entry. A property outside the
-    bureau's district is refused (``property_not_in_bureau``: 属地管理). ``first_scan_at`` (when
+    bureau's district is refused (``property_not_in_bureau``: 属地管理); a window code other than
+    letters, digits, ``-`` and ``_`` is ``window_invalid``. ``first_scan_at`` (when
     the window first read a part) measures the window time; it is clamped to the last 12 hours.
     """
     bureau = perms.require_window_bureau(by)
+    window = rules.window_code(window)
     now = now or timezone.now()
     preview = _decode(by, scanned_text(text=text, image=image), timezone.localdate(now))
     tx = preview.transaction

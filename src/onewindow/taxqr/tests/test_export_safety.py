@@ -310,3 +310,18 @@ def test_pdf_values_are_text_not_markup(world: TaxWorld, sandbox: Sandbox) -> No
     assert response.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "<b>静安区</b>" in text.replace("\n", "") and "<para>" in text
+
+
+@pytest.mark.parametrize("window", ["../", "1/2", "=1+1", "窗口1", "a" * 21, "1\x00"])
+def test_capture_refuses_a_window_code_that_is_not_letters_and_digits(world: TaxWorld, window: str) -> None:
+    data = sample(330)
+    draft = services.draft_save(by=world.principals.citizen, data=data)
+    text = services.draft_generate_code(by=world.principals.citizen, draft_id=draft.pk,
+                                        now=timezone.now()).draft.codes[0]
+    state, audits = _state(), AuditEntry.objects.count()
+    response = _login(world.tax_clerk).post(f"{API}/window/capture", {"text": text, "window": window})
+    assert (response.status_code, response.json()["code"], list(response.json()["fields"])) == (
+        422, "window_invalid", ["window"])
+    assert _state() == state and AuditEntry.objects.count() == audits
+    saved = _login(world.tax_clerk).post(f"{API}/window/capture", {"text": text, "window": "Ａ-１２"})
+    assert saved.status_code == 201 and TaxRecord.objects.get().window == "A-12"
