@@ -156,10 +156,14 @@ def _title(flt: SummaryFilter) -> str:
             + (f" {flt.agency}" if flt.agency else ""))
 
 
-def _render(fmt: str, title: str, rows: list[list[Any]]) -> bytes:
+def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise DomainError(_("仅支持 xlsx 或 pdf。"), code="format_invalid", status=422,
                           fields={"format": [_("仅支持 xlsx 或 pdf。")]})
+
+
+def _render(fmt: str, title: str, rows: list[list[Any]]) -> bytes:
+    _check_format(fmt)
     return _xlsx(title, rows) if fmt == "xlsx" else _pdf(title, rows)
 
 
@@ -170,8 +174,7 @@ def summary_download(*, by: Any, flt: SummaryFilter, fmt: str = "xlsx") -> Summa
     business record; the download itself is audited (who, which filter, how many rows, SHA-256),
     as every export of personal data is (个人信息保护法 art. 51; 等保2.0 安全审计).
     """
-    if fmt not in FORMATS:
-        _render(fmt, "", [])
+    _check_format(fmt)
     rows = summary_rows(by, day=flt.day, window=flt.window, agency=flt.agency)
     content = _render(fmt, _title(flt), rows)
     bureaus = perms.bureaus_of(by)
@@ -209,7 +212,7 @@ def archive_path(*, bureau_code: str, day: datetime.date, sequence: int, suffix:
     """
     valid = (isinstance(bureau_code, str) and BUREAU_CODE.fullmatch(bureau_code) is not None
              and type(day) is datetime.date and type(sequence) is int and 1 <= sequence <= MAX_SEQUENCE
-             and suffix in FORMATS and tag in ARCHIVE_TAGS)
+             and isinstance(suffix, str) and suffix in FORMATS and isinstance(tag, str) and tag in ARCHIVE_TAGS)
     if not valid:
         raise ArchivePathInvalid(_("归档文件路径无效。"))
     root = archive_root().resolve()
@@ -299,8 +302,7 @@ def summary_archive(*, by: Any, day: datetime.date, fmt: str = "pdf", bureau_cod
     written under the archive root with a gap-free sequence number of the bureau and day, and
     indexed with its SHA-256 and a retention date 10 years on (税收征收管理法实施细则 art. 29).
     """
-    if fmt not in FORMATS:
-        _render(fmt, "", [])
+    _check_format(fmt)
     return _archive_bureau_day(by=by, bureau=_bureau_for(by, bureau_code), day=day, fmt=fmt)
 
 

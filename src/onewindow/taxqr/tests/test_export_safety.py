@@ -325,3 +325,24 @@ def test_capture_refuses_a_window_code_that_is_not_letters_and_digits(world: Tax
     assert _state() == state and AuditEntry.objects.count() == audits
     saved = _login(world.tax_clerk).post(f"{API}/window/capture", {"text": text, "window": "Ａ-１２"})
     assert saved.status_code == 201 and TaxRecord.objects.get().window == "A-12"
+
+
+def test_an_admin_archives_a_named_bureau_and_bad_archive_requests_write_nothing(world: TaxWorld,
+                                                                                 sandbox: Sandbox) -> None:
+    _capture(world, 331)
+    admin = world.principals.client("admin")
+    day = timezone.localdate().isoformat()
+    before, audits = sandbox.snapshot(), AuditEntry.objects.count()
+    for body, status, code in (({"date": day, "bureau": "ZZ"}, 404, "not_found"),
+                               ({"date": day, "bureau": "../"}, 422, "invalid"),
+                               ({"date": day, "format": "exe", "bureau": "JA"}, 422, "invalid"),
+                               ({"date": "../../", "bureau": "JA"}, 422, "invalid")):
+        response = admin.post(f"{API}/summary/archive", body, content_type="application/json")
+        assert (response.status_code, response.json()["code"]) == (status, code), body
+    assert sandbox.snapshot() == before and AuditEntry.objects.count() == audits
+    assert not ArchiveFile.objects.exists()
+    made = admin.post(f"{API}/summary/archive", {"date": day, "bureau": "JA", "format": "xlsx"},
+                      content_type="application/json")
+    assert made.status_code == 201
+    archive = ArchiveFile.objects.get()
+    assert (archive.bureau_id, archive.kind, archive.rows) == (world.bureau.pk, ArchiveKind.SUMMARY_XLSX, 1)
