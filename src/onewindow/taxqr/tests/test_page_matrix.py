@@ -61,3 +61,26 @@ def test_page_matrix(world: TaxWorld, made: dict[str, Any], actor: str) -> None:
         if response.status_code != 200:
             assert before == (TaxRecord.objects.count(), ClientDraft.objects.count(), ArchiveFile.objects.count(),
                               AuditEntry.objects.filter(action="personal_data.view").count())
+
+
+def _posts(s: dict[str, Any]) -> dict[str, tuple[dict[str, str], dict[str, int]]]:
+    return {
+        "/tax/summary/": ({"date": "2017-07-25", "format": "pdf"},
+                          {**dict.fromkeys(NON_TAX, 403), "tax_clerk": 200, "other_tax_clerk": 200, "admin": 422}),
+        f"/tax/records/{s['record']}/sheet.pdf": ({}, {**dict.fromkeys(NON_TAX, 403), "tax_clerk": 200,
+                                                      "other_tax_clerk": 404, "admin": 200}),
+    }
+
+
+@pytest.mark.parametrize("actor", ["anonymous", *PEOPLE])
+def test_archive_posts_matrix(world: TaxWorld, made: dict[str, Any], actor: str) -> None:
+    """Archiving (资料归档) is a POST: the bureau's staff (an admin names no bureau on the summary page)."""
+    client = client_for(world, actor)
+    for path, (body, expected) in _posts(made).items():
+        before = ArchiveFile.objects.count()
+        response = client.post(path, body)
+        if actor == "anonymous":
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), path
+        else:
+            assert response.status_code == expected[actor], (path, actor)
+        assert ArchiveFile.objects.count() == before + (1 if response.status_code == 200 else 0), (path, actor)
