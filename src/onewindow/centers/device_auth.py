@@ -13,13 +13,25 @@ privilege, revocable alone.
 
 ``last_seen_at`` (the manager's "device online" view) is written at most once a minute, by one
 conditional UPDATE, so a busy keypad does not write on every key press.
+
+Browsers (kiosk, hall display; decision 0008) carry no bearer header: at enrolment
+(services.device_enrol) they get a signed cookie ``<binding id>:<secret>``; the centers
+middleware (``BoundDeviceMiddleware``) sets ``request.bound_device`` from it through
+:func:`binding_device`, and the device pages call :func:`page_device` — refused with 403
+``device_not_enrolled`` without a bound device, ``device_wrong_center`` for a device of another
+center and ``device_kind_not_allowed`` for a device of the wrong kind.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
+from collections.abc import Collection
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
@@ -27,10 +39,11 @@ from ninja.security import HttpBearer
 from onewindow.accounts.services import api_token_authenticate
 from onewindow.core.errors import PermissionDenied
 
-from .models import Device
+from .models import Device, DeviceBinding
 
 DEVICE_SCOPE = "device"
 SEEN_INTERVAL = datetime.timedelta(minutes=1)
+COOKIE_SALT = "onewindow.centers.device-binding"
 
 
 class DeviceBearerAuth(HttpBearer):
@@ -66,4 +79,71 @@ def device_of(request: HttpRequest) -> Device:
     device = getattr(request, "auth", None)
     if not isinstance(device, Device):  # pragma: no cover - the operation's auth guarantees it
         raise PermissionDenied(_("仅限中心设备调用。"), code="device_only")
+    return device
+
+
+# ---- device browsers (kiosk, hall display) ----------------------------------------------------
+
+def cookie_name() -> str:
+    return str(getattr(settings, "CENTERS_DEVICE_COOKIE_NAME", "ow_device"))
+
+
+def binding_digest(secret: str) -> str:
+    """The stored form of a binding's secret (SHA-256; the secret is 256 random bits)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def binding_device(value: str | None) -> Device | None:
+    """The device a bound browser's cookie value ``<id>:<secret>`` stands for, or None.
+
+    None unless the binding is live, the secret matches (constant time), the device and its
+    center are active and its token still carries the ``device`` scope and is neither revoked nor
+    expired. One query.
+    """
+    if not value or ":" not in value:
+        return None
+    pk, _sep, secret = value.partition(":")
+    binding = (DeviceBinding.objects.select_related("device__center", "device__token")
+               .filter(pk=int(pk) if pk.isdigit() else 0, revoked_at__isnull=True).first())
+    if binding is None or not hmac.compare_digest(binding.secret_hash, binding_digest(secret)):
+        return None
+    device = binding.device
+    token = device.token
+    if (not device.is_active or not device.center.is_active or token.revoked_at is not None or token.is_expired()
+            or DEVICE_SCOPE not in (token.scopes or [])):
+        return None
+    return device
+
+
+def device_of_browser(request: HttpRequest) -> Device | None:
+    """The device a request's browser is bound to (its signed cookie), or None."""
+    value = request.get_signed_cookie(cookie_name(), default=None, salt=COOKIE_SALT)
+    return binding_device(value)
+
+
+def set_binding_cookie(response: HttpResponse, value: str) -> None:
+    """Bind the browser: long-lived, HttpOnly, SameSite=Strict, Secure where sessions are."""
+    days = int(getattr(settings, "CENTERS_DEVICE_COOKIE_DAYS", 400))
+    secure = bool(getattr(settings, "CENTERS_DEVICE_COOKIE_SECURE", settings.SESSION_COOKIE_SECURE))
+    response.set_signed_cookie(cookie_name(), value, salt=COOKIE_SALT, max_age=days * 86400, httponly=True,
+                               secure=secure, samesite="Strict")
+
+
+def signed_cookie_value(value: str) -> str:
+    """The cookie as the browser holds it (what ``set_signed_cookie`` writes): for test clients."""
+    return signing.get_cookie_signer(salt=cookie_name() + COOKIE_SALT).sign(value)
+
+
+def page_device(request: HttpRequest, center_code: str, kinds: Collection[str]) -> Device:
+    """The bound device a device page (kiosk, hall display) runs on, checked against the page's
+    center and the kinds it serves; refusals are 403 with a stable code."""
+    device = getattr(request, "bound_device", None)
+    if not isinstance(device, Device):
+        raise PermissionDenied(_("本设备尚未登记绑定，不能使用此页面。请联系中心管理员登记本设备。"),
+                               code="device_not_enrolled")
+    if device.center.code != str(center_code):
+        raise PermissionDenied(_("本设备属于其他服务中心。"), code="device_wrong_center")
+    if device.kind not in kinds:
+        raise PermissionDenied(_("此类设备不能使用该页面。"), code="device_kind_not_allowed")
+    touch(device)
     return device

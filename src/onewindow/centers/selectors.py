@@ -8,15 +8,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound, PermissionDenied
+from onewindow.core.masking import mask_phone
 
+from . import limits
 from . import permissions as perms
-from .choices import TicketStatus, WindowState
-from .models import Center, Ticket, TicketCategory, TicketEvent, Window
+from .choices import DeviceKind, TicketStatus, WindowState
+from .models import Center, Device, DeviceBinding, Ticket, TicketCategory, TicketEvent, Window
 
 S = TicketStatus
 LIVE_SAMPLE = 20  # the last N services of a category today give the live service time
@@ -170,3 +172,69 @@ def today_counts(center: Center, day: datetime.date | None = None) -> dict[str, 
     counts = dict(Ticket.objects.filter(center=center, date=day).values_list("status").annotate(n=Count("id"))
                   .values_list("status", "n"))
     return {status: counts.get(status, 0) for status in S.values}
+
+
+@dataclass
+class Flooding:
+    """One source of many tickets in the flooding window: a device (by name) or a typed number
+    (masked: 139****1234); ``tickets`` counts them, ``last`` is the latest one's time."""
+
+    kind: str
+    label: str
+    tickets: int
+    last: datetime.datetime
+
+
+def queue_flooding_for(by: Any, center: Center, *, now: datetime.datetime | None = None) -> list[Flooding]:
+    """刷号预警: devices and typed phone numbers that took at least CENTERS_FLOOD ``device`` /
+    ``phone`` tickets at this center in the last ``minutes`` (decision 0008), most first.
+
+    For the center's manager (and system admins) only; numbers are masked (个人信息保护法 art. 51).
+    Two grouped queries and one small read per flagged number (its latest ticket, to mask it).
+    """
+    if not perms.is_center_manager(by, center):
+        raise PermissionDenied(_("只有该中心的负责人可以查看。"), code="not_center_manager")
+    since = (now or timezone.now()) - datetime.timedelta(minutes=limits.flood("minutes"))
+    recent = Ticket.objects.filter(center=center, taken_at__gte=since)
+    rows = [Flooding(kind="device", label=str(row["device__name"]), tickets=row["n"], last=row["last"])
+            for row in recent.filter(device__isnull=False).values("device_id", "device__name")
+            .annotate(n=Count("id"), last=Max("taken_at")).filter(n__gte=limits.flood("device")).order_by("-n")]
+    for row in (recent.exclude(phone_hash="").values("phone_hash").annotate(n=Count("id"), last=Max("taken_at"),
+                                                                           latest=Max("id"))
+                .filter(n__gte=limits.flood("phone")).order_by("-n")[:50]):
+        ticket = Ticket.objects.only("phone").get(pk=row["latest"])
+        rows.append(Flooding(kind="phone", label=mask_phone(ticket.phone), tickets=row["n"], last=row["last"]))
+    rows.sort(key=lambda r: -r.tickets)
+    return rows
+
+
+@dataclass
+class DeviceRow:
+    device: Any
+    bound_since: datetime.datetime | None
+    expires_soon: bool = False  # its token expires within 30 days: renew it before it goes dark
+
+
+def center_devices_for(by: Any, center: Center) -> list[DeviceRow]:
+    """The center's devices for its manager: kind, name, window, last seen, and since when a
+    browser is bound (kiosks and displays; decision 0008). Two queries."""
+    if not perms.is_center_manager(by, center):
+        raise PermissionDenied(_("只有该中心的负责人可以查看。"), code="not_center_manager")
+    devices = list(Device.objects.filter(center=center).select_related("window", "token").order_by("kind", "name"))
+    bound = dict(DeviceBinding.objects.filter(device__center=center, revoked_at__isnull=True)
+                 .values_list("device_id", "created_at"))
+    soon = timezone.now() + datetime.timedelta(days=30)  # token expiry shown 30 days ahead (accounts.tokens)
+    return [DeviceRow(device=d, bound_since=bound.get(d.pk),
+                      expires_soon=d.token.expires_at is not None and d.token.expires_at <= soon) for d in devices]
+
+
+def enrolable_devices_for(by: Any) -> list[Any]:
+    """Kiosks and displays of the centers ``by`` manages (all for a system admin), active ones:
+    what the enrolment page offers to bind this browser to (decision 0008)."""
+    user = perms.user_of(by)
+    if user is None:
+        return []
+    centers = [c for c in perms.centers_of(user) if perms.is_center_manager(user, c)]
+    return list(Device.objects.filter(center_id__in=centers, center__is_active=True, is_active=True,
+                                      kind__in=[DeviceKind.KIOSK, DeviceKind.DISPLAY], token__revoked_at__isnull=True)
+                .select_related("center").order_by("center__code", "kind", "name"))

@@ -3,7 +3,11 @@
 ``center_world``: the 临汾路 test center (department = case_world.center) open Monday to Friday
 08:30–17:00 (last ticket 16:30), categories A 户籍 / B 社保 / C 综合, windows 1 (A, C), 2 (B) and
 3 (A, B, C), all open; the center clerk works there, the principals' manager manages it; a call
-keypad device bound to window 1. ``MONDAY_10`` is a moment when it is open (2 March 2026).
+keypad device bound to window 1, a hall kiosk (its self-fill acts as the center clerk) and a hall
+display. ``MONDAY_10`` is a moment when it is open (2 March 2026).
+
+``enrol(client, device)`` binds a test client's browser to a kiosk or display as its enrolment
+would (decision 0008); ``enrol_context(context, device, base_url)`` does it for a Playwright context.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class CenterWorld:
     manager: User
     keypad: Device
     keypad_bearer: str
+    kiosk: Device
+    display: Device
 
     def at(self, minutes: int = 0, day: datetime.datetime = MONDAY_10) -> datetime.datetime:
         return day + datetime.timedelta(minutes=minutes)
@@ -65,8 +71,13 @@ def build_center_world(cw: CaseWorld) -> CenterWorld:
     token, bearer = make_api_token(name="1号窗口叫号器", scopes=["device"], system_name="keypad-lfl-1")
     keypad = Device.objects.create(center=center, window=w1, kind=DeviceKind.CALL_KEYPAD, name="1号窗口叫号器",
                                    token=token)
+    kiosk_token, _bearer = make_api_token(name="大厅一体机", scopes=["device"], system_name="kiosk-lfl")
+    kiosk = Device.objects.create(center=center, kind=DeviceKind.KIOSK, name="大厅一体机", token=kiosk_token,
+                                  operator=cw.center_clerk)
+    display_token, _bearer = make_api_token(name="大厅显示屏", scopes=["device"], system_name="display-lfl")
+    display = Device.objects.create(center=center, kind=DeviceKind.DISPLAY, name="大厅显示屏", token=display_token)
     return CenterWorld(cw=cw, center=center, a=a, b=b, c=c, w1=w1, w2=w2, w3=w3, clerk=cw.center_clerk,
-                       manager=cw.p.manager, keypad=keypad, keypad_bearer=bearer)
+                       manager=cw.p.manager, keypad=keypad, keypad_bearer=bearer, kiosk=kiosk, display=display)
 
 
 @pytest.fixture
@@ -77,5 +88,37 @@ def center_world(case_world: CaseWorld) -> CenterWorld:
 def take(world: CenterWorld, category: TicketCategory, minutes: int = 0, **fields: Any) -> Any:
     from .services import ticket_take
 
-    return ticket_take(by=world.clerk if fields.get("priority") in ("vip", "elderly") else None,
-                       center_id=world.center.pk, category_id=category.pk, now=world.at(minutes), **fields)
+    by = fields.pop("by", world.clerk if fields.get("priority") in ("vip", "elderly") else None)
+    return ticket_take(by=by, center_id=world.center.pk, category_id=category.pk, now=world.at(minutes), **fields)
+
+
+def binding_cookie(device: Device) -> tuple[str, str]:
+    """Enrol ``device`` as its center's manager would; the cookie's name and signed value."""
+    from .device_auth import cookie_name, signed_cookie_value
+    from .services.devices import device_enrol
+
+    manager = CenterStaff.objects.filter(center=device.center, is_manager=True, valid=True).first()
+    _binding, value = device_enrol(by=manager.user if manager else None, device_id=device.pk)
+    return cookie_name(), signed_cookie_value(value)
+
+
+def enrol(client: Any, device: Device) -> Any:
+    """Bind a test client's browser to ``device`` (a kiosk or display); returns the client."""
+    name, value = binding_cookie(device)
+    client.cookies[name] = value
+    return client
+
+
+@pytest.fixture
+def kiosk_client(center_world: CenterWorld) -> Any:
+    """A browser enrolled as the test center's hall kiosk (no login: the binding is its credential)."""
+    from django.test import Client
+
+    return enrol(Client(), center_world.kiosk)
+
+
+@pytest.fixture
+def kiosk_cookie(center_world: CenterWorld) -> dict[str, Any]:
+    """The hall kiosk's binding cookie for a Playwright context (``add_cookies`` with ``url`` set)."""
+    name, value = binding_cookie(center_world.kiosk)
+    return {"name": name, "value": value, "httpOnly": True, "sameSite": "Strict"}

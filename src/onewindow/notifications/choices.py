@@ -50,6 +50,7 @@ EVENTS: tuple[str, ...] = (
     "ticket_near",
     "ticket_called",
     "rating_followup_due",
+    "phone_code",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

@@ -8,7 +8,7 @@ migration with DEFAULTS_V2, never into this table.
 Each entry: ``{language: (sms_text, inapp_title, inapp_text)}``. An empty ``sms_text`` means the
 event never goes out by SMS (the two deadline events are for staff, in-app only).
 Context keys the case code passes: number, item, query_code, status, reason, due_date, url;
-the service-center events also use center, window, ahead.
+the service-center events also use center, window, ahead; ``phone_code`` uses code, minutes.
 """
 
 from __future__ import annotations
@@ -245,6 +245,20 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "Ticket {{ number }}, please go to window {{ window }}.",
             "Your ticket is called",
             "Ticket {{ number }}, please go to window {{ window }}.",
+        ),
+    },
+    # The one-time code that confirms a number typed at a kiosk (centers, decision 0008).
+    "phone_code": {
+        "zh-hans": (
+            "验证码{{ code }}，{{ minutes }}分钟内有效，用于确认在{{ center }}取号时留下的手机号。如非本人操作请忽略。",
+            "手机号验证码",
+            "验证码{{ code }}，{{ minutes }}分钟内有效。",
+        ),
+        "en": (
+            "Code {{ code }} (valid {{ minutes }} min) confirms the number left when taking a ticket at "
+            "{{ center }}. Not you? Ignore this message.",
+            "Phone confirmation code",
+            "Code {{ code }} (valid {{ minutes }} min).",
         ),
     },
     "rating_followup_due": {

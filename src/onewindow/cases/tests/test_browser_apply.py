@@ -13,6 +13,7 @@ from onewindow.accounts.testing import PASSWORD
 from onewindow.cases import services
 from onewindow.cases.models import Case
 from onewindow.cases.testing import PDF, CaseWorld
+from onewindow.core.masking import mask_name
 from onewindow.core.testing import orm_beside_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +35,7 @@ def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, pa
     with page.expect_navigation():
         page.get_by_role("button", name="登录").click()
     assert page.locator("h1").inner_text() == "在线申请：食品经营许可（测试）"
-    assert page.get_by_label("申请人名称").input_value() == p.citizen.person.name  # from the profile
+    assert page.get_by_label("申请人名称").input_value() == mask_name(p.citizen.person.name)  # the profile, masked
     assert page.evaluate(fits)
     page.get_by_label("申请事项说明").fill("新办食品经营许可")
     with page.expect_navigation():
@@ -79,19 +80,19 @@ def test_apply_upload_submit_then_follow_by_query_code(case_world: CaseWorld, pa
         f"送达结果 → 已送达{dept}"]
 
 
-def test_kiosk_large_targets_elderly_mode_and_reset_after_inactivity(case_world: CaseWorld, page: Any) -> None:
+def test_kiosk_large_targets_elderly_mode_and_reset_after_inactivity(case_world: CaseWorld,
+                                                                    kiosk_cookie: dict[str, Any], page: Any,
+                                                                    live_server: Any) -> None:
     url = f"/cases/kiosk/apply/{case_world.item.code}/"
+    # The browser is enrolled as the center's kiosk (decision 0008): no login.
+    page.context.add_cookies([{**kiosk_cookie, "url": live_server.url}])
     height = "() => document.querySelector('#kiosk-submit').getBoundingClientRect().height"
     # The page's timers run on a clock that moves only when the test says so (run_for fires every
     # due timer): no waiting, no timing.
     start = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
     page.clock.install(time=start)
     page.clock.pause_at(start + datetime.timedelta(seconds=1))
-    page.goto(f"/accounts/login/?next={url}")
-    page.get_by_label("用户名").fill("p_center_clerk")
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
+    page.goto(url)
     assert page.locator("h1").inner_text() == "自助填单：食品经营许可（测试）"
     assert page.evaluate(height) >= 60
     with page.expect_navigation():

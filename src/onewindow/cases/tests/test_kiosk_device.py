@@ -46,7 +46,6 @@ def _receipt_shape(html: str, case: Case) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the kiosk identity check told a registered ID from an unknown one")
 def test_kiosk_identity_check_answers_the_same_for_unknown_id_and_mismatch(case_world: Any,
                                                                           center_world: Any) -> None:
     registered = case_world.p.citizen.person
@@ -81,7 +80,6 @@ def test_kiosk_identity_check_answers_the_same_for_unknown_id_and_mismatch(case_
     assert Case.objects.count() == 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the kiosk identity check was not throttled")
 def test_kiosk_identity_checks_are_throttled_per_device(case_world: Any, center_world: Any, settings: Any) -> None:
     settings.CASES_KIOSK_CHECKS = (2, 600)
     kiosk = _enrolled(center_world)
@@ -94,7 +92,6 @@ def test_kiosk_identity_checks_are_throttled_per_device(case_world: Any, center_
     assert _state() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the kiosk self-fill ran under a staff login, not a device")
 def test_kiosk_self_fill_needs_an_enrolled_kiosk(case_world: Any, center_world: Any) -> None:
     url = f"/cases/kiosk/apply/{case_world.item.code}/"
     terminal = Client()

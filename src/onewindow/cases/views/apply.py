@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -30,6 +31,8 @@ from onewindow.accounts.choices import IdType
 from onewindow.catalog.choices import ItemStatus
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+from onewindow.core.identifiers import validate_mobile
+from onewindow.core.masking import mask_name
 from onewindow.core.models import Department
 from onewindow.core.net import client_ip
 from onewindow.core.throttle import throttle_forgive, throttle_hit
@@ -43,6 +46,7 @@ QUERY_MAX_FAILURES = 10
 QUERY_WINDOW_SECONDS = 600
 KIOSK_IDLE_SECONDS = 120
 KIOSK_SESSION_KEY = "cases_kiosk_receipt"
+KIOSK_NAME_KEY = "cases_kiosk_name"  # the name as typed, masked: the receipt never shows the registry's
 APPLY_CHANNELS = (CaseChannel.ONLINE, CaseChannel.WECHAT)
 
 
@@ -355,59 +359,84 @@ def query(request: HttpRequest) -> HttpResponse:
 
 # ---- kiosk (自助终端) ------------------------------------------------------------------------
 
-# Kiosk authentication (decision): the kiosk is a browser in the hall, signed in at the start of
-# the day with a terminal account of the center (a user with a staff role in the center's
-# department; the device login). Its role is what lets ``case_create`` take a draft *for* another
-# person on the kiosk channel and ``person_register`` register a walk-in, and its department is
-# the receiving body of the draft. The person is found by document, with the typed name checked
-# against the record, or registered; the window clerk checks the original document when
-# continuing the case from the receipt's QR code. Caveat: the terminal account holds a clerk's
-# role, and a registration it makes is marked real-name verified by the accounts service; a
-# narrower kiosk role (register unverified, create kiosk drafts, nothing else) is a follow-up.
+# Kiosk authentication (decision 0008): the kiosk is a browser in the hall bound to its device —
+# enrolled once by a center manager, recognised by the centers middleware, which sets
+# ``request.bound_device``. Cases sits below centers and reads that object duck-typed: ``kind``
+# must be "kiosk"; ``department_id`` (its center's department) is the receiving body of the draft;
+# ``operator`` is the center's terminal account (a staff account that never logs in) that the
+# accounts and cases services act as — its role lets ``case_create`` take a draft *for* another
+# person on the kiosk channel and ``person_register`` register a walk-in (unverified). No staff
+# login is needed at the kiosk, and a browser that is not an enrolled kiosk gets 403
+# ``device_not_enrolled``.
+#
+# No identity oracle: an unknown ID number and a registered one typed with another name both go on
+# as a draft "to be verified at the window" — the same receipt, the same status; the inputs are
+# validated the same way before the registry is looked at, and the window clerk checks the
+# original document when continuing the case from the receipt's QR code. Identity checks are
+# throttled per device (CASES_KIOSK_CHECKS, default 30 in 10 minutes; 429 kiosk_rate_limited).
 
-def _kiosk_department(user: Any) -> Department:
-    """The service center the kiosk account belongs to (its staff role's department)."""
-    if not account_perms.is_staff_member(user):
-        raise PermissionDenied(_("自助终端须由服务中心的终端账号登录。"), code="kiosk_account_required")
-    ids = sorted(account_perms.departments_of(user))
-    department = Department.objects.filter(pk__in=ids[:1]).first()
-    if department is None:
-        raise PermissionDenied(_("此终端账号未绑定服务中心。"), code="kiosk_center_missing")
-    return department
+KIOSK_CHECKS_DEFAULT = (30, 600)
+
+
+def _kiosk(request: HttpRequest) -> tuple[Any, Any, Department]:
+    """The bound kiosk of the request, its operator account and its center's department."""
+    device = getattr(request, "bound_device", None)
+    if device is None or getattr(device, "kind", "") != "kiosk":
+        raise PermissionDenied(_("本设备尚未登记为自助服务一体机，不能自助填单。请联系中心管理员登记本设备。"),
+                               code="device_not_enrolled")
+    operator = getattr(device, "operator", None)
+    department = Department.objects.filter(pk=getattr(device, "department_id", None)).first()
+    if operator is None or not operator.is_active or not account_perms.is_staff_member(operator) \
+            or department is None:
+        raise PermissionDenied(_("此一体机未配置终端账号，请联系中心管理员。"), code="kiosk_operator_missing")
+    return device, operator, department
+
+
+def _kiosk_throttle(device: Any) -> None:
+    count, window = getattr(settings, "CASES_KIOSK_CHECKS", None) or KIOSK_CHECKS_DEFAULT
+    if not throttle_hit(f"cases:kiosk-check:{device.pk}", limit=int(count), window=int(window)):
+        raise RateLimited(_("本机操作过于频繁，请稍后再试或到人工窗口办理。"), code="kiosk_rate_limited")
 
 
 def _kiosk_start(*, by: Any, item_code: str, name: str, id_type: str, id_number: str, phone: str,
                  form_data: dict[str, Any], department: Department, key: str) -> Case:
-    """自助填单: the person is found by document (the typed name must match) or registered, then a
-    kiosk draft is created for them at the center; a window clerk continues it. One transaction.
+    """自助填单: a kiosk draft for the person of the typed document, created at the center; a
+    window clerk verifies the document and continues it. One transaction.
+
+    The name and phone are validated before the registry is read, so every refusal is the same
+    whether or not the document is registered. An unregistered document is registered unverified;
+    a registered one goes on whether or not the typed name matches (no oracle) — a draft whose
+    name does not match is kept out of the registered person's own account (no owner) until the
+    window has seen the document.
 
     NOTE: this composes accounts and cases services; it belongs in cases.services (a
     ``case_kiosk_start`` service) once the core owner takes it over.
     """
+    clean_name = " ".join(name.split())
+    if not clean_name:
+        raise DomainError(_("请填写姓名"), code="name_required", status=422, fields={"name": [_("请填写姓名")]})
+    mobile = validate_mobile(phone, field="phone")
     with transaction.atomic():
         try:
             person = account_services.person_by_document(id_type, id_number)
         except NotFound:
-            person = account_services.person_register(by=by, name=name, id_type=id_type, id_number=id_number,
-                                                      phone=phone, link_to_self=False, documents_seen=False)
-        else:
-            if " ".join(name.split()) != person.name:
-                raise DomainError(_("姓名与证件号码不一致，请核对后重新输入，或到人工窗口办理。"),
-                                  code="kiosk_identity_mismatch", status=422,
-                                  fields={"name": [_("姓名与证件号码不一致。")]})
-        case, _replayed = services.case_apply(
+            person = account_services.person_register(by=by, name=clean_name, id_type=id_type,
+                                                      id_number=id_number, phone=mobile, link_to_self=False,
+                                                      documents_seen=False)
+        case, replayed = services.case_apply(
             by=by, item_code=item_code, channel=CaseChannel.KIOSK, submit=False, idempotency_key=key,
-            form_data=form_data, applicant_person=person, receiving_department=department, contact_phone=phone)
+            form_data=form_data, applicant_person=person, receiving_department=department, contact_phone=mobile)
+        if not replayed and clean_name != person.name and case.owner_id is not None:
+            Case.objects.filter(pk=case.pk).update(owner=None)
     return case
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def kiosk_apply(request: HttpRequest, item_code: str) -> HttpResponse:
     """The kiosk form: name, ID number, phone and the item's form on large touch targets; ends
     with a printed receipt. The page resets itself after 120 s without input."""
     try:
-        department = _kiosk_department(request.user)
+        device, operator, department = _kiosk(request)
         item = _item(item_code)
         _offered(item, CaseChannel.KIOSK)
     except DomainError as exc:
@@ -423,12 +452,14 @@ def kiosk_apply(request: HttpRequest, item_code: str) -> HttpResponse:
         data = forms.parse(version.form_schema, request.POST)
         key = request.POST.get("idempotency_key", "")[:100]
         try:
-            case = _kiosk_start(by=request.user, item_code=item.code, form_data=data, department=department,
+            _kiosk_throttle(device)
+            case = _kiosk_start(by=operator, item_code=item.code, form_data=data, department=department,
                                 key=key, **who)
         except DomainError as exc:
             error = exc
         else:
             request.session[KIOSK_SESSION_KEY] = case.pk
+            request.session[KIOSK_NAME_KEY] = mask_name(" ".join(who["name"].split()))
             return redirect("cases:kiosk-receipt", query_code=case.query_code)
     context = {"item": item, "v": version, "who": who, "key": key, "id_types": IdType.choices,
                "center": department, "idle": KIOSK_IDLE_SECONDS,
@@ -436,13 +467,13 @@ def kiosk_apply(request: HttpRequest, item_code: str) -> HttpResponse:
     return render(request, "cases/apply/kiosk_apply.html", context, status=error.status if error else 200)
 
 
-@login_required
 @require_GET
 def kiosk_receipt(request: HttpRequest, query_code: str) -> HttpResponse:
     """The receipt of the kiosk form (80 mm thermal printer): the query code and a QR code of
     the window page that continues the case. Only the kiosk session that made it shows it."""
     try:
-        case = selectors.case_get_for(request.user, request.session.get(KIOSK_SESSION_KEY))
+        _device, operator, _department = _kiosk(request)
+        case = selectors.case_get_for(operator, request.session.get(KIOSK_SESSION_KEY))
         if case.query_code != query_code:
             raise NotFound(_("找不到该办件。"), code="case_not_found")
     except DomainError as exc:
@@ -451,6 +482,7 @@ def kiosk_receipt(request: HttpRequest, query_code: str) -> HttpResponse:
     qr = segno.make(url, error="m").svg_inline(scale=3, border=2, title=gettext("窗口继续办理二维码"))
     return render(request, "cases/apply/kiosk_receipt.html", {
         "case": case, "v": case.item_version, "qr": qr, "continue_url": url, "idle": KIOSK_IDLE_SECONDS,
+        "applicant_masked": request.session.get(KIOSK_NAME_KEY, ""),
         "start_url": reverse("cases:kiosk-apply", args=[case.item.code])})
 
 

@@ -2,8 +2,8 @@
 
 from .booking import Appointment, AppointmentSlot
 from .center import Center, CenterStaff, OpeningHours, SpecialOpening, TicketCategory, Window, WindowDuty
-from .devices import Device
+from .devices import Device, DeviceBinding, PhoneCheck
 from .queue import Ticket, TicketEvent
 
-__all__ = ["Appointment", "AppointmentSlot", "Center", "CenterStaff", "Device", "OpeningHours", "SpecialOpening",
-           "Ticket", "TicketCategory", "TicketEvent", "Window", "WindowDuty"]
+__all__ = ["Appointment", "AppointmentSlot", "Center", "CenterStaff", "Device", "DeviceBinding", "OpeningHours",
+           "PhoneCheck", "SpecialOpening", "Ticket", "TicketCategory", "TicketEvent", "Window", "WindowDuty"]

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.fields import EncryptedTextField
+from onewindow.core.fields import EncryptedTextField, KeyedHashField
 
 from ..choices import TicketAction, TicketPriority, TicketSource, TicketStatus
 from .center import Center, TicketCategory, Window
@@ -20,7 +20,8 @@ class Ticket(models.Model):
     (appointment, elderly/disabled, VIP; configurable), so a priority ticket moves ahead by at
     most that many minutes and a normal ticket is never starved. A transfer keeps the key (its
     place). ``status_code`` is the random code of the public status page (the ticket's QR code).
-    Every step is timestamped: taken, called, started, finished.
+    Every step is timestamped: taken, called, started, finished. ``device`` is the kiosk or
+    ticket printer it was taken at (rate limits and flooding detection per device).
     """
 
     center = models.ForeignKey(Center, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="tickets")
@@ -38,6 +39,13 @@ class Ticket(models.Model):
     person = models.ForeignKey("accounts.Person", verbose_name=_("办事人"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="tickets")
     phone = EncryptedTextField(_("手机号码"), blank=True)
+    # The typed number's keyed hash: rate limits and flooding per number (decision 0008).
+    phone_hash = KeyedHashField(_("手机号码检索值"), source="phone", db_default="")
+    # Queue SMS go only to a confirmed number: a kiosk's one-time code (PhoneCheck), or the
+    # number of the logged-in resident, an appointment or a clerk at the window.
+    phone_confirmed_at = models.DateTimeField(_("手机号确认时间"), null=True, blank=True)
+    device = models.ForeignKey("centers.Device", verbose_name=_("取号设备"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
     appointment = models.OneToOneField("centers.Appointment", verbose_name=_("预约"), null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="ticket")
     target_window = models.ForeignKey(Window, verbose_name=_("指定窗口"), null=True, blank=True,
@@ -70,7 +78,8 @@ class Ticket(models.Model):
                                    name="centers_ticket_called_has_window"),
         ]
         indexes = [models.Index(fields=["center", "date", "status", "queue_key"], name="centers_ticket_queue"),
-                   models.Index(fields=["window", "status"], name="centers_ticket_window")]
+                   models.Index(fields=["window", "status"], name="centers_ticket_window"),
+                   models.Index(fields=["device", "taken_at"], name="centers_ticket_device")]
 
     def __str__(self) -> str:
         return f"{self.display} ({self.date})"

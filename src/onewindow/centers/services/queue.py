@@ -24,16 +24,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core import crypto
 from onewindow.core.audit import audit_record
-from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.identifiers import validate_mobile
 from onewindow.core.numbering import next_number
 from onewindow.notifications.services import message_enqueue
 
-from .. import hours, workflow
+from .. import hours, limits, workflow
 from .. import permissions as perms
 from ..choices import TicketAction, TicketPriority, TicketSource, TicketStatus, WindowState
-from ..models import Center, Ticket, TicketCategory, TicketEvent, Window
+from ..models import Center, Device, Ticket, TicketCategory, TicketEvent, Window
 
 S = TicketStatus
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -66,7 +67,8 @@ def _event(ticket: Ticket, action: str, by: Any, *, from_status: str, at: dateti
 
 
 def _sms(ticket: Ticket, event: str, **context: Any) -> None:
-    if ticket.phone:
+    """Queue SMS go only to a confirmed number (decision 0008)."""
+    if ticket.phone and ticket.phone_confirmed_at is not None:
         message_enqueue(event=event, phone=ticket.phone, subject_type="ticket", subject_id=str(ticket.pk),
                         context={"number": ticket.display, "center": ticket.center.name, **context})
 
@@ -91,15 +93,27 @@ def _guard(ticket: Ticket, action: str, by: Any) -> None:
 
 def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = TicketPriority.NORMAL,
                 source: str = TicketSource.KIOSK, phone: str = "", person: Any = None, appointment: Any = None,
-                now: datetime.datetime | None = None) -> Ticket:
+                device: Device | None = None, now: datetime.datetime | None = None) -> Ticket:
     """取号: a ticket of a category at an open center, numbered gap-free per center, category and day.
 
-    Actors: the kiosk or ticket printer (a device), the WeChat page (the person), a clerk (at the
-    window). Refused: unknown center or category (404), closed center or after the last ticket (409
-    center_closed), an invalid mobile number for SMS (422). Priorities other than normal need staff
-    or an appointment (the elderly/disabled lane is granted by staff or the device's button).
+    Actors: the kiosk or ticket printer (a device: ``by`` on the API, ``device`` for a bound kiosk
+    browser whose ``by`` is the staff member logged in at it, if any), the WeChat page (the
+    person), a clerk (at the window). Refused: unknown center or category (404), closed center or
+    after the last ticket (409 center_closed), an invalid mobile number for SMS (422), a device of
+    another center (403 device_wrong_center). Priorities other than normal need staff or an
+    appointment (the elderly/disabled lane is granted by staff or the device's button).
+
+    Abuse of the public devices (decision 0008): unless a staff member of the center takes it,
+    a ticket is refused with 429 ``device_rate_limited`` / ``phone_rate_limited`` and nothing
+    written when the device or the typed number has had its CENTERS_TAKE_LIMITS tickets; a typed
+    number gets queue SMS only once confirmed — by the one-time code sent to it
+    (services.phone), or at once when it is the number of an appointment, of the logged-in
+    resident's own record, or typed by a clerk of the center.
     """
     moment = _now(now)
+    device = device or perms.device_of(by)
+    if device is not None and (not device.is_active or device.center_id != as_id(center_id)):
+        raise PermissionDenied(_("本设备属于其他服务中心。"), code="device_wrong_center")
     center = Center.objects.filter(pk=as_id(center_id), is_active=True).first()
     if center is None:
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")
@@ -118,17 +132,51 @@ def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = Ti
             raise DomainError(exc.message, code=exc.code, status=422, fields={"phone": [exc.message]}) from None
     if not hours.accepts_tickets(center, moment):
         raise Conflict(_("中心现在不在取号时间内，请在开放时间内取号。"), code="center_closed")
+    clerk = perms.user_of(by) is not None and perms.is_center_staff(perms.user_of(by), center)
     with transaction.atomic():
+        if not clerk:
+            _take_limits(device, phone, moment)
         day = moment.date()
         n = next_number(f"ticket:{center.pk}:{category.pk}:{day.isoformat()}")
+        confirmed = bool(phone) and (clerk or appointment is not None or _own_number(by, phone))
         ticket = Ticket.objects.create(
             center=center, category=category, date=day, number=n, display=f"{category.prefix}{n:03d}",
             status=S.WAITING, priority=priority, source=source,
             queue_key=moment - datetime.timedelta(minutes=priority_minutes(priority)),
             status_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(10)), person=person, phone=phone,
-            appointment=appointment, taken_at=moment)
-        _event(ticket, TicketAction.TAKE, by, from_status="", at=moment, priority=priority, source=source)
+            phone_confirmed_at=moment if confirmed else None, device=device, appointment=appointment,
+            taken_at=moment)
+        _event(ticket, TicketAction.TAKE, by or device, from_status="", at=moment, priority=priority, source=source)
+        if phone and not confirmed:
+            from .phone import phone_check_start
+
+            phone_check_start(ticket=ticket, phone=phone, device=device, now=moment)
     return ticket
+
+
+def _own_number(by: Any, phone: str) -> bool:
+    """The number on the logged-in resident's own person record (no code needed)."""
+    user = perms.user_of(by)
+    person = getattr(user, "person", None) if user is not None else None
+    return person is not None and bool(person.phone) and person.phone == phone
+
+
+def _take_limits(device: Device | None, phone: str, moment: datetime.datetime) -> None:
+    """CENTERS_TAKE_LIMITS, counted on the ticket rows (the device row locked so that two
+    takes at one device are counted one after the other)."""
+    if device is not None:
+        count, seconds = limits.take_limit("device")
+        list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk", flat=True))
+        recent = Ticket.objects.filter(device=device, taken_at__gt=moment - datetime.timedelta(seconds=seconds))
+        if recent.count() >= count:
+            raise RateLimited(_("本设备取号过于频繁，请稍后再试或到咨询台求助。"), code="device_rate_limited")
+    if phone:
+        count, seconds = limits.take_limit("phone")
+        recent = Ticket.objects.filter(phone_hash__in=crypto.keyed_hash_candidates(phone),
+                                       taken_at__gt=moment - datetime.timedelta(seconds=seconds))
+        if recent.count() >= count:
+            raise RateLimited(_("该手机号取号次数已达上限，请稍后再试。"), code="phone_rate_limited",
+                              fields={"phone": [_("该手机号取号次数已达上限。")]})
 
 
 def as_id(value: Any) -> int:
@@ -151,7 +199,7 @@ def _notify_near(ticket: Ticket, moment: datetime.datetime) -> None:
     waiting = (Ticket.objects.filter(center_id=ticket.center_id, date=ticket.date, category_id=ticket.category_id,
                                      status=S.WAITING).order_by("queue_key", "id"))
     target = waiting[n:n + 1].first() if n >= 0 else None
-    if target is not None and target.phone and not target.near_notified:
+    if target is not None and target.phone and target.phone_confirmed_at and not target.near_notified:
         Ticket.objects.filter(pk=target.pk).update(near_notified=True)
         target.center = ticket.center
         _sms(target, "ticket_near", ahead=n)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from onewindow.centers import services
-from onewindow.centers.testing import CenterWorld
+from onewindow.centers.testing import CenterWorld, binding_cookie
 from onewindow.core.testing import orm_beside_browser
 
 from .test_pages_public import open_around_the_clock
@@ -22,14 +22,24 @@ _orm = orm_beside_browser
 
 
 @pytest.fixture
-def hall(center_world: CenterWorld) -> CenterWorld:
-    # Made before the page fixture starts Playwright's event loop (the ORM is sync-only).
+def hall(center_world: CenterWorld) -> tuple[CenterWorld, tuple[str, str]]:
+    # Made before the page fixture starts Playwright's event loop (the ORM is sync-only); the
+    # browser is enrolled as the hall kiosk (decision 0008).
     open_around_the_clock(center_world)
-    return center_world
+    return center_world, binding_cookie(center_world.kiosk)
 
 
-def test_kiosk_ticket_status_page_and_display_follow_the_call(hall: CenterWorld, page: Any) -> None:
-    w = hall
+@pytest.fixture
+def kiosk(hall: tuple[CenterWorld, tuple[str, str]], page: Any, live_server: Any) -> CenterWorld:
+    """The page's browser holds the kiosk's binding cookie, as after its enrolment."""
+    world, (name, value) = hall
+    page.context.add_cookies([{"name": name, "value": value, "url": live_server.url, "httpOnly": True,
+                               "sameSite": "Strict"}])
+    return world
+
+
+def test_kiosk_ticket_status_page_and_display_follow_the_call(kiosk: CenterWorld, page: Any) -> None:
+    w = kiosk
     page.goto("/centers/TEST-LFL/kiosk/")
     take_a = page.locator('button[data-prefix="A"]')
     assert take_a.bounding_box()["height"] >= 64
@@ -69,7 +79,7 @@ def test_kiosk_ticket_status_page_and_display_follow_the_call(hall: CenterWorld,
     assert page.locator("#display-recent li").all_inner_texts() == ["B001 → 2 号窗口", "A001 → 1 号窗口"]
 
 
-def test_kiosk_keypad_and_reset_after_90_seconds(hall: CenterWorld, page: Any) -> None:
+def test_kiosk_keypad_and_reset_after_90_seconds(kiosk: CenterWorld, page: Any) -> None:
     page.clock.install()  # the page's timers run on a clock the test moves: no waiting, no timing
     page.goto("/centers/TEST-LFL/kiosk/checkin/")
     for key in ("A", "B", "2", "3"):

@@ -57,7 +57,6 @@ def _code_sent_to(phone: str) -> str:
     return found.group(1)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: anyone on the network could take tickets at the kiosk")
 def test_anonymous_kiosk_take_is_refused_and_creates_nothing(center_world: CenterWorld, client: Client) -> None:
     open_around_the_clock(center_world)
     before = _state()
@@ -76,7 +75,6 @@ def test_anonymous_kiosk_take_is_refused_and_creates_nothing(center_world: Cente
     assert Client().get("/centers/TEST-LFL/board/").status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: kiosk browsers were not bound to a device credential")
 def test_binding_is_revoked_with_the_device(center_world: CenterWorld) -> None:
     from onewindow.centers.models import Device, DeviceBinding
 
@@ -116,7 +114,6 @@ def test_binding_is_revoked_with_the_device(center_world: CenterWorld) -> None:
     assert DeviceBinding.objects.count() == bindings
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: kiosk browsers were not bound to a device credential")
 def test_enrolment_binds_the_browser_and_logs_the_manager_out(center_world: CenterWorld) -> None:
     from onewindow.centers.models import DeviceBinding
 
@@ -143,7 +140,6 @@ def test_enrolment_binds_the_browser_and_logs_the_manager_out(center_world: Cent
     assert AuditEntry.objects.filter(action="centers.device.enrol").count() == 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: no rate limit per device or per phone number")
 def test_take_rate_limits_per_device_and_per_number(center_world: CenterWorld, settings: Any) -> None:
     w = center_world
     settings.CENTERS_TAKE_LIMITS = {"device": [4, 600], "phone": [2, 3600]}
@@ -172,7 +168,6 @@ def test_take_rate_limits_per_device_and_per_number(center_world: CenterWorld, s
     assert _state() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a number typed at the kiosk received queue SMS unconfirmed")
 def test_no_queue_sms_until_the_number_is_confirmed(center_world: CenterWorld) -> None:
     w = center_world
     open_around_the_clock(w)
@@ -212,7 +207,6 @@ def test_no_queue_sms_until_the_number_is_confirmed(center_world: CenterWorld) -
     assert Message.objects.filter(event="phone_code").count() == 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a number typed at the kiosk received queue SMS unconfirmed")
 def test_phone_code_caps_expiry_and_attempts(center_world: CenterWorld, settings: Any) -> None:
     from onewindow.centers.models import PhoneCheck
     from onewindow.centers.services.phone import phone_check_confirm
@@ -259,7 +253,6 @@ def test_phone_code_caps_expiry_and_attempts(center_world: CenterWorld, settings
     assert PhoneCheck.objects.get(ticket=ticket).attempts == 5
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: queue flooding was not detected")
 def test_flooding_is_shown_to_the_manager_masked(center_world: CenterWorld, settings: Any) -> None:
     w = center_world
     open_around_the_clock(w)

@@ -25,7 +25,7 @@ from onewindow.centers.models import (
     TicketCategory,
     TicketEvent,
 )
-from onewindow.centers.testing import CenterWorld
+from onewindow.centers.testing import CenterWorld, enrol
 from onewindow.core.calendar import is_working_day
 from onewindow.core.models import CalendarDay
 from onewindow.ratings.models import Rating
@@ -44,8 +44,10 @@ def open_around_the_clock(w: CenterWorld) -> None:
 
 
 @pytest.fixture
-def w(center_world: CenterWorld) -> CenterWorld:
+def w(center_world: CenterWorld, client: Client) -> CenterWorld:
+    """The center open around the clock, and the test's client enrolled as its hall kiosk."""
     open_around_the_clock(center_world)
+    enrol(client, center_world.kiosk)
     return center_world
 
 
@@ -93,6 +95,7 @@ def test_take_ticket_at_the_kiosk_prints_number_and_qr(w: CenterWorld, client: C
 
 
 def test_closed_center_refuses_at_the_kiosk_and_creates_nothing(center_world: CenterWorld, client: Client) -> None:
+    enrol(client, center_world.kiosk)
     OpeningHours.objects.filter(center=center_world.center).delete()
     response = _take(client, "A")
     assert response.status_code == 409
@@ -212,8 +215,11 @@ def test_board_and_display_fragments_show_exact_numbers(w: CenterWorld, client: 
 
 def test_unknown_codes_are_404(w: CenterWorld, client: Client) -> None:
     for url in ("/centers/t/NOPE/", "/centers/t/NOPE/live/", "/centers/tickets/NOPE/print/",
-                "/centers/NOPE/board/", "/centers/NOPE/display/", "/centers/NOPE/kiosk/"):
+                "/centers/NOPE/board/"):
         assert client.get(url).status_code == 404, url
+    for url in ("/centers/NOPE/display/", "/centers/NOPE/kiosk/"):  # the device pages of another center
+        response = client.get(url)
+        assert response.status_code == 403 and 'data-code="device_wrong_center"' in response.content.decode(), url
 
 
 def test_checkin_with_unknown_code_is_refused_and_creates_nothing(w: CenterWorld, client: Client) -> None:
@@ -304,11 +310,13 @@ def test_display_fragment_queries_do_not_grow_with_the_queue(w: CenterWorld, cli
         _take(client, prefix)
     for window in (w.w1, w.w2, w.w3):
         services.ticket_call_next(by=w.clerk, window_id=window.pk)
-    # polled every second by every hall screen and waiting phone: 5 + 2 per category, 5
-    with django_assert_num_queries(11):
+    # polled every second by every hall screen and waiting phone: the device binding, 5 + 2 per
+    # category; 5
+    with django_assert_num_queries(12):
         client.get("/centers/TEST-LFL/display/", HTTP_HX_REQUEST="true")
+    phone = Client()  # the holder's phone (the QR code), not the kiosk
     with django_assert_num_queries(5):
-        client.get(f"/centers/t/{Ticket.objects.last().status_code}/live/?seen=waiting")
+        phone.get(f"/centers/t/{Ticket.objects.last().status_code}/live/?seen=waiting")
 
 
 def test_printed_ticket_prints_itself_only_at_a_kiosk_that_asks(w: CenterWorld, client: Client,

@@ -33,9 +33,8 @@ from django.views.decorators.http import require_GET, require_POST
 from onewindow.accounts.session_timeout import background_poll
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 
-from .. import limits
+from .. import limits, selectors, services
 from .. import permissions as perms
-from .. import selectors, services
 from ..choices import TicketAction, TicketStatus, WindowState
 from ..models import Center, CenterStaff, Ticket, TicketCategory, Window, WindowDuty
 
