@@ -385,7 +385,7 @@ def _kiosk(request: HttpRequest) -> tuple[Any, Any, Department]:
         raise PermissionDenied(_("本设备尚未登记为自助服务一体机，不能自助填单。请联系中心管理员登记本设备。"),
                                code="device_not_enrolled")
     operator = getattr(device, "operator", None)
-    department = Department.objects.filter(pk=getattr(device, "department_id", None)).first()
+    department = Department.objects.filter(pk=int(getattr(device, "department_id", 0) or 0)).first()
     if operator is None or not operator.is_active or not account_perms.is_staff_member(operator) \
             or department is None:
         raise PermissionDenied(_("此一体机未配置终端账号，请联系中心管理员。"), code="kiosk_operator_missing")
