@@ -271,3 +271,10 @@ def test_navigation_shows_each_user_only_the_parts_they_may_open(world: TaxWorld
     assert shown(world.principals.agent) == {"/tax/client/"}
     assert shown(world.tax_clerk) == links
     assert shown(world.principals.admin) == links - {"/tax/window/"}
+
+
+def test_the_archive_job_is_registered_hourly() -> None:
+    from onewindow.core import scheduling
+
+    scheduling.discover()
+    assert scheduling.registered()["taxqr.summary_archive"].every == datetime.timedelta(hours=1)
