@@ -3,7 +3,8 @@ center staff, devices, appointment slots; tickets, ticket events and appointment
 
 Devices: the token is issued through accounts' ``api_token_issue`` (scope ``device``) when a device
 is added, and shown once in a message; afterwards only its masked prefix is shown. Revoking a
-device deactivates it and revokes its token (``api_token_revoke``) — it is shut out at once.
+device deactivates it, revokes its token (``api_token_revoke``) and ends its browser binding — it
+is shut out at once. A kiosk's ``operator`` is the center's terminal account its self-fill acts as.
 Phone numbers of tickets are never shown here (personal data, ARCHITECTURE rule 6).
 """
 
@@ -13,8 +14,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import services as account_services
@@ -28,6 +30,7 @@ from .models import (
     Center,
     CenterStaff,
     Device,
+    DeviceBinding,
     OpeningHours,
     SpecialOpening,
     Ticket,
@@ -80,7 +83,7 @@ class CenterStaffAdmin(admin.ModelAdmin):
 class DeviceForm(forms.ModelForm):
     class Meta:
         model = Device
-        fields = ["center", "window", "kind", "name", "is_active"]
+        fields = ["center", "window", "kind", "name", "operator", "is_active"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -99,10 +102,12 @@ class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
     reauth_actions = ("revoke_selected",)
 
     form = DeviceForm
-    list_display = ["name", "kind", "center", "window", "masked_token", "token_expires", "is_active", "last_seen_at"]
+    list_display = ["name", "kind", "center", "window", "masked_token", "token_expires", "bound_browser", "is_active",
+                    "last_seen_at"]
     list_filter = ["kind", "is_active", "center"]
     search_fields = ["name", "token__prefix"]
     readonly_fields = ["masked_token", "last_seen_at"]
+    raw_id_fields = ["operator"]
     actions = ["revoke_selected"]
 
     @admin.display(description=_("访问令牌"))
@@ -113,8 +118,18 @@ class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
     def token_expires(self, obj: Device) -> Any:
         return obj.token.expires_at if obj.token_id else None
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Device]:
+        live = DeviceBinding.objects.filter(device=OuterRef("pk"), revoked_at__isnull=True)
+        return super().get_queryset(request).select_related("token", "center", "window").annotate(
+            browser_bound=Exists(live))
+
+    @admin.display(description=_("浏览器绑定"), boolean=True)
+    def bound_browser(self, obj: Device) -> bool:
+        """A kiosk or display browser is bound (decision 0008: enrolled at /centers/devices/enrol/)."""
+        return bool(getattr(obj, "browser_bound", False))
+
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        base = ("center", "window", "kind", "name", "is_active")
+        base = ("center", "window", "kind", "name", "operator", "is_active")
         return (*base, "masked_token", "last_seen_at") if obj is not None else base
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -139,6 +154,8 @@ class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         for device in queryset.select_related("token"):
             Device.objects.filter(pk=device.pk).update(is_active=False)
+            # Its bound browser (kiosk, display) is shut out as well (decision 0008).
+            DeviceBinding.objects.filter(device=device, revoked_at__isnull=True).update(revoked_at=timezone.now())
             if device.token.revoked_at is None:
                 account_services.api_token_revoke(by=request.user, token=device.token,
                                                   reason=str(_("设备停用")))

@@ -387,3 +387,12 @@ def test_admin_adds_a_device_with_its_own_token_and_revokes_it(center_world: Cen
     device.refresh_from_db()
     assert device.is_active is False and ApiToken.objects.get(pk=device.token_id).revoked_at is not None
     assert Device.objects.get(pk=center_world.keypad.pk).is_active is True
+    # The same action shuts out a kiosk's bound browser and ends its binding (decision 0008).
+    from ..models import DeviceBinding
+    from ..testing import enrol
+
+    kiosk = enrol(Client(), center_world.kiosk)
+    assert "大厅一体机" in admin.get("/admin/centers/device/").content.decode()
+    admin.post("/admin/centers/device/", {"action": "revoke_selected", "_selected_action": [center_world.kiosk.pk]})
+    assert not DeviceBinding.objects.filter(device=center_world.kiosk, revoked_at__isnull=True).exists()
+    assert kiosk.get("/centers/TEST-LFL/kiosk/").status_code == 403
