@@ -152,12 +152,15 @@ class _Builder:
             fee_free, fee_text, fee_amount = False, "住宅类80元/件；非住宅类550元/件", Decimal("80.00")
         schema: dict[str, Any] = {}
         if fully_online or depth >= 3:
+            # Personal fields are marked (catalog.personal_fields): validated, encrypted, masked.
             schema = {"type": "object", "title": name, "required": ["applicant_name", "contact_phone"],
                       "properties": {
-                          "applicant_name": {"type": "string", "title": "申请人（单位）名称"},
+                          "applicant_name": {"type": "string", "title": "申请人（单位）名称",
+                                             "x-personal": "name"},
                           ("id_number" if personal else "credit_code"):
-                              {"type": "string", "title": "身份证号码" if personal else "统一社会信用代码"},
-                          "contact_phone": {"type": "string", "title": "联系电话"},
+                              ({"type": "string", "title": "身份证号码", "format": "cn-resident-id"} if personal
+                               else {"type": "string", "title": "统一社会信用代码"}),
+                          "contact_phone": {"type": "string", "title": "联系电话", "format": "cn-mobile"},
                           "description": {"type": "string", "title": "申请事项说明"}}}
         visits = 0 if fully_online else (1 if depth >= 2 else rng.choice([1, 2]))
         return {

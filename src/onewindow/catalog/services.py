@@ -37,6 +37,7 @@ from .choices import (
     MaterialForm,
 )
 from .models import BasicItem, CatalogGeneration, ItemType, ItemVersion, Material, ServiceItem
+from .personal_fields import marking_problems
 from .search_keys import name_search_keys
 from .selectors import forget_generation
 
@@ -118,12 +119,24 @@ def _clean_multi(value: Any, allowed: Iterable[str], field: str, code: str) -> s
     return "^".join(sorted(items, key=allowed_list.index))
 
 
+_PERSONAL_PROBLEMS: dict[str, Any] = {
+    "personal_field_not_string": _("网上申请表字段“%(name)s”标记为个人信息，其 type 必须为 string。"),
+    "personal_kind_unknown": _("网上申请表字段“%(name)s”的 x-personal 取值无效（可为 name、id-number、phone、"
+                               "address、other 或 true/false）。"),
+    "unmarked_personal_field": _("网上申请表字段“%(name)s”看似身份证号码或电话号码：请标注 format（cn-resident-id、"
+                                 "cn-mobile）或 x-personal；确非个人信息的请标注 \"x-personal\": false。"),
+}
+
+
 def validate_form_schema(schema: Any) -> dict[str, Any]:
     """The online application form (网上申请表) must be a JSON Schema of an object with properties.
 
     The structure (``type: object``, ``properties`` mapping names to sub-schemas with a known
-    ``type``, ``required`` naming existing properties) and then the whole schema against the JSON
-    Schema 2020-12 meta-schema (``jsonschema``); an empty schema means "no online form".
+    ``type``, ``required`` naming existing properties), the marks of its personal fields
+    (``personal_fields``: a ``format`` of ``cn-resident-id``/``cn-mobile`` or ``x-personal`` on
+    string fields; a field named like an ID number or a phone must carry one, 个人信息保护法
+    art. 51), and then the whole schema against the JSON Schema 2020-12 meta-schema
+    (``jsonschema``); an empty schema means "no online form".
     """
     if schema in (None, {}):
         return {}
@@ -140,6 +153,8 @@ def validate_form_schema(schema: Any) -> dict[str, Any]:
     required = schema.get("required", [])
     if not isinstance(required, list) or any(r not in props for r in required):
         raise _refuse("bad_form_schema", _("网上申请表的 required 只能列出已定义的字段。"), "form_schema")
+    for name, problem in marking_problems(schema):  # personal fields are declared (issue #9)
+        raise _refuse("bad_form_schema", _PERSONAL_PROBLEMS[problem] % {"name": name}, "form_schema")
     try:
         # The whole schema against the JSON Schema 2020-12 meta-schema: case forms are rendered and
         # validated from it (issue #3), so a bad keyword must be refused here, not at an applicant.

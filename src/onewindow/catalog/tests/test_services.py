@@ -91,6 +91,14 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
      "catalog.bad_form_schema", "form_schema"),
     ("schema required unknown", {"form_schema": {"type": "object", "properties": {"a": {"type": "string"}},
                                                  "required": ["b"]}}, "catalog.bad_form_schema", "form_schema"),
+    ("schema ID-number field unmarked", {"form_schema": {"type": "object", "properties": {"id_number": {
+        "type": "string", "title": "身份证号码"}}}}, "catalog.bad_form_schema", "form_schema"),
+    ("schema phone field unmarked", {"form_schema": {"type": "object", "properties": {"tel": {
+        "type": "string", "title": "联系电话"}}}}, "catalog.bad_form_schema", "form_schema"),
+    ("schema personal format not a string", {"form_schema": {"type": "object", "properties": {"m": {
+        "type": "integer", "format": "cn-mobile"}}}}, "catalog.bad_form_schema", "form_schema"),
+    ("schema unknown personal kind", {"form_schema": {"type": "object", "properties": {"m": {
+        "type": "string", "x-personal": "secret"}}}}, "catalog.bad_form_schema", "form_schema"),
     ("immediate with limit", {"handling_type": "immediate", "promised_limit": 3}, "catalog.immediate_with_limit",
      "promised_limit"),
     ("bad visits", {"on_site_visits": -1}, "catalog.bad_visits", "on_site_visits"),
