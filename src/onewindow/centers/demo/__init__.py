@@ -7,8 +7,10 @@ cases demos.
   sorted into six ticket categories by keywords of their names (``demo_names``); open Monday to
   Friday 09:00–17:00, last ticket 16:30 (illustrative hours); ten windows (six 综合窗口, four
   specialised); the window clerks (``centerclerk`` and nine clerks without login) and ``manager``
-  as the center manager; devices: a kiosk (its token is printed), a ticket printer, a display
-  board, and a call keypad and a rating pad per window.
+  as the center manager; devices: a kiosk (its token is printed; its self-fill acts as the
+  terminal account ``lfl-kiosk``, which never logs in), a ticket printer, a display board, and a
+  call keypad and a rating pad per window. The kiosk and display pages work only in an enrolled
+  browser (decision 0008): the printed accounts say how (``/centers/devices/enrol/`` as manager).
 - History from the first day of the month 18 months before yesterday to yesterday (today starts
   empty, so the first ticket of the demo user is A001): arrivals drawn per working day of the core
   calendar (Monday and the day after a holiday busiest, January and July busier, nothing on
@@ -88,6 +90,9 @@ def _days_from(today: datetime.date, history_months: int = 18) -> tuple[datetime
     last = today - datetime.timedelta(days=1)
     months = last.year * 12 + last.month - 1 - history_months
     return datetime.date(months // 12, months % 12 + 1, 1), last
+
+
+KIOSK_OPERATOR = "lfl-kiosk"  # the kiosk's terminal account (no login)
 
 
 def _spring_festival(day: datetime.date) -> bool:
@@ -227,12 +232,35 @@ def _future(center: Center, today: datetime.date) -> int:
     return len(slots) + len(duties)
 
 
+def _kiosk_operator(admin: User, center: Center) -> None:
+    """The kiosk's terminal account (终端账号, decision 0008): the staff account its self-fill acts
+    as. It never logs in (no usable password); idempotent, so an older demo database gets it too."""
+    kiosk = Device.objects.filter(center=center, kind=DeviceKind.KIOSK).first()
+    if kiosk is None or kiosk.operator_id is not None:
+        return
+    user = User.objects.filter(username=KIOSK_OPERATOR).first()
+    if user is None:
+        user = User(username=KIOSK_OPERATOR)
+        user.set_unusable_password()
+        user.save()
+        account_services.staff_role_grant(by=admin, user=user, role=StaffRoleKind.WINDOW_CLERK,
+                                          department=center.department)
+    Device.objects.filter(pk=kiosk.pk).update(operator=user)
+
+
 def _kiosk_account(center: Center, seed: int) -> tuple[str, str, str]:
     prefix, secret = _kiosk_bearer(seed)
     kiosk = Device.objects.filter(center=center, kind=DeviceKind.KIOSK).select_related("token").first()
     shown = (format_token(prefix, secret) if kiosk is not None and kiosk.token.prefix == prefix
              and kiosk.token.secret_hash == hash_token_secret(secret) else "(shown at the first load only)")
     return ("device:kiosk", shown, f"自助服务一体机 device token of {N.CENTER_SHORT} (Authorization: Bearer …)")
+
+
+def _kiosk_enrolment(center: Center) -> tuple[str, str, str]:
+    """How to make a browser the demo kiosk or hall display (the pages refuse any other browser)."""
+    return ("enrol:kiosk", "/centers/devices/enrol/",
+            f"in the browser to use as the kiosk or display: log in as manager, open this page, pick "
+            f"大厅自助服务一体机 (→ /centers/{center.code}/kiosk/) or 大厅叫号显示屏")
 
 
 def load(progress: Callable[[int], object], seed: int,
@@ -272,5 +300,6 @@ def load(progress: Callable[[int], object], seed: int,
             audit_record(actor="demo_data", action="centers.demo_load", target=center,
                          after={**history.counts, "first_day": first.isoformat(), "last_day": last.isoformat(),
                                 "seed": seed})
+        _kiosk_operator(admin, center)
         progress(_future(center, today))
-    return [CENTERCLERK, _kiosk_account(center, seed)]
+    return [CENTERCLERK, _kiosk_account(center, seed), _kiosk_enrolment(center)]
