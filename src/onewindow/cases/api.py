@@ -14,7 +14,8 @@ current status does not allow (``case_illegal_transition``); 422 invalid input w
 - Staff: ``GET /inbox`` (待办, filters of ``selectors.inbox_for``), ``GET /review-queue`` (网上办理审核),
   and one operation per handling action, ``POST /{id}/actions/<action>``; who may take which action
   is the workflow's ACTORS table (receiver / handler / head of the department).
-- Public, no authentication: ``GET /query?code=&phone_tail=`` (一码查询, no personal data); after 10
+- Public, no authentication: ``POST /query`` with ``{"code", "phone_tail"}`` in the body (一码查询, no
+  personal data; never in the URL, where access logs and browser history keep it); after 10
   failed look-ups from one IP address in 10 minutes every look-up from it answers 429 ``rate_limited``
   until the window ends (a query code has 32^10 values, a phone tail 10^4: this stops guessing).
 
@@ -66,6 +67,7 @@ from .schemas import (
     InboxOut,
     NoteIn,
     PublicStatusOut,
+    QueryIn,
     ReasonIn,
     ReassignIn,
     RefuseIn,
@@ -188,10 +190,10 @@ def _query_failures_key(request: HttpRequest) -> str:
     return f"cases:query-failures:{client_ip(request)}"
 
 
-@router.get("/query", auth=None, response={200: PublicStatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-            summary="一码查询（公开，无需登录）")
-def case_query(request: HttpRequest, code: str = Query(..., min_length=1, max_length=32),
-               phone_tail: str = Query(..., pattern=r"^[0-9]{4}$")) -> PublicStatusOut:
+@router.post("/query", auth=None, response={200: PublicStatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+             summary="一码查询（公开，无需登录；查询码与手机尾号放在请求体中）")
+def case_query(request: HttpRequest, payload: QueryIn) -> PublicStatusOut:
+    code, phone_tail = payload.code, payload.phone_tail
     key = _query_failures_key(request)
     # Counted before it is tried (one budget for every worker process); a right answer is given back.
     if not throttle_hit(key, limit=QUERY_FAILURES, window=QUERY_WINDOW_SECONDS):

@@ -2,6 +2,14 @@
 Schema (Draft 2020-12, checked when the item was published), with field-level messages in the
 request's language. A draft may be incomplete (``partial``: missing required fields are fine),
 a submission may not.
+
+Personal fields (``catalog.personal_fields``: ``format`` ``cn-resident-id`` / ``cn-mobile``,
+``x-personal``; 个人信息保护法 art. 51, issue #9): resident ID numbers are checked per GB 11643
+and mobiles per the numbering plan (``core.identifiers``), each refusal a message on its field,
+and stored normalised. ``split_form`` divides a form into the shown copy (personal values masked,
+kept in ``Case.form_data``) and the personal values (encrypted in ``Case.form_personal``);
+``restore_unchanged`` turns a masked value sent back unchanged by a page or an API merge patch
+into the stored value, so nobody has to see a value in clear to keep it.
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 
+from onewindow.catalog.personal_fields import mask_value, personal_fields, validated_format
 from onewindow.core.errors import DomainError
+from onewindow.core.identifiers import validate_mobile, validate_resident_id
 
 MAX_FORM_BYTES = 64_000
 
@@ -55,6 +65,13 @@ def form_errors(schema: dict[str, Any], data: Any, *, partial: bool) -> dict[str
         message = _MESSAGES.get(str(error.validator), _("内容不符合要求。"))
         if message not in errors.setdefault(path, []):
             errors[path].append(message)
+    for name in personal_fields(schema):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip() and name not in errors:
+            try:
+                _normalised(schema, name, value)
+            except DomainError as exc:
+                errors.setdefault(name, []).append(exc.message)
     # Empty strings do not satisfy a required text field.
     if not partial:
         for name in schema.get("required", []):
@@ -73,4 +90,46 @@ def check_form(schema: dict[str, Any], data: Any, *, partial: bool) -> dict[str,
     errors = form_errors(schema, data, partial=partial)
     if errors:
         raise DomainError(_("申请表有误，请检查标出的字段。"), code="form_invalid", status=422, fields=errors)
-    return dict(data) if isinstance(data, dict) else {}
+    checked = dict(data) if isinstance(data, dict) else {}
+    for name in personal_fields(schema):
+        value = checked.get(name)
+        if isinstance(value, str) and value.strip():
+            checked[name] = _normalised(schema, name, value)
+    return checked
+
+
+def _normalised(schema: dict[str, Any], name: str, value: str) -> str:
+    """A personal value in its stored form; refused (DomainError) when its format says it is invalid."""
+    fmt = validated_format(schema, name)
+    if fmt == "cn-resident-id":
+        return validate_resident_id(value, field=name).number
+    if fmt == "cn-mobile":
+        return str(validate_mobile(value, field=name))
+    return value.strip()
+
+
+def split_form(schema: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the shown copy with personal values masked, the personal values in clear)."""
+    kinds = personal_fields(schema)
+    shown: dict[str, Any] = {}
+    personal: dict[str, str] = {}
+    for name, value in data.items():
+        kind = kinds.get(str(name))
+        if kind and isinstance(value, str) and value:
+            personal[str(name)] = value
+            shown[str(name)] = mask_value(kind, value)
+        else:
+            shown[str(name)] = value
+    return shown, personal
+
+
+def restore_unchanged(schema: dict[str, Any], data: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every personal value that equals the mask of the stored value replaced by the
+    stored value (the page or the API showed the masked value and it came back untouched)."""
+    kinds = personal_fields(schema)
+    restored = dict(data)
+    for name, kind in kinds.items():
+        old, new = stored.get(name), restored.get(name)
+        if isinstance(old, str) and old and isinstance(new, str) and new == mask_value(kind, old):
+            restored[name] = old
+    return restored

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.http import QueryDict
 
+from onewindow.core.masking import mask_name, mask_phone
+
 #: Schema property names that the applicant's own profile pre-fills on a new form.
 NAME_KEYS = ("applicant_name", "name", "applicant", "contact_name")
 PHONE_KEYS = ("contact_phone", "phone", "mobile", "applicant_phone")
@@ -93,15 +95,32 @@ def parse(schema: dict[str, Any] | None, post: QueryDict) -> dict[str, Any]:
     return data
 
 
-def prefill(schema: dict[str, Any] | None, *, name: str = "", phone: str = "") -> dict[str, Any]:
-    """Values of a new form taken from the applicant's own profile (shown only to themselves)."""
-    data: dict[str, Any] = {}
+def _profile(schema: dict[str, Any] | None, name: str, phone: str) -> dict[str, tuple[str, str]]:
+    """Field -> (clear value, masked value) of what the applicant's profile fills in."""
+    values: dict[str, tuple[str, str]] = {}
     for key in _properties(schema):
         if key in NAME_KEYS and name:
-            data[key] = name
+            values[key] = (name, mask_name(name))
         elif key in PHONE_KEYS and phone:
-            data[key] = phone
-    return data
+            values[key] = (phone, mask_phone(phone))
+    return values
+
+
+def prefill(schema: dict[str, Any] | None, *, name: str = "", phone: str = "") -> dict[str, Any]:
+    """Values of a new form taken from the applicant's own profile, masked like everywhere else
+    (issue #9: personal data is not echoed in pages); ``with_profile`` puts them back on posting."""
+    return {key: masked for key, (_clear, masked) in _profile(schema, name, phone).items()}
+
+
+def with_profile(schema: dict[str, Any] | None, data: dict[str, Any], *, name: str = "",
+                 phone: str = "") -> dict[str, Any]:
+    """``data`` with each prefilled value posted back unchanged (still masked) replaced by the
+    profile's value; a value the applicant typed over is kept as typed."""
+    restored = dict(data)
+    for key, (clear, masked) in _profile(schema, name, phone).items():
+        if restored.get(key) == masked:
+            restored[key] = clear
+    return restored
 
 
 def fields(schema: dict[str, Any] | None, data: dict[str, Any] | None,

@@ -29,9 +29,11 @@ HANDLER_ROLES = (StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_ADMIN)
 HEAD_ROLES = (StaffRoleKind.DEPARTMENT_ADMIN,)
 
 
-def staff_department_ids(user: Any, roles: tuple[str, ...] = CASE_ROLES) -> set[int] | None:
-    """Departments covered by the user's roles among ``roles``; None means every department (admin)."""
-    if account_perms.is_system_admin(user):
+def staff_department_ids(user: Any, roles: tuple[str, ...] = CASE_ROLES, *,
+                         admin_sees_all: bool = True) -> set[int] | None:
+    """Departments covered by the user's roles among ``roles``; None means every department (a
+    system admin, unless ``admin_sees_all`` is False: then only the admin's own roles count)."""
+    if admin_sees_all and account_perms.is_system_admin(user):
         return None
     ids: set[int] = set()
     region_ids: set[int] = set()
@@ -135,3 +137,19 @@ def actor_kinds(user: Any, case: Case) -> set[str]:
 def may_receive_for(user: Any, department: Department) -> bool:
     """A window clerk (or reviewer/admin) of ``department`` may enter cases received there."""
     return _in(staff_department_ids(user, RECEIVER_ROLES), department.pk)
+
+
+#: Roles whose holders may see a case's application form unmasked: those who receive or decide it.
+FORM_UNMASK_ROLES = (*RECEIVER_ROLES, *HANDLER_ROLES)
+
+
+def form_unmask_department(user: Any, case: Case) -> int | None:
+    """The department through which ``user`` may see the case's form unmasked: the receiving or
+    handling body, covered by one of the user's own receiver or handler roles; None otherwise.
+    A system admin's blanket view of every case does not count (个人信息保护法 art. 6, minimum
+    necessary: the people working on the case, nobody else)."""
+    ids = staff_department_ids(user, FORM_UNMASK_ROLES, admin_sees_all=False) or set()
+    for department_id in (case.receiving_department_id, case.handling_department_id):
+        if department_id in ids:
+            return department_id
+    return None

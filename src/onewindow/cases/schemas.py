@@ -14,8 +14,9 @@ from ninja import Schema
 from pydantic import Field
 
 from onewindow.accounts.models import User
-from onewindow.core.masking import mask_id_number, mask_name, mask_phone
+from onewindow.core.masking import mask_name, mask_phone
 
+from .application_form import split_form
 from .choices import CaseAction, CaseStatus, DeliveryMethod, DocumentKind, RefusalReason, SuspensionBasis
 from .models import Case, CaseClock, CaseEvent, CaseMaterial, Document
 
@@ -50,6 +51,13 @@ class CaseUpdateIn(Schema):
     contact_phone: str | None = Field(None, max_length=20)
     delivery_method: DeliveryMethod | None = None
     delivery_address: str | None = Field(None, max_length=300)
+
+
+class QueryIn(Schema):
+    """一码查询, in the body (never the URL: no personal data in query strings, issue #9)."""
+
+    code: str = Field(..., min_length=1, max_length=32, description="查询码")
+    phone_tail: str = Field(..., pattern=r"^[0-9]{4}$", description="申请人手机号后四位")
 
 
 class ReasonIn(Schema):
@@ -247,9 +255,6 @@ class PublicStatusOut(Schema):
 
 
 # --------------------------------------------------------------------------- rendering
-_PHONE_HINTS = ("phone", "mobile", "tel", "电话", "手机")
-_ID_HINTS = ("id_number", "id_no", "idcard", "身份证", "证件号")
-_NAME_HINTS = ("applicant_name", "contact_name", "agent_name", "legal_representative", "姓名", "申请人", "联系人")
 
 
 def _label(value: str) -> str:
@@ -266,24 +271,10 @@ def mask_address(value: str) -> str:
 
 
 def mask_form(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """The application form with its personal fields masked, recognised by the field's key or
-    title (phone, ID number, a person's name); other fields as entered."""
-    properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-    masked: dict[str, Any] = {}
-    for key, value in data.items():
-        spec = properties.get(key, {}) if isinstance(properties, dict) else {}
-        hint = f"{key} {spec.get('title', '') if isinstance(spec, dict) else ''}".lower()
-        if not isinstance(value, str):
-            masked[key] = value
-        elif any(h in hint for h in _PHONE_HINTS):
-            masked[key] = mask_phone(value)
-        elif any(h in hint for h in _ID_HINTS):
-            masked[key] = mask_id_number(value)
-        elif any(h in hint for h in _NAME_HINTS):
-            masked[key] = mask_name(value)
-        else:
-            masked[key] = value
-    return masked
+    """The application form as shown: its personal fields (``catalog.personal_fields``: marked by
+    the schema, or named like one in a schema older than the marks) masked; other fields as
+    entered. ``Case.form_data`` is stored this way already; masking it again changes nothing."""
+    return split_form(schema if isinstance(schema, dict) else {}, data)[0]
 
 
 def _person_name(user: User | None) -> str:

@@ -9,13 +9,18 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.errors import NotFound
+from onewindow.accounts import permissions as account_perms
+from onewindow.catalog.personal_fields import personal_fields
+from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
+from onewindow.core.errors import NotFound, PermissionDenied
 
 from . import permissions as perms
 from . import workflow
 from .choices import FINAL, CaseStatus, ClockLevel
 from .models import Case, CaseEvent
 
+#: Audit action of a refused unmask (the same code as the accounts app's person unmask).
+PERSONAL_DATA_VIEW_REFUSED = "personal_data.view_refused"
 INBOX_PAGE = 50
 INBOX_SORTS = {"due": ("due_date", "id"), "-due": ("-due_date", "-id"), "new": ("-id",), "old": ("id",)}
 #: Statuses that wait for staff (the inbox's default filter).
@@ -162,3 +167,47 @@ def overdue_counts_by_department() -> dict[int, dict[str, int]]:
     for department_id, level, n in rows:
         result.setdefault(department_id, {lvl: 0 for lvl in ClockLevel.values})[level] = n
     return result
+
+
+@dataclass
+class UnmaskedForm:
+    """A case's application form in clear, for the one staff view that shows it."""
+
+    case: Case
+    rows: list[tuple[str, str]]  # (field title, value) in schema order
+    fields: list[str]  # the personal fields that were shown unmasked
+
+
+def case_form_unmasked_for(user: Any, case_id: Any, *, machine: bool = False) -> UnmaskedForm:
+    """The application form of a case with its personal fields in clear (查看完整申请表), for the
+    staff who receive or decide it; every such view is audited with its purpose (the case).
+
+    Rule (ARCHITECTURE rule 6; 个人信息保护法 arts. 6, 51; GB/T 22239-2019 访问控制, 安全审计): a case
+    outside the viewer's staff scope is not found (404, no existence leak); a browser bound to a hall
+    device or a machine token never unmasks (403 ``unmask_machine_forbidden``); in scope, only a
+    receiver or handler role of the receiving or handling body may (403 ``unmask_forbidden`` for
+    e.g. a center manager or a system admin without such a role — the refusal is audited).
+    Re-authentication is the view's job (``accounts.reauth``), before this is called.
+    """
+    from .staff_forms import form_rows, staff_may_open
+
+    case = (perms.staff_case_queryset_for(user).select_related("item_version", "receiving_department")
+            .filter(pk=_pk(case_id)).first())
+    if case is None or not staff_may_open(case):
+        raise NotFound(_("找不到该办件。"), code="case_not_found")
+    role = account_perms.primary_role(user)
+    department_id = None if machine else perms.form_unmask_department(user, case)
+    if department_id is None:
+        error = (PermissionDenied(_("自助终端、显示屏和机器令牌不能查看完整的个人信息"),
+                                  code="unmask_machine_forbidden") if machine
+                 else PermissionDenied(_("只有受理或审查此办件的工作人员可以查看完整申请表"), code="unmask_forbidden"))
+        audit_record(actor=user, action=PERSONAL_DATA_VIEW_REFUSED, target=case, after={"code": error.code},
+                     role=role)
+        raise error
+    schema = case.item_version.form_schema or {}
+    values = case.form_values()
+    fields = sorted(name for name in personal_fields(schema) if values.get(name))
+    audit_record(actor=user, action=PERSONAL_DATA_VIEW, target=case, role=role, after={
+        "fields": fields, "purpose": {"kind": "case", "reference": case.number or case.query_code,
+                                      "department_id": department_id, "record_id": case.pk}})
+    return UnmaskedForm(case=case, rows=form_rows(schema, values, masked=False), fields=fields)

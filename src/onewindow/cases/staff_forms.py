@@ -26,6 +26,7 @@ from onewindow.core.masking import mask_id_number, mask_phone
 from onewindow.core.models import Department
 
 from . import permissions as perms
+from .application_form import split_form
 from .choices import CaseStatus
 from .models import Case
 
@@ -187,24 +188,28 @@ def form_data(schema: dict[str, Any], post: QueryDict, prefix: str = "f_") -> di
     return data
 
 
-def shown_value(value: Any) -> str:
-    """A form value as the staff pages show it: mobile and resident ID numbers masked (ARCHITECTURE
-    rule 6: personal identifiers are shown masked; the application content itself is shown)."""
+def shown_value(value: Any, *, masked: bool = True) -> str:
+    """A form value as the staff pages show it: mobile and resident ID numbers masked wherever they
+    stand (ARCHITECTURE rule 6; the schema's personal fields are masked already, see form_rows)."""
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     text = "" if value is None else str(value)
-    if _MOBILE.match(text):
+    if masked and _MOBILE.match(text):
         return mask_phone(text)
-    if _RESIDENT_ID.match(text):
+    if masked and _RESIDENT_ID.match(text):
         return mask_id_number(text)
     return text
 
 
-def form_rows(schema: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The case's form as (schema title, shown value) pairs; values outside the schema last."""
-    rows = [(f.title, shown_value(data.get(f.name))) for f in form_fields(schema, {}) if f.name in data]
+def form_rows(schema: dict[str, Any], data: dict[str, Any], *, masked: bool = True) -> list[tuple[str, str]]:
+    """The case's form as (schema title, shown value) pairs; values outside the schema last. With
+    ``masked`` (every page but the audited unmask) the schema's personal fields are masked."""
+    if masked:
+        data = split_form(schema, data)[0]
+    rows = [(f.title, shown_value(data.get(f.name), masked=masked)) for f in form_fields(schema, {})
+            if f.name in data]
     known = {f.name for f in form_fields(schema, {})}
-    rows += [(str(name), shown_value(value)) for name, value in data.items() if name not in known]
+    rows += [(str(name), shown_value(value, masked=masked)) for name, value in data.items() if name not in known]
     return rows
 
 

@@ -31,8 +31,7 @@ FORM_SCHEMA = {
     "properties": {"applicant_name": {"type": "string", "title": "申请人名称", "maxLength": 100,
                                       "x-personal": "name"},
                    "id_number": {"type": "string", "title": "身份证号码", "format": "cn-resident-id"},
-                   "contact_phone": {"type": "string", "title": "联系电话", "pattern": "^1[3-9][0-9]{9}$",
-                                     "format": "cn-mobile"},
+                   "contact_phone": {"type": "string", "title": "联系电话", "format": "cn-mobile"},
                    "description": {"type": "string", "title": "申请事项说明", "maxLength": 500}},
 }
 FORM = {"applicant_name": "张伟", "contact_phone": "13800138000", "description": "新办"}

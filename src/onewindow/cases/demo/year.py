@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import json
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from onewindow.core import crypto
 from onewindow.core.models import Department, NumberCounter
 
 from .. import deadlines
+from ..application_form import split_form
 from ..choices import CaseStatus as S
 from ..choices import ClockKind, ClockLevel, DocumentKind, RefusalReason
 from ..models import Case, CaseClock, CaseEvent, Document, Licence
@@ -419,12 +421,15 @@ def year_plan(rng: random.Random, cal: WorkingDays, districts: Items, center_ite
             props = (version.form_schema or {}).get("properties", {})
             form = ({"applicant_name": applicant_name, "contact_phone": phone, "description": "新办"}
                     if props else {})
+            shown, personal = split_form(version.form_schema or {}, form)  # as Case.form_set stores it
             method = (rng.choices(("electronic", "mail", "window"), weights=(6, 2, 2))[0] if online
                       else rng.choices(("window", "mail"), weights=(8, 2))[0])
             case = _Row(query_code=plan.query_code(), status="", channel=channel, item=item, item_version=version,
                         title=version.name, applicant_person=person, applicant_organization=org,
                         submitter=None if online else recv.receiver, receiving_department=receiving,
-                        handling_department=item.department, form_data=form, contact_phone=phone,
+                        handling_department=item.department, form_data=shown,
+                        form_personal=json.dumps(personal, ensure_ascii=False, sort_keys=True) if personal else "",
+                        contact_phone=phone,
                         phone_tail=phone[-4:], delivery_method=method, created_at=created, updated_at=created,
                         submitted_at=submitted)
             sim = _Sim(plan, case, len(plan.cases), recv, hand, applicant_name[:100])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.fields import EncryptedTextField
 
+from ..application_form import split_form
 from ..choices import CaseAction, CaseChannel, CaseStatus, ClockLevel, DeliveryMethod
 
 
@@ -25,6 +29,13 @@ class Case(models.Model):
     Numbers: ``number`` (办件编号, ``<district>-<year>-<7 digits>``) is assigned at submission,
     gap-free per receiving district and year, and kept when the case is forwarded; ``query_code``
     (查询码, 一码查询) is random and, with the applicant's phone tail, lets anyone check progress.
+
+    The application form (申请表) is stored in two parts (issue #9; 个人信息保护法 art. 51): the
+    personal fields its schema marks (身份证号码, 联系电话, names …) are encrypted together in
+    ``form_personal`` under the current field key (rotated by ``core_rotate_keys``), and
+    ``form_data`` keeps the other fields with the personal ones masked, which is all that lists,
+    the API, exports and logs ever read. ``form_values()`` decrypts, for the services and the
+    audited staff unmask only; ``form_set()`` writes both parts.
     """
 
     number = models.CharField(_("办件编号"), max_length=32, unique=True, null=True, blank=True)
@@ -56,7 +67,10 @@ class Case(models.Model):
                                             on_delete=models.PROTECT, related_name="cases_handled")
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="cases_handling")
-    form_data = models.JSONField(_("申请表"), default=dict, blank=True)
+    form_data = models.JSONField(_("申请表"), default=dict, blank=True,
+                                 help_text=_("个人信息字段在此仅存脱敏值，原值加密存于“申请表个人信息”"))
+    form_personal = EncryptedTextField(_("申请表个人信息"), blank=True,
+                                       help_text=_("申请表中个人信息字段的原值（JSON，加密存储）"))
     contact_phone = EncryptedTextField(_("联系电话"), blank=True)
     phone_tail = models.CharField(_("手机尾号"), max_length=4, blank=True)
     delivery_method = models.CharField(_("送达方式"), max_length=12, choices=DeliveryMethod.choices,
@@ -106,6 +120,17 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number or _('草稿')} {self.title}"
+
+    def form_values(self) -> dict[str, Any]:
+        """The whole form in clear: the shown copy with the personal values put back."""
+        personal = json.loads(self.form_personal) if self.form_personal else {}
+        return {**(self.form_data or {}), **personal}
+
+    def form_set(self, schema: dict[str, Any], data: dict[str, Any]) -> None:
+        """Store ``data`` (already checked): personal values encrypted, the shown copy masked."""
+        shown, personal = split_form(schema or {}, data)
+        self.form_data = shown
+        self.form_personal = json.dumps(personal, ensure_ascii=False, sort_keys=True) if personal else ""
 
     @property
     def is_forwarded_case(self) -> bool:

@@ -27,7 +27,7 @@ from onewindow.core.identifiers import validate_mobile
 from onewindow.core.models import Department
 
 from .. import permissions as perms
-from ..application_form import check_form
+from ..application_form import check_form, restore_unchanged
 from ..choices import CaseAction, CaseChannel, CaseStatus, ClockKind, DeliveryMethod
 from ..models import Case, CaseMaterial
 from . import common
@@ -159,11 +159,12 @@ def case_create(*, by: Any, item_code: str, channel: str, form_data: dict[str, A
         holder = parties["applicant_person"] or parties["agent"]
         phone = holder.phone if holder is not None else ""
     common.require_atomic()
-    case = Case.objects.create(query_code=common.new_query_code(), channel=channel, item=item, item_version=version,
-                               title=version.name, submitter=account_perms.as_user(by), receiving_department=receiving,
-                               handling_department=item.department, form_data=data, contact_phone=phone,
-                               phone_tail=phone[-4:], delivery_method=delivery_method,
-                               delivery_address=delivery_address[:300], **parties)
+    case = Case(query_code=common.new_query_code(), channel=channel, item=item, item_version=version,
+                title=version.name, submitter=account_perms.as_user(by), receiving_department=receiving,
+                handling_department=item.department, contact_phone=phone, phone_tail=phone[-4:],
+                delivery_method=delivery_method, delivery_address=delivery_address[:300], **parties)
+    case.form_set(version.form_schema, data)  # personal fields encrypted, the shown copy masked
+    case.save(force_insert=True)
     common.record(case, "create", by, from_status="", public=False, data={"channel": channel})
     return case
 
@@ -203,7 +204,10 @@ def case_update(*, by: Any, case_id: Any, form_data: dict[str, Any] | None = Non
             raise Conflict(_("办件已提交，不能再修改申请内容。"), code="case_not_editable")
         before = {"status": case.status}
         if form_data is not None:
-            case.form_data = check_form(case.item_version.form_schema, form_data, partial=True)
+            # A masked value sent back unchanged (the page or the API showed it masked) keeps the stored one.
+            schema = case.item_version.form_schema
+            data = restore_unchanged(schema, form_data, case.form_values())
+            case.form_set(schema, check_form(schema, data, partial=True))
         if contact_phone is not None:
             case.contact_phone = _phone(contact_phone)
             case.phone_tail = case.contact_phone[-4:]
@@ -284,12 +288,14 @@ def _check_complete(case: Case) -> None:
     item = case.item
     if item.status != ItemStatus.ACTIVE or item.current_version_id is None:
         raise Conflict(_("该事项暂停办理或已取消，暂不接受申请。"), code="item_suspended")
+    values = case.form_values()
     if item.current_version_id != case.item_version_id:  # filed under the version in force at submission
         version = item.current_version
         assert version is not None
         case.item_version = version
         case.title = version.name
-    check_form(case.item_version.form_schema, case.form_data, partial=False)
+    # Re-stored under the schema it is filed under: that version's personal fields are encrypted.
+    case.form_set(case.item_version.form_schema, check_form(case.item_version.form_schema, values, partial=False))
     if case.channel in _ONLINE:
         # Matched by name: a draft's files may name the materials of an earlier version of the item.
         uploaded = set(case.materials.filter(removed_at__isnull=True).values_list("material__name", flat=True))
@@ -309,7 +315,7 @@ def _submit(case: Case, by: Any) -> Case:
     case.number = common.case_number(case.receiving_department, timezone.localdate(now).year)
     case.submitted_at = now
     common.start_clock(case, ClockKind.CORRECTION, common.today(), common.CORRECTION_LIMIT)
-    common.save(case, "number", "submitted_at", "item_version", "title")
+    common.save(case, "number", "submitted_at", "item_version", "title", "form_data", "form_personal")
     common.record(case, CaseAction.SUBMIT, by, from_status=from_status, data={"number": case.number})
     common.notify(case, "case_submitted")
     return case
@@ -331,7 +337,7 @@ def case_resubmit(*, by: Any, case_id: Any) -> Case:
         case.status = CaseStatus.SUBMITTED
         common.stop_clocks(case, ClockKind.CORRECTION)
         common.start_clock(case, ClockKind.CORRECTION, common.today(), common.CORRECTION_LIMIT)
-        common.save(case, "item_version", "title")
+        common.save(case, "item_version", "title", "form_data", "form_personal")
         common.record(case, CaseAction.RESUBMIT, by, from_status=CaseStatus.CORRECTION)
         common.notify(case, "case_submitted")
     return case

@@ -17,6 +17,7 @@ from onewindow.cases.models import Case, CaseEvent, CaseMaterial
 from onewindow.cases.testing import FORM, FORM_SCHEMA, PDF, PNG, CaseWorld
 from onewindow.catalog import services as catalog_services
 from onewindow.catalog.models import ServiceItem
+from onewindow.core.masking import mask_name, mask_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -50,11 +51,19 @@ def test_apply_page_renders_the_schema_form_prefilled_from_the_profile(case_worl
     html = response.content.decode()
     assert '<label for="f-applicant_name">申请人名称 <span class="req" aria-hidden="true">*</span>' in html
     assert '<label for="f-description">申请事项说明</label>' in html
-    assert f'name="applicant_name" value="{citizen.person.name}"' in html
-    assert f'name="contact_phone" value="{citizen.person.phone}"' in html
+    # Prefilled masked (issue #9: no personal data echoed in pages) ...
+    assert f'name="applicant_name" value="{mask_name(citizen.person.name)}"' in html
+    assert f'name="contact_phone" value="{mask_phone(citizen.person.phone)}"' in html
+    assert citizen.person.phone not in html
     assert re.search(r'name="idempotency_key" value="[0-9a-f]{32}"', html)
     assert "还须到现场 1 次" in html and "到窗口递交申请材料并领取结果" in html  # depth Ⅲ: not fully online
     assert Case.objects.count() == 0
+    # ... and posted back untouched, the profile's values are what is stored.
+    response = case_world.p.client("citizen").post(f"/cases/apply/{case_world.item.code}/", _post_form(
+        action="draft", applicant_name=mask_name(citizen.person.name), contact_phone=mask_phone(citizen.person.phone)))
+    assert response.status_code == 302
+    assert Case.objects.get().form_values() == {"applicant_name": citizen.person.name,
+                                                "contact_phone": citizen.person.phone, "description": "新办"}
 
 
 def test_anonymous_is_sent_to_login(case_world: CaseWorld) -> None:
@@ -70,7 +79,7 @@ def test_save_draft_creates_one_draft_and_opens_the_draft_page(case_world: CaseW
     response = client.post(f"/cases/apply/{case_world.item.code}/", _post_form(action="draft"))
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/edit/"
-    assert (case.status, case.channel, case.form_data) == (CaseStatus.DRAFT, "online", FORM)
+    assert (case.status, case.channel, case.form_values()) == (CaseStatus.DRAFT, "online", FORM)
     assert case.applicant_person_id == case_world.p.citizen.person_id
     # a double click on 保存草稿 (same key, same body) is still one draft
     again = client.post(f"/cases/apply/{case_world.item.code}/", _post_form(action="draft"))
@@ -78,7 +87,7 @@ def test_save_draft_creates_one_draft_and_opens_the_draft_page(case_world: CaseW
     assert Case.objects.count() == 1
     page = client.get(f"/cases/{case.pk}/edit/").content.decode()
     assert "草稿已保存。请上传申请材料后提交。" in page
-    assert 'value="张伟"' in page
+    assert 'value="张*"' in page and '张伟' not in page  # the draft's form shows personal values masked
 
 
 def test_field_errors_are_shown_next_to_the_field_with_422(case_world: CaseWorld) -> None:
@@ -87,7 +96,7 @@ def test_field_errors_are_shown_next_to_the_field_with_422(case_world: CaseWorld
                            _post_form(action="draft", contact_phone="12345"))
     assert response.status_code == 422
     html = response.content.decode()
-    assert '<p class="field-error" id="f-contact_phone-err">格式不正确。</p>' in html
+    assert '<p class="field-error" id="f-contact_phone-err">手机号码应为以1开头的11位数字</p>' in html
     assert 'aria-invalid="true" aria-describedby="f-contact_phone-err"' in html
     assert 'role="alert" data-code="form_invalid"' in html
     assert 'name="contact_phone" value="12345"' in html  # what was typed is kept
@@ -112,7 +121,8 @@ def test_english_field_errors(case_world: CaseWorld) -> None:
     response = client.post(f"/cases/apply/{case_world.item.code}/",
                            _post_form(action="draft", contact_phone="12345"))
     assert response.status_code == 422
-    assert '<p class="field-error" id="f-contact_phone-err">The format is not valid.</p>' in response.content.decode()
+    assert ('<p class="field-error" id="f-contact_phone-err">A mobile number has 11 digits starting with 1</p>'
+            in response.content.decode())
 
 
 def test_double_submit_with_the_same_key_gives_one_case(case_world: CaseWorld) -> None:
@@ -383,8 +393,8 @@ def test_kiosk_creates_a_draft_for_a_new_person_and_prints_a_receipt(case_world:
     # Nobody has seen the ID card yet: the window verifies the person when the case continues there.
     assert (case.applicant_person.real_name_verified, case.applicant_person.real_name_verified_at) == (False, None)
     # The form's own ID-number field takes the number typed in the identity section.
-    assert (case.contact_phone, case.form_data) == ("13900001234", {"applicant_name": "王秀英",
-                                                                    "id_number": body["id_number"]})
+    assert (case.contact_phone, case.form_values()) == ("13900001234", {"applicant_name": "王秀英",
+                                                                        "id_number": body["id_number"]})
     receipt = kiosk.get(response["Location"])
     html = receipt.content.decode()
     assert receipt.status_code == 200

@@ -46,6 +46,8 @@ QUERY_MAX_FAILURES = 10
 QUERY_WINDOW_SECONDS = 600
 KIOSK_IDLE_SECONDS = 120
 KIOSK_SESSION_KEY = "cases_kiosk_receipt"
+#: The kiosk's identity inputs: a form field of the same name is filled from them, not asked twice.
+KIOSK_IDENTITY = ("name", "id_type", "id_number", "phone")
 KIOSK_NAME_KEY = "cases_kiosk_name"  # the name as typed, masked: the receipt never shows the registry's
 APPLY_CHANNELS = (CaseChannel.ONLINE, CaseChannel.WECHAT)
 
@@ -79,10 +81,12 @@ def _offered(item: ServiceItem, channel: str) -> None:
 
 
 def _form_context(schema: dict[str, Any], data: dict[str, Any], error: DomainError | None,
-                  shown: tuple[str, ...] = ()) -> dict[str, Any]:
+                  shown: tuple[str, ...] = (), *, asked: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The form's inputs; those named in ``asked`` are not rendered again (the page asks for them
+    itself, e.g. the kiosk's identity section, whose inputs then fill the form's fields)."""
     errs = forms.field_errors(error) if error else {}
-    return {"fields": forms.fields(schema, data, errs), "error": error, "errs": errs,
-            "other_errors": forms.other_errors(schema, errs, (*shown, "materials"))}
+    return {"fields": [f for f in forms.fields(schema, data, errs) if f.name not in asked], "error": error,
+            "errs": errs, "other_errors": forms.other_errors(schema, errs, (*shown, "materials"))}
 
 
 def _delivery(request: HttpRequest) -> dict[str, str]:
@@ -107,16 +111,18 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
     assert version is not None
     user: Any = request.user
     person = user.person
+    profile = {"name": person.name if person else "", "phone": person.phone if person else ""}
     error: DomainError | None = None
     if request.method == "POST":
-        data = forms.parse(version.form_schema, request.POST)
+        data = forms.parse(version.form_schema, request.POST)  # shown again as posted after a refusal
         key = request.POST.get("idempotency_key", "")[:100]
         submit = request.POST.get("action") == "submit"
         for_org = request.POST.get("applicant") == "organization" and user.organization_id is not None
         try:
             case, _replayed = services.case_apply(
                 by=user, item_code=item.code, channel=channel, submit=submit, idempotency_key=key,
-                form_data=data, applicant_organization=user.organization if for_org else None, **_delivery(request))
+                form_data=forms.with_profile(version.form_schema, data, **profile),
+                applicant_organization=user.organization if for_org else None, **_delivery(request))
         except DomainError as exc:
             error = exc
         else:
@@ -127,8 +133,7 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
             return redirect("cases:detail", case_id=case.pk)
         values = {"applicant": request.POST.get("applicant", "person"), "key": key, **_delivery(request)}
     else:
-        data = forms.prefill(version.form_schema, name=person.name if person else "",
-                             phone=person.phone if person else "")
+        data = forms.prefill(version.form_schema, **profile)  # masked: kept unless the applicant retypes it
         values = {"applicant": "person", "key": forms.new_key(), "delivery_method": DeliveryMethod.WINDOW,
                   "delivery_address": ""}
     context = {"item": item, "v": version, "channel": channel, "values": values,
@@ -336,13 +341,14 @@ def _query_key(request: HttpRequest) -> str:
 def query(request: HttpRequest) -> HttpResponse:
     """一码查询: the query code and the last four digits of the applicant's phone show the public
     progress (no personal data). Every wrong answer gets the same message; at most 10 wrong
-    answers per address in 10 minutes, then 429."""
+    answers per address in 10 minutes, then 429. The answer is given to a POST only: a GET shows
+    the empty form whatever its query string says, so the phone tail never travels in a URL
+    (access logs, history, Referer; issue #9 point 8)."""
     context: dict[str, Any] = {"code": "", "tail": ""}
-    if request.method == "GET" and "code" not in request.GET:
+    if request.method == "GET":
         return render(request, "cases/apply/query.html", context)
-    params = request.POST if request.method == "POST" else request.GET
-    code = params.get("code", "").strip()[:20]
-    tail = params.get("tail", "").strip()[:4]
+    code = request.POST.get("code", "").strip()[:20]
+    tail = request.POST.get("tail", "").strip()[:4]
     context.update(code=code, tail=tail)
     key = _query_key(request)
     # Counted before it is tried (one budget for every worker process); a right answer is given back.
@@ -463,7 +469,7 @@ def kiosk_apply(request: HttpRequest, item_code: str) -> HttpResponse:
             return redirect("cases:kiosk-receipt", query_code=case.query_code)
     context = {"item": item, "v": version, "who": who, "key": key, "id_types": IdType.choices,
                "center": department, "idle": KIOSK_IDLE_SECONDS,
-               **_form_context(version.form_schema, data, error, ("name", "id_type", "id_number", "phone"))}
+               **_form_context(version.form_schema, data, error, KIOSK_IDENTITY, asked=KIOSK_IDENTITY)}
     return render(request, "cases/apply/kiosk_apply.html", context, status=error.status if error else 200)
 
 
