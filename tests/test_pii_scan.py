@@ -111,7 +111,6 @@ def _submission_item() -> tuple[str, str, list[str]]:
     return item.code, person.id_number, materials
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: case forms keep ID numbers and mobiles in clear")
 def test_no_table_holds_clear_id_numbers_or_mobiles_after_the_demo_and_a_browser_submission(page: Any) -> None:
     orm_beside_browser(lambda: call_command("demo_data", "--size", "small", "--quiet", stdout=io.StringIO()))
     item_code, id_number, materials = orm_beside_browser(_submission_item)
