@@ -1,4 +1,9 @@
-"""Fixtures of the catalog tests: regions (from core's division table), a department, an item."""
+"""Fixtures of the catalog tests: regions (from core's division table), a department, an item.
+
+The caches and the worker's last read of the catalog generation are reset before every test by the
+root conftest's autouse ``_fresh_cache``; do not define another fixture of that name here (it would
+shadow the root one).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from onewindow.catalog import services
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.models import Department, Region
 from onewindow.core.services import regions_load
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
 
 
 @pytest.fixture

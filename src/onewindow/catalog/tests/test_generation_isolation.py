@@ -28,8 +28,6 @@ def _earlier_test_read_generation_7() -> Iterator[None]:
     selectors.forget_generation()
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: catalog/tests/conftest.py shadows the root _fresh_cache "
-                                       "fixture and never calls forget_generation()")
 def test_a_test_reads_the_generation_of_its_own_database(db: Any) -> None:
     assert selectors._last_read is None
     CatalogGeneration.objects.update_or_create(pk=1, defaults={"value": 2})
