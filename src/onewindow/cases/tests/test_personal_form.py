@@ -204,3 +204,28 @@ def test_key_rotation_re_encrypts_the_personal_form(case_world: CaseWorld, setti
         cursor.execute("SELECT form_personal FROM cases_case WHERE id = %s", [case.pk])
         assert cursor.fetchone()[0].startswith("test3$")
     assert Case.objects.get(pk=case.pk).form_values() == PERSONAL_FORM
+
+
+def test_the_window_clerk_checks_a_kiosk_draft_without_seeing_it_in_clear(case_world: CaseWorld) -> None:
+    w = case_world
+    with transaction.atomic():
+        draft = services.case_create(by=w.p.citizen, item_code=w.item.code, channel="kiosk",
+                                     form_data=PERSONAL_FORM, receiving_department=w.p.department)
+    clerk = w.p.client("clerk")
+    page = clerk.get(f"/cases/staff/{draft.pk}/").content.decode()
+    assert 'id="edit-form"' in page and f'name="f_id_number" value="{mask_id_number(ID_NUMBER)}"' in page
+    assert ID_NUMBER not in page and FORM["contact_phone"] not in page
+    # The masked values posted back unchanged keep the stored ones; a retyped phone replaces its value.
+    posted = {f"f_{k}": v for k, v in {**MASKED_FORM, "contact_phone": "13912345678"}.items()}
+    assert clerk.post(f"/cases/staff/{draft.pk}/update/", posted).status_code == 302
+    assert Case.objects.get(pk=draft.pk).form_values() == {**PERSONAL_FORM, "contact_phone": "13912345678"}
+    # A masked value that matches nothing stored is no ID number: refused on its field, nothing changed.
+    other = {**posted, "f_id_number": "110***********0000"}
+    refused = clerk.post(f"/cases/staff/{draft.pk}/update/", other)
+    assert refused.status_code == 422 and "身份证号码应为18位" in refused.content.decode()
+    assert Case.objects.get(pk=draft.pk).form_values() == {**PERSONAL_FORM, "contact_phone": "13912345678"}
+
+
+def test_the_kiosk_asks_for_the_id_number_once(case_world: CaseWorld, kiosk_client: Client) -> None:
+    page = kiosk_client.get(f"/cases/kiosk/apply/{case_world.item.code}/").content.decode()
+    assert page.count('name="id_number"') == 1 and 'id="k-id-number"' in page
