@@ -43,6 +43,7 @@ EVENTS: tuple[str, ...] = (
     "case_delivered",
     "case_withdrawn",
     "case_deemed_accepted",
+    "case_deadline_postponed",
     "deadline_warning",
     "deadline_overdue",
     "appointment_booked",
@@ -51,6 +52,7 @@ EVENTS: tuple[str, ...] = (
     "ticket_called",
     "rating_followup_due",
     "phone_code",
+    "unmask_rate_alert",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

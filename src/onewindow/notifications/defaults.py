@@ -8,7 +8,8 @@ migration with DEFAULTS_V2, never into this table.
 Each entry: ``{language: (sms_text, inapp_title, inapp_text)}``. An empty ``sms_text`` means the
 event never goes out by SMS (the two deadline events are for staff, in-app only).
 Context keys the case code passes: number, item, query_code, status, reason, due_date, url;
-the service-center events also use center, window, ahead; ``phone_code`` uses code, minutes.
+the service-center events also use center, window, ahead; ``phone_code`` uses code, minutes;
+``unmask_rate_alert`` (to system admins, in-app only) uses user, count, limit.
 """
 
 from __future__ import annotations
@@ -111,6 +112,19 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "The time limit of case {{ number }} ({{ item }}) was extended to {{ due_date }}: {{ reason }}.",
             "Time limit extended",
             "The time limit of case {{ number }} ({{ item }}) was extended to {{ due_date }}: {{ reason }}. {{ url }}",
+        ),
+    },
+    # A holiday entered later (issue #10) moves the decision date told to the applicant later.
+    "case_deadline_postponed": {
+        "zh-hans": (
+            "因法定节假日调整，办件{{ number }}（{{ item }}）的办结日期顺延至{{ due_date }}。",
+            "办结日期顺延",
+            "因法定节假日调整，办件{{ number }}（{{ item }}）的办结日期顺延至{{ due_date }}。{{ url }}",
+        ),
+        "en": (
+            "Because of a public-holiday change, case {{ number }} ({{ item }}) is now due by {{ due_date }}.",
+            "Due date moved later",
+            "Because of a public-holiday change, case {{ number }} ({{ item }}) is now due by {{ due_date }}. {{ url }}",
         ),
     },
     "case_approved": {
@@ -259,6 +273,20 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "{{ center }}. Not you? Ignore this message.",
             "Phone confirmation code",
             "Code {{ code }} (valid {{ minutes }} min).",
+        ),
+    },
+    # A staff user above the soft limit of unmasked person views (accounts.unmask, decision 0007).
+    "unmask_rate_alert": {
+        "zh-hans": (
+            "",
+            "查看个人信息次数异常",
+            "工作人员{{ user }}在一小时内已查看{{ count }}次完整个人信息，超过预警值{{ limit }}次。请核查审计日志。",
+        ),
+        "en": (
+            "",
+            "Unusual number of personal-data views",
+            "Staff user {{ user }} viewed full personal data {{ count }} times within an hour, above the alert "
+            "level of {{ limit }}. Please review the audit log.",
         ),
     },
     "rating_followup_due": {

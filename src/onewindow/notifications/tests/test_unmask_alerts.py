@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.test import override_settings
 from django.utils import timezone
 
@@ -15,7 +14,6 @@ from onewindow.cases.testing import CaseWorld
 from onewindow.notifications.models import Message
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the unmask soft-limit alert reaches no system admin")
 @override_settings(ACCOUNTS_UNMASK_SOFT_LIMIT=1, ACCOUNTS_UNMASK_HARD_LIMIT=10)
 def test_soft_limit_alert_is_an_inapp_message_to_each_system_admin(
         case_world: CaseWorld, django_capture_on_commit_callbacks: Any) -> None:
