@@ -25,7 +25,7 @@ from onewindow.accounts.testing import Principals
 from onewindow.config.api import api
 from onewindow.taxqr.tests.conftest import NOW, TaxWorld, codes_for, taxkeys, world  # noqa: F401
 
-FULL = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ－")
+FULL = {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"}  # to full width (U+FF10…)
 
 
 def full_width(text: str) -> str:
@@ -40,7 +40,6 @@ def _captured(tax: TaxWorld) -> Any:
     return services.record_capture(by=tax.tax_clerk, text=codes_for(71)[0], window="3", now=NOW)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the correction stores 5300000 and \"５３０００００\"")
 @pytest.mark.django_db
 def test_tax_correction_of_full_width_digits_stores_one_value(world: TaxWorld) -> None:  # noqa: F811
     from onewindow.core.models import AuditEntry
@@ -56,7 +55,6 @@ def test_tax_correction_of_full_width_digits_stores_one_value(world: TaxWorld) -
     assert AuditEntry.objects.get(action="taxqr.record.correct").after["contract.price"] == "5300000"
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the correction stores 88.5 and \"８８．５\"")
 @pytest.mark.django_db
 def test_tax_correction_page_reads_full_width_area(world: TaxWorld, client: Client) -> None:  # noqa: F811
     record = _captured(world)
@@ -128,19 +126,35 @@ def test_the_api_walk_finds_numeric_and_identifier_fields_of_every_app() -> None
     assert {kind for *_, kind in API_FIELDS} == {"number", "identifier"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: API fields refuse or keep full-width digits")
-@pytest.mark.parametrize(("where", "annotation", "metadata", "kind"), API_FIELDS, ids=[f[0] for f in API_FIELDS])
+#: APIs whose fields are not normalized yet (issue #9).
+PENDING = (" /cases/", " /taxqr/")
+API_PARAMS = [pytest.param(*field, id=field[0], marks=[pytest.mark.xfail(
+    strict=True, reason="issue #9: API fields refuse or keep full-width digits")] if any(
+    p in field[0] for p in PENDING) else []) for field in API_FIELDS]
+
+
+@pytest.mark.parametrize(("where", "annotation", "metadata", "kind"), API_PARAMS)
 def test_api_field_reads_full_width_as_ascii(where: str, annotation: Any, metadata: list[Any], kind: str) -> None:
     adapter = TypeAdapter(Annotated[annotation, *metadata] if metadata else annotation)
     ascii_value = "1" if kind == "number" else "12"
-    assert adapter.validate_python(full_width(ascii_value)) == adapter.validate_python(ascii_value)
+    typed, expected = (full_width(ascii_value), ascii_value)
+    if _is_list(annotation):
+        typed, expected = [typed], [expected]  # type: ignore[assignment]
+    assert adapter.validate_python(typed) == adapter.validate_python(expected)
     if kind == "identifier":
         assert adapter.validate_python("　Ａ１－２　") == "A1-2"
 
 
+def _is_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return True
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return origin is not None and bool(args) and any(_is_list(a) for a in args[:1])
+
+
 # --- end to end: what is stored -----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a full-width ID number and phone are stored as typed")
 @pytest.mark.django_db
 def test_person_registered_with_full_width_id_and_phone_is_stored_in_ascii(principals: Principals) -> None:
     from onewindow.accounts.models import Person

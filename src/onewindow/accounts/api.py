@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Path, Query, Router, Status
 
 from onewindow.core.masking import mask_id_number, mask_name
+from onewindow.core.normalize import NfkcInt
 
 from . import permissions as perms
 from . import selectors, services
@@ -126,7 +127,7 @@ def person_register(request: HttpRequest, payload: PersonIn) -> Status[PersonOut
 
 
 @router.get("/me/access-log", response={200: AccessLogOut, **ERRORS}, summary="谁查看了我的个人信息")
-def my_access_log(request: HttpRequest, page: int = Query(1, ge=1, le=100_000)) -> AccessLogOut:
+def my_access_log(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=100_000)) -> AccessLogOut:  # noqa: B008
     """The unmasked views of the caller's own data (个人信息保护法 art. 45), newest first."""
     user = require_scope(request, READ).user
     result = selectors.access_log_for(user, page)

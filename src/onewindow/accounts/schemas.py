@@ -7,6 +7,8 @@ import datetime
 
 from ninja import Field, Schema
 
+from onewindow.core.normalize import NfkcStr
+
 from .choices import IdType, MandateScope
 
 
@@ -34,7 +36,7 @@ class PersonLookupIn(Schema):
     """按证件号码查询: the number goes in the body, never in a URL (logs, browser history)."""
 
     id_type: IdType = IdType.RESIDENT_ID
-    id_number: str = Field(..., max_length=40)
+    id_number: NfkcStr = Field(..., max_length=40)
 
 
 class AccessLogItemOut(Schema):
@@ -57,8 +59,8 @@ class AccessLogOut(Schema):
 class PersonIn(Schema):
     name: str = Field(..., max_length=200)
     id_type: IdType = IdType.RESIDENT_ID
-    id_number: str = Field(..., max_length=40)
-    phone: str = Field(..., max_length=40)
+    id_number: NfkcStr = Field(..., max_length=40)
+    phone: NfkcStr = Field(..., max_length=40)
     for_self: bool | None = Field(None, description="登记为本人（默认：工作人员为他人，其他用户为本人）")
 
 
@@ -111,11 +113,11 @@ class MandateOut(Schema):
 
 class MandateIn(Schema):
     agent_id_type: IdType = IdType.RESIDENT_ID
-    agent_id_number: str = Field(..., max_length=40)
-    principal_person_ref: str | None = Field(None, max_length=24)
-    principal_credit_code: str | None = Field(None, max_length=40)
+    agent_id_number: NfkcStr = Field(..., max_length=40)
+    principal_person_ref: NfkcStr | None = Field(None, max_length=24)
+    principal_credit_code: NfkcStr | None = Field(None, max_length=40)
     scope: MandateScope = MandateScope.ALL
-    item_codes: list[str] = Field(default_factory=list, max_length=200)
+    item_codes: list[NfkcStr] = Field(default_factory=list, max_length=200)
     valid_from: datetime.date | None = None
     valid_to: datetime.date | None = None
 

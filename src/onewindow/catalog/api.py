@@ -17,6 +17,8 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from onewindow.core.normalize import NfkcInt, NfkcStr
+
 from . import selectors
 from .models import ItemVersion
 from .schemas import (
@@ -36,15 +38,15 @@ ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 class ItemFilters(Schema):
     q: str = Field("", max_length=100, description="中文、全拼或拼音首字母，如 护照 / huzhao / hz")
     level: str = Field("", description="city | district | street")
-    district: str = Field("", description="区代码（6位），如 310106")
-    street: str = Field("", description="街镇代码（9位），如 310106021")
-    department: str = Field("", description="部门代码")
-    type: str = Field("", description="事项类型代码，如 01 行政许可、20 公共服务")
+    district: NfkcStr = Field("", description="区代码（6位），如 310106")
+    street: NfkcStr = Field("", description="街镇代码（9位），如 310106021")
+    department: NfkcStr = Field("", description="部门代码")
+    type: NfkcStr = Field("", description="事项类型代码，如 01 行政许可、20 公共服务")
     category: str = Field("", description="approval | service")
-    depth: int | None = Field(None, ge=0, le=4, description="网上办理深度 0..4（4 = 全程网办）")
+    depth: NfkcInt | None = Field(None, ge=0, le=4, description="网上办理深度 0..4（4 = 全程网办）")
     status: str = Field("", description="active | suspended | withdrawn（仅工作人员）")
-    page: int = Field(1, ge=1, le=selectors.MAX_PAGE)
-    page_size: int = Field(selectors.PAGE_SIZE, ge=1, le=100)
+    page: NfkcInt = Field(1, ge=1, le=selectors.MAX_PAGE)
+    page_size: NfkcInt = Field(selectors.PAGE_SIZE, ge=1, le=100)
 
 
 def _ref(code: str, name: str) -> dict[str, str]:

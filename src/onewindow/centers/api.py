@@ -12,7 +12,9 @@ language: 401 no or a bad credential; 403 not allowed (``not_center_staff``, ``i
   is the credential of the ticket's holder, like the paper ticket) ``GET tickets/{status_code}``,
   ``POST tickets/{status_code}/cancel``, ``POST tickets/{status_code}/rating``.
 - Devices (``devices/…``, device_auth: a bearer token with the scope ``device`` bound to an active
-  Device): a ticket printer or kiosk takes tickets and checks appointments in; a call keypad works
+  Device): a ticket printer or kiosk takes tickets (limited per device and per number, 429) and
+  checks appointments in, and confirms a typed phone number with its one-time code (``devices/
+  phone-code``: no queue SMS before); a call keypad works
   its own window (call next, recall, skip, start, finish, transfer — always the window's current
   ticket); a rating pad rates the service that just ended at its window; ``GET devices/me``.
 - Window clerks (session, or a token of theirs with the scope ``centers``): ``POST
@@ -38,6 +40,7 @@ from ninja import Path, Query, Router, Status
 from onewindow.accounts.api_auth import require_scope, session_only, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.normalize import NfkcInt
 from onewindow.ratings.choices import BAD_LEVELS
 from onewindow.ratings.models import Rating
 
@@ -55,6 +58,7 @@ from .schemas import (
     ErrorOut,
     FinishIn,
     PadRatingIn,
+    PhoneCodeIn,
     RatingOut,
     SlotOut,
     TakeIn,
@@ -109,7 +113,7 @@ def board(request: HttpRequest, code: str = CODE) -> BoardOut:
             description="中心尚有余量、尚未开始的预约时段；默认今天起 7 天，最多 31 天，可按排队类别筛选。")
 def slots(request: HttpRequest, code: str = CODE, date_from: datetime.date | None = None,
           date_to: datetime.date | None = None,
-          category_id: int | None = Query(None, ge=1, le=MAX_ID)) -> list[SlotOut]:
+          category_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID)) -> list[SlotOut]:  # noqa: B008
     center = Center.objects.filter(code=code, is_active=True).first()
     if center is None:
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")
@@ -195,6 +199,17 @@ def device_take(request: HttpRequest, payload: TakeIn) -> Status[TakenOut]:
     ticket = services.ticket_take(by=device, center_id=device.center_id, category_id=payload.category_id,
                                   priority=payload.priority, source=source, phone=payload.phone)
     return Status(201, taken_out(ticket, selectors.ticket_status(ticket.status_code)))
+
+
+@router.post("/devices/phone-code", auth=device_auth, response={200: TakenOut, **ERRORS},
+             summary="确认短信提醒手机号（取号机、一体机）",
+             description="取号时输入的手机号须用发到该号的 6 位验证码确认后才发近号、叫号短信（10 分钟内有效，"
+                         "错 5 次作废）。验证码不对 422 phone_code_invalid，过期 409 phone_code_expired，"
+                         "错误过多 429 phone_code_locked，没有待确认的验证码 404 phone_code_not_found。")
+def device_phone_code(request: HttpRequest, payload: PhoneCodeIn) -> TakenOut:
+    device = _device(request, TAKING_KINDS)
+    ticket = services.phone_check_confirm(status_code=payload.status_code, code=payload.code, device=device)
+    return taken_out(ticket, selectors.ticket_status(ticket.status_code))
 
 
 @router.post("/devices/check-in", auth=device_auth, response={201: TakenOut, **ERRORS},

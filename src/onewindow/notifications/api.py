@@ -14,6 +14,7 @@ from ninja import Query, Router
 
 from onewindow.accounts.api_auth import require_scope, session_or_token
 from onewindow.core.errors import PermissionDenied
+from onewindow.core.normalize import NfkcInt
 
 from . import selectors, services
 from .models import Message
@@ -50,8 +51,8 @@ def _out(message: Message) -> MessageOut:
 def messages(
     request: HttpRequest,
     unread_only: bool = False,
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    limit: NfkcInt = Query(50, ge=1, le=200),  # noqa: B008 - ninja reads the default
+    offset: NfkcInt = Query(0, ge=0, le=1_000_000),  # noqa: B008
 ) -> InboxOut:
     user = _user(request, READ)
     items = selectors.message_list_for(user, unread_only=unread_only)[offset : offset + limit]
