@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import hmac
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
+from onewindow.accounts import scope as account_scope
+from onewindow.accounts import unmask as account_unmask
+from onewindow.accounts.choices import PurposeKind
 from onewindow.catalog.personal_fields import personal_fields
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
 from onewindow.core.errors import NotFound, PermissionDenied
@@ -182,32 +187,45 @@ def case_form_unmasked_for(user: Any, case_id: Any, *, machine: bool = False) ->
     """The application form of a case with its personal fields in clear (查看完整申请表), for the
     staff who receive or decide it; every such view is audited with its purpose (the case).
 
-    Rule (ARCHITECTURE rule 6; 个人信息保护法 arts. 6, 51; GB/T 22239-2019 访问控制, 安全审计): a case
-    outside the viewer's staff scope is not found (404, no existence leak); a browser bound to a hall
-    device or a machine token never unmasks (403 ``unmask_machine_forbidden``); in scope, only a
-    receiver or handler role of the receiving or handling body may (403 ``unmask_forbidden`` for
-    e.g. a center manager or a system admin without such a role — the refusal is audited).
-    Re-authentication is the view's job (``accounts.reauth``), before this is called.
+    Rule (ARCHITECTURE rule 6; 个人信息保护法 arts. 6, 45, 51; GB/T 22239-2019 访问控制, 安全审计): a
+    case outside the viewer's staff scope is not found (404, no existence leak); a browser bound to
+    a hall device or a machine token never unmasks (403 ``unmask_machine_forbidden``); in scope,
+    only a receiver or handler role of the receiving or handling body may (403 ``unmask_forbidden``
+    for e.g. a center manager or a system admin without such a role), and only while the case is
+    open or concluded within ``ACCOUNTS_UNMASK_SCOPE_DAYS`` (403 ``unmask_out_of_scope``); each
+    refusal is audited. A view of a person's form counts as an unmasked view of that person
+    (``accounts.unmask.record_unmask``): the hourly limits apply (429 ``unmask_rate_limited``) and
+    the applicant sees it among "who viewed my data". Re-authentication is the view's job
+    (``accounts.reauth``), before this is called.
     """
     from .staff_forms import form_rows, staff_may_open
 
-    case = (perms.staff_case_queryset_for(user).select_related("item_version", "receiving_department")
+    case = (perms.staff_case_queryset_for(user).select_related("item_version", "receiving_department",
+                                                                "applicant_person")
             .filter(pk=_pk(case_id)).first())
     if case is None or not staff_may_open(case):
         raise NotFound(_("找不到该办件。"), code="case_not_found")
     role = account_perms.primary_role(user)
     department_id = None if machine else perms.form_unmask_department(user, case)
-    if department_id is None:
-        error = (PermissionDenied(_("自助终端、显示屏和机器令牌不能查看完整的个人信息"),
-                                  code="unmask_machine_forbidden") if machine
-                 else PermissionDenied(_("只有受理或审查此办件的工作人员可以查看完整申请表"), code="unmask_forbidden"))
+    error: PermissionDenied | None = None
+    if machine:
+        error = PermissionDenied(_("自助终端、显示屏和机器令牌不能查看完整的个人信息"), code="unmask_machine_forbidden")
+    elif department_id is None:
+        error = PermissionDenied(_("只有受理或审查此办件的工作人员可以查看完整申请表"), code="unmask_forbidden")
+    elif case.status in FINAL and (case.closed_at is None or case.closed_at < timezone.now() - datetime.timedelta(
+            days=account_scope.scope_days())):
+        error = PermissionDenied(_("此办件已办结超过规定期限，不能再查看完整的个人信息"), code="unmask_out_of_scope")
+    if error is not None:
         audit_record(actor=user, action=PERSONAL_DATA_VIEW_REFUSED, target=case, after={"code": error.code},
                      role=role)
         raise error
     schema = case.item_version.form_schema or {}
     values = case.form_values()
     fields = sorted(name for name in personal_fields(schema) if values.get(name))
-    audit_record(actor=user, action=PERSONAL_DATA_VIEW, target=case, role=role, after={
-        "fields": fields, "purpose": {"kind": "case", "reference": case.number or case.query_code,
-                                      "department_id": department_id, "record_id": case.pk}})
+    purpose = account_scope.Purpose(PurposeKind.CASE, case.number or case.query_code, department_id, case.pk)
+    viewer = account_perms.as_user(user)
+    if case.applicant_person is not None and fields and viewer is not None:
+        account_unmask.record_unmask(viewer, case.applicant_person, purpose)
+    audit_record(actor=user, action=PERSONAL_DATA_VIEW, target=case, role=role,
+                 after={"fields": fields, "purpose": purpose.as_audit()})
     return UnmaskedForm(case=case, rows=form_rows(schema, values, masked=False), fields=fields)

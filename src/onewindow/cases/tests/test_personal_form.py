@@ -6,6 +6,7 @@ the public query (一码查询) goes by POST so the phone tail never enters a UR
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import json
 import re
@@ -16,6 +17,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone, translation
 
+from onewindow.accounts.models import PersonAccess
 from onewindow.accounts.reauth import SESSION_KEY
 from onewindow.accounts.testing import make_resident_id
 from onewindow.cases import services
@@ -127,7 +129,7 @@ def test_staff_unmask_the_form_in_scope_only_after_reauthentication_and_audited(
     clerk = w.p.client("clerk")
     detail = clerk.get(f"/cases/staff/{case.pk}/").content.decode()
     assert mask_id_number(ID_NUMBER) in detail and ID_NUMBER not in detail
-    views = AuditEntry.objects.filter(action="personal_data.view")
+    views = AuditEntry.objects.filter(action="personal_data.view", target_type="cases.case")
     assert views.count() == 0
 
     _stale_reauth(clerk, w.p.clerk)
@@ -156,6 +158,16 @@ def test_staff_unmask_the_form_in_scope_only_after_reauthentication_and_audited(
                            "purpose": {"kind": "case", "reference": case.number, "department_id": w.p.department.pk,
                                        "record_id": case.pk}}
     assert ID_NUMBER not in json.dumps(entry.after) and not re.search(r"1[3-9]\d{9}", json.dumps(entry.after))
+    # It counts as an unmasked view of the applicant: in their "who viewed my data", within the limits.
+    access = PersonAccess.objects.get(person=w.p.citizen.person)
+    assert (access.viewer_id, access.purpose_kind, access.purpose_reference) == (w.p.clerk.pk, "case", case.number)
+    assert AuditEntry.objects.filter(action="personal_data.view", target_type="accounts.person").count() == 1
+
+    # Concluded longer ago than the scope period (ACCOUNTS_UNMASK_SCOPE_DAYS): no more unmasking.
+    Case.objects.filter(pk=case.pk).update(status="delivered", closed_at=timezone.now() - datetime.timedelta(days=91))
+    old = clerk.post(url)
+    assert old.status_code == 403 and 'data-code="unmask_out_of_scope"' in old.content.decode()
+    assert (views.count(), PersonAccess.objects.count()) == (1, 1)
 
 
 def test_the_data_migration_encrypts_a_clear_row(case_world: CaseWorld) -> None:
@@ -229,3 +241,16 @@ def test_the_window_clerk_checks_a_kiosk_draft_without_seeing_it_in_clear(case_w
 def test_the_kiosk_asks_for_the_id_number_once(case_world: CaseWorld, kiosk_client: Client) -> None:
     page = kiosk_client.get(f"/cases/kiosk/apply/{case_world.item.code}/").content.decode()
     assert page.count('name="id_number"') == 1 and 'id="k-id-number"' in page
+
+
+def test_form_unmasking_counts_against_the_hourly_limit(case_world: CaseWorld, settings: Any) -> None:
+    settings.ACCOUNTS_UNMASK_HARD_LIMIT = 1
+    case = _submitted(case_world, PERSONAL_FORM)
+    clerk = case_world.p.client("clerk")
+    _fresh_reauth(clerk, case_world.p.clerk)
+    url = f"/cases/staff/{case.pk}/form/unmask/"
+    assert clerk.post(url).status_code == 200
+    limited = clerk.post(url)
+    assert limited.status_code == 429 and ID_NUMBER not in limited.content.decode()
+    assert PersonAccess.objects.count() == 1
+    assert AuditEntry.objects.filter(action="personal_data.view", target_type="cases.case").count() == 1
