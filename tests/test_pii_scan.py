@@ -1,7 +1,8 @@
 """The whole-database personal-data invariant (issue #9 point 3; 个人信息保护法 art. 51, GB/T
-22239-2019 数据保密性): after the demo (small profile) and an application submitted through the
-browser, no text or JSON column of any table holds a resident ID number with a valid GB 11643
-check character or a mainland mobile number in clear. Only masked values (``310***********1234``,
+22239-2019 数据保密性): after the demo (small profile), an application submitted through the
+browser, its public query and the clerk's audited look at its form in clear, no text or JSON
+column of any table holds a resident ID number with a valid GB 11643 check character or a
+mainland mobile number in clear. Only masked values (``310***********1234``,
 ``138****5678``) may be found.
 
 Columns that hold ciphertext or keyed hashes are skipped by their field class (the core field
@@ -96,10 +97,14 @@ def test_the_scanner_finds_clear_values_and_ignores_masked_ones_and_hashes() -> 
 
 
 def _submission_item() -> tuple[str, str, list[str]]:
-    from onewindow.accounts.models import User
+    """An online item with an ID-number field of the demo clerk's department (so the clerk may
+    unmask the case), its required materials, and the demo citizen's ID number."""
+    from onewindow.accounts.models import StaffRole, User
     from onewindow.catalog.models import ServiceItem
 
-    item = (ServiceItem.objects.filter(status="active", department__region__code="310106",
+    role = StaffRole.objects.filter(user__username="clerk", valid=True, department__isnull=False).first()
+    assert role is not None
+    item = (ServiceItem.objects.filter(status="active", department_id=role.department_id,
                                        current_version__channels__contains="online",
                                        current_version__form_schema__properties__has_key="id_number")
             .select_related("current_version").order_by("code").first())
@@ -134,13 +139,35 @@ def test_no_table_holds_clear_id_numbers_or_mobiles_after_the_demo_and_a_browser
     with page.expect_navigation():
         page.get_by_role("button", name="提交申请").click()
     assert page.locator("#case-status").inner_text() == "已提交"
+    query_code = page.locator("#query-code").inner_text()
 
-    def submitted_form() -> dict[str, Any]:
+    def submitted_case() -> tuple[int, str, dict[str, Any]]:
         from onewindow.cases.models import Case
 
-        case = Case.objects.filter(owner__username="citizen", status="submitted").order_by("-id").first()
-        assert case is not None
-        return case.form_values()
+        case = Case.objects.get(query_code=query_code)
+        return case.pk, case.phone_tail, case.form_values()
+
+    case_id, phone_tail, _values = orm_beside_browser(submitted_case)
+    # The public query (by POST), and the clerk's audited look at the form in clear.
+    page.context.clear_cookies()
+    page.goto("/cases/query/")
+    page.get_by_label("查询码").fill(query_code)
+    page.get_by_label("手机号后四位").fill(phone_tail)
+    with page.expect_navigation():
+        page.get_by_role("button", name="查询").click()
+    assert page.locator("#result-status").inner_text() == "已提交"
+    page.goto(f"/accounts/login/?next=/cases/staff/{case_id}/")
+    page.get_by_label("用户名").fill("clerk")
+    page.get_by_label("密码").fill("clerk-demo-2017")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    assert id_number not in page.content()
+    with page.expect_navigation():
+        page.get_by_role("button", name="查看完整申请表").click()
+    assert id_number in page.locator("#form-data-unmasked").inner_text()
+
+    def submitted_form() -> dict[str, Any]:
+        return submitted_case()[2]
 
     findings = orm_beside_browser(scan_database)
     unexpected = {k: sorted(set(v))[:3] for k, v in findings.items() if k not in KNOWN_EXCEPTIONS}
