@@ -15,7 +15,6 @@ from ninja import Schema
 from pydantic import Field
 
 from onewindow.core.masking import mask_name, mask_phone
-from onewindow.core.normalize import NfkcInt, NfkcStr
 
 from .models import Appointment, AppointmentSlot, Device, Ticket, Window
 from .selectors import Board, TicketStatusView, WindowLive
@@ -39,13 +38,13 @@ class ErrorOut(Schema):
 class TakeIn(Schema):
     """取号 at a ticket printer or kiosk. ``elderly`` / ``vip`` are the device's priority buttons."""
 
-    category_id: NfkcInt = Field(..., ge=1, le=MAX_ID, description="排队类别")
+    category_id: int = Field(..., ge=1, le=MAX_ID, description="排队类别")
     priority: Priority = Field("normal", description="normal 普通 | elderly 老年人、残疾人优先 | vip 绿色通道")
-    phone: NfkcStr = Field("", max_length=20, description="接收叫号短信的手机号（可选）")
+    phone: str = Field("", max_length=20, description="接收叫号短信的手机号（可选）")
 
 
 class CheckInIn(Schema):
-    code: NfkcStr = Field(..., min_length=1, max_length=12, description="预约码")
+    code: str = Field(..., min_length=1, max_length=12, description="预约码")
 
 
 class PhoneCodeIn(Schema):
@@ -56,13 +55,13 @@ class PhoneCodeIn(Schema):
 
 
 class FinishIn(Schema):
-    case_ids: list[NfkcInt] = Field(default_factory=list, max_length=50,
+    case_ids: list[int] = Field(default_factory=list, max_length=50,
                                 description="本次服务中受理的办件（可选）")
 
 
 class TransferIn(Schema):
-    to_category_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID, description="转往的排队类别")
-    to_window_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID, description="转往的窗口")
+    to_category_id: int | None = Field(None, ge=1, le=MAX_ID, description="转往的排队类别")
+    to_window_id: int | None = Field(None, ge=1, le=MAX_ID, description="转往的窗口")
 
 
 class PadRatingIn(Schema):
@@ -75,7 +74,7 @@ class CodeRatingIn(PadRatingIn):
 
 
 class BookIn(Schema):
-    slot_id: NfkcInt = Field(..., ge=1, le=MAX_ID, description="预约时段")
+    slot_id: int = Field(..., ge=1, le=MAX_ID, description="预约时段")
 
 
 class WindowStateBody(Schema):
@@ -83,7 +82,7 @@ class WindowStateBody(Schema):
 
 
 class WindowCategoriesIn(Schema):
-    category_ids: list[NfkcInt] = Field(..., min_length=1, max_length=50)
+    category_ids: list[int] = Field(..., min_length=1, max_length=50)
 
 
 # --------------------------------------------------------------------------- output

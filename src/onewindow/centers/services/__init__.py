@@ -9,6 +9,7 @@ from .booking import (
     appointments_send_reminders,
     booking_restriction,
 )
+from .phone import phone_check_confirm
 from .queue import (
     ticket_call_next,
     ticket_cancel,
@@ -32,6 +33,7 @@ __all__ = [
     "appointments_send_reminders",
     "booking_restriction",
     "duty_assign",
+    "phone_check_confirm",
     "service_rate_at_pad",
     "service_rate_by_code",
     "ticket_call_next",

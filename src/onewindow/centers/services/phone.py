@@ -76,7 +76,8 @@ def phone_check_confirm(*, status_code: str, code: str, device: Device | None = 
                         now: datetime.datetime | None = None) -> Ticket:
     """Confirm the ticket's number with the code sent to it; queue SMS go to it from then on.
 
-    Refused, with nothing confirmed: no code waiting for this ticket (or another device's) 404
+    Refused, with nothing confirmed: no code waiting for this ticket (or one sent from another
+    device, or a device of another center) 404
     phone_code_not_found; expired 409 phone_code_expired; too many wrong entries 429
     phone_code_locked; a wrong code 422 phone_code_invalid (the attempt is counted).
     """
@@ -88,7 +89,8 @@ def phone_check_confirm(*, status_code: str, code: str, device: Device | None = 
                   .filter(status_code=str(status_code)[:16]).first())
         check = (PhoneCheck.objects.select_for_update().filter(ticket=ticket, confirmed_at__isnull=True)
                  .order_by("-id").first() if ticket is not None else None)
-        if ticket is None or check is None or (device is not None and check.device_id not in (None, device.pk)):
+        if ticket is None or check is None or (device is not None and (
+                device.center_id != ticket.center_id or check.device_id not in (None, device.pk))):
             raise NotFound(_("没有等待确认的验证码。"), code="phone_code_not_found")
         if check.expires_at <= moment:
             raise DomainError(_("验证码已过期。本号照常有效，但不发短信提醒。"), code="phone_code_expired", status=409)

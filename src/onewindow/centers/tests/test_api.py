@@ -319,3 +319,27 @@ def test_clerk_token_needs_the_centers_scope(hall: Hall) -> None:
     nobody = post(bearer_client(ownerless), f"/tickets/{called.json()['id']}/start")
     assert (nobody.status_code, nobody.json()["code"]) == (403, "token_without_user")
     assert Ticket.objects.get().status == "called"
+
+
+def test_printer_confirms_the_typed_number_before_any_queue_sms(hall: Hall) -> None:
+    """A number typed at a device gets a one-time code, confirmed through the API (decision 0008)."""
+    import re
+
+    from onewindow.notifications.models import Message
+
+    w = hall.world
+    taken = post(hall.printer, "/devices/ticket", {"category_id": w.a.pk, "phone": "13800138001"}).json()
+    assert taken["phone_confirmed"] is False
+    [sms] = list(Message.objects.filter(event="phone_code"))
+    found = re.search(r"验证码(\d{6})", sms.text)
+    assert found is not None and sms.phone == "13800138001"
+    body = {"status_code": taken["status_code"], "code": "0000000"}
+    wrong = post(hall.printer, "/devices/phone-code", body)
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "phone_code_invalid")
+    keypad = post(hall.keypad, "/devices/phone-code", {**body, "code": found.group(1)})
+    assert (keypad.status_code, keypad.json()["code"]) == (403, "device_kind_not_allowed")
+    assert Ticket.objects.get(pk=taken["id"]).phone_confirmed_at is None
+    ok = post(hall.printer, "/devices/phone-code", {**body, "code": found.group(1)})
+    assert ok.status_code == 200 and ok.json()["phone_confirmed"] is True
+    again = post(hall.printer, "/devices/phone-code", {**body, "code": found.group(1)})
+    assert (again.status_code, again.json()["code"]) == (404, "phone_code_not_found")
