@@ -40,6 +40,7 @@ from ninja import Path, Query, Router, Status
 from onewindow.accounts.api_auth import require_scope, session_only, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.normalize import NfkcInt
 from onewindow.ratings.choices import BAD_LEVELS
 from onewindow.ratings.models import Rating
 
@@ -112,7 +113,7 @@ def board(request: HttpRequest, code: str = CODE) -> BoardOut:
             description="中心尚有余量、尚未开始的预约时段；默认今天起 7 天，最多 31 天，可按排队类别筛选。")
 def slots(request: HttpRequest, code: str = CODE, date_from: datetime.date | None = None,
           date_to: datetime.date | None = None,
-          category_id: int | None = Query(None, ge=1, le=MAX_ID)) -> list[SlotOut]:
+          category_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID)) -> list[SlotOut]:  # noqa: B008
     center = Center.objects.filter(code=code, is_active=True).first()
     if center is None:
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")

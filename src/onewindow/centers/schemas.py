@@ -15,6 +15,7 @@ from ninja import Schema
 from pydantic import Field
 
 from onewindow.core.masking import mask_name, mask_phone
+from onewindow.core.normalize import NfkcInt, NfkcStr
 
 from .models import Appointment, AppointmentSlot, Device, Ticket, Window
 from .selectors import Board, TicketStatusView, WindowLive
@@ -38,30 +39,30 @@ class ErrorOut(Schema):
 class TakeIn(Schema):
     """取号 at a ticket printer or kiosk. ``elderly`` / ``vip`` are the device's priority buttons."""
 
-    category_id: int = Field(..., ge=1, le=MAX_ID, description="排队类别")
+    category_id: NfkcInt = Field(..., ge=1, le=MAX_ID, description="排队类别")
     priority: Priority = Field("normal", description="normal 普通 | elderly 老年人、残疾人优先 | vip 绿色通道")
-    phone: str = Field("", max_length=20, description="接收叫号短信的手机号（可选）")
+    phone: NfkcStr = Field("", max_length=20, description="接收叫号短信的手机号（可选）")
 
 
 class CheckInIn(Schema):
-    code: str = Field(..., min_length=1, max_length=12, description="预约码")
+    code: NfkcStr = Field(..., min_length=1, max_length=12, description="预约码")
 
 
 class PhoneCodeIn(Schema):
     """短信提醒确认 at a ticket printer or kiosk: the one-time code sent to the number typed at it."""
 
-    status_code: str = Field(..., min_length=1, max_length=16, description="排队号的查询码")
-    code: str = Field(..., min_length=1, max_length=8, description="短信验证码（6 位）")
+    status_code: NfkcStr = Field(..., min_length=1, max_length=16, description="排队号的查询码")
+    code: NfkcStr = Field(..., min_length=1, max_length=8, description="短信验证码（6 位）")
 
 
 class FinishIn(Schema):
-    case_ids: list[int] = Field(default_factory=list, max_length=50,
+    case_ids: list[NfkcInt] = Field(default_factory=list, max_length=50,
                                 description="本次服务中受理的办件（可选）")
 
 
 class TransferIn(Schema):
-    to_category_id: int | None = Field(None, ge=1, le=MAX_ID, description="转往的排队类别")
-    to_window_id: int | None = Field(None, ge=1, le=MAX_ID, description="转往的窗口")
+    to_category_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID, description="转往的排队类别")
+    to_window_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID, description="转往的窗口")
 
 
 class PadRatingIn(Schema):
@@ -74,7 +75,7 @@ class CodeRatingIn(PadRatingIn):
 
 
 class BookIn(Schema):
-    slot_id: int = Field(..., ge=1, le=MAX_ID, description="预约时段")
+    slot_id: NfkcInt = Field(..., ge=1, le=MAX_ID, description="预约时段")
 
 
 class WindowStateBody(Schema):
@@ -82,7 +83,7 @@ class WindowStateBody(Schema):
 
 
 class WindowCategoriesIn(Schema):
-    category_ids: list[int] = Field(..., min_length=1, max_length=50)
+    category_ids: list[NfkcInt] = Field(..., min_length=1, max_length=50)
 
 
 # --------------------------------------------------------------------------- output
