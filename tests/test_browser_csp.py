@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from onewindow.accounts.testing import PASSWORD
-from onewindow.centers.testing import CenterWorld
+from onewindow.centers.testing import CenterWorld, binding_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,12 +30,14 @@ POLICY_WORDS = ("Content Security Policy", "Content-Security-Policy", "Permissio
 
 
 @pytest.fixture
-def world(center_world: CenterWorld) -> CenterWorld:
-    # Made before the page fixture starts Playwright's event loop (the ORM is sync-only).
+def world(center_world: CenterWorld) -> tuple[CenterWorld, dict[str, tuple[str, str]]]:
+    # Made before the page fixture starts Playwright's event loop (the ORM is sync-only); the kiosk
+    # and the hall display open only in a browser bound to them (decision 0008).
     from onewindow.centers.tests.test_pages_public import open_around_the_clock
 
     open_around_the_clock(center_world)
-    return center_world
+    return center_world, {"kiosk": binding_cookie(center_world.kiosk),
+                          "display": binding_cookie(center_world.display)}
 
 
 class Watch:
@@ -64,6 +66,14 @@ class Watch:
         """Violations of the page now shown (events of a page are lost once it is left)."""
         self.violations += [f"{self.page.url}: {v}" for v in self.page.evaluate("() => window.__csp || []")]
 
+    def bind(self, cookie: tuple[str, str]) -> None:
+        """The browser holds a device's binding cookie, as after its enrolment."""
+        name, value = cookie
+        self.page.context.clear_cookies()
+        origin = self.page.evaluate("() => location.origin")
+        self.page.context.add_cookies([{"name": name, "value": value, "url": origin, "httpOnly": True,
+                                        "sameSite": "Strict"}])
+
     def login(self, username: str) -> None:
         self.page.context.clear_cookies()
         self.open("/accounts/login/")
@@ -74,9 +84,8 @@ class Watch:
         self.collect()
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: no Content-Security-Policy yet")
-def test_main_pages_have_no_csp_violation(world: CenterWorld, page: Any) -> None:
-    w = world
+def test_main_pages_have_no_csp_violation(world: tuple[CenterWorld, dict[str, tuple[str, str]]], page: Any) -> None:
+    w, cookies = world
     watch = Watch(page)
 
     watch.open("/")
@@ -90,9 +99,11 @@ def test_main_pages_have_no_csp_violation(world: CenterWorld, page: Any) -> None
     watch.open(f"/catalog/items/{w.cw.item.code}/")
     watch.collect()
 
+    watch.bind(cookies["kiosk"])
     watch.open(f"/centers/{w.center.code}/kiosk/")
     watch.collect()
 
+    watch.bind(cookies["display"])
     watch.open(f"/centers/{w.center.code}/display/")
     page.wait_for_function("() => window.__settled > 0")  # one poll of the live fragment (every second)
     page.get_by_role("button", name="启用语音播报").click()
