@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AuditCheckpoint, AuditEntry, CalendarDay, Department, Region, ScheduledJob
+from . import services
+from .models import AuditCheckpoint, AuditEntry, CalendarDay, CalendarYear, Department, Region, ScheduledJob
 
 
 @admin.register(Region)
@@ -41,10 +42,49 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
+    """Every save and delete goes through ``core.services`` (audited, and the running clocks over
+    the day are recomputed, issue #10); the date of a saved row is not edited (delete and add)."""
+
     list_display = ["date", "is_working_day", "name", "note"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
     search_fields = ["name", "note"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["date"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        saved = services.calendar_day_set(by=request.user, date=obj.date, is_working_day=obj.is_working_day,
+                                          name=obj.name, note=obj.note)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        services.calendar_day_delete(by=request.user, date=obj.date)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for day in list(queryset.order_by("date").values_list("date", flat=True)):
+            services.calendar_day_delete(by=request.user, date=day)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Years whose holiday notice is entered completely; through ``core.services`` (audited)."""
+
+    list_display = ["year", "note", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["year"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
+        saved = services.calendar_year_confirm(by=request.user, year=obj.year, note=obj.note)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
+        services.calendar_year_withdraw(by=request.user, year=obj.year)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for year in list(queryset.values_list("year", flat=True)):
+            services.calendar_year_withdraw(by=request.user, year=year)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

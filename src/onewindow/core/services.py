@@ -1,6 +1,8 @@
-"""Writes of core: loading the administrative-division table (行政区划).
+"""Writes of core: loading the administrative-division table (行政区划) and the working-day
+calendar (工作日历: holidays, adjusted workdays, confirmed years).
 
-Every write is explicit and audited (ARCHITECTURE rules 1 and 3).
+Every write is explicit and audited (ARCHITECTURE rules 1 and 3); the admin, the commands and
+the pages all call these functions.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
-from .models import Region, RegionLevel
+from .calendar import calendar_listeners, library_says_working
+from .errors import DomainError, NotFound
+from .models import CalendarDay, CalendarYear, Region, RegionLevel
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions_shanghai.json"
 LEVEL_ORDER = {RegionLevel.CITY: 0, RegionLevel.DISTRICT: 1, RegionLevel.STREET: 2}
@@ -75,3 +80,145 @@ def regions_load(*, by: Any, path: Path | None = None) -> RegionLoadResult:
             audit_record(actor=by, action="region.load", target=None, channel="system",
                          after={"version": data.get("version", ""), "created": created, "updated": updated})
     return RegionLoadResult(created, updated, unchanged, str(data.get("version", "")))
+
+
+# ---- the working-day calendar (行政许可法 art. 82; issue #10) -------------------------------------
+
+#: The longest span one calendar change may cover (a holiday period, or a year of them).
+MAX_SPAN_DAYS = 366
+
+
+def _calendar_invalid(field: str, message: Any) -> DomainError:
+    return DomainError(_("工作日历调整的内容不正确。"), code="calendar_invalid", status=422,
+                       fields={field: [message]})
+
+
+def _recompute(by: Any, changed: list[datetime.date]) -> int:
+    """Call every calendar listener over the span of the days whose working status changed."""
+    if not changed:
+        return 0
+    first, last = min(changed), max(changed)
+    return sum(listener(by=by, first=first, last=last) for _name, listener in calendar_listeners())
+
+
+def calendar_days_set(*, by: Any, first: datetime.date, last: datetime.date, is_working_day: bool,
+                      name: str = "", note: str = "", channel: str = "web") -> list[CalendarDay]:
+    """Set the working status of the days ``first``..``last`` (工作日历调整: a holiday period or an
+    adjusted workday, 调休上班), e.g. from the State Council's yearly notice.
+
+    Rule (行政许可法 art. 82; issue #10): limits count working days, so a change moves every running
+    clock whose span contains a day whose status changed: the registered calendar listeners
+    recompute them in this transaction (each case gets an event and an audit entry; a date told to
+    the applicant never moves earlier). Days already so are left alone; when nothing changes,
+    nothing is written or audited. One audit entry ``calendar.day_set`` per call. Actor: a system
+    administrator (admin) or an operator (command); 422 ``calendar_invalid`` for a bad span or text.
+    """
+    if not isinstance(first, datetime.date) or not isinstance(last, datetime.date):
+        raise _calendar_invalid("date", _("请输入有效的日期。"))
+    if last < first or (last - first).days >= MAX_SPAN_DAYS:
+        raise _calendar_invalid("last", _("结束日期须不早于开始日期，且跨度不超过一年。"))
+    name, note = (name or "").strip(), (note or "").strip()
+    if len(name) > 50:
+        raise _calendar_invalid("name", _("名称最多 50 个字。"))
+    if len(note) > 200:
+        raise _calendar_invalid("note", _("备注最多 200 个字。"))
+    working = bool(is_working_day)
+    with transaction.atomic():
+        rows = {row.date: row for row in CalendarDay.objects.select_for_update().filter(date__range=(first, last))}
+        written: list[CalendarDay] = []
+        changed: list[datetime.date] = []
+        before: list[list[Any]] = []
+        day = first
+        while day <= last:
+            row = rows.get(day)
+            was_working = row.is_working_day if row is not None else library_says_working(day)
+            if row is None:
+                written.append(CalendarDay.objects.create(date=day, is_working_day=working, name=name, note=note))
+            elif (row.is_working_day, row.name, row.note) != (working, name, note):
+                before.append([day.isoformat(), row.is_working_day, row.name])
+                row.is_working_day, row.name, row.note = working, name, note
+                row.save(update_fields=["is_working_day", "name", "note"])
+                written.append(row)
+            if was_working != working:
+                changed.append(day)
+            day += datetime.timedelta(days=1)
+        if written:
+            recomputed = _recompute(by, changed)
+            audit_record(actor=by, action="calendar.day_set", target=None, channel=channel,
+                         before={"rows": before} if before else None,
+                         after={"first": first.isoformat(), "last": last.isoformat(), "is_working_day": working,
+                                "name": name, "note": note, "clocks_recomputed": recomputed})
+    return list(CalendarDay.objects.filter(date__range=(first, last)).order_by("date"))
+
+
+def calendar_day_set(*, by: Any, date: datetime.date, is_working_day: bool, name: str = "", note: str = "",
+                     channel: str = "web") -> CalendarDay:
+    """Set one day (the admin's save): :func:`calendar_days_set` over that day alone."""
+    rows = calendar_days_set(by=by, first=date, last=date, is_working_day=is_working_day, name=name, note=note,
+                             channel=channel)
+    return rows[0]
+
+
+def calendar_day_delete(*, by: Any, date: datetime.date, channel: str = "web") -> None:
+    """Remove one day's override, so the packaged calendar (or Monday–Friday) counts again; the
+    running clocks over that day are recomputed as for :func:`calendar_days_set`; audited
+    ``calendar.day_delete``; 404 ``calendar_day_not_found`` when there is no such row."""
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(date=date).first()
+        if row is None:
+            raise NotFound(_("该日期没有工作日历调整。"), code="calendar_day_not_found")
+        was_working = row.is_working_day
+        row.delete()
+        recomputed = _recompute(by, [date] if library_says_working(date) != was_working else [])
+        audit_record(actor=by, action="calendar.day_delete", target=None, channel=channel,
+                     before={"date": date.isoformat(), "is_working_day": was_working, "name": row.name},
+                     after={"clocks_recomputed": recomputed})
+
+
+def calendar_year_confirm(*, by: Any, year: int, note: str = "", channel: str = "web") -> CalendarYear:
+    """Confirm that ``year``'s holidays and adjusted workdays are entered completely (节假日安排已
+    录入), citing the notice: limits running into that year stop being provisional (期限暂定).
+    Idempotent (a second confirmation only updates the note); audited ``calendar.year_confirm``."""
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise _calendar_invalid("year", _("请输入有效的年度。"))
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise _calendar_invalid("note", _("备注最多 200 个字。"))
+    with transaction.atomic():
+        row = CalendarYear.objects.select_for_update().filter(year=year).first()
+        if row is not None and row.note == note:
+            return row
+        before = {"note": row.note} if row is not None else None
+        if row is None:
+            row = CalendarYear.objects.create(year=year, note=note)
+        else:
+            row.note = note
+            row.save(update_fields=["note"])
+        audit_record(actor=by, action="calendar.year_confirm", target=None, channel=channel, before=before,
+                     after={"year": year, "note": note})
+    return row
+
+
+def calendar_year_withdraw(*, by: Any, year: int, channel: str = "web") -> None:
+    """Withdraw a year's confirmation (its limits become provisional again); audited
+    ``calendar.year_withdraw``; 404 ``calendar_year_not_found`` when it was not confirmed."""
+    with transaction.atomic():
+        row = CalendarYear.objects.select_for_update().filter(year=year).first()
+        if row is None:
+            raise NotFound(_("该年度尚未确认。"), code="calendar_year_not_found")
+        row.delete()
+        audit_record(actor=by, action="calendar.year_withdraw", target=None, channel=channel,
+                     before={"year": year, "note": row.note})
+
+
+def calendar_recompute(*, by: Any, first: datetime.date, last: datetime.date, channel: str = "system") -> int:
+    """Recompute the running clocks over ``first``..``last`` after the packaged calendar changed
+    (an upgrade of ``chinesecalendar`` that now covers a later year): the table did not change,
+    the working status of those days may have. Audited ``calendar.recompute``."""
+    if last < first:
+        raise _calendar_invalid("last", _("结束日期须不早于开始日期，且跨度不超过一年。"))
+    with transaction.atomic():
+        recomputed = _recompute(by, [first, last])
+        audit_record(actor=by, action="calendar.recompute", target=None, channel=channel,
+                     after={"first": first.isoformat(), "last": last.isoformat(), "clocks_recomputed": recomputed})
+    return recomputed

@@ -1,7 +1,7 @@
 """The core models, one module per concern; import them from ``onewindow.core.models``."""
 
 from .audit import AuditChainHead, AuditCheckpoint, AuditEntry
-from .calendar import CalendarDay
+from .calendar import CalendarDay, CalendarYear
 from .idempotency import IdempotencyKey
 from .numbering import NumberCounter
 from .reference import Department, Region, RegionLevel
@@ -12,6 +12,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEntry",
     "CalendarDay",
+    "CalendarYear",
     "Department",
     "IdempotencyKey",
     "NumberCounter",

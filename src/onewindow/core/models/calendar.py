@@ -30,3 +30,28 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """A year whose holiday notice has been entered completely (节假日安排已录入).
+
+    Rule: a working-day limit that runs into a year the packaged ``chinese_calendar`` does not
+    cover counts that year's weekdays as working days until the State Council's notice
+    (国务院办公厅关于某年部分节假日安排的通知) is entered as :class:`CalendarDay` rows; such a
+    clock is *provisional* (期限暂定) and flagged to staff and applicant. One holiday row does not
+    make a year complete (the notice lists several holidays and adjusted workdays), so an
+    administrator confirms the year explicitly with this row, citing the notice.
+    Actor: a system administrator, through ``core.services.calendar_year_confirm`` (audited).
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    note = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("如：国办发明电〔2026〕号通知"))
+    created_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("节假日安排已录入年度")
+        verbose_name_plural = _("节假日安排已录入年度")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

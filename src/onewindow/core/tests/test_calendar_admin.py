@@ -16,7 +16,6 @@ D = datetime.date
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the calendar admin writes the table directly, unaudited")
 def test_a_calendar_admin_save_and_delete_go_through_the_audited_service(
         principals: Principals, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
@@ -53,7 +52,6 @@ def test_a_calendar_admin_save_and_delete_go_through_the_audited_service(
                 .values_list("action", flat=True)) == ["calendar.day_set", "calendar.day_set", "calendar.day_delete"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: no way to mark a year's holiday calendar complete")
 def test_a_year_is_covered_by_the_library_or_an_explicit_confirmation(principals: Principals) -> None:
     from onewindow.core.calendar import uncovered_years
 
