@@ -14,3 +14,10 @@ class CasesConfig(AppConfig):
         from .party_scope import case_party_scope
 
         register_party_scope("cases", case_party_scope, order=10)
+
+        # core cannot import cases: a calendar change recomputes the clocks here (decision 0011).
+        from onewindow.core.calendar import register_calendar_listener
+
+        from .services.recompute import clocks_recompute
+
+        register_calendar_listener("cases", clocks_recompute)

@@ -56,6 +56,7 @@ class CaseAction(models.TextChoices):
     DELIVER = "deliver", _("送达结果")
     WITHDRAW = "withdraw", _("撤回申请")
     REASSIGN = "reassign", _("改派经办人")
+    RECALCULATE = "deadline_recalculated", _("期限随工作日历调整")
     RATE = "rate", _("评价")
 
 

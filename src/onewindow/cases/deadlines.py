@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.calendar import add_working_days, working_days_between
+from onewindow.core.calendar import WorkingDays, add_working_days, working_days_between
 
 from .choices import ClockLevel
 
@@ -39,18 +39,18 @@ def warn_ratio() -> float:
     return float(getattr(settings, "CASES_WARN_RATIO", 0.8))
 
 
-def add_days(start: datetime.date, n: int, unit: str) -> datetime.date:
+def add_days(start: datetime.date, n: int, unit: str, *, days: WorkingDays | None = None) -> datetime.date:
     """The n-th day after ``start`` in ``unit`` (working days per art. 82, or natural days)."""
     if unit == "natural":
         return start + datetime.timedelta(days=n)
-    return add_working_days(start, n)
+    return add_working_days(start, n, days=days)
 
 
-def days_between(a: datetime.date, b: datetime.date, unit: str) -> int:
+def days_between(a: datetime.date, b: datetime.date, unit: str, *, days: WorkingDays | None = None) -> int:
     """Days d with a < d <= b in ``unit`` (negative when b is before a)."""
     if unit == "natural":
         return (b - a).days
-    return working_days_between(a, b)
+    return working_days_between(a, b, days=days)
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,15 @@ def decision_limit(version: Any) -> Limit:
 
 
 def due_date(*, start: datetime.date, limit_days: int, extended_days: int, suspended_days: int,
-             unit: str) -> datetime.date:
+             unit: str, days: WorkingDays | None = None) -> datetime.date:
     """When a clock runs out: its limit plus extensions plus the days not counted, after ``start``."""
-    return add_days(start, limit_days + extended_days + suspended_days, unit)
+    return add_days(start, limit_days + extended_days + suspended_days, unit, days=days)
+
+
+def promise(told: datetime.date | None, due: datetime.date) -> datetime.date:
+    """The date told to the applicant after the internal target became ``due``: it may move later,
+    never earlier (a deadline once told binds the agency; issue #10)."""
+    return due if told is None or due > told else told
 
 
 def level_on(*, today: datetime.date, start: datetime.date, limit_days: int, extended_days: int,

@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,12 +17,14 @@ from onewindow.accounts import unmask as account_unmask
 from onewindow.accounts.choices import PurposeKind
 from onewindow.catalog.personal_fields import personal_fields
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
+from onewindow.core.calendar import confirmed_years, covered_by_library, uncovered_years
 from onewindow.core.errors import NotFound, PermissionDenied
 
 from . import permissions as perms
 from . import workflow
-from .choices import FINAL, CaseStatus, ClockLevel
-from .models import Case, CaseEvent
+from .choices import FINAL, CaseStatus, ClockKind, ClockLevel
+from .deadlines import days_between
+from .models import Case, CaseClock, CaseEvent
 
 #: Audit action of a refused unmask (the same code as the accounts app's person unmask).
 PERSONAL_DATA_VIEW_REFUSED = "personal_data.view_refused"
@@ -45,8 +47,11 @@ def case_list_for_applicant(user: Any) -> QuerySet[Case]:
     """我的办件: the cases of the user's applicant side, newest first."""
     if perms.applicant_q(user) == Q(pk__in=[]):
         return Case.objects.none()
+    # The applicant sees the date told to them (告知到期日), never the internal target (issue #10).
+    told = (CaseClock.objects.filter(case=OuterRef("pk"), stopped_on__isnull=True).order_by("due_date", "id")
+            .values("promised_due_date")[:1])
     return (Case.objects.filter(perms.applicant_q(user)).select_related("receiving_department")
-            .order_by("-id"))
+            .annotate(promised_due_date=Subquery(told)).order_by("-id"))
 
 
 def case_get_for(user: Any, case_id: Any) -> Case:
@@ -117,6 +122,7 @@ def inbox_for(user: Any, *, status: str = "", level: str = "", q: str = "", mine
     page = min(max(1, page), pages)
     rows = list(qs.select_related("receiving_department", "handling_department", "handler")
                 .order_by(*INBOX_SORTS.get(sort, INBOX_SORTS["due"]))[(page - 1) * INBOX_PAGE: page * INBOX_PAGE])
+    mark_provisional(rows)
     return Inbox(rows=rows, total=total, page=page, pages=pages, counts=counts)
 
 
@@ -161,7 +167,7 @@ def case_by_query_code(code: str, phone_tail: str) -> PublicStatus:
                         status_label=str(CaseStatus(case.status).label),
                         receiving_department=case.receiving_department.name,
                         handling_department=case.handling_department.name, submitted_at=case.submitted_at,
-                        due_date=case.due_date, steps=steps, is_final=case.status in FINAL)
+                        due_date=promised_due_date(case), steps=steps, is_final=case.status in FINAL)
 
 
 def overdue_counts_by_department() -> dict[int, dict[str, int]]:
@@ -229,3 +235,81 @@ def case_form_unmasked_for(user: Any, case_id: Any, *, machine: bool = False) ->
     audit_record(actor=user, action=PERSONAL_DATA_VIEW, target=case, role=role,
                  after={"fields": fields, "purpose": purpose.as_audit()})
     return UnmaskedForm(case=case, rows=form_rows(schema, values, masked=False), fields=fields)
+
+
+# ---- deadlines on the pages (issue #10) ---------------------------------------------------------
+
+
+def mark_provisional(rows: list[Case]) -> None:
+    """Set ``provisional_year`` on each inbox row whose running deadline reaches a year with no
+    holiday calendar (期限暂定; a year is covered by the package or a ``CalendarYear`` row). The
+    row carries no clock start, so the years from this year to its due date are checked (the past
+    part of a running clock is in covered years). At most one query for the whole page."""
+    today = timezone.localdate()
+    confirmed: set[int] | None = None
+    for row in rows:
+        row.provisional_year = None  # type: ignore[attr-defined]
+        if row.due_date is None or row.status in FINAL or covered_by_library(row.due_date):
+            continue
+        if confirmed is None:
+            confirmed = confirmed_years()
+        years = uncovered_years(min(today.year, row.due_date.year), row.due_date.year, confirmed=confirmed)
+        row.provisional_year = years[0] if years else None  # type: ignore[attr-defined]
+
+
+@dataclass
+class PausedDeadline:
+    """A clock paused during a correction round (补正): the due date it had and the days used."""
+
+    due_date: Any
+    used: int
+    limit: int
+    unit: str
+
+
+@dataclass
+class DeadlineNotes:
+    """What the case pages say about the running deadline: the date told to the applicant, the
+    first year without a holiday calendar the deadline reaches (期限暂定), the clock paused by a
+    correction round."""
+
+    promised_due_date: Any
+    provisional_year: int | None
+    paused: PausedDeadline | None
+
+
+def promised_due_date(case: Case) -> Any:
+    """The date told to the applicant for the case's most urgent running clock (告知到期日)."""
+    clock = (CaseClock.objects.filter(case=case, stopped_on__isnull=True).order_by("due_date", "id")
+             .values_list("promised_due_date", "due_date").first())
+    return (clock[0] or clock[1]) if clock else None
+
+
+def deadline_notes_for(case: Case) -> DeadlineNotes:
+    """The deadline notes of a case page (staff and applicant; the case is already scoped).
+
+    - provisional: a running working-day clock whose span (start to due date) reaches a year not
+      covered (package or confirmed year), flagged 期限暂定 until the year is confirmed;
+    - paused (补正, 行政许可法 art. 32(4)): while the case waits for corrected materials, the
+      correction-notice clock stands still; the page shows the due date it had and the working days
+      used from receipt to the notice, of its limit.
+    """
+    clocks = list(CaseClock.objects.filter(case=case).order_by("id"))
+    running = sorted((c for c in clocks if c.stopped_on is None), key=lambda c: (c.due_date, c.pk))
+    provisional: int | None = None
+    if case.status not in FINAL:
+        for clock in running:
+            if clock.unit != "working":
+                continue
+            years = uncovered_years(clock.start_date.year, clock.due_date.year)
+            if years and (provisional is None or years[0] < provisional):
+                provisional = years[0]
+    paused = None
+    if case.status == CaseStatus.CORRECTION:
+        stopped = [(c, c.stopped_on) for c in clocks if c.kind == ClockKind.CORRECTION and c.stopped_on is not None]
+        if stopped:
+            clock, stopped_on = stopped[-1]
+            paused = PausedDeadline(due_date=clock.due_date, limit=clock.limit_days, unit=clock.unit,
+                                    used=max(0, days_between(clock.start_date, stopped_on, clock.unit)))
+    promised = (running[0].promised_due_date or running[0].due_date) if running else None
+    return DeadlineNotes(promised_due_date=promised, provisional_year=provisional, paused=paused)

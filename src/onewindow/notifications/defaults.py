@@ -124,7 +124,8 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
         "en": (
             "Because of a public-holiday change, case {{ number }} ({{ item }}) is now due by {{ due_date }}.",
             "Due date moved later",
-            "Because of a public-holiday change, case {{ number }} ({{ item }}) is now due by {{ due_date }}. {{ url }}",
+            "Because of a public-holiday change, case {{ number }} ({{ item }}) is now due by {{ due_date }}. "
+            "{{ url }}",
         ),
     },
     "case_approved": {

@@ -15,10 +15,15 @@ from .case import Case
 class CaseClock(models.Model):
     """时限: one statutory or promised time limit of a case (行政许可法 arts. 32, 42, 44, 82).
 
-    ``due_date`` is recomputed by the services whenever the clock is extended or a suspension
-    ends (days not counted under art. 45 push it back); ``level`` is raised by the periodic
-    deadline check (yellow at 80 % of the limit, red when overdue). A clock stops on the day its
-    step is done; at most one clock of each kind runs per case.
+    ``due_date`` is the internal target (内部办理期限): recomputed by the services whenever the
+    clock is extended or a suspension ends (days not counted under art. 45 push it back), and when
+    the working-day calendar changes over its span (issue #10: a holiday entered later moves it
+    back, an adjusted workday 调休 forward). ``promised_due_date`` is the date told to the
+    applicant (告知到期日: the receipt, the extension or resumption notice); it never moves earlier
+    — an added workday shortens only the internal target — and when a recomputation moves it later
+    the applicant is told by SMS. ``level`` is raised by the periodic deadline check (yellow at
+    80 % of the limit, red when overdue). A clock stops on the day its step is done; at most one
+    clock of each kind runs per case.
     """
 
     case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="clocks")
@@ -32,6 +37,8 @@ class CaseClock(models.Model):
     suspended_days = models.PositiveIntegerField(_("扣除天数"), default=0,
                                                  help_text=_("已结束的特别程序所占天数（不计入时限）"))
     due_date = models.DateField(_("到期日"))
+    promised_due_date = models.DateField(_("告知到期日"), null=True, blank=True,
+                                         help_text=_("已告知申请人的到期日，只会推后，不会提前"))
     level = models.CharField(_("预警"), max_length=10, choices=ClockLevel.choices, default=ClockLevel.GREEN)
     stopped_on = models.DateField(_("完成日"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -136,7 +136,7 @@ def issue_document(case: Case, kind: str, department: Department, by: Any, conte
 def start_clock(case: Case, kind: str, start: datetime.date, limit: deadlines.Limit) -> CaseClock:
     due = deadlines.due_date(start=start, limit_days=limit.days, extended_days=0, suspended_days=0, unit=limit.unit)
     clock = CaseClock.objects.create(case=case, kind=kind, basis=limit.basis[:200], limit_days=limit.days,
-                                     unit=limit.unit, start_date=start, due_date=due,
+                                     unit=limit.unit, start_date=start, due_date=due, promised_due_date=due,
                                      level=deadlines.level_on(today=today(), start=start, limit_days=limit.days,
                                                               extended_days=0, suspended_days=0, due=due,
                                                               unit=limit.unit))

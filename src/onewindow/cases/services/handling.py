@@ -245,12 +245,13 @@ def case_resume(*, by: Any, case_id: Any) -> Case:
         clock.due_date = deadlines.due_date(start=clock.start_date, limit_days=clock.limit_days,
                                             extended_days=clock.extended_days, suspended_days=clock.suspended_days,
                                             unit=clock.unit)
-        clock.save(update_fields=["suspended_days", "due_date"])
+        clock.promised_due_date = deadlines.promise(clock.promised_due_date, clock.due_date)
+        clock.save(update_fields=["suspended_days", "due_date", "promised_due_date"])
         case.status = S.UNDER_REVIEW
         common.save(case)
         common.record(case, A.RESUME, by, from_status=S.SUSPENDED, department=case.handling_department,
-                      data={"days_not_counted": days, "due_date": clock.due_date.isoformat()})
-        common.notify(case, "case_resumed", due_date=clock.due_date.isoformat())
+                      data={"days_not_counted": days, "due_date": clock.promised_due_date.isoformat()})
+        common.notify(case, "case_resumed", due_date=clock.promised_due_date.isoformat())
     return case
 
 
@@ -280,13 +281,15 @@ def case_extend(*, by: Any, case_id: Any, reason: str, days: int = deadlines.EXT
         clock.level = deadlines.level_on(today=common.today(), start=clock.start_date, limit_days=clock.limit_days,
                                          extended_days=clock.extended_days, suspended_days=clock.suspended_days,
                                          due=clock.due_date, unit=clock.unit)
-        clock.save(update_fields=["extended_days", "due_date", "level"])
+        clock.promised_due_date = deadlines.promise(clock.promised_due_date, clock.due_date)
+        clock.save(update_fields=["extended_days", "due_date", "level", "promised_due_date"])
         document = common.issue_document(case, DocumentKind.EXTENSION, case.handling_department, by,
                                          {"days": days, "reason": text})
         common.save(case)
         common.record(case, A.EXTEND, by, from_status=case.status, note=text, department=case.handling_department,
-                      data={"days": days, "due_date": clock.due_date.isoformat(), "document": document.number})
-        common.notify(case, "case_extended", reason=text[:100], due_date=clock.due_date.isoformat())
+                      data={"days": days, "due_date": clock.promised_due_date.isoformat(),
+                            "document": document.number})
+        common.notify(case, "case_extended", reason=text[:100], due_date=clock.promised_due_date.isoformat())
     return case
 
 

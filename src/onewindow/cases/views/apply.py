@@ -308,7 +308,8 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
                "actions": actions, "documents": list(case.documents.all()),
                "files": [m for m in case.materials.all() if m.removed_at is None],
                "correction": _correction_notice(case), "is_final": case.status in FINAL,
-               "clock_running": case.due_date is not None and case.status not in FINAL}
+               "clock_running": case.due_date is not None and case.status not in FINAL,
+               "notes": selectors.deadline_notes_for(case)}
     return render(request, "cases/apply/detail.html", context)
 
 

@@ -195,8 +195,11 @@ def _detail(request: HttpRequest, case_id: Any, *, error: DomainError | None = N
     clocks = list(case.clocks.prefetch_related("suspensions", "extensions").order_by("id"))
     decision = next((c for c in clocks if c.kind == ClockKind.DECISION and c.stopped_on is None), None)
     schema = case.item_version.form_schema or {}
+    notes = selectors.deadline_notes_for(case)
+    case.provisional_year = notes.provisional_year  # type: ignore[attr-defined]  # for _due.html
     context = {
         "case": case, "actions": actions, "error": error, "failed": failed, "posted": posted or {},
+        "notes": notes,
         "timeline": selectors.timeline_for(request.user, case),
         "clocks": clocks,
         "documents": list(case.documents.order_by("id")),
