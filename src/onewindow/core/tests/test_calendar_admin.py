@@ -65,3 +65,16 @@ def test_a_year_is_covered_by_the_library_or_an_explicit_confirmation(principals
     assert response.status_code == 302
     assert uncovered_years(2026, 2028) == []
     assert AuditEntry.objects.filter(action="calendar.year_confirm").count() == 2
+
+
+@pytest.mark.xfail(strict=True, reason="issue #10: one holiday row silences the uncovered-year check")
+def test_the_system_check_warns_until_the_year_is_confirmed(principals: Principals) -> None:
+    from onewindow.core.checks import next_year_uncovered
+
+    november = D(2026, 11, 15)
+    assert next_year_uncovered(november) == 2027
+    CalendarDay.objects.create(date=D(2027, 1, 1), is_working_day=False, name="元旦")
+    assert next_year_uncovered(november) == 2027
+    core_services.calendar_year_confirm(by=principals.admin, year=2027, note="国办发明电")
+    assert next_year_uncovered(november) is None
+    assert next_year_uncovered(D(2026, 10, 31)) is None  # warned only from November
