@@ -127,7 +127,7 @@ def test_the_api_walk_finds_numeric_and_identifier_fields_of_every_app() -> None
 
 
 #: APIs whose fields are not normalized yet (issue #9).
-PENDING = (" /cases/", " /taxqr/")
+PENDING: tuple[str, ...] = ()
 API_PARAMS = [pytest.param(*field, id=field[0], marks=[pytest.mark.xfail(
     strict=True, reason="issue #9: API fields refuse or keep full-width digits")] if any(
     p in field[0] for p in PENDING) else []) for field in API_FIELDS]
@@ -170,7 +170,6 @@ def test_person_registered_with_full_width_id_and_phone_is_stored_in_ascii(princ
     assert (person.id_number, person.phone) == (id_number, phone)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the catalog admin keeps full-width amounts as typed")
 def test_catalog_admin_form_reads_full_width_limits_and_fee() -> None:
     from onewindow.catalog.admin import ServiceItemForm
 

@@ -48,6 +48,7 @@ from onewindow.accounts.api_auth import require_scope, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.net import client_ip
+from onewindow.core.normalize import NfkcInt
 from onewindow.core.throttle import throttle_forgive, throttle_hit
 
 from . import selectors, services
@@ -151,7 +152,8 @@ def case_apply(request: HttpRequest, payload: CaseApplyIn,
 
 @router.get("/", response={200: CasePageOut, **ERRORS}, summary="我的办件")
 def case_list(request: HttpRequest, status: str = Query("", max_length=20),
-              page: int = Query(1, ge=1, le=100_000), page_size: int = Query(PAGE_SIZE, ge=1, le=100)) -> CasePageOut:
+              page: NfkcInt = Query(1, ge=1, le=100_000),  # noqa: B008
+              page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=100)) -> CasePageOut:  # noqa: B008
     user = _user(request, READ)
     qs = selectors.case_list_for_applicant(user)
     if status:
@@ -165,7 +167,8 @@ def case_list(request: HttpRequest, status: str = Query("", max_length=20),
 @router.get("/inbox", response={200: InboxOut, **ERRORS}, summary="待办（工作人员）")
 def inbox(request: HttpRequest, status: str = Query("", max_length=20), level: str = Query("", max_length=10),
           q: str = Query("", max_length=60), mine: bool = False, sort: str = Query("due", max_length=5),
-          page: int = Query(1, ge=1, le=100_000), department_id: int | None = Query(None, ge=1, le=MAX_ID)
+          page: NfkcInt = Query(1, ge=1, le=100_000),  # noqa: B008
+          department_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID)  # noqa: B008
           ) -> InboxOut:
     user = _staff(request, READ)
     box = selectors.inbox_for(user, status=status, level=level, q=q, mine=mine, sort=sort, page=page,
@@ -174,8 +177,8 @@ def inbox(request: HttpRequest, status: str = Query("", max_length=20), level: s
 
 
 @router.get("/review-queue", response={200: CasePageOut, **ERRORS}, summary="网上办理审核队列（工作人员）")
-def review_queue(request: HttpRequest, page: int = Query(1, ge=1, le=100_000),
-                 page_size: int = Query(PAGE_SIZE, ge=1, le=100)) -> CasePageOut:
+def review_queue(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=100_000),  # noqa: B008
+                 page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=100)) -> CasePageOut:  # noqa: B008
     user = _staff(request, READ)
     qs = selectors.review_queue_for(user)
     total = qs.count()
@@ -231,7 +234,7 @@ def case_update(request: HttpRequest, payload: CaseUpdateIn, case_id: int = Path
 
 @router.post("/{case_id}/files", response={201: FileOut, **WRITE_ERRORS}, summary="上传申请材料（PDF/JPG/PNG）")
 def file_upload(request: HttpRequest, file: File[UploadedFile], case_id: int = Path(..., ge=1, le=MAX_ID),
-                material_id: Form[int | None] = None) -> Status[FileOut]:
+                material_id: Form[NfkcInt | None] = None) -> Status[FileOut]:
     user = _user(request, APPLY)
     if material_id is not None and not 1 <= material_id <= MAX_ID:
         material_id = 0  # never a material: the service answers material_unknown

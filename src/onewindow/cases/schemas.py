@@ -15,6 +15,7 @@ from pydantic import Field
 
 from onewindow.accounts.models import User
 from onewindow.core.masking import mask_name, mask_phone
+from onewindow.core.normalize import NfkcInt, NfkcStr
 
 from .application_form import split_form
 from .choices import CaseAction, CaseStatus, DeliveryMethod, DocumentKind, RefusalReason, SuspensionBasis
@@ -33,12 +34,12 @@ class ErrorOut(Schema):
 class CaseApplyIn(Schema):
     """申请: a draft, or (``submit``) a submitted case at once."""
 
-    item_code: str = Field(..., min_length=1, max_length=36, description="实施清单事项编码")
+    item_code: NfkcStr = Field(..., min_length=1, max_length=36, description="实施清单事项编码")
     channel: str = Field("online", max_length=20, description="online | wechat | kiosk | window")
     form_data: dict[str, Any] = Field(default_factory=dict, description="申请表（按事项的 JSON Schema）")
-    applicant_organization: str | None = Field(None, max_length=18,
+    applicant_organization: NfkcStr | None = Field(None, max_length=18,
                                                description="以单位名义申请时：单位的统一社会信用代码")
-    contact_phone: str = Field("", max_length=20, description="联系手机（默认取申请人登记的手机）")
+    contact_phone: NfkcStr = Field("", max_length=20, description="联系手机（默认取申请人登记的手机）")
     delivery_method: DeliveryMethod = Field(DeliveryMethod.WINDOW, description="送达方式")
     delivery_address: str = Field("", max_length=300, description="邮寄地址（邮寄送达时）")
     submit: bool = Field(False, description="true：创建后立即提交（须材料齐全）")
@@ -48,7 +49,7 @@ class CaseUpdateIn(Schema):
     """Draft update; ``form_data`` is a JSON merge patch (RFC 7396): given keys replace, null removes."""
 
     form_data: dict[str, Any] | None = None
-    contact_phone: str | None = Field(None, max_length=20)
+    contact_phone: NfkcStr | None = Field(None, max_length=20)
     delivery_method: DeliveryMethod | None = None
     delivery_address: str | None = Field(None, max_length=300)
 
@@ -56,8 +57,8 @@ class CaseUpdateIn(Schema):
 class QueryIn(Schema):
     """一码查询, in the body (never the URL: no personal data in query strings, issue #9)."""
 
-    code: str = Field(..., min_length=1, max_length=32, description="查询码")
-    phone_tail: str = Field(..., pattern=r"^[0-9]{4}$", description="申请人手机号后四位")
+    code: NfkcStr = Field(..., min_length=1, max_length=32, description="查询码")
+    phone_tail: NfkcStr = Field(..., pattern=r"^[0-9]{4}$", description="申请人手机号后四位")
 
 
 class ReasonIn(Schema):
@@ -69,7 +70,7 @@ class NoteIn(Schema):
 
 
 class CorrectionItemIn(Schema):
-    material_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    material_id: NfkcInt | None = Field(None, ge=1, le=2**63 - 1)
     name: str = Field("", max_length=300)
     reason: str = Field(..., min_length=1, max_length=500)
 
@@ -90,7 +91,7 @@ class SuspendIn(Schema):
 
 class ExtendIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
-    days: int = Field(10, ge=1, le=10)
+    days: NfkcInt = Field(10, ge=1, le=10)
 
 
 class ApproveIn(Schema):
@@ -109,7 +110,7 @@ class DeliverIn(Schema):
 
 
 class ReassignIn(Schema):
-    handler_id: int = Field(..., ge=1, le=2**63 - 1)
+    handler_id: NfkcInt = Field(..., ge=1, le=2**63 - 1)
 
 
 # --------------------------------------------------------------------------- output

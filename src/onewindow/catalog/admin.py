@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import DomainError
+from onewindow.core.normalize import NfkcCharField, NfkcDecimalField, NfkcIntegerField
 
 from . import services
 from .choices import Category, Channel, DayUnit, DepthCode, DepthLevel, HandlingType, ItemStatus, MaterialForm
@@ -42,21 +43,21 @@ def _parse_materials(text: str) -> list[dict[str, Any]]:
 class ServiceItemForm(forms.ModelForm):  # type: ignore[type-arg]
     """The item's identity plus the content of its next version."""
 
-    basic_code = forms.CharField(label=_("基本编码"), max_length=12)
+    basic_code = NfkcCharField(label=_("基本编码"), max_length=12)
     v_name = forms.CharField(label=_("事项名称"), max_length=200)
     v_category = forms.ChoiceField(label=_("事项类别"), choices=Category.choices)
     v_item_type = forms.ModelChoiceField(label=_("事项类型"), queryset=ItemType.objects.all())
     legal_basis = forms.CharField(label=_("设定依据"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     handling_type = forms.ChoiceField(label=_("办件类型"), choices=HandlingType.choices)
-    statutory_limit = forms.IntegerField(label=_("法定办结时限"), required=False)
+    statutory_limit = NfkcIntegerField(label=_("法定办结时限"), required=False)
     statutory_unit = forms.ChoiceField(label=_("法定时限单位"), choices=DayUnit.choices)
     statutory_note = forms.CharField(label=_("法定时限说明"), required=False)
-    promised_limit = forms.IntegerField(label=_("承诺办结时限"), required=False)
+    promised_limit = NfkcIntegerField(label=_("承诺办结时限"), required=False)
     promised_unit = forms.ChoiceField(label=_("承诺时限单位"), choices=DayUnit.choices)
     promised_note = forms.CharField(label=_("承诺时限说明"), required=False)
     fee_free = forms.BooleanField(label=_("不收费"), required=False, initial=True)
     fee_text = forms.CharField(label=_("收费标准"), required=False)
-    fee_amount = forms.DecimalField(label=_("收费金额（元）"), required=False, max_digits=10, decimal_places=2)
+    fee_amount = NfkcDecimalField(label=_("收费金额（元）"), required=False, max_digits=10, decimal_places=2)
     v_depth_level = forms.TypedChoiceField(label=_("网上办理深度"), coerce=int,
                                            choices=DepthLevel.choices)
     depth_codes = forms.MultipleChoiceField(label=_("网上办理深度代码"), choices=DepthCode.choices, required=False,
@@ -64,7 +65,7 @@ class ServiceItemForm(forms.ModelForm):  # type: ignore[type-arg]
     v_fully_online = forms.BooleanField(label=_("全程网上办理"), required=False)
     channels = forms.MultipleChoiceField(label=_("办理渠道"), choices=Channel.choices,
                                          widget=forms.CheckboxSelectMultiple)
-    on_site_visits = forms.IntegerField(label=_("到现场次数"), min_value=0, max_value=9, initial=1)
+    on_site_visits = NfkcIntegerField(label=_("到现场次数"), min_value=0, max_value=9, initial=1)
     on_site_reason = forms.CharField(label=_("需到现场办理的环节"), required=False)
     form_schema = forms.JSONField(label=_("网上申请表（JSON Schema）"), required=False, initial=dict)
     materials_text = forms.CharField(label=_("申请材料"), required=False, widget=forms.Textarea(attrs={"rows": 5}),

@@ -20,6 +20,7 @@ from ninja.files import UploadedFile
 from onewindow.accounts.api_auth import require_scope, session_or_token
 from onewindow.accounts.reauth import require_reauth
 from onewindow.core.errors import DomainError
+from onewindow.core.normalize import NfkcInt, NfkcStr
 
 from . import exports, images, selectors, services
 from . import permissions as perms
@@ -113,8 +114,9 @@ def window_capture(request: HttpRequest, text: Form[str] = "", window: Form[str]
 @router.get("/records", response={200: list[RecordOut], **ERRORS}, summary="房交信息查询（本局，脱敏）")
 def records(request: HttpRequest, q: str = Query("", max_length=60), date: datetime.date | None = None,
             window: str = Query("", max_length=20), agency: str = Query("", max_length=200),
-            street: str = Query("", max_length=12), limit: int = Query(100, ge=1, le=500),
-            offset: int = Query(0, ge=0, le=1_000_000)) -> list[RecordOut]:
+            street: NfkcStr = Query("", max_length=12),  # noqa: B008
+            limit: NfkcInt = Query(100, ge=1, le=500),  # noqa: B008
+            offset: NfkcInt = Query(0, ge=0, le=1_000_000)) -> list[RecordOut]:  # noqa: B008
     user = require_scope(request, READ).user
     flt = selectors.RecordFilter(q=q, day=date, window=window, agency=agency, street=street)
     return [RecordOut(**record_out(r)) for r in selectors.record_list_for(user, flt)[offset:offset + limit]]
