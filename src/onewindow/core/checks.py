@@ -9,8 +9,10 @@ and the WSGI start (config/wsgi.py, :func:`refuse_to_start_on_errors`) refuse to
 The working-day calendar (行政许可法 art. 82: limits in working days) comes from the
 ``chinesecalendar`` package, which covers the years whose holiday notice (国务院办公厅关于部分节假日
 安排的通知) was published when it was released. A year it does not cover counts Monday to Friday
-unless an administrator enters its holidays and adjusted workdays (调休) as ``CalendarDay`` rows:
-this check warns from 1 November of the last covered year, when the next notice is due.
+unless an administrator enters its holidays and adjusted workdays (调休) as ``CalendarDay`` rows
+and confirms the year (``CalendarYear``): this check warns from 1 November of the last covered
+year, when the next notice is due, until then; running deadlines that reach such a year are
+flagged 期限暂定 on the pages (decision 0011).
 """
 
 from __future__ import annotations
@@ -29,18 +31,14 @@ from django.utils import timezone
 
 
 def next_year_uncovered(today: datetime.date) -> int | None:
-    """The coming year if neither the library nor the CalendarDay table covers it yet."""
-    from .calendar import covered_by_library
-    from .models import CalendarDay
+    """The coming year if neither the library covers it nor an administrator has confirmed its
+    holidays entered (a ``CalendarYear`` row; decision 0011)."""
+    from .calendar import uncovered_years
 
     if today.month < 11:
         return None
     year = today.year + 1
-    if covered_by_library(datetime.date(year, 1, 1)):
-        return None
-    if CalendarDay.objects.filter(date__year=year).exists():
-        return None
-    return year
+    return year if uncovered_years(year, year) else None
 
 
 @register("onewindow")
@@ -55,7 +53,8 @@ def calendar_covers_next_year(app_configs: Any = None, **kwargs: Any) -> list[Ch
         f"The working-day calendar has no holidays for {year}: deadlines in {year} will count every "
         "Monday to Friday as a working day.",
         hint=f"Enter the {year} holidays and adjusted workdays (调休) of the State Council notice as "
-             "Calendar days in the admin, or upgrade the chinesecalendar package.",
+             "Calendar days in the admin and confirm the year, or upgrade the chinesecalendar package "
+             f"and run `onewindow core_calendar_recompute --year {year}`.",
         id="onewindow.W001",
     )]
 

@@ -166,7 +166,6 @@ def test_the_correction_round_shows_the_paused_deadline_and_the_days_used(
     assert paused in p.client("citizen").get(f"/cases/{case.pk}/").content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: no recomputation when the packaged calendar learns a year")
 def test_the_recompute_command_moves_clocks_after_the_packaged_calendar_changed(
         case_world: CaseWorld, on_day: dict[str, datetime.date]) -> None:
     from django.core.management import call_command

@@ -67,7 +67,6 @@ def test_a_year_is_covered_by_the_library_or_an_explicit_confirmation(principals
     assert AuditEntry.objects.filter(action="calendar.year_confirm").count() == 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: one holiday row silences the uncovered-year check")
 def test_the_system_check_warns_until_the_year_is_confirmed(principals: Principals) -> None:
     from onewindow.core.checks import next_year_uncovered
 
