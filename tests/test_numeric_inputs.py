@@ -178,3 +178,29 @@ def test_catalog_admin_form_reads_full_width_limits_and_fee() -> None:
                                   ("fee_amount", "１２．５０", Decimal("12.50")), ("on_site_visits", "１", 1)):
         assert form_class.base_fields[name].clean(typed) == expected
         assert type(form_class.base_fields[name]).__module__ == "onewindow.core.normalize", name
+
+
+# --- pages that read a typed code directly --------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="issue #9: a full-width appointment code is not found at the kiosk")
+@pytest.mark.django_db
+def test_kiosk_checkin_reads_a_full_width_appointment_code(center_world: Any, kiosk_client: Client) -> None:
+    from onewindow.centers.tests.test_pages_public import _booking, open_around_the_clock
+
+    open_around_the_clock(center_world)
+    appointment = _booking(center_world, center_world.center, center_world.b, "K2M4P6Q8")
+    response = kiosk_client.post(f"/centers/{center_world.center.code}/kiosk/checkin/",
+                                 {"appointment_code": "　ｋ２ｍ４ｐ６ｑ８　"})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "checked_in"
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: the 一码查询 page refuses a full-width code and phone tail")
+@pytest.mark.django_db
+def test_case_query_page_reads_full_width_code_and_phone_tail(case_world: Any, client: Client) -> None:
+    case = case_world.submitted()
+    response = client.post("/cases/query/", {"code": full_width(case.query_code),
+                                             "tail": full_width(case.phone_tail)})
+    assert response.status_code == 200
+    assert response.context["result"] is not None
