@@ -204,3 +204,26 @@ def test_case_query_page_reads_full_width_code_and_phone_tail(case_world: Any, c
                                              "tail": full_width(case.phone_tail)})
     assert response.status_code == 200
     assert response.context["result"] is not None
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: the kiosk refuses a one-time code typed in full width")
+@pytest.mark.django_db
+def test_kiosk_phone_and_one_time_code_typed_in_full_width(center_world: Any, kiosk_client: Client) -> None:
+    import re
+
+    from onewindow.centers.models import Ticket
+    from onewindow.centers.tests.test_pages_public import open_around_the_clock
+    from onewindow.notifications.models import Message
+
+    open_around_the_clock(center_world)
+    kiosk = f"/centers/{center_world.center.code}/kiosk/"
+    kiosk_client.post(f"{kiosk}take/", {"category": "A", "phone": full_width("139-0000-3333")})
+    ticket = Ticket.objects.get()
+    assert ticket.phone == "13900003333"
+    message = Message.objects.get(event="phone_code")
+    found = re.search(r"验证码(\d{6})", message.text)
+    assert found is not None
+    response = kiosk_client.post(f"{kiosk}confirm/{ticket.status_code}/", {"code": full_width(found.group(1))})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.phone_confirmed_at is not None
