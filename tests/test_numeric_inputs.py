@@ -182,7 +182,6 @@ def test_catalog_admin_form_reads_full_width_limits_and_fee() -> None:
 
 # --- pages that read a typed code directly --------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a full-width appointment code is not found at the kiosk")
 @pytest.mark.django_db
 def test_kiosk_checkin_reads_a_full_width_appointment_code(center_world: Any, kiosk_client: Client) -> None:
     from onewindow.centers.tests.test_pages_public import _booking, open_around_the_clock
@@ -196,7 +195,6 @@ def test_kiosk_checkin_reads_a_full_width_appointment_code(center_world: Any, ki
     assert appointment.status == "checked_in"
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the 一码查询 page refuses a full-width code and phone tail")
 @pytest.mark.django_db
 def test_case_query_page_reads_full_width_code_and_phone_tail(case_world: Any, client: Client) -> None:
     case = case_world.submitted()
@@ -206,7 +204,6 @@ def test_case_query_page_reads_full_width_code_and_phone_tail(case_world: Any, c
     assert response.context["result"] is not None
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the kiosk refuses a one-time code typed in full width")
 @pytest.mark.django_db
 def test_kiosk_phone_and_one_time_code_typed_in_full_width(center_world: Any, kiosk_client: Client) -> None:
     import re

@@ -35,6 +35,7 @@ from onewindow.core.identifiers import validate_mobile
 from onewindow.core.masking import mask_name
 from onewindow.core.models import Department
 from onewindow.core.net import client_ip
+from onewindow.core.normalize import nfkc, nfkc_number
 from onewindow.core.throttle import throttle_forgive, throttle_hit
 
 from .. import forms, selectors, services
@@ -348,8 +349,8 @@ def query(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"code": "", "tail": ""}
     if request.method == "GET":
         return render(request, "cases/apply/query.html", context)
-    code = request.POST.get("code", "").strip()[:20]
-    tail = request.POST.get("tail", "").strip()[:4]
+    code = nfkc(request.POST.get("code", "")[:40])[:20]  # typed in full width: read as ASCII
+    tail = nfkc_number(request.POST.get("tail", "")[:20])[:4]
     context.update(code=code, tail=tail)
     key = _query_key(request)
     # Counted before it is tried (one budget for every worker process); a right answer is given back.

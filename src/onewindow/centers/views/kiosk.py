@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onewindow.catalog import selectors as catalog_selectors
 from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.normalize import nfkc, nfkc_number
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -124,7 +125,8 @@ def kiosk_confirm(request: HttpRequest, center_code: str, status_code: str) -> H
                                "print_url": _print_url(status_code, center_code)}
     if request.method == "POST":
         try:
-            phone_check_confirm(status_code=status_code, code=request.POST.get("code", "")[:12], device=device)
+            typed = nfkc_number(request.POST.get("code", "")[:40])[:12]  # full width read as ASCII
+            phone_check_confirm(status_code=status_code, code=typed, device=device)
         except DomainError as exc:
             return render(request, "centers/kiosk/confirm.html", {**context, "error": exc}, status=exc.status)
         return redirect(context["print_url"])
@@ -144,7 +146,7 @@ def kiosk_checkin(request: HttpRequest, center_code: str) -> HttpResponse:
     context = {"code": center_code, "idle": IDLE_SECONDS, "home": reverse("centers:kiosk", args=[center_code]),
                "value": ""}
     if request.method == "POST":
-        value = request.POST.get("appointment_code", "").strip().upper()[:12]
+        value = nfkc(request.POST.get("appointment_code", "")[:40]).upper()[:12]  # full width read as ASCII
         try:
             ticket = services.appointment_check_in(by=_by(request) or device, code=value,
                                                    center_code=str(center_code)[:32])
