@@ -224,3 +224,21 @@ def test_kiosk_phone_and_one_time_code_typed_in_full_width(center_world: Any, ki
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.phone_confirmed_at is not None
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: the application form keeps full-width phones and ID numbers")
+def test_application_form_reads_full_width_numbers_and_identifiers() -> None:
+    from django.http import QueryDict
+
+    from onewindow.cases.forms import parse
+    from onewindow.cases.testing import FORM_SCHEMA
+
+    schema = {**FORM_SCHEMA, "properties": {**FORM_SCHEMA["properties"],
+                                            "count": {"type": "integer"}, "area": {"type": "number"}}}
+    post = QueryDict(mutable=True)
+    post.update({"applicant_name": "张伟", "contact_phone": "１３８００１３８０００",
+                 "id_number": "１１０１０５１９４９１２３１００２ｘ", "count": "１２", "area": "８８。５",
+                 "description": "新办（一）"})
+    assert parse(schema, post) == {"applicant_name": "张伟", "contact_phone": "13800138000",
+                                   "id_number": "11010519491231002x", "count": 12, "area": 88.5,
+                                   "description": "新办（一）"}
