@@ -53,8 +53,7 @@ class StaffTwoFactorMiddleware:
 class SessionTimeoutMiddleware:
     """Ends idle sessions and staff sessions past their absolute lifetime (session_timeout.py).
 
-    Sits after AuthenticationMiddleware, after the centers middleware that sets
-    ``request.bound_device`` (device-bound browsers are never timed out) and before
+    Sits after AuthenticationMiddleware and before
     StaffTwoFactorMiddleware. Answers for an ended session: a page gets a redirect to the login
     page saying why (``?timeout=idle|absolute``); an htmx request or background poll 401 with
     ``HX-Redirect`` to that page; the API 401 ``session_expired`` in the error shape. The end is
@@ -69,8 +68,9 @@ class SessionTimeoutMiddleware:
     def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any,
                      view_kwargs: Any) -> HttpResponse | None:
         user = getattr(request, "user", None)
-        if (user is None or not user.is_authenticated or getattr(request, "bound_device", None) is not None
-                or getattr(request, "session", None) is None):
+        # A device-bound browser (kiosk, display) needs no login: its credential is the binding
+        # cookie, which a logout leaves alone. A person who logs in on it times out like anywhere.
+        if user is None or not user.is_authenticated or getattr(request, "session", None) is None:
             return None
         now = timezone.now().timestamp()
         reason = session_timeout.expiry_reason(request, now)

@@ -23,5 +23,5 @@ def access_log(request: HttpRequest) -> HttpResponse:
     pages = Paginator(range(result.count), result.page_size).get_page(result.page)
     if pages.number != result.page:  # past the last page: show the last one
         result = selectors.access_log_for(request.user, pages.number)
-    return render(request, "accounts/access_log.html", {"log": result, "pages": pages,
-                                                        "has_person": getattr(request.user, "person_id", None) is not None})
+    has_person = getattr(request.user, "person_id", None) is not None
+    return render(request, "accounts/access_log.html", {"log": result, "pages": pages, "has_person": has_person})

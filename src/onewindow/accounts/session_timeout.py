@@ -10,8 +10,10 @@ Rules (GB/T 22239-2019 等保2.0 三级 身份鉴别 c: 登录连接超时自动
 - Background polling is not activity: a view marked :func:`background_poll` (htmx fragments
   refreshing every few seconds, status pages, live views) neither counts as activity nor keeps
   the session alive; a poll after the limit ends the session like any other request.
-- Browsers bound to a device credential (kiosk, display, window terminal: ``request.bound_device``
-  set by the centers middleware) are never timed out; their credential is the device token.
+- Browsers bound to a device credential (kiosk, display: ``request.bound_device`` set by the
+  centers middleware) work without a login, so there is no session to time out; their credential
+  is the binding cookie. A person who logs in on such a browser (a guide-desk clerk granting the
+  elderly lane) is logged out after the staff idle limit like anywhere, and the binding stays.
 
 The middleware that applies these rules is :class:`onewindow.accounts.middleware.SessionTimeoutMiddleware`.
 """
