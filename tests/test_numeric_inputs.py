@@ -226,7 +226,6 @@ def test_kiosk_phone_and_one_time_code_typed_in_full_width(center_world: Any, ki
     assert ticket.phone_confirmed_at is not None
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: the application form keeps full-width phones and ID numbers")
 def test_application_form_reads_full_width_numbers_and_identifiers() -> None:
     from django.http import QueryDict
 

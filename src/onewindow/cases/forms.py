@@ -17,6 +17,7 @@ from typing import Any
 from django.http import QueryDict
 
 from onewindow.core.masking import mask_name, mask_phone
+from onewindow.core.normalize import nfkc, nfkc_number
 
 #: Schema property names that the applicant's own profile pre-fills on a new form.
 NAME_KEYS = ("applicant_name", "name", "applicant", "contact_name")
@@ -69,7 +70,9 @@ def _kind(prop: dict[str, Any]) -> str:
 def parse(schema: dict[str, Any] | None, post: QueryDict) -> dict[str, Any]:
     """The ``form_data`` of a POST: only the schema's properties are read (no extra keys);
     empty inputs are left out (a draft may be incomplete); numbers are converted where they
-    parse, and kept as typed otherwise so that the schema check names the field."""
+    parse, and kept as typed otherwise so that the schema check names the field. Numbers and
+    identifiers (a property with a ``format`` or ``pattern``) typed in full width are read as
+    ASCII (core.normalize); free text is kept as typed."""
     data: dict[str, Any] = {}
     for name, prop in _properties(schema).items():
         kind = _kind(prop)
@@ -80,16 +83,14 @@ def parse(schema: dict[str, Any] | None, post: QueryDict) -> dict[str, Any]:
         raw = str(post.get(name, "") or "").strip()[:MAX_FIELD_CHARS]
         if not raw:
             continue
-        if prop.get("type") == "integer":
+        if prop.get("type") in ("integer", "number"):
+            number = nfkc_number(raw)  # typed in full width (１２。５): read as ASCII
             try:
-                data[name] = int(raw)
+                data[name] = int(number) if prop.get("type") == "integer" else float(number)
             except ValueError:
                 data[name] = raw
-        elif prop.get("type") == "number":
-            try:
-                data[name] = float(raw)
-            except ValueError:
-                data[name] = raw
+        elif prop.get("format") or prop.get("pattern"):
+            data[name] = nfkc(raw)  # an identifier (ID number, phone, code): ASCII; free text stays as typed
         else:
             data[name] = raw
     return data
