@@ -192,7 +192,8 @@ class ClockOut(Schema):
     start_date: datetime.date
     extended_days: int
     suspended_days: int
-    due_date: datetime.date
+    due_date: datetime.date = Field(description="内部办理期限（随工作日历调整重新计算）")
+    promised_due_date: datetime.date | None = Field(None, description="已告知申请人的到期日，只会推后，不会提前")
     level: str
     stopped_on: datetime.date | None
 
@@ -324,7 +325,7 @@ def file_out(f: CaseMaterial) -> FileOut:
 def clock_out(c: CaseClock) -> ClockOut:
     return ClockOut(kind=c.kind, basis=c.basis, limit_days=c.limit_days, unit=c.unit, start_date=c.start_date,
                     extended_days=c.extended_days, suspended_days=c.suspended_days, due_date=c.due_date,
-                    level=c.level, stopped_on=c.stopped_on)
+                    promised_due_date=c.promised_due_date, level=c.level, stopped_on=c.stopped_on)
 
 
 def document_out(d: Document) -> DocumentOut:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_record
+from .audit import audit_record, changed_values
 from .calendar import calendar_listeners, library_says_working
-from .errors import DomainError, NotFound
-from .models import CalendarDay, CalendarYear, Region, RegionLevel
+from .errors import Conflict, DomainError, NotFound
+from .models import CalendarDay, CalendarYear, Department, Region, RegionLevel
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions_shanghai.json"
 LEVEL_ORDER = {RegionLevel.CITY: 0, RegionLevel.DISTRICT: 1, RegionLevel.STREET: 2}
@@ -133,7 +133,12 @@ def calendar_days_set(*, by: Any, first: datetime.date, last: datetime.date, is_
             row = rows.get(day)
             was_working = row.is_working_day if row is not None else library_says_working(day)
             if row is None:
-                written.append(CalendarDay.objects.create(date=day, is_working_day=working, name=name, note=note))
+                try:
+                    with transaction.atomic():  # a savepoint: another admin may have just added the day
+                        written.append(CalendarDay.objects.create(date=day, is_working_day=working, name=name,
+                                                                  note=note))
+                except IntegrityError:
+                    raise Conflict(_("该日期刚被他人修改，请刷新后重试。"), code="calendar_day_conflict") from None
             elif (row.is_working_day, row.name, row.note) != (working, name, note):
                 before.append([day.isoformat(), row.is_working_day, row.name])
                 row.is_working_day, row.name, row.note = working, name, note
@@ -222,3 +227,60 @@ def calendar_recompute(*, by: Any, first: datetime.date, last: datetime.date, ch
         audit_record(actor=by, action="calendar.recompute", target=None, channel=channel,
                      after={"first": first.isoformat(), "last": last.isoformat(), "clocks_recomputed": recomputed})
     return recomputed
+
+
+# ---- departments (部门) -----------------------------------------------------------------------
+
+#: The fields of a department an administrator sets (its code is fixed once created).
+DEPARTMENT_FIELDS = ("name", "short_name", "level", "region", "credit_code", "is_active", "sort_order")
+
+
+def _department_invalid(field: str, message: Any) -> DomainError:
+    return DomainError(_("部门信息不正确。"), code="department_invalid", status=422, fields={field: [message]})
+
+
+def _check_department(values: dict[str, Any]) -> None:
+    unknown = set(values) - set(DEPARTMENT_FIELDS)
+    if unknown:
+        raise _department_invalid(sorted(unknown)[0], _("该项不能修改。"))
+    if "name" in values and not str(values["name"] or "").strip():
+        raise _department_invalid("name", _("请填写名称。"))
+    if "level" in values and values["level"] not in RegionLevel.values:
+        raise _department_invalid("level", _("请从给定选项中选择。"))
+
+
+def department_create(*, by: Any, code: str, **values: Any) -> Department:
+    """Add a department (部门: an implementing or receiving body) — a system administrator, in the
+    admin. Refused: a code already taken (409 ``department_code_taken``), bad values (422
+    ``department_invalid``). Audited ``department.create``."""
+    _check_department(values)
+    code = str(code or "").strip()
+    if not code:
+        raise _department_invalid("code", _("请填写部门代码。"))
+    with transaction.atomic():
+        if Department.objects.select_for_update().filter(code=code).exists():
+            raise DomainError(_("该部门代码已存在。"), code="department_code_taken", status=409,
+                              fields={"code": [_("该部门代码已存在。")]})
+        department = Department.objects.create(code=code, **values)
+        _before, after = changed_values(Department(), {"code": code, **values})
+        audit_record(actor=by, action="department.create", target=department, after=after)
+    return department
+
+
+def department_update(*, by: Any, department_id: Any, **values: Any) -> Department:
+    """Change a department's name, level, region, credit code, order or 有效 flag (the code stays).
+    Departments are never deleted — cases, items and roles refer to them; they are set inactive.
+    When nothing changes nothing is written. Audited ``department.update`` with before/after."""
+    _check_department(values)
+    with transaction.atomic():
+        department = Department.objects.select_for_update().filter(pk=department_id).first()
+        if department is None:
+            raise NotFound(_("找不到该部门。"), code="department_not_found")
+        before, after = changed_values(department, values)
+        if not after:
+            return department
+        for name in after:
+            setattr(department, name, values[name])
+        department.save(update_fields=list(after))
+        audit_record(actor=by, action="department.update", target=department, before=before, after=after)
+    return department

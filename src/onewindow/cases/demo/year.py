@@ -135,7 +135,8 @@ class _Sim:
     def clock(self, kind: str, start: datetime.date, limit: int, basis: str) -> _Row:
         due = self.plan.cal.add(start, limit)
         clock = _Row(kind=kind, basis=basis[:200], limit_days=limit, unit="working", start_date=start,
-                     due_date=due, level=ClockLevel.GREEN, created_at=self.now, stopped_on=None)
+                     due_date=due, promised_due_date=due, level=ClockLevel.GREEN, created_at=self.now,
+                     stopped_on=None)
         self.clocks.append(clock)
         return clock
 

@@ -39,11 +39,16 @@ def _recipients(case: Case, clock: CaseClock) -> list[User]:
 
 def _raise_level(clock_id: int, today: datetime.date) -> bool:
     with transaction.atomic():
+        # The case row first, then its clock: the order of every case service and of the calendar
+        # recomputation (decision 0011), so the check never deadlocks with them.
+        case_id = CaseClock.objects.filter(pk=clock_id).values_list("case_id", flat=True).first()
+        if case_id is None:
+            return False
+        case = Case.objects.select_for_update().select_related("handling_department", "receiving_department").get(
+            pk=case_id)
         clock = CaseClock.objects.select_for_update().filter(pk=clock_id, stopped_on__isnull=True).first()
         if clock is None:
             return False
-        case = Case.objects.select_for_update().select_related("handling_department", "receiving_department").get(
-            pk=clock.case_id)
         open_suspension = clock.suspensions.filter(end_date__isnull=True).first()
         level = deadlines.level_on(today=today, start=clock.start_date, limit_days=clock.limit_days,
                                    extended_days=clock.extended_days, suspended_days=clock.suspended_days,

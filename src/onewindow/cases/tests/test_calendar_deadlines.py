@@ -109,6 +109,13 @@ def test_an_added_adjusted_workday_shortens_the_internal_target_not_the_promise(
     assert _sms(case) == []
     page = case_world.p.client("citizen").get(f"/cases/{case.pk}/").content.decode()
     assert "2027-01-04" in page and "2027-01-02" not in page
+    mine = case_world.p.client("citizen").get("/cases/mine/").content.decode()
+    assert "2027-01-04" in mine and "2027-01-02" not in mine
+    staff = case_world.p.client("clerk").get(f"/cases/staff/{case.pk}/").content.decode()
+    assert "已告知申请人 2027-01-04" in staff
+    api = case_world.p.client("citizen").get(f"/api/v1/cases/{case.pk}").json()
+    [decision] = [c for c in api["clocks"] if c["kind"] == "decision"]
+    assert (decision["due_date"], decision["promised_due_date"]) == ("2027-01-02", "2027-01-04")
 
 
 def test_a_promised_date_moving_later_sends_exactly_one_sms(case_world: CaseWorld,
