@@ -1,11 +1,16 @@
 """Django admin of the service centers: centers with their opening hours, categories and windows,
 center staff, devices, appointment slots; tickets, ticket events and appointments read-only.
 
-Devices: the token is issued through accounts' ``api_token_issue`` (scope ``device``) when a device
-is added, and shown once in a message; afterwards only its masked prefix is shown. Revoking a
-device deactivates it, revokes its token (``api_token_revoke``) and ends its browser binding — it
-is shut out at once. A kiosk's ``operator`` is the center's terminal account its self-fill acts as.
-Phone numbers of tickets are never shown here (personal data, ARCHITECTURE rule 6).
+The admin is never a back door (issue #10): every write calls ``centers.services`` — the same
+services, guards and audit entries as the manager's pages — and a refusal shows as an error
+message with the whole page rolled back (``core.admin.ServiceAdminMixin``).
+
+Devices: ``device_issue`` issues the token through accounts' ``api_token_issue`` (scope
+``device``) in the device row's transaction, and it is shown once in a message; afterwards only
+its masked prefix is shown. Revoking (``device_revoke``) deactivates the device, revokes its token
+(``api_token_revoke``) and ends its browser binding — it is shut out at once. A kiosk's
+``operator`` is the center's terminal account its self-fill acts as. Phone numbers of tickets are
+never shown here (personal data, ARCHITECTURE rule 6).
 """
 
 from __future__ import annotations
@@ -16,13 +21,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.accounts import services as account_services
 from onewindow.accounts.permissions import is_system_admin
 from onewindow.accounts.reauth import ReauthAdminMixin
-from onewindow.core.admin import ReadOnlyAdmin
+from onewindow.core.admin import ReadOnlyAdmin, ServiceAdminMixin
+from onewindow.core.errors import DomainError
 
 from .models import (
     Appointment,
@@ -38,6 +42,9 @@ from .models import (
     TicketEvent,
     Window,
 )
+from .services import setup, window_set_categories, window_set_state
+from .services.devices import DEVICE_FIELDS, device_issue, device_revoke, device_update
+from .services.opening import special_opening_set
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -48,22 +55,44 @@ class OpeningHoursInline(admin.TabularInline):
 class SpecialOpeningInline(admin.TabularInline):
     model = SpecialOpening
     extra = 0
+    fields = ["date", "closed", "opens", "closes", "last_ticket", "reason"]
 
 
 class TicketCategoryInline(admin.TabularInline):
+    """Categories are never deleted (tickets keep them): 启用 off instead."""
+
     model = TicketCategory
     extra = 0
+    can_delete = False
     fields = ["prefix", "name", "service_minutes", "sort", "is_active"]
 
 
 class WindowInline(admin.TabularInline):
+    """State and categories change through ``window_set_state`` (the ``window_busy`` guard) and
+    ``window_set_categories``; windows are never deleted (tickets keep them)."""
+
     model = Window
     extra = 0
+    can_delete = False
     fields = ["number", "name", "kind", "categories", "state"]
 
 
+def _values(form: Any, names: tuple[str, ...], change: bool) -> dict[str, Any]:
+    """The cleaned values of ``names`` a form sets: those it changed, or all of them on an add."""
+    return {name: form.cleaned_data[name] for name in names
+            if name in form.cleaned_data and (not change or name in form.changed_data)}
+
+
+def _mark_saved(formset: Any) -> None:
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 @admin.register(Center)
-class CenterAdmin(admin.ModelAdmin):
+class CenterAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Every write goes through ``centers.services`` (setup, windows, opening): the center, its
+    weekly hours, special openings, categories and windows — each audited, a window's state under
+    the ``window_busy`` guard. A refusal rolls the whole page back. Centers are never deleted."""
+
     list_display = ["code", "name", "level", "region", "department", "is_active"]
     list_filter = ["level", "is_active"]
     search_fields = ["code", "name", "short_name"]
@@ -71,33 +100,123 @@ class CenterAdmin(admin.ModelAdmin):
     filter_horizontal = ["items"]
     inlines = [OpeningHoursInline, SpecialOpeningInline, TicketCategoryInline, WindowInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["code"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Center, form: Any, change: bool) -> None:
+        values = _values(form, setup.CENTER_FIELDS, change)
+        if change:
+            setup.center_update(by=request.user, center_id=obj.pk, **values)
+            return
+        created = setup.center_create(by=request.user, code=form.cleaned_data["code"], **values)
+        obj.pk, obj._state.adding = created.pk, False
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if "items" in form.changed_data:
+            setup.center_update(by=request.user, center_id=form.instance.pk, items=list(form.cleaned_data["items"]))
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        center, by = form.instance, request.user
+        _mark_saved(formset)
+        for inline_form in formset.forms:
+            row = inline_form.instance if inline_form.instance.pk else None
+            if formset.can_delete and formset._should_delete_form(inline_form):
+                if row is not None:
+                    self._delete_row(by, row)
+                    formset.deleted_objects.append(row)
+                continue
+            if not inline_form.has_changed():
+                continue
+            self._save_row(by, center, inline_form, row)
+            if row is None:
+                formset.new_objects.append(inline_form.instance)
+            else:
+                formset.changed_objects.append((row, inline_form.changed_data))
+
+    def _delete_row(self, by: Any, row: Any) -> None:
+        if isinstance(row, OpeningHours):
+            setup.opening_hours_delete(by=by, hours_id=row.pk)
+        elif isinstance(row, SpecialOpening):
+            setup.special_opening_delete(by=by, opening_id=row.pk)
+
+    def _save_row(self, by: Any, center: Center, form: Any, row: Any) -> None:
+        change, data = row is not None, form.cleaned_data
+        if form._meta.model is OpeningHours:
+            setup.opening_hours_save(by=by, center_id=center.pk, hours_id=row.pk if row else None,
+                                     **_values(form, setup.HOURS_FIELDS, change))
+        elif form._meta.model is SpecialOpening:
+            if row is not None and "date" in form.changed_data:
+                setup.special_opening_delete(by=by, opening_id=row.pk)
+            special_opening_set(by=by, center_code=center.code, day=data["date"], opens=data.get("opens"),
+                                closes=data.get("closes"), last_ticket=data.get("last_ticket"),
+                                closed=bool(data.get("closed")), reason=data.get("reason") or "")
+        elif form._meta.model is TicketCategory:
+            setup.ticket_category_save(by=by, center_id=center.pk, category_id=row.pk if row else None,
+                                       **_values(form, setup.CATEGORY_FIELDS, change))
+        elif form._meta.model is Window:
+            window = setup.window_save(by=by, center_id=center.pk, window_id=row.pk if row else None,
+                                       **_values(form, setup.WINDOW_FIELDS, change))
+            form.instance.pk = window.pk
+            categories = list(data.get("categories") or [])
+            if "categories" in form.changed_data and (change or categories):
+                window_set_categories(by=by, window_id=window.pk, category_ids=[c.pk for c in categories])
+            if "state" in form.changed_data and (change or data["state"] != window.state):
+                window_set_state(by=by, window_id=window.pk, state=data["state"])
+
 
 @admin.register(CenterStaff)
-class CenterStaffAdmin(admin.ModelAdmin):
+class CenterStaffAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Grants through ``center_staff_grant``, changes (manager or not, 有效) through
+    ``center_staff_update`` — both audited; grants are ended (有效 off), never deleted."""
+
     list_display = ["center", "user", "is_manager", "valid"]
     list_filter = ["center", "is_manager", "valid"]
     search_fields = ["user__username", "center__name"]
     raw_id_fields = ["user"]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("center", "user", "is_manager", "valid") if obj is not None else ("center", "user", "is_manager")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["center", "user"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: CenterStaff, form: Any, change: bool) -> None:
+        if change:
+            setup.center_staff_update(by=request.user, staff_id=obj.pk, **_values(form, ("is_manager", "valid"), True))
+            return
+        created = setup.center_staff_grant(by=request.user, center_id=obj.center_id, user_id=obj.user_id,
+                                           is_manager=obj.is_manager)
+        obj.pk, obj._state.adding = created.pk, False
+
 
 class DeviceForm(forms.ModelForm):
     class Meta:
         model = Device
-        fields = ["center", "window", "kind", "name", "operator", "is_active"]
+        fields = ["center", "window", "kind", "name", "operator"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        window, center = data.get("window"), data.get("center")
+        window, center = data.get("window"), data.get("center") or getattr(self.instance, "center", None)
         if window is not None and center is not None and window.center_id != center.pk:
             raise forms.ValidationError(_("窗口不属于该中心。"))
         return data
 
 
 @admin.register(Device)
-class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
-    """A new device gets its own token (shown once); revoking deactivates it and its token. Both
-    are key operations (fresh re-authentication, accounts.reauth). The token expires
-    (accounts.tokens): the list shows when, so a device is renewed before it goes dark."""
+class DeviceAdmin(ReauthAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    """A new device gets its own token (shown once) through ``device_issue`` — token and row in one
+    transaction; changes through ``device_update``; 停用 through ``device_revoke`` (deactivates the
+    device, ends its browser binding and revokes its token). Issuing and revoking are key
+    operations (fresh re-authentication, accounts.reauth). The token expires (accounts.tokens): the
+    list shows when, so a device is renewed before it goes dark."""
 
     reauth_actions = ("revoke_selected",)
 
@@ -106,7 +225,6 @@ class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
                     "last_seen_at"]
     list_filter = ["kind", "is_active", "center"]
     search_fields = ["name", "token__prefix"]
-    readonly_fields = ["masked_token", "last_seen_at"]
     raw_id_fields = ["operator"]
     actions = ["revoke_selected"]
 
@@ -129,8 +247,11 @@ class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
         return bool(getattr(obj, "browser_bound", False))
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        base = ("center", "window", "kind", "name", "operator", "is_active")
-        return (*base, "masked_token", "last_seen_at") if obj is not None else base
+        base = ("center", "window", "kind", "name", "operator")
+        return (*base, "is_active", "masked_token", "last_seen_at") if obj is not None else base
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["center", "kind", "is_active", "masked_token", "last_seen_at"] if obj is not None else []
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -141,33 +262,45 @@ class DeviceAdmin(ReauthAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            device_update(by=request.user, device_id=obj.pk, **_values(form, DEVICE_FIELDS, True))
             return
-        token, bearer = account_services.api_token_issue(
-            by=request.user, name=obj.name[:100], scopes=["device"],
-            system_name=f"device:{obj.center.code}:{obj.name}"[:100])
-        obj.token = token
-        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        device, bearer = device_issue(by=request.user, center_id=data["center"].pk, kind=data["kind"],
+                                      name=data["name"], window=data.get("window"), operator=data.get("operator"))
+        obj.pk, obj.token_id, obj._state.adding = device.pk, device.token_id, False
         messages.warning(request, _("设备令牌仅显示这一次，请立即写入设备：%(token)s") % {"token": bearer})
 
     @admin.action(description=_("停用所选设备并撤销其令牌"))
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
-        for device in queryset.select_related("token"):
-            Device.objects.filter(pk=device.pk).update(is_active=False)
-            # Its bound browser (kiosk, display) is shut out as well (decision 0008).
-            DeviceBinding.objects.filter(device=device, revoked_at__isnull=True).update(revoked_at=timezone.now())
-            if device.token.revoked_at is None:
-                account_services.api_token_revoke(by=request.user, token=device.token,
-                                                  reason=str(_("设备停用")))
+        for device in queryset:
+            try:
+                device_revoke(by=request.user, device_id=device.pk, reason=str(_("设备停用")))
+            except DomainError as exc:
+                self.message_user(request, f"{device}: {exc.message}", messages.ERROR)
+                return
         self.message_user(request, _("已停用并撤销令牌。"), messages.SUCCESS)
 
 
 @admin.register(AppointmentSlot)
-class AppointmentSlotAdmin(admin.ModelAdmin):
+class AppointmentSlotAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Slots through ``appointment_slot_save`` (audited; capacity never below what is booked);
+    never deleted — appointments keep them."""
+
     list_display = ["center", "category", "date", "starts", "ends", "capacity", "booked"]
     list_filter = ["center", "category"]
     date_hierarchy = "date"
-    readonly_fields = ["booked"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["center", "booked"] if obj is not None else ["booked"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: AppointmentSlot, form: Any, change: bool) -> None:
+        values = _values(form, setup.SLOT_FIELDS, change)
+        saved = setup.appointment_slot_save(by=request.user, center_id=obj.center_id,
+                                            slot_id=obj.pk if change else None, **values)
+        obj.pk, obj._state.adding = saved.pk, False
 
 
 @admin.register(Ticket)

@@ -97,6 +97,25 @@ def audit_record(
     )
 
 
+def changed_values(obj: models.Model, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``before``/``after`` summaries of setting ``changes`` on ``obj`` (only the fields whose
+    value differs; model instances by primary key, other values as text). For reference data
+    edited by administrators; never pass personal data (it must be masked first)."""
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, models.Model):
+            return value.pk
+        return value if value is None or isinstance(value, bool | int) else str(value)
+
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in changes.items():
+        old = getattr(obj, name)
+        if old != value:
+            before[name], after[name] = shown(old), shown(value)
+    return before, after
+
+
 def audit_personal_data_view(*, actor: Any, target: Target, fields: Sequence[str], role: str = "") -> AuditEntry:
     """Record that ``actor`` saw the unmasked personal data ``fields`` of ``target`` (查看个人信息).
 

@@ -25,13 +25,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.audit import audit_record
+from onewindow.accounts import permissions as account_perms
+from onewindow.accounts import services as account_services
+from onewindow.core.audit import audit_record, changed_values
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 
 from .. import permissions as perms
 from ..choices import DeviceKind
 from ..device_auth import binding_digest as _digest
-from ..models import Device, DeviceBinding
+from ..models import Center, Device, DeviceBinding
 from .queue import as_id
 
 #: Device kinds that run in a browser and may be bound (the others use the API with their token).
@@ -78,3 +80,96 @@ def device_unbind(*, by: Any, device_id: Any) -> int:
         ended = DeviceBinding.objects.filter(device=device, revoked_at__isnull=True).update(revoked_at=timezone.now())
         audit_record(actor=by, action="centers.device.unbind", target=device, after={"ended": ended})
     return ended
+
+
+# ---- issuing and revoking devices (the admin, issue #10) ----------------------------------------
+
+#: What an administrator may change on an issued device (its center, kind and token stay).
+DEVICE_FIELDS = ("window", "name", "operator")
+
+
+def _check_device(center_id: int, values: dict[str, Any]) -> None:
+    window, operator = values.get("window"), values.get("operator")
+    if window is not None and window.center_id != center_id:
+        raise DomainError(_("窗口不属于该中心。"), code="device_invalid", status=422,
+                          fields={"window": [_("窗口不属于该中心。")]})
+    if operator is not None and not perms.is_center_staff(operator, center_id):
+        raise DomainError(_("终端账号须为该中心的工作人员。"), code="device_invalid", status=422,
+                          fields={"operator": [_("终端账号须为该中心的工作人员。")]})
+    if not str(values.get("name", "x")).strip():
+        raise DomainError(_("请填写设备名称。"), code="device_invalid", status=422,
+                          fields={"name": [_("请填写设备名称。")]})
+
+
+def device_issue(*, by: Any, center_id: Any, kind: str, name: str, window: Any = None,
+                 operator: Any = None) -> tuple[Device, str]:
+    """Register a hall device (叫号器, 一体机, 显示屏, 评价器) with its own API token (scope
+    ``device``), in one transaction: the token and the row exist together or not at all. Returns
+    the device and the bearer token, to be shown once. Actor: a system administrator (403
+    ``not_system_admin``). Audited ``centers.device.issue`` (and ``api_token.issue``)."""
+    if not account_perms.is_system_admin(perms.user_of(by)):
+        raise PermissionDenied(_("只有系统管理员可以登记设备。"), code="not_system_admin")
+    if kind not in DeviceKind.values:
+        raise DomainError(_("不支持的设备类型。"), code="device_invalid", status=422,
+                          fields={"kind": [_("请从给定选项中选择。")]})
+    with transaction.atomic():
+        center = Center.objects.select_for_update().filter(pk=as_id(center_id)).first()
+        if center is None:
+            raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+        values = {"window": window, "name": str(name or "").strip()[:60], "operator": operator}
+        _check_device(center.pk, values)
+        token, bearer = account_services.api_token_issue(
+            by=by, name=values["name"][:100], scopes=["device"], system_name=f"device:{center.code}:{name}"[:100])
+        device = Device.objects.create(center=center, kind=kind, token=token, **values)
+        audit_record(actor=by, action="centers.device.issue", target=device,
+                     after={"kind": kind, "name": device.name, "window": getattr(window, "pk", None),
+                            "token": token.prefix})
+    return device, bearer
+
+
+def device_update(*, by: Any, device_id: Any, **values: Any) -> Device:
+    """Rename a device, move it to another window of its center, or change a kiosk's terminal
+    account — a system administrator. Audited ``centers.device.update``."""
+    if not account_perms.is_system_admin(perms.user_of(by)):
+        raise PermissionDenied(_("只有系统管理员可以修改设备。"), code="not_system_admin")
+    unknown = sorted(set(values) - set(DEVICE_FIELDS))
+    if unknown:
+        raise DomainError(_("该项不能修改。"), code="device_invalid", status=422,
+                          fields={unknown[0]: [_("该项不能修改。")]})
+    with transaction.atomic():
+        device = Device.objects.select_for_update().filter(pk=as_id(device_id)).first()
+        if device is None:
+            raise NotFound(_("找不到该设备。"), code="device_not_found")
+        _check_device(device.center_id, values)
+        before, after = changed_values(device, values)
+        if after:
+            for field in after:
+                setattr(device, field, values[field])
+            device.save(update_fields=list(after))
+            audit_record(actor=by, action="centers.device.update", target=device, before=before, after=after)
+    return device
+
+
+def device_revoke(*, by: Any, device_id: Any, reason: str = "") -> Device:
+    """停用: deactivate a device, end its browser binding and revoke its token, in one transaction —
+    it is shut out at its next request. Idempotent for a device already revoked (nothing written).
+    Actor: a system administrator. Audited ``centers.device.revoke`` (and ``api_token.revoke``)."""
+    if not account_perms.is_system_admin(perms.user_of(by)):
+        raise PermissionDenied(_("只有系统管理员可以停用设备。"), code="not_system_admin")
+    with transaction.atomic():
+        device = (Device.objects.select_for_update(of=("self",)).select_related("token")
+                  .filter(pk=as_id(device_id)).first())
+        if device is None:
+            raise NotFound(_("找不到该设备。"), code="device_not_found")
+        ended = DeviceBinding.objects.filter(device=device, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        was_active, token_live = device.is_active, device.token.revoked_at is None
+        if not (was_active or token_live or ended):
+            return device
+        if was_active:
+            device.is_active = False
+            device.save(update_fields=["is_active"])
+        if token_live:
+            account_services.api_token_revoke(by=by, token=device.token, reason=reason or str(_("设备停用")))
+        audit_record(actor=by, action="centers.device.revoke", target=device,
+                     after={"was_active": was_active, "token_revoked": token_live, "bindings_ended": ended})
+    return device
