@@ -208,7 +208,7 @@ def test_every_admin_write_goes_through_an_audited_service(principals, center_wo
             failures.append(f"{label}: delete answered {response.status_code}")
         elif not _audit_ids() - before:
             failures.append(f"{label}: deleted without an audit entry")
-    assert failures == []
+    assert failures == [], "\n".join(failures)
 
 
 def _center_page(client: Client, w: CenterWorld) -> tuple[str, dict[str, Any]]:
@@ -223,7 +223,6 @@ def _window_prefix(data: dict[str, Any], window: Window) -> str:
     raise AssertionError("window not on the page")
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the admin closes a busy window, bypassing window_busy")
 def test_admin_cannot_close_a_busy_window(principals, center_world):
     w = center_world
     ticket = take(w, w.a)
@@ -244,7 +243,6 @@ def test_admin_cannot_close_a_busy_window(principals, center_world):
     assert _audit_ids() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the admin changes a window's state and categories unaudited")
 def test_admin_window_state_and_categories_go_through_the_services(principals, center_world):
     w = center_world
     client = _admin_client(principals)
@@ -262,7 +260,6 @@ def test_admin_window_state_and_categories_go_through_the_services(principals, c
     assert actions == ["centers.window.categories", "centers.window.state"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the admin writes special openings unaudited")
 def test_admin_special_opening_goes_through_the_service(principals, center_world):
     w = center_world
     client = _admin_client(principals)
@@ -279,7 +276,6 @@ def test_admin_special_opening_goes_through_the_service(principals, center_world
     assert "centers.special_opening" in actions
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the admin grants center staff unaudited")
 def test_admin_center_staff_grant_goes_through_the_service(principals, center_world):
     w = center_world
     client = _admin_client(principals)
@@ -299,7 +295,6 @@ def _device_add(client: Client, w: CenterWorld, name: str) -> Any:
         "is_active": "on", "_save": "Save"})
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the admin issues a device token outside the device's transaction")
 def test_admin_device_issue_is_one_transaction(principals, center_world, monkeypatch):
     w = center_world
     client = _admin_client(principals)
@@ -324,7 +319,6 @@ def test_admin_device_issue_is_one_transaction(principals, center_world, monkeyp
     assert actions == ["api_token.issue", "centers.device.issue"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the admin revokes devices without a device audit entry")
 def test_admin_device_revoke_goes_through_the_service(principals, center_world):
     w = center_world
     client = _admin_client(principals)
