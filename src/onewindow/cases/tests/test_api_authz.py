@@ -212,3 +212,30 @@ def test_matrix_covers_every_cases_operation() -> None:
                 op.path.split("?")[0].replace("{id}", "{case_id}").replace("{file}", "{file_id}")) for op in OPS}
     assert covered == operations
     assert len(OPS) == len(operations)
+
+
+@pytest.mark.xfail(strict=True, reason="issue #10: a case cannot be rated through the API")
+def test_case_rated_through_api_by_its_applicant_once_after_it_concludes(case_world: CaseWorld) -> None:
+    from onewindow.ratings.models import Rating
+
+    running = case_world.in_status(CaseStatus.UNDER_REVIEW)
+    citizen = case_world.p.client("citizen")
+    before = (Rating.objects.count(), CaseEvent.objects.count())
+    early = citizen.post(f"{BASE}/{running.pk}/rating", data=json.dumps({"level": 5}),
+                         content_type="application/json")
+    assert (early.status_code, early.json()["code"]) == (409, "case_not_rateable")
+    assert (Rating.objects.count(), CaseEvent.objects.count()) == before
+
+    case = case_world.in_status(CaseStatus.DELIVERED)
+    response = citizen.post(f"{BASE}/{case.pk}/rating", data=json.dumps({"level": 4, "comment": "窗口服务好"}),
+                            content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json() == {"level": 4, "level_label": response.json()["level_label"], "comment": "窗口服务好",
+                               "channel": "api"}
+    rating = Rating.objects.get(subject_type="case", subject_id=str(case.pk))
+    assert (rating.level, rating.channel, rating.rater_id) == (4, "api", case_world.p.citizen.pk)
+
+    before = (Rating.objects.count(), CaseEvent.objects.count())
+    again = citizen.post(f"{BASE}/{case.pk}/rating", data=json.dumps({"level": 1}), content_type="application/json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_rated")
+    assert (Rating.objects.count(), CaseEvent.objects.count()) == before
