@@ -1,6 +1,8 @@
 """Admin editing of the catalog. Saving an item goes through the services: adding calls
 ``item_create`` (version 1), changing calls ``item_revise`` (a new immutable version) and a status
-change ``item_suspend`` / ``item_restore`` / ``item_withdraw``; versions are shown read-only."""
+change ``item_suspend`` / ``item_restore`` / ``item_withdraw``; versions are shown read-only. The
+事项类型 dictionary is edited through ``item_type_save`` (audited); basic items are read-only here
+(``item_create`` makes them; what people apply for lives in the item's versions)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.admin import ReadOnlyAdmin, ServiceAdminMixin
 from onewindow.core.errors import DomainError
 from onewindow.core.normalize import NfkcCharField, NfkcDecimalField, NfkcIntegerField
 
@@ -185,16 +188,25 @@ class ServiceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ItemType)
-class ItemTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ItemTypeAdmin(ServiceAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["code", "name", "is_power", "is_confirmed", "sort_order"]
     list_editable = ["name", "is_confirmed", "sort_order"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # items refer to their type
+
+    def save_model(self, request: HttpRequest, obj: ItemType, form: Any, change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in services.ITEM_TYPE_FIELDS
+                  if name in form.cleaned_data and (not change or name in form.changed_data)}
+        saved = services.item_type_save(by=request.user, item_type_id=obj.pk if change else None, **values)
+        obj.pk, obj._state.adding = saved.pk, False
+
 
 @admin.register(BasicItem)
-class BasicItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BasicItemAdmin(ReadOnlyAdmin):  # type: ignore[type-arg]
+    """Read-only: a basic item (基本目录) is made by ``item_create`` with its first implementation
+    item, and what an item says changes through the item's versions (``item_revise``)."""
+
     list_display = ["code", "name", "item_type", "category"]
     search_fields = ["code", "name"]
     list_filter = ["category", "item_type"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

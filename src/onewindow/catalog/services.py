@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from onewindow.core.audit import audit_record
+from onewindow.core.audit import audit_record, changed_values
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.models import Department, Region
 
@@ -85,6 +85,42 @@ def item_types_seed() -> int:
                for index, (code, name, power) in enumerate(ITEM_TYPES) if code not in existing]
     ItemType.objects.bulk_create(missing)
     return len(missing)
+
+
+#: What an administrator sets on an entry of the 事项类型 dictionary.
+ITEM_TYPE_FIELDS = ("code", "name", "is_power", "is_confirmed", "sort_order")
+
+
+def item_type_save(*, by: Any, item_type_id: Any = None, **values: Any) -> ItemType:
+    """Add or change an entry of the 事项类型 dictionary (DOMAIN.md R1.1/R1.2: its name, whether it
+    is a 行政权力 type, whether its code is verified, its order) — a system administrator in the
+    admin. Refused: an empty name or code (422), a code taken (409 ``catalog.item_type_code_taken``).
+    Entries are never deleted (items refer to them). Audited ``catalog.item_type.save``; the
+    catalog's cached pages are renewed (:func:`bump_generation`)."""
+    unknown = sorted(set(values) - set(ITEM_TYPE_FIELDS))
+    if unknown:
+        raise _refuse("item_type_invalid", _("该项不能修改。"), unknown[0])
+    for name in ("code", "name"):
+        if name in values and not str(values[name] or "").strip():
+            raise _refuse("item_type_invalid", _("请填写该项。"), name)
+    with transaction.atomic():
+        found = ItemType() if item_type_id is None else (
+            ItemType.objects.select_for_update().filter(pk=item_type_id).first())
+        if found is None:
+            raise NotFound(_("找不到该事项类型。"), code="catalog.item_type_not_found")
+        row = found
+        code = values.get("code", row.code)
+        if ItemType.objects.filter(code=code).exclude(pk=row.pk).exists():
+            raise Conflict(_("该类型代码已存在。"), code="catalog.item_type_code_taken")
+        before, after = changed_values(row, values)
+        if not after and row.pk is not None:
+            return row
+        for name in after:
+            setattr(row, name, values[name])
+        row.save()
+        audit_record(actor=by, action="catalog.item_type.save", target=row, before=before or None, after=after)
+        bump_generation()
+    return row
 
 
 # --- validation -------------------------------------------------------------------------------

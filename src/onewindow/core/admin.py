@@ -32,6 +32,13 @@ class ServiceAdminMixin:
             messages.error(request, str(exc.message))
             return HttpResponseRedirect(request.get_full_path())
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        try:  # list_editable saves run in the changelist's own transaction
+            return super().changelist_view(request, extra_context)  # type: ignore[misc, no-any-return]
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return HttpResponseRedirect(request.get_full_path())
+
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         try:
             return super().delete_view(request, object_id, extra_context)  # type: ignore[misc, no-any-return]
