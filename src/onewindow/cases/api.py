@@ -69,6 +69,8 @@ from .schemas import (
     NoteIn,
     PublicStatusOut,
     QueryIn,
+    RatingIn,
+    RatingOut,
     ReasonIn,
     ReassignIn,
     RefuseIn,
@@ -272,6 +274,18 @@ def case_withdraw(request: HttpRequest, payload: ReasonIn, case_id: int = Path(.
     user = _user(request, APPLY)
     services.case_withdraw(by=user, case_id=case_id, reason=payload.reason)
     return _detail(user, case_id)
+
+
+@router.post("/{case_id}/rating", response={201: RatingOut, **WRITE_ERRORS}, summary="评价办件（一事一评）")
+def case_rate(request: HttpRequest, payload: RatingIn, case_id: int = Path(..., ge=1, le=MAX_ID)
+              ) -> Status[RatingOut]:
+    """The applicant side rates its concluded case once (409 case_not_rateable before it concludes,
+    409 already_rated the second time; staff who see the case 403, others 404)."""
+    user = _user(request, APPLY)
+    rating = services.case_rate(by=user, case_id=case_id, level=payload.level, comment=payload.comment,
+                                channel="api")
+    return Status(201, RatingOut(level=rating.level, level_label=str(rating.get_level_display()),
+                                 comment=rating.comment, channel=rating.channel))
 
 
 # --------------------------------------------------------------------------- staff actions

@@ -69,6 +69,20 @@ class NoteIn(Schema):
     note: str = Field("", max_length=500)
 
 
+class RatingIn(Schema):
+    """好差评 of a concluded case: 5 非常满意 … 1 非常不满意, an optional comment (≤500)."""
+
+    level: NfkcInt = Field(..., description="5 非常满意 4 满意 3 基本满意 2 不满意 1 非常不满意")
+    comment: str = Field("", max_length=500)
+
+
+class RatingOut(Schema):
+    level: int
+    level_label: str
+    comment: str
+    channel: str
+
+
 class CorrectionItemIn(Schema):
     material_id: NfkcInt | None = Field(None, ge=1, le=2**63 - 1)
     name: str = Field("", max_length=300)
