@@ -24,6 +24,8 @@ from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 
 from .choices import Gender, IdType, MandateScope, OrganizationKind, PurposeKind, StaffRoleKind
 
+#: The language of messages to a person or user who never chose one (settings.LANGUAGE_CODE).
+DEFAULT_LANGUAGE = "zh-hans"
 REF_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 REF_LENGTH = 16
 
@@ -43,7 +45,9 @@ class Person(models.Model):
     encrypted (AES-GCM), found by a keyed hash, masked everywhere except on a detail view for
     authorized staff, and every unmasked view is audited. One person per (document type, number).
     A person need not have a login (minors, walk-in applicants at a window). URLs and API paths
-    name a person by ``ref`` (公开编号, random), never by the sequential id.
+    name a person by ``ref`` (公开编号, random), never by the sequential id. ``preferred_language``
+    (首选语言) is the language of the messages the person receives (notifications), set by the
+    language switch of their login; zh-Hans unless they chose otherwise.
     """
 
     ref = models.CharField(_("公开编号"), max_length=24, unique=True, default=new_person_ref, editable=False)
@@ -58,6 +62,8 @@ class Person(models.Model):
     gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
     real_name_verified = models.BooleanField(_("已实名认证"), default=False)
     real_name_verified_at = models.DateTimeField(_("实名认证时间"), null=True, blank=True)
+    preferred_language = models.CharField(_("首选语言"), max_length=10, choices=settings.LANGUAGES,
+                                          default=DEFAULT_LANGUAGE)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
@@ -199,12 +205,15 @@ def valid_mandates_q(day: datetime.date, prefix: str = "") -> Q:
 
 class User(AbstractUser):
     """A login (用户账号). Linked to a Person for citizens and staff alike (real-name accounts,
-    网络安全法 art. 24); an enterprise agent's login also names its Organization."""
+    网络安全法 art. 24); an enterprise agent's login also names its Organization. ``preferred_language``
+    is the language the user last chose with the language switch: their messages go out in it."""
 
     person = models.OneToOneField(Person, verbose_name=_("自然人"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="user")
     organization = models.ForeignKey(Organization, verbose_name=_("所属组织"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="users")
+    preferred_language = models.CharField(_("首选语言"), max_length=10, choices=settings.LANGUAGES,
+                                          default=DEFAULT_LANGUAGE)
 
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         verbose_name = _("用户")

@@ -13,13 +13,14 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import crypto
-from onewindow.core.audit import audit_record
+from onewindow.core.audit import audit_record, changed_values
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.identifiers import validate_credit_code, validate_mobile
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
@@ -502,3 +503,129 @@ def api_token_issue_by_reference(*, by: Any, name: str, scopes: Sequence[str], o
             raise _invalid("owner_username", "owner_not_found", _("未找到该用户"))
     return api_token_issue(by=by, name=name, scopes=scopes, owner=owner, system_name=system_name,
                            expires_at=expires_at)
+
+
+def preferred_language_set(*, by: Any, language: str) -> bool:
+    """Store the language a logged-in user chose with the language switch, on the login and on
+    its person, so that their messages (SMS, in-app) go out in it (notifications pick it).
+
+    Actor: the user themself (the switch of their own session). ``language`` must be one of
+    settings.LANGUAGES (``language_invalid``, 422). Returns True when something changed; the
+    change is audited (a change to a person's record, 个人信息保护法 art. 51 / 等保2.0 安全审计),
+    choosing the same language again writes nothing.
+    """
+    user = perms.as_user(by)
+    if user is None:
+        raise PermissionDenied(_("请先登录"), code="unauthenticated", status=401)
+    code = str(language or "").lower()
+    if code not in dict(settings.LANGUAGES):
+        raise _invalid("language", "language_invalid", _("不支持的语言"))
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = locked.preferred_language
+        person_before = None
+        if locked.person_id is not None:
+            person_before = Person.objects.filter(pk=locked.person_id).values_list(
+                "preferred_language", flat=True).first()
+        if before == code and person_before in (None, code):
+            return False
+        User.objects.filter(pk=locked.pk).update(preferred_language=code)
+        if locked.person_id is not None:
+            Person.objects.filter(pk=locked.person_id).update(preferred_language=code)
+        user.preferred_language = code
+        audit_record(actor=locked, action="accounts.preferred_language_set", target=locked,
+                     before={"preferred_language": before}, after={"preferred_language": code},
+                     role=perms.primary_role(locked))
+    return True
+
+
+# ---- logins edited by a system administrator (the admin, issue #10) ----------------------------
+
+#: The fields of a login a system administrator sets in the admin (never the password hash).
+USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser",
+               "person", "organization")
+
+
+def _require_system_admin(by: Any) -> Any:
+    actor = perms.as_user(by)
+    if not perms.is_system_admin(actor):
+        raise PermissionDenied(_("只有系统管理员可以管理登录账号。"), code="not_system_admin")
+    return actor
+
+
+def _password(user: User, password: str | None) -> None:
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+
+
+def user_create(*, by: Any, username: str, password: str | None, **values: Any) -> User:
+    """Create a login (登录账号) — a system administrator, in the admin. ``password`` None makes a
+    login without a usable password (a terminal account, or one that signs in otherwise). Refused:
+    a taken username (409 ``username_taken``). Audited ``user.create`` (no password in the trail).
+    Its privileges (roles, second factor) are granted afterwards through their own services."""
+    actor = _require_system_admin(by)
+    unknown = sorted(set(values) - set(USER_FIELDS))
+    if unknown:
+        raise _invalid(unknown[0], "user_invalid", _("该项不能修改。"))
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise Conflict(_("该用户名已被使用。"), code="username_taken")
+        user = User(username=username, **values)
+        _password(user, password)
+        user.save()
+        _before, after = changed_values(User(), {"username": username, **values})
+        audit_record(actor=actor, action="user.create", target=user,
+                     after={**after, "password": "usable" if password else "unusable"})
+    return user
+
+
+def user_update(*, by: Any, user_id: Any, groups: Sequence[Any] | None = None,
+                user_permissions: Sequence[Any] | None = None, **values: Any) -> User:
+    """Change a login's name, e-mail, 有效 flag, staff and superuser flags, groups, permissions or
+    the person/organization it acts as — a system administrator. A superuser flag, staff flag or
+    permission is a privilege: every change is audited ``user.update`` with before/after
+    (等保2.0 安全审计). Logins are never deleted (the trail refers to them): set 有效 off."""
+    actor = _require_system_admin(by)
+    unknown = sorted(set(values) - set(USER_FIELDS))
+    if unknown:
+        raise _invalid(unknown[0], "user_invalid", _("该项不能修改。"))
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise NotFound(_("找不到该用户。"), code="user_not_found")
+        if "username" in values and User.objects.filter(username=values["username"]).exclude(pk=user.pk).exists():
+            raise Conflict(_("该用户名已被使用。"), code="username_taken")
+        before, after = changed_values(user, values)
+        for name in after:
+            setattr(user, name, values[name])
+        if after:
+            user.save(update_fields=list(after))
+        for name, chosen in (("groups", groups), ("user_permissions", user_permissions)):
+            if chosen is None:
+                continue
+            manager = getattr(user, name)
+            old, new = set(manager.values_list("pk", flat=True)), {getattr(c, "pk", c) for c in chosen}
+            if old != new:
+                manager.set(new)
+                before[name], after[name] = sorted(old), sorted(new)
+        if after:
+            audit_record(actor=actor, action="user.update", target=user, before=before, after=after)
+    return user
+
+
+def user_set_password(*, by: Any, user_id: Any, password: str | None) -> User:
+    """Set a login's password, or make it unusable (``password`` None) — a system administrator,
+    after a fresh re-authentication (the admin's key operation). Audited ``user.password_set``
+    (the trail says that it changed, never the password)."""
+    actor = _require_system_admin(by)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise NotFound(_("找不到该用户。"), code="user_not_found")
+        _password(user, password)
+        user.save(update_fields=["password"])
+        audit_record(actor=actor, action="user.password_set", target=user,
+                     after={"password": "usable" if password else "unusable"})
+    return user

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import django_otp
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,10 +16,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n as i18n_views
 
 from onewindow.core.errors import DomainError
 
-from . import otp
+from . import otp, services
 from . import permissions as perms
 from .api_auth import staff_needs_otp
 from .models import User
@@ -144,3 +146,16 @@ def _count_failure(request: HttpRequest) -> None:
 
 def _base32(device: Any) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch (Django's ``set_language``: the cookie and the redirect). A logged-in
+    user's choice is also stored as their preferred language, for the messages they receive
+    (accounts.services.preferred_language_set, audited); an anonymous visitor's or a kiosk's
+    (a device-bound browser shared by passers-by) stays in the cookie only."""
+    response = i18n_views.set_language(request)
+    chosen = str(request.POST.get("language", "")).lower() if request.method == "POST" else ""
+    if (chosen in dict(settings.LANGUAGES) and settings.LANGUAGE_COOKIE_NAME in response.cookies
+            and request.user.is_authenticated and getattr(request, "bound_device", None) is None):
+        services.preferred_language_set(by=request.user, language=chosen)
+    return response

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from onewindow.accounts import views as account_views
 from onewindow.core import views as core_views
 
 from . import views as shell_views
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", shell_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("display/elderly", core_views.toggle_elderly_mode, name="toggle-elderly"),
+    # The language switch also stores a logged-in user's preferred language (issue #10).
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("onewindow.accounts.urls")),
     path("catalog/", include("onewindow.catalog.urls")),

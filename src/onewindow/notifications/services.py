@@ -31,7 +31,7 @@ from .models import DeliveryAttempt, Message, MessageTemplate
 from .rendering import render_text, truncate_sms
 
 if TYPE_CHECKING:
-    from onewindow.accounts.models import User
+    from onewindow.accounts.models import Person, User
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,17 @@ def _language(language: str) -> str:
     return "en" if code.startswith("en") else "zh-hans"
 
 
+def recipient_language(*, user: User | None = None, person: Person | None = None) -> str:
+    """The language a message to this recipient goes out in: the preferred language of the user
+    (set by their language switch), else of the person (an applicant without a login), else
+    zh-Hans — a bare phone number, e.g. a walk-in's ticket, is written to in zh-Hans."""
+    for party in (user, person):
+        preferred = getattr(party, "preferred_language", "") if party is not None else ""
+        if preferred:
+            return _language(str(preferred))
+    return "zh-hans"
+
+
 def _texts(event: str, language: str) -> _Texts:
     """The newest active template of the event in the language, else in zh-Hans, else the shipped
     default (version 0: a database without the seeded rows)."""
@@ -74,15 +85,18 @@ def message_enqueue(
     context: dict[str, Any],
     phone: str = "",
     user: User | None = None,
+    person: Person | None = None,
     subject_type: str = "",
     subject_id: str = "",
-    language: str = "zh-hans",
+    language: str | None = None,
 ) -> list[Message]:
     """Write the outbox rows of one event, inside the caller's transaction.
 
     One row per channel: ``sms`` when a phone is given and the event has an SMS text, ``inapp``
-    when a user is given (sent on write). Texts come from the event's template in ``language``
-    (zh-Hans fallback); a missing context key renders empty; SMS text is cut to 300 characters.
+    when a user is given (sent on write). Texts come from the event's template in the recipient's
+    language (``recipient_language`` of ``user``, else ``person``: the applicant the phone belongs
+    to), unless the caller forces ``language``; zh-Hans fallback; a missing context key renders
+    empty; SMS text is cut to 300 characters.
     SMS delivery is scheduled with ``transaction.on_commit``, so a rolled-back change (e.g. a
     refusal) sends nothing. With neither phone nor user, nothing is written (a walk-in applicant).
 
@@ -93,7 +107,7 @@ def message_enqueue(
         raise ValueError(f"unknown notification event {event!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("message_enqueue() must be called inside the caller's transaction.atomic().")
-    lang = _language(language)
+    lang = _language(language) if language else recipient_language(user=user, person=person)
     texts = _texts(event, lang)
     now = timezone.now()
     common = {

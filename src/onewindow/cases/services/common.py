@@ -120,7 +120,8 @@ def notify(case: Case, event: str, **context: Any) -> None:
                                           "query_code": case.query_code,
                                           "status": str(CaseStatus(case.status).label),
                                           "url": f"{base}/cases/{case.pk}/", **context, **links},
-                    phone=case.contact_phone, user=case.owner, subject_type="case", subject_id=str(case.pk))
+                    phone=case.contact_phone, user=case.owner, person=case.applicant_person, subject_type="case",
+                    subject_id=str(case.pk))
 
 
 def issue_document(case: Case, kind: str, department: Department, by: Any, content: dict[str, Any]) -> Document:

@@ -79,7 +79,8 @@ def _throttle(user: Any) -> None:
 
 def _notify(appointment: Appointment, event: str) -> None:
     slot = appointment.slot
-    message_enqueue(event=event, phone=appointment.person.phone, user=appointment.user, subject_type="appointment",
+    message_enqueue(event=event, phone=appointment.person.phone, user=appointment.user, person=appointment.person,
+                    subject_type="appointment",
                     subject_id=str(appointment.pk),
                     context={"number": appointment.code, "center": slot.center.name,
                              "item": appointment.item.name if appointment.item else slot.category.name,

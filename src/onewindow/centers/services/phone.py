@@ -60,7 +60,9 @@ def phone_check_start(*, ticket: Ticket, phone: str, device: Device | None,
     check = PhoneCheck.objects.create(ticket=ticket, device=device, phone_hash=hashes[0],
                                       code_hash=_code_hash(ticket.pk, code), created_at=now,
                                       expires_at=now + datetime.timedelta(seconds=valid))
-    message_enqueue(event="phone_code", phone=phone, subject_type="ticket", subject_id=str(ticket.pk),
+    message_enqueue(event="phone_code", phone=phone, person=ticket.person if ticket.person_id else None,
+                    subject_type="ticket",
+                    subject_id=str(ticket.pk),
                     context={"code": code, "center": ticket.center.name, "minutes": valid // 60})
     audit_record(actor=f"device:{device.pk}" if device else None, action="centers.phone_code.send", target=ticket,
                  after={"phone": mask_phone(phone)}, channel="device" if device else "web")

@@ -69,7 +69,9 @@ def _event(ticket: Ticket, action: str, by: Any, *, from_status: str, at: dateti
 def _sms(ticket: Ticket, event: str, **context: Any) -> None:
     """Queue SMS go only to a confirmed number (decision 0008)."""
     if ticket.phone and ticket.phone_confirmed_at is not None:
-        message_enqueue(event=event, phone=ticket.phone, subject_type="ticket", subject_id=str(ticket.pk),
+        message_enqueue(event=event, phone=ticket.phone, person=ticket.person if ticket.person_id else None,
+                        subject_type="ticket",
+                        subject_id=str(ticket.pk),
                         context={"number": ticket.display, "center": ticket.center.name, **context})
 
 
