@@ -13,6 +13,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -22,8 +24,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import crypto
-from onewindow.core.admin import ReadOnlyAdmin
+from onewindow.core.admin import ReadOnlyAdmin, ServiceAdminMixin
 from onewindow.core.errors import DomainError
+from onewindow.core.request_context import current_request
 
 from . import selectors, services
 from .choices import PurposeKind
@@ -157,12 +160,49 @@ class StaffRoleInline(admin.TabularInline):
         return False
 
 
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's 修改密码 form: the password is set through ``user_set_password`` (audited)."""
+
+    def save(self, commit: bool = True) -> Any:
+        request = current_request.get()
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data.get("password1") if usable else None
+        self.user = services.user_set_password(by=getattr(request, "user", None), user_id=self.user.pk,
+                                               password=password)
+        return self.user
+
+
 @admin.register(User)
-class OneWindowUserAdmin(ReauthAdminMixin, UserAdmin):
+class OneWindowUserAdmin(ReauthAdminMixin, ServiceAdminMixin, UserAdmin):
     """Creating a login and changing one (superuser, staff, groups, password) are key operations:
-    fresh re-authentication (reauth.py)."""
+    fresh re-authentication (reauth.py), and they go through ``user_create`` / ``user_update`` /
+    ``user_set_password`` (audited, issue #10). Logins are never deleted (set 有效 off)."""
 
     reauth_change = True
+    change_password_form = AuditedPasswordChangeForm
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        fields = services.USER_FIELDS
+        if change:
+            services.user_update(by=request.user, user_id=obj.pk,
+                                 **{n: form.cleaned_data[n] for n in form.changed_data if n in fields})
+            return
+        usable = form.cleaned_data.get("usable_password", "true") not in (False, "false")
+        created = services.user_create(by=request.user, username=form.cleaned_data["username"],
+                                       password=form.cleaned_data.get("password1") if usable else None,
+                                       **{n: form.cleaned_data[n] for n in fields
+                                          if n in form.cleaned_data and n != "username"})
+        obj.pk, obj.password, obj._state.adding = created.pk, created.password, False
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        m2m = {n: list(form.cleaned_data[n]) for n in ("groups", "user_permissions") if n in form.changed_data}
+        if m2m:
+            services.user_update(by=request.user, user_id=form.instance.pk, **m2m)
+        for formset in formsets:  # the staff-role inline is read-only: nothing to save
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         if not reauth_is_fresh(request):
@@ -287,3 +327,48 @@ class ApiTokenAdmin(ReauthAdminMixin, admin.ModelAdmin):
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset.filter(revoked_at__isnull=True):
             services.api_token_revoke(by=request.user, token=token, reason=str(_("管理后台撤销")))
+
+
+# ---- third-party admins: read-only here (issue #10: the admin is never a back door) -----------
+
+class ReadOnlyThirdPartyMixin:
+    """Read-only, without actions: the rows of these apps are written by their own flows."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+
+def _read_only(model: Any, reason: str) -> None:
+    base = type(admin.site._registry[model]) if admin.site.is_registered(model) else admin.ModelAdmin
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, type(f"ReadOnly{base.__name__}", (ReadOnlyThirdPartyMixin, base), {"__doc__": reason}))
+
+
+def _read_only_third_party() -> None:
+    import axes.admin  # noqa: F401 - registered before they are replaced
+    import django_otp.plugins.otp_static.admin
+    import django_otp.plugins.otp_totp.admin  # noqa: F401
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _read_only(Group, "Django groups are not how OneWindow grants rights: staff roles (StaffRole) are.")
+    second_factor = "Second factors are enrolled after an audited grant (accounts.otp, decision 0009)."
+    _read_only(TOTPDevice, second_factor)
+    _read_only(StaticDevice, second_factor)
+    lockout = "Login lockouts and their logs are security records (axes); a lockout lapses after its cool-off."
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        _read_only(model, lockout)
+
+
+_read_only_third_party()
