@@ -169,7 +169,6 @@ def _admin_client(principals: Principals) -> Client:
     return principals.client("admin")
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: admin writes bypass the services and the audit")
 def test_every_admin_write_goes_through_an_audited_service(principals, center_world):
     admin_user = principals.user("admin")
     client = _admin_client(principals)
