@@ -15,3 +15,10 @@ class CentersConfig(AppConfig):
 
         register_party_scope("centers.tickets", ticket_party_scope, order=20)
         register_party_scope("centers.appointments", appointment_party_scope, order=30)
+
+        # cases cannot read tickets: tell it which window cases come from a booking (issue #10).
+        from onewindow.cases.services.origins import register_window_origin
+
+        from .selectors import window_case_origin
+
+        register_window_origin(window_case_origin)

@@ -1,5 +1,10 @@
-"""Reads of the service centers: the public status of a ticket, the waiting board, a window's day,
-the manager's live view. Wait estimates come from today's live service times and open windows."""
+"""Reads of the service centers: the public status of a ticket, the waiting board, a window's day
+(the clerk's terminal), the manager's live view, open appointment slots and a resident's
+appointments. Wait estimates come from today's live service times and open windows.
+
+The queue-eligibility predicate (which waiting tickets a window may call) lives here once,
+``waiting_for_window``: the call service claims from it, the terminal counts it.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,29 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Q
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.errors import NotFound, PermissionDenied
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.masking import mask_phone
 
 from . import limits
 from . import permissions as perms
 from .choices import DeviceKind, TicketStatus, WindowState
-from .models import Center, Device, DeviceBinding, Ticket, TicketCategory, TicketEvent, Window
+from .models import (
+    Appointment,
+    AppointmentSlot,
+    Center,
+    CenterStaff,
+    Device,
+    DeviceBinding,
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+    Window,
+    WindowDuty,
+)
 
 S = TicketStatus
 LIVE_SAMPLE = 20  # the last N services of a category today give the live service time
@@ -111,11 +128,17 @@ class Board:
     recent_calls: list[tuple[str, int]] = field(default_factory=list)
 
 
-def center_board(center_code: str, *, day: datetime.date | None = None) -> Board:
-    """Numbers waiting per category, today's average wait, and the latest calls (display, window)."""
-    center = Center.objects.filter(code=str(center_code)[:32], is_active=True).first()
+def center_by_code(center_code: str) -> Center:
+    """An active center by its code (public: the board, the booking page, the slot list); 404 else."""
+    center = Center.objects.filter(code=str(center_code or "")[:32], is_active=True).first()
     if center is None:
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+    return center
+
+
+def center_board(center_code: str, *, day: datetime.date | None = None) -> Board:
+    """Numbers waiting per category, today's average wait, and the latest calls (display, window)."""
+    center = center_by_code(center_code)
     day = day or _today()
     waiting = dict(Ticket.objects.filter(center=center, date=day, status=S.WAITING).values_list("category_id")
                    .annotate(n=Count("id")).values_list("category_id", "n"))
@@ -238,3 +261,197 @@ def enrolable_devices_for(by: Any) -> list[Any]:
     return list(Device.objects.filter(center_id__in=centers, center__is_active=True, is_active=True,
                                       kind__in=[DeviceKind.KIOSK, DeviceKind.DISPLAY], token__revoked_at__isnull=True)
                 .select_related("center").order_by("center__code", "kind", "name"))
+
+
+# ---- the window terminal (窗口叫号终端) ------------------------------------------------------------
+
+TODAY_ROWS = 30
+
+
+def _as_pk(value: Any) -> int:
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else 0
+
+
+def waiting_for_window(window: Window, day: datetime.date) -> QuerySet[Ticket]:
+    """The queue-eligibility predicate: the waiting tickets of ``day`` a window may call — those
+    transferred to this very window, and those without a target window in one of its categories.
+    ``ticket_call_next`` claims from it; the terminal counts it."""
+    category_ids = list(window.categories.values_list("pk", flat=True))
+    return (Ticket.objects.filter(center_id=window.center_id, date=day, status=S.WAITING)
+            .filter(Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)))
+
+
+def window_for(by: Any, window_id: Any) -> Window:
+    """A window of a center ``by`` works in: 404 window_not_found, 403 not_center_staff."""
+    window = Window.objects.select_related("center").filter(pk=_as_pk(window_id)).first()
+    if window is None:
+        raise NotFound(_("找不到该窗口。"), code="window_not_found")
+    if not perms.is_center_staff(by, window.center_id):
+        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+    return window
+
+
+def _minutes(start: datetime.datetime | None, end: datetime.datetime | None) -> int:
+    if start is None or end is None:
+        return 0
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def user_name(user: Any) -> str:
+    """A staff user's name as the centers pages show it (their person's name, else the login)."""
+    person = getattr(user, "person", None)
+    return person.name if person is not None else str(user.get_username())
+
+
+@dataclass
+class Desk:
+    """What the clerk at a window sees: the window, its current ticket, today's services there."""
+
+    window: Window
+    ticket: Ticket | None
+    waited: int
+    served: int
+    avg_service: int
+    waiting: int
+    today: list[Ticket] = field(default_factory=list)
+    categories: list[TicketCategory] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    cases: list[Any] = field(default_factory=list)
+    on_duty: str = ""
+    is_manager: bool = False
+
+
+def desk_for(by: Any, window_id: Any, *, now: datetime.datetime | None = None) -> Desk:
+    """The terminal of a window for the staff of its center: the current ticket (called or
+    serving) and the minutes its holder waited, today's tickets of the window, the served count
+    and average service, the tickets this window may call (``waiting_for_window``), and — while a
+    ticket is being served — the clerk's own cases of today under the center's body, to link to
+    the service (cases.selectors.window_cases_today_for). 404/403 as ``window_for``."""
+    from onewindow.cases.selectors import window_cases_today_for
+
+    window = window_for(by, window_id)
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    ticket = (Ticket.objects.filter(window=window, status__in=[S.CALLED, S.SERVING])
+              .select_related("category").order_by("called_at").first())
+    today = list(Ticket.objects.filter(window=window, date=day).exclude(status=S.WAITING)
+                 .select_related("category").order_by("-called_at", "-id")[:TODAY_ROWS])
+    done = list(Ticket.objects.filter(window=window, date=day, status=S.DONE, started_at__isnull=False,
+                                      finished_at__isnull=False).values_list("started_at", "finished_at"))
+    seconds = [(end - start).total_seconds() for start, end in done if start is not None and end is not None]
+    waiting = waiting_for_window(window, day).count()
+    duty = WindowDuty.objects.filter(window=window, date=day).select_related("user", "user__person").first()
+    serving = ticket is not None and ticket.status == S.SERVING
+    return Desk(
+        window=window, ticket=ticket,
+        waited=_minutes(ticket.taken_at, ticket.called_at or now) if ticket else 0,
+        served=len(done), avg_service=round(sum(seconds) / 60 / len(seconds)) if seconds else 0,
+        waiting=waiting, today=today,
+        categories=list(TicketCategory.objects.filter(center_id=window.center_id, is_active=True)),
+        windows=list(Window.objects.filter(center_id=window.center_id).exclude(pk=window.pk)),
+        cases=window_cases_today_for(by, department_id=window.center.department_id, day=day) if serving else [],
+        on_duty=user_name(duty.user) if duty else "",
+        is_manager=perms.is_center_manager(by, window.center_id))
+
+
+def window_current_ticket(window_id: int) -> Ticket:
+    """The ticket called to or being served at a window (a call keypad's ticket); 409
+    no_current_ticket when there is none. The caller has checked the device's window."""
+    ticket = (Ticket.objects.filter(window_id=window_id, status__in=[S.CALLED, S.SERVING])
+              .order_by("-called_at", "-id").first())
+    if ticket is None:
+        raise Conflict(_("本窗口当前没有已叫号或办理中的排队号。"), code="no_current_ticket")
+    return ticket
+
+
+def window_with_categories(window_id: int) -> Window:
+    """A window with its categories loaded (the API's answer after a change of state or categories)."""
+    return Window.objects.prefetch_related("categories").get(pk=window_id)
+
+
+def staff_windows_for(by: Any) -> tuple[list[Window], set[int]]:
+    """The windows of the centers ``by`` works in (by center code and number), and the ids of the
+    centers they manage (every one for a system admin)."""
+    centers = perms.centers_of(by)
+    windows = list(Window.objects.filter(center_id__in=centers).select_related("center")
+                   .order_by("center__code", "number"))
+    managed = set(CenterStaff.objects.filter(user=perms.user_of(by), valid=True, is_manager=True)
+                  .values_list("center_id", flat=True))
+    if getattr(by, "is_superuser", False):
+        managed = set(centers)
+    return windows, managed
+
+
+# ---- appointments (网上预约) -------------------------------------------------------------------------
+
+def open_slots(center: Center, *, category_id: int | None = None, date_from: datetime.date | None = None,
+               date_to: datetime.date | None = None, free_only: bool = False, exclude: int = 0,
+               now: datetime.datetime | None = None, limit: int = 500) -> list[AppointmentSlot]:
+    """The center's appointment slots that may still be booked: not started, of an active category,
+    on a day within the booking horizon (``limits.booking_last_day``: the one rule the booking
+    services enforce), from ``date_from`` (today at the earliest) to ``date_to`` (the horizon's
+    last day by default); ``free_only`` leaves out full slots (the page shows them as full).
+
+    Refused: ``date_to`` before the start or beyond the horizon (422 date_range_invalid). A
+    ``date_from`` beyond the horizon lists nothing."""
+    moment = timezone.localtime(now or timezone.now())
+    today = moment.date()
+    last = limits.booking_last_day(today)
+    start = max(date_from or today, today)
+    if date_to is not None and (date_to < start or date_to > last):
+        raise DomainError(_("查询区间须从今天起，至迟到可预约期的最后一天（今天起 %(days)s 天）。")
+                          % {"days": limits.booking_horizon_days()}, code="date_range_invalid", status=422,
+                          fields={"date_to": [_("取值无效。")]})
+    end = date_to or last
+    if start > end:
+        return []
+    qs = (AppointmentSlot.objects.select_related("category")
+          .filter(center=center, date__gte=start, date__lte=end, category__is_active=True)
+          .exclude(date=today, starts__lte=moment.time()).exclude(pk=exclude))
+    if category_id is not None:
+        qs = qs.filter(category_id=category_id)
+    if free_only:
+        qs = qs.filter(booked__lt=F("capacity"))
+    return list(qs.order_by("date", "starts", "category__sort", "id")[:limit])
+
+
+_APPOINTMENT_RELATED = ("slot", "slot__center", "slot__category", "category", "person", "item")
+
+
+def appointments_for(by: Any, *, limit: int = 100) -> list[Appointment]:
+    """我的预约: the appointments of the logged-in person, the latest first; none without a person."""
+    person_id = getattr(perms.user_of(by), "person_id", None)
+    if person_id is None:
+        return []
+    return list(Appointment.objects.filter(person_id=person_id).select_related(*_APPOINTMENT_RELATED)
+                .order_by("-date", "-slot__starts", "-id")[:limit])
+
+
+def appointment_get_for(by: Any, *, appointment_id: Any = None, code: str = "") -> Appointment:
+    """One appointment of the logged-in person, by id or by its code; 404 appointment_not_found for
+    anyone else's (no existence leak)."""
+    person_id = getattr(perms.user_of(by), "person_id", None)
+    qs = Appointment.objects.select_related(*_APPOINTMENT_RELATED)
+    if appointment_id is not None:
+        appointment = qs.filter(pk=_as_pk(appointment_id)).first()
+    else:
+        appointment = qs.filter(code=str(code or "").strip().upper()[:12]).first()
+    if appointment is None or person_id is None or appointment.person_id != person_id:
+        raise NotFound(_("找不到该预约。"), code="appointment_not_found")
+    return appointment
+
+
+def window_case_origin(user: Any, ticket_ref: str) -> str | None:
+    """The channel of a case the clerk ``user`` takes at the window while serving ticket ``ticket_ref``
+    (registered in cases.services.origins): ``appointment`` for a booking's ticket that this clerk
+    has called or is serving, ``window`` for any other ticket of theirs, None otherwise."""
+    user_id = getattr(perms.user_of(user), "pk", None)
+    if user_id is None or not str(ticket_ref).isdigit():
+        return None
+    row = (Ticket.objects.filter(pk=int(ticket_ref), clerk_id=user_id,
+                                 status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+           .values("appointment_id").first())
+    if row is None:
+        return None
+    return "appointment" if row["appointment_id"] is not None else "window"

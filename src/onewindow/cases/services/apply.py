@@ -51,6 +51,8 @@ def channel_allowed(version: ItemVersion, channel: str) -> bool:
         return bool(channels & {"wechat", "online"})
     if channel == CaseChannel.KIOSK:
         return bool(channels & {"kiosk", "window"})
+    if channel == CaseChannel.APPOINTMENT:  # a booking is served at the window (services.origins)
+        return "window" in channels
     return channel in channels
 
 
@@ -89,7 +91,7 @@ def _parties(by: Any, item: ServiceItem, channel: str, *, applicant_person: Pers
     user = account_perms.as_user(by)
     if user is None:
         raise PermissionDenied(_("请先登录。"), code="login_required", status=401)
-    staff_entry = channel in (CaseChannel.WINDOW,) or (
+    staff_entry = channel in (CaseChannel.WINDOW, CaseChannel.APPOINTMENT) or (
         channel != CaseChannel.ONLINE and (applicant_person is not None or applicant_organization is not None)
         and account_perms.is_staff_member(user))
     if staff_entry and account_perms.is_staff_member(user):
@@ -119,11 +121,11 @@ def _parties(by: Any, item: ServiceItem, channel: str, *, applicant_person: Pers
 
 def _receiving(by: Any, item: ServiceItem, channel: str, department: Department | None) -> Department:
     if channel in _ONLINE or department is None:
-        if channel == CaseChannel.WINDOW:
+        if channel in (CaseChannel.WINDOW, CaseChannel.APPOINTMENT):
             raise DomainError(_("窗口受理须指明受理单位。"), code="receiving_department_required", status=422,
                               fields={"receiving_department": [_("此项为必填项。")]})
         return item.department
-    if channel == CaseChannel.WINDOW and not perms.may_receive_for(by, department):
+    if channel in (CaseChannel.WINDOW, CaseChannel.APPOINTMENT) and not perms.may_receive_for(by, department):
         raise PermissionDenied(_("您不是该受理单位的窗口人员。"), code="not_receiver")
     return department
 

@@ -44,6 +44,7 @@ from ..choices import (
 )
 from ..deadlines import EXTENSION_DAYS
 from ..models import Case, Licence
+from ..services.origins import window_channel
 
 #: The service behind each action form of the detail page (``/cases/staff/<id>/<action>/``).
 ACTION_SERVICES: dict[str, Callable[..., Any]] = {
@@ -283,7 +284,21 @@ def _window_context(request: HttpRequest, data: Any) -> dict[str, Any]:
     context["id_masked"] = mask_id_number(context["id_number"])
     context["departments"] = staff_forms.receiving_departments_for(user)
     context["delivery_methods"] = DeliveryMethod.choices
+    context["ticket_ref"] = _window_ticket(request, data)
     return context
+
+
+WINDOW_TICKET_KEY = "cases_window_ticket"
+
+
+def _window_ticket(request: HttpRequest, data: Any) -> str:
+    """The queue ticket the clerk is serving, from the window terminal's link (kept in the session
+    while the entry page's steps go on); only a reference — services.origins checks it."""
+    ref = str(data.get("ticket", "")).strip()[:20]
+    if ref.isdigit():
+        request.session[WINDOW_TICKET_KEY] = ref
+        return ref
+    return str(request.session.get(WINDOW_TICKET_KEY, ""))[:20]
 
 
 def _window_page(request: HttpRequest, data: Any, error: DomainError | None = None,
@@ -339,8 +354,9 @@ def window_new(request: HttpRequest) -> HttpResponse:
         department = Department.objects.filter(pk=int(department_id)).first() if department_id.isdigit() else None
         schema = item.current_version.form_schema if item.current_version else {}
         data = staff_forms.form_data(schema or {}, post)
+        channel = window_channel(request.user, _window_ticket(request, post))  # window or appointment
         case, replayed = services.case_apply(
-            by=request.user, item_code=item.code, channel="window", submit=True,
+            by=request.user, item_code=item.code, channel=channel, submit=True,
             idempotency_key=post.get("key", "")[:64], form_data=data, applicant_person=person_obj,
             receiving_department=department, contact_phone=post.get("contact_phone", "").strip()[:20],
             delivery_method=post.get("delivery_method", "window")[:20],

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -37,7 +36,6 @@ def _apply(w: CenterWorld, clerk: Client, ticket: Ticket, key: str) -> Any:
                             "f_description": "新办", "delivery_method": "window"})
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: a case from an appointment's ticket records channel window")
 def test_case_from_an_appointment_ticket_records_channel_appointment(center_world: CenterWorld) -> None:
     w = center_world
     ticket = _serve_appointment(w)
@@ -45,7 +43,8 @@ def test_case_from_an_appointment_ticket_records_channel_appointment(center_worl
     clerk.force_login(w.clerk)
     desk = clerk.get(reverse("centers:desk-window", args=[w.w1.pk])).content.decode()
     assert f"ticket={ticket.pk}" in desk  # the desk opens the window entry page for the served ticket
-    page = clerk.get(f"{NEW}?ticket={ticket.pk}&person={w.cw.p.citizen.person.ref}").content.decode()
+    page = clerk.get(f"{NEW}?ticket={ticket.pk}&person={w.cw.p.citizen.person.ref}"
+                     f"&item={w.cw.street_item.code}").content.decode()
     assert f'name="ticket" value="{ticket.pk}"' in page
     response = _apply(w, clerk, ticket, "0f1e2d3c4b5a69788796a5b4c3d2e1f0")
     assert response.status_code == 302, response.content
