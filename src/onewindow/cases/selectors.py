@@ -313,3 +313,18 @@ def deadline_notes_for(case: Case) -> DeadlineNotes:
                                     used=max(0, days_between(clock.start_date, stopped_on, clock.unit)))
     promised = (running[0].promised_due_date or running[0].due_date) if running else None
     return DeadlineNotes(promised_due_date=promised, provisional_year=provisional, paused=paused)
+
+
+def window_cases_today_for(user: Any, *, department_id: int, day: datetime.date, limit: int = 20) -> list[Case]:
+    """The numbered cases ``user`` entered (submitter) or handles today under the receiving body
+    ``department_id``, newest first: what a window service may be linked to (the centers' window
+    terminal; ``ticket_finish`` keeps only cases of the center's body). Scoped to the user's own
+    cases, so a clerk never sees another clerk's applicants here (个人信息保护法 art. 6)."""
+    u = account_perms.as_user(user)
+    if u is None:
+        return []
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return list(Case.objects.filter(receiving_department_id=department_id, created_at__gte=start,
+                                    created_at__lt=start + datetime.timedelta(days=1))
+                .filter(Q(submitter=u) | Q(handler=u)).exclude(number__isnull=True)
+                .order_by("-created_at")[:limit])

@@ -31,23 +31,21 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import F, Q
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Path, Query, Router, Status
 
 from onewindow.accounts.api_auth import require_scope, session_only, session_or_token
 from onewindow.accounts.models import User
-from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.errors import PermissionDenied
 from onewindow.core.normalize import NfkcInt
 from onewindow.ratings.choices import BAD_LEVELS
 from onewindow.ratings.models import Rating
 
 from . import selectors, services
-from .choices import DeviceKind, TicketSource, TicketStatus
+from .choices import DeviceKind, TicketSource
 from .device_auth import device_auth, device_of
-from .models import Appointment, AppointmentSlot, Center, Device, Ticket, Window
+from .models import Device, Ticket
 from .schemas import (
     AppointmentOut,
     BoardOut,
@@ -85,7 +83,6 @@ router = Router(tags=["centers"])
 
 MAX_ID = 2**63 - 1
 CLERK_SCOPE = "centers"
-MAX_SLOT_DAYS = 31
 CODE = Path(..., min_length=1, max_length=32, description="中心代码")
 STATUS_CODE = Path(..., min_length=1, max_length=16, description="排队号查询码（票面二维码）")
 PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
@@ -110,25 +107,15 @@ def board(request: HttpRequest, code: str = CODE) -> BoardOut:
 
 @router.get("/centers/{code}/slots", auth=None, response={200: list[SlotOut], **PUBLIC_ERRORS},
             summary="可预约时段（公开）",
-            description="中心尚有余量、尚未开始的预约时段；默认今天起 7 天，最多 31 天，可按排队类别筛选。")
+            description="中心尚有余量、尚未开始的预约时段，可按排队类别筛选；查询区间从今天起，默认至可预约期的最后一天"
+                        "（今天起 CENTERS_BOOKING_HORIZON_DAYS 天，默认 14 天），date_to 超出可预约期时 422 "
+                        "date_range_invalid。")
 def slots(request: HttpRequest, code: str = CODE, date_from: datetime.date | None = None,
           date_to: datetime.date | None = None,
           category_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID)) -> list[SlotOut]:  # noqa: B008
-    center = Center.objects.filter(code=code, is_active=True).first()
-    if center is None:
-        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
-    now = timezone.localtime()
-    start = max(date_from or now.date(), now.date())
-    end = date_to or (start + datetime.timedelta(days=7) if start < datetime.date(9999, 1, 1) else start)
-    if end < start or (end - start).days > MAX_SLOT_DAYS:
-        raise DomainError(_("查询区间须从今天起、不超过 31 天。"), code="date_range_invalid", status=422,
-                          fields={"date_to": [_("取值无效。")]})
-    qs = (AppointmentSlot.objects.select_related("category")
-          .filter(center=center, date__gte=start, date__lte=end, booked__lt=F("capacity"), category__is_active=True)
-          .exclude(date=now.date(), starts__lte=now.time()))
-    if category_id is not None:
-        qs = qs.filter(category_id=category_id)
-    return [slot_out(s) for s in qs.order_by("date", "starts", "category__sort")[:500]]
+    center = selectors.center_by_code(code)
+    return [slot_out(s) for s in selectors.open_slots(center, category_id=category_id, date_from=date_from,
+                                                      date_to=date_to, free_only=True)]
 
 
 @router.get("/tickets/{status_code}", auth=None, response={200: TicketStatusOut, **PUBLIC_ERRORS},
@@ -170,12 +157,9 @@ def _keypad(request: HttpRequest) -> Device:
 
 
 def _current(device: Device) -> Ticket:
-    """The ticket called to or being served at the keypad's window."""
-    ticket = (Ticket.objects.filter(window=device.window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
-              .order_by("-called_at", "-id").first())
-    if ticket is None:
-        raise Conflict(_("本窗口当前没有已叫号或办理中的排队号。"), code="no_current_ticket")
-    return ticket
+    """The ticket called to or being served at the keypad's window (409 no_current_ticket)."""
+    assert device.window_id is not None  # _keypad refused a keypad without a window
+    return selectors.window_current_ticket(device.window_id)
 
 
 def _shown(ticket: Ticket) -> TicketOut:
@@ -325,7 +309,7 @@ def transfer(request: HttpRequest, payload: TransferIn, ticket_id: int = TICKET_
              description="还有已叫号或办理中的号时不能关窗（409 window_busy）。")
 def window_state(request: HttpRequest, payload: WindowStateBody, window_id: int = WINDOW_ID) -> WindowOut:
     window = services.window_set_state(by=_staff(request), window_id=window_id, state=payload.state)
-    return window_out(Window.objects.prefetch_related("categories").get(pk=window.pk))
+    return window_out(selectors.window_with_categories(window.pk))
 
 
 @router.put("/windows/{window_id}/categories", auth=session_or_token, response={200: WindowOut, **ERRORS},
@@ -333,7 +317,7 @@ def window_state(request: HttpRequest, payload: WindowStateBody, window_id: int 
 def window_categories(request: HttpRequest, payload: WindowCategoriesIn, window_id: int = WINDOW_ID) -> WindowOut:
     window = services.window_set_categories(by=_staff(request), window_id=window_id,
                                             category_ids=list(payload.category_ids))
-    return window_out(Window.objects.prefetch_related("categories").get(pk=window.pk))
+    return window_out(selectors.window_with_categories(window.pk))
 
 
 @router.get("/centers/{center_id}/live", auth=session_or_token, response={200: list[WindowLiveOut], **ERRORS},
@@ -352,9 +336,7 @@ def _resident(request: HttpRequest) -> User:
 
 
 def _appointment(user: User, appointment_id: int) -> AppointmentOut:
-    appointment = (Appointment.objects.select_related("slot", "slot__center", "slot__category", "person")
-                   .get(pk=appointment_id))
-    return appointment_out(appointment)
+    return appointment_out(selectors.appointment_get_for(user, appointment_id=appointment_id))
 
 
 APPOINTMENT_ID = Path(..., ge=1, le=MAX_ID)
@@ -364,12 +346,7 @@ APPOINTMENT_ID = Path(..., ge=1, le=MAX_ID)
             summary="我的预约（登录居民）",
             description="本人（实名登记的办事人）最近的预约，新的在前。")
 def my_appointments(request: HttpRequest) -> list[AppointmentOut]:
-    user = _resident(request)
-    if user.person_id is None:
-        return []
-    qs = (Appointment.objects.filter(Q(person_id=user.person_id))
-          .select_related("slot", "slot__center", "slot__category", "person").order_by("-date", "-id"))
-    return [appointment_out(a) for a in qs[:100]]
+    return [appointment_out(a) for a in selectors.appointments_for(_resident(request), limit=100)]
 
 
 @router.post("/appointments", auth=session_only, response={201: AppointmentOut, **BOOK_ERRORS},

@@ -13,10 +13,13 @@ backend, and a refusal writes nothing.
   (5) wrong entries before the code is spent.
 - ``CENTERS_FLOOD``: the manager's flooding list — devices and numbers with at least ``device`` /
   ``phone`` tickets in the last ``minutes`` (default 100 / 3 in 60).
+- ``CENTERS_BOOKING_HORIZON_DAYS``: how far ahead appointments may be booked (default 14 days,
+  today included) — one rule for the booking pages, the API and the booking services.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -53,3 +56,22 @@ def flood(key: str) -> int:
     """``minutes`` of the flooding window, or the ``device`` / ``phone`` threshold in it."""
     table = getattr(settings, "CENTERS_FLOOD", None) or {}
     return int(table.get(key, DEFAULT_FLOOD[key]))
+
+
+# ---- the booking horizon (可预约期) ----------------------------------------------------------------
+# One rule for the booking page, the API's slot list and the booking services (issue #10 part 3):
+# a slot can be booked on the next CENTERS_BOOKING_HORIZON_DAYS days, today included (default 14:
+# two weeks, the usual period of Shanghai's community centers' 网上预约; local practice, DOMAIN.md
+# has no national figure). The booking and change services refuse a slot beyond it (422
+# slot_beyond_horizon), the selector of open slots lists nothing beyond it.
+DEFAULT_BOOKING_HORIZON_DAYS = 14
+
+
+def booking_horizon_days() -> int:
+    """The number of days, today included, on which a slot may be booked (at least 1)."""
+    return max(1, int(getattr(settings, "CENTERS_BOOKING_HORIZON_DAYS", DEFAULT_BOOKING_HORIZON_DAYS)))
+
+
+def booking_last_day(today: datetime.date) -> datetime.date:
+    """The last day whose slots may be booked on ``today``."""
+    return today + datetime.timedelta(days=booking_horizon_days() - 1)

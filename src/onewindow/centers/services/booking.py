@@ -4,7 +4,9 @@ Rules (issue #4 part 2):
 - capacity is never exceeded: a slot's ``booked`` only grows by a conditional UPDATE
   (``booked < capacity``) in the booking's transaction, with a check constraint behind it;
 - one active booking per person, category and day (a partial unique constraint);
-- no booking of a past slot; check-in only on the day, from CENTERS_CHECKIN_EARLY_MINUTES before
+- no booking of a past slot, nor of one beyond the booking horizon (limits.booking_last_day:
+  CENTERS_BOOKING_HORIZON_DAYS, default 14 days, today included — the same rule the page and the
+  API's slot list use); check-in only on the day, from CENTERS_CHECKIN_EARLY_MINUTES before
   the slot to CENTERS_CHECKIN_LATE_MINUTES after its end; it turns the booking into a priority ticket;
 - a booking not checked in by then is a no-show (爽约); CENTERS_NO_SHOW_LIMIT no-shows within
   CENTERS_NO_SHOW_WINDOW_DAYS restrict booking for CENTERS_NO_SHOW_BLOCK_DAYS, and the refusal
@@ -32,6 +34,7 @@ from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from onewindow.core.throttle import throttle_hit
 from onewindow.notifications.services import message_enqueue
 
+from .. import limits
 from .. import permissions as perms
 from ..choices import AppointmentStatus, TicketPriority, TicketSource
 from ..models import Appointment, AppointmentSlot, Ticket
@@ -91,8 +94,9 @@ def _notify(appointment: Appointment, event: str) -> None:
 def appointment_book(*, by: Any, slot_id: Any, item: Any = None, channel: str = "web",
                      now: datetime.datetime | None = None) -> Appointment:
     """Book a slot for the logged-in person (real-name login). Refused: unknown slot (404), a past
-    slot (409 slot_past), a full slot (409 slot_full), a second active booking of the same category
-    that day (409 already_booked), a person restricted after no-shows (409 booking_restricted)."""
+    slot (409 slot_past), a slot beyond the booking horizon (422 slot_beyond_horizon), a full slot
+    (409 slot_full), a second active booking of the same category that day (409 already_booked),
+    a person restricted after no-shows (409 booking_restricted). Nothing is written on a refusal."""
     user = account_perms.as_user(by)
     if user is None:
         raise PermissionDenied(_("请先登录。"), code="login_required", status=401)
@@ -105,6 +109,9 @@ def appointment_book(*, by: Any, slot_id: Any, item: Any = None, channel: str = 
         raise NotFound(_("找不到该预约时段。"), code="slot_not_found")
     if _slot_start(slot) <= moment:
         raise Conflict(_("该时段已开始或已过去，请选择其他时段。"), code="slot_past")
+    if slot.date > limits.booking_last_day(moment.date()):
+        message = _("只能预约今天起 %(days)s 天内的时段，请选择其他时段。") % {"days": limits.booking_horizon_days()}
+        raise DomainError(message, code="slot_beyond_horizon", status=422, fields={"slot": [message]})
     until = booking_restriction(user.person, moment.date())
     if until is not None:
         raise Conflict(_("您在 %(days)s 天内爽约已达 %(n)s 次，%(until)s 前暂停网上预约；可直接到中心现场取号。")
@@ -155,7 +162,8 @@ def appointment_cancel(*, by: Any, appointment_id: Any, now: datetime.datetime |
 
 def appointment_change(*, by: Any, appointment_id: Any, slot_id: Any,
                        now: datetime.datetime | None = None) -> Appointment:
-    """改约: cancel and book anew in one transaction — either both happen or neither."""
+    """改约: cancel and book anew in one transaction — either both happen or neither (a new slot
+    beyond the booking horizon is refused like a booking, 422 slot_beyond_horizon)."""
     with transaction.atomic():
         old = appointment_cancel(by=by, appointment_id=appointment_id, now=now)
         return appointment_book(by=by, slot_id=slot_id, item=old.item, channel=old.channel, now=now)

@@ -33,13 +33,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.errors import DomainError
 
-from .. import services
+from .. import limits, selectors, services
 from ..choices import AppointmentStatus
 from ..models import Appointment, AppointmentSlot, Center, TicketCategory
 
-BOOKING_DAYS = 14
 CHALLENGE_KEY = "centers_booking_challenge"
 
 
@@ -68,24 +67,14 @@ def _channel(request: HttpRequest) -> str:
     return "wechat" if "MicroMessenger" in request.headers.get("User-Agent", "") else "web"
 
 
-# ---- reads -----------------------------------------------------------------------------------------
+# ---- reads: selectors.center_by_code, selectors.open_slots, selectors.appointment_get_for -----------
 
-def _center(code: str) -> Center:
-    center = Center.objects.filter(code=str(code)[:32], is_active=True).first()
-    if center is None:
-        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
-    return center
-
-
-def open_slots(center: Center, category: TicketCategory | None, *, exclude: int = 0) -> list[AppointmentSlot]:
-    """The slots of the next BOOKING_DAYS days that have not started, with their free places."""
-    now = timezone.localtime()
+def _open_slots(center: Center, category: TicketCategory | None, *, exclude: int = 0) -> list[AppointmentSlot]:
+    """The slots of the category within the booking horizon (limits.booking_last_day) that have
+    not started, full ones included (shown as full)."""
     if category is None:
         return []
-    slots = (AppointmentSlot.objects.filter(center=center, category=category, date__gte=now.date(),
-                                            date__lt=now.date() + datetime.timedelta(days=BOOKING_DAYS))
-             .exclude(pk=exclude).order_by("date", "starts"))
-    return [s for s in slots if s.date > now.date() or s.starts > now.time()]
+    return selectors.open_slots(center, category_id=category.pk, exclude=exclude)
 
 
 def _rule() -> dict[str, int]:
@@ -96,12 +85,7 @@ def _rule() -> dict[str, int]:
 
 def _own(request: HttpRequest, code: str) -> Appointment:
     """The user's own appointment by its code (404 for anyone else's)."""
-    person_id = getattr(request.user, "person_id", None)
-    appointment = (Appointment.objects.select_related("slot", "slot__center", "category", "item")
-                   .filter(code=str(code).upper()[:12]).first())
-    if appointment is None or person_id is None or appointment.person_id != person_id:
-        raise NotFound(_("找不到该预约。"), code="appointment_not_found")
-    return appointment
+    return selectors.appointment_get_for(request.user, code=code)
 
 
 def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -112,7 +96,7 @@ def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 def _book_page(request: HttpRequest, code: str, error: DomainError | None = None) -> HttpResponse:
     try:
-        center = _center(code)
+        center = selectors.center_by_code(code)
     except DomainError as exc:
         return _error(request, exc)
     categories = list(TicketCategory.objects.filter(center=center, is_active=True))
@@ -120,18 +104,20 @@ def _book_page(request: HttpRequest, code: str, error: DomainError | None = None
     category = next((c for c in categories if str(c.pk) == wanted), categories[0] if categories else None)
     return render(request, "centers/citizen/book.html", {
         "center": center, "categories": categories, "category": category,
-        "slots": open_slots(center, category), "question": _challenge_new(request), "error": error,
+        "slots": _open_slots(center, category), "horizon": limits.booking_horizon_days(),
+        "question": _challenge_new(request), "error": error,
         "chosen": str(request.POST.get("slot", "")), "rule": _rule()}, status=error.status if error else 200)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, code: str) -> HttpResponse:
-    """网上预约: choose a category and a slot of the next 14 days, answer the question, book."""
+    """网上预约: choose a category and a slot within the booking horizon (CENTERS_BOOKING_HORIZON_DAYS,
+    default 14 days), answer the question, book."""
     if request.method == "GET":
         return _book_page(request, code)
     try:
-        _center(code)
+        selectors.center_by_code(code)
         _challenge_check(request)
         appointment = services.appointment_book(by=request.user, slot_id=str(request.POST.get("slot", ""))[:12],
                                                 channel=_channel(request))
@@ -147,9 +133,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def my_appointments(request: HttpRequest) -> HttpResponse:
     """我的预约: the person's appointments, the latest first."""
-    person_id = getattr(request.user, "person_id", None)
-    rows = list(Appointment.objects.filter(person_id=person_id).select_related("slot", "slot__center", "category")
-                .order_by("-date", "-slot__starts")[:50]) if person_id else []
+    rows = selectors.appointments_for(request.user, limit=50)
     return render(request, "centers/citizen/appointments.html", {"rows": rows, "rule": _rule()})
 
 
@@ -161,7 +145,8 @@ def _detail(request: HttpRequest, code: str, error: DomainError | None = None) -
     changeable = appointment.status == AppointmentStatus.BOOKED and (
         timezone.make_aware(datetime.datetime.combine(appointment.slot.date, appointment.slot.starts))
         > timezone.now())
-    slots = open_slots(appointment.slot.center, appointment.category, exclude=appointment.slot_id) if changeable else []
+    slots = (_open_slots(appointment.slot.center, appointment.category, exclude=appointment.slot_id)
+             if changeable else [])
     return render(request, "centers/citizen/appointment.html", {
         "a": appointment, "changeable": changeable, "slots": slots, "error": error, "rule": _rule(),
         "question": _challenge_new(request) if changeable else ""}, status=error.status if error else 200)

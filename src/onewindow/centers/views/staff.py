@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -36,7 +34,7 @@ from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from .. import limits, selectors, services
 from .. import permissions as perms
 from ..choices import TicketAction, TicketStatus, WindowState
-from ..models import Center, CenterStaff, Ticket, TicketCategory, Window, WindowDuty
+from ..models import Center, CenterStaff, TicketCategory, Window, WindowDuty
 
 S = TicketStatus
 
@@ -49,7 +47,6 @@ TICKET_ACTIONS: dict[str, Callable[..., Any]] = {
     TicketAction.FINISH: services.ticket_finish,
     TicketAction.TRANSFER: services.ticket_transfer,
 }
-TODAY_ROWS = 30
 
 
 def _int(value: Any) -> int:
@@ -67,80 +64,9 @@ def _minutes(start: datetime.datetime | None, end: datetime.datetime | None) -> 
     return max(0, int((end - start).total_seconds() // 60))
 
 
-# ---- reads of the terminal -----------------------------------------------------------------------
+# ---- reads of the terminal: selectors.desk_for, selectors.window_for ---------------------------------
 
-@dataclass
-class Desk:
-    """What the clerk at a window sees: the window, its current ticket, today's services there."""
-
-    window: Window
-    ticket: Ticket | None
-    waited: int
-    served: int
-    avg_service: int
-    waiting: int
-    today: list[Ticket] = field(default_factory=list)
-    categories: list[TicketCategory] = field(default_factory=list)
-    windows: list[Window] = field(default_factory=list)
-    cases: list[Any] = field(default_factory=list)
-    on_duty: str = ""
-    is_manager: bool = False
-
-
-def _window_for(user: Any, window_id: Any) -> Window:
-    """The window, if the user is staff of its center (404 unknown, 403 other center)."""
-    window = Window.objects.select_related("center").filter(pk=_int(window_id)).first()
-    if window is None:
-        raise NotFound(_("找不到该窗口。"), code="window_not_found")
-    if not perms.is_center_staff(user, window.center_id):
-        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
-    return window
-
-
-def _clerk_cases_today(user: Any, center: Center, day: datetime.date) -> list[Any]:
-    """The cases the clerk entered or handles today, received under the center's body — the ones a
-    service at the window may be linked to (ticket_finish keeps only cases of that body)."""
-    from onewindow.cases.models import Case
-
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    return list(Case.objects.filter(receiving_department_id=center.department_id, created_at__gte=start,
-                                    created_at__lt=start + datetime.timedelta(days=1))
-                .filter(Q(submitter=user) | Q(handler=user)).exclude(number__isnull=True)
-                .order_by("-created_at")[:20])
-
-
-def desk_for(user: Any, window_id: Any) -> Desk:
-    """The terminal of a window for center staff: current ticket (called or serving) and the
-    minutes its holder waited, today's tickets of the window, served count and average service."""
-    window = _window_for(user, window_id)
-    now = timezone.now()
-    day = timezone.localdate()
-    ticket = (Ticket.objects.filter(window=window, status__in=[S.CALLED, S.SERVING])
-              .select_related("category").order_by("called_at").first())
-    today = list(Ticket.objects.filter(window=window, date=day).exclude(status=S.WAITING)
-                 .select_related("category").order_by("-called_at", "-id")[:TODAY_ROWS])
-    done = list(Ticket.objects.filter(window=window, date=day, status=S.DONE, started_at__isnull=False,
-                                      finished_at__isnull=False).values_list("started_at", "finished_at"))
-    seconds = [(end - start).total_seconds() for start, end in done if start is not None and end is not None]
-    category_ids = list(window.categories.values_list("pk", flat=True))
-    waiting = Ticket.objects.filter(center_id=window.center_id, date=day, status=S.WAITING).filter(
-        Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)).count()
-    duty = WindowDuty.objects.filter(window=window, date=day).select_related("user", "user__person").first()
-    return Desk(
-        window=window, ticket=ticket,
-        waited=_minutes(ticket.taken_at, ticket.called_at or now) if ticket else 0,
-        served=len(done), avg_service=round(sum(seconds) / 60 / len(seconds)) if seconds else 0,
-        waiting=waiting, today=today,
-        categories=list(TicketCategory.objects.filter(center_id=window.center_id, is_active=True)),
-        windows=list(Window.objects.filter(center_id=window.center_id).exclude(pk=window.pk)),
-        cases=_clerk_cases_today(user, window.center, day) if ticket and ticket.status == S.SERVING else [],
-        on_duty=_name(duty.user) if duty else "",
-        is_manager=perms.is_center_manager(user, window.center_id))
-
-
-def _name(user: Any) -> str:
-    person = getattr(user, "person", None)
-    return person.name if person is not None else user.get_username()
+_name = selectors.user_name
 
 
 # ---- the window terminal -------------------------------------------------------------------------
@@ -148,7 +74,7 @@ def _name(user: Any) -> str:
 def _terminal(request: HttpRequest, window_id: Any, error: DomainError | None = None,
               failed: str = "") -> HttpResponse:
     try:
-        desk = desk_for(request.user, window_id)
+        desk = selectors.desk_for(request.user, window_id)
     except DomainError as exc:
         return _error(request, exc)
     return render(request, "centers/staff/window.html", {
@@ -171,15 +97,9 @@ def my_windows(request: HttpRequest) -> HttpResponse:
     duty = WindowDuty.objects.filter(user=user, date=timezone.localdate()).first()
     if duty is not None and request.GET.get("all") != "1":
         return redirect("centers:desk-window", window_id=duty.window_id)
-    centers = perms.centers_of(request.user)
-    if not centers:
+    if not perms.centers_of(request.user):
         return _error(request, PermissionDenied(_("您不是服务中心的工作人员。"), code="not_center_staff"))
-    windows = list(Window.objects.filter(center_id__in=centers).select_related("center")
-                   .order_by("center__code", "number"))
-    managed = set(CenterStaff.objects.filter(user=user, valid=True, is_manager=True)
-                  .values_list("center_id", flat=True))
-    if request.user.is_superuser:
-        managed = set(centers)
+    windows, managed = selectors.staff_windows_for(request.user)
     return render(request, "centers/staff/windows.html", {"windows": windows, "managed": managed})
 
 
@@ -210,7 +130,7 @@ def ticket_action(request: HttpRequest, window_id: int, action: str) -> HttpResp
         kwargs["to_category_id"] = post.get("to_category", "")[:12] or None
         kwargs["to_window_id"] = post.get("to_window", "")[:12] or None
     try:
-        _window_for(request.user, window_id)
+        selectors.window_for(request.user, window_id)
         ticket = service(by=request.user, ticket_id=_int(post.get("ticket")), **kwargs)
     except DomainError as exc:
         return _terminal(request, window_id, exc, action)
