@@ -53,6 +53,7 @@ EVENTS: tuple[str, ...] = (
     "rating_followup_due",
     "phone_code",
     "unmask_rate_alert",
+    "service_rating",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

@@ -9,7 +9,8 @@ Each entry: ``{language: (sms_text, inapp_title, inapp_text)}``. An empty ``sms_
 event never goes out by SMS (the two deadline events are for staff, in-app only).
 Context keys the case code passes: number, item, query_code, status, reason, due_date, url;
 the service-center events also use center, window, ahead; ``phone_code`` uses code, minutes;
-``unmask_rate_alert`` (to system admins, in-app only) uses user, count, limit.
+``unmask_rate_alert`` (to system admins, in-app only) uses user, count, limit; ``service_rating``
+uses center, number, url.
 """
 
 from __future__ import annotations
@@ -274,6 +275,19 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "{{ center }}. Not you? Ignore this message.",
             "Phone confirmation code",
             "Code {{ code }} (valid {{ minutes }} min).",
+        ),
+    },
+    # After a window service, the signed rating link (centers, 好差评 现场服务 一次一评; issue #10).
+    "service_rating": {
+        "zh-hans": (
+            "您在{{ center }}办理的{{ number }}号业务已办结，欢迎评价：{{ url }} （每次服务评价一次）",
+            "请评价本次服务",
+            "您在{{ center }}办理的{{ number }}号业务已办结，欢迎评价：{{ url }}",
+        ),
+        "en": (
+            "Your service {{ number }} at {{ center }} is done. Please rate it: {{ url }} (one rating per service)",
+            "Please rate this service",
+            "Your service {{ number }} at {{ center }} is done. Please rate it: {{ url }}",
         ),
     },
     # A staff user above the soft limit of unmasked person views (accounts.unmask, decision 0007).

@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,27 @@ def check_rating(level: Any, comment: str, channel: str) -> tuple[int, str]:
         raise DomainError(_("不支持的评价渠道。"), code="rating_channel_invalid", status=422,
                           fields={"channel": [_("请从给定选项中选择。")]})
     return value, text
+
+
+LINK_MAX_AGE = 60 * 60 * 24 * 90  # a rating link in an SMS is valid for 90 days
+
+
+def rating_link_token(*, salt: str, key: str, pk: int) -> str:
+    """The signed token of a rating link sent by SMS (no login: whoever holds it rates once).
+    It names the subject only (``{key: pk}``), signed with SECRET_KEY and the app's ``salt``
+    (OWASP ASVS 5.0 V9 self-contained tokens: integrity, purpose binding, expiry)."""
+    return signing.dumps({key: int(pk)}, salt=salt, compress=True)
+
+
+def rating_link_pk(token: str, *, salt: str, key: str, max_age: int = LINK_MAX_AGE) -> int | None:
+    """The subject id a rating link's token names, or None when it is forged, tampered, expired
+    or of another purpose (the caller answers 404 rating_link_invalid)."""
+    try:
+        data = signing.loads(str(token)[:512], salt=salt, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, int) and value > 0 else None
 
 
 def rating_record(*, subject_type: str, subject_id: str, level: Any, comment: str = "", channel: str,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +13,7 @@ from onewindow.accounts import permissions as account_perms
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
 from onewindow.ratings.choices import SubjectType
 from onewindow.ratings.models import Rating
-from onewindow.ratings.services import check_rating, rating_record
+from onewindow.ratings.services import LINK_MAX_AGE, check_rating, rating_link_pk, rating_link_token, rating_record
 
 from .. import permissions as perms
 from ..choices import RATEABLE, CaseAction
@@ -22,20 +21,17 @@ from ..models import Case
 from . import common
 
 TOKEN_SALT = "onewindow.cases.rate"  # noqa: S105 - a signing salt, not a password
-TOKEN_MAX_AGE = 60 * 60 * 24 * 90  # the SMS rating link is valid for 90 days
+TOKEN_MAX_AGE = LINK_MAX_AGE  # the SMS rating link is valid for 90 days
 
 
 def rating_token(case: Case) -> str:
     """The signed token of the rating link sent to the applicant (identifies the case only)."""
-    return signing.dumps({"case": case.pk}, salt=TOKEN_SALT, compress=True)
+    return rating_link_token(salt=TOKEN_SALT, key="case", pk=case.pk)
 
 
 def case_from_token(token: str) -> Case:
-    try:
-        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
-    except signing.BadSignature:
-        raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid") from None
-    case = Case.objects.filter(pk=int(data.get("case") or 0)).first() if isinstance(data, dict) else None
+    pk = rating_link_pk(token, salt=TOKEN_SALT, key="case", max_age=TOKEN_MAX_AGE)
+    case = Case.objects.filter(pk=pk).first() if pk is not None else None
     if case is None:
         raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid")
     return case

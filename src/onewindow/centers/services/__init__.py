@@ -21,7 +21,7 @@ from .queue import (
     ticket_take,
     ticket_transfer,
 )
-from .rating import service_rate_at_pad, service_rate_by_code
+from .rating import service_rate_at_pad, service_rate_by_code, service_rate_by_token, ticket_from_rating_token
 from .windows import duty_assign, window_set_categories, window_set_state
 
 __all__ = [
@@ -36,9 +36,11 @@ __all__ = [
     "phone_check_confirm",
     "service_rate_at_pad",
     "service_rate_by_code",
+    "service_rate_by_token",
     "ticket_call_next",
     "ticket_cancel",
     "ticket_finish",
+    "ticket_from_rating_token",
     "ticket_recall",
     "ticket_requeue",
     "ticket_skip",

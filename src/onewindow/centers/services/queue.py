@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +30,7 @@ from onewindow.core.identifiers import validate_mobile
 from onewindow.core.numbering import next_number
 from onewindow.notifications.services import message_enqueue
 
-from .. import hours, limits, workflow
+from .. import hours, limits, selectors, workflow
 from .. import permissions as perms
 from ..choices import TicketAction, TicketPriority, TicketSource, TicketStatus, WindowState
 from ..models import Center, Device, Ticket, TicketCategory, TicketEvent, Window
@@ -189,12 +188,6 @@ def as_id(value: Any) -> int:
         return 0
 
 
-def _waiting_for(window: Window, day: datetime.date) -> Any:
-    category_ids = list(window.categories.values_list("pk", flat=True))
-    return (Ticket.objects.filter(center_id=window.center_id, date=day, status=S.WAITING)
-            .filter(Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)))
-
-
 def _notify_near(ticket: Ticket, moment: datetime.datetime) -> None:
     """Heads-up SMS to the ticket that now has N people ahead in its category."""
     n = near_ahead()
@@ -227,7 +220,7 @@ def ticket_call_next(*, by: Any, window_id: Any, now: datetime.datetime | None =
             raise Conflict(_("窗口未开放，请先开窗。"), code="window_not_open")
         if Ticket.objects.filter(window=window, status__in=[S.CALLED, S.SERVING]).exists():
             raise Conflict(_("本窗口还有未办结的排队号，请先办结或过号。"), code="window_busy")
-        candidates = _waiting_for(window, moment.date()).order_by("queue_key", "id")
+        candidates = selectors.waiting_for_window(window, moment.date()).order_by("queue_key", "id")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         for candidate in candidates[:20]:
@@ -291,13 +284,18 @@ def ticket_start(*, by: Any, ticket_id: Any, now: datetime.datetime | None = Non
 
 def ticket_finish(*, by: Any, ticket_id: Any, case_ids: list[int] | None = None,
                   now: datetime.datetime | None = None) -> Ticket:
-    """办结: the service ends; the cases accepted during it are linked (the rating pad then asks)."""
-    ticket = _step(ticket_id, by, TicketAction.FINISH, now, finished_at=lambda t, m: m,
-                   _cases=list(case_ids or []))
-    if case_ids:
-        from onewindow.cases.models import Case
+    """办结: the service ends; the cases accepted during it are linked (the rating pad then asks, and
+    a confirmed number gets the SMS with the signed rating link — services.rating)."""
+    from .rating import service_rating_sms
 
-        ticket.cases.add(*Case.objects.filter(pk__in=case_ids, receiving_department=ticket.center.department))
+    with transaction.atomic():
+        ticket = _step(ticket_id, by, TicketAction.FINISH, now, finished_at=lambda t, m: m,
+                       _cases=list(case_ids or []))
+        if case_ids:
+            from onewindow.cases.models import Case
+
+            ticket.cases.add(*Case.objects.filter(pk__in=case_ids, receiving_department=ticket.center.department))
+        service_rating_sms(ticket)  # the signed rating link, to a confirmed number only
     return ticket
 
 

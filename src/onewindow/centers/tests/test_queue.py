@@ -120,7 +120,8 @@ def test_full_service_with_timestamps_and_sms(center_world: CenterWorld) -> None
     assert [e.action for e in done.events.all()] == ["take", "call", "recall", "start", "finish"]
     sms = Message.objects.filter(subject_type="ticket")
     assert sorted((m.event, m.subject_id) for m in sms) == sorted([
-        ("ticket_called", str(ticket.pk)), ("ticket_near", str(ticket.pk + 4)), ("ticket_called", str(ticket.pk))])
+        ("ticket_called", str(ticket.pk)), ("ticket_near", str(ticket.pk + 4)), ("ticket_called", str(ticket.pk)),
+        ("service_rating", str(ticket.pk))])  # after the service: the signed rating link (issue #10)
 
 
 def test_transfer_keeps_the_place(center_world: CenterWorld) -> None:

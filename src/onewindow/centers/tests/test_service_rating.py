@@ -101,16 +101,22 @@ def _finish(w: CenterWorld, ticket: Any, minute: int) -> Any:
     return services.ticket_finish(by=w.clerk, ticket_id=ticket.pk, now=w.at(minute + 9))
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: no SMS with a signed rating link after a window service")
 def test_finished_service_sends_one_signed_rating_link_to_a_confirmed_number(center_world: CenterWorld) -> None:
     from django.test import Client
 
+    import datetime
+
+    from onewindow.centers.models import AppointmentSlot
+
     w = center_world
     citizen = w.cw.p.citizen
-    citizen.preferred_language = "en"
-    citizen.save(update_fields=["preferred_language"])
-    ticket = take(w, w.a, 0, by=citizen, phone=citizen.person.phone)  # the resident's own number: confirmed
-    assert ticket.phone_confirmed_at is not None
+    citizen.person.preferred_language = "en"  # the holder's language, set by their language switch
+    citizen.person.save(update_fields=["preferred_language"])
+    slot = AppointmentSlot.objects.create(center=w.center, category=w.a, date=w.at().date(),
+                                          starts=datetime.time(10, 0), ends=datetime.time(10, 30), capacity=1)
+    booking = services.appointment_book(by=citizen, slot_id=slot.pk, now=w.at(-60))
+    ticket = services.appointment_check_in(by=w.kiosk, code=booking.code, now=w.at(0))  # the booking's number
+    assert ticket.phone_confirmed_at is not None and ticket.person_id == citizen.person.pk
     _finish(w, ticket, 0)
     sms = list(Message.objects.filter(event="service_rating"))
     assert [(m.channel, m.phone, m.subject_type, m.subject_id, m.language) for m in sms] == [
@@ -132,7 +138,6 @@ def test_finished_service_sends_one_signed_rating_link_to_a_confirmed_number(cen
     assert again.status_code == 409 and (Rating.objects.count(), Message.objects.count()) == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: no SMS with a signed rating link after a window service")
 def test_unconfirmed_or_no_number_gets_no_rating_sms(center_world: CenterWorld) -> None:
     w = center_world
     typed = take(w, w.a, 0, device=w.kiosk, phone="13912340000")  # a kiosk number never confirmed

@@ -28,11 +28,12 @@ from django.templatetags.static import static
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.accounts.session_timeout import background_poll
 from onewindow.core.errors import DomainError
 from onewindow.ratings.choices import RatingLevel
+from onewindow.ratings.selectors import rating_of
 
 from .. import selectors, services, voice
 from ..choices import DeviceKind, TicketStatus
@@ -130,6 +131,28 @@ def ticket_rate(request: HttpRequest, status_code: str) -> HttpResponse:
     return redirect("centers:ticket-status", status_code=status_code)
 
 
+@require_http_methods(["GET", "POST"])
+def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The SMS rating link of a window service: no login; the signed token names the ticket.
+    Once rated, the page says so (一次一评: a second rating is 409 already_rated)."""
+    try:
+        ticket = services.ticket_from_rating_token(token)
+    except DomainError as exc:
+        return _error(request, exc)
+    context: dict[str, Any] = {"ticket": ticket, "levels": RatingLevel.choices, "action": request.path,
+                               "rating": rating_of("service", str(ticket.pk))}
+    if request.method == "POST":
+        try:
+            services.service_rate_by_token(token=token, level=request.POST.get("level"),
+                                           comment=request.POST.get("comment", "")[:1000])
+        except DomainError as exc:
+            return render(request, "centers/public/rate.html",
+                          {**context, "error": exc, "fields": exc.fields,
+                           "rating": rating_of("service", str(ticket.pk))}, status=exc.status)
+        context.update(done=True, rating=rating_of("service", str(ticket.pk)))
+    return render(request, "centers/public/rate.html", context)
+
+
 @background_poll
 @require_GET
 def board(request: HttpRequest, center_code: str) -> HttpResponse:
@@ -180,6 +203,7 @@ urlpatterns: list[URLPattern] = [
     path("t/<str:status_code>/live/", ticket_status_live, name="ticket-status-live"),
     path("t/<str:status_code>/cancel/", ticket_cancel, name="ticket-cancel"),
     path("t/<str:status_code>/rate/", ticket_rate, name="ticket-rate"),
+    path("rate/<str:token>/", rate_by_link, name="rate-link"),
     path("<str:center_code>/board/", board, name="board"),
     path("<str:center_code>/display/", display, name="display"),
 ]
