@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -97,6 +98,25 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *,
+    actor: Any,
+    action: str,
+    entries: Sequence[tuple[Target, dict[str, Any] | None, dict[str, Any] | None]],
+    channel: str = "web",
+    role: str = "",
+) -> list[AuditEntry]:
+    """Append one audit entry per ``(target, before, after)`` of the same action by the same actor,
+    in one INSERT: for a service that changes many records at once (the calendar recomputation of
+    running clocks, issue #10). Same rules as :func:`audit_record`."""
+    now = timezone.now()
+    common = {"created_at": now, "role": role[:50], "action": action[:100], "channel": channel[:20],
+              **_actor_columns(actor), **_request_columns()}
+    return AuditEntry.objects.bulk_create([
+        AuditEntry(before=before, after=after, **common, **_target_columns(target))
+        for target, before, after in entries])
+
+
 def changed_values(obj: models.Model, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ``before``/``after`` summaries of setting ``changes`` on ``obj`` (only the fields whose
     value differs; model instances by primary key, other values as text). For reference data
@@ -110,7 +130,10 @@ def changed_values(obj: models.Model, changes: dict[str, Any]) -> tuple[dict[str
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for name, value in changes.items():
-        old = getattr(obj, name)
+        try:
+            old = getattr(obj, name)
+        except ObjectDoesNotExist:  # a required relation not set yet (a row being created)
+            old = None
         if old != value:
             before[name], after[name] = shown(old), shown(value)
     return before, after

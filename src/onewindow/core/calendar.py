@@ -27,6 +27,7 @@ its ``AppConfig.ready()`` that recomputes its running clocks over the changed da
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -38,8 +39,10 @@ from .models import CalendarDay, CalendarYear
 _WINDOW = 120
 
 
+@functools.lru_cache(maxsize=8192)
 def library_says_working(day: datetime.date) -> bool:
-    """The packaged calendar's answer, Monday to Friday for a year it does not cover."""
+    """The packaged calendar's answer, Monday to Friday for a year it does not cover (cached: the
+    package's tables are fixed for the life of the process, and each lookup scans their range)."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
