@@ -143,13 +143,13 @@ def _recompute_batch(case_ids: list[int], *, by: Any, first: datetime.date, last
                                    ("updated_at", now))) for c, _data, _p in moved_cases])
     CaseEvent.objects.bulk_create([
         CaseEvent(case=case, action=CaseAction.RECALCULATE, from_status=case.status, to_status=case.status,
-                  actor=user, actor_label=label, department_id=case.handling_department_id, data=data, public=postponed)
-        for case, data, postponed in moved_cases])
+                  actor=user, actor_label=label, department_id=case.handling_department_id, data=data, public=told)
+        for case, data, told in moved_cases])
     audit_record_many(actor=by if user is not None else common.SYSTEM, action=f"cases.{CaseAction.RECALCULATE}",
                       role=role, entries=[(case, {"status": case.status}, {"status": case.status, **data})
                                           for case, data, _postponed in moved_cases])
-    for case, data, postponed in moved_cases:
-        if postponed:
+    for case, data, told in moved_cases:
+        if told:
             common.notify(case, "case_deadline_postponed", due_date=data["promised_due_date"])
     return len(moved_clocks)
 
