@@ -77,3 +77,17 @@ def test_the_system_check_warns_until_the_year_is_confirmed(principals: Principa
     core_services.calendar_year_confirm(by=principals.admin, year=2027, note="国办发明电")
     assert next_year_uncovered(november) is None
     assert next_year_uncovered(D(2026, 10, 31)) is None  # warned only from November
+
+
+@pytest.mark.xfail(strict=True, reason="issue #10: no command enters a holiday period")
+def test_a_command_enters_a_holiday_period_through_the_service() -> None:
+    from django.core.management import call_command
+
+    call_command("core_calendar_set", "--first", "2027-02-06", "--last", "2027-02-12", "--holiday",
+                 "--name", "春节", "--note", "国办发明电")
+    assert list(CalendarDay.objects.order_by("date").values_list("date", "is_working_day", "name")) == [
+        (D(2027, 2, d), False, "春节") for d in range(6, 13)]
+    entry = AuditEntry.objects.get(action="calendar.day_set")
+    assert (entry.actor_label, entry.channel) == ("core_calendar_set", "system")
+    call_command("core_calendar_set", "--first", "2027-02-20", "--workday", "--name", "春节调休上班")
+    assert CalendarDay.objects.get(date=D(2027, 2, 20)).is_working_day is True
