@@ -93,3 +93,40 @@ def test_kiosk_keypad_and_reset_after_90_seconds(kiosk: CenterWorld, page: Any) 
     with page.expect_navigation():
         page.clock.run_for(31_000)
     assert page.url.endswith("/centers/TEST-LFL/kiosk/")
+
+
+def _interval_seconds(page: Any, selector: str) -> float:
+    """The update interval the page itself declares: its htmx trigger ``every Ns`` / ``every Nms``."""
+    import re
+
+    trigger = page.locator(selector).get_attribute("hx-trigger") or ""
+    match = re.fullmatch(r"every (\d+(?:\.\d+)?)(ms|s)", trigger.strip())
+    assert match, trigger
+    return float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
+
+
+def test_a_call_shows_on_the_status_page_and_the_display_within_two_seconds(kiosk: CenterWorld, page: Any) -> None:
+    """Freshness, not method (issue #10 part 6): both pages declare an update interval of at most
+    2 s and pick the call up without a reload (a mark set on the page survives)."""
+    w = kiosk
+    ticket = _orm(lambda: services.ticket_take(by=None, center_id=w.center.pk, category_id=w.a.pk))
+    page.goto(f"/centers/t/{ticket.status_code}/")
+    assert _interval_seconds(page, "#ticket-live") <= 2
+    page.evaluate("() => { window.freshnessMark = 1; }")  # gone if the page were loaded anew
+    _orm(lambda: services.ticket_call_next(by=w.clerk, window_id=w.w1.pk))
+    page.locator("#ticket-called").wait_for(timeout=10_000)
+    assert page.evaluate("() => window.freshnessMark") == 1
+    assert page.locator("#ticket-called").inner_text() == "请到 1 号窗口"
+    assert _interval_seconds(page, "#ticket-live") <= 2  # the swapped fragment keeps polling
+
+    page.goto("/centers/TEST-LFL/display/")
+    assert _interval_seconds(page, "#display-live") <= 2
+    page.evaluate("() => { window.freshnessMark = 2; }")
+    def call_b() -> None:
+        services.ticket_take(by=None, center_id=w.center.pk, category_id=w.b.pk)
+        services.ticket_call_next(by=w.clerk, window_id=w.w2.pk)
+
+    _orm(call_b)
+    page.locator('.display-current li[data-key="B001@2"]').wait_for(timeout=10_000)
+    assert page.evaluate("() => window.freshnessMark") == 2
+    assert _interval_seconds(page, "#display-live") <= 2
