@@ -79,7 +79,6 @@ def test_the_system_check_warns_until_the_year_is_confirmed(principals: Principa
     assert next_year_uncovered(D(2026, 10, 31)) is None  # warned only from November
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: no command enters a holiday period")
 def test_a_command_enters_a_holiday_period_through_the_service() -> None:
     from django.core.management import call_command
 
