@@ -456,7 +456,6 @@ def test_admin_center_page_refused_for_a_non_manager_staff_login(principals, cen
     assert _audit_ids() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the item admin keeps a revision whose status change was refused")
 def test_admin_item_revision_rolls_back_when_its_status_change_is_refused(principals, center_world):
     """A new name and a suspension without a reason: the suspension is refused, and the revision
     saved a moment earlier in the same form is rolled back with it (nothing half-written)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -145,7 +145,7 @@ class VersionInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ServiceItemAdmin(ServiceAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = ServiceItemForm
     list_display = ["name", "code", "department", "level", "category", "status", "fully_online"]
     list_filter = ["level", "category", "status", "fully_online", "item_type"]
@@ -159,32 +159,30 @@ class ServiceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False  # items are withdrawn (a version), never deleted: cases pin their versions
 
     def save_model(self, request: HttpRequest, obj: ServiceItem, form: Any, change: bool) -> None:
+        """A refusal of any step rolls the whole save back (ServiceAdminMixin): a revision is never
+        kept while its status change was refused."""
         d = form.cleaned_data
         materials = _parse_materials(d.get("materials_text", ""))
+        if not change:
+            created = services.item_create(by=request.user, code=d["code"], basic_code=d["basic_code"],
+                                           department=d["department"], region=d["region"], level=d["level"],
+                                           materials=materials, sort_order=d.get("sort_order") or 1000,
+                                           **form.content())
+            obj.pk = created.pk
+            obj.__dict__.update({k: v for k, v in created.__dict__.items() if not k.startswith("_")})
+            return
+        current = obj.current_version
+        assert current is not None
         try:
-            if not change:
-                created = services.item_create(by=request.user, code=d["code"], basic_code=d["basic_code"],
-                                               department=d["department"], region=d["region"], level=d["level"],
-                                               materials=materials, sort_order=d.get("sort_order") or 1000,
-                                               **form.content())
-                obj.pk = created.pk
-                obj.__dict__.update({k: v for k, v in created.__dict__.items() if not k.startswith("_")})
-                return
-            current = obj.current_version
-            assert current is not None
-            content = form.content()
-            try:
-                services.item_revise(by=request.user, item=obj, materials=materials, **content)
-            except DomainError as exc:
-                if exc.code != "catalog.no_change":
-                    raise
-            status, reason = d["v_status"], d.get("status_reason") or ""
-            if status != current.status:
-                action = {ItemStatus.SUSPENDED: services.item_suspend, ItemStatus.ACTIVE: services.item_restore,
-                          ItemStatus.WITHDRAWN: services.item_withdraw}[ItemStatus(status)]
-                action(by=request.user, item=obj, reason=reason)
+            services.item_revise(by=request.user, item=obj, materials=materials, **form.content())
         except DomainError as exc:
-            messages.error(request, str(exc.message))
+            if exc.code != "catalog.no_change":
+                raise
+        status, reason = d["v_status"], d.get("status_reason") or ""
+        if status != current.status:
+            action = {ItemStatus.SUSPENDED: services.item_suspend, ItemStatus.ACTIVE: services.item_restore,
+                      ItemStatus.WITHDRAWN: services.item_withdraw}[ItemStatus(status)]
+            action(by=request.user, item=obj, reason=reason)
 
 
 @admin.register(ItemType)
