@@ -474,3 +474,55 @@ def test_admin_item_revision_rolls_back_when_its_status_change_is_refused(princi
     item.refresh_from_db()
     assert item.current_version.name != "改过的事项名称"
     assert _audit_ids() == before
+
+
+#: Every admin action, each calling an audited service (and tested where named).
+ACTIONS = {
+    "accounts.apitoken": ["revoke_selected"],  # api_token_revoke: accounts/tests/test_key_operations_reauth.py
+    "accounts.staffrole": ["revoke_selected"],  # staff_role_revoke: accounts/tests/test_key_operations_reauth.py
+    "centers.device": ["revoke_selected"],  # device_revoke: test_admin_device_revoke_goes_through_the_service
+    "core.calendarday": ["delete_selected"],  # calendar_day_delete (delete_queryset): core/tests
+    "core.calendaryear": ["delete_selected"],  # calendar_year_withdraw (delete_queryset): core/tests
+    "notifications.message": ["requeue"],  # message_requeue: test_admin_message_requeue_is_audited
+}
+
+
+def test_every_admin_action_is_known(principals):
+    """A new action (including Django's delete_selected, offered wherever rows may be deleted)
+    fails here until it is routed through a service and listed above."""
+    request = _admin_request(principals.user("admin"))
+    found = {model._meta.label_lower: sorted(model_admin.get_actions(request))
+             for model, model_admin in admin.site._registry.items() if model_admin.get_actions(request)}
+    assert found == ACTIONS
+
+
+def test_admin_delete_selected_goes_through_the_calendar_service(principals, center_world):
+    day = _calendar_day(center_world)
+    client = _admin_client(principals)
+    before = _audit_ids()
+    response = client.post("/admin/core/calendarday/", {"action": "delete_selected", "post": "yes",
+                                                        "_selected_action": [str(day.pk)]})
+    assert response.status_code == 302
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
+    actions = list(AuditEntry.objects.exclude(pk__in=before).values_list("action", flat=True))
+    assert actions == ["calendar.day_delete"]
+
+
+def test_admin_message_requeue_is_audited(principals):
+    from onewindow.notifications.models import Message, MessageTemplate
+    from onewindow.notifications.services import message_enqueue
+
+    template = MessageTemplate.objects.filter(is_active=True).exclude(sms_text="").order_by("pk").first()
+    assert template is not None
+    [message] = message_enqueue(event=template.event, phone="13900000000", context={}, subject_type="test",
+                                subject_id="1")
+    Message.objects.filter(pk=message.pk).update(status="dead")
+    client = _admin_client(principals)
+    before = _audit_ids()
+    response = client.post("/admin/notifications/message/", {"action": "requeue",
+                                                             "_selected_action": [str(message.pk)]})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status != "dead"
+    actions = list(AuditEntry.objects.exclude(pk__in=before).values_list("action", flat=True))
+    assert actions == ["notifications.message_requeue"]
