@@ -8,14 +8,9 @@ import datetime
 from ninja import Field, Schema
 
 from onewindow.core.normalize import NfkcStr
+from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
 
 from .choices import IdType, MandateScope
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
 
 
 class PersonOut(Schema):

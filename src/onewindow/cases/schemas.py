@@ -16,18 +16,13 @@ from pydantic import Field
 from onewindow.accounts.models import User
 from onewindow.core.masking import mask_name, mask_phone
 from onewindow.core.normalize import NfkcInt, NfkcStr
+from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
 
 from .application_form import split_form
 from .choices import CaseAction, CaseStatus, DeliveryMethod, DocumentKind, RefusalReason, SuspensionBasis
 from .models import Case, CaseClock, CaseEvent, CaseMaterial, Document
 
 MAX_TEXT = 1000
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] = {}
 
 
 # --------------------------------------------------------------------------- input

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from onewindow.core.masking import mask_name, mask_phone
 from onewindow.core.normalize import NfkcInt, NfkcStr
+from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
 
 from .models import Appointment, AppointmentSlot, Device, Ticket, Window
 from .selectors import Board, TicketStatusView, WindowLive
@@ -27,12 +28,6 @@ STATUS_PAGE_PATH = "/centers/t/{code}/"
 Priority = Literal["normal", "elderly", "vip"]
 WindowStateIn = Literal["open", "paused", "closed"]
 RatingLevelIn = Literal[1, 2, 3, 4, 5]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] = {}
 
 
 # --------------------------------------------------------------------------- input

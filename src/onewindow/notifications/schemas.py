@@ -7,11 +7,7 @@ import uuid
 
 from ninja import Schema
 
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] = {}
+from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
 
 
 class MessageOut(Schema):

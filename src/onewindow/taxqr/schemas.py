@@ -9,11 +9,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] = {}
+from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
 
 
 class DraftIn(Schema):
