@@ -1,9 +1,12 @@
-"""Demo cases (办件) of 静安区 (issue #3 part 12), called by ``onewindow demo_data`` after the accounts.
+"""Demo cases (办件) of Shanghai, 静安区 in full (issue #3 part 12), called by ``onewindow demo_data``
+after the accounts.
 
 1. A year of cases (2025-12-01 … 2026-11-26) over the demo catalog items of the 静安区 departments
-   and 临汾路街道社区事务受理服务中心, written with ``bulk_create`` but consistent with what the
+   and 临汾路街道社区事务受理服务中心 — and, thinner (``DISTRICT_SCALE`` of 静安区's volume, each
+   from a random stream of its own so 静安区's cases stay the same), of the departments of the
+   other 15 districts (issue #10) — written with ``bulk_create`` but consistent with what the
    services would have written: numbers gap-free per district and year with the core counters set
-   to the last number used (``cases:310106:<year>``, ``cases.doc:<kind>:<dept>:<year>``,
+   to the last number used (``cases:<district>:<year>``, ``cases.doc:<kind>:<dept>:<year>``,
    ``cases.licence:<dept>:<year>``), one timeline event per step, clocks computed on the working-day
    calendar (行政许可法 arts. 32, 42, 44, 82), a numbered document per notice and decision and a
    licence (证照) per approval. Patterns: working days much busier than weekends, next to nothing on
@@ -41,7 +44,10 @@ from .year import (
     CENTER_CODE,
     CENTERCLERK,
     CUTOFF,
+    DISTRICT_SCALE,
+    DISTRICT_SCALE_BY_CODE,
     FIRST_DAY,
+    ITEMS_PER_DISTRICT,
     JINGAN,
     LAST_DAY,
     SMALL_FIRST_DAY,
@@ -73,6 +79,28 @@ def _staff(districts: list[Department], center: Department, centerclerk: User) -
     return department, staff
 
 
+def _other_districts(staff: dict[int, Staff]) -> dict[str, list[ServiceItem]]:
+    """The active items (working-day limits) of the district departments outside 静安区, by
+    district code; their departments join ``staff`` (labels only: no demo user works there)."""
+    departments = list(Department.objects.filter(level="district", is_active=True, region__level="district")
+                       .exclude(region__code=JINGAN).select_related("region").order_by("code"))
+    for dept in departments:
+        staff[dept.pk] = Staff(None, None, dept)
+    # The first ITEMS_PER_DISTRICT items of each district by code (reading all ~9,000 with their
+    # versions took seconds): a thinner year needs fewer distinct items.
+    active = ServiceItem.objects.filter(department__in=departments, status="active", current_version__isnull=False)
+    ids: dict[str, list[int]] = {}
+    for pk, code in active.order_by("code").values_list("pk", "department__region__code"):
+        if len(ids.setdefault(code, [])) < ITEMS_PER_DISTRICT:
+            ids[code].append(pk)
+    by_district: dict[str, list[ServiceItem]] = {}
+    for item in (active.filter(pk__in=[pk for pks in ids.values() for pk in pks])
+                 .select_related("current_version", "department__region").order_by("code")):
+        if deadlines.decision_limit(version_of(item)).unit == "working":
+            by_district.setdefault(item.department.region.code, []).append(item)
+    return dict(sorted(by_district.items()))
+
+
 def load(progress: Callable[[int], object], seed: int, size: str = "full") -> list[tuple[str, str, str]]:
     """Load the demo cases once (see the module docstring); return the ``centerclerk`` account.
 
@@ -98,6 +126,7 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
                                             current_version__isnull=False)
                  .select_related("current_version", "department").order_by("code"))
     items = [i for i in items if deadlines.decision_limit(version_of(i)).unit == "working"]
+    others = _other_districts(staff)
     cal = WorkingDays(first_day - datetime.timedelta(days=7), LAST_DAY + datetime.timedelta(days=200))
     with transaction.atomic():
         persons = persons_create(rng, 300 if small else 4000)
@@ -106,6 +135,10 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
         plan = year_plan(rng, cal, Items([i for i in items if i.department_id != center.pk], rng),
                           Items([i for i in items if i.department_id == center.pk], rng), center, staff,
                           persons, organizations, first_day)
+        for code, district_items in others.items():
+            district_rng = random.Random(f"cases-{seed}-{code}")
+            year_plan(district_rng, cal, Items(district_items, district_rng), None, None, staff, persons,
+                      organizations, first_day, plan=plan, scale=DISTRICT_SCALE_BY_CODE.get(code, DISTRICT_SCALE))
         counters = year_number(plan)
         year_write(plan, counters, progress)
         stories = stories_play(center, department)

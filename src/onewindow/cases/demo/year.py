@@ -1,4 +1,5 @@
-"""The demo year of 静安区 cases, planned in memory and written consistently (see ``cases.demo``)."""
+"""The demo year of cases — 静安区 in full, the other 15 districts thinner — planned in memory and
+written consistently (see ``cases.demo``)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..application_form import split_form
 from ..choices import CaseStatus as S
 from ..choices import ClockKind, ClockLevel, DocumentKind, RefusalReason
 from ..models import Case, CaseClock, CaseEvent, Document, Licence
-from ..services.common import DOCUMENT_PREFIX, QUERY_ALPHABET
+from ..services.common import DOCUMENT_PREFIX, QUERY_ALPHABET, district_code
 from .rows import Row as _Row
 from .rows import WorkingDays, insert_rows, next_ids, reset_sequences
 
@@ -39,6 +40,11 @@ BASE_PER_DAY = 96  # cases on an ordinary Wednesday
 WEEKDAY_FACTOR = (1.3, 1.05, 1.0, 0.97, 0.88, 1.0, 1.0)
 CENTER_SHARE = 0.4  # share of the 临汾路 center's own items
 FORWARD_SHARE = 0.06  # district window cases received at the center (代收代办)
+#: The other districts' volume as a share of 静安区's (the demo's own district is the busiest);
+#: 浦东新区 larger. Each district's cases come from its own departments' items.
+DISTRICT_SCALE = 0.025
+DISTRICT_SCALE_BY_CODE = {"310115": 0.05}
+ITEMS_PER_DISTRICT = 80
 CHANNEL_WEIGHTS = {"online": 0.45, "window": 0.4, "appointment": 0.08, "kiosk": 0.04, "wechat": 0.03}
 CENTERCLERK = ("centerclerk", "centerclerk-demo-2017", "社区中心受理员 window clerk (临汾路社区事务受理服务中心)")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -385,24 +391,30 @@ def _organization_item(rng: random.Random, item: ServiceItem) -> bool:
     return rng.random() < 0.6
 
 
-def year_plan(rng: random.Random, cal: WorkingDays, districts: Items, center_items: Items,
-               center: Department, staff: dict[int, Staff], persons: list[Person],
-               organizations: list[Organization], first_day: datetime.date = FIRST_DAY) -> Plan:
-    plan = Plan(rng, cal)
+def year_plan(rng: random.Random, cal: WorkingDays, districts: Items, center_items: Items | None,
+               center: Department | None, staff: dict[int, Staff], persons: list[Person],
+               organizations: list[Organization], first_day: datetime.date = FIRST_DAY, *,
+               plan: Plan | None = None, scale: float = 1.0) -> Plan:
+    """Plan the cases of one district's year into ``plan`` (a new one by default): 静安区 with its
+    street center (``center_items``, ``center``: 代收代办), or another district at ``scale`` of the
+    volume without a center. ``rng`` is the district's own stream, so adding districts never
+    changes 静安区's cases."""
+    plan = plan or Plan(rng, cal)
     limits: dict[int, tuple[int, str]] = {}
     day = first_day
     while day <= LAST_DAY:
         working = day in cal.working
-        expected = _volume(day, cal)
+        expected = _volume(day, cal) * scale
         count = max(0, round(rng.gauss(expected, expected ** 0.5)))
         for _n in range(count):
-            group = center_items if rng.random() < CENTER_SHARE else districts
+            group = center_items if center_items is not None and rng.random() < CENTER_SHARE else districts
             item = group.pick(rng, working)
             version = version_of(item)
             channel = _channel(rng, item, working)
             online = channel in ("online", "wechat")
             receiving = item.department
-            if not online and group is districts and channel == "window" and rng.random() < FORWARD_SHARE:
+            if (center is not None and not online and group is districts and channel == "window"
+                    and rng.random() < FORWARD_SHARE):
                 receiving = center  # 代收代办: received at the street center
             if version.pk not in limits:
                 limit = deadlines.decision_limit(version)
@@ -447,24 +459,30 @@ def year_plan(rng: random.Random, cal: WorkingDays, districts: Items, center_ite
 
 # ---- numbering and writing ------------------------------------------------------------------------
 
-def _counter_start(scope: str) -> int:
-    return int(NumberCounter.objects.filter(scope=scope).values_list("value", flat=True).first() or 0)
-
 
 def year_number(plan: Plan) -> dict[str, int]:
     """Gap-free numbers in the order of issue, continuing any counter already there; returns the
-    counter values to store."""
+    counter values to store. A case is numbered in its receiving body's district (as
+    ``services.common.case_number``)."""
     counters: dict[str, int] = {}
+    existing = dict(NumberCounter.objects.filter(scope__startswith="cases").values_list("scope", "value"))
+    districts: dict[int, str] = {}
+
+    def district(dept: Department) -> str:
+        if dept.pk not in districts:
+            districts[dept.pk] = district_code(dept)
+        return districts[dept.pk]
 
     def take(scope: str) -> int:
         if scope not in counters:
-            counters[scope] = _counter_start(scope)
+            counters[scope] = int(existing.get(scope, 0))
         counters[scope] += 1
         return counters[scope]
 
     for case in sorted(plan.cases, key=lambda c: c.submitted_at):
         year = timezone.localtime(case.submitted_at).year
-        case.number = f"{JINGAN}-{year}-{take(f'cases:{JINGAN}:{year}'):07d}"
+        code = district(case.receiving_department)
+        case.number = f"{code}-{year}-{take(f'cases:{code}:{year}'):07d}"
     for licence, _i in sorted(plan.licences, key=lambda pair: pair[0].issued_at):
         year = timezone.localtime(licence.issued_at).year
         dept = licence.department
@@ -504,7 +522,12 @@ def year_write(plan: Plan, counters: dict[str, int], progress: Callable[[int], o
         insert_rows(model, rows)
         progress(len(rows))
     reset_sequences(Case, CaseEvent, CaseClock, Document, Licence)
-    for scope, value in counters.items():
-        NumberCounter.objects.update_or_create(scope=scope, defaults={"value": value})
+    # One query each way: the year touches some 700 scopes (a document counter per department).
+    stored = {c.scope: c for c in NumberCounter.objects.filter(scope__in=list(counters))}
+    for scope, counter in stored.items():
+        counter.value = counters[scope]
+    NumberCounter.objects.bulk_update(list(stored.values()), ["value"], batch_size=500)
+    NumberCounter.objects.bulk_create([NumberCounter(scope=scope, value=value) for scope, value in counters.items()
+                                       if scope not in stored], batch_size=500)
 
 

@@ -18,7 +18,6 @@ from onewindow.core.services import regions_load
 SEED = 20170929
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the demo year has cases of Jing'an only")
 @pytest.mark.django_db
 def test_the_small_demo_year_has_cases_in_every_district_jingan_the_most() -> None:
     regions_load(by="test")
