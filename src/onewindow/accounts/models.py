@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.codes import random_code
 from onewindow.core.fields import EncryptedTextField, KeyedHashField
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 
@@ -34,7 +35,7 @@ def new_person_ref() -> str:
     """A fresh public reference of a person: 16 random base-32 characters (80 bits), so that a
     person's URL cannot be guessed or enumerated from another's (OWASP ASVS 5.0 V8: no
     sequential object references). The sequential id stays internal."""
-    return "".join(secrets.choice(REF_ALPHABET) for _i in range(REF_LENGTH))
+    return random_code(REF_ALPHABET, REF_LENGTH)
 
 
 class Person(models.Model):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import secrets
 import unicodedata
 from typing import Any
 
@@ -40,6 +39,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core.audit import audit_record
+from onewindow.core.codes import random_code
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
 
 from . import permissions as perms
@@ -67,7 +67,7 @@ def enrolment_hours() -> int:
 
 # --------------------------------------------------------------------------- one-time codes
 def _new_code() -> str:
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+    raw = random_code(_CODE_ALPHABET, 10)
     return f"{raw[:5]}-{raw[5:]}"
 
 

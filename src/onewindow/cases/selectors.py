@@ -18,6 +18,7 @@ from onewindow.accounts.choices import PurposeKind
 from onewindow.catalog.personal_fields import personal_fields
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
 from onewindow.core.calendar import confirmed_years, covered_by_library, uncovered_years
+from onewindow.core.codes import as_id
 from onewindow.core.errors import NotFound, PermissionDenied
 
 from . import permissions as perms
@@ -36,13 +37,6 @@ OPEN_FOR_STAFF = [CaseStatus.SUBMITTED, CaseStatus.PRE_REVIEW, CaseStatus.CORREC
                   CaseStatus.REJECTED]
 
 
-def _pk(case_id: Any) -> int:
-    try:
-        return int(case_id)
-    except (TypeError, ValueError):
-        return 0
-
-
 def case_list_for_applicant(user: Any) -> QuerySet[Case]:
     """我的办件: the cases of the user's applicant side, newest first."""
     if perms.applicant_q(user) == Q(pk__in=[]):
@@ -58,7 +52,7 @@ def case_get_for(user: Any, case_id: Any) -> Case:
     """One case the user may see (applicant side or staff scope); 404 otherwise (no existence leak)."""
     case = (perms.case_queryset_for(user).select_related(
         "item", "item_version", "receiving_department", "handling_department", "handler", "applicant_person",
-        "applicant_organization", "agent", "submitter").filter(pk=_pk(case_id)).first())
+        "applicant_organization", "agent", "submitter").filter(pk=as_id(case_id)).first())
     if case is None:
         raise NotFound(_("找不到该办件。"), code="case_not_found")
     return case
@@ -170,16 +164,6 @@ def case_by_query_code(code: str, phone_tail: str) -> PublicStatus:
                         due_date=promised_due_date(case), steps=steps, is_final=case.status in FINAL)
 
 
-def overdue_counts_by_department() -> dict[int, dict[str, int]]:
-    """Open cases per handling department and warning level (the input of the later analytics)."""
-    rows = (Case.objects.exclude(status__in=[*FINAL, CaseStatus.DRAFT])
-            .values_list("handling_department_id", "deadline_level").annotate(n=Count("id")))
-    result: dict[int, dict[str, int]] = {}
-    for department_id, level, n in rows:
-        result.setdefault(department_id, {lvl: 0 for lvl in ClockLevel.values})[level] = n
-    return result
-
-
 @dataclass
 class UnmaskedForm:
     """A case's application form in clear, for the one staff view that shows it."""
@@ -208,7 +192,7 @@ def case_form_unmasked_for(user: Any, case_id: Any, *, machine: bool = False) ->
 
     case = (perms.staff_case_queryset_for(user).select_related("item_version", "receiving_department",
                                                                 "applicant_person")
-            .filter(pk=_pk(case_id)).first())
+            .filter(pk=as_id(case_id)).first())
     if case is None or not staff_may_open(case):
         raise NotFound(_("找不到该办件。"), code="case_not_found")
     role = account_perms.primary_role(user)

@@ -17,6 +17,7 @@ from onewindow.accounts.models import User
 from onewindow.accounts.permissions import has_role_in_scope
 from onewindow.core.audit import audit_record
 from onewindow.core.calendar import add_working_days
+from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.notifications.services import message_enqueue
 
@@ -128,10 +129,7 @@ def followup_open(rating: Rating, *, label: str = "") -> FollowUp:
 
 
 def _followup_for(by: Any, followup_id: Any) -> FollowUp:
-    try:
-        pk = int(followup_id)
-    except (TypeError, ValueError):
-        pk = 0
+    pk = as_id(followup_id)
     followup = FollowUp.objects.select_for_update(of=("self",)).select_related("rating", "department").filter(
         pk=pk).first()
     if followup is None:

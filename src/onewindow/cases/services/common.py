@@ -4,7 +4,6 @@ mutate, append a timeline event and an audit entry, queue notifications in the s
 from __future__ import annotations
 
 import datetime
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.core.audit import audit_record
+from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
 from onewindow.core.models import Department
 from onewindow.core.numbering import next_number
@@ -21,10 +21,10 @@ from onewindow.notifications.services import message_enqueue
 
 from .. import deadlines, workflow
 from .. import permissions as perms
-from ..choices import CaseAction, CaseStatus, ClockKind, ClockLevel, DocumentKind
+from ..choices import CaseAction, CaseStatus, ClockLevel, DocumentKind
 from ..models import Case, CaseClock, CaseEvent, Document
 
-QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+QUERY_ALPHABET = UNAMBIGUOUS
 SYSTEM = "system"
 
 DOCUMENT_PREFIX: dict[str, str] = {
@@ -40,7 +40,7 @@ def today() -> datetime.date:
 
 def new_query_code() -> str:
     """A random 10-character query code (一码查询) from an alphabet without 0/O/1/I."""
-    return "".join(secrets.choice(QUERY_ALPHABET) for _ in range(10))
+    return random_code(QUERY_ALPHABET, 10)
 
 
 def district_code(department: Department) -> str:
@@ -60,10 +60,7 @@ def case_number(department: Department, year: int) -> str:
 
 def lock_case(case_id: Any) -> Case:
     """The case row, locked for the rest of the transaction; 404 for an unknown id."""
-    try:
-        pk = int(case_id)
-    except (TypeError, ValueError):
-        pk = 0
+    pk = as_id(case_id)
     case = (Case.objects.select_for_update().select_related("item_version", "receiving_department",
                                                              "handling_department").filter(pk=pk).first())
     if case is None:
@@ -178,4 +175,3 @@ def require_atomic() -> None:
 
 CORRECTION_LIMIT = deadlines.Limit(deadlines.CORRECTION_DAYS, "working", deadlines.BASIS_CORRECTION)
 DELIVERY_LIMIT = deadlines.Limit(deadlines.DELIVERY_DAYS, "working", deadlines.BASIS_DELIVERY)
-CLOCKS = ClockKind

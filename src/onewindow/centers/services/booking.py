@@ -19,7 +19,6 @@ Rules (issue #4 part 2):
 from __future__ import annotations
 
 import datetime
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.core.audit import audit_record
+from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.throttle import throttle_hit
 from onewindow.notifications.services import message_enqueue
@@ -38,10 +38,10 @@ from .. import limits
 from .. import permissions as perms
 from ..choices import AppointmentStatus, TicketPriority, TicketSource
 from ..models import Appointment, AppointmentSlot, Ticket
-from .queue import as_id, ticket_take
+from .queue import ticket_take
 
 A = AppointmentStatus
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_ALPHABET = UNAMBIGUOUS
 
 
 def _setting(name: str, default: int) -> int:
@@ -124,7 +124,7 @@ def appointment_book(*, by: Any, slot_id: Any, item: Any = None, channel: str = 
                 raise Conflict(_("该时段已约满，请选择其他时段。"), code="slot_full")
             appointment = Appointment.objects.create(
                 slot=slot, category=slot.category, date=slot.date, person=user.person, user=user,
-                code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)), channel=channel[:12], item=item)
+                code=random_code(CODE_ALPHABET, 8), channel=channel[:12], item=item)
             audit_record(actor=user, action="centers.appointment.book", target=appointment,
                          after={"slot": slot.pk, "channel": channel})
             _notify(appointment, "appointment_booked")

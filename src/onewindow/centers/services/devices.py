@@ -28,13 +28,13 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts import services as account_services
 from onewindow.core.audit import audit_record, changed_values
+from onewindow.core.codes import as_id
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 
 from .. import permissions as perms
 from ..choices import DeviceKind
 from ..device_auth import binding_digest as _digest
 from ..models import Center, Device, DeviceBinding
-from .queue import as_id
 
 #: Device kinds that run in a browser and may be bound (the others use the API with their token).
 BROWSER_KINDS = frozenset({DeviceKind.KIOSK, DeviceKind.DISPLAY})

@@ -15,7 +15,6 @@ Rules (issue #4 parts 3 and 4):
 from __future__ import annotations
 
 import datetime
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import crypto
 from onewindow.core.audit import audit_record
+from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.identifiers import validate_mobile
 from onewindow.core.numbering import next_number
@@ -36,7 +36,7 @@ from ..choices import TicketAction, TicketPriority, TicketSource, TicketStatus, 
 from ..models import Center, Device, Ticket, TicketCategory, TicketEvent, Window
 
 S = TicketStatus
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_ALPHABET = UNAMBIGUOUS
 DEFAULT_PRIORITY_MINUTES: dict[str, int] = {TicketPriority.NORMAL: 0, TicketPriority.APPOINTMENT: 20,
                                             TicketPriority.ELDERLY: 15, TicketPriority.VIP: 30}
 
@@ -144,7 +144,7 @@ def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = Ti
             center=center, category=category, date=day, number=n, display=f"{category.prefix}{n:03d}",
             status=S.WAITING, priority=priority, source=source,
             queue_key=moment - datetime.timedelta(minutes=priority_minutes(priority)),
-            status_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(10)), person=person, phone=phone,
+            status_code=random_code(CODE_ALPHABET, 10), person=person, phone=phone,
             phone_confirmed_at=moment if confirmed else None, device=device, appointment=appointment,
             taken_at=moment)
         _event(ticket, TicketAction.TAKE, by or device, from_status="", at=moment, priority=priority, source=source)
@@ -178,14 +178,6 @@ def _take_limits(device: Device | None, phone: str, moment: datetime.datetime) -
         if recent.count() >= count:
             raise RateLimited(_("该手机号取号次数已达上限，请稍后再试。"), code="phone_rate_limited",
                               fields={"phone": [_("该手机号取号次数已达上限。")]})
-
-
-def as_id(value: Any) -> int:
-    """A row id from user input; 0 (matches nothing) for anything that is not an integer."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _notify_near(ticket: Ticket, moment: datetime.datetime) -> None:

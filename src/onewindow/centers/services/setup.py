@@ -21,12 +21,12 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import User
 from onewindow.core.audit import audit_record, changed_values
+from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 from .. import permissions as perms
 from ..choices import CenterLevel, WindowKind
 from ..models import AppointmentSlot, Center, CenterStaff, OpeningHours, SpecialOpening, TicketCategory, Window
-from .queue import as_id
 
 CENTER_FIELDS = ("name", "short_name", "level", "region", "department", "address", "phone", "is_active")
 HOURS_FIELDS = ("weekday", "opens", "closes", "last_ticket")

@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.models import User
 from onewindow.core.audit import audit_record
+from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 from .. import permissions as perms
 from ..choices import TicketStatus, WindowState
 from ..models import CenterStaff, Ticket, TicketCategory, Window, WindowDuty
-from .queue import as_id
 
 
 def _window(window_id: Any) -> Window:
