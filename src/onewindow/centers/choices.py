@@ -85,11 +85,3 @@ class DeviceKind(models.TextChoices):
     RATING_PAD = "rating_pad", _("评价器")
     DISPLAY = "display", _("显示屏")
     KIOSK = "kiosk", _("自助服务一体机")
-
-
-class FollowUpStatus(models.TextChoices):
-    """差评整改 (国办发〔2019〕51号: 调查核实、督促整改、反馈)."""
-
-    OPEN = "open", _("待处理")
-    CONTACTED = "contacted", _("已回访")
-    CLOSED = "closed", _("已办结")

@@ -39,3 +39,11 @@ class RatingChannel(models.TextChoices):
     KIOSK = "kiosk", _("自助终端")
     WINDOW = "window", _("窗口")
     API = "api", _("接口")
+
+
+class FollowUpStatus(models.TextChoices):
+    """差评整改 (国办发〔2019〕51号: 调查核实、督促整改、反馈): open → contacted → closed."""
+
+    OPEN = "open", _("待回访")
+    CONTACTED = "contacted", _("已回访")
+    CLOSED = "closed", _("已办结")

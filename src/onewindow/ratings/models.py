@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import BAD_LEVELS, RatingChannel, RatingLevel, SubjectType
+from .choices import BAD_LEVELS, FollowUpStatus, RatingChannel, RatingLevel, SubjectType
 
 
 class Rating(models.Model):
@@ -62,10 +62,7 @@ class FollowUp(models.Model):
     R3.3 has only local examples, 5 to 15 days, so it is configurable). Actor: the center manager or
     department admin of ``department``."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("待回访")
-        CONTACTED = "contacted", _("已回访")
-        CLOSED = "closed", _("已办结")
+    Status = FollowUpStatus  # the choices live in choices.py
 
     rating = models.OneToOneField(Rating, verbose_name=_("评价"), on_delete=models.PROTECT, related_name="followup")
     department = models.ForeignKey("core.Department", verbose_name=_("责任单位"), null=True, blank=True,
