@@ -223,13 +223,9 @@ def case_detail(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID))
 def case_update(request: HttpRequest, payload: CaseUpdateIn, case_id: int = Path(..., ge=1, le=MAX_ID)
                 ) -> CaseDetailOut:
     user = _user(request, APPLY)
-    form_data = None
-    if payload.form_data is not None:
-        current = selectors.case_get_for(user, case_id).form_data or {}
-        merged = {**current, **payload.form_data}
-        form_data = {k: v for k, v in merged.items() if v is not None}
     delivery_method = str(payload.delivery_method) if payload.delivery_method is not None else None
-    services.case_update(by=user, case_id=case_id, form_data=form_data, contact_phone=payload.contact_phone,
+    # Only the named fields change (null removes one): merged by the service under the row lock.
+    services.case_update(by=user, case_id=case_id, form_patch=payload.form_data, contact_phone=payload.contact_phone,
                          delivery_method=delivery_method, delivery_address=payload.delivery_address)
     return _detail(user, case_id)
 

@@ -194,9 +194,18 @@ def case_apply(*, by: Any, item_code: str, channel: str, submit: bool = False, i
     return case, False
 
 
-def case_update(*, by: Any, case_id: Any, form_data: dict[str, Any] | None = None, contact_phone: str | None = None,
+def case_update(*, by: Any, case_id: Any, form_data: dict[str, Any] | None = None,
+                form_patch: dict[str, Any] | None = None, contact_phone: str | None = None,
                 delivery_method: str | None = None, delivery_address: str | None = None) -> Case:
-    """Save the draft (or, during a correction round, the corrected form) of the applicant side."""
+    """Save the draft (or, during a correction round, the corrected form) of the applicant side.
+
+    ``form_data`` replaces the whole form (the pages post every field); ``form_patch`` changes only
+    the fields it names, ``None`` removing one (the API's PATCH). The patch is merged with the
+    stored form here, under the case's row lock, so two edits of different fields at the same time
+    both survive (issue #10 part 3); a personal field is merged in clear and stored encrypted again.
+    """
+    if form_data is not None and form_patch is not None:
+        raise ValueError("case_update takes form_data or form_patch, not both")
     with transaction.atomic():
         case = common.lock_case(case_id)
         kinds = common.kinds_for(by, case)
@@ -205,6 +214,9 @@ def case_update(*, by: Any, case_id: Any, form_data: dict[str, Any] | None = Non
         if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTION):
             raise Conflict(_("办件已提交，不能再修改申请内容。"), code="case_not_editable")
         before = {"status": case.status}
+        if form_patch is not None:
+            merged = {**case.form_values(), **form_patch}
+            form_data = {name: value for name, value in merged.items() if value is not None}
         if form_data is not None:
             # A masked value sent back unchanged (the page or the API showed it masked) keeps the stored one.
             schema = case.item_version.form_schema

@@ -30,8 +30,6 @@ from onewindow.core.models import AuditEntry
 BASE = "/api/v1/cases"
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the API merges PATCH form_data outside the row lock, so two "
-                                        "concurrent edits lose one")
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_patches_of_different_fields_both_survive(case_world: CaseWorld,
@@ -77,3 +75,25 @@ def test_two_concurrent_patches_of_different_fields_both_survive(case_world: Cas
     assert stored.form_data["applicant_name"] != "李娜"  # still shown masked: the clear value is encrypted
     assert AuditEntry.objects.filter(action="cases.update", target_id=str(case.pk)).count() == 2
     assert CaseEvent.objects.filter(case=case).count() == before_events
+
+
+@pytest.mark.parametrize("body", [{"form_data": {"description": "别人改的"}}, {"delivery_method": "mail"}])
+def test_someone_else_cannot_patch_and_nothing_changes(case_world: CaseWorld, body: dict[str, Any]) -> None:
+    case = case_world.draft()
+    before = (Case.objects.get(pk=case.pk).form_values(), AuditEntry.objects.filter(action="cases.update").count())
+    response = case_world.p.client("another_citizen").patch(f"{BASE}/{case.pk}", data=json.dumps(body),
+                                                            content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (404, "case_not_found")  # no existence leak
+    assert (Case.objects.get(pk=case.pk).form_values(), AuditEntry.objects.filter(action="cases.update").count()) \
+        == before
+
+
+def test_patch_names_only_the_fields_it_changes_and_null_removes_one(case_world: CaseWorld) -> None:
+    case = case_world.draft()
+    client = case_world.p.client("citizen")
+    response = client.patch(f"{BASE}/{case.pk}", data=json.dumps({"form_data": {"description": None,
+                                                                                "id_number": "11010519491231002X"}}),
+                            content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert Case.objects.get(pk=case.pk).form_values() == {"applicant_name": "张伟", "contact_phone": "13800138000",
+                                                          "id_number": "11010519491231002X"}
