@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -29,6 +28,8 @@ from .schemas import (
     StatsOut,
     VersionOut,
     VersionSummaryOut,
+    item_detail_out,
+    item_list_payload,
 )
 
 router = Router(tags=["catalog"])
@@ -49,47 +50,18 @@ class ItemFilters(Schema):
     page_size: NfkcInt = Field(selectors.PAGE_SIZE, ge=1, le=100)
 
 
-def _ref(code: str, name: str) -> dict[str, str]:
-    return {"code": code, "name": name}
-
-
-def _version(v: ItemVersion) -> dict[str, Any]:
-    return {
-        "number": v.number, "name": v.name, "category": v.category,
-        "type": _ref(v.item_type.code, v.item_type.name), "legal_basis": v.legal_basis,
-        "handling_type": v.handling_type,
-        "statutory_limit": {"days": v.statutory_limit, "unit": v.statutory_unit, "note": v.statutory_note},
-        "promised_limit": {"days": v.promised_limit, "unit": v.promised_unit, "note": v.promised_note},
-        "fee_free": v.fee_free, "fee_text": v.fee_text, "fee_amount": v.fee_amount,
-        "depth_level": v.depth_level, "depth_codes": [c for c in v.depth_codes.split("^") if c],
-        "fully_online": v.fully_online, "channels": v.channel_list, "on_site_visits": v.on_site_visits,
-        "on_site_reason": v.on_site_reason, "form_schema": v.form_schema, "status": v.status,
-        "status_reason": v.status_reason, "status_date": v.status_date, "valid_from": v.valid_from,
-        "change_note": v.change_note,
-        "materials": [{"name": m.name, "form": m.form, "copies": m.copies, "required": m.required,
-                       "note": m.note} for m in v.materials.all()],
-    }
-
-
 @router.get("/items", response={200: ItemListOut, **ERRORS}, summary="搜索事项 Search the catalog")
 def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> HttpResponse:
-    # The payload is built (and cached) by the selector in exactly the ItemListOut shape; it is
-    # sent as is, without a second validation pass, because this is the hot path (tests and the
-    # schemathesis run check the shape against the schema).
-    payload = selectors.item_search_payload(user=request.user, **filters.dict())
+    # The payload is rendered (and cached) by schemas.item_list_payload in exactly the ItemListOut
+    # shape; it is sent as is, without a second validation pass, because this is the hot path
+    # (tests and the schemathesis run check the shape against the schema).
+    payload = item_list_payload(user=request.user, **filters.dict())
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
 @router.get("/items/{code}", response={200: ItemDetailOut, **ERRORS}, summary="事项详情 Item detail (办事指南)")
 def get_item(request: HttpRequest, code: str) -> dict[str, Any]:
-    item = selectors.item_get_for(request.user, code)
-    assert item.current_version is not None
-    return {"code": item.code, "basic_code": item.basic_item.code, "name": item.name, "level": item.level,
-            "department": _ref(item.department.code, item.department.name),
-            "region": _ref(item.region.code, item.region.name), "status": item.status,
-            "current_version": _version(item.current_version),
-            "guide_url": reverse("catalog:guide", args=[item.code]),
-            "pdf_url": reverse("catalog:guide-pdf", args=[item.code])}
+    return item_detail_out(selectors.item_get_for(request.user, code))
 
 
 @router.get("/items/{code}/versions", response={200: list[VersionSummaryOut], **ERRORS},

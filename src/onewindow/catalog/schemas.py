@@ -1,4 +1,10 @@
-"""Schemas of the catalog API (/api/v1/catalog/)."""
+"""Schemas of the catalog API (/api/v1/catalog/) and the one place that renders its answers.
+
+The selectors return model objects and plain dataclasses (``SearchResult``, ``CatalogStats``);
+the functions below turn them into the JSON shapes of the schemas (issue #10 part 3). The search
+page's answer is rendered once per catalog generation and kept in the cache
+(``item_list_payload``): the public hot path costs one cache read, no query and no per-item work.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,15 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
+from django.urls import reverse
 from ninja import Schema
+
+from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
+
+from . import selectors
+from .models import ItemVersion, ServiceItem
+from .selectors import SearchResult
 
 
 class FacetOut(Schema):
@@ -124,7 +138,71 @@ class StatsOut(Schema):
     total: int
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
+# --------------------------------------------------------------------------- rendering
+
+def _ref(code: str, name: str) -> dict[str, str]:
+    return {"code": code, "name": name}
+
+
+def item_summary_out(item: ServiceItem) -> dict[str, Any]:
+    """The public summary of an item in search results (``ItemSummaryOut``)."""
+    return {
+        "code": item.code, "name": item.name, "level": item.level, "category": item.category,
+        "type": _ref(item.item_type.code, item.item_type.name),
+        "department": _ref(item.department.code, item.department.name),
+        "region": _ref(item.region.code, item.region.name),
+        "depth_level": item.depth_level, "fully_online": item.fully_online, "status": item.status,
+        "url": reverse("catalog:guide", args=[item.code]),
+    }
+
+
+def item_list_out(result: SearchResult) -> dict[str, Any]:
+    """One page of search results with its facets (``ItemListOut``)."""
+    return {"total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
+            "items": [item_summary_out(i) for i in result.items],
+            "facets": {name: [{"value": fc.value, "label": fc.label, "count": fc.count} for fc in values]
+                       for name, values in result.facets.items()}}
+
+
+def item_list_payload(*, user: Any, page: int = 1, page_size: int = selectors.PAGE_SIZE,
+                      **filters: Any) -> dict[str, Any]:
+    """``item_list_out`` of ``selectors.item_search``, kept in the cache per catalog generation
+    under ``selectors.search_page_key`` (every committed catalog write bumps the generation, so a
+    kept answer is never older than the last write this cache has seen)."""
+    with selectors.one_generation():
+        key = selectors.search_page_key(user=user, page=page, page_size=page_size, **filters)
+        payload: dict[str, Any] | None = cache.get(key)
+        if payload is None:
+            payload = item_list_out(selectors.item_search(user=user, page=page, page_size=page_size, **filters))
+            cache.set(key, payload, selectors.FACET_TTL)
+    return payload
+
+
+def version_out(v: ItemVersion) -> dict[str, Any]:
+    """One version of an item with its materials (``VersionOut``); materials in the prefetched order."""
+    return {
+        "number": v.number, "name": v.name, "category": v.category,
+        "type": _ref(v.item_type.code, v.item_type.name), "legal_basis": v.legal_basis,
+        "handling_type": v.handling_type,
+        "statutory_limit": {"days": v.statutory_limit, "unit": v.statutory_unit, "note": v.statutory_note},
+        "promised_limit": {"days": v.promised_limit, "unit": v.promised_unit, "note": v.promised_note},
+        "fee_free": v.fee_free, "fee_text": v.fee_text, "fee_amount": v.fee_amount,
+        "depth_level": v.depth_level, "depth_codes": [c for c in v.depth_codes.split("^") if c],
+        "fully_online": v.fully_online, "channels": v.channel_list, "on_site_visits": v.on_site_visits,
+        "on_site_reason": v.on_site_reason, "form_schema": v.form_schema, "status": v.status,
+        "status_reason": v.status_reason, "status_date": v.status_date, "valid_from": v.valid_from,
+        "change_note": v.change_note,
+        "materials": [{"name": m.name, "form": m.form, "copies": m.copies, "required": m.required,
+                       "note": m.note} for m in v.materials.all()],
+    }
+
+
+def item_detail_out(item: ServiceItem) -> dict[str, Any]:
+    """An item with its current version, the guide page and PDF links (``ItemDetailOut``)."""
+    assert item.current_version is not None  # selectors.item_get_for finds only items with one
+    return {"code": item.code, "basic_code": item.basic_item.code, "name": item.name, "level": item.level,
+            "department": _ref(item.department.code, item.department.name),
+            "region": _ref(item.region.code, item.region.name), "status": item.status,
+            "current_version": version_out(item.current_version),
+            "guide_url": reverse("catalog:guide", args=[item.code]),
+            "pdf_url": reverse("catalog:guide-pdf", args=[item.code])}

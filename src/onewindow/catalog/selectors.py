@@ -28,7 +28,6 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.permissions import is_staff_member
@@ -348,38 +347,23 @@ def item_search(*, user: Any, q: str | None = None, level: str | None = None, di
     return result
 
 
-def item_summary(item: ServiceItem) -> dict[str, Any]:
-    """The public summary of an item in search results (the API's ``ItemSummaryOut``)."""
-    return {
-        "code": item.code, "name": item.name, "level": item.level, "category": item.category,
-        "type": {"code": item.item_type.code, "name": item.item_type.name},
-        "department": {"code": item.department.code, "name": item.department.name},
-        "region": {"code": item.region.code, "name": item.region.name},
-        "depth_level": item.depth_level, "fully_online": item.fully_online, "status": item.status,
-        "url": reverse("catalog:guide", args=[item.code]),
-    }
+@contextmanager
+def one_generation() -> Iterator[int]:
+    """One catalog generation for a whole read (a cache key and the search behind it agree)."""
+    with _pinned() as generation:
+        yield generation
 
 
-@_one_generation
-def item_search_payload(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> dict[str, Any]:
-    """``item_search`` as a JSON-ready page (the API's ``ItemListOut``), cached per catalog generation.
-
-    The hot path of the public API: a repeated search costs one cache read, no query and no
-    per-item serialization.
-    """
+def search_page_key(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> str:
+    """The cache key of one search page as ``user`` sees it (public or staff view), per catalog
+    generation: what the API's renderer (``schemas.item_list_payload``) keeps its answer under, so
+    a repeated search costs one cache read. Validates the filters first (422 ``catalog.bad_filter``
+    like ``item_search``)."""
     f = clean_filters(user=user, **filters)
     staff = user_is_catalog_staff(user)
     digest = hashlib.sha1(json.dumps([f.__dict__, staff, page, page_size], sort_keys=True,
                                      ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()
-    key = f"catalog:payload:{_generation()}:{digest}"
-    payload: dict[str, Any] | None = cache.get(key)
-    if payload is None:
-        result = item_search(user=user, page=page, page_size=page_size, **filters)
-        payload = {"total": result.total, "page": result.page, "pages": result.pages,
-                   "page_size": result.page_size, "items": [item_summary(i) for i in result.items],
-                   "facets": {name: [fc.__dict__ for fc in values] for name, values in result.facets.items()}}
-        cache.set(key, payload, FACET_TTL)
-    return payload
+    return f"catalog:payload:{_generation()}:{digest}"
 
 
 def _visible(user: Any) -> QuerySet[ServiceItem]:
@@ -413,16 +397,6 @@ def item_versions_for(user: Any, code: str) -> list[ItemVersion]:
 def item_type_list() -> list[ItemType]:
     """The 事项类型 dictionary (DOMAIN.md R1.2; codes unconfirmed, hence editable)."""
     return list(ItemType.objects.order_by("sort_order", "code"))
-
-
-def department_options(*, district: str = "", level: str = "") -> list[Department]:
-    """Departments that implement catalog items, for the department filter of the search page."""
-    qs = Department.objects.filter(catalog_items__isnull=False)
-    if district:
-        qs = qs.filter(region__code=district)
-    elif level:
-        qs = qs.filter(level=level)
-    return list(qs.distinct().order_by("sort_order", "code"))
 
 
 @dataclass(frozen=True)
