@@ -526,3 +526,32 @@ def test_admin_message_requeue_is_audited(principals):
     assert message.status != "dead"
     actions = list(AuditEntry.objects.exclude(pk__in=before).values_list("action", flat=True))
     assert actions == ["notifications.message_requeue"]
+
+
+def test_device_issue_service_is_one_transaction_outside_the_admin_too(principals, center_world, monkeypatch):
+    """The service itself holds the rule (a command or page calling it gets it too)."""
+    from onewindow.centers.services.devices import device_issue
+
+    def fail(self: Device, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the device row cannot be written")
+
+    tokens, audits = ApiToken.objects.count(), _audit_ids()
+    monkeypatch.setattr(Device, "save", fail)
+    with pytest.raises(RuntimeError):
+        device_issue(by=principals.user("admin"), center_id=center_world.center.pk, kind=DeviceKind.DISPLAY,
+                     name="三号显示屏")
+    assert (ApiToken.objects.count(), _audit_ids()) == (tokens, audits)
+
+
+def test_admin_password_change_is_audited(principals, center_world):
+    client = _admin_client(principals)
+    clerk = principals.user("clerk")
+    before = _audit_ids()
+    response = client.post(f"/admin/accounts/user/{clerk.pk}/password/", {
+        "usable_password": "true", "password1": "another-long-pass-phrase-7",
+        "password2": "another-long-pass-phrase-7"})
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.check_password("another-long-pass-phrase-7")
+    entries = list(AuditEntry.objects.exclude(pk__in=before).values_list("action", "after"))
+    assert entries == [("user.password_set", {"password": "usable"})]
