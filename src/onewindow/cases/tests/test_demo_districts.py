@@ -31,7 +31,7 @@ def test_the_small_demo_year_has_cases_in_every_district_jingan_the_most() -> No
     assert set(per_district) == set(DISTRICT_APPROVAL_COUNTS)  # the 16 districts, nothing else
     jingan = per_district.pop("310106")
     assert jingan > max(per_district.values())
-    assert min(per_district.values()) >= 10
+    assert min(per_district.values()) >= 5  # 11 for the seed: 2.5 % of 静安区 over two weeks
     # A case is numbered in the district that received it, gap-free per district and year.
     numbers: dict[str, list[int]] = defaultdict(list)
     for number, _h, receiving in rows:
