@@ -89,13 +89,10 @@ DEVICE_FIELDS = ("window", "name", "operator")
 
 
 def _check_device(center_id: int, values: dict[str, Any]) -> None:
-    window, operator = values.get("window"), values.get("operator")
+    window = values.get("window")
     if window is not None and window.center_id != center_id:
         raise DomainError(_("窗口不属于该中心。"), code="device_invalid", status=422,
                           fields={"window": [_("窗口不属于该中心。")]})
-    if operator is not None and not perms.is_center_staff(operator, center_id):
-        raise DomainError(_("终端账号须为该中心的工作人员。"), code="device_invalid", status=422,
-                          fields={"operator": [_("终端账号须为该中心的工作人员。")]})
     if not str(values.get("name", "x")).strip():
         raise DomainError(_("请填写设备名称。"), code="device_invalid", status=422,
                           fields={"name": [_("请填写设备名称。")]})
