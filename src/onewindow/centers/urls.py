@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver
 from .views import citizen as citizen_views
 from .views import devices as device_views
 from .views import kiosk as kiosk_views
+from .views import kiosk_booking as kiosk_booking_views
 from .views import public as public_views
 from .views import staff as staff_views
 
@@ -18,4 +19,5 @@ app_name = "centers"
 # <center code>/ pages.
 urlpatterns: list[URLPattern | URLResolver] = [*staff_views.urlpatterns, *device_views.urlpatterns,
                                                   *citizen_views.urlpatterns,
-                                                  *public_views.urlpatterns, *kiosk_views.urlpatterns]
+                                                  *public_views.urlpatterns, *kiosk_views.urlpatterns,
+                                                  *kiosk_booking_views.urlpatterns]

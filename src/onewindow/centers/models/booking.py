@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.fields import EncryptedTextField
+
 from ..choices import AppointmentStatus
 from .center import Center, TicketCategory
 
@@ -58,6 +60,9 @@ class Appointment(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("预约账号"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="appointments")
     code = models.CharField(_("预约码"), max_length=12, unique=True)
+    # The number typed at the kiosk for this booking (its SMS, the phone tail that changes or cancels
+    # it there); empty for a booking made logged in, which uses the person's own number.
+    phone = EncryptedTextField(_("联系手机"), blank=True, default="")
     status = models.CharField(_("状态"), max_length=12, choices=AppointmentStatus.choices,
                               default=AppointmentStatus.BOOKED)
     channel = models.CharField(_("预约渠道"), max_length=12, default="web")

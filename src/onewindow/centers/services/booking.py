@@ -82,7 +82,9 @@ def _throttle(user: Any) -> None:
 
 def _notify(appointment: Appointment, event: str) -> None:
     slot = appointment.slot
-    message_enqueue(event=event, phone=appointment.person.phone, user=appointment.user, person=appointment.person,
+    # A kiosk booking keeps the number typed for it (services.kiosk_booking); others the person's.
+    message_enqueue(event=event, phone=appointment.phone or appointment.person.phone, user=appointment.user,
+                    person=appointment.person,
                     subject_type="appointment",
                     subject_id=str(appointment.pk),
                     context={"number": appointment.code, "center": slot.center.name,
@@ -203,7 +205,8 @@ def appointment_check_in(*, by: Any, code: str, center_code: str = "",
         appointment.save(update_fields=["status", "changed_at"])
         ticket = ticket_take(by=by, center_id=slot.center_id, category_id=slot.category_id,
                              priority=TicketPriority.APPOINTMENT, source=TicketSource.APPOINTMENT,
-                             person=appointment.person, phone=appointment.person.phone, appointment=appointment,
+                             person=appointment.person, phone=appointment.phone or appointment.person.phone,
+                             appointment=appointment,
                              now=moment)
     return ticket
 

@@ -102,9 +102,9 @@ def _finish(w: CenterWorld, ticket: Any, minute: int) -> Any:
 
 
 def test_finished_service_sends_one_signed_rating_link_to_a_confirmed_number(center_world: CenterWorld) -> None:
-    from django.test import Client
-
     import datetime
+
+    from django.test import Client
 
     from onewindow.centers.models import AppointmentSlot
 

@@ -2,7 +2,7 @@
    the start page (data-home) so the next person never sees the last one's data; (2) on-screen
    keypads: buttons with data-key type into the input named by the keypad's data-target, data-do
    "back"/"clear" edit it; (3) data-autoprint="1" prints the ticket once loaded (a kiosk browser
-   started with --kiosk-printing prints without a dialog). Local file, no network, no dependencies. */
+   started with --kiosk-printing prints without a dialog), a button with data-print prints the page. Local file, no network, no dependencies. */
 (function () {
   "use strict";
   var root = document.getElementById("kiosk");
@@ -23,6 +23,8 @@
   }
 
   document.addEventListener("click", function (event) {
+    var print = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (print) { window.print(); return; }
     var button = event.target.closest ? event.target.closest(".keypad button") : null;
     if (!button) { return; }
     var pad = button.closest(".keypad");
