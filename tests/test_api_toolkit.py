@@ -93,7 +93,6 @@ OWNERLESS_CALLS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: taxqr answers 401 unauthenticated, notifications 403 no_inbox")
 @pytest.mark.django_db
 def test_a_token_without_an_owner_gets_the_same_answer_in_every_app() -> None:
     scopes = sorted({scope for _m, _p, scope in OWNERLESS_CALLS})

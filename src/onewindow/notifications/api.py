@@ -9,11 +9,9 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
-from onewindow.accounts.api_auth import require_scope, session_or_token
-from onewindow.core.errors import PermissionDenied
+from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.core.normalize import NfkcInt
 
 from . import selectors, services
@@ -25,13 +23,6 @@ router = Router(tags=["notifications"], auth=session_or_token)
 READ = "notifications:read"
 WRITE = "notifications:write"
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
-def _user(request: HttpRequest, scope: str):  # type: ignore[no-untyped-def]
-    user = require_scope(request, scope).user
-    if user is None:
-        raise PermissionDenied(_("此令牌不属于任何用户，没有站内消息。"), code="no_inbox")
-    return user
 
 
 def _out(message: Message) -> MessageOut:
@@ -54,24 +45,24 @@ def messages(
     limit: NfkcInt = Query(50, ge=1, le=200),  # noqa: B008 - ninja reads the default
     offset: NfkcInt = Query(0, ge=0, le=1_000_000),  # noqa: B008
 ) -> InboxOut:
-    user = _user(request, READ)
+    user = require_user(request, READ)
     items = selectors.message_list_for(user, unread_only=unread_only)[offset : offset + limit]
     return InboxOut(unread=selectors.message_unread_count_for(user), items=[_out(m) for m in items])
 
 
 @router.post("/messages/read-all", response={200: ReadAllOut, **ERRORS}, summary="全部标为已读")
 def messages_read_all(request: HttpRequest) -> ReadAllOut:
-    user = _user(request, WRITE)
+    user = require_user(request, WRITE)
     return ReadAllOut(marked=services.message_mark_all_read(by=user))
 
 
 @router.get("/messages/{message_id}", response={200: MessageOut, **ERRORS}, summary="查看消息")
 def message_detail(request: HttpRequest, message_id: uuid.UUID) -> MessageOut:
-    user = _user(request, READ)
+    user = require_user(request, READ)
     return _out(selectors.message_get_for(user, message_id))
 
 
 @router.post("/messages/{message_id}/read", response={200: MessageOut, **ERRORS}, summary="标为已读")
 def message_read(request: HttpRequest, message_id: uuid.UUID) -> MessageOut:
-    user = _user(request, WRITE)
+    user = require_user(request, WRITE)
     return _out(services.message_mark_read(by=user, message_id=message_id))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
-from onewindow.accounts.api_auth import require_scope, session_or_token
+from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.accounts.reauth import require_reauth
 from onewindow.core.errors import DomainError
 from onewindow.core.normalize import NfkcInt, NfkcStr
@@ -66,25 +66,25 @@ def _image_bytes(image: UploadedFile | None) -> bytes | None:
 
 @router.get("/drafts", response={200: list[DraftOut], **ERRORS}, summary="我的房产交易辅助填报")
 def drafts(request: HttpRequest) -> list[DraftOut]:
-    user = require_scope(request, READ).user
+    user = require_user(request, READ)
     return [_draft_out(d) for d in selectors.draft_list_for(user)[:200]]
 
 
 @router.post("/drafts", response={201: DraftOut, **ERRORS}, summary="新建填报")
 def draft_create(request: HttpRequest, payload: DraftIn) -> Status[DraftOut]:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     return Status(201, _draft_out(services.draft_save(by=user, data=payload.data)))
 
 
 @router.put("/drafts/{draft_id}", response={200: DraftOut, **ERRORS}, summary="修改填报")
 def draft_update(request: HttpRequest, payload: DraftIn, draft_id: int = Path(..., ge=1, le=MAX_ID)) -> DraftOut:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     return _draft_out(services.draft_save(by=user, data=payload.data, draft_id=draft_id))
 
 
 @router.post("/drafts/{draft_id}/code", response={200: CodeOut, **ERRORS}, summary="校验并生成二维码")
 def draft_code(request: HttpRequest, draft_id: int = Path(..., ge=1, le=MAX_ID)) -> CodeOut:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     coded = services.draft_generate_code(by=user, draft_id=draft_id)
     texts = list(coded.draft.codes)
     return CodeOut(id=coded.draft.pk, ruleset_version=coded.draft.ruleset_version, texts=texts,
@@ -94,7 +94,7 @@ def draft_code(request: HttpRequest, draft_id: int = Path(..., ge=1, le=MAX_ID))
 
 @router.post("/window/preview", response={200: PreviewOut, **ERRORS}, summary="窗口扫码预览（不保存）")
 def window_preview(request: HttpRequest, text: Form[str] = "", image: File[UploadedFile] | None = None) -> PreviewOut:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     preview = services.record_preview(by=user, text=text[:40_000], image=_image_bytes(image))
     return PreviewOut(record=selectors.record_masked(preview.record), ruleset_version=preview.decoded.ruleset_version,
                       signing_kid=preview.decoded.signing_kid, issued_at=preview.decoded.issued_at,
@@ -105,7 +105,7 @@ def window_preview(request: HttpRequest, text: Form[str] = "", image: File[Uploa
 def window_capture(request: HttpRequest, text: Form[str] = "", window: Form[str] = "",
                    first_scan_at: Form[datetime.datetime | None] = None,
                    image: File[UploadedFile] | None = None) -> Status[RecordOut]:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     record = services.record_capture(by=user, text=text[:40_000], image=_image_bytes(image), window=window[:200],
                                      first_scan_at=first_scan_at)
     return Status(201, RecordOut(**record_out(record)))
@@ -117,14 +117,14 @@ def records(request: HttpRequest, q: str = Query("", max_length=60), date: datet
             street: NfkcStr = Query("", max_length=12),  # noqa: B008
             limit: NfkcInt = Query(100, ge=1, le=500),  # noqa: B008
             offset: NfkcInt = Query(0, ge=0, le=1_000_000)) -> list[RecordOut]:  # noqa: B008
-    user = require_scope(request, READ).user
+    user = require_user(request, READ)
     flt = selectors.RecordFilter(q=q, day=date, window=window, agency=agency, street=street)
     return [RecordOut(**record_out(r)) for r in selectors.record_list_for(user, flt)[offset:offset + limit]]
 
 
 @router.get("/records/{record_id}", response={200: RecordDetailOut, **ERRORS}, summary="房交信息详情（脱敏）")
 def record_detail(request: HttpRequest, record_id: int = Path(..., ge=1, le=MAX_ID)) -> RecordDetailOut:
-    user = require_scope(request, READ).user
+    user = require_user(request, READ)
     record = selectors.record_get_for(user, record_id)
     corrections = [CorrectionOut(field=c.field, before=c.before_masked, after=c.after_masked, reason=c.reason,
                                  corrected_at=c.corrected_at) for c in record.corrections.all()]
@@ -135,14 +135,14 @@ def record_detail(request: HttpRequest, record_id: int = Path(..., ge=1, le=MAX_
 @router.post("/records/{record_id}/corrections", response={201: RecordOut, **ERRORS}, summary="更正房交信息")
 def record_correct(request: HttpRequest, payload: CorrectIn,
                    record_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[RecordOut]:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     correction = services.record_correct(by=user, record_id=record_id, field_path=payload.field,
                                          value=payload.value, reason=payload.reason)
     return Status(201, RecordOut(**record_out(correction.record)))
 
 
 def _summary(request: HttpRequest, fmt: str, date: datetime.date, window: str, agency: str) -> HttpResponse:
-    user = require_scope(request, READ).user
+    user = require_user(request, READ)
     perms.require_tax_reader(user)
     flt = exports.summary_filter(day=date, window=window, agency=agency)
     require_reauth(request)  # a session user re-enters the password before an export; tokens are exempt
@@ -166,7 +166,7 @@ def summary_pdf(request: HttpRequest, date: datetime.date, window: str = Query("
 
 @router.post("/summary/archive", response={201: ArchiveOut, **ERRORS}, summary="归档当日汇总清单（本局）")
 def summary_archive(request: HttpRequest, payload: ArchiveIn) -> Status[ArchiveOut]:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     perms.require_tax_reader(user)
     require_reauth(request)
     archive = exports.summary_archive(by=user, day=payload.date, fmt=payload.format, bureau_code=payload.bureau)

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from onewindow.accounts.testing import make_api_token
 from onewindow.taxqr import services
 from onewindow.taxqr.models import ArchiveFile, ClientDraft, TaxRecord
 
@@ -19,14 +20,20 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/taxqr"
 ACTORS = ["anonymous", "citizen", "another_citizen", "agent", "clerk_other_department", "clerk", "tax_clerk",
-          "other_tax_clerk", "admin", "device"]
+          "other_tax_clerk", "admin", "device", "ownerless"]
 TAX_ONLY = {"citizen": (403, "not_tax_staff"), "another_citizen": (403, "not_tax_staff"),
             "agent": (403, "not_tax_staff"), "clerk_other_department": (403, "not_tax_staff"),
             "clerk": (403, "not_tax_staff")}
-GATE = {"anonymous": (401, "unauthenticated"), "device": (403, "insufficient_scope")}
+#: A machine token without an owner that holds the taxqr scopes: a valid credential without a person
+#: to act for, 403 token_without_user as in every app (decision 0013).
+GATE = {"anonymous": (401, "unauthenticated"), "device": (403, "insufficient_scope"),
+        "ownerless": (403, "token_without_user")}
 
 
 def client_for(world: TaxWorld, name: str) -> Client:
+    if name == "ownerless":
+        _token, secret = make_api_token(name="无主系统", scopes=["taxqr:read", "taxqr:write"], system_name="bridge")
+        return Client(headers={"Authorization": f"Bearer {secret}"})
     if name in ("tax_clerk", "other_tax_clerk", "tax_reviewer"):
         client = Client()
         client.force_login(getattr(world, name))
