@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from onewindow.accounts.models import Person, User
 from onewindow.accounts.testing import Principals
+from onewindow.centers.testing import CenterWorld, enrol
 from onewindow.core.models import AuditEntry
 
 URL = "/i18n/setlang/"
@@ -43,4 +44,15 @@ def test_an_unknown_language_and_an_anonymous_switch_store_nothing(principals: P
     assert anonymous.status_code == 302 and anonymous.cookies["django_language"].value == "en"
     assert set(User.objects.values_list("preferred_language", flat=True)) == {"zh-hans"}
     assert set(Person.objects.values_list("preferred_language", flat=True)) == {"zh-hans"}
+    assert not AuditEntry.objects.filter(action="accounts.preferred_language_set").exists()
+
+
+def test_a_kiosk_browser_keeps_the_choice_in_its_cookie_only(center_world: CenterWorld) -> None:
+    """A device-bound kiosk is shared by passers-by: whoever is signed in there, the switch stores
+    nothing (request.bound_device, decision 0008)."""
+    citizen = center_world.cw.p.citizen
+    client = enrol(center_world.cw.p.client("citizen"), center_world.kiosk)
+    response = client.post(URL, {"language": "en", "next": "/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    assert _stored(citizen) == ("zh-hans", "zh-hans")
     assert not AuditEntry.objects.filter(action="accounts.preferred_language_set").exists()
