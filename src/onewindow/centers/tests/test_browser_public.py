@@ -130,3 +130,49 @@ def test_a_call_shows_on_the_status_page_and_the_display_within_two_seconds(kios
     page.locator('.display-current li[data-key="B001@2"]').wait_for(timeout=10_000)
     assert page.evaluate("() => window.freshnessMark") == 2
     assert _interval_seconds(page, "#display-live") <= 2
+
+
+def test_kiosk_booking_on_large_targets_with_keypads_elderly_mode_and_reset(kiosk: CenterWorld, page: Any) -> None:
+    """自助预约 at the kiosk in a browser: category → day → slot on large targets, the ID number and
+    mobile typed on the on-screen keypads, the booking code shown; elderly mode; back home after 90 s."""
+    import datetime
+
+    from django.utils import timezone
+
+    from onewindow.accounts.testing import make_resident_id
+    from onewindow.centers.models import AppointmentSlot
+
+    w = kiosk
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    _orm(lambda: AppointmentSlot.objects.create(center=w.center, category=w.a, date=day,
+                                                starts=datetime.time(9, 0), ends=datetime.time(9, 30), capacity=3))
+    page.clock.install()
+    page.goto("/centers/TEST-LFL/kiosk/")
+    with page.expect_navigation():
+        page.locator("#kiosk-book").click()
+    category = page.locator('#book-categories a[data-prefix="A"]')
+    assert category.bounding_box()["height"] >= 64
+    with page.expect_navigation():
+        category.click()
+    with page.expect_navigation():
+        page.locator("#book-days a").first.click()
+    with page.expect_navigation():
+        page.locator("#book-slots a").first.click()
+    page.locator("#book-name").fill("王小明")
+    for key in make_resident_id("310106", datetime.date(1958, 4, 9), 517):
+        page.locator(f'.keypad[data-target="book-id"] button[data-key="{key}"]').click()
+    for key in "13912345678":
+        page.locator(f'.keypad[data-target="book-phone"] button[data-key="{key}"]').click()
+    assert page.locator(".keypad button").first.bounding_box()["height"] >= 64
+    with page.expect_navigation():
+        page.locator("#book-submit").click()
+    code = page.locator("#booking-code").inner_text()
+    assert len(code) == 8
+    assert _orm(lambda: AppointmentSlot.objects.get(date=day).booked) == 1
+
+    with page.expect_navigation():
+        page.locator("#elderly-switch").click()
+    assert "elderly" in (page.locator("html").get_attribute("class") or "")
+    with page.expect_navigation():
+        page.clock.run_for(91_000)
+    assert page.url.endswith("/centers/TEST-LFL/kiosk/")
