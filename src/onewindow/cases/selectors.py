@@ -20,6 +20,7 @@ from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
 from onewindow.core.calendar import confirmed_years, covered_by_library, uncovered_years
 from onewindow.core.codes import as_id
 from onewindow.core.errors import NotFound, PermissionDenied
+from onewindow.core.models import Department
 
 from . import permissions as perms
 from . import workflow
@@ -312,3 +313,21 @@ def window_cases_today_for(user: Any, *, department_id: int, day: datetime.date,
                                     created_at__lt=start + datetime.timedelta(days=1))
                 .filter(Q(submitter=u) | Q(handler=u)).exclude(number__isnull=True)
                 .order_by("-created_at")[:limit])
+
+
+def kiosk_of(device: Any) -> tuple[Any, Any, Department]:
+    """The self-service kiosk a hall browser is bound to (decision 0008), its terminal account and
+    its center's department (the receiving body of its drafts). Cases sits below centers and reads
+    the device duck-typed: ``kind`` "kiosk", ``operator``, ``department_id``.
+
+    Refused (403): no bound device or not a kiosk (device_not_enrolled); no active staff terminal
+    account or no department (kiosk_operator_missing)."""
+    if device is None or getattr(device, "kind", "") != "kiosk":
+        raise PermissionDenied(_("本设备尚未登记为自助服务一体机，不能自助填单。请联系中心管理员登记本设备。"),
+                               code="device_not_enrolled")
+    operator = getattr(device, "operator", None)
+    department = Department.objects.filter(pk=int(getattr(device, "department_id", 0) or 0)).first()
+    if operator is None or not operator.is_active or not account_perms.is_staff_member(operator) \
+            or department is None:
+        raise PermissionDenied(_("此一体机未配置终端账号，请联系中心管理员。"), code="kiosk_operator_missing")
+    return device, operator, department

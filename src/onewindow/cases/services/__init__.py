@@ -28,6 +28,7 @@ from .handling import (
     case_start_review,
     case_suspend,
 )
+from .kiosk import case_kiosk_start
 from .rating import case_from_token, case_rate, case_rate_by_token, rating_token
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "case_extend",
     "case_forward",
     "case_from_token",
+    "case_kiosk_start",
     "case_rate",
     "case_rate_by_token",
     "case_reassign",

@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -25,13 +23,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onewindow.accounts import permissions as account_perms
-from onewindow.accounts import services as account_services
 from onewindow.accounts.choices import IdType
 from onewindow.catalog.choices import ItemStatus
 from onewindow.catalog.models import ServiceItem
-from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
-from onewindow.core.identifiers import validate_mobile
+from onewindow.core.errors import DomainError, NotFound, RateLimited
 from onewindow.core.masking import mask_name
 from onewindow.core.models import Department
 from onewindow.core.net import client_ip
@@ -90,7 +85,7 @@ def _form_context(schema: dict[str, Any], data: dict[str, Any], error: DomainErr
             "errs": errs, "other_errors": forms.other_errors(schema, errs, (*shown, "materials"))}
 
 
-def _delivery(request: HttpRequest) -> dict[str, str]:
+def _delivery(request: HttpRequest) -> dict[str, Any]:  # keyword arguments of the case services
     return {"delivery_method": request.POST.get("delivery_method", DeliveryMethod.WINDOW)[:20],
             "delivery_address": request.POST.get("delivery_address", "").strip()[:300]}
 
@@ -371,72 +366,15 @@ def query(request: HttpRequest) -> HttpResponse:
 # enrolled once by a center manager, recognised by the centers middleware, which sets
 # ``request.bound_device``. Cases sits below centers and reads that object duck-typed: ``kind``
 # must be "kiosk"; ``department_id`` (its center's department) is the receiving body of the draft;
-# ``operator`` is the center's terminal account (a staff account that never logs in) that the
-# accounts and cases services act as — its role lets ``case_create`` take a draft *for* another
-# person on the kiosk channel and ``person_register`` register a walk-in (unverified). No staff
-# login is needed at the kiosk, and a browser that is not an enrolled kiosk gets 403
-# ``device_not_enrolled``.
-#
-# No identity oracle: an unknown ID number and a registered one typed with another name both go on
-# as a draft "to be verified at the window" — the same receipt, the same status; the inputs are
-# validated the same way before the registry is looked at, and the window clerk checks the
-# original document when continuing the case from the receipt's QR code. Identity checks are
-# throttled per device (CASES_KIOSK_CHECKS, default 30 in 10 minutes; 429 kiosk_rate_limited).
-
-KIOSK_CHECKS_DEFAULT = (30, 600)
+# ``operator`` is the center's terminal account that the services act as. No staff login is
+# needed at the kiosk, and a browser that is not an enrolled kiosk gets 403 ``device_not_enrolled``.
+# The form itself goes to ``services.case_kiosk_start`` (identity checks without an oracle,
+# throttled per device).
 
 
 def _kiosk(request: HttpRequest) -> tuple[Any, Any, Department]:
     """The bound kiosk of the request, its operator account and its center's department."""
-    device = getattr(request, "bound_device", None)
-    if device is None or getattr(device, "kind", "") != "kiosk":
-        raise PermissionDenied(_("本设备尚未登记为自助服务一体机，不能自助填单。请联系中心管理员登记本设备。"),
-                               code="device_not_enrolled")
-    operator = getattr(device, "operator", None)
-    department = Department.objects.filter(pk=int(getattr(device, "department_id", 0) or 0)).first()
-    if operator is None or not operator.is_active or not account_perms.is_staff_member(operator) \
-            or department is None:
-        raise PermissionDenied(_("此一体机未配置终端账号，请联系中心管理员。"), code="kiosk_operator_missing")
-    return device, operator, department
-
-
-def _kiosk_throttle(device: Any) -> None:
-    count, window = getattr(settings, "CASES_KIOSK_CHECKS", None) or KIOSK_CHECKS_DEFAULT
-    if not throttle_hit(f"cases:kiosk-check:{device.pk}", limit=int(count), window=int(window)):
-        raise RateLimited(_("本机操作过于频繁，请稍后再试或到人工窗口办理。"), code="kiosk_rate_limited")
-
-
-def _kiosk_start(*, by: Any, item_code: str, name: str, id_type: str, id_number: str, phone: str,
-                 form_data: dict[str, Any], department: Department, key: str) -> Case:
-    """自助填单: a kiosk draft for the person of the typed document, created at the center; a
-    window clerk verifies the document and continues it. One transaction.
-
-    The name and phone are validated before the registry is read, so every refusal is the same
-    whether or not the document is registered. An unregistered document is registered unverified;
-    a registered one goes on whether or not the typed name matches (no oracle) — a draft whose
-    name does not match is kept out of the registered person's own account (no owner) until the
-    window has seen the document.
-
-    NOTE: this composes accounts and cases services; it belongs in cases.services (a
-    ``case_kiosk_start`` service) once the core owner takes it over.
-    """
-    clean_name = " ".join(name.split())
-    if not clean_name:
-        raise DomainError(_("请填写姓名"), code="name_required", status=422, fields={"name": [_("请填写姓名")]})
-    mobile = validate_mobile(phone, field="phone")
-    with transaction.atomic():
-        try:
-            person = account_services.person_by_document(id_type, id_number)
-        except NotFound:
-            person = account_services.person_register(by=by, name=clean_name, id_type=id_type,
-                                                      id_number=id_number, phone=mobile, link_to_self=False,
-                                                      documents_seen=False)
-        case, replayed = services.case_apply(
-            by=by, item_code=item_code, channel=CaseChannel.KIOSK, submit=False, idempotency_key=key,
-            form_data=form_data, applicant_person=person, receiving_department=department, contact_phone=mobile)
-        if not replayed and clean_name != person.name and case.owner_id is not None:
-            Case.objects.filter(pk=case.pk).update(owner=None)
-    return case
+    return selectors.kiosk_of(getattr(request, "bound_device", None))
 
 
 @require_http_methods(["GET", "POST"])
@@ -460,9 +398,8 @@ def kiosk_apply(request: HttpRequest, item_code: str) -> HttpResponse:
         data = forms.parse(version.form_schema, request.POST)
         key = request.POST.get("idempotency_key", "")[:100]
         try:
-            _kiosk_throttle(device)
-            case = _kiosk_start(by=operator, item_code=item.code, form_data=data, department=department,
-                                key=key, **who)
+            case = services.case_kiosk_start(by=operator, device=device, item_code=item.code, form_data=data,
+                                             department=department, key=key, **who)
         except DomainError as exc:
             error = exc
         else:
