@@ -113,7 +113,7 @@ def person_visible_to(user: Any, ref: str) -> Person:
         base = Person.objects.all() if perms.can_lookup_persons(user) else perms.person_queryset_for(user)
         person = base.filter(ref=ref).first()
     if person is None:
-        raise NotFound(_("未找到该人员"))
+        raise NotFound(_("未找到该人员"), code="person_not_found")
     return person
 
 
@@ -190,7 +190,7 @@ def organization_detail_for(user: Any, credit_code: str) -> Organization:
     org = (perms.organization_queryset_for(user).select_related("region").filter(credit_code=code).first()
            if CREDIT_CODE_SHAPE.match(code) else None)
     if org is None:
-        raise NotFound(_("未找到该组织"))
+        raise NotFound(_("未找到该组织"), code="organization_not_found")
     return org
 
 
@@ -207,7 +207,7 @@ def mandate_get_for(user: Any, mandate_id: int) -> Mandate:
     mandate = (base.select_related("agent", "principal_person", "principal_organization")
                .filter(pk=mandate_id).first())
     if mandate is None:
-        raise NotFound(_("未找到该委托"))
+        raise NotFound(_("未找到该委托"), code="mandate_not_found")
     return mandate
 
 
@@ -221,7 +221,7 @@ def api_token_list_for(user: Any) -> QuerySet[ApiToken]:
 def api_token_get_for(user: Any, token_id: int) -> ApiToken:
     token = api_token_list_for(user).filter(pk=token_id).first()
     if token is None:
-        raise NotFound(_("未找到该令牌"))
+        raise NotFound(_("未找到该令牌"), code="token_not_found")
     return token
 
 

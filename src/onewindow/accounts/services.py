@@ -477,7 +477,7 @@ def mandate_grant_by_reference(*, by: Any, agent_id_type: str, agent_id_number: 
         principal_org = (perms.organization_queryset_for(user).filter(credit_code=code).first()
                          if CREDIT_CODE_SHAPE.match(code) else None)
         if principal_org is None:
-            raise NotFound(_("未找到该组织"))
+            raise NotFound(_("未找到该组织"), code="organization_not_found")
     elif principal_person_ref is not None:
         principal_person = person_visible_to(user, principal_person_ref)
     elif user.person is not None:

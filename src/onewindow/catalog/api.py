@@ -4,7 +4,7 @@ No authentication is required. Anonymous callers, citizens, enterprise agents an
 get the public view (active items in search; active and suspended items by code); staff signed in
 with their session also see suspended and withdrawn items and may filter by ``status``
 (``catalog.status_filter_forbidden``, 403, for everyone else). Bad filter values are 422
-``catalog.bad_filter`` / ``invalid`` naming the field; unknown codes 404 ``catalog.item_not_found``.
+``catalog.bad_filter`` / ``invalid`` naming the field; unknown codes 404 ``item_not_found``.
 Writes happen in the Django admin (through the services), not here.
 """
 

@@ -376,7 +376,7 @@ def _visible(user: Any) -> QuerySet[ServiceItem]:
 def item_get_for(user: Any, code: str) -> ServiceItem:
     """One item with its current version and materials, for the 办事指南 (guide) page, PDF and API.
 
-    Public: active and suspended items; staff: every status. Otherwise ``catalog.item_not_found``.
+    Public: active and suspended items; staff: every status. Otherwise ``item_not_found``.
     """
     item = (_visible(user)
             .select_related("department", "region", "district", "basic_item", "item_type",
@@ -384,7 +384,7 @@ def item_get_for(user: Any, code: str) -> ServiceItem:
             .prefetch_related(Prefetch("current_version__materials", queryset=Material.objects.order_by("sort", "id")))
             .filter(code=code).first())
     if item is None:
-        raise NotFound(_("找不到该事项。"), code="catalog.item_not_found")
+        raise NotFound(_("找不到该事项。"), code="item_not_found")
     return item
 
 

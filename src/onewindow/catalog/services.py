@@ -107,7 +107,7 @@ def item_type_save(*, by: Any, item_type_id: Any = None, **values: Any) -> ItemT
         found = ItemType() if item_type_id is None else (
             ItemType.objects.select_for_update().filter(pk=item_type_id).first())
         if found is None:
-            raise NotFound(_("找不到该事项类型。"), code="catalog.item_type_not_found")
+            raise NotFound(_("找不到该事项类型。"), code="item_type_not_found")
         row = found
         code = values.get("code", row.code)
         if ItemType.objects.filter(code=code).exclude(pk=row.pk).exists():
@@ -400,7 +400,7 @@ def _locked(item: ServiceItem) -> ServiceItem:
     locked = (ServiceItem.objects.select_for_update(of=("self",)).select_related("current_version")
               .filter(pk=item.pk).first())
     if locked is None or locked.current_version is None:
-        raise NotFound(_("找不到该事项。"), code="catalog.item_not_found")
+        raise NotFound(_("找不到该事项。"), code="item_not_found")
     return locked
 
 

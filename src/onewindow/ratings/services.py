@@ -63,7 +63,7 @@ def rating_link_token(*, salt: str, key: str, pk: int) -> str:
 
 def rating_link_pk(token: str, *, salt: str, key: str, max_age: int = LINK_MAX_AGE) -> int | None:
     """The subject id a rating link's token names, or None when it is forged, tampered, expired
-    or of another purpose (the caller answers 404 rating_link_invalid)."""
+    or of another purpose (the caller answers 404 rating_link_not_found)."""
     try:
         data = signing.loads(str(token)[:512], salt=salt, max_age=max_age)
     except signing.BadSignature:

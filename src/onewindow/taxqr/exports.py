@@ -290,7 +290,7 @@ def _bureau_for(by: Any, bureau_code: str = "") -> TaxBureau:
     if found is None and perms.is_admin(by):
         found = TaxBureau.objects.select_related("department").filter(short_code=bureau_code).first()
     if found is None:
-        raise NotFound(_("找不到该税务机关。"))
+        raise NotFound(_("找不到该税务机关。"), code="bureau_not_found")
     return found
 
 

@@ -93,7 +93,7 @@ def draft_get_for(user: Any, draft_id: int) -> ClientDraft:
     """One of ``user``'s own drafts; another's is ``not_found`` (existence is not leaked)."""
     draft = draft_list_for(user).filter(pk=draft_id).first()
     if draft is None:
-        raise NotFound(_("找不到该填报记录。"))
+        raise NotFound(_("找不到该填报记录。"), code="tax_draft_not_found")
     return draft
 
 
@@ -134,7 +134,7 @@ def record_get_for(user: Any, record_id: int) -> TaxRecord:
     perms.require_tax_reader(user)
     record = perms.record_queryset_for(user).select_related("bureau", "clerk").filter(pk=record_id).first()
     if record is None:
-        raise NotFound(_("找不到该房交信息。"))
+        raise NotFound(_("找不到该房交信息。"), code="tax_record_not_found")
     return record
 
 

@@ -61,7 +61,7 @@ def draft_save(*, by: Any, data: dict[str, Any], draft_id: int | None = None) ->
         else:
             found = ClientDraft.objects.select_for_update().filter(pk=draft_id, owner=user).first()
             if found is None:
-                raise NotFound(_("找不到该填报记录。"))
+                raise NotFound(_("找不到该填报记录。"), code="tax_draft_not_found")
             draft, action = found, "taxqr.draft.update"
         draft.data_encrypted = text
         draft.certificate_no = certificate
@@ -98,7 +98,7 @@ def draft_generate_code(*, by: Any, draft_id: int, now: datetime.datetime | None
     with transaction.atomic():
         draft = ClientDraft.objects.select_for_update().filter(pk=draft_id, owner=user).first()
         if draft is None:
-            raise NotFound(_("找不到该填报记录。"))
+            raise NotFound(_("找不到该填报记录。"), code="tax_draft_not_found")
         tx = transaction_from_dict(draft.data)
         ruleset = next((r for r in reversed(rules.RULESETS) if r.effective_on <= timezone.localdate(now)),
                        rules.RULESETS[0])
@@ -264,7 +264,7 @@ def record_correct(*, by: Any, record_id: int, field_path: str, value: str, reas
     with transaction.atomic():
         record = perms.record_queryset_for(by).select_for_update().filter(pk=record_id).first()
         if record is None:
-            raise NotFound(_("找不到该房交信息。"))
+            raise NotFound(_("找不到该房交信息。"), code="tax_record_not_found")
         data = record.record
         section, key = field_path.split(".")
         before = str(data.get(section, {}).get(key, ""))

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.accounts.reauth import reauth_is_fresh, reauth_url
@@ -113,7 +114,7 @@ def client_code_png(request: HttpRequest, draft_id: int, index: int) -> HttpResp
     except DomainError as exc:
         return _error(request, exc)
     if not 1 <= index <= len(draft.codes):
-        return _error(request, DomainError("二维码不存在。", code="not_found", status=404))
+        return _error(request, DomainError(_("二维码不存在。"), code="qr_code_not_found", status=404))
     response = HttpResponse(images.render_png(draft.codes[index - 1], scale=8), content_type="image/png")
     response["Content-Disposition"] = content_disposition_header(
         True, f"房交二维码-{draft.pk}-{index}of{len(draft.codes)}.png") or ""

@@ -54,7 +54,9 @@ def expect(default: tuple[int, str | None], **overrides: tuple[int, str | None])
 OK = (200, None)
 READ_ONLY_POSTS = {"persons.lookup"}  # a POST only so that the ID number stays out of URLs
 FORBIDDEN = (403, "forbidden")
-NOT_FOUND = (404, "not_found")
+PERSON_NOT_FOUND = (404, "person_not_found")
+ORGANIZATION_NOT_FOUND = (404, "organization_not_found")
+MANDATE_NOT_FOUND = (404, "mandate_not_found")
 
 CASES: list[Case] = [
     ("me", "GET", lambda p: f"{BASE}/me", lambda p: None, expect(OK, device=OK)),
@@ -62,25 +64,26 @@ CASES: list[Case] = [
     ("persons.lookup", "POST", lambda p: f"{BASE}/persons/lookup",
      lambda p: {"id_number": p.citizen.person.id_number}, expect(FORBIDDEN, **dict.fromkeys(ALL_STAFF_OK, OK))),
     ("persons.detail", "GET", lambda p: f"{BASE}/persons/{p.citizen.person.ref}", lambda p: None,
-     expect(OK, another_citizen=NOT_FOUND, agent=NOT_FOUND)),
+     expect(OK, another_citizen=PERSON_NOT_FOUND, agent=PERSON_NOT_FOUND)),
     # No case, ticket, appointment or tax record: nobody is in scope (the full matrix with scope is
     # test_persons_idor.py).
     ("persons.unmask", "GET", lambda p: f"{BASE}/persons/{p.citizen.person.ref}?unmask=true", lambda p: None,
-     expect((403, "unmask_out_of_scope"), citizen=(403, "unmask_forbidden"), another_citizen=NOT_FOUND,
-            agent=NOT_FOUND)),
+     expect((403, "unmask_out_of_scope"), citizen=(403, "unmask_forbidden"), another_citizen=PERSON_NOT_FOUND,
+            agent=PERSON_NOT_FOUND)),
     ("me.access_log", "GET", lambda p: f"{BASE}/me/access-log", lambda p: None, expect(OK)),
     ("persons.register", "POST", lambda p: f"{BASE}/persons",
      lambda p: {"name": "孙丽", "id_number": make_resident_id("310104"), "phone": "13900001111"},
      expect((201, None), citizen=(409, "already_registered"), another_citizen=(409, "already_registered"),
             agent=(409, "already_registered"), manager=(409, "already_registered"))),
     ("organizations.detail", "GET", lambda p: f"{BASE}/organizations/{p.organization.credit_code}",
-     lambda p: None, expect(OK, citizen=NOT_FOUND, another_citizen=NOT_FOUND)),
+     lambda p: None, expect(OK, citizen=ORGANIZATION_NOT_FOUND, another_citizen=ORGANIZATION_NOT_FOUND)),
     ("mandates.list", "GET", lambda p: f"{BASE}/mandates", lambda p: None, expect(OK)),
     ("mandates.grant", "POST", lambda p: f"{BASE}/mandates",
      lambda p: {"agent_id_number": p.citizen.person.id_number, "principal_credit_code": p.organization.credit_code},
-     expect((201, None), citizen=NOT_FOUND, another_citizen=NOT_FOUND, manager=FORBIDDEN)),
+     expect((201, None), citizen=ORGANIZATION_NOT_FOUND, another_citizen=ORGANIZATION_NOT_FOUND,
+            manager=FORBIDDEN)),
     ("mandates.revoke", "POST", lambda p: f"{BASE}/mandates/{p.mandate.pk}/revoke", lambda p: {"reason": "不再代办"},
-     expect(OK, citizen=NOT_FOUND, another_citizen=NOT_FOUND, manager=NOT_FOUND)),
+     expect(OK, citizen=MANDATE_NOT_FOUND, another_citizen=MANDATE_NOT_FOUND, manager=MANDATE_NOT_FOUND)),
     ("tokens.list", "GET", lambda p: f"{BASE}/tokens", lambda p: None, expect(FORBIDDEN, admin=OK)),
     ("tokens.issue", "POST", lambda p: f"{BASE}/tokens",
      lambda p: {"name": "叫号屏 02", "scopes": ["device"], "system_name": "kiosk-02"},
@@ -106,7 +109,7 @@ def test_matrix(principals: Principals, case: Case, who: str) -> None:
         assert set(data) == {"code", "message", "fields"}
         # Nothing changed, except that a refused unmask by a logged-in user is recorded as exactly
         # one refusal entry in the audit trail (issue #9).
-        recorded = 1 if _name == "persons.unmask" and code not in ("not_found", "insufficient_scope",
+        recorded = 1 if _name == "persons.unmask" and code not in ("person_not_found", "insufficient_scope",
                                                                   "unauthenticated") else 0
         assert snapshot() == (*before[:-1], before[-1] + recorded)
     elif method == "POST" and _name not in READ_ONLY_POSTS:

@@ -29,13 +29,13 @@ def state() -> tuple[int, ...]:
     ("clerk", "POST", "/persons", {"name": "张三", "id_type": "driver_licence", "id_number": "E12345",
                                    "phone": "13900001111"}, 422, "invalid"),
     ("clerk", "POST", "/persons/lookup", {"id_type": "passport", "id_number": "\x00abc"}, 400, "id_number_format"),
-    ("clerk", "GET", "/organizations/%00", None, 404, "not_found"),
-    ("clerk", "GET", "/persons/0", None, 404, "not_found"),  # references are random, never ids
-    ("clerk", "GET", "/persons/99999999999999999999?unmask=true", None, 404, "not_found"),
-    ("clerk", "GET", "/persons/%00abc", None, 404, "not_found"),
+    ("clerk", "GET", "/organizations/%00", None, 404, "organization_not_found"),
+    ("clerk", "GET", "/persons/0", None, 404, "person_not_found"),  # references are random, never ids
+    ("clerk", "GET", "/persons/99999999999999999999?unmask=true", None, 404, "person_not_found"),
+    ("clerk", "GET", "/persons/%00abc", None, 404, "person_not_found"),
     ("agent", "POST", "/mandates/MANDATE/revoke", {"reason": "a\x00b"}, 400, "text_invalid"),
     ("agent", "POST", "/mandates", {"agent_id_number": "CITIZEN", "principal_credit_code": "\x00"}, 404,
-     "not_found"),
+     "organization_not_found"),
     ("agent", "POST", "/mandates", {"agent_id_number": "CITIZEN", "principal_credit_code": "ORG",
                                     "valid_from": "2020-01-01"}, 400, "valid_from_past"),
     ("agent", "POST", "/mandates", {"agent_id_number": "CITIZEN", "principal_credit_code": "ORG",

@@ -50,7 +50,8 @@ EXPECTED.update({
     ("device", "in_scope", False): SCOPE, ("device", "out_of_scope", False): SCOPE,
     ("device", "in_scope", True): SCOPE, ("device", "out_of_scope", True): SCOPE,
     ("citizen", "in_scope", True): (403, "unmask_forbidden"),
-    ("citizen", "out_of_scope", False): (404, "not_found"), ("citizen", "out_of_scope", True): (404, "not_found"),
+    ("citizen", "out_of_scope", False): (404, "person_not_found"),
+    ("citizen", "out_of_scope", True): (404, "person_not_found"),
     ("anonymous", "in_scope", False): ANON, ("anonymous", "out_of_scope", False): ANON,
     ("anonymous", "in_scope", True): ANON, ("anonymous", "out_of_scope", True): ANON,
 })

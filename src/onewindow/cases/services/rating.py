@@ -33,7 +33,7 @@ def case_from_token(token: str) -> Case:
     pk = rating_link_pk(token, salt=TOKEN_SALT, key="case", max_age=TOKEN_MAX_AGE)
     case = Case.objects.filter(pk=pk).first() if pk is not None else None
     if case is None:
-        raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid")
+        raise NotFound(_("评价链接无效或已过期。"), code="rating_link_not_found")
     return case
 
 

@@ -103,7 +103,7 @@ def test_unknown_item_is_404_json(db: Any, client: Client) -> None:
     for url in (f"{API}/items/NOPE", f"{API}/items/NOPE/versions"):
         response = client.get(url)
         assert response.status_code == 404
-        assert response.json() == {"code": "catalog.item_not_found", "message": "找不到该事项。", "fields": {}}
+        assert response.json() == {"code": "item_not_found", "message": "找不到该事项。", "fields": {}}
 
 
 def test_list_query_count_guard(items: dict[str, ServiceItem], client: Client,
@@ -140,7 +140,7 @@ def test_authorization_matrix(items: dict[str, ServiceItem], principals: Princip
         assert response.status_code == 200, response.content
     else:
         expected = ({"search by status": (403, "catalog.status_filter_forbidden")}
-                    .get(operation, (404, "catalog.item_not_found")))
+                    .get(operation, (404, "item_not_found")))
         assert (response.status_code, response.json()["code"]) == expected
     if operation == "search" and allowed:
         names = [i["name"] for i in response.json()["items"]]

@@ -92,12 +92,12 @@ def service_rating_sms(ticket: Ticket) -> None:
 
 
 def ticket_from_rating_token(token: str) -> Ticket:
-    """The ticket a rating link names; 404 rating_link_invalid for a forged, altered or expired one."""
+    """The ticket a rating link names; 404 rating_link_not_found for a forged, altered or expired one."""
     pk = rating_link_pk(token, salt=TOKEN_SALT, key="ticket")
     ticket = (Ticket.objects.select_related("center", "category", "window").filter(pk=pk).first()
               if pk is not None else None)
     if ticket is None:
-        raise NotFound(_("评价链接无效或已过期。"), code="rating_link_invalid")
+        raise NotFound(_("评价链接无效或已过期。"), code="rating_link_not_found")
     return ticket
 
 

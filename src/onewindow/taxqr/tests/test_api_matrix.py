@@ -58,7 +58,7 @@ def _expect(ok: dict[str, tuple[int, str]], default: tuple[int, str]) -> dict[st
     return {name: ok.get(name, GATE.get(name, default)) for name in ACTORS}
 
 
-OWNER_ONLY = _expect({"citizen": (200, "")}, (404, "not_found"))
+OWNER_ONLY = _expect({"citizen": (200, "")}, (404, "tax_draft_not_found"))
 ANY_USER_WRITE = _expect({}, (201, ""))
 ANY_USER_READ = _expect({}, (200, ""))
 WINDOW = _expect({**TAX_ONLY, "tax_clerk": (200, ""), "other_tax_clerk": (200, "")}, (403, "not_tax_staff"))
@@ -66,11 +66,11 @@ CAPTURE = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (422, 
                   (403, "not_tax_staff"))
 READ_RECORDS = _expect({**TAX_ONLY, "tax_clerk": (200, ""), "other_tax_clerk": (200, ""), "admin": (200, "")},
                        (403, "not_tax_staff"))
-READ_RECORD = _expect({**TAX_ONLY, "tax_clerk": (200, ""), "other_tax_clerk": (404, "not_found"),
+READ_RECORD = _expect({**TAX_ONLY, "tax_clerk": (200, ""), "other_tax_clerk": (404, "tax_record_not_found"),
                        "admin": (200, "")}, (403, "not_tax_staff"))
 ARCHIVE = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (201, ""), "admin": (422, "bureau_required")},
                   (403, "not_tax_staff"))
-CORRECT = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (404, "not_found")},
+CORRECT = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (404, "tax_record_not_found")},
                   (403, "not_tax_staff"))
 
 Call = Callable[[Client, dict[str, Any]], Any]

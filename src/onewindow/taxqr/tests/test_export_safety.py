@@ -333,7 +333,7 @@ def test_an_admin_archives_a_named_bureau_and_bad_archive_requests_write_nothing
     admin = world.principals.client("admin")
     day = timezone.localdate().isoformat()
     before, audits = sandbox.snapshot(), AuditEntry.objects.count()
-    for body, status, code in (({"date": day, "bureau": "ZZ"}, 404, "not_found"),
+    for body, status, code in (({"date": day, "bureau": "ZZ"}, 404, "bureau_not_found"),
                                ({"date": day, "bureau": "../"}, 422, "invalid"),
                                ({"date": day, "format": "exe", "bureau": "JA"}, 422, "invalid"),
                                ({"date": "../../", "bureau": "JA"}, 422, "invalid")):

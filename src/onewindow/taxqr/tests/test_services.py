@@ -81,7 +81,7 @@ def test_another_users_draft_is_not_found_and_unchanged(world: TaxWorld) -> None
                  lambda: services.draft_generate_code(by=world.principals.another_citizen, draft_id=draft.pk)):
         with pytest.raises(DomainError) as err:
             call()
-        assert err.value.code == "not_found"
+        assert err.value.code == "tax_draft_not_found"
     draft.refresh_from_db()
     assert draft.data == sample(4) and draft.status == DraftStatus.DRAFT
 
@@ -237,7 +237,7 @@ def test_correction_is_recorded_audited_and_masked(world: TaxWorld) -> None:
     with pytest.raises(DomainError) as err:
         services.record_correct(by=world.other_tax_clerk, record_id=record.pk, field_path="contract.price",
                                 value="5400000", reason="r")
-    assert err.value.code == "not_found"
+    assert err.value.code == "tax_record_not_found"
     assert (RecordCorrection.objects.count(), str(TaxRecord.objects.get(pk=record.pk).price)) == before
 
 
