@@ -14,6 +14,8 @@ into the stored value, so nobody has to see a value in clear to keep it.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ from jsonschema import Draft202012Validator
 from onewindow.catalog.personal_fields import mask_value, personal_fields, validated_format
 from onewindow.core.errors import DomainError
 from onewindow.core.identifiers import validate_mobile, validate_resident_id
+from onewindow.core.masking import mask_id_number, mask_phone
 
 MAX_FORM_BYTES = 64_000
 
@@ -133,3 +136,65 @@ def restore_unchanged(schema: dict[str, Any], data: dict[str, Any], stored: dict
         if isinstance(old, str) and old and isinstance(new, str) and new == mask_value(kind, old):
             restored[name] = old
     return restored
+
+
+# --------------------------------------------------------------------------- fields and shown values
+# The application form as the staff pages show and fill it (issue #10 part 3: below the selectors,
+# which render the audited unmask with form_rows).
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
+
+
+@dataclass
+class FormField:
+    """One field of the item's application form, as the window clerk fills it in."""
+
+    name: str
+    title: str
+    kind: str  # string | integer | number | boolean
+    required: bool
+    value: Any
+    max_length: int | None
+    errors: list[str]
+
+
+def form_fields(schema: dict[str, Any], data: dict[str, Any], errors: dict[str, list[Any]] | None = None
+                ) -> list[FormField]:
+    """The fields of ``schema`` (its ``properties`` with ``title`` and ``type``) with the values."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
+    fields: list[FormField] = []
+    for name, spec in (properties or {}).items():
+        spec = spec if isinstance(spec, dict) else {}
+        kind = str(spec.get("type")) if spec.get("type") in ("integer", "number", "boolean") else "string"
+        fields.append(FormField(name=str(name), title=str(spec.get("title") or name), kind=kind,
+                                required=name in required, value=data.get(name, ""),
+                                max_length=spec.get("maxLength") if isinstance(spec.get("maxLength"), int) else None,
+                                errors=[str(m) for m in (errors or {}).get(str(name), [])]))
+    return fields
+
+
+def shown_value(value: Any, *, masked: bool = True) -> str:
+    """A form value as the staff pages show it: mobile and resident ID numbers masked wherever they
+    stand (ARCHITECTURE rule 6; the schema's personal fields are masked already, see form_rows)."""
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    text = "" if value is None else str(value)
+    if masked and _MOBILE.match(text):
+        return mask_phone(text)
+    if masked and _RESIDENT_ID.match(text):
+        return mask_id_number(text)
+    return text
+
+
+def form_rows(schema: dict[str, Any], data: dict[str, Any], *, masked: bool = True) -> list[tuple[str, str]]:
+    """The case's form as (schema title, shown value) pairs; values outside the schema last. With
+    ``masked`` (every page but the audited unmask) the schema's personal fields are masked."""
+    if masked:
+        data = split_form(schema, data)[0]
+    rows = [(f.title, shown_value(data.get(f.name), masked=masked)) for f in form_fields(schema, {})
+            if f.name in data]
+    known = {f.name for f in form_fields(schema, {})}
+    rows += [(str(name), shown_value(value, masked=masked)) for name, value in data.items() if name not in known]
+    return rows

@@ -15,6 +15,9 @@ from onewindow.accounts import permissions as account_perms
 from onewindow.accounts import scope as account_scope
 from onewindow.accounts import unmask as account_unmask
 from onewindow.accounts.choices import PurposeKind
+from onewindow.accounts.models import StaffRole, User
+from onewindow.catalog.choices import ItemStatus
+from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.personal_fields import personal_fields
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
 from onewindow.core.calendar import confirmed_years, covered_by_library, uncovered_years
@@ -24,6 +27,7 @@ from onewindow.core.models import Department
 
 from . import permissions as perms
 from . import workflow
+from .application_form import form_rows
 from .choices import FINAL, CaseStatus, ClockKind, ClockLevel
 from .deadlines import days_between
 from .models import Case, CaseClock, CaseEvent
@@ -189,8 +193,6 @@ def case_form_unmasked_for(user: Any, case_id: Any, *, machine: bool = False) ->
     the applicant sees it among "who viewed my data". Re-authentication is the view's job
     (``accounts.reauth``), before this is called.
     """
-    from .staff_forms import form_rows, staff_may_open
-
     case = (perms.staff_case_queryset_for(user).select_related("item_version", "receiving_department",
                                                                 "applicant_person")
             .filter(pk=as_id(case_id)).first())
@@ -331,3 +333,64 @@ def kiosk_of(device: Any) -> tuple[Any, Any, Department]:
             or department is None:
         raise PermissionDenied(_("此一体机未配置终端账号，请联系中心管理员。"), code="kiosk_operator_missing")
     return device, operator, department
+
+
+# --------------------------------------------------------------------------- the staff pages' choice lists
+# (moved from staff_forms, issue #10 part 3)
+
+def receiving_departments_for(user: Any) -> list[Department]:
+    """The bodies a window clerk may receive cases for (their receiver roles); all for an admin."""
+    ids = perms.staff_department_ids(user, perms.RECEIVER_ROLES)
+    qs = Department.objects.filter(is_active=True) if ids is None else Department.objects.filter(pk__in=ids)
+    return list(qs.order_by("code")[:500])
+
+
+def inbox_departments_for(user: Any) -> list[Department]:
+    """The departments the inbox may be narrowed to: those of the user's case roles."""
+    ids = perms.staff_department_ids(user)
+    qs = Department.objects.filter(is_active=True) if ids is None else Department.objects.filter(pk__in=ids)
+    return list(qs.order_by("code")[:500])
+
+
+def window_items(query: str, limit: int = 20) -> list[ServiceItem]:
+    """Active catalog items whose current version may be applied for at a window, by code or name."""
+    text = (query or "").strip()[:60]
+    if not text:
+        return []
+    qs = (ServiceItem.objects.filter(status=ItemStatus.ACTIVE, current_version__channels__contains="window")
+          .filter(Q(code__iexact=text) | Q(name__icontains=text))
+          .select_related("department", "current_version").order_by("level_rank", "sort_order", "id"))
+    return list(qs[:limit])
+
+
+def handler_choices(case: Case) -> list[User]:
+    """改派: active staff of the case's bodies who may receive or handle it (the service re-checks)."""
+    roles = {*perms.RECEIVER_ROLES, *perms.HANDLER_ROLES}
+    user_ids = (StaffRole.objects.filter(valid=True, role__in=roles,
+                                         department_id__in={case.receiving_department_id,
+                                                            case.handling_department_id})
+                .values("user_id"))
+    qs: QuerySet[User] = (User.objects.filter(pk__in=user_ids, is_active=True).select_related("person")
+                          .order_by("username"))
+    return list(qs[:200])
+
+
+def window_case_for(user: Any, query_code: str) -> Case:
+    """窗口续办: the case behind a kiosk receipt's query code, if its receiving body is in the
+    clerk's receiving scope; 404 otherwise (the same answer for an unknown code)."""
+    code = "".join(ch for ch in str(query_code or "").upper() if ch.isalnum())[:16]
+    case = (perms.staff_case_queryset_for(user).select_related("receiving_department")
+            .filter(query_code=code).first()) if code else None
+    if case is None or not perms.may_receive_for(user, case.receiving_department):
+        raise NotFound(_("找不到该办件。"), code="case_not_found")
+    return case
+
+
+#: Drafts staff may open: those begun at a window or a kiosk, to be continued at the window. An
+#: online draft is the applicant's unfinished work and stays theirs until submitted.
+STAFF_DRAFT_CHANNELS = frozenset({"window", "kiosk"})
+
+
+def staff_may_open(case: Case) -> bool:
+    """Whether staff in scope may open the case: any but someone else's online draft."""
+    return case.status != CaseStatus.DRAFT or case.channel in STAFF_DRAFT_CHANNELS

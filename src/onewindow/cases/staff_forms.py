@@ -1,41 +1,27 @@
-"""Parsing of the staff pages' forms (办件工作台) into the arguments of the case services, and the
-choice lists those forms offer.
+"""Parsing of the staff pages' forms (办件工作台) into the arguments of the case services.
 
 Parsing only turns posted text into typed arguments and refuses unreadable input with a 422
-(never a 500); every business rule stays in the services (ARCHITECTURE rule 1). The few reads
-below (choice lists, the window lookup of a kiosk draft) are scoped to the requesting user the
-same way the selectors are; they are candidates for ``selectors.py`` once the core grows them.
+(never a 500); every business rule stays in the services (ARCHITECTURE rule 1). The scoped reads the
+staff pages need (choice lists, the window lookup of a kiosk draft) are in ``selectors`` (issue #10
+part 3); the fields of the application form and their shown values in ``application_form``.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.accounts.models import StaffRole, User
-from onewindow.catalog.choices import ItemStatus
-from onewindow.catalog.models import ServiceItem
-from onewindow.core.errors import DomainError, NotFound
-from onewindow.core.masking import mask_id_number, mask_phone
-from onewindow.core.models import Department
+from onewindow.core.errors import DomainError
 
-from . import permissions as perms
-from .application_form import split_form
-from .choices import CaseStatus
-from .models import Case
+from .application_form import FormField, form_fields, form_rows, shown_value
 
 #: Free correction items (材料清单以外的补正事项) offered on the correction form.
 FREE_ITEMS = 3
 #: At most this many cases in one bulk action.
 BULK_LIMIT = 100
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
 
 
 def _invalid(field: str, message: Any = None) -> DomainError:
@@ -135,35 +121,9 @@ def bulk_case_ids(post: QueryDict) -> list[int]:
 
 
 # --------------------------------------------------------------------------- the application form
-
-@dataclass
-class FormField:
-    """One field of the item's application form, as the window clerk fills it in."""
-
-    name: str
-    title: str
-    kind: str  # string | integer | number | boolean
-    required: bool
-    value: Any
-    max_length: int | None
-    errors: list[str]
-
-
-def form_fields(schema: dict[str, Any], data: dict[str, Any], errors: dict[str, list[Any]] | None = None
-                ) -> list[FormField]:
-    """The fields of ``schema`` (its ``properties`` with ``title`` and ``type``) with the values."""
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
-    fields: list[FormField] = []
-    for name, spec in (properties or {}).items():
-        spec = spec if isinstance(spec, dict) else {}
-        kind = str(spec.get("type")) if spec.get("type") in ("integer", "number", "boolean") else "string"
-        fields.append(FormField(name=str(name), title=str(spec.get("title") or name), kind=kind,
-                                required=name in required, value=data.get(name, ""),
-                                max_length=spec.get("maxLength") if isinstance(spec.get("maxLength"), int) else None,
-                                errors=[str(m) for m in (errors or {}).get(str(name), [])]))
-    return fields
-
+# Its fields and shown values (FormField, form_fields, form_rows, shown_value) live in
+# application_form, below the selectors that render the audited unmask; re-exported here for the
+# staff pages.
 
 def form_data(schema: dict[str, Any], post: QueryDict, prefix: str = "f_") -> dict[str, Any]:
     """The posted application form: empty fields are left out (the service checks ``required``);
@@ -188,85 +148,5 @@ def form_data(schema: dict[str, Any], post: QueryDict, prefix: str = "f_") -> di
     return data
 
 
-def shown_value(value: Any, *, masked: bool = True) -> str:
-    """A form value as the staff pages show it: mobile and resident ID numbers masked wherever they
-    stand (ARCHITECTURE rule 6; the schema's personal fields are masked already, see form_rows)."""
-    if isinstance(value, bool):
-        return str(_("是") if value else _("否"))
-    text = "" if value is None else str(value)
-    if masked and _MOBILE.match(text):
-        return mask_phone(text)
-    if masked and _RESIDENT_ID.match(text):
-        return mask_id_number(text)
-    return text
-
-
-def form_rows(schema: dict[str, Any], data: dict[str, Any], *, masked: bool = True) -> list[tuple[str, str]]:
-    """The case's form as (schema title, shown value) pairs; values outside the schema last. With
-    ``masked`` (every page but the audited unmask) the schema's personal fields are masked."""
-    if masked:
-        data = split_form(schema, data)[0]
-    rows = [(f.title, shown_value(data.get(f.name), masked=masked)) for f in form_fields(schema, {})
-            if f.name in data]
-    known = {f.name for f in form_fields(schema, {})}
-    rows += [(str(name), shown_value(value, masked=masked)) for name, value in data.items() if name not in known]
-    return rows
-
-
-# --------------------------------------------------------------------------- choice lists (scoped reads)
-
-def receiving_departments_for(user: Any) -> list[Department]:
-    """The bodies a window clerk may receive cases for (their receiver roles); all for an admin."""
-    ids = perms.staff_department_ids(user, perms.RECEIVER_ROLES)
-    qs = Department.objects.filter(is_active=True) if ids is None else Department.objects.filter(pk__in=ids)
-    return list(qs.order_by("code")[:500])
-
-
-def inbox_departments_for(user: Any) -> list[Department]:
-    """The departments the inbox may be narrowed to: those of the user's case roles."""
-    ids = perms.staff_department_ids(user)
-    qs = Department.objects.filter(is_active=True) if ids is None else Department.objects.filter(pk__in=ids)
-    return list(qs.order_by("code")[:500])
-
-
-def window_items(query: str, limit: int = 20) -> list[ServiceItem]:
-    """Active catalog items whose current version may be applied for at a window, by code or name."""
-    text = (query or "").strip()[:60]
-    if not text:
-        return []
-    qs = (ServiceItem.objects.filter(status=ItemStatus.ACTIVE, current_version__channels__contains="window")
-          .filter(Q(code__iexact=text) | Q(name__icontains=text))
-          .select_related("department", "current_version").order_by("level_rank", "sort_order", "id"))
-    return list(qs[:limit])
-
-
-def handler_choices(case: Case) -> list[User]:
-    """改派: active staff of the case's bodies who may receive or handle it (the service re-checks)."""
-    roles = {*perms.RECEIVER_ROLES, *perms.HANDLER_ROLES}
-    user_ids = (StaffRole.objects.filter(valid=True, role__in=roles,
-                                         department_id__in={case.receiving_department_id,
-                                                            case.handling_department_id})
-                .values("user_id"))
-    qs: QuerySet[User] = (User.objects.filter(pk__in=user_ids, is_active=True).select_related("person")
-                          .order_by("username"))
-    return list(qs[:200])
-
-
-def window_case_for(user: Any, query_code: str) -> Case:
-    """窗口续办: the case behind a kiosk receipt's query code, if its receiving body is in the
-    clerk's receiving scope; 404 otherwise (the same answer for an unknown code)."""
-    code = "".join(ch for ch in str(query_code or "").upper() if ch.isalnum())[:16]
-    case = (perms.staff_case_queryset_for(user).select_related("receiving_department")
-            .filter(query_code=code).first()) if code else None
-    if case is None or not perms.may_receive_for(user, case.receiving_department):
-        raise NotFound(_("找不到该办件。"), code="case_not_found")
-    return case
-
-
-#: Drafts staff may open: those begun at a window or a kiosk, to be continued at the window. An
-#: online draft is the applicant's unfinished work and stays theirs until submitted.
-STAFF_DRAFT_CHANNELS = frozenset({"window", "kiosk"})
-
-
-def staff_may_open(case: Case) -> bool:
-    return case.status != CaseStatus.DRAFT or case.channel in STAFF_DRAFT_CHANNELS
+__all__ = ["BULK_LIMIT", "FREE_ITEMS", "FormField", "action_arguments", "bulk_case_ids", "correction_items",
+           "form_data", "form_fields", "form_rows", "parse_date", "parse_int", "shown_value"]

@@ -98,7 +98,7 @@ def _field_messages(error: DomainError | None) -> list[str]:
 def _staff_case(user: Any, case_id: Any) -> Case:
     """A case in the user's staff scope (not merely visible as its applicant); 404 otherwise."""
     case = selectors.case_get_for(user, case_id)
-    if not perms.staff_case_queryset_for(user).filter(pk=case.pk).exists() or not staff_forms.staff_may_open(case):
+    if not perms.staff_case_queryset_for(user).filter(pk=case.pk).exists() or not selectors.staff_may_open(case):
         raise NotFound(_("找不到该办件。"), code="case_not_found")
     return case
 
@@ -131,7 +131,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/staff/inbox.html", {
         "box": box, "rows": _with_parties(box.rows), "tabs": tabs, "status": status, "level": level, "q": q,
         "mine": mine, "sort": sort, "department": department, "query": params.urlencode(),
-        "departments": staff_forms.inbox_departments_for(request.user), "levels": ClockLevel.choices,
+        "departments": selectors.inbox_departments_for(request.user), "levels": ClockLevel.choices,
         "sorts": [("due", _("按到期日")), ("new", _("最新提交")), ("old", _("最早提交"))]})
 
 
@@ -214,7 +214,7 @@ def _detail(request: HttpRequest, case_id: Any, *, error: DomainError | None = N
         "field_messages": _field_messages(error),
         "free_items": range(staff_forms.FREE_ITEMS),
         "extension_left": EXTENSION_DAYS - (decision.extended_days if decision else 0),
-        "handlers": staff_forms.handler_choices(case) if "reassign" in actions else [],
+        "handlers": selectors.handler_choices(case) if "reassign" in actions else [],
         "refusal_reasons": RefusalReason.choices, "suspension_bases": SuspensionBasis.choices,
         "delivery_methods": DeliveryMethod.choices,
         "action_forms": [(a, CaseAction(a).label) for a in actions],
@@ -275,14 +275,14 @@ def _window_context(request: HttpRequest, data: Any) -> dict[str, Any]:
     elif context["id_number"] and request.method == "POST":
         context["matches"] = account_selectors.person_lookup_for(user, context["id_number"])
     if context["q"]:
-        context["items"] = staff_forms.window_items(context["q"])
+        context["items"] = selectors.window_items(context["q"])
     if context["item_code"]:
         item = catalog_selectors.item_get_for(user, context["item_code"])
         context["item"] = item
         schema = item.current_version.form_schema if item.current_version else {}
         context["fields"] = staff_forms.form_fields(schema or {}, {})
     context["id_masked"] = mask_id_number(context["id_number"])
-    context["departments"] = staff_forms.receiving_departments_for(user)
+    context["departments"] = selectors.receiving_departments_for(user)
     context["delivery_methods"] = DeliveryMethod.choices
     context["ticket_ref"] = _window_ticket(request, data)
     return context
@@ -311,7 +311,7 @@ def _window_page(request: HttpRequest, data: Any, error: DomainError | None = No
             return _error(request, exc)
         error = error or exc
         context = {"q": "", "id_number": "", "key": uuid.uuid4().hex,
-                   "departments": staff_forms.receiving_departments_for(request.user)}
+                   "departments": selectors.receiving_departments_for(request.user)}
     errors = {k: [str(m) for m in v] for k, v in (error.fields if error else {}).items()}
     if posted and context.get("fields"):
         for field in context["fields"]:
@@ -382,7 +382,7 @@ def window_continue(request: HttpRequest, query_code: str) -> HttpResponse:
     """窗口续办: the kiosk receipt's QR code opens the draft at the clerk's window (in scope only)."""
     try:
         _require_case_staff(request.user)
-        case = staff_forms.window_case_for(request.user, query_code)
+        case = selectors.window_case_for(request.user, query_code)
     except DomainError as exc:
         return _error(request, exc)
     return redirect("cases:staff-detail", case_id=case.pk)
