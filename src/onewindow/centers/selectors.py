@@ -455,3 +455,48 @@ def window_case_origin(user: Any, ticket_ref: str) -> str | None:
     if row is None:
         return None
     return "appointment" if row["appointment_id"] is not None else "window"
+
+
+# ---- the manager's view (中心现场管理) --------------------------------------------------------------
+
+def center_for(by: Any, center_id: Any) -> Center:
+    """A center ``by`` works in (clerk, manager, system admin): 404 center_not_found, 403 not_center_staff."""
+    center = Center.objects.filter(pk=_as_pk(center_id)).first()
+    if center is None:
+        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
+    if not perms.is_center_staff(by, center):
+        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+    return center
+
+
+def center_window_id(center_id: Any, window_id: Any) -> int:
+    """The window's id if it belongs to the center of the page (else 404 window_not_found)."""
+    if not Window.objects.filter(pk=_as_pk(window_id), center_id=_as_pk(center_id)).exists():
+        raise NotFound(_("找不到该窗口。"), code="window_not_found")
+    return int(window_id)
+
+
+def duty_names_for(center: Center, day: datetime.date) -> dict[int, str]:
+    """Window id → name of the clerk on duty there on ``day`` (排班), in one query."""
+    return {d.window_id: user_name(d.user) for d in WindowDuty.objects.filter(window__center=center, date=day)
+            .select_related("user", "user__person")}
+
+
+def duty_today_for(by: Any) -> WindowDuty | None:
+    """The window ``by`` is on duty at today, if any (the terminal opens it directly)."""
+    user = perms.user_of(by)
+    if user is None:
+        return None
+    return WindowDuty.objects.filter(user=user, date=timezone.localdate()).first()
+
+
+def active_categories(center: Center) -> list[TicketCategory]:
+    """The center's active ticket categories (public: the booking page; the manager's forms)."""
+    return list(TicketCategory.objects.filter(center=center, is_active=True))
+
+
+def center_staff_choices(center: Center) -> list[tuple[int, str]]:
+    """(user id, name) of the center's active staff, for the manager's duty form."""
+    return [(s.user_id, user_name(s.user)) for s in CenterStaff.objects.filter(
+        center=center, valid=True, user__is_active=True).select_related("user", "user__person")
+        .order_by("user__username")]

@@ -99,7 +99,7 @@ def _book_page(request: HttpRequest, code: str, error: DomainError | None = None
         center = selectors.center_by_code(code)
     except DomainError as exc:
         return _error(request, exc)
-    categories = list(TicketCategory.objects.filter(center=center, is_active=True))
+    categories = selectors.active_categories(center)
     wanted = str(request.POST.get("category") or request.GET.get("category") or "")[:12]
     category = next((c for c in categories if str(c.pk) == wanted), categories[0] if categories else None)
     return render(request, "centers/citizen/book.html", {

@@ -34,7 +34,7 @@ from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from .. import limits, selectors, services
 from .. import permissions as perms
 from ..choices import TicketAction, TicketStatus, WindowState
-from ..models import Center, CenterStaff, TicketCategory, Window, WindowDuty
+from ..models import Center
 
 S = TicketStatus
 
@@ -93,8 +93,7 @@ def window_terminal(request: HttpRequest, window_id: int) -> HttpResponse:
 @require_GET
 def my_windows(request: HttpRequest) -> HttpResponse:
     """The windows of the centers the user works in; the window on duty today opens directly."""
-    user = perms.user_of(request.user)
-    duty = WindowDuty.objects.filter(user=user, date=timezone.localdate()).first()
+    duty = selectors.duty_today_for(request.user)
     if duty is not None and request.GET.get("all") != "1":
         return redirect("centers:desk-window", window_id=duty.window_id)
     if not perms.centers_of(request.user):
@@ -153,13 +152,7 @@ def window_state(request: HttpRequest, window_id: int) -> HttpResponse:
 
 # ---- the manager's view --------------------------------------------------------------------------
 
-def _center_for(user: Any, center_id: Any) -> Center:
-    center = Center.objects.filter(pk=_int(center_id)).first()
-    if center is None:
-        raise NotFound(_("找不到该服务中心。"), code="center_not_found")
-    if not perms.is_center_staff(user, center):
-        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
-    return center
+_center_for = selectors.center_for
 
 
 def _counts(center: Center) -> list[tuple[str, str, int]]:
@@ -171,8 +164,7 @@ def _live_rows(user: Any, center: Center) -> list[dict[str, Any]]:
     """The live table: each window with its state, categories, clerk on duty and current ticket —
     a constant number of queries whatever the number of windows."""
     now = timezone.now()
-    duties = {d.window_id: _name(d.user) for d in WindowDuty.objects.filter(
-        window__center=center, date=timezone.localdate()).select_related("user", "user__person")}
+    duties = selectors.duty_names_for(center, timezone.localdate())
     rows = []
     for live in selectors.center_live_for(user, center.pk):
         rows.append({"live": live, "duty": duties.get(live.window.pk, ""),
@@ -188,10 +180,8 @@ def _manage_context(request: HttpRequest, center_id: Any) -> dict[str, Any]:
         "board": selectors.center_board(center.code), "counts": _counts(center),
         "statuses": S.choices, "states": WindowState.choices, "today": timezone.localdate()}
     if manager:
-        context["categories"] = list(TicketCategory.objects.filter(center=center, is_active=True))
-        context["staff"] = [(s.user_id, _name(s.user)) for s in CenterStaff.objects.filter(
-            center=center, valid=True, user__is_active=True).select_related("user", "user__person")
-            .order_by("user__username")]
+        context["categories"] = selectors.active_categories(center)
+        context["staff"] = selectors.center_staff_choices(center)
         # Abuse of the public devices (decision 0008): who takes many tickets, and the devices.
         context["flooding"] = selectors.queue_flooding_for(request.user, center)
         context["flood_minutes"] = limits.flood("minutes")
@@ -237,11 +227,7 @@ def _manage_done(request: HttpRequest, center_id: int, message: str) -> HttpResp
     return redirect("centers:desk-manage", center_id=center_id)
 
 
-def _window_of(center_id: int, window_id: int) -> int:
-    """The window must belong to the center of the page (else 404, nothing changes)."""
-    if not Window.objects.filter(pk=_int(window_id), center_id=_int(center_id)).exists():
-        raise NotFound(_("找不到该窗口。"), code="window_not_found")
-    return int(window_id)
+_window_of = selectors.center_window_id  # the window must belong to the center of the page (else 404)
 
 
 @login_required
