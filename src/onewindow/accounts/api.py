@@ -14,6 +14,7 @@ from ninja import Path, Query, Router, Status
 
 from onewindow.core.masking import mask_id_number, mask_name
 from onewindow.core.normalize import NfkcInt
+from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, paginate
 
 from . import permissions as perms
 from . import selectors, services
@@ -26,17 +27,20 @@ from .schemas import (
     ErrorOut,
     MandateIn,
     MandateOut,
+    MandatePageOut,
     MeOut,
     OrganizationOut,
     PersonIn,
     PersonLookupIn,
     PersonOut,
+    PersonPageOut,
     RegionOut,
     RevokeIn,
     RoleOut,
     TokenIn,
     TokenIssuedOut,
     TokenOut,
+    TokenPageOut,
 )
 from .unmask import is_machine_request
 
@@ -96,16 +100,20 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@router.get("/persons", response={200: list[PersonOut], **ERRORS}, summary="自然人：可见列表")
-def persons(request: HttpRequest) -> list[PersonOut]:
+@router.get("/persons", response={200: PersonPageOut, **ERRORS}, summary="自然人：可见列表")
+def persons(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+            page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> PersonPageOut:  # noqa: B008
     user = require_scope(request, READ).user
-    return [PersonOut(**v.__dict__) for v in selectors.person_list_for(user)]
+    rows = paginate(selectors.person_list_for(user), page, page_size)
+    return PersonPageOut(**{**rows.__dict__, "items": [PersonOut(**v.__dict__) for v in rows.items]})
 
 
-@router.post("/persons/lookup", response={200: list[PersonOut], **ERRORS}, summary="按证件号码查询自然人（工作人员）")
-def person_lookup(request: HttpRequest, payload: PersonLookupIn) -> list[PersonOut]:
+@router.post("/persons/lookup", response={200: PersonPageOut, **ERRORS}, summary="按证件号码查询自然人（工作人员）")
+def person_lookup(request: HttpRequest, payload: PersonLookupIn) -> PersonPageOut:
+    """The persons with this ID number (at most a few: one page)."""
     user = require_scope(request, READ).user
-    return [PersonOut(**v.__dict__) for v in selectors.person_lookup_for(user, payload.id_number, payload.id_type)]
+    rows = paginate(selectors.person_lookup_for(user, payload.id_number, payload.id_type), 1, MAX_PAGE_SIZE)
+    return PersonPageOut(**{**rows.__dict__, "items": [PersonOut(**v.__dict__) for v in rows.items]})
 
 
 @router.get("/persons/{ref}", response={200: PersonOut, **ERRORS, 429: ErrorOut}, summary="自然人详情")
@@ -131,7 +139,8 @@ def my_access_log(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=100_00
     """The unmasked views of the caller's own data (个人信息保护法 art. 45), newest first."""
     user = require_scope(request, READ).user
     result = selectors.access_log_for(user, page)
-    return AccessLogOut(count=result.count, page=result.page, page_size=result.page_size, items=[
+    pages = max(1, -(-result.count // result.page_size))
+    return AccessLogOut(total=result.count, page=result.page, pages=pages, items=[
         AccessLogItemOut(at=a.at, department=a.department.name if a.department else None,
                          viewer_role=a.viewer_role, viewer_role_label=str(a.get_viewer_role_display()),
                          purpose_kind=a.purpose_kind, purpose_label=str(a.get_purpose_kind_display()),
@@ -144,10 +153,12 @@ def organization_detail(request: HttpRequest, credit_code: str) -> OrganizationO
     return _org_out(selectors.organization_detail_for(user, credit_code[:40]))
 
 
-@router.get("/mandates", response={200: list[MandateOut], **ERRORS}, summary="我的委托")
-def mandates(request: HttpRequest) -> list[MandateOut]:
+@router.get("/mandates", response={200: MandatePageOut, **ERRORS}, summary="我的委托")
+def mandates(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+             page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> MandatePageOut:  # noqa: B008
     user = require_scope(request, READ).user
-    return [_mandate_out(m) for m in selectors.mandate_list_for(user)[:500]]
+    rows = paginate(selectors.mandate_list_for(user), page, page_size)
+    return MandatePageOut(**{**rows.__dict__, "items": [_mandate_out(m) for m in rows.items]})
 
 
 @router.post("/mandates", response={201: MandateOut, **ERRORS}, summary="委托授权")
@@ -170,10 +181,12 @@ def mandate_revoke(request: HttpRequest, payload: RevokeIn,
     return _mandate_out(mandate)
 
 
-@router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="机器令牌列表（系统管理员）")
-def tokens(request: HttpRequest) -> list[dict[str, object]]:
+@router.get("/tokens", response={200: TokenPageOut, **ERRORS}, summary="机器令牌列表（系统管理员）")
+def tokens(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+           page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> TokenPageOut:  # noqa: B008
     user = require_scope(request, "tokens:manage").user
-    return [_token_out(t) for t in selectors.api_token_list_for(user)[:500]]
+    rows = paginate(selectors.api_token_list_for(user), page, page_size)
+    return TokenPageOut(**{**rows.__dict__, "items": [_token_out(t) for t in rows.items]})
 
 
 @router.post("/tokens", response={201: TokenIssuedOut, **ERRORS}, summary="签发机器令牌（系统管理员）")

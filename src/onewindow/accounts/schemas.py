@@ -9,6 +9,7 @@ from ninja import Field, Schema
 
 from onewindow.core.normalize import NfkcStr
 from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
+from onewindow.core.schemas import PageOut
 
 from .choices import IdType, MandateScope
 
@@ -44,10 +45,7 @@ class AccessLogItemOut(Schema):
     purpose_reference: str
 
 
-class AccessLogOut(Schema):
-    count: int
-    page: int
-    page_size: int
+class AccessLogOut(PageOut):
     items: list[AccessLogItemOut]
 
 
@@ -145,3 +143,15 @@ class TokenIn(Schema):
     owner_username: str | None = Field(None, max_length=150)
     system_name: str = Field("", max_length=200)
     expires_at: datetime.datetime | None = None
+
+
+class PersonPageOut(PageOut):
+    items: list[PersonOut]
+
+
+class MandatePageOut(PageOut):
+    items: list[MandateOut]
+
+
+class TokenPageOut(PageOut):
+    items: list[TokenOut]

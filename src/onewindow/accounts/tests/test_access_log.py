@@ -44,14 +44,14 @@ def test_access_log_page_shows_exactly_the_views_of_my_data(case_world: CaseWorl
     assert 'href="/accounts/me/access-log/"' in html  # linked from the navigation
 
     api = p.client("citizen").get(f"{BASE}/me/access-log").json()
-    assert (api["count"], api["page"], api["page_size"]) == (1, 1, 20)
+    assert (api["total"], api["page"], api["pages"]) == (1, 1, 1)
     assert [(i["purpose_kind"], i["purpose_reference"], i["department"], i["viewer_role"])
             for i in api["items"]] == [("case", case.number, p.department.name, "window_clerk")]
 
     nothing = p.client("another_citizen").get(PAGE).content.decode()
     assert case.number not in nothing and "目前没有工作人员查看过您的完整个人信息" in nothing
     assert p.client("another_citizen").get(f"{BASE}/me/access-log").json() == {
-        "count": 0, "page": 1, "page_size": 20, "items": []}
+        "total": 0, "page": 1, "pages": 1, "items": []}
 
 
 def test_access_log_is_paginated_newest_first(case_world: CaseWorld) -> None:
@@ -68,7 +68,7 @@ def test_access_log_is_paginated_newest_first(case_world: CaseWorld) -> None:
     client = p.client("citizen")
     first = client.get(f"{BASE}/me/access-log").json()
     second = client.get(f"{BASE}/me/access-log?page=2").json()
-    assert (first["count"], len(first["items"]), len(second["items"])) == (25, 20, 5)
+    assert (first["total"], first["pages"], len(first["items"]), len(second["items"])) == (25, 2, 20, 5)
     refs = [i["purpose_reference"] for i in first["items"] + second["items"]]
     assert refs == [f"310106-2026-{n:07d}" for n in range(25)]
     page2 = client.get(PAGE + "?page=2").content.decode()

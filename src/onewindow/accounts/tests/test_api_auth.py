@@ -92,7 +92,7 @@ def test_user_token_acts_as_its_owner_within_its_scopes(principals: Principals) 
     found = client.post("/api/v1/accounts/persons/lookup", data=json.dumps({"id_number": number}),
                         content_type="application/json")
     assert found.status_code == 200
-    assert [p["ref"] for p in found.json()] == [principals.citizen.person.ref]
+    assert [p["ref"] for p in found.json()["items"]] == [principals.citizen.person.ref]
     before = Mandate.objects.count()
     refused = client.post("/api/v1/accounts/mandates", data=json.dumps({"agent_id_number": number}),
                           content_type="application/json")

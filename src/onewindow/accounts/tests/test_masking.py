@@ -92,7 +92,7 @@ def test_lookup_by_id_number_finds_exactly_that_person(principals: Principals) -
     person = principals.another_citizen.person
     clerk = principals.client("clerk")
     found = clerk.post(f"{BASE}/persons/lookup", {"id_number": person.id_number.lower()},
-                       content_type="application/json").json()
+                       content_type="application/json").json()["items"]
     assert [p["ref"] for p in found] == [person.ref]
     checksum_wrong = person.id_number[:17] + ("0" if person.id_number[17] != "0" else "1")
     bad = clerk.post(f"{BASE}/persons/lookup", {"id_number": checksum_wrong}, content_type="application/json")
@@ -106,12 +106,12 @@ def test_person_list_scope(principals: Principals) -> None:
     # A citizen acting for another person sees that principal while the mandate is in force.
     mandate = services.mandate_grant(by=principals.another_citizen, agent=principals.citizen.person,
                                      principal_person=principals.another_citizen.person)
-    refs = [p["ref"] for p in principals.client("citizen").get(f"{BASE}/persons").json()]
+    refs = [p["ref"] for p in principals.client("citizen").get(f"{BASE}/persons").json()["items"]]
     assert refs == [principals.citizen.person.ref, principals.another_citizen.person.ref]
     services.mandate_revoke(by=principals.another_citizen, mandate=mandate, reason="办完了")
-    refs = [p["ref"] for p in principals.client("citizen").get(f"{BASE}/persons").json()]
+    refs = [p["ref"] for p in principals.client("citizen").get(f"{BASE}/persons").json()["items"]]
     assert refs == [principals.citizen.person.ref]
     # Staff do not browse: their list holds only their own person.
-    refs = [p["ref"] for p in principals.client("clerk").get(f"{BASE}/persons").json()]
+    refs = [p["ref"] for p in principals.client("clerk").get(f"{BASE}/persons").json()["items"]]
     assert refs == [principals.clerk.person.ref]
-    assert len(principals.client("admin").get(f"{BASE}/persons").json()) == Person.objects.count()
+    assert len(principals.client("admin").get(f"{BASE}/persons").json()["items"]) == Person.objects.count()

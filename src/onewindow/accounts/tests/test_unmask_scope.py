@@ -247,7 +247,7 @@ def test_lookup_by_id_number_goes_by_post(principals: Principals) -> None:
     found = client.post(f"{BASE}/persons/lookup", {"id_number": person.id_number.lower()},
                         content_type="application/json")
     assert found.status_code == 200
-    assert [p["ref"] for p in found.json()] == [person.ref]
+    assert [p["ref"] for p in found.json()["items"]] == [person.ref]
     assert person.id_number not in found.content.decode()
     # The old query parameter is gone: a GET lists (own persons only) and ignores it.
     listed = client.get(f"{BASE}/persons?id_number={person.id_number}").json()
