@@ -11,9 +11,9 @@ urlpatterns = [
     path("", shell_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("display/elderly", core_views.toggle_elderly_mode, name="toggle-elderly"),
-    # The language switch also stores a logged-in user's preferred language (issue #10).
+    # The language switch stores a logged-in user's choice (accounts); it replaces Django's own
+    # django.conf.urls.i18n, which holds only this view.
     path("i18n/setlang/", account_views.set_language, name="set_language"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("onewindow.accounts.urls")),
     path("catalog/", include("onewindow.catalog.urls")),
     path("tax/", include("onewindow.taxqr.urls")),
