@@ -187,7 +187,7 @@ def _staff_of(center: Center) -> list[User]:
 COLUMNS: dict[Any, tuple[str, ...]] = {
     AppointmentSlot: ("id", "center_id", "category_id", "date", "starts", "ends", "capacity", "booked"),
     Appointment: ("id", "slot_id", "category_id", "date", "person_id", "user_id", "code", "status", "channel",
-                  "item_id", "created_at", "changed_at", "reminded_day", "reminded_hour"),
+                  "item_id", "created_at", "changed_at", "reminded_day", "reminded_hour", "phone"),
     Ticket: ("id", "center_id", "category_id", "date", "number", "display", "status", "priority", "source",
              "queue_key", "status_code", "person_id", "phone", "appointment_id", "target_window_id", "window_id",
              "clerk_id", "taken_at", "called_at", "started_at", "finished_at", "recalls", "near_notified"),

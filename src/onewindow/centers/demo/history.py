@@ -289,7 +289,7 @@ class _History:
         self.out[Appointment].append((
             pk, slot_id, self.categories[prefix], self.date, person_id, None, self.code(self.appointment_codes, 8),
             status, rng.choice(("wechat", "wechat", "web")), rng.choice(items) if items else None,
-            self.dt(-before), self.dt(changed), True, True))
+            self.dt(-before), self.dt(changed), True, True, ""))  # booked on the web: the person's own phone
         self.counts["appointments"] += 1
         return pk
 
