@@ -20,7 +20,7 @@ from onewindow.accounts.reauth import reauth_is_fresh, reauth_url
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Region
 
-from . import exports, forms, images, rules, selectors, services
+from . import exports, forms, images, record, rules, selectors, services
 from . import permissions as perms
 
 
@@ -94,7 +94,7 @@ def client_code(request: HttpRequest, draft_id: int) -> HttpResponse:
         return _error(request, exc)
     if not draft.codes:
         return redirect("taxqr:client-edit", draft_id=draft.pk)
-    tx = services.transaction_from_dict(draft.data)
+    tx = record.transaction_from_dict(draft.data)
     texts = list(draft.codes)
     codes = [{"index": i, "total": len(texts), "svg": images.render_svg(t, title=f"{i}/{len(texts)}"),
               "text": t} for i, t in enumerate(texts, 1)]
@@ -149,9 +149,9 @@ def window(request: HttpRequest) -> HttpResponse:
     context |= {"first_scan_at": request.POST.get("first_scan_at", "")}
     try:
         if request.POST.get("op") == "capture":
-            record = services.record_capture(by=request.user, text=text, window=context["window"],
-                                             first_scan_at=first_scan)
-            return redirect(f"{request.path}?saved={record.pk}")
+            saved = services.record_capture(by=request.user, text=text, window=context["window"],
+                                            first_scan_at=first_scan)
+            return redirect(f"{request.path}?saved={saved.pk}")
         preview = services.record_preview(by=request.user, text=text, image=image)
     except DomainError as exc:
         return _error(request, exc, "taxqr/window.html", context)

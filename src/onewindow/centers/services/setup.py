@@ -12,7 +12,7 @@ Basis: GB/T 22239-2019 8.1.4.3 安全审计 (every administrative change recorde
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -27,6 +27,8 @@ from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from .. import permissions as perms
 from ..choices import CenterLevel, WindowKind
 from ..models import AppointmentSlot, Center, CenterStaff, OpeningHours, SpecialOpening, TicketCategory, Window
+
+M = TypeVar("M", bound=Model)
 
 CENTER_FIELDS = ("name", "short_name", "level", "region", "department", "address", "phone", "is_active")
 HOURS_FIELDS = ("weekday", "opens", "closes", "last_ticket")
@@ -72,10 +74,10 @@ def _save(row: Model, values: dict[str, Any], *, by: Any, action: str, target: M
     return True
 
 
-def _create(model: type[Model], values: dict[str, Any], *, by: Any, action: str, target: Model | None = None) -> Any:
+def _create(model: type[M], values: dict[str, Any], *, by: Any, action: str, target: Model | None = None) -> M:
     try:
         with transaction.atomic():
-            row = model.objects.create(**values)  # type: ignore[attr-defined]
+            row = model._default_manager.create(**values)
     except IntegrityError:
         raise Conflict(_("与已有记录重复，或数值不符合要求。"), code="center_setup_conflict") from None
     _before, after = changed_values(model(), values)
@@ -83,8 +85,8 @@ def _create(model: type[Model], values: dict[str, Any], *, by: Any, action: str,
     return row
 
 
-def _locked(model: type[Model], pk: Any, code: str, message: Any) -> Any:
-    row = model.objects.select_for_update().filter(pk=as_id(pk)).first()  # type: ignore[attr-defined]
+def _locked(model: type[M], pk: Any, code: str, message: Any) -> M:
+    row = model._default_manager.select_for_update().filter(pk=as_id(pk)).first()
     if row is None:
         raise NotFound(message, code=code)
     return row
