@@ -17,17 +17,17 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from onewindow.core.normalize import NfkcInt, NfkcStr
+from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 
 from . import selectors
-from .models import ItemVersion
 from .schemas import (
     ErrorOut,
     ItemDetailOut,
     ItemListOut,
-    ItemTypeOut,
+    ItemTypePageOut,
     StatsOut,
     VersionOut,
-    VersionSummaryOut,
+    VersionPageOut,
     item_detail_out,
     item_list_payload,
 )
@@ -64,15 +64,17 @@ def get_item(request: HttpRequest, code: str) -> dict[str, Any]:
     return item_detail_out(selectors.item_get_for(request.user, code))
 
 
-@router.get("/items/{code}/versions", response={200: list[VersionSummaryOut], **ERRORS},
+@router.get("/items/{code}/versions", response={200: VersionPageOut, **ERRORS},
             summary="事项版本 Version history")
-def list_versions(request: HttpRequest, code: str) -> list[ItemVersion]:
-    return selectors.item_versions_for(request.user, code)
+def list_versions(request: HttpRequest, code: str, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+                  page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
+    return paginated(selectors.item_versions_for(request.user, code), page, page_size)
 
 
-@router.get("/types", response=list[ItemTypeOut], summary="事项类型 Item types")
-def list_types(request: HttpRequest) -> list[Any]:
-    return selectors.item_type_list()
+@router.get("/types", response=ItemTypePageOut, summary="事项类型 Item types")
+def list_types(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+               page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
+    return paginated(selectors.item_type_list(), page, page_size)
 
 
 @router.get("/stats", response=StatsOut, summary="大厅事项统计 Headline figures")

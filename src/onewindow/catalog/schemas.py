@@ -17,6 +17,7 @@ from django.urls import reverse
 from ninja import Schema
 
 from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
+from onewindow.core.schemas import PageOut
 
 from . import selectors
 from .models import ItemVersion, ServiceItem
@@ -206,3 +207,11 @@ def item_detail_out(item: ServiceItem) -> dict[str, Any]:
             "current_version": version_out(item.current_version),
             "guide_url": reverse("catalog:guide", args=[item.code]),
             "pdf_url": reverse("catalog:guide-pdf", args=[item.code])}
+
+
+class VersionPageOut(PageOut):
+    items: list[VersionSummaryOut]
+
+
+class ItemTypePageOut(PageOut):
+    items: list[ItemTypeOut]

@@ -39,6 +39,7 @@ from onewindow.accounts.api_auth import require_scope, session_only, session_or_
 from onewindow.accounts.models import User
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.normalize import NfkcInt
+from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 from onewindow.ratings.choices import BAD_LEVELS
 from onewindow.ratings.models import Rating
 
@@ -48,6 +49,7 @@ from .device_auth import device_auth, device_of
 from .models import Device, Ticket
 from .schemas import (
     AppointmentOut,
+    AppointmentPageOut,
     BoardOut,
     BookIn,
     CheckInIn,
@@ -58,14 +60,14 @@ from .schemas import (
     PadRatingIn,
     PhoneCodeIn,
     RatingOut,
-    SlotOut,
+    SlotPageOut,
     TakeIn,
     TakenOut,
     TicketOut,
     TicketStatusOut,
     TransferIn,
     WindowCategoriesIn,
-    WindowLiveOut,
+    WindowLivePageOut,
     WindowOut,
     WindowStateBody,
     appointment_out,
@@ -105,17 +107,19 @@ def board(request: HttpRequest, code: str = CODE) -> BoardOut:
     return board_out(selectors.center_board(code))
 
 
-@router.get("/centers/{code}/slots", auth=None, response={200: list[SlotOut], **PUBLIC_ERRORS},
+@router.get("/centers/{code}/slots", auth=None, response={200: SlotPageOut, **PUBLIC_ERRORS},
             summary="可预约时段（公开）",
             description="中心尚有余量、尚未开始的预约时段，可按排队类别筛选；查询区间从今天起，默认至可预约期的最后一天"
                         "（今天起 CENTERS_BOOKING_HORIZON_DAYS 天，默认 14 天），date_to 超出可预约期时 422 "
                         "date_range_invalid。")
 def slots(request: HttpRequest, code: str = CODE, date_from: datetime.date | None = None,
           date_to: datetime.date | None = None,
-          category_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID)) -> list[SlotOut]:  # noqa: B008
+          category_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID),  # noqa: B008
+          page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+          page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
     center = selectors.center_by_code(code)
-    return [slot_out(s) for s in selectors.open_slots(center, category_id=category_id, date_from=date_from,
-                                                      date_to=date_to, free_only=True)]
+    return paginated(selectors.open_slots(center, category_id=category_id, date_from=date_from, date_to=date_to,
+                                          free_only=True), page, page_size, slot_out)
 
 
 @router.get("/tickets/{status_code}", auth=None, response={200: TicketStatusOut, **PUBLIC_ERRORS},
@@ -320,11 +324,13 @@ def window_categories(request: HttpRequest, payload: WindowCategoriesIn, window_
     return window_out(selectors.window_with_categories(window.pk))
 
 
-@router.get("/centers/{center_id}/live", auth=session_or_token, response={200: list[WindowLiveOut], **ERRORS},
+@router.get("/centers/{center_id}/live", auth=session_or_token, response={200: WindowLivePageOut, **ERRORS},
             summary="窗口实时状态（中心工作人员）",
             description="每个窗口正在叫号或办理的号、起始时间和受理员（脱敏）。")
-def center_live(request: HttpRequest, center_id: int = Path(..., ge=1, le=MAX_ID)) -> list[WindowLiveOut]:
-    return [live_out(row) for row in selectors.center_live_for(_staff(request), center_id)]
+def center_live(request: HttpRequest, center_id: int = Path(..., ge=1, le=MAX_ID),
+                page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+                page_size: NfkcInt = Query(MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
+    return paginated(selectors.center_live_for(_staff(request), center_id), page, page_size, live_out)
 
 
 # --------------------------------------------------------------------------- residents' appointments
@@ -342,11 +348,12 @@ def _appointment(user: User, appointment_id: int) -> AppointmentOut:
 APPOINTMENT_ID = Path(..., ge=1, le=MAX_ID)
 
 
-@router.get("/appointments", auth=session_only, response={200: list[AppointmentOut], **ERRORS},
+@router.get("/appointments", auth=session_only, response={200: AppointmentPageOut, **ERRORS},
             summary="我的预约（登录居民）",
             description="本人（实名登记的办事人）最近的预约，新的在前。")
-def my_appointments(request: HttpRequest) -> list[AppointmentOut]:
-    return [appointment_out(a) for a in selectors.appointments_for(_resident(request), limit=100)]
+def my_appointments(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+                    page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
+    return paginated(selectors.appointments_for(_resident(request), limit=100), page, page_size, appointment_out)
 
 
 @router.post("/appointments", auth=session_only, response={201: AppointmentOut, **BOOK_ERRORS},

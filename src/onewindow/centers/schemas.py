@@ -17,6 +17,7 @@ from pydantic import Field
 from onewindow.core.masking import mask_name, mask_phone
 from onewindow.core.normalize import NfkcInt, NfkcStr
 from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
+from onewindow.core.schemas import PageOut
 
 from .models import Appointment, AppointmentSlot, Device, Ticket, Window
 from .selectors import Board, TicketStatusView, WindowLive
@@ -214,6 +215,18 @@ class WindowLiveOut(Schema):
     status: str | None
     since: datetime.datetime | None
     clerk: str = Field(..., description="受理员（脱敏）")
+
+
+class SlotPageOut(PageOut):
+    items: list[SlotOut]
+
+
+class AppointmentPageOut(PageOut):
+    items: list[AppointmentOut]
+
+
+class WindowLivePageOut(PageOut):
+    items: list[WindowLiveOut]
 
 
 # --------------------------------------------------------------------------- rendering

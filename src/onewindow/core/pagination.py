@@ -7,7 +7,7 @@ sliced query, whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -36,3 +36,11 @@ def paginate(rows: QuerySet[Any] | Sequence[T], page: int = 1, page_size: int = 
     page = max(1, min(int(page), pages))
     start = (page - 1) * page_size
     return Page(items=list(rows[start:start + page_size]), total=total, page=page, pages=pages)
+
+
+def paginated(rows: QuerySet[Any] | Sequence[Any], page: int = 1, page_size: int = PAGE_SIZE,
+              render: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """:func:`paginate`, as the body of a ``PageOut`` answer, each row passed through ``render``."""
+    result = paginate(rows, page, page_size)
+    items = [render(row) for row in result.items] if render is not None else result.items
+    return {"items": items, "total": result.total, "page": result.page, "pages": result.pages}

@@ -13,6 +13,7 @@ from ninja import Query, Router
 
 from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.core.normalize import NfkcInt
+from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 
 from . import selectors, services
 from .models import Message
@@ -42,12 +43,12 @@ def _out(message: Message) -> MessageOut:
 def messages(
     request: HttpRequest,
     unread_only: bool = False,
-    limit: NfkcInt = Query(50, ge=1, le=200),  # noqa: B008 - ninja reads the default
-    offset: NfkcInt = Query(0, ge=0, le=1_000_000),  # noqa: B008
+    page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008 - ninja reads the default
+    page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),  # noqa: B008
 ) -> InboxOut:
     user = require_user(request, READ)
-    items = selectors.message_list_for(user, unread_only=unread_only)[offset : offset + limit]
-    return InboxOut(unread=selectors.message_unread_count_for(user), items=[_out(m) for m in items])
+    rows = paginated(selectors.message_list_for(user, unread_only=unread_only), page, page_size, _out)
+    return InboxOut(unread=selectors.message_unread_count_for(user), **rows)
 
 
 @router.post("/messages/read-all", response={200: ReadAllOut, **ERRORS}, summary="全部标为已读")

@@ -8,6 +8,7 @@ import uuid
 from ninja import Schema
 
 from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
+from onewindow.core.schemas import PageOut
 
 
 class MessageOut(Schema):
@@ -21,7 +22,7 @@ class MessageOut(Schema):
     read_at: datetime.datetime | None
 
 
-class InboxOut(Schema):
+class InboxOut(PageOut):
     unread: int
     items: list[MessageOut]
 

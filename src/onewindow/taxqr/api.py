@@ -10,6 +10,7 @@ Personal data is always masked here; the unmasked detail is a page for authorise
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
@@ -21,6 +22,7 @@ from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.accounts.reauth import require_reauth
 from onewindow.core.errors import DomainError
 from onewindow.core.normalize import NfkcInt, NfkcStr
+from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 
 from . import exports, images, selectors, services
 from . import permissions as perms
@@ -33,10 +35,12 @@ from .schemas import (
     CorrectionOut,
     DraftIn,
     DraftOut,
+    DraftPageOut,
     ErrorOut,
     PreviewOut,
     RecordDetailOut,
     RecordOut,
+    RecordPageOut,
     estimate_out,
     finding_out,
     record_out,
@@ -64,10 +68,11 @@ def _image_bytes(image: UploadedFile | None) -> bytes | None:
     return image.read()
 
 
-@router.get("/drafts", response={200: list[DraftOut], **ERRORS}, summary="我的房产交易辅助填报")
-def drafts(request: HttpRequest) -> list[DraftOut]:
+@router.get("/drafts", response={200: DraftPageOut, **ERRORS}, summary="我的房产交易辅助填报")
+def drafts(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+           page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
     user = require_user(request, READ)
-    return [_draft_out(d) for d in selectors.draft_list_for(user)[:200]]
+    return paginated(selectors.draft_list_for(user), page, page_size, _draft_out)
 
 
 @router.post("/drafts", response={201: DraftOut, **ERRORS}, summary="新建填报")
@@ -111,15 +116,15 @@ def window_capture(request: HttpRequest, text: Form[str] = "", window: Form[str]
     return Status(201, RecordOut(**record_out(record)))
 
 
-@router.get("/records", response={200: list[RecordOut], **ERRORS}, summary="房交信息查询（本局，脱敏）")
+@router.get("/records", response={200: RecordPageOut, **ERRORS}, summary="房交信息查询（本局，脱敏）")
 def records(request: HttpRequest, q: str = Query("", max_length=60), date: datetime.date | None = None,
             window: str = Query("", max_length=20), agency: str = Query("", max_length=200),
             street: NfkcStr = Query("", max_length=12),  # noqa: B008
-            limit: NfkcInt = Query(100, ge=1, le=500),  # noqa: B008
-            offset: NfkcInt = Query(0, ge=0, le=1_000_000)) -> list[RecordOut]:  # noqa: B008
+            page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+            page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
     user = require_user(request, READ)
     flt = selectors.RecordFilter(q=q, day=date, window=window, agency=agency, street=street)
-    return [RecordOut(**record_out(r)) for r in selectors.record_list_for(user, flt)[offset:offset + limit]]
+    return paginated(selectors.record_list_for(user, flt), page, page_size, lambda r: RecordOut(**record_out(r)))
 
 
 @router.get("/records/{record_id}", response={200: RecordDetailOut, **ERRORS}, summary="房交信息详情（脱敏）")

@@ -10,6 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
+from onewindow.core.schemas import PageOut
 
 
 class DraftIn(Schema):
@@ -145,3 +146,11 @@ def record_out(record: Any) -> dict[str, Any]:
             "parties": record.parties_masked, "window": record.window, "ruleset_version": record.ruleset_version,
             "first_scan_at": record.first_scan_at, "saved_at": record.saved_at,
             "entry_seconds": int((record.saved_at - record.first_scan_at).total_seconds())}
+
+
+class DraftPageOut(PageOut):
+    items: list[DraftOut]
+
+
+class RecordPageOut(PageOut):
+    items: list[RecordOut]

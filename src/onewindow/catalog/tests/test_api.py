@@ -65,12 +65,12 @@ def test_detail_and_versions(items: dict[str, ServiceItem], client: Client) -> N
         {"name": "户口簿", "form": "copy", "copies": 2, "required": False, "note": ""}]
     assert body["pdf_url"] == f"/catalog/items/{code}/guide.pdf"
     services.item_revise(by=None, item=items["passport"], promised_limit=5, change_note="提速")
-    versions = client.get(f"{API}/items/{code}/versions").json()
+    versions = client.get(f"{API}/items/{code}/versions").json()["items"]
     assert [(x["number"], x["change_note"]) for x in versions] == [(2, "提速"), (1, "")]
 
 
 def test_types_and_stats(items: dict[str, ServiceItem], client: Client) -> None:
-    types = client.get(f"{API}/types").json()
+    types = client.get(f"{API}/types").json()["items"]
     assert [t["code"] for t in types] == ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"]
     assert types[0] == {"code": "01", "name": "行政许可", "is_power": True, "is_confirmed": False}
     stats = client.get(f"{API}/stats").json()

@@ -230,10 +230,10 @@ def test_board_slots_and_bookings(hall: Hall) -> None:
     board = Client().get(f"{BASE}/centers/TEST-LFL/board").json()
     assert [(r["prefix"], r["waiting"], r["windows"]) for r in board["rows"]] == [("A", 0, 2), ("B", 1, 2),
                                                                                 ("C", 0, 2)]
-    listed = Client().get(f"{BASE}/centers/TEST-LFL/slots", {"category_id": w.a.pk}).json()
+    listed = Client().get(f"{BASE}/centers/TEST-LFL/slots", {"category_id": w.a.pk}).json()["items"]
     assert [(s["id"], s["free"]) for s in listed] == [(slot.pk, 1), (other.pk, 2)]
     assert Client().get(f"{BASE}/centers/NOPE/slots").json()["code"] == "center_not_found"
-    assert Client().get(f"{BASE}/centers/TEST-LFL/slots", {"date_from": "9999-12-31"}).json() == []
+    assert Client().get(f"{BASE}/centers/TEST-LFL/slots", {"date_from": "9999-12-31"}).json()["items"] == []
     for query in ({"date_from": str(tomorrow), "date_to": str(timezone.localdate())}, {"date_to": "2100-01-01"}):
         refused = Client().get(f"{BASE}/centers/TEST-LFL/slots", query)
         assert (refused.status_code, refused.json()) == (422, {  # the range ends within the booking horizon
@@ -249,12 +249,12 @@ def test_board_slots_and_bookings(hall: Hall) -> None:
         "booked", w.cw.p.citizen.person.name[0], {"*"})
     full = post(session(w.cw.p.another_citizen), "/appointments", {"slot_id": slot.pk})
     assert (full.status_code, full.json()["code"]) == (409, "slot_full")
-    assert [s["id"] for s in Client().get(f"{BASE}/centers/TEST-LFL/slots").json()] == [other.pk]
+    assert [s["id"] for s in Client().get(f"{BASE}/centers/TEST-LFL/slots").json()["items"]] == [other.pk]
     changed = citizen.patch(f"{BASE}/appointments/{appointment['id']}", data=json.dumps({"slot_id": other.pk}),
                             content_type="application/json")
     assert changed.status_code == 200, changed.content
     assert changed.json()["starts"] == "10:00:00"
-    mine = citizen.get(f"{BASE}/appointments").json()
+    mine = citizen.get(f"{BASE}/appointments").json()["items"]
     assert [(a["status"], a["starts"]) for a in mine] == [("booked", "10:00:00"), ("cancelled", "09:00:00")]
     stranger = session(w.cw.p.another_citizen).delete(f"{BASE}/appointments/{changed.json()['id']}")
     assert (stranger.status_code, stranger.json()["code"]) == (404, "appointment_not_found")
@@ -273,9 +273,10 @@ def test_manager_windows_and_live_view(hall: Hall) -> None:
     post(hall.keypad, "/devices/call-next")
     live = manager.get(f"{BASE}/centers/{w.center.pk}/live")
     assert live.status_code == 200
-    assert [(r["window"], r["ticket"], r["status"]) for r in live.json()] == [(1, "A001", "called"), (2, None, None),
-                                                                             (3, None, None)]
-    assert live.json()[0]["clerk"] == ""  # called by the keypad: no clerk
+    rows = live.json()["items"]
+    assert [(r["window"], r["ticket"], r["status"]) for r in rows] == [(1, "A001", "called"), (2, None, None),
+                                                                      (3, None, None)]
+    assert live.json()["items"][0]["clerk"] == ""  # called by the keypad: no clerk
     paused = post(manager, f"/windows/{w.w2.pk}/state", {"state": "paused"})
     assert (paused.status_code, paused.json()["state"]) == (200, "paused")
     busy = post(manager, f"/windows/{w.w1.pk}/state", {"state": "closed"})

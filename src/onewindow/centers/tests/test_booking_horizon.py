@@ -53,7 +53,7 @@ def page_slots(world: CenterWorld) -> list[int]:
 
 def api_slots(world: CenterWorld, **query: Any) -> list[int]:
     return [s["id"] for s in Client().get(f"{API}/centers/{world.center.code}/slots",
-                                          {"category_id": world.a.pk, **query}).json()]
+                                          {"category_id": world.a.pk, "page_size": 100, **query}).json()["items"]]
 
 
 def test_default_horizon_is_14_days_everywhere(center_world: CenterWorld) -> None:

@@ -104,10 +104,10 @@ def test_api_regions_filters(client):
     regions_load(by="test")
     response = client.get("/api/v1/core/regions", {"level": "district"})
     assert response.status_code == 200
-    assert {r["code"] for r in response.json()} == {*DISTRICTS, "310108"}
-    current = client.get("/api/v1/core/regions", {"level": "district", "valid_on": "2026-01-01"}).json()
+    assert {r["code"] for r in response.json()["items"]} == {*DISTRICTS, "310108"}
+    current = client.get("/api/v1/core/regions", {"level": "district", "valid_on": "2026-01-01"}).json()["items"]
     assert {r["code"] for r in current} == set(DISTRICTS)
-    jingan = client.get("/api/v1/core/regions", {"parent": "310106"}).json()
+    jingan = client.get("/api/v1/core/regions", {"parent": "310106"}).json()["items"]
     assert [r["name"] for r in jingan] == [JINGAN[code] for code in sorted(JINGAN)]
     assert jingan[0] == {"code": "310106006", "name": "江宁路街道", "level": "street", "kind": "街道",
                          "parent_code": "310106", "valid_from": "1949-10-01", "valid_to": None}
@@ -126,19 +126,21 @@ def test_api_departments_filters(client):
     Department.objects.create(code="SH-GA", name="上海市公安局", short_name="市公安局", level="city", region=city)
     Department.objects.create(code="JA-MZ", name="静安区民政局", level="district", region=jingan)
     Department.objects.create(code="JA-OLD", name="已撤销部门", level="district", region=jingan, is_active=False)
-    everything = client.get("/api/v1/core/departments").json()
+    everything = client.get("/api/v1/core/departments").json()["items"]
     assert [d["code"] for d in everything] == ["JA-MZ", "SH-GA"]
-    district = client.get("/api/v1/core/departments", {"level": "district", "region": "310106"}).json()
+    district = client.get("/api/v1/core/departments", {"level": "district", "region": "310106"}).json()["items"]
     assert district == [{"code": "JA-MZ", "name": "静安区民政局", "short_name": "", "level": "district",
                          "region_code": "310106", "region_name": "静安区"}]
 
 
 def test_api_lists_use_a_constant_number_of_queries(client, django_assert_num_queries):
     regions_load(by="test")
-    with django_assert_num_queries(1):
-        assert len(client.get("/api/v1/core/regions").json()) == 252
+    # One COUNT and one page (issue #10: every list is {items, total, page, pages}).
+    with django_assert_num_queries(2):
+        body = client.get("/api/v1/core/regions", {"page_size": 100, "page": 3}).json()
+        assert (body["total"], body["pages"], len(body["items"])) == (252, 3, 52)
     region = Region.objects.get(code="310106")
     Department.objects.bulk_create(
         Department(code=f"JA-{i:02d}", name=f"静安区部门{i}", level="district", region=region) for i in range(20))
-    with django_assert_num_queries(1):
-        assert len(client.get("/api/v1/core/departments").json()) == 20
+    with django_assert_num_queries(2):
+        assert len(client.get("/api/v1/core/departments").json()["items"]) == 20

@@ -120,7 +120,8 @@ def test_api_lists_own_messages_only(principals: Principals, mine: Any) -> None:
 
     other = principals.client("another_citizen").get(f"{API}/messages").json()
     assert [item["id"] for item in other["items"]] == [str(mine[2].pk)]
-    assert principals.client("clerk").get(f"{API}/messages").json() == {"unread": 0, "items": []}
+    assert principals.client("clerk").get(f"{API}/messages").json() == {"unread": 0, "items": [], "total": 0,
+                                                                       "page": 1, "pages": 1}
 
 
 def test_api_mark_read_own_and_404_for_another(principals: Principals, mine: Any) -> None:

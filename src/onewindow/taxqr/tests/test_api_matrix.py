@@ -109,16 +109,16 @@ def test_authorization_matrix(world: TaxWorld, setup: dict[str, Any], operation:
 
 
 def test_lists_are_scoped_and_masked(world: TaxWorld, setup: dict[str, Any]) -> None:
-    own = client_for(world, "tax_clerk").get(f"{BASE}/records").json()
+    own = client_for(world, "tax_clerk").get(f"{BASE}/records").json()["items"]
     assert [r["id"] for r in own] == [setup["record"]]
     assert own[0]["parties"] == "张* → 李*"
-    assert client_for(world, "other_tax_clerk").get(f"{BASE}/records").json() == []
+    assert client_for(world, "other_tax_clerk").get(f"{BASE}/records").json()["items"] == []
     detail = client_for(world, "tax_clerk").get(f"{BASE}/records/{setup['record']}").json()
     body = json.dumps(detail, ensure_ascii=False)
     for person in sample(6)["sellers"] + sample(6)["buyers"]:
         assert person["id_number"] not in body and person["phone"] not in body
     assert detail["record"]["sellers"][0]["id_number"].count("*") == 11
-    drafts = client_for(world, "another_citizen").get(f"{BASE}/drafts").json()
+    drafts = client_for(world, "another_citizen").get(f"{BASE}/drafts").json()["items"]
     assert drafts == []
 
 
