@@ -126,7 +126,7 @@ def person_detail_for(user: Any, ref: str, unmask: bool = False, *, machine: boo
 
     ``machine``: the caller is an API token or a device-bound browser (never unmasks).
     ``confirm``: called once the view is allowed and before it is recorded — the API and admin
-    pass ``require_reauth`` there. Refusals: ``not_found`` (404), ``unmask_machine_forbidden``,
+    pass ``require_reauth`` there. Refusals: ``person_not_found`` (404), ``unmask_machine_forbidden``,
     ``unmask_forbidden``, ``unmask_out_of_scope``, ``reauth_required`` (403),
     ``unmask_rate_limited`` (429)."""
     person = person_visible_to(user, ref)
