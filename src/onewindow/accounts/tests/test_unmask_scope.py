@@ -250,7 +250,7 @@ def test_lookup_by_id_number_goes_by_post(principals: Principals) -> None:
     assert [p["ref"] for p in found.json()["items"]] == [person.ref]
     assert person.id_number not in found.content.decode()
     # The old query parameter is gone: a GET lists (own persons only) and ignores it.
-    listed = client.get(f"{BASE}/persons?id_number={person.id_number}").json()
+    listed = client.get(f"{BASE}/persons?id_number={person.id_number}").json()["items"]
     assert [p["ref"] for p in listed] == [principals.clerk.person.ref]
     assert client.get(f"{BASE}/persons/lookup").status_code == 405
 
