@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from django.utils import timezone
 
 from onewindow.accounts.choices import StaffRoleKind
@@ -101,3 +103,21 @@ def test_token_added_in_admin_is_shown_once(principals: Principals) -> None:
     assert hash_token_secret(match.group(1)) == token.secret_hash
     listing = client.get("/admin/accounts/apitoken/").content.decode()
     assert match.group(1) not in listing
+
+
+@pytest.mark.xfail(strict=True, reason="issue #9: the admin showed a staff member's TOTP secret (config and QR views)")
+def test_the_admin_never_shows_a_second_factors_secret(principals: Principals) -> None:
+    """A system admin who could read a clerk's TOTP key could clone the clerk's second factor:
+    django-otp's config and QR views are refused (403, never a 500 for an unknown id), and the
+    device's change page shows no key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=principals.clerk, name="authenticator", confirmed=True)
+    client = principals.client("admin")
+    for url in (f"/admin/otp_totp/totpdevice/{device.pk}/config/", f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/",
+                "/admin/otp_totp/totpdevice/999999/config/", "/admin/otp_totp/totpdevice/999999/qrcode/"):
+        assert client.get(url).status_code == 403, url
+    for url in ("/admin/otp_totp/totpdevice/", f"/admin/otp_totp/totpdevice/{device.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert device.key not in response.content.decode(), url
