@@ -166,6 +166,9 @@ ACCOUNTS_REAUTH_SECONDS = int(env_str("ACCOUNTS_REAUTH_SECONDS", "600"))
 # Staff TOTP binding needs a system admin's grant (decision 0008); a grant's one-time code
 # expires after this many hours.
 ACCOUNTS_OTP_ENROLMENT_HOURS = int(env_str("ACCOUNTS_OTP_ENROLMENT_HOURS", "24"))
+# A TOTP secret is shown once, to its owner, at binding (decision 0009). django-otp's admin would
+# otherwise show any device's key and QR code to an admin, who could then clone the second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Machine tokens expire (accounts/tokens.py): the longest lifetime of a system token and of a
 # hall device's token (scope "device"); `onewindow tokens_expiring` lists those expiring soon.
 ACCOUNTS_TOKEN_MAX_DAYS = int(env_str("ACCOUNTS_TOKEN_MAX_DAYS", "365"))
