@@ -126,11 +126,7 @@ def test_the_api_walk_finds_numeric_and_identifier_fields_of_every_app() -> None
     assert {kind for *_, kind in API_FIELDS} == {"number", "identifier"}
 
 
-#: APIs whose fields are not normalized yet (issue #9).
-PENDING: tuple[str, ...] = ()
-API_PARAMS = [pytest.param(*field, id=field[0], marks=[pytest.mark.xfail(
-    strict=True, reason="issue #9: API fields refuse or keep full-width digits")] if any(
-    p in field[0] for p in PENDING) else []) for field in API_FIELDS]
+API_PARAMS = [pytest.param(*field, id=field[0]) for field in API_FIELDS]
 
 
 @pytest.mark.parametrize(("where", "annotation", "metadata", "kind"), API_PARAMS)
