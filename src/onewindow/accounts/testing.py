@@ -230,6 +230,17 @@ def expire_reauth(client: Client) -> Client:
     return client
 
 
+def fresh_reauth(client: Client, user: Any) -> Client:
+    """Mark a test client's session as just re-authenticated by ``user`` (accounts.reauth), for
+    tests of the sensitive operations themselves (unmasking, exports)."""
+    from .reauth import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = {"user": str(user.pk), "at": timezone.now().timestamp()}
+    session.save()
+    return client
+
+
 def _region(code: str, name: str, level: str, parent: Region | None = None) -> Region:
     region, _ = Region.objects.get_or_create(code=code, defaults={"name": name, "level": level,
                                                                   "parent": parent})

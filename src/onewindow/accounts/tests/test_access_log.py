@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.test import Client
 from django.utils import timezone
 
 from onewindow.accounts.testing import PersonFactory, make_resident_id
+from onewindow.accounts.testing import fresh_reauth as fresh
 from onewindow.cases.testing import CaseWorld
 
 BASE = "/api/v1/accounts"
 PAGE = "/accounts/me/access-log/"
 ISSUE = "issue #9: no access log for the citizen"
-
-
-def fresh(client: Client, user: Any) -> Client:
-    from onewindow.accounts.reauth import SESSION_KEY
-
-    session = client.session
-    session[SESSION_KEY] = {"user": str(user.pk), "at": timezone.now().timestamp()}
-    session.save()
-    return client
 
 
 def test_access_log_page_shows_exactly_the_views_of_my_data(case_world: CaseWorld) -> None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.models import Person, User
-from onewindow.accounts.testing import DepartmentFactory, PersonFactory, StaffRoleFactory, UserFactory
+from onewindow.accounts.testing import DepartmentFactory, PersonFactory, StaffRoleFactory, UserFactory, fresh_reauth
 from onewindow.core.audit import PERSONAL_DATA_VIEW
 from onewindow.core.models import AuditEntry, RegionLevel
 
@@ -79,13 +79,8 @@ class World:
 
 
 def _fresh(client: Client, user: User) -> Client:
-    from onewindow.accounts.reauth import SESSION_KEY
-
     client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = {"user": str(user.pk), "at": timezone.now().timestamp()}
-    session.save()
-    return client
+    return fresh_reauth(client, user)
 
 
 def _tax_record(department: Any, person: Person) -> Any:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Person
 from onewindow.accounts.testing import Principals, make_api_token, make_resident_id
+from onewindow.accounts.testing import fresh_reauth as fresh
 from onewindow.cases.testing import CaseWorld
 from onewindow.core.audit import PERSONAL_DATA_VIEW
 from onewindow.core.models import AuditEntry
@@ -24,16 +25,6 @@ from onewindow.core.models import AuditEntry
 BASE = "/api/v1/accounts"
 REFUSED = "personal_data.view_refused"
 ISSUE = "issue #9: unmasking not scoped to the viewer's cases"
-
-
-def fresh(client: Client, user: Any) -> Client:
-    """Mark the client's session as just re-authenticated (accounts.reauth)."""
-    from onewindow.accounts.reauth import SESSION_KEY
-
-    session = client.session
-    session[SESSION_KEY] = {"user": str(user.pk), "at": timezone.now().timestamp()}
-    session.save()
-    return client
 
 
 def staff(p: Principals, who: str) -> Client:

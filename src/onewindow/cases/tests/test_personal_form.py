@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from onewindow.accounts.models import PersonAccess
 from onewindow.accounts.reauth import SESSION_KEY
-from onewindow.accounts.testing import make_resident_id
+from onewindow.accounts.testing import fresh_reauth, make_resident_id
 from onewindow.cases import services
 from onewindow.cases.models import Case
 from onewindow.cases.testing import FORM, PDF, CaseWorld
@@ -49,12 +49,6 @@ def _submitted(w: CaseWorld, form: dict[str, Any]) -> Case:
     material = case.item_version.materials.get(required=True)
     services.case_attach(by=w.p.citizen, case_id=case.pk, name="身份证.pdf", content=PDF, material_id=material.pk)
     return services.case_submit(by=w.p.citizen, case_id=case.pk)
-
-
-def _fresh_reauth(client: Client, user: Any) -> None:
-    session = client.session
-    session[SESSION_KEY] = {"user": str(user.pk), "at": timezone.now().timestamp()}
-    session.save()
 
 
 def _stale_reauth(client: Client, user: Any) -> None:
@@ -136,18 +130,18 @@ def test_staff_unmask_the_form_in_scope_only_after_reauthentication_and_audited(
     stale = clerk.post(url)  # no recent password entry: to the re-authentication page, nothing shown
     assert stale.status_code == 302 and stale["Location"].startswith("/accounts/reauth/")
     other = w.p.client("clerk_other_department")
-    _fresh_reauth(other, w.p.users["clerk_other_department"])
+    fresh_reauth(other, w.p.users["clerk_other_department"])
     assert other.post(url).status_code == 404  # out of scope: the case is not found at all
     assert views.count() == 0
 
     admin = w.p.client("admin")  # sees every case, works on none: no unmasking (minimum necessary)
-    _fresh_reauth(admin, w.p.users["admin"])
+    fresh_reauth(admin, w.p.users["admin"])
     refused = admin.post(url)
     assert refused.status_code == 403 and 'data-code="unmask_forbidden"' in refused.content.decode()
     assert ID_NUMBER not in refused.content.decode() and views.count() == 0
     assert AuditEntry.objects.get(action="personal_data.view_refused").after == {"code": "unmask_forbidden"}
 
-    _fresh_reauth(clerk, w.p.clerk)
+    fresh_reauth(clerk, w.p.clerk)
     shown = clerk.post(url)
     assert shown.status_code == 200
     page = shown.content.decode()
@@ -247,7 +241,7 @@ def test_form_unmasking_counts_against_the_hourly_limit(case_world: CaseWorld, s
     settings.ACCOUNTS_UNMASK_HARD_LIMIT = 1
     case = _submitted(case_world, PERSONAL_FORM)
     clerk = case_world.p.client("clerk")
-    _fresh_reauth(clerk, case_world.p.clerk)
+    fresh_reauth(clerk, case_world.p.clerk)
     url = f"/cases/staff/{case.pk}/form/unmask/"
     assert clerk.post(url).status_code == 200
     limited = clerk.post(url)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.test import override_settings
-from django.utils import timezone
 
 from onewindow.accounts.choices import StaffRoleKind
-from onewindow.accounts.testing import StaffRoleFactory, UserFactory
+from onewindow.accounts.testing import StaffRoleFactory, UserFactory, fresh_reauth
 from onewindow.cases.testing import CaseWorld
 from onewindow.notifications.models import Message
 
@@ -17,16 +16,11 @@ from onewindow.notifications.models import Message
 @override_settings(ACCOUNTS_UNMASK_SOFT_LIMIT=1, ACCOUNTS_UNMASK_HARD_LIMIT=10)
 def test_soft_limit_alert_is_an_inapp_message_to_each_system_admin(
         case_world: CaseWorld, django_capture_on_commit_callbacks: Any) -> None:
-    from onewindow.accounts.reauth import SESSION_KEY
-
     p = case_world.p
     case_world.submitted()
     second_admin = UserFactory.create(username="p_admin_2")
     StaffRoleFactory.create(user=second_admin, role=StaffRoleKind.SYSTEM_ADMIN, department=None)
-    client = p.client("clerk")
-    session = client.session
-    session[SESSION_KEY] = {"user": str(p.clerk.pk), "at": timezone.now().timestamp()}
-    session.save()
+    client = fresh_reauth(p.client("clerk"), p.clerk)
     url = f"/api/v1/accounts/persons/{p.citizen.person.ref}?unmask=true"
     with django_capture_on_commit_callbacks(execute=True):
         assert client.get(url).status_code == 200
