@@ -49,6 +49,8 @@ class StaffRoleKind(models.TextChoices):
     REVIEWER = "reviewer", _("审核员")
     CENTER_MANAGER = "center_manager", _("中心负责人")
     DEPARTMENT_ADMIN = "department_admin", _("部门管理员")
+    REGULATOR = "regulator", _("监管人员")
+    DATA_CLERK = "data_clerk", _("数据报送员")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 

@@ -21,6 +21,8 @@ urlpatterns = [
     path("cases/", include("onewindow.cases.urls")),
     path("centers/", include("onewindow.centers.urls")),
     path("ratings/", include("onewindow.ratings.urls")),
+    path("market/", include("onewindow.market.urls")),
+    path("supervision/", include("onewindow.supervision.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

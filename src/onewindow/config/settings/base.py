@@ -45,8 +45,10 @@ INSTALLED_APPS = [
     "onewindow.taxqr",
     "onewindow.notifications",
     "onewindow.ratings",
+    "onewindow.market",
     "onewindow.cases",
     "onewindow.centers",
+    "onewindow.supervision",
     "onewindow.demo",
 ]
 

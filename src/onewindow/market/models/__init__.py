@@ -1,0 +1,1 @@
+"""Models of market (one module a concept, re-exported here)."""

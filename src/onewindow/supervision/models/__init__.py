@@ -1,0 +1,1 @@
+"""Models of supervision (one module a concept, re-exported here)."""
