@@ -1,1 +1,5 @@
 """Models of market (one module a concept, re-exported here)."""
+
+from .entity import EntityImport, EntityProfile, EntitySearchKey, EntityVersion, FormerName, Industry
+
+__all__ = ["EntityImport", "EntityProfile", "EntitySearchKey", "EntityVersion", "FormerName", "Industry"]
