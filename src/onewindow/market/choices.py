@@ -69,3 +69,75 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("导入中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+
+
+# --------------------------------------------------------------------------- 信息归集 (records)
+class RecordKind(models.TextChoices):
+    """归集信息类别: the records other departments pool under an entity's credit code (issue #11 part 3)."""
+
+    LICENCE = "licence", _("行政许可")
+    FILING = "filing", _("备案")
+    PENALTY = "penalty", _("行政处罚")
+    INSPECTION = "inspection", _("检查结果")
+
+
+class RecordStatus(models.TextChoices):
+    """归集信息状态. A revoked record (撤销) keeps its row and history; it is never deleted."""
+
+    ACTIVE = "active", _("有效")
+    SUSPENDED = "suspended", _("暂停")
+    CANCELLED = "cancelled", _("注销")
+    REVOKED = "revoked", _("撤销")
+
+
+class RecordChannel(models.TextChoices):
+    """归集渠道: how a record reached the platform (its provenance)."""
+
+    API = "api", _("部门接口")
+    UPLOAD = "upload", _("表格上传")
+    CASE = "case", _("本平台办件")
+
+
+class PenaltyKind(models.TextChoices):
+    """行政处罚种类 (行政处罚法 art. 9, 2021 text): the kinds a penalty decision may combine."""
+
+    WARNING = "warning", _("警告")
+    FINE = "fine", _("罚款")
+    CONFISCATION = "confiscation", _("没收违法所得、没收非法财物")
+    SUSPENSION = "suspension", _("责令停产停业")
+    REVOCATION = "revocation", _("吊销许可证件")
+
+
+class DisclosureStatus(models.TextChoices):
+    """公示状态 of a penalty (企业信息公示暂行条例 art. 6/7: published within 20 working days)."""
+
+    PENDING = "pending", _("待公示")
+    DISCLOSED = "disclosed", _("已公示")
+    WITHDRAWN = "withdrawn", _("已撤下")
+
+
+class InspectionResult(models.TextChoices):
+    """检查结果, in the wording of the national 双随机 result list (DOMAIN.md R4.5)."""
+
+    NO_ISSUE = "no_issue", _("未发现问题")
+    CORRECTED = "corrected", _("发现问题已责令改正")
+    FOLLOW_UP = "follow_up", _("发现问题待后续处理")
+    UNREACHABLE = "unreachable", _("通过登记的住所（经营场所）无法联系")
+    NO_ACTIVITY = "no_activity", _("未发现开展本次抽查涉及的经营活动")
+    REFUSED = "refused", _("不配合检查情节严重")
+
+
+class RevisionAction(models.TextChoices):
+    """What made a revision of a pooled record (历史版本)."""
+
+    CREATED = "created", _("首次归集")
+    CORRECTED = "corrected", _("更正")
+    REVOKED = "revoked", _("撤销")
+
+
+class ObjectionStatus(models.TextChoices):
+    """异议处理状态: open until the source department answers; upheld (the record stands) or corrected."""
+
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("维持原记录")
+    CORRECTED = "corrected", _("已更正")

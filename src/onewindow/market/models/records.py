@@ -57,37 +57,61 @@ class PooledRecord(models.Model):
     """
 
     kind = models.CharField(_("信息类别"), max_length=12, choices=RecordKind.choices)
-    department = models.ForeignKey("core.Department", verbose_name=_("来源部门"), on_delete=models.PROTECT,
-                                   related_name="pooled_records")
+    department = models.ForeignKey(
+        "core.Department", verbose_name=_("来源部门"), on_delete=models.PROTECT, related_name="pooled_records"
+    )
     source_id = models.CharField(_("来源记录编号"), max_length=64)
     credit_code = models.CharField(_("统一社会信用代码（报送值）"), max_length=18, db_index=True)
     entity_name = models.CharField(_("主体名称（报送值）"), max_length=200, blank=True)
-    entity = models.ForeignKey("accounts.Organization", verbose_name=_("市场主体"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="pooled_records")
+    entity = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("市场主体"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pooled_records",
+    )
     status = models.CharField(_("状态"), max_length=12, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
     title = models.CharField(_("名称"), max_length=200, blank=True)
     number = models.CharField(_("文号或编号"), max_length=100, blank=True)
     record_date = models.DateField(_("决定或发生日期"))
-    item = models.ForeignKey("catalog.ServiceItem", verbose_name=_("许可事项"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        "catalog.ServiceItem",
+        verbose_name=_("许可事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     valid_from = models.DateField(_("有效期起"), null=True, blank=True)
     valid_to = models.DateField(_("有效期至"), null=True, blank=True)
     legal_basis = models.TextField(_("处罚依据"), blank=True)
     penalty_kinds = models.JSONField(_("处罚种类"), default=list, blank=True)
     amount = models.DecimalField(_("罚没金额（元）"), max_digits=16, decimal_places=2, null=True, blank=True)
     disclosure = models.CharField(_("公示状态"), max_length=12, choices=DisclosureStatus.choices, blank=True)
-    inspection_result = models.CharField(_("检查结果"), max_length=16, choices=InspectionResult.choices,
-                                         blank=True)
-    inspector_department = models.ForeignKey("core.Department", verbose_name=_("检查实施机关"), null=True,
-                                             blank=True, on_delete=models.PROTECT, related_name="+")
+    inspection_result = models.CharField(_("检查结果"), max_length=16, choices=InspectionResult.choices, blank=True)
+    inspector_department = models.ForeignKey(
+        "core.Department",
+        verbose_name=_("检查实施机关"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     content_hash = models.CharField(_("内容摘要"), max_length=64, editable=False)
     revision = models.PositiveIntegerField(_("版本"), default=1)
     # provenance (来源)
     channel = models.CharField(_("归集渠道"), max_length=8, choices=RecordChannel.choices)
     batch_id = models.CharField(_("批次号"), max_length=40)
     received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报送人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
     matched_at = models.DateTimeField(_("匹配时间"), null=True, blank=True)
 
@@ -99,18 +123,24 @@ class PooledRecord(models.Model):
             models.UniqueConstraint(fields=["department", "source_id"], name="market_record_one_per_source"),
             models.CheckConstraint(condition=Q(kind__in=RecordKind.values), name="market_record_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=RecordStatus.values), name="market_record_status_valid"),
-            models.CheckConstraint(condition=Q(channel__in=RecordChannel.values),
-                                   name="market_record_channel_valid"),
-            models.CheckConstraint(condition=Q(disclosure="") | Q(disclosure__in=DisclosureStatus.values),
-                                   name="market_record_disclosure_valid"),
-            models.CheckConstraint(condition=Q(inspection_result="")
-                                   | Q(inspection_result__in=InspectionResult.values),
-                                   name="market_record_inspection_result_valid"),
-            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True)
-                                   | Q(valid_to__gte=models.F("valid_from")),
-                                   name="market_record_validity_ordered"),
-            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0),
-                                   name="market_record_amount_not_negative"),
+            models.CheckConstraint(condition=Q(channel__in=RecordChannel.values), name="market_record_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(disclosure="") | Q(disclosure__in=DisclosureStatus.values),
+                name="market_record_disclosure_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(inspection_result="") | Q(inspection_result__in=InspectionResult.values),
+                name="market_record_inspection_result_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="market_record_validity_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="market_record_amount_not_negative"
+            ),
         ]
         indexes = [
             models.Index(fields=["entity", "-record_date", "-id"], name="market_record_timeline"),
@@ -128,8 +158,9 @@ class RecordRevision(models.Model):
     or revocation (撤销) by the source department adds the next one, with the whole content as it
     then stood and the fields that changed (before → after). Append-only."""
 
-    record = models.ForeignKey(PooledRecord, verbose_name=_("归集信息"), on_delete=models.PROTECT,
-                               related_name="revisions")
+    record = models.ForeignKey(
+        PooledRecord, verbose_name=_("归集信息"), on_delete=models.PROTECT, related_name="revisions"
+    )
     revision = models.PositiveIntegerField(_("版本"))
     action = models.CharField(_("操作"), max_length=12, choices=RevisionAction.choices)
     content = models.JSONField(_("内容"))
@@ -138,8 +169,14 @@ class RecordRevision(models.Model):
     channel = models.CharField(_("归集渠道"), max_length=8, choices=RecordChannel.choices)
     batch_id = models.CharField(_("批次号"), max_length=40, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                           on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("归集信息历史版本")
@@ -147,8 +184,7 @@ class RecordRevision(models.Model):
         ordering = ["record_id", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["record", "revision"], name="market_revision_unique"),
-            models.CheckConstraint(condition=Q(action__in=RevisionAction.values),
-                                   name="market_revision_action_valid"),
+            models.CheckConstraint(condition=Q(action__in=RevisionAction.values), name="market_revision_action_valid"),
         ]
 
     def __str__(self) -> str:
@@ -164,23 +200,37 @@ class Objection(models.Model):
     上海市社会信用条例 (异议处理; the exact number of days is unconfirmed, hence the setting).
     """
 
-    record = models.ForeignKey(PooledRecord, verbose_name=_("归集信息"), on_delete=models.PROTECT,
-                               related_name="objections")
-    entity = models.ForeignKey("accounts.Organization", verbose_name=_("异议主体"), on_delete=models.PROTECT,
-                               related_name="record_objections")
-    department = models.ForeignKey("core.Department", verbose_name=_("处理部门"), on_delete=models.PROTECT,
-                                   related_name="record_objections")
+    record = models.ForeignKey(
+        PooledRecord, verbose_name=_("归集信息"), on_delete=models.PROTECT, related_name="objections"
+    )
+    entity = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("异议主体"), on_delete=models.PROTECT, related_name="record_objections"
+    )
+    department = models.ForeignKey(
+        "core.Department", verbose_name=_("处理部门"), on_delete=models.PROTECT, related_name="record_objections"
+    )
     reason = models.TextField(_("异议理由"))
     raised_at = models.DateTimeField(_("提出时间"), default=timezone.now)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提出人"), null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     due_date = models.DateField(_("答复期限"))
-    status = models.CharField(_("状态"), max_length=12, choices=ObjectionStatus.choices,
-                              default=ObjectionStatus.OPEN)
+    status = models.CharField(_("状态"), max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
     answer = models.TextField(_("答复意见"), blank=True)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("答复人"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     answered_late = models.BooleanField(_("逾期答复"), default=False)
 
     class Meta:
@@ -188,11 +238,14 @@ class Objection(models.Model):
         verbose_name_plural = _("异议")
         ordering = ["due_date", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=ObjectionStatus.values),
-                                   name="market_objection_status_valid"),
-            models.CheckConstraint(condition=Q(status=ObjectionStatus.OPEN, answered_at__isnull=True)
-                                   | (~Q(status=ObjectionStatus.OPEN) & Q(answered_at__isnull=False)),
-                                   name="market_objection_answered_has_time"),
+            models.CheckConstraint(
+                condition=Q(status__in=ObjectionStatus.values), name="market_objection_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ObjectionStatus.OPEN, answered_at__isnull=True)
+                | (~Q(status=ObjectionStatus.OPEN) & Q(answered_at__isnull=False)),
+                name="market_objection_answered_has_time",
+            ),
         ]
         indexes = [models.Index(fields=["department", "status", "due_date"], name="market_objection_queue")]
 
