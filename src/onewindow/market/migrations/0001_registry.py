@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0007_staff_roles_supervision'),
-        ('core', '0007_actor_kind_device'),
+        ('core', '0006_calendar_year_confirmed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -35,7 +35,7 @@ def search_key_collation() -> str | None:
     column sorts by code point; a linguistic collation (en_US.UTF-8) does not. Computed from the
     settings so the model and its migration agree on either database (decision 0014).
     """
-    engine = settings.DATABASES["default"]["ENGINE"]
+    engine = str(settings.DATABASES["default"]["ENGINE"])
     return "C" if "postgresql" in engine else None
 
 
