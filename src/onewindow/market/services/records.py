@@ -73,6 +73,7 @@ class IngestResult:
 
     batch_id: str
     department_id: int
+    department_code: str
     rows: list[RowResult]
 
     def count(self, outcome: str) -> int:
@@ -228,7 +229,7 @@ def _ingest(
             valid.append((result, content))
     if valid:
         _write(by=by, dept=dept, channel=channel, batch_id=batch_id, valid=valid)
-    return IngestResult(batch_id=batch_id, department_id=dept.pk, rows=results)
+    return IngestResult(batch_id=batch_id, department_id=dept.pk, department_code=dept.code, rows=results)
 
 
 def _write(
