@@ -21,7 +21,7 @@ from onewindow.market.services import (
     entity_update,
     risk_grades_import,
 )
-from onewindow.market.testing import RegistryWorld, entity_row, registry_world  # noqa: F401
+from onewindow.market.testing import RegistryWorld, entity_row
 
 pytestmark = pytest.mark.django_db
 
@@ -100,11 +100,10 @@ def test_individual_business_without_code_is_keyed_by_registration_number(regist
         credit_code="", registration_number=number, entity_type="个体工商户", name="静安区老王烟杂店"))
     assert (profile.organization.credit_code, profile.has_credit_code, profile.registration_number,
             profile.organization.kind) == (number, False, number, "individual_business")
+    wrong = number[:-1] + ("1" if number[-1] == "0" else "0")
     with pytest.raises(DomainError) as err:
-        entity_register(by=registry_world.user("data_clerk"), data=entity_row(credit_code="",
-                                                                              registration_number=number[:-1] + "0"
-                                                                              if number[-1] != "0" else number[:-1] + "1",
-                                                                              entity_type="individual_business"))
+        entity_register(by=registry_world.user("data_clerk"),
+                        data=entity_row(credit_code="", registration_number=wrong, entity_type="individual_business"))
     assert err.value.code == "market_registration_number_invalid"
     with pytest.raises(DomainError) as err:
         entity_register(by=registry_world.user("data_clerk"), data=entity_row(credit_code=""))
