@@ -6,3 +6,20 @@ class SupervisionConfig(AppConfig):
     name = "onewindow.supervision"
     label = "supervision"
     verbose_name = _("事中事后监管")
+
+    def ready(self) -> None:
+        # market cannot import supervision: a registration or change of scope reaches 双告知
+        # through market's entity-change listeners (DOMAIN.md R5.1).
+        from onewindow.market.listeners import register_entity_listener
+
+        from .services.dispatch import LISTENER, dual_notice_listener
+
+        register_entity_listener(LISTENER, dual_notice_listener)
+
+        # core cannot import supervision: a calendar change recomputes the 双告知 deadlines here
+        # (decision 0011).
+        from onewindow.core.calendar import register_calendar_listener
+
+        from .services.recompute import tasks_recompute
+
+        register_calendar_listener("supervision", tasks_recompute)

@@ -1,0 +1,13 @@
+"""Periodic jobs of supervision: the 双告知 deadline reminders every hour."""
+
+from __future__ import annotations
+
+import datetime
+
+from onewindow.core import scheduling
+
+from .tasks import supervision_dual_notice_reminders
+
+scheduling.register(
+    "supervision.dual_notice_reminders", every=datetime.timedelta(hours=1), task=supervision_dual_notice_reminders
+)

@@ -1,0 +1,24 @@
+"""Writes of supervision (ARCHITECTURE rule 3: one service per action). Import from here."""
+
+from .dispatch import dual_notice_dispatch, dual_notice_listener
+from .handling import dual_notice_task_answer, dual_notice_task_claim, dual_notice_task_receive
+from .licence_rules import licence_rule_create, licence_rule_update
+from .officers import officer_conflict_declare, officer_conflict_withdraw, officer_create, officer_update
+from .recompute import tasks_recompute
+from .reminders import dual_notice_reminders_send
+
+__all__ = [
+    "dual_notice_dispatch",
+    "dual_notice_listener",
+    "dual_notice_reminders_send",
+    "dual_notice_task_answer",
+    "dual_notice_task_claim",
+    "dual_notice_task_receive",
+    "licence_rule_create",
+    "licence_rule_update",
+    "officer_conflict_declare",
+    "officer_conflict_withdraw",
+    "officer_create",
+    "officer_update",
+    "tasks_recompute",
+]

@@ -1,0 +1,172 @@
+"""双告知 on a registration or a change of business scope (DOMAIN.md R5.1 steps 1 and 3).
+
+Actor: the market registration itself. ``market.listeners.notify_entity_change`` calls
+:func:`dual_notice_dispatch` (registered in ``SupervisionConfig.ready()``) inside the
+transaction that writes the registration, so the entity and its notices commit together.
+
+Rule (after 先照后证; the 工商总局 2015 notice, number unconfirmed):
+1. 告知申请人 — the licences the entity's business needs, found by the mapping table
+   (``LicenceRule``, :mod:`..rules`), are listed on a numbered notice with the address of each
+   licence's guide (办事指南) in the catalog.
+2. 告知部门 — each competent department (谁审批谁监管、谁主管谁监管) gets one task listing its
+   licences, to answer within ``SUPERVISION_DUAL_NOTICE_DAYS`` working days.
+3. Where a matched licence names no department, or a registration matches no rule at all (no
+   approval clearly applies), one task goes to the 认领 pool for a department to claim.
+A change of scope that adds no licence writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.accounts.models import Organization
+from onewindow.core.actors import system_actor
+from onewindow.core.audit import audit_record
+from onewindow.core.calendar import WorkingDays
+from onewindow.core.errors import NotFound
+from onewindow.core.numbering import next_number
+from onewindow.market.listeners import EntityChange
+
+from .. import deadlines, rules
+from ..choices import TaskAction, TaskStatus
+from ..models import DualNotice, DualNoticeTask, DualNoticeTaskEvent, LicenceRule
+
+LISTENER = "supervision.dual_notice"
+ACTOR = system_actor("supervision.dual_notice")
+
+
+def notified_on_of(at: datetime.datetime) -> datetime.date:
+    """The day of the notice: the local date of the registration (day 0 of the answer clock)."""
+    return timezone.localdate(at) if timezone.is_aware(at) else at.date()
+
+
+def notice_number(year: int) -> str:
+    """告知书编号 ``SGZ-<year>-<6 digits>``, gap-free per year (ARCHITECTURE rule 5)."""
+    return f"SGZ-{year}-{next_number(f'supervision.dual_notice:{year}'):06d}"
+
+
+def active_rules() -> list[LicenceRule]:
+    """The rules in force, in their order, with their department and catalog item."""
+    return list(
+        LicenceRule.objects.filter(is_active=True).select_related("department", "item").order_by("sort_order", "id")
+    )
+
+
+def licence_entry(rule: LicenceRule) -> dict[str, Any]:
+    """How a licence is listed on the notice: name, catalog item and its guide, department."""
+    code = rule.item.code if rule.item is not None else ""
+    return {
+        "rule": rule.pk,
+        "name": rule.licence_name,
+        "item_code": code,
+        "guide_url": reverse("catalog:guide", args=[code]) if code else "",
+        "department_id": rule.department_id,
+        "department": rule.department.name if rule.department is not None else "",
+    }
+
+
+def group_by_department(entries: list[dict[str, Any]]) -> dict[int | None, list[str]]:
+    """The licence names per competent department (None: the 认领 pool), in notice order."""
+    groups: dict[int | None, list[str]] = defaultdict(list)
+    for entry in entries:
+        names = groups[entry["department_id"]]
+        if entry["name"] not in names:
+            names.append(entry["name"])
+    return dict(groups)
+
+
+def dual_notice_dispatch(
+    change: EntityChange, *, rule_rows: list[LicenceRule] | None = None, days: WorkingDays | None = None
+) -> DualNotice | None:
+    """The 双告知 listener: write the notice and the departments' tasks for one entity change;
+    None when a change of scope adds no licence. ``rule_rows`` and ``days`` let a batch (the
+    demo) read the rules and the calendar once."""
+    with transaction.atomic():
+        organization = Organization.objects.filter(pk=change.organization_id).first()
+        if organization is None:
+            raise NotFound(_("找不到该市场主体。"), code="organization_not_found")
+        chosen = rules.rules_to_notify(
+            rule_rows if rule_rows is not None else active_rules(),
+            kind=change.kind,
+            industry_code=change.industry_code,
+            scope=change.business_scope,
+            previous_scope=change.previous_scope,
+            region_code=change.region_code,
+        )
+        if change.kind == "scope_changed" and not chosen:
+            return None
+        notified_on = notified_on_of(change.at)
+        limit = deadlines.answer_days()
+        due = deadlines.due_date(notified_on, limit, days=days)
+        entries = [licence_entry(rule) for rule in chosen]
+        notice = DualNotice.objects.create(
+            number=notice_number(notified_on.year),
+            organization=organization,
+            credit_code=change.credit_code,
+            entity_name=organization.name,
+            change_kind=change.kind,
+            industry_code=change.industry_code[:10],
+            business_scope=change.business_scope,
+            region_code=change.region_code[:12],
+            licences=entries,
+            changed_at=change.at,
+            notified_on=notified_on,
+        )
+        groups = group_by_department(entries) or {None: []}
+        tasks = [
+            DualNoticeTask(
+                notice=notice,
+                department_id=department_id,
+                licences=names,
+                status=TaskStatus.PENDING if department_id is not None else TaskStatus.POOL,
+                notified_on=notified_on,
+                limit_days=limit,
+                due_date=due,
+                created_at=change.at,
+                updated_at=change.at,
+            )
+            for department_id, names in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+        ]
+        DualNoticeTask.objects.bulk_create(tasks)
+        label = str(_("系统"))
+        DualNoticeTaskEvent.objects.bulk_create(
+            [
+                DualNoticeTaskEvent(
+                    task=task,
+                    action=TaskAction.DISPATCH,
+                    from_status="",
+                    to_status=task.status,
+                    actor_label=label,
+                    department_id=task.department_id,
+                    data={"due_date": due.isoformat(), "licences": task.licences},
+                    created_at=change.at,
+                )
+                for task in tasks
+            ]
+        )
+        audit_record(
+            actor=ACTOR,
+            action="supervision.dual_notice.dispatch",
+            target=notice,
+            channel="system",
+            after={
+                "number": notice.number,
+                "kind": change.kind,
+                "due_date": due.isoformat(),
+                "departments": [t.department_id for t in tasks],
+                "licences": [e["name"] for e in entries],
+            },
+        )
+        return notice
+
+
+def dual_notice_listener(change: EntityChange) -> None:
+    """The function market calls (``register_entity_listener``); the notice is not needed there."""
+    dual_notice_dispatch(change)

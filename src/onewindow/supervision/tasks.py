@@ -1,0 +1,15 @@
+"""Background tasks of supervision (django.tasks); the scheduler enqueues the periodic ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+from .services import dual_notice_reminders_send
+
+
+@task()
+def supervision_dual_notice_reminders() -> dict[str, Any]:
+    """Remind departments of 双告知 tasks due soon and report overdue ones (hourly)."""
+    return dual_notice_reminders_send()
