@@ -26,6 +26,7 @@ from onewindow.accounts.testing import Principals
 from onewindow.centers.choices import DeviceKind, TicketStatus, WindowState
 from onewindow.centers.models import AppointmentSlot, CenterStaff, Device, SpecialOpening, Window
 from onewindow.centers.testing import CenterWorld, take
+from onewindow.core.actors import system_actor
 from onewindow.core.models import AuditEntry, CalendarDay, CalendarYear, Department
 
 pytestmark = pytest.mark.django_db
@@ -42,14 +43,14 @@ def _rate_row(w: CenterWorld) -> Any:
     from onewindow.taxqr.models import RateRow
     from onewindow.taxqr.services import rate_rows_seed
 
-    rate_rows_seed(by="test")
+    rate_rows_seed(by=system_actor("test"))
     return RateRow.objects.order_by("pk").first()
 
 
 def _bureau(w: CenterWorld) -> Any:
     from onewindow.taxqr.services import bureau_register
 
-    return bureau_register(by="test", department=w.cw.p.department, short_code="JA")
+    return bureau_register(by=system_actor("test"), department=w.cw.p.department, short_code="JA")
 
 
 def _template(w: CenterWorld) -> Any:
@@ -404,7 +405,7 @@ def test_admin_refuses_a_taken_bureau_code(principals, center_world):
     from onewindow.taxqr.services import bureau_register
 
     bureau = _bureau(center_world)
-    bureau_register(by="test", department=principals.other_department, short_code="XH")
+    bureau_register(by=system_actor("test"), department=principals.other_department, short_code="XH")
     client = _admin_client(principals)
     url = f"/admin/taxqr/taxbureau/{bureau.pk}/change/"
     data = {**_post_data(client.get(url)), "short_code": "XH", "_save": "Save"}

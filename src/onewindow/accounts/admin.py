@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -167,8 +167,8 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         request = current_request.get()
         usable = self.cleaned_data.get("set_usable_password", True)
         password = self.cleaned_data.get("password1") if usable else None
-        self.user = services.user_set_password(by=getattr(request, "user", None), user_id=self.user.pk,
-                                               password=password)
+        by = getattr(request, "user", None) or AnonymousUser()
+        self.user = services.user_set_password(by=by, user_id=self.user.pk, password=password)
         return self.user
 
 

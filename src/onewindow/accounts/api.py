@@ -18,7 +18,7 @@ from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, pagina
 
 from . import permissions as perms
 from . import selectors, services
-from .api_auth import principal_of, require_scope, session_or_token
+from .api_auth import principal_of, require_scope, require_user, session_or_token
 from .models import ApiToken, Mandate, Organization
 from .reauth import require_reauth
 from .schemas import (
@@ -127,7 +127,7 @@ def person_detail(request: HttpRequest, ref: str = Path(..., max_length=40), unm
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, summary="实名登记")
 def person_register(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     person = services.person_register(by=user, name=payload.name, id_type=payload.id_type,
                                       id_number=payload.id_number, phone=payload.phone,
                                       link_to_self=payload.for_self)
@@ -163,7 +163,7 @@ def mandates(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE), 
 
 @router.post("/mandates", response={201: MandateOut, **ERRORS}, summary="委托授权")
 def mandate_grant(request: HttpRequest, payload: MandateIn) -> Status[MandateOut]:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     mandate = services.mandate_grant_by_reference(
         by=user, agent_id_type=payload.agent_id_type, agent_id_number=payload.agent_id_number,
         principal_person_ref=payload.principal_person_ref, principal_credit_code=payload.principal_credit_code,
@@ -175,7 +175,7 @@ def mandate_grant(request: HttpRequest, payload: MandateIn) -> Status[MandateOut
 @router.post("/mandates/{mandate_id}/revoke", response={200: MandateOut, **ERRORS}, summary="撤销委托")
 def mandate_revoke(request: HttpRequest, payload: RevokeIn,
                    mandate_id: int = Path(..., ge=1, le=MAX_ID)) -> MandateOut:
-    user = require_scope(request, WRITE).user
+    user = require_user(request, WRITE)
     mandate = services.mandate_revoke(by=user, mandate=selectors.mandate_get_for(user, mandate_id),
                                       reason=payload.reason)
     return _mandate_out(mandate)
@@ -191,7 +191,7 @@ def tokens(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  #
 
 @router.post("/tokens", response={201: TokenIssuedOut, **ERRORS}, summary="签发机器令牌（系统管理员）")
 def token_issue(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
-    user = require_scope(request, "tokens:manage").user
+    user = require_user(request, "tokens:manage")
     require_reauth(request)  # a key operation (reauth.py); machine tokens are exempt
     token, bearer = services.api_token_issue_by_reference(
         by=user, name=payload.name, scopes=payload.scopes, owner_username=payload.owner_username,
@@ -202,7 +202,7 @@ def token_issue(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obje
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS}, summary="撤销机器令牌（系统管理员）")
 def token_revoke(request: HttpRequest, payload: RevokeIn,
                  token_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, object]:
-    user = require_scope(request, "tokens:manage").user
+    user = require_user(request, "tokens:manage")
     require_reauth(request)
     token = services.api_token_revoke(by=user, token=selectors.api_token_get_for(user, token_id),
                                       reason=payload.reason)

@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record
 from onewindow.core.codes import random_code
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
@@ -95,12 +96,12 @@ def open_grant(user: Any) -> StaticDevice | None:
             .order_by("-id").first())
 
 
-def otp_enrolment_grant(*, by: Any, user: Any) -> str:
+def otp_enrolment_grant(*, by: Actor, user: Any) -> str:
     """Allow ``user`` to bind an authenticator app (开通动态验证码绑定); returns the one-time
     enrolment code, to be handed to the user out of band (it is shown once and stored hashed).
-    Actor: a system admin, or the server operator (``by`` a string: the management command, for
+    Actor: a system admin, or the server operator (a system actor: the management command, for
     the first admin). An earlier open grant is replaced. Audited as ``otp.enrolment.grant``."""
-    if not isinstance(by, str) and not perms.is_system_admin(by):
+    if not is_system(by) and not perms.is_system_admin(by):
         raise PermissionDenied(_("只有系统管理员可以开通动态验证码绑定"))
     if getattr(user, "pk", None) is None or not user.is_active:
         raise DomainError(_("该账号不存在或已停用"), code="user_inactive")
@@ -112,7 +113,7 @@ def otp_enrolment_grant(*, by: Any, user: Any) -> str:
         expires = grant.created_at + datetime.timedelta(hours=enrolment_hours())
         audit_record(actor=by, action="otp.enrolment.grant", target=user,
                      after={"expires_at": expires.isoformat()},
-                     role=perms.primary_role(by) if not isinstance(by, str) else "")
+                     role=perms.primary_role(by) if not is_system(by) else "")
     return code
 
 
@@ -137,7 +138,7 @@ def _invalid_token() -> DomainError:
                        fields={"token": [_("动态验证码错误或已过期")]})
 
 
-def otp_device_confirm(*, by: Any, device: TOTPDevice, token: str, enrolment_code: str) -> list[str]:
+def otp_device_confirm(*, by: Actor, device: TOTPDevice, token: str, enrolment_code: str) -> list[str]:
     """Bind the device: the grant's enrolment code (``otp_enrolment_code_invalid``) and one valid
     code from the authenticator app (``otp_invalid``). Earlier devices and recovery codes of the
     user are replaced; returns the 10 new recovery codes (shown once). Audited as ``otp.enrol``
@@ -165,7 +166,7 @@ def otp_device_confirm(*, by: Any, device: TOTPDevice, token: str, enrolment_cod
 
 
 # --------------------------------------------------------------------------- verification
-def otp_verify(*, by: Any, token: str) -> TOTPDevice:
+def otp_verify(*, by: Actor, token: str) -> TOTPDevice:
     """Check a code against the user's confirmed TOTP devices (``otp_invalid``); the view then
     marks the session verified. Only TOTP devices are tried: a recovery code goes through
     :func:`recovery_code_use`, so a typo here never costs a recovery code."""
@@ -202,7 +203,7 @@ def _replace_recovery_codes(user: Any, *, reason: str) -> list[str]:
     return codes
 
 
-def recovery_codes_generate(*, by: Any) -> list[str]:
+def recovery_codes_generate(*, by: Actor) -> list[str]:
     """New recovery codes for ``by`` (the old ones stop working); only for a user with a bound
     authenticator (``otp_not_enrolled``, 409). The view demands a fresh re-authentication.
     Audited as ``otp.recovery_codes.generate``."""
@@ -212,7 +213,7 @@ def recovery_codes_generate(*, by: Any) -> list[str]:
         return _replace_recovery_codes(by, reason="regenerate")
 
 
-def recovery_code_use(*, by: Any, code: str) -> StaticDevice:
+def recovery_code_use(*, by: Actor, code: str) -> StaticDevice:
     """Log in with a recovery code instead of a TOTP code: each code works once
     (``recovery_code_invalid``). Audited as ``otp.recovery_code.use`` with the codes left."""
     hashes = _hashes(code)

@@ -15,7 +15,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import Department, Region
 
 from .choices import UNMASK_ROLES, StaffRoleKind
@@ -29,6 +31,16 @@ def as_user(user: Any) -> User | None:
     if isinstance(user, User) and user.is_authenticated and user.is_active:
         return user
     return None
+
+
+def acting_user(by: Any) -> User:
+    """The user behind ``by`` for a write that only a person may make (403 ``user_required``
+    for a device, the system or an anonymous visitor; the caller's permission check usually
+    refuses earlier)."""
+    user = as_user(by)
+    if user is None:
+        raise PermissionDenied(_("该操作须由登录用户执行。"), code="user_required")
+    return user
 
 
 def valid_roles(user: Any) -> list[StaffRole]:

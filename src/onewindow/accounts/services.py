@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import crypto
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record, changed_values
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.identifiers import validate_credit_code, validate_mobile
@@ -81,7 +82,7 @@ def _find_person(id_type: str, id_number: str) -> Person | None:
                                  id_number_hash__in=crypto.keyed_hash_candidates(id_number)).first()
 
 
-def person_register(*, by: Any, name: str, id_type: str = IdType.RESIDENT_ID, id_number: str,
+def person_register(*, by: Actor, name: str, id_type: str = IdType.RESIDENT_ID, id_number: str,
                     phone: str, link_to_self: bool | None = None, documents_seen: bool = True) -> Person:
     """Real-name registration of a natural person (自然人实名登记) by ID document and mobile.
 
@@ -131,7 +132,7 @@ def person_register(*, by: Any, name: str, id_type: str = IdType.RESIDENT_ID, id
     return person
 
 
-def person_update(*, by: Any, person: Person, name: str | None = None, phone: str | None = None) -> Person:
+def person_update(*, by: Actor, person: Person, name: str | None = None, phone: str | None = None) -> Person:
     """Correct a person's name or mobile (信息变更). The document number never changes: a new
     document is a new registration. Actors: the person themself, or a clerk/reviewer/admin.
     A name change by the person themself clears real-name verification (the name must match
@@ -171,7 +172,7 @@ def _kind_from_credit_code(code: str) -> str:
     }.get(code[0], OrganizationKind.OTHER)
 
 
-def organization_register(*, by: Any, credit_code: str, name: str, kind: str | None = None,
+def organization_register(*, by: Actor, credit_code: str, name: str, kind: str | None = None,
                           legal_representative_name: str = "") -> Organization:
     """Register a legal person or other organization (法人和其他组织登记) by its unified social
     credit code (GB 32100-2015). Actors: window clerk, reviewer or system admin. The code is
@@ -214,7 +215,7 @@ def _clean_item_codes(scope: str, item_codes: Sequence[str] | None) -> list[str]
     return codes
 
 
-def mandate_grant(*, by: Any, agent: Person, principal_person: Person | None = None,
+def mandate_grant(*, by: Actor, agent: Person, principal_person: Person | None = None,
                   principal_organization: Organization | None = None, scope: str = MandateScope.ALL,
                   item_codes: Sequence[str] | None = None, valid_from: datetime.date | None = None,
                   valid_to: datetime.date | None = None) -> Mandate:
@@ -276,7 +277,7 @@ def mandate_grant(*, by: Any, agent: Person, principal_person: Person | None = N
     return mandate
 
 
-def mandate_revoke(*, by: Any, mandate: Mandate, reason: str) -> Mandate:
+def mandate_revoke(*, by: Actor, mandate: Mandate, reason: str) -> Mandate:
     """Revoke a mandate (撤销委托, 民法典 art. 173: the principal revokes, the agent resigns).
     Actors: the principal (or an agent with an all-items mandate for the principal organization),
     the agent themself, a window clerk or a system admin. A reason is required; revoking twice
@@ -306,7 +307,7 @@ def mandate_revoke(*, by: Any, mandate: Mandate, reason: str) -> Mandate:
     return locked
 
 
-def staff_role_grant(*, by: Any, user: User, role: str, department: Department | None = None,
+def staff_role_grant(*, by: Actor, user: User, role: str, department: Department | None = None,
                      region: Region | None = None) -> StaffRole:
     """Grant a staff role (授予工作人员角色). Actors: a system admin (any role), or a department
     admin granting 受理员/审核员 within their own department. Every role except 系统管理员 needs
@@ -339,7 +340,7 @@ def staff_role_grant(*, by: Any, user: User, role: str, department: Department |
     return staff_role
 
 
-def staff_role_revoke(*, by: Any, staff_role: StaffRole, reason: str) -> StaffRole:
+def staff_role_revoke(*, by: Actor, staff_role: StaffRole, reason: str) -> StaffRole:
     """Revoke a staff role (撤销角色): kept with time and reason, never deleted. Actors as for the
     grant. Refusals: ``reason_required``, ``role_revoked`` (409)."""
     actor = perms.as_user(by)
@@ -365,7 +366,7 @@ def staff_role_revoke(*, by: Any, staff_role: StaffRole, reason: str) -> StaffRo
     return locked
 
 
-def api_token_issue(*, by: Any, name: str, scopes: Sequence[str], owner: User | None = None,
+def api_token_issue(*, by: Actor, name: str, scopes: Sequence[str], owner: User | None = None,
                     system_name: str = "", expires_at: datetime.datetime | None = None
                     ) -> tuple[ApiToken, str]:
     """Issue a machine token (签发机器令牌) for a system or device; returns (token, bearer string).
@@ -400,7 +401,7 @@ def api_token_issue(*, by: Any, name: str, scopes: Sequence[str], owner: User | 
     return token, format_token(prefix, secret)
 
 
-def api_token_revoke(*, by: Any, token: ApiToken, reason: str) -> ApiToken:
+def api_token_revoke(*, by: Actor, token: ApiToken, reason: str) -> ApiToken:
     """Revoke a machine token (撤销令牌): refused from then on. Actor: system admin. Refusals:
     ``reason_required``, ``token_already_revoked`` (409). Audited."""
     actor = perms.as_user(by)
@@ -457,7 +458,7 @@ def person_by_document(id_type: str, id_number: str) -> Person:
     return person
 
 
-def mandate_grant_by_reference(*, by: Any, agent_id_type: str, agent_id_number: str,
+def mandate_grant_by_reference(*, by: Actor, agent_id_type: str, agent_id_number: str,
                                principal_person_ref: str | None = None, principal_credit_code: str | None = None,
                                scope: str = MandateScope.ALL, item_codes: Sequence[str] | None = None,
                                valid_from: datetime.date | None = None,
@@ -490,7 +491,7 @@ def mandate_grant_by_reference(*, by: Any, agent_id_type: str, agent_id_number: 
                          valid_from=valid_from, valid_to=valid_to)
 
 
-def api_token_issue_by_reference(*, by: Any, name: str, scopes: Sequence[str], owner_username: str | None = None,
+def api_token_issue_by_reference(*, by: Actor, name: str, scopes: Sequence[str], owner_username: str | None = None,
                                  system_name: str = "", expires_at: datetime.datetime | None = None
                                  ) -> tuple[ApiToken, str]:
     """:func:`api_token_issue` with the owner named by username (``owner_not_found``)."""
@@ -505,7 +506,7 @@ def api_token_issue_by_reference(*, by: Any, name: str, scopes: Sequence[str], o
                            expires_at=expires_at)
 
 
-def preferred_language_set(*, by: Any, language: str) -> bool:
+def preferred_language_set(*, by: Actor, language: str) -> bool:
     """Store the language a logged-in user chose with the language switch, on the login and on
     its person, so that their messages (SMS, in-app) go out in it (notifications pick it).
 
@@ -546,7 +547,7 @@ USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_
                "person", "organization")
 
 
-def _require_system_admin(by: Any) -> Any:
+def _require_system_admin(by: Actor) -> Any:
     actor = perms.as_user(by)
     if not perms.is_system_admin(actor):
         raise PermissionDenied(_("只有系统管理员可以管理登录账号。"), code="not_system_admin")
@@ -560,7 +561,7 @@ def _password(user: User, password: str | None) -> None:
         user.set_unusable_password()
 
 
-def user_create(*, by: Any, username: str, password: str | None, **values: Any) -> User:
+def user_create(*, by: Actor, username: str, password: str | None, **values: Any) -> User:
     """Create a login (登录账号) — a system administrator, in the admin. ``password`` None makes a
     login without a usable password (a terminal account, or one that signs in otherwise). Refused:
     a taken username (409 ``username_taken``). Audited ``user.create`` (no password in the trail).
@@ -581,7 +582,7 @@ def user_create(*, by: Any, username: str, password: str | None, **values: Any) 
     return user
 
 
-def user_update(*, by: Any, user_id: Any, groups: Sequence[Any] | None = None,
+def user_update(*, by: Actor, user_id: Any, groups: Sequence[Any] | None = None,
                 user_permissions: Sequence[Any] | None = None, **values: Any) -> User:
     """Change a login's name, e-mail, 有效 flag, staff and superuser flags, groups, permissions or
     the person/organization it acts as — a system administrator. A superuser flag, staff flag or
@@ -615,7 +616,7 @@ def user_update(*, by: Any, user_id: Any, groups: Sequence[Any] | None = None,
     return user
 
 
-def user_set_password(*, by: Any, user_id: Any, password: str | None) -> User:
+def user_set_password(*, by: Actor, user_id: Any, password: str | None) -> User:
     """Set a login's password, or make it unusable (``password`` None) — a system administrator,
     after a fresh re-authentication (the admin's key operation). Audited ``user.password_set``
     (the trail says that it changed, never the password)."""

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
 from onewindow.core.errors import DomainError, PermissionDenied, RateLimited
 
@@ -137,7 +138,7 @@ def _write_view(user: User, person: Person, purpose: Purpose, now: datetime.date
                  after={"fields": UNMASKED_FIELDS, "purpose": purpose.as_audit()})
     if count == soft_limit():
         alert = RateAlert(user=user, count=count + 1, limit=soft_limit())
-        audit_record(actor="unmask_rate_monitor", action=RATE_ALERT, target=user,
+        audit_record(actor=system_actor("unmask_rate_monitor"), action=RATE_ALERT, target=user,
                      after={"count": alert.count, "limit": alert.limit, "window_seconds": int(WINDOW.total_seconds())})
         security_log.warning("unmask soft limit exceeded: user=%s count=%s limit=%s per hour",
                              user.pk, alert.count, alert.limit)

@@ -18,6 +18,7 @@ from onewindow.accounts.models import User
 from onewindow.accounts.testing import DepartmentFactory, Principals, StaffRoleFactory, UserFactory
 from onewindow.catalog import services as catalog_services
 from onewindow.catalog.models import ServiceItem
+from onewindow.core.actors import Actor
 from onewindow.core.models import Department, Region, RegionLevel
 
 from . import services
@@ -48,7 +49,7 @@ class CaseWorld:
     center: Department  # 临汾路街道社区事务受理服务中心 (test copy)
     center_clerk: User
 
-    def draft(self, by: Any = None, *, item: ServiceItem | None = None, channel: str = "online",
+    def draft(self, by: Actor | None = None, *, item: ServiceItem | None = None, channel: str = "online",
               **fields: Any) -> Case:
         from django.db import transaction
 
@@ -56,7 +57,7 @@ class CaseWorld:
             return services.case_create(by=by or self.p.citizen, item_code=(item or self.item).code,
                                         channel=channel, form_data=dict(FORM), **fields)
 
-    def submitted(self, by: Any = None, **fields: Any) -> Case:
+    def submitted(self, by: Actor | None = None, **fields: Any) -> Case:
         case = self.draft(by, **fields)
         if case.channel in ("online", "wechat"):
             material = case.item_version.materials.get(required=True)

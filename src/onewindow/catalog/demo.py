@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from stdnum.cn import uscc
 
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.models import Department, Region
 
@@ -293,6 +294,6 @@ def load(progress: Callable[[int], object], seed: int) -> None:
         Material.objects.bulk_create(materials, batch_size=2000)
         ServiceItem.objects.filter(current_version__isnull=True).update(current_version=Subquery(
             ItemVersion.objects.filter(item=OuterRef("pk"), number=1).values("pk")[:1]))
-        audit_record(actor="demo_data", action="catalog.demo_load", target=None,
+        audit_record(actor=system_actor("demo_data"), action="catalog.demo_load", target=None,
                      after={"items": len(plan.items), "departments": len(depts), "seed": seed})
         bump_generation()

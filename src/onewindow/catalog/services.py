@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from onewindow.accounts.permissions import as_user
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record, changed_values
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.models import Department, Region
@@ -91,7 +93,7 @@ def item_types_seed() -> int:
 ITEM_TYPE_FIELDS = ("code", "name", "is_power", "is_confirmed", "sort_order")
 
 
-def item_type_save(*, by: Any, item_type_id: Any = None, **values: Any) -> ItemType:
+def item_type_save(*, by: Actor, item_type_id: Any = None, **values: Any) -> ItemType:
     """Add or change an entry of the 事项类型 dictionary (DOMAIN.md R1.1/R1.2: its name, whether it
     is a 行政权力 type, whether its code is verified, its order) — a system administrator in the
     admin. Refused: an empty name or code (422), a code taken (409 ``catalog.item_type_code_taken``).
@@ -318,7 +320,7 @@ def _summary(version: ItemVersion) -> dict[str, Any]:
             "depth_level": version.depth_level, "fully_online": version.fully_online}
 
 
-def _audit(by: Any, action: str, item: ServiceItem, before: dict[str, Any] | None,
+def _audit(by: Actor, action: str, item: ServiceItem, before: dict[str, Any] | None,
            after: dict[str, Any] | None) -> None:
     audit_record(actor=by, action=action, target=item, before=before, after=after)
 
@@ -326,12 +328,12 @@ def _audit(by: Any, action: str, item: ServiceItem, before: dict[str, Any] | Non
 # --- writes -----------------------------------------------------------------------------------
 
 
-def _add_version(*, by: Any, item: ServiceItem, number: int, content: dict[str, Any],
+def _add_version(*, by: Actor, item: ServiceItem, number: int, content: dict[str, Any],
                  materials: list[dict[str, Any]], status: str, status_reason: str,
                  status_date: datetime.date | None) -> ItemVersion:
     version = ItemVersion(item=item, number=number, status=status, status_reason=status_reason,
                           status_date=status_date,
-                          created_by=by if getattr(by, "pk", None) else None, **content)
+                          created_by=as_user(by), **content)
     version.save()
     Material.objects.bulk_create(Material(version=version, **m) for m in materials)
     pinyin, initials = name_search_keys(version.name)
@@ -344,7 +346,7 @@ def _add_version(*, by: Any, item: ServiceItem, number: int, content: dict[str, 
     return version
 
 
-def item_create(*, by: Any, code: str, basic_code: str, department: Department | str,
+def item_create(*, by: Actor, code: str, basic_code: str, department: Department | str,
                 region: Region | str, level: str, materials: Iterable[Mapping[str, Any]] = (),
                 sort_order: int = 1000, **content: Any) -> ServiceItem:
     """Publish a new implementation item (实施清单事项) with version 1.
@@ -404,7 +406,7 @@ def _locked(item: ServiceItem) -> ServiceItem:
     return locked
 
 
-def item_revise(*, by: Any, item: ServiceItem, materials: Iterable[Mapping[str, Any]] | None = None,
+def item_revise(*, by: Actor, item: ServiceItem, materials: Iterable[Mapping[str, Any]] | None = None,
                 **changes: Any) -> ItemVersion:
     """Edit an item: a new immutable version n+1 with the changes applied (old versions stay).
 
@@ -434,7 +436,7 @@ def item_revise(*, by: Any, item: ServiceItem, materials: Iterable[Mapping[str, 
     return version
 
 
-def _status_change(*, by: Any, item: ServiceItem, status: ItemStatus, reason: str,
+def _status_change(*, by: Actor, item: ServiceItem, status: ItemStatus, reason: str,
                    allowed_from: tuple[str, ...], action: str) -> ItemVersion:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -456,19 +458,19 @@ def _status_change(*, by: Any, item: ServiceItem, status: ItemStatus, reason: st
     return version
 
 
-def item_suspend(*, by: Any, item: ServiceItem, reason: str) -> ItemVersion:
+def item_suspend(*, by: Actor, item: ServiceItem, reason: str) -> ItemVersion:
     """暂停办理: an active item stops taking applications (new version with status suspended)."""
     return _status_change(by=by, item=item, status=ItemStatus.SUSPENDED, reason=reason,
                           allowed_from=(ItemStatus.ACTIVE,), action="catalog.item_suspend")
 
 
-def item_restore(*, by: Any, item: ServiceItem, reason: str) -> ItemVersion:
+def item_restore(*, by: Actor, item: ServiceItem, reason: str) -> ItemVersion:
     """恢复办理: a suspended item takes applications again (withdrawn items cannot come back)."""
     return _status_change(by=by, item=item, status=ItemStatus.ACTIVE, reason=reason,
                           allowed_from=(ItemStatus.SUSPENDED,), action="catalog.item_restore")
 
 
-def item_withdraw(*, by: Any, item: ServiceItem, reason: str) -> ItemVersion:
+def item_withdraw(*, by: Actor, item: ServiceItem, reason: str) -> ItemVersion:
     """取消事项: the item is withdrawn for good (e.g. the licence was abolished, or the centre's
     volume review of the seed article — zero applications for a year — recommends withdrawal)."""
     return _status_change(by=by, item=item, status=ItemStatus.WITHDRAWN, reason=reason,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.permissions import is_system_admin
 from onewindow.accounts.reauth import ReauthAdminMixin
+from onewindow.core.actors import Actor
 from onewindow.core.admin import ReadOnlyAdmin, ServiceAdminMixin
 from onewindow.core.errors import DomainError
 
@@ -138,13 +139,13 @@ class CenterAdmin(ServiceAdminMixin, admin.ModelAdmin):
             else:
                 formset.changed_objects.append((row, inline_form.changed_data))
 
-    def _delete_row(self, by: Any, row: Any) -> None:
+    def _delete_row(self, by: Actor, row: Any) -> None:
         if isinstance(row, OpeningHours):
             setup.opening_hours_delete(by=by, hours_id=row.pk)
         elif isinstance(row, SpecialOpening):
             setup.special_opening_delete(by=by, opening_id=row.pk)
 
-    def _save_row(self, by: Any, center: Center, form: Any, row: Any) -> None:
+    def _save_row(self, by: Actor, center: Center, form: Any, row: Any) -> None:
         change, data = row is not None, form.cleaned_data
         if form._meta.model is OpeningHours:
             setup.opening_hours_save(by=by, center_id=center.pk, hours_id=row.pk if row else None,

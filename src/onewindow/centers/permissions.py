@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from onewindow.accounts import permissions as account_perms
+from onewindow.core.actors import Actor
 
 from .models import Center, CenterStaff, Device
 
 
-def device_of(by: Any) -> Device | None:
+def device_of(by: Actor | None) -> Device | None:
     return by if isinstance(by, Device) else None
 
 
-def user_of(by: Any) -> Any:
+def user_of(by: Actor | None) -> Any:
     return None if isinstance(by, Device) else account_perms.as_user(by)
 
 
-def is_center_staff(by: Any, center: Center | int) -> bool:
+def is_center_staff(by: Actor, center: Center | int) -> bool:
     """A clerk or manager of the center (or a system admin)."""
     center_id = center if isinstance(center, int) else center.pk
     device = device_of(by)
@@ -31,7 +32,7 @@ def is_center_staff(by: Any, center: Center | int) -> bool:
     return CenterStaff.objects.filter(center_id=center_id, user=user, valid=True).exists()
 
 
-def is_center_manager(by: Any, center: Center | int) -> bool:
+def is_center_manager(by: Actor, center: Center | int) -> bool:
     center_id = center if isinstance(center, int) else center.pk
     user = user_of(by)
     if user is None:
@@ -41,7 +42,7 @@ def is_center_manager(by: Any, center: Center | int) -> bool:
     return CenterStaff.objects.filter(center_id=center_id, user=user, valid=True, is_manager=True).exists()
 
 
-def centers_of(by: Any) -> list[int]:
+def centers_of(by: Actor) -> list[int]:
     """Ids of the centers the user works in (all for a system admin)."""
     user = user_of(by)
     if user is None:

@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.actors import Actor
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.masking import mask_phone
 
@@ -168,7 +169,7 @@ class WindowLive:
     categories: list[str]
 
 
-def center_live_for(by: Any, center_id: Any) -> list[WindowLive]:
+def center_live_for(by: Actor, center_id: Any) -> list[WindowLive]:
     """The manager's view: every window — serving whom (ticket display), since when, or idle."""
     center = Center.objects.filter(pk=int(center_id) if str(center_id).isdigit() else 0).first()
     if center is None:
@@ -208,7 +209,7 @@ class Flooding:
     last: datetime.datetime
 
 
-def queue_flooding_for(by: Any, center: Center, *, now: datetime.datetime | None = None) -> list[Flooding]:
+def queue_flooding_for(by: Actor, center: Center, *, now: datetime.datetime | None = None) -> list[Flooding]:
     """刷号预警: devices and typed phone numbers that took at least CENTERS_FLOOD ``device`` /
     ``phone`` tickets at this center in the last ``minutes`` (decision 0008), most first.
 
@@ -238,7 +239,7 @@ class DeviceRow:
     expires_soon: bool = False  # its token expires within 30 days: renew it before it goes dark
 
 
-def center_devices_for(by: Any, center: Center) -> list[DeviceRow]:
+def center_devices_for(by: Actor, center: Center) -> list[DeviceRow]:
     """The center's devices for its manager: kind, name, window, last seen, and since when a
     browser is bound (kiosks and displays; decision 0008). Two queries."""
     if not perms.is_center_manager(by, center):
@@ -251,7 +252,7 @@ def center_devices_for(by: Any, center: Center) -> list[DeviceRow]:
                       expires_soon=d.token.expires_at is not None and d.token.expires_at <= soon) for d in devices]
 
 
-def enrolable_devices_for(by: Any) -> list[Any]:
+def enrolable_devices_for(by: Actor) -> list[Any]:
     """Kiosks and displays of the centers ``by`` manages (all for a system admin), active ones:
     what the enrolment page offers to bind this browser to (decision 0008)."""
     user = perms.user_of(by)
@@ -282,7 +283,7 @@ def waiting_for_window(window: Window, day: datetime.date) -> QuerySet[Ticket]:
             .filter(Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)))
 
 
-def window_for(by: Any, window_id: Any) -> Window:
+def window_for(by: Actor, window_id: Any) -> Window:
     """A window of a center ``by`` works in: 404 window_not_found, 403 not_center_staff."""
     window = Window.objects.select_related("center").filter(pk=_as_pk(window_id)).first()
     if window is None:
@@ -322,7 +323,7 @@ class Desk:
     is_manager: bool = False
 
 
-def desk_for(by: Any, window_id: Any, *, now: datetime.datetime | None = None) -> Desk:
+def desk_for(by: Actor, window_id: Any, *, now: datetime.datetime | None = None) -> Desk:
     """The terminal of a window for the staff of its center: the current ticket (called or
     serving) and the minutes its holder waited, today's tickets of the window, the served count
     and average service, the tickets this window may call (``waiting_for_window``), and — while a
@@ -370,7 +371,7 @@ def window_with_categories(window_id: int) -> Window:
     return Window.objects.prefetch_related("categories").get(pk=window_id)
 
 
-def staff_windows_for(by: Any) -> tuple[list[Window], set[int]]:
+def staff_windows_for(by: Actor) -> tuple[list[Window], set[int]]:
     """The windows of the centers ``by`` works in (by center code and number), and the ids of the
     centers they manage (every one for a system admin)."""
     centers = perms.centers_of(by)
@@ -419,7 +420,7 @@ def open_slots(center: Center, *, category_id: int | None = None, date_from: dat
 _APPOINTMENT_RELATED = ("slot", "slot__center", "slot__category", "category", "person", "item")
 
 
-def appointments_for(by: Any, *, limit: int = 100) -> list[Appointment]:
+def appointments_for(by: Actor, *, limit: int = 100) -> list[Appointment]:
     """我的预约: the appointments of the logged-in person, the latest first; none without a person."""
     person_id = getattr(perms.user_of(by), "person_id", None)
     if person_id is None:
@@ -428,7 +429,7 @@ def appointments_for(by: Any, *, limit: int = 100) -> list[Appointment]:
                 .order_by("-date", "-slot__starts", "-id")[:limit])
 
 
-def appointment_get_for(by: Any, *, appointment_id: Any = None, code: str = "") -> Appointment:
+def appointment_get_for(by: Actor, *, appointment_id: Any = None, code: str = "") -> Appointment:
     """One appointment of the logged-in person, by id or by its code; 404 appointment_not_found for
     anyone else's (no existence leak)."""
     person_id = getattr(perms.user_of(by), "person_id", None)
@@ -459,7 +460,7 @@ def window_case_origin(user: Any, ticket_ref: str) -> str | None:
 
 # ---- the manager's view (中心现场管理) --------------------------------------------------------------
 
-def center_for(by: Any, center_id: Any) -> Center:
+def center_for(by: Actor, center_id: Any) -> Center:
     """A center ``by`` works in (clerk, manager, system admin): 404 center_not_found, 403 not_center_staff."""
     center = Center.objects.filter(pk=_as_pk(center_id)).first()
     if center is None:
@@ -482,7 +483,7 @@ def duty_names_for(center: Center, day: datetime.date) -> dict[int, str]:
             .select_related("user", "user__person")}
 
 
-def duty_today_for(by: Any) -> WindowDuty | None:
+def duty_today_for(by: Actor) -> WindowDuty | None:
     """The window ``by`` is on duty at today, if any (the terminal opens it directly)."""
     user = perms.user_of(by)
     if user is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from onewindow.accounts.models import User
@@ -98,7 +99,7 @@ def binding_cookie(device: Device) -> tuple[str, str]:
     from .services.devices import device_enrol
 
     manager = CenterStaff.objects.filter(center=device.center, is_manager=True, valid=True).first()
-    _binding, value = device_enrol(by=manager.user if manager else None, device_id=device.pk)
+    _binding, value = device_enrol(by=manager.user if manager else AnonymousUser(), device_id=device.pk)
     return cookie_name(), signed_cookie_value(value)
 
 

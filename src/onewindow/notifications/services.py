@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from onewindow.accounts.permissions import as_user
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 
 from . import selectors
@@ -270,7 +272,7 @@ def messages_deliver_due(*, now: datetime.datetime | None = None, limit: int = 2
     return tried
 
 
-def message_requeue(*, by: Any, message_id: uuid.UUID | str) -> Message:
+def message_requeue(*, by: Actor, message_id: uuid.UUID | str) -> Message:
     """Give a dead or failed SMS a fresh set of attempts (an operator, after a long gateway outage).
 
     Audited. A sent message is never requeued: the gateway acknowledged it.
@@ -296,7 +298,7 @@ def message_requeue(*, by: Any, message_id: uuid.UUID | str) -> Message:
 # ---- inbox ---------------------------------------------------------------------------------
 
 
-def message_mark_read(*, by: Any, message_id: uuid.UUID | str) -> Message:
+def message_mark_read(*, by: Actor, message_id: uuid.UUID | str) -> Message:
     """The user opened one of their own in-app messages: set ``read_at`` once (idempotent).
     Another user's message is not found (404)."""
     message = selectors.message_get_for(by, message_id)
@@ -307,7 +309,7 @@ def message_mark_read(*, by: Any, message_id: uuid.UUID | str) -> Message:
     return message
 
 
-def message_mark_all_read(*, by: Any) -> int:
+def message_mark_all_read(*, by: Actor) -> int:
     """Mark all of the user's unread in-app messages read; returns how many changed."""
     return selectors.message_list_for(by, unread_only=True).update(read_at=timezone.now())
 
@@ -315,7 +317,7 @@ def message_mark_all_read(*, by: Any) -> int:
 # ---- templates -----------------------------------------------------------------------------
 
 
-def template_save_version(*, by: Any, template: MessageTemplate) -> MessageTemplate:
+def template_save_version(*, by: Actor, template: MessageTemplate) -> MessageTemplate:
     """Save the edited texts as a new version of the event's template (old versions stay, so each
     message names the text it was rendered from). Actor: a system administrator. Audited."""
     with transaction.atomic():
@@ -328,7 +330,7 @@ def template_save_version(*, by: Any, template: MessageTemplate) -> MessageTempl
         template.pk = None
         template._state.adding = True
         template.version = latest + 1
-        template.created_by = by
+        template.created_by = as_user(by)
         template.save()
         audit_record(
             actor=by,

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.models import User
-from onewindow.accounts.permissions import has_role_in_scope
+from onewindow.accounts.permissions import as_user, has_role_in_scope
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.calendar import add_working_days
 from onewindow.core.codes import as_id
@@ -74,7 +75,7 @@ def rating_link_pk(token: str, *, salt: str, key: str, max_age: int = LINK_MAX_A
 
 def rating_record(*, subject_type: str, subject_id: str, level: Any, comment: str = "", channel: str,
                   rater: Any = None, rater_person: Any = None, department: Any = None, staff: Any = None,
-                  actor: Any = None, label: str = "") -> Rating:
+                  actor: Actor | None = None, label: str = "") -> Rating:
     """Record the one rating of a subject (一事一评); a second one is refused (409 already_rated).
     A bad rating (差评) opens its follow-up at once (see :func:`followup_open`).
 
@@ -89,7 +90,7 @@ def rating_record(*, subject_type: str, subject_id: str, level: Any, comment: st
                                            rater_person=rater_person, department=department, staff=staff)
     except IntegrityError:
         raise Conflict(_("已经评价过了，每次服务只能评价一次。"), code="already_rated") from None
-    audit_record(actor=actor if actor is not None else (rater or "anonymous"), action="ratings.record",
+    audit_record(actor=actor if actor is not None else rater, action="ratings.record",
                  target=rating, after={"subject": f"{subject_type}:{subject_id}", "level": value, "channel": channel})
     if rating.is_bad:
         followup_open(rating, label=label)
@@ -128,7 +129,7 @@ def followup_open(rating: Rating, *, label: str = "") -> FollowUp:
     return followup
 
 
-def _followup_for(by: Any, followup_id: Any) -> FollowUp:
+def _followup_for(by: Actor, followup_id: Any) -> FollowUp:
     pk = as_id(followup_id)
     followup = FollowUp.objects.select_for_update(of=("self",)).select_related("rating", "department").filter(
         pk=pk).first()
@@ -140,7 +141,7 @@ def _followup_for(by: Any, followup_id: Any) -> FollowUp:
     return followup
 
 
-def followup_contact(*, by: Any, followup_id: Any, note: str) -> FollowUp:
+def followup_contact(*, by: Actor, followup_id: Any, note: str) -> FollowUp:
     """回访: the handler has contacted the person and notes what was found (调查核实)."""
     text = (note or "").strip()
     if not text:
@@ -153,13 +154,13 @@ def followup_contact(*, by: Any, followup_id: Any, note: str) -> FollowUp:
         followup.status = FollowUp.Status.CONTACTED
         followup.contacted_at = timezone.now()
         followup.contact_note = text[:1000]
-        followup.handled_by = by
+        followup.handled_by = as_user(by)
         followup.save()
         audit_record(actor=by, action="ratings.followup.contact", target=followup)
     return followup
 
 
-def followup_close(*, by: Any, followup_id: Any, fix_note: str, reply: str) -> FollowUp:
+def followup_close(*, by: Actor, followup_id: Any, fix_note: str, reply: str) -> FollowUp:
     """办结: the fix (整改) and the reply to the person (反馈) are recorded."""
     fix, answer = (fix_note or "").strip(), (reply or "").strip()
     if not fix or not answer:
@@ -173,7 +174,7 @@ def followup_close(*, by: Any, followup_id: Any, fix_note: str, reply: str) -> F
         followup.status = FollowUp.Status.CLOSED
         followup.fix_note, followup.reply = fix[:1000], answer[:1000]
         followup.closed_at = timezone.now()
-        followup.handled_by = by
+        followup.handled_by = as_user(by)
         followup.save()
         audit_record(actor=by, action="ratings.followup.close", target=followup)
     return followup

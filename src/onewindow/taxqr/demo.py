@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.models import Organization, Person, StaffRole, User
+from onewindow.core.actors import system_actor
 from onewindow.core.models import Department, Region, RegionLevel
 
 from . import codec, keystore, samples, services
@@ -82,7 +83,7 @@ def _setup(rng: random.Random) -> tuple[TaxBureau, User, list[Organization]]:
     department, _ = Department.objects.get_or_create(code=f"{JINGAN}-SW", defaults={
         "name": "国家税务总局上海市静安区税务局", "short_name": "静安区税务局", "level": RegionLevel.DISTRICT,
         "region": district, "sort_order": 800})
-    bureau = services.bureau_register(by="demo", department=department, short_code="JA")
+    bureau = services.bureau_register(by=system_actor("demo_data"), department=department, short_code="JA")
     organizations = []
     for name in [n for n, _ in PILOT_AGENCIES] + list(MORE_AGENCIES):
         org = Organization.objects.filter(name=name).first()
@@ -95,7 +96,7 @@ def _setup(rng: random.Random) -> tuple[TaxBureau, User, list[Organization]]:
     clerk = _user("taxclerk", PASSWORD_CLERK, "沈晓雯", rng, 1)
     StaffRole.objects.get_or_create(user=clerk, role=StaffRoleKind.WINDOW_CLERK, department=department)
     _user("agency", PASSWORD_AGENCY, "周志强", rng, 2, organization=organizations[0])
-    services.rate_rows_seed(by="demo")
+    services.rate_rows_seed(by=system_actor("demo_data"))
     return bureau, clerk, organizations
 
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.core import xlsx
+from onewindow.core.actors import Actor, system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.core.identifiers import IdentifierError, validate_credit_code
@@ -167,7 +168,7 @@ def _render(fmt: str, title: str, rows: list[list[Any]]) -> bytes:
     return _xlsx(title, rows) if fmt == "xlsx" else _pdf(title, rows)
 
 
-def summary_download(*, by: Any, flt: SummaryFilter, fmt: str = "xlsx") -> SummaryFile:
+def summary_download(*, by: Actor, flt: SummaryFilter, fmt: str = "xlsx") -> SummaryFile:
     """The summary list (汇总清单) of ``flt`` in ``by``'s scope, made in memory for a download.
 
     Tax staff of a bureau (their bureau's records) or a system admin (all). Writes no file and no
@@ -239,7 +240,7 @@ def _retention(day: datetime.date) -> datetime.date:
     return day.replace(year=day.year + RETENTION_YEARS)
 
 
-def _archive(*, by: Any, bureau: TaxBureau, kind: str, tag: str, day: datetime.date, suffix: str,
+def _archive(*, by: Actor, bureau: TaxBureau, kind: str, tag: str, day: datetime.date, suffix: str,
              content: bytes, rows: int, reference: str | None = None,
              filters: dict[str, str] | None = None) -> ArchiveFile:
     """Number, write and index one archived file in one transaction (the file goes if the row fails)."""
@@ -267,7 +268,7 @@ def _archive(*, by: Any, bureau: TaxBureau, kind: str, tag: str, day: datetime.d
                 bureau=bureau, kind=kind, reference=reference or number, day=day, filters=filters or {}, rows=rows,
                 path=path.relative_to(archive_root().resolve()).as_posix(), sha256=digest, size=len(content),
                 retention_until=_retention(day), created_by=account_perms.as_user(by))
-            audit_record(actor=by or "scheduler", action="taxqr.archive.file", target=archive,
+            audit_record(actor=by, action="taxqr.archive.file", target=archive,
                          after={"kind": kind, "rows": rows, "sha256": digest, "file": number})
         except BaseException:
             path.unlink(missing_ok=True)
@@ -275,7 +276,7 @@ def _archive(*, by: Any, bureau: TaxBureau, kind: str, tag: str, day: datetime.d
     return archive
 
 
-def _bureau_for(by: Any, bureau_code: str = "") -> TaxBureau:
+def _bureau_for(by: Actor, bureau_code: str = "") -> TaxBureau:
     """The bureau whose archive ``by`` writes: one of their bureaus (clerk, reviewer) or any (admin)."""
     perms.require_user(by)
     own = perms.bureaus_of(by)
@@ -294,11 +295,11 @@ def _bureau_for(by: Any, bureau_code: str = "") -> TaxBureau:
     return found
 
 
-def summary_archive(*, by: Any, day: datetime.date, fmt: str = "pdf", bureau_code: str = "") -> ArchiveFile:
+def summary_archive(*, by: Actor, day: datetime.date, fmt: str = "pdf", bureau_code: str = "") -> ArchiveFile:
     """Archive the summary list (汇总清单) of ``day`` of one bureau (资料归档), every record of that day.
 
     Actor: the bureau's window clerk or reviewer (or a system admin naming the bureau), after
-    re-authentication (the view checks it), or the scheduled job (``by=None``). The file is
+    re-authentication (the view checks it), or the scheduled job (a system actor). The file is
     written under the archive root with a gap-free sequence number of the bureau and day, and
     indexed with its SHA-256 and a retention date 10 years on (税收征收管理法实施细则 art. 29).
     """
@@ -306,7 +307,7 @@ def summary_archive(*, by: Any, day: datetime.date, fmt: str = "pdf", bureau_cod
     return _archive_bureau_day(by=by, bureau=_bureau_for(by, bureau_code), day=day, fmt=fmt)
 
 
-def _archive_bureau_day(*, by: Any, bureau: TaxBureau, day: datetime.date, fmt: str) -> ArchiveFile:
+def _archive_bureau_day(*, by: Actor, bureau: TaxBureau, day: datetime.date, fmt: str) -> ArchiveFile:
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     records = list(TaxRecord.objects.filter(bureau=bureau, saved_at__gte=start,
                                             saved_at__lt=start + datetime.timedelta(days=1)).order_by("archive_no"))
@@ -336,11 +337,12 @@ def summary_archive_daily(*, day: datetime.date | None = None) -> list[ArchiveFi
                        .values_list("kind", flat=True))
             for fmt, kind in (("pdf", ArchiveKind.SUMMARY_PDF), ("xlsx", ArchiveKind.SUMMARY_XLSX)):
                 if kind not in done:
-                    made.append(_archive_bureau_day(by=None, bureau=bureau, day=day, fmt=fmt))
+                    made.append(_archive_bureau_day(by=system_actor("taxqr.archive_daily"), bureau=bureau, day=day,
+                                                    fmt=fmt))
     return made
 
 
-def _record_sheet(by: Any, record_id: int) -> tuple[TaxRecord, bytes]:
+def _record_sheet(by: Actor, record_id: int) -> tuple[TaxRecord, bytes]:
     record = selectors.record_get_for(by, record_id)
     data = selectors.record_masked(record.record)
     saved = timezone.localtime(record.saved_at)
@@ -358,7 +360,7 @@ def _record_sheet(by: Any, record_id: int) -> tuple[TaxRecord, bytes]:
     return record, _sheet_pdf(f"房交信息表 {record.archive_no}", lines)
 
 
-def record_sheet_download(*, by: Any, record_id: int) -> SummaryFile:
+def record_sheet_download(*, by: Actor, record_id: int) -> SummaryFile:
     """The record sheet (房交信息表) of one captured record as PDF, made in memory (audited download).
 
     Names and ID numbers are masked: the sheet goes into the paper file, the full record stays
@@ -370,7 +372,7 @@ def record_sheet_download(*, by: Any, record_id: int) -> SummaryFile:
     return SummaryFile(content, f"{record.archive_no}.pdf", FORMATS["pdf"])
 
 
-def record_sheet_archive(*, by: Any, record_id: int) -> SummaryFile:
+def record_sheet_archive(*, by: Actor, record_id: int) -> SummaryFile:
     """Archive the record sheet (房交信息表) of one record (资料归档); the bureau's staff, re-authenticated."""
     record, content = _record_sheet(by, record_id)
     archive = _archive(by=by, bureau=record.bureau, kind=ArchiveKind.RECORD_PDF, tag="FJ",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.normalize import nfkc, nfkc_number
@@ -41,7 +42,7 @@ def archive_number(bureau_code: str, year: int, n: int) -> str:
 
 # ---- taxpayer side --------------------------------------------------------------------------
 
-def draft_save(*, by: Any, data: dict[str, Any], draft_id: int | None = None) -> ClientDraft:
+def draft_save(*, by: Actor, data: dict[str, Any], draft_id: int | None = None) -> ClientDraft:
     """Save the client form (房产交易辅助) as a draft of ``by`` (citizen or agency clerk).
 
     Incomplete data may be saved; rules run when the code is generated. Editing a coded draft
@@ -87,7 +88,7 @@ def estimate_of(tx: Transaction) -> tax.Estimate | None:
         return None
 
 
-def draft_generate_code(*, by: Any, draft_id: int, now: datetime.datetime | None = None) -> Coded:
+def draft_generate_code(*, by: Actor, draft_id: int, now: datetime.datetime | None = None) -> Coded:
     """Validate the draft with the current rule set and make its signed, encrypted QR code(s).
 
     Errors refuse with per-field messages (``record_invalid``); warnings are returned for the
@@ -141,7 +142,7 @@ def scanned_text(*, text: str = "", image: bytes | None = None) -> str:
     return text
 
 
-def _decode(by: Any, text: str, today: datetime.date) -> Preview:
+def _decode(by: Actor, text: str, today: datetime.date) -> Preview:
     envelope = codec.join(codec.parse_parts(text))
     decoded = codec.open_envelope(envelope, keys=keystore.receiver_keys())
     ruleset = rules.ruleset_status(decoded.ruleset_version, today=today,
@@ -163,7 +164,7 @@ def _decode(by: Any, text: str, today: datetime.date) -> Preview:
     return Preview(decoded, tx, digest, [f for f in findings if f.severity == rules.WARNING], estimate_of(tx), text)
 
 
-def record_preview(*, by: Any, text: str = "", image: bytes | None = None,
+def record_preview(*, by: Actor, text: str = "", image: bytes | None = None,
                    now: datetime.datetime | None = None) -> Preview:
     """Decode, verify and re-validate a scanned code for the clerk to confirm; writes nothing.
 
@@ -177,7 +178,7 @@ def record_preview(*, by: Any, text: str = "", image: bytes | None = None,
     return _decode(by, scanned_text(text=text, image=image), timezone.localdate(now))
 
 
-def record_capture(*, by: Any, text: str = "", image: bytes | None = None, window: str = "",
+def record_capture(*, by: Actor, text: str = "", image: bytes | None = None, window: str = "",
                    first_scan_at: datetime.datetime | None = None,
                    now: datetime.datetime | None = None) -> TaxRecord:
     """The clerk confirmed: save the tax record (房交信息) with the next archive number (档案号).
@@ -221,7 +222,7 @@ def record_capture(*, by: Any, text: str = "", image: bytes | None = None, windo
                 envelope_hash=preview.envelope_sha256, ruleset_version=preview.decoded.ruleset_version,
                 signing_kid=preview.decoded.signing_kid,
                 issued_at=datetime.datetime.fromtimestamp(preview.decoded.issued_at, tz=datetime.UTC),
-                window=window[:20], clerk=by, first_scan_at=first_scan_at, saved_at=now,
+                window=window[:20], clerk=account_perms.acting_user(by), first_scan_at=first_scan_at, saved_at=now,
             )
             record.archive_no = archive_number(bureau.short_code, year,
                                                next_number(f"taxqr:{bureau.short_code}:{year}"))
@@ -245,7 +246,7 @@ CORRECTABLE = {
 NUMERIC_FIELDS = ("property.street_code", "property.area", "contract.price")
 
 
-def record_correct(*, by: Any, record_id: int, field_path: str, value: str, reason: str) -> RecordCorrection:
+def record_correct(*, by: Actor, record_id: int, field_path: str, value: str, reason: str) -> RecordCorrection:
     """Correct one field of a captured record (更正) — tax staff of the record's bureau only.
 
     The correction, the updated record and an audit entry (masked before/after) are written
@@ -278,13 +279,14 @@ def record_correct(*, by: Any, record_id: int, field_path: str, value: str, reas
         record.record_encrypted = json.dumps(data, ensure_ascii=False)
         record.save()
         correction = RecordCorrection.objects.create(record=record, field=field_path, before_masked=before[:200],
-                                                     after_masked=value[:200], reason=reason[:200], corrected_by=by)
+                                                     after_masked=value[:200], reason=reason[:200],
+                                                     corrected_by=account_perms.acting_user(by))
         audit_record(actor=by, action="taxqr.record.correct", target=record, role=account_perms.primary_role(by),
                      before={field_path: before}, after={field_path: value, "reason": reason[:200]})
     return correction
 
 
-def record_reveal(*, by: Any, record_id: int) -> TaxRecord:
+def record_reveal(*, by: Actor, record_id: int) -> TaxRecord:
     """The record with unmasked personal data for its bureau's staff or an admin (audited view)."""
     from onewindow.core.audit import audit_personal_data_view
 
@@ -296,7 +298,7 @@ def record_reveal(*, by: Any, record_id: int) -> TaxRecord:
     return record
 
 
-def rate_rows_seed(*, by: Any) -> int:
+def rate_rows_seed(*, by: Actor) -> int:
     """Fill the rate table (税率表) from tax.SEED (DOMAIN.md §6) if it is empty; return rows added."""
     with transaction.atomic():
         if RateRow.objects.exists():
@@ -316,7 +318,7 @@ def rate_rows_seed(*, by: Any) -> int:
     return len(rows)
 
 
-def bureau_register(*, by: Any, department: Any, short_code: str) -> TaxBureau:
+def bureau_register(*, by: Actor, department: Any, short_code: str) -> TaxBureau:
     """Register a department as a tax bureau (税务机关) with its archive short code (admin/demo)."""
     bureau, created = TaxBureau.objects.get_or_create(department=department, defaults={"short_code": short_code})
     if created:
@@ -325,7 +327,7 @@ def bureau_register(*, by: Any, department: Any, short_code: str) -> TaxBureau:
 
 
 
-def bureau_update(*, by: Any, bureau_id: Any, short_code: str) -> TaxBureau:
+def bureau_update(*, by: Actor, bureau_id: Any, short_code: str) -> TaxBureau:
     """Change a tax bureau's archive short code (档案号简码), which prefixes the archive numbers it
     issues from now on (numbers already issued keep theirs). Refused: a code taken by another
     bureau (409 ``bureau_code_taken``), a code that is not 1–4 letters or digits (422). Tax bureaus
@@ -350,7 +352,7 @@ def bureau_update(*, by: Any, bureau_id: Any, short_code: str) -> TaxBureau:
     return bureau
 
 
-def rate_row_save(*, by: Any, row: RateRow) -> RateRow:
+def rate_row_save(*, by: Actor, row: RateRow) -> RateRow:
     """Save a rate-table row (税率表) edited by tax staff in the admin, with an audit entry.
 
     The estimate engine reads the rows at once (selectors.rate_table); the estimate stays labelled
@@ -361,7 +363,7 @@ def rate_row_save(*, by: Any, row: RateRow) -> RateRow:
         if row.pk:
             old = RateRow.objects.filter(pk=row.pk).values("kind", "valid_from", "valid_to", "rate").first()
             before = {k: str(v) for k, v in (old or {}).items()}
-        row.updated_by = by if account_perms.as_user(by) else None
+        row.updated_by = account_perms.as_user(by)
         row.save()
         audit_record(actor=by, action="taxqr.rates.save", target=row, before=before,
                      after={"kind": row.kind, "valid_from": str(row.valid_from), "valid_to": str(row.valid_to),

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.accounts.otp import otp_enrolment_grant
 from onewindow.accounts.testing import PASSWORD, StaffRoleFactory, UserFactory
+from onewindow.core.actors import system_actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,7 @@ def test_staff_enrol_a_totp_device_after_the_password(page, settings) -> None:  
     settings.ONEWINDOW_REQUIRE_STAFF_2FA = True
     clerk = UserFactory.create(username="clerk1")
     StaffRoleFactory.create(user=clerk)
-    enrolment_code = otp_enrolment_grant(by="test", user=clerk)  # a system admin's grant (decision 0009)
+    enrolment_code = otp_enrolment_grant(by=system_actor("test"), user=clerk)  # a system admin's grant (decision 0009)
     page.goto("/accounts/login/?next=/catalog/")
     page.fill("#id_username", "clerk1")
     page.fill("#id_password", PASSWORD)

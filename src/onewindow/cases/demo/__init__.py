@@ -32,6 +32,7 @@ from django.db import transaction
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.models import StaffRole, User
 from onewindow.catalog.models import ServiceItem
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.models import Department
 
@@ -142,7 +143,7 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
         counters = year_number(plan)
         year_write(plan, counters, progress)
         stories = stories_play(center, department)
-        audit_record(actor="demo_data", action="cases.demo_load", target=None,
+        audit_record(actor=system_actor("demo_data"), action="cases.demo_load", target=None,
                      after={"cases": len(plan.cases), "seed": seed,
                             "stories": {k: c.pk for k, c in stories.items()}})
     return accounts

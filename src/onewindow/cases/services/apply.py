@@ -20,6 +20,7 @@ from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import Mandate, Organization, Person, valid_mandates_q
 from onewindow.catalog.choices import ItemStatus
 from onewindow.catalog.models import ItemVersion, ServiceItem
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.idempotency import idempotency_claim, idempotency_done
@@ -85,7 +86,7 @@ def _mandate_for(user: Any, item_code: str, *, person: Person | None = None,
     return next((m for m in qs if m.covers(item_code)), None)
 
 
-def _parties(by: Any, item: ServiceItem, channel: str, *, applicant_person: Person | None,
+def _parties(by: Actor, item: ServiceItem, channel: str, *, applicant_person: Person | None,
              applicant_organization: Organization | None) -> dict[str, Any]:
     """Applicant, agent, mandate and owner of a new case, checked against who ``by`` is."""
     user = account_perms.as_user(by)
@@ -119,7 +120,7 @@ def _parties(by: Any, item: ServiceItem, channel: str, *, applicant_person: Pers
             "owner": user}
 
 
-def _receiving(by: Any, item: ServiceItem, channel: str, department: Department | None) -> Department:
+def _receiving(by: Actor, item: ServiceItem, channel: str, department: Department | None) -> Department:
     if channel in _ONLINE or department is None:
         if channel in (CaseChannel.WINDOW, CaseChannel.APPOINTMENT):
             raise DomainError(_("窗口受理须指明受理单位。"), code="receiving_department_required", status=422,
@@ -130,7 +131,7 @@ def _receiving(by: Any, item: ServiceItem, channel: str, department: Department 
     return department
 
 
-def case_create(*, by: Any, item_code: str, channel: str, form_data: dict[str, Any] | None = None,
+def case_create(*, by: Actor, item_code: str, channel: str, form_data: dict[str, Any] | None = None,
                 applicant_person: Person | None = None, applicant_organization: Organization | None = None,
                 receiving_department: Department | None = None, contact_phone: str = "",
                 delivery_method: str = DeliveryMethod.WINDOW, delivery_address: str = "") -> Case:
@@ -171,7 +172,7 @@ def case_create(*, by: Any, item_code: str, channel: str, form_data: dict[str, A
     return case
 
 
-def case_apply(*, by: Any, item_code: str, channel: str, submit: bool = False, idempotency_key: str = "",
+def case_apply(*, by: Actor, item_code: str, channel: str, submit: bool = False, idempotency_key: str = "",
                **fields: Any) -> tuple[Case, bool]:
     """Create a case and, with ``submit``, submit it at once — idempotently per key.
 
@@ -194,7 +195,7 @@ def case_apply(*, by: Any, item_code: str, channel: str, submit: bool = False, i
     return case, False
 
 
-def case_update(*, by: Any, case_id: Any, form_data: dict[str, Any] | None = None,
+def case_update(*, by: Actor, case_id: Any, form_data: dict[str, Any] | None = None,
                 form_patch: dict[str, Any] | None = None, contact_phone: str | None = None,
                 delivery_method: str | None = None, delivery_address: str | None = None) -> Case:
     """Save the draft (or, during a correction round, the corrected form) of the applicant side.
@@ -241,7 +242,7 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
     return next((kind for magic, kind in UPLOAD_TYPES.items() if head.startswith(magic)), None)
 
 
-def case_attach(*, by: Any, case_id: Any, name: str, content: bytes, material_id: int | None = None) -> CaseMaterial:
+def case_attach(*, by: Actor, case_id: Any, name: str, content: bytes, material_id: int | None = None) -> CaseMaterial:
     """Upload one material file (PDF, JPEG or PNG, by content; at most ``CASES_MAX_UPLOAD_BYTES``).
 
     The file is stored under a random name with its SHA-256; it is never executed or rendered
@@ -282,7 +283,7 @@ def case_attach(*, by: Any, case_id: Any, name: str, content: bytes, material_id
     return row
 
 
-def case_detach(*, by: Any, case_id: Any, attachment_id: int) -> None:
+def case_detach(*, by: Actor, case_id: Any, attachment_id: int) -> None:
     """Remove an uploaded file from a draft or a correction round (kept, marked removed)."""
     with transaction.atomic():
         case = common.lock_case(case_id)
@@ -320,7 +321,7 @@ def _check_complete(case: Case) -> None:
                               code="materials_missing", status=422, fields={"materials": list(missing)})
 
 
-def _submit(case: Case, by: Any) -> Case:
+def _submit(case: Case, by: Actor) -> Case:
     common.guard(case, CaseAction.SUBMIT, by)
     _check_complete(case)
     from_status = case.status
@@ -335,14 +336,14 @@ def _submit(case: Case, by: Any) -> Case:
     return case
 
 
-def case_submit(*, by: Any, case_id: Any) -> Case:
+def case_submit(*, by: Actor, case_id: Any) -> Case:
     """Submit a draft (提交申请): the case gets its number and the 5-working-day clock for a
     correction notice starts (行政许可法 art. 32(4))."""
     with transaction.atomic():
         return _submit(common.lock_case(case_id), by)
 
 
-def case_resubmit(*, by: Any, case_id: Any) -> Case:
+def case_resubmit(*, by: Actor, case_id: Any) -> Case:
     """Hand in the corrected materials (补正后提交): a new 5-day correction clock from this receipt."""
     with transaction.atomic():
         case = common.lock_case(case_id)
@@ -357,7 +358,7 @@ def case_resubmit(*, by: Any, case_id: Any) -> Case:
     return case
 
 
-def case_withdraw(*, by: Any, case_id: Any, reason: str = "") -> Case:
+def case_withdraw(*, by: Actor, case_id: Any, reason: str = "") -> Case:
     """The applicant withdraws the application before a decision (撤回申请); all clocks stop."""
     with transaction.atomic():
         case = common.lock_case(case_id)

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
+from onewindow.core.actors import SYSTEM as _SYSTEM
+from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record
 from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
@@ -25,7 +27,7 @@ from ..choices import CaseAction, CaseStatus, ClockLevel, DocumentKind
 from ..models import Case, CaseClock, CaseEvent, Document
 
 QUERY_ALPHABET = UNAMBIGUOUS
-SYSTEM = "system"
+SYSTEM = _SYSTEM  # the one system actor (core.actors); kept here for the callers of cases
 
 DOCUMENT_PREFIX: dict[str, str] = {
     DocumentKind.RECEIPT: "SL", DocumentKind.NON_ACCEPTANCE: "BSL", DocumentKind.CORRECTION: "BZ",
@@ -68,13 +70,13 @@ def lock_case(case_id: Any) -> Case:
     return case
 
 
-def guard(case: Case, action: str, by: Any) -> None:
+def guard(case: Case, action: str, by: Actor) -> None:
     """Refuse an action the current status or the actor does not allow (nothing is written).
 
     A user who may not see the case at all gets 404 (no existence leak); one who may see it but
     not take this action gets 403; a legal actor with an illegal status gets 409.
     """
-    kinds = {"system"} if by == SYSTEM else kinds_for(by, case)
+    kinds = {"system"} if is_system(by) else kinds_for(by, case)
     if not kinds & workflow.ACTORS[action]:
         raise PermissionDenied(_("您无权对该办件执行“%(action)s”。") % {"action": CaseAction(action).label},
                                code="case_action_forbidden")
@@ -84,7 +86,7 @@ def guard(case: Case, action: str, by: Any) -> None:
                        code="case_illegal_transition")
 
 
-def kinds_for(by: Any, case: Case) -> set[str]:
+def kinds_for(by: Actor, case: Case) -> set[str]:
     """The actor kinds of ``by`` on the case; 404 when the case is not visible to them at all."""
     kinds = perms.actor_kinds(by, case)
     if not kinds and not perms.case_queryset_for(by).filter(pk=case.pk).exists():
@@ -92,16 +94,16 @@ def kinds_for(by: Any, case: Case) -> set[str]:
     return kinds
 
 
-def record(case: Case, action: str, by: Any, *, from_status: str, note: str = "", data: dict[str, Any] | None = None,
+def record(case: Case, action: str, by: Actor, *, from_status: str, note: str = "", data: dict[str, Any] | None = None,
            public: bool = True, department: Department | None = None, label: str = "") -> CaseEvent:
     """Append the timeline event and the audit entry of one step."""
-    actor = None if by == SYSTEM else account_perms.as_user(by)
+    actor = None if is_system(by) else account_perms.as_user(by)
     if not label:
         label = str(_("系统")) if actor is None else (actor.person.name if actor.person else actor.get_username())
     event = CaseEvent.objects.create(case=case, action=action, from_status=from_status, to_status=case.status,
                                      actor=actor, actor_label=label[:100], department=department, note=note,
                                      data=data or {}, public=public)
-    audit_record(actor=by if actor is not None else SYSTEM, action=f"cases.{action}", target=case,
+    audit_record(actor=by if actor is not None or is_system(by) else SYSTEM, action=f"cases.{action}", target=case,
                  before={"status": from_status}, after={"status": case.status, **(data or {})},
                  role=account_perms.primary_role(actor) if actor is not None else "")
     return event
@@ -121,12 +123,12 @@ def notify(case: Case, event: str, **context: Any) -> None:
                     subject_id=str(case.pk))
 
 
-def issue_document(case: Case, kind: str, department: Department, by: Any, content: dict[str, Any]) -> Document:
+def issue_document(case: Case, kind: str, department: Department, by: Actor, content: dict[str, Any]) -> Document:
     """A numbered document ``<prefix>-<department code>-<year>-<5 digits>``, gap-free per body, kind, year."""
     year = today().year
     n = next_number(f"cases.doc:{kind}:{department.pk}:{year}")
     number = f"{DOCUMENT_PREFIX[kind]}-{department.code}-{year}-{n:05d}"
-    actor = None if by == SYSTEM else account_perms.as_user(by)
+    actor = None if is_system(by) else account_perms.as_user(by)
     return Document.objects.create(number=number, kind=kind, case=case, department=department, content=content,
                                    issued_by=actor)
 

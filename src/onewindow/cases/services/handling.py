@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import User
+from onewindow.core.actors import Actor, is_system
 from onewindow.core.errors import Conflict, DomainError
 from onewindow.core.numbering import next_number
 
@@ -46,14 +47,14 @@ def _reason(text: str, field: str = "reason") -> str:
     return text[:1000]
 
 
-def _take(case: Case, by: Any) -> None:
+def _take(case: Case, by: Actor) -> None:
     """The first staff member to act on an unassigned case becomes its handler (经办人)."""
     user = account_perms.as_user(by)
     if case.handler_id is None and user is not None:
         case.handler = user
 
 
-def case_start_pre_review(*, by: Any, case_id: Any) -> Case:
+def case_start_pre_review(*, by: Actor, case_id: Any) -> Case:
     """网上预审: a receiver takes an online application into pre-review."""
     with transaction.atomic():
         case = common.lock_case(case_id)
@@ -65,7 +66,7 @@ def case_start_pre_review(*, by: Any, case_id: Any) -> Case:
     return case
 
 
-def case_request_correction(*, by: Any, case_id: Any, items: list[dict[str, Any]]) -> Case:
+def case_request_correction(*, by: Actor, case_id: Any, items: list[dict[str, Any]]) -> Case:
     """一次性告知补正 (行政许可法 art. 32(4)): list *every* missing or wrong material at once.
 
     ``items`` are ``{"material_id": optional id, "name": text, "reason": text}``; at least one,
@@ -106,12 +107,12 @@ def case_request_correction(*, by: Any, case_id: Any, items: list[dict[str, Any]
     return case
 
 
-def _accept(case: Case, by: Any, action: str, accepted_on: datetime.date, note: str = "") -> Case:
+def _accept(case: Case, by: Actor, action: str, accepted_on: datetime.date, note: str = "") -> Case:
     common.guard(case, action, by)
     from_status = case.status
     case.status = S.ACCEPTED
     case.accepted_at = timezone.now()
-    if by != common.SYSTEM:
+    if not is_system(by):
         _take(case, by)
     common.stop_clocks(case, ClockKind.CORRECTION)
     common.start_clock(case, ClockKind.DECISION, accepted_on, deadlines.decision_limit(case.item_version))
@@ -125,7 +126,7 @@ def _accept(case: Case, by: Any, action: str, accepted_on: datetime.date, note: 
     return case
 
 
-def case_accept(*, by: Any, case_id: Any, note: str = "") -> Case:
+def case_accept(*, by: Actor, case_id: Any, note: str = "") -> Case:
     """受理: a written, dated receipt (art. 32, last paragraph); the decision clock starts today."""
     with transaction.atomic():
         return _accept(common.lock_case(case_id), by, A.ACCEPT, common.today(), note[:500])
@@ -144,7 +145,7 @@ def case_deem_accepted(*, case_id: Any) -> Case:
                        str(_("未在法定期限内一次性告知补正，依《行政许可法》第三十二条视为受理")))
 
 
-def case_refuse(*, by: Any, case_id: Any, reason_code: str, reason: str = "") -> Case:
+def case_refuse(*, by: Actor, case_id: Any, reason_code: str, reason: str = "") -> Case:
     """不予受理 with the reason (art. 32(1)(2)); a numbered decision; the case ends."""
     if reason_code not in RefusalReason.values:
         raise DomainError(_("请选择不予受理的情形。"), code="refusal_reason_invalid", status=422,
@@ -167,7 +168,7 @@ def case_refuse(*, by: Any, case_id: Any, reason_code: str, reason: str = "") ->
     return case
 
 
-def case_forward(*, by: Any, case_id: Any, note: str = "") -> Case:
+def case_forward(*, by: Actor, case_id: Any, note: str = "") -> Case:
     """代收代办: a street or district center forwards a case it received to the handling department
     (三级联动). The number stays; the receiving window keeps seeing the case and delivers the result."""
     with transaction.atomic():
@@ -185,7 +186,7 @@ def case_forward(*, by: Any, case_id: Any, note: str = "") -> Case:
     return case
 
 
-def case_start_review(*, by: Any, case_id: Any) -> Case:
+def case_start_review(*, by: Actor, case_id: Any) -> Case:
     """审查: a reviewer of the handling department takes the case and becomes its handler."""
     with transaction.atomic():
         case = common.lock_case(case_id)
@@ -200,7 +201,7 @@ def case_start_review(*, by: Any, case_id: Any) -> Case:
     return case
 
 
-def case_suspend(*, by: Any, case_id: Any, basis: str, reason: str = "") -> Case:
+def case_suspend(*, by: Actor, case_id: Any, basis: str, reason: str = "") -> Case:
     """Periods not counted (art. 45: hearing, tender, auction, inspection, testing, quarantine,
     appraisal, expert review): the decision clock stands still; the applicant is told in writing."""
     if basis not in SuspensionBasis.values:
@@ -227,7 +228,7 @@ def case_suspend(*, by: Any, case_id: Any, basis: str, reason: str = "") -> Case
     return case
 
 
-def case_resume(*, by: Any, case_id: Any) -> Case:
+def case_resume(*, by: Actor, case_id: Any) -> Case:
     """The art. 45 period ends: its days are added to the limit and the due date moves back."""
     with transaction.atomic():
         case = common.lock_case(case_id)
@@ -255,7 +256,7 @@ def case_resume(*, by: Any, case_id: Any) -> Case:
     return case
 
 
-def case_extend(*, by: Any, case_id: Any, reason: str, days: int = deadlines.EXTENSION_DAYS) -> Case:
+def case_extend(*, by: Actor, case_id: Any, reason: str, days: int = deadlines.EXTENSION_DAYS) -> Case:
     """延长期限 (art. 42 ¶1): up to 10 more days in total, approved by the agency head (a department
     admin of the handling body, recorded as the approver); the reason is told to the applicant."""
     text = _reason(reason)
@@ -293,7 +294,7 @@ def case_extend(*, by: Any, case_id: Any, reason: str, days: int = deadlines.EXT
     return case
 
 
-def _decide(case: Case, by: Any, action: str, status: str, kind: str, content: dict[str, Any]) -> Case:
+def _decide(case: Case, by: Actor, action: str, status: str, kind: str, content: dict[str, Any]) -> Case:
     """Record the decision (办结): stop the decision clock, start the delivery clock, issue the document.
     For a forwarded case the result goes back to the receiving body, which delivers it."""
     case.status = status
@@ -314,7 +315,7 @@ def _decide(case: Case, by: Any, action: str, status: str, kind: str, content: d
     return case
 
 
-def case_approve(*, by: Any, case_id: Any, note: str = "", licence_name: str = "",
+def case_approve(*, by: Actor, case_id: Any, note: str = "", licence_name: str = "",
                  valid_to: datetime.date | None = None) -> Case:
     """准予许可 (办结): a numbered decision and a licence or certificate record (证照) for the holder,
     numbered gap-free per handling department and year; the 10-day delivery clock starts (art. 44)."""
@@ -332,7 +333,7 @@ def case_approve(*, by: Any, case_id: Any, note: str = "", licence_name: str = "
                        {"note": note[:1000], "licence": licence.number})
 
 
-def case_reject(*, by: Any, case_id: Any, reason: str) -> Case:
+def case_reject(*, by: Actor, case_id: Any, reason: str) -> Case:
     """不予许可 (办结) with written reasons and the applicant's remedies (art. 38 ¶2)."""
     text = _reason(reason)
     with transaction.atomic():
@@ -343,7 +344,7 @@ def case_reject(*, by: Any, case_id: Any, reason: str) -> Case:
                        {"reason": text, "remedy": str(_("如不服本决定，可依法申请行政复议或者提起行政诉讼。"))})
 
 
-def case_deliver(*, by: Any, case_id: Any, method: str, note: str = "") -> Case:
+def case_deliver(*, by: Actor, case_id: Any, method: str, note: str = "") -> Case:
     """送达 (art. 44): collected at the window, mailed, or issued as an electronic certificate —
     by the receiving body, which for a forwarded case got the result back."""
     if method not in DeliveryMethod.values:
@@ -365,7 +366,7 @@ def case_deliver(*, by: Any, case_id: Any, method: str, note: str = "") -> Case:
     return case
 
 
-def case_reassign(*, by: Any, case_id: Any, handler_id: int) -> Case:
+def case_reassign(*, by: Actor, case_id: Any, handler_id: int) -> Case:
     """改派: a department admin hands the case to another staff member of the same body."""
     with transaction.atomic():
         case = common.lock_case(case_id)

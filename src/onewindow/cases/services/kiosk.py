@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import services as account_services
+from onewindow.core.actors import Actor
 from onewindow.core.errors import DomainError, NotFound, RateLimited
 from onewindow.core.identifiers import validate_mobile
 from onewindow.core.models import Department
@@ -41,7 +42,7 @@ def _throttle(device: Any) -> None:
         raise RateLimited(_("本机操作过于频繁，请稍后再试或到人工窗口办理。"), code="kiosk_rate_limited")
 
 
-def case_kiosk_start(*, by: Any, device: Any, item_code: str, name: str, id_type: str, id_number: str, phone: str,
+def case_kiosk_start(*, by: Actor, device: Any, item_code: str, name: str, id_type: str, id_number: str, phone: str,
                      form_data: dict[str, Any], department: Department, key: str) -> Case:
     """自助填单: a kiosk draft for the person of the typed document, created at the center
     (``department``: the receiving body of the kiosk's center), by the kiosk's terminal account

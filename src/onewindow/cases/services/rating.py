@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
+from onewindow.core.actors import Actor, is_system, system_actor
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
 from onewindow.ratings.choices import SubjectType
 from onewindow.ratings.models import Rating
@@ -37,21 +38,21 @@ def case_from_token(token: str) -> Case:
     return case
 
 
-def _rate(case: Case, by: Any, level: Any, comment: str, channel: str) -> Rating:
+def _rate(case: Case, by: Actor, level: Any, comment: str, channel: str) -> Rating:
     if case.status not in RATEABLE:
         raise Conflict(_("办件办结后才能评价。"), code="case_not_rateable")
-    user = account_perms.as_user(by) if by != common.SYSTEM else None
+    user = account_perms.as_user(by) if not is_system(by) else None
     rating = rating_record(subject_type=SubjectType.CASE, subject_id=str(case.pk), level=level, comment=comment,
                            channel=channel, rater=user, rater_person=case.applicant_person or case.agent,
                            department=case.handling_department, staff=case.handler,
-                           actor=user or "rating-link")
+                           actor=user or system_actor("rating-link"))
     common.record(case, CaseAction.RATE, by if user else common.SYSTEM, from_status=case.status,
                   data={"level": rating.level}, note=str(_("申请人已评价")),
                   label="" if user else str(_("申请人（短信评价链接）")))
     return rating
 
 
-def case_rate(*, by: Any, case_id: Any, level: Any, comment: str = "", channel: str = "web") -> Rating:
+def case_rate(*, by: Actor, case_id: Any, level: Any, comment: str = "", channel: str = "web") -> Rating:
     """The applicant side rates its concluded case once (409 already_rated on a second try)."""
     check_rating(level, comment, channel)
     with transaction.atomic():

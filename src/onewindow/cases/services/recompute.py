@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import User
+from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record_many
 from onewindow.core.calendar import WorkingDays
 
@@ -83,16 +84,16 @@ def _update_grouped(model: Any, rows: list[tuple[int, tuple[tuple[str, Any], ...
         model.objects.filter(pk__in=pks).update(**dict(values))
 
 
-def _actor(by: Any) -> tuple[User | None, str, str]:
+def _actor(by: Actor) -> tuple[User | None, str, str]:
     """The event actor, its label and audit role, read once for the whole recomputation."""
-    user = None if by == common.SYSTEM else account_perms.as_user(by)
+    user = None if is_system(by) else account_perms.as_user(by)
     if user is None:
         return None, str(_("系统")), ""
     label = user.person.name if user.person else user.get_username()
     return user, label[:100], account_perms.primary_role(user)
 
 
-def _recompute_batch(case_ids: list[int], *, by: Any, first: datetime.date, last: datetime.date,
+def _recompute_batch(case_ids: list[int], *, by: Actor, first: datetime.date, last: datetime.date,
                      today: datetime.date) -> int:
     """One batch in a constant number of statements (locks, reads, one UPDATE per table, one INSERT
     of events and one of audit entries), plus the outbox rows of the cases whose promise moved."""
@@ -145,7 +146,8 @@ def _recompute_batch(case_ids: list[int], *, by: Any, first: datetime.date, last
         CaseEvent(case=case, action=CaseAction.RECALCULATE, from_status=case.status, to_status=case.status,
                   actor=user, actor_label=label, department_id=case.handling_department_id, data=data, public=told)
         for case, data, told in moved_cases])
-    audit_record_many(actor=by if user is not None else common.SYSTEM, action=f"cases.{CaseAction.RECALCULATE}",
+    audit_record_many(actor=by if user is not None or is_system(by) else common.SYSTEM,
+                      action=f"cases.{CaseAction.RECALCULATE}",
                       role=role, entries=[(case, {"status": case.status}, {"status": case.status, **data})
                                           for case, data, _postponed in moved_cases])
     for case, data, told in moved_cases:
@@ -154,7 +156,7 @@ def _recompute_batch(case_ids: list[int], *, by: Any, first: datetime.date, last
     return len(moved_clocks)
 
 
-def clocks_recompute(*, by: Any, first: datetime.date, last: datetime.date) -> int:
+def clocks_recompute(*, by: Actor, first: datetime.date, last: datetime.date) -> int:
     """The cases app's calendar listener: recompute the running working-day clocks whose span
     contains a day of ``first``..``last`` (see the module docstring); returns how many moved.
     Runs inside the calendar change's transaction, so the calendar and the deadlines never disagree."""

@@ -18,6 +18,7 @@ from onewindow.cases import deadlines, demo, selectors, services
 from onewindow.cases.choices import CaseStatus, ClockKind
 from onewindow.cases.models import Case, CaseClock, CaseEvent, Document, Licence
 from onewindow.catalog import demo as catalog_demo
+from onewindow.core.actors import system_actor
 from onewindow.core.models import AuditEntry, Department, NumberCounter
 from onewindow.core.services import regions_load
 from onewindow.notifications.models import Message
@@ -37,7 +38,7 @@ def _gap_free(numbers: list[str], counters: dict[str, int], scope_of: object) ->
 
 @pytest.mark.django_db
 def test_demo_cases_are_a_consistent_year_with_the_stories_and_load_once() -> None:
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     catalog_demo.load(progress=lambda n: None, seed=SEED)
     accounts_demo.load(progress=lambda n: None, seed=SEED)
     ticks: list[int] = []

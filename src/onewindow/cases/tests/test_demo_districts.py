@@ -12,6 +12,7 @@ from onewindow.cases import demo
 from onewindow.cases.models import Case
 from onewindow.catalog import demo as catalog_demo
 from onewindow.catalog.demo_names import DISTRICT_APPROVAL_COUNTS
+from onewindow.core.actors import system_actor
 from onewindow.core.models import NumberCounter
 from onewindow.core.services import regions_load
 
@@ -20,7 +21,7 @@ SEED = 20170929
 
 @pytest.mark.django_db
 def test_the_small_demo_year_has_cases_in_every_district_jingan_the_most() -> None:
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     catalog_demo.load(progress=lambda n: None, seed=SEED)
     accounts_demo.load(progress=lambda n: None, seed=SEED)
     demo.load(progress=lambda n: None, seed=SEED, size="small")

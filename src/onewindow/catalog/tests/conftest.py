@@ -14,13 +14,14 @@ import pytest
 
 from onewindow.catalog import services
 from onewindow.catalog.models import ServiceItem
+from onewindow.core.actors import system_actor
 from onewindow.core.models import Department, Region
 from onewindow.core.services import regions_load
 
 
 @pytest.fixture
 def regions(db: Any) -> dict[str, Region]:
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     return {r.code: r for r in Region.objects.all()}
 
 

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from onewindow.catalog import demo
+from onewindow.core.actors import system_actor
 from onewindow.core.services import regions_load
 
 
 @pytest.fixture
 def demo_catalog(transactional_db: Any) -> None:
     # Loaded before the page fixture starts Playwright's event loop (ORM calls are sync-only).
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     demo.load(progress=lambda n: None, seed=20170929)
 
 

@@ -14,6 +14,7 @@ from onewindow.catalog import selectors, services
 from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.search_keys import name_search_keys, normalize_query
 from onewindow.catalog.selectors import catalog_stats, item_search
+from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Department
 
@@ -176,7 +177,7 @@ def test_a_write_by_another_app_server_is_seen_at_once(catalog: dict[str, Servic
     other_worker = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     with override_settings(CACHES=other_worker), mock.patch.object(services, "forget_generation"):
         # another worker: neither its cache nor its memory of the generation are this worker's
-        services.item_suspend(by="another-worker", item=passport, reason="系统升级")
+        services.item_suspend(by=system_actor("another-worker"), item=passport, reason="系统升级")
     assert passport.code in [i.code for i in item_search(user=None, q="护照").items]  # within the TTL
     with mock.patch.object(selectors.time, "monotonic", return_value=time.monotonic() + selectors.GENERATION_TTL):
         assert passport.code not in [i.code for i in item_search(user=None, q="护照").items]

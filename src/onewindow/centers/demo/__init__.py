@@ -53,6 +53,7 @@ from onewindow.cases.demo.stories import centerclerk_ensure
 from onewindow.cases.demo.year import CENTERCLERK
 from onewindow.catalog.models import ServiceItem
 from onewindow.core import crypto
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.calendar import is_working_day
 from onewindow.core.models import Department, Region
@@ -297,7 +298,7 @@ def load(progress: Callable[[int], object], seed: int,
                 history.day(index)
             history.flush(progress)
             reset_sequences(AppointmentSlot, Appointment, Ticket, TicketEvent, Rating, FollowUp, WindowDuty)
-            audit_record(actor="demo_data", action="centers.demo_load", target=center,
+            audit_record(actor=system_actor("demo_data"), action="centers.demo_load", target=center,
                          after={**history.counts, "first_day": first.isoformat(), "last_day": last.isoformat(),
                                 "seed": seed})
         _kiosk_operator(admin, center)

@@ -47,6 +47,11 @@ class Device(models.Model):
         return f"{self.get_kind_display()} {self.name}"
 
     @property
+    def device_label(self) -> str:
+        """The device as an actor (core.actors.DeviceActor): its label in the audit trail."""
+        return f"device:{self.pk} {self.name}"
+
+    @property
     def center_code(self) -> str:
         """The code of the device's center (read, duck-typed, by the cases kiosk pages)."""
         return self.center.code

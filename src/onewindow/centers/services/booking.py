@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
@@ -93,7 +94,7 @@ def _notify(appointment: Appointment, event: str) -> None:
                              "url": f"/centers/appointments/{appointment.code}/"})
 
 
-def appointment_book(*, by: Any, slot_id: Any, item: Any = None, channel: str = "web",
+def appointment_book(*, by: Actor, slot_id: Any, item: Any = None, channel: str = "web",
                      now: datetime.datetime | None = None) -> Appointment:
     """Book a slot for the logged-in person (real-name login). Refused: unknown slot (404), a past
     slot (409 slot_past), a slot beyond the booking horizon (422 slot_beyond_horizon), a full slot
@@ -136,7 +137,7 @@ def appointment_book(*, by: Any, slot_id: Any, item: Any = None, channel: str = 
 
 
 
-def _own(by: Any, appointment_id: Any) -> Appointment:
+def _own(by: Actor, appointment_id: Any) -> Appointment:
     user = account_perms.as_user(by)
     appointment = (Appointment.objects.select_for_update(of=("self",)).select_related("slot", "slot__center", "person")
                    .filter(pk=as_id(appointment_id)).first())
@@ -145,7 +146,7 @@ def _own(by: Any, appointment_id: Any) -> Appointment:
     return appointment
 
 
-def appointment_cancel(*, by: Any, appointment_id: Any, now: datetime.datetime | None = None) -> Appointment:
+def appointment_cancel(*, by: Actor, appointment_id: Any, now: datetime.datetime | None = None) -> Appointment:
     """取消预约 by its holder before the slot starts; the place is freed."""
     moment = _now(now)
     with transaction.atomic():
@@ -162,7 +163,7 @@ def appointment_cancel(*, by: Any, appointment_id: Any, now: datetime.datetime |
     return appointment
 
 
-def appointment_change(*, by: Any, appointment_id: Any, slot_id: Any,
+def appointment_change(*, by: Actor, appointment_id: Any, slot_id: Any,
                        now: datetime.datetime | None = None) -> Appointment:
     """改约: cancel and book anew in one transaction — either both happen or neither (a new slot
     beyond the booking horizon is refused like a booking, 422 slot_beyond_horizon)."""
@@ -171,7 +172,7 @@ def appointment_change(*, by: Any, appointment_id: Any, slot_id: Any,
         return appointment_book(by=by, slot_id=slot_id, item=old.item, channel=old.channel, now=now)
 
 
-def appointment_check_in(*, by: Any, code: str, center_code: str = "",
+def appointment_check_in(*, by: Actor, code: str, center_code: str = "",
                          now: datetime.datetime | None = None) -> Ticket:
     """签到 at the kiosk or by scanning: the booking becomes a priority (appointment) ticket.
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts import services as account_services
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record, changed_values
 from onewindow.core.codes import as_id
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
@@ -40,7 +41,7 @@ from ..models import Center, Device, DeviceBinding
 BROWSER_KINDS = frozenset({DeviceKind.KIOSK, DeviceKind.DISPLAY})
 
 
-def device_enrol(*, by: Any, device_id: Any) -> tuple[DeviceBinding, str]:
+def device_enrol(*, by: Actor, device_id: Any) -> tuple[DeviceBinding, str]:
     """Bind the browser in front of ``by`` to a kiosk or display of a center ``by`` manages.
 
     Refused: unknown device (404 device_not_found), not a manager of its center (403
@@ -69,7 +70,7 @@ def device_enrol(*, by: Any, device_id: Any) -> tuple[DeviceBinding, str]:
     return binding, f"{binding.pk}:{secret}"
 
 
-def device_unbind(*, by: Any, device_id: Any) -> int:
+def device_unbind(*, by: Actor, device_id: Any) -> int:
     """End every live browser binding of a device (the manager's 解除绑定); returns how many."""
     with transaction.atomic():
         device = Device.objects.select_related("center").filter(pk=as_id(device_id)).first()
@@ -98,7 +99,7 @@ def _check_device(center_id: int, values: dict[str, Any]) -> None:
                           fields={"name": [_("请填写设备名称。")]})
 
 
-def device_issue(*, by: Any, center_id: Any, kind: str, name: str, window: Any = None,
+def device_issue(*, by: Actor, center_id: Any, kind: str, name: str, window: Any = None,
                  operator: Any = None) -> tuple[Device, str]:
     """Register a hall device (叫号器, 一体机, 显示屏, 评价器) with its own API token (scope
     ``device``), in one transaction: the token and the row exist together or not at all. Returns
@@ -124,7 +125,7 @@ def device_issue(*, by: Any, center_id: Any, kind: str, name: str, window: Any =
     return device, bearer
 
 
-def device_update(*, by: Any, device_id: Any, **values: Any) -> Device:
+def device_update(*, by: Actor, device_id: Any, **values: Any) -> Device:
     """Rename a device, move it to another window of its center, or change a kiosk's terminal
     account — a system administrator. Audited ``centers.device.update``."""
     if not account_perms.is_system_admin(perms.user_of(by)):
@@ -147,7 +148,7 @@ def device_update(*, by: Any, device_id: Any, **values: Any) -> Device:
     return device
 
 
-def device_revoke(*, by: Any, device_id: Any, reason: str = "") -> Device:
+def device_revoke(*, by: Actor, device_id: Any, reason: str = "") -> Device:
     """停用: deactivate a device, end its browser binding and revoke its token, in one transaction —
     it is shut out at its next request. Idempotent for a device already revoked (nothing written).
     Actor: a system administrator. Audited ``centers.device.revoke`` (and ``api_token.revoke``)."""

@@ -108,8 +108,8 @@ def _person(device: Device, name: str, id_number: str, phone: str) -> Person:
     try:
         return account_services.person_by_document(IdType.RESIDENT_ID, id_number)
     except NotFound:
-        return account_services.person_register(by=device.operator, name=name, id_number=id_number, phone=phone,
-                                                link_to_self=False, documents_seen=False)
+        return account_services.person_register(by=device.operator or device, name=name, id_number=id_number,
+                                                phone=phone, link_to_self=False, documents_seen=False)
 
 
 def _book(device: Device, slot: AppointmentSlot, person: Person, phone: str, item: Any,
@@ -126,7 +126,7 @@ def _book(device: Device, slot: AppointmentSlot, person: Person, phone: str, ite
                 code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)), channel=CHANNEL, item=item)
     except IntegrityError:
         raise _refused() from None
-    audit_record(actor=f"device:{device.pk}", action="centers.appointment.book", target=appointment,
+    audit_record(actor=device, action="centers.appointment.book", target=appointment,
                  after={"slot": slot.pk, "channel": CHANNEL, "phone": mask_phone(phone)}, channel="device")
     message_enqueue(event="appointment_booked", phone=phone, person=person, subject_type="appointment",
                     subject_id=str(appointment.pk),
@@ -190,7 +190,7 @@ def _release(device: Device, appointment: Appointment, moment: datetime.datetime
     appointment.changed_at = moment
     appointment.save(update_fields=["status", "changed_at"])
     AppointmentSlot.objects.filter(pk=appointment.slot_id).update(booked=F("booked") - 1)
-    audit_record(actor=f"device:{device.pk}", action="centers.appointment.cancel", target=appointment,
+    audit_record(actor=device, action="centers.appointment.cancel", target=appointment,
                  channel="device")
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 
@@ -15,18 +15,18 @@ from .. import permissions as perms
 from ..models import Center, SpecialOpening
 
 
-def special_opening_set(*, by: Any, center_code: str, day: datetime.date, opens: datetime.time | None = None,
+def special_opening_set(*, by: Actor, center_code: str, day: datetime.date, opens: datetime.time | None = None,
                         closes: datetime.time | None = None, last_ticket: datetime.time | None = None,
                         closed: bool = False, reason: str = "") -> SpecialOpening:
     """Open ``center_code`` on ``day`` with the given hours (or close it), replacing the weekday's hours.
 
-    Actor: the center manager, a system admin, or the system itself (``by="system"``, e.g. the
+    Actor: the center manager, a system admin, or the system itself (``SYSTEM``, e.g. the
     ``centers_open_day`` command of an operator). Refused: unknown center (404), hours out of order (422).
     """
     center = Center.objects.filter(code=str(center_code)[:32]).first()
     if center is None:
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")
-    if by != "system" and not perms.is_center_manager(by, center):
+    if not is_system(by) and not perms.is_center_manager(by, center):
         raise PermissionDenied(_("只有中心负责人可以设置特殊开放日。"), code="not_center_manager")
     if not closed and not (opens is not None and closes is not None and last_ticket is not None
                            and opens < closes and opens <= last_ticket <= closes):
@@ -37,7 +37,7 @@ def special_opening_set(*, by: Any, center_code: str, day: datetime.date, opens:
                                                "closes": None if closed else closes,
                                                "last_ticket": None if closed else last_ticket,
                                                "reason": reason[:200]})
-        audit_record(actor=by if by == "system" else perms.user_of(by), action="centers.special_opening",
+        audit_record(actor=by if is_system(by) else perms.user_of(by), action="centers.special_opening",
                      target=center, after={"date": day.isoformat(), "closed": closed,
                                            "hours": None if closed else f"{opens}-{closes}"})
     return row

@@ -64,7 +64,7 @@ def phone_check_start(*, ticket: Ticket, phone: str, device: Device | None,
                     subject_type="ticket",
                     subject_id=str(ticket.pk),
                     context={"code": code, "center": ticket.center.name, "minutes": valid // 60})
-    audit_record(actor=f"device:{device.pk}" if device else None, action="centers.phone_code.send", target=ticket,
+    audit_record(actor=device, action="centers.phone_code.send", target=ticket,
                  after={"phone": mask_phone(phone)}, channel="device" if device else "web")
     return check
 
@@ -108,7 +108,7 @@ def phone_check_confirm(*, status_code: str, code: str, device: Device | None = 
             PhoneCheck.objects.filter(pk=check.pk).update(confirmed_at=moment)
             ticket.phone_confirmed_at = moment
             ticket.save(update_fields=["phone_confirmed_at"])
-            audit_record(actor=f"device:{device.pk}" if device else None, action="centers.ticket.phone_confirm",
+            audit_record(actor=device, action="centers.ticket.phone_confirm",
                          target=ticket, after={"phone": mask_phone(ticket.phone)},
                          channel="device" if device else "web")
     if error is not None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import crypto
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
@@ -54,12 +55,12 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
     return timezone.localtime(now or timezone.now())
 
 
-def _event(ticket: Ticket, action: str, by: Any, *, from_status: str, at: datetime.datetime,
+def _event(ticket: Ticket, action: str, by: Actor | None, *, from_status: str, at: datetime.datetime,
            window: Window | None = None, **data: Any) -> None:
     TicketEvent.objects.create(ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
                                window=window or ticket.window, actor=perms.user_of(by), data=data, at=at)
     device = perms.device_of(by)
-    audit_record(actor=perms.user_of(by) or (f"device:{device.pk}" if device else "anonymous"),
+    audit_record(actor=by,
                  action=f"centers.ticket.{action}", target=ticket,
                  before={"status": from_status}, after={"status": ticket.status, **data},
                  channel="device" if device else "web")
@@ -83,7 +84,7 @@ def _lock(ticket_id: Any) -> Ticket:
     return ticket
 
 
-def _guard(ticket: Ticket, action: str, by: Any) -> None:
+def _guard(ticket: Ticket, action: str, by: Actor) -> None:
     if not perms.is_center_staff(by, ticket.center_id):
         raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
     if not workflow.ticket_allowed(ticket.status, action):
@@ -92,7 +93,7 @@ def _guard(ticket: Ticket, action: str, by: Any) -> None:
                        code="ticket_illegal_transition")
 
 
-def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = TicketPriority.NORMAL,
+def ticket_take(*, by: Actor, center_id: Any, category_id: Any, priority: str = TicketPriority.NORMAL,
                 source: str = TicketSource.KIOSK, phone: str = "", person: Any = None, appointment: Any = None,
                 device: Device | None = None, now: datetime.datetime | None = None) -> Ticket:
     """取号: a ticket of a category at an open center, numbered gap-free per center, category and day.
@@ -155,7 +156,7 @@ def ticket_take(*, by: Any, center_id: Any, category_id: Any, priority: str = Ti
     return ticket
 
 
-def _own_number(by: Any, phone: str) -> bool:
+def _own_number(by: Actor, phone: str) -> bool:
     """The number on the logged-in resident's own person record (no code needed)."""
     user = perms.user_of(by)
     person = getattr(user, "person", None) if user is not None else None
@@ -192,7 +193,7 @@ def _notify_near(ticket: Ticket, moment: datetime.datetime) -> None:
         _sms(target, "ticket_near", ahead=n)
 
 
-def ticket_call_next(*, by: Any, window_id: Any, now: datetime.datetime | None = None) -> Ticket:
+def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None = None) -> Ticket:
     """叫号: the next waiting ticket for this window (see the module rules); one key for the clerk.
 
     Refused: the window is not open (409 window_not_open), still has a called or serving ticket
@@ -227,7 +228,7 @@ def ticket_call_next(*, by: Any, window_id: Any, now: datetime.datetime | None =
         raise Conflict(_("当前没有等候的排队号。"), code="queue_empty")
 
 
-def _step(ticket_id: Any, by: Any, action: str, now: datetime.datetime | None, **changes: Any) -> Ticket:
+def _step(ticket_id: Any, by: Actor, action: str, now: datetime.datetime | None, **changes: Any) -> Ticket:
     moment = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket_id)
@@ -252,29 +253,29 @@ def _step(ticket_id: Any, by: Any, action: str, now: datetime.datetime | None, *
         return ticket
 
 
-def ticket_recall(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+def ticket_recall(*, by: Actor, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
     """重呼: call the same ticket again (the display and the voice repeat it)."""
     return _step(ticket_id, by, TicketAction.RECALL, now, recalls=lambda t, m: t.recalls + 1,
                  called_at=lambda t, m: m)
 
 
-def ticket_skip(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+def ticket_skip(*, by: Actor, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
     """过号: the called person did not come; the window is free for the next."""
     return _step(ticket_id, by, TicketAction.SKIP, now)
 
 
-def ticket_requeue(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+def ticket_requeue(*, by: Actor, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
     """过号重排: a late arrival is put back in the queue, at the end (its place was lost)."""
     return _step(ticket_id, by, TicketAction.REQUEUE, now, queue_key=lambda t, m: m, window=None, clerk=None,
                  called_at=None, target_window=None)
 
 
-def ticket_start(*, by: Any, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
+def ticket_start(*, by: Actor, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
     """开始办理: the person is at the window."""
     return _step(ticket_id, by, TicketAction.START, now, started_at=lambda t, m: m)
 
 
-def ticket_finish(*, by: Any, ticket_id: Any, case_ids: list[int] | None = None,
+def ticket_finish(*, by: Actor, ticket_id: Any, case_ids: list[int] | None = None,
                   now: datetime.datetime | None = None) -> Ticket:
     """办结: the service ends; the cases accepted during it are linked (the rating pad then asks, and
     a confirmed number gets the SMS with the signed rating link — services.rating)."""
@@ -291,7 +292,7 @@ def ticket_finish(*, by: Any, ticket_id: Any, case_ids: list[int] | None = None,
     return ticket
 
 
-def ticket_transfer(*, by: Any, ticket_id: Any, to_category_id: Any = None, to_window_id: Any = None,
+def ticket_transfer(*, by: Actor, ticket_id: Any, to_category_id: Any = None, to_window_id: Any = None,
                     now: datetime.datetime | None = None) -> Ticket:
     """转移: send the ticket to another category or to a given window; it keeps its place (queue key)."""
     with transaction.atomic():

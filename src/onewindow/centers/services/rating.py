@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.actors import Actor
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
 from onewindow.notifications.services import message_enqueue
 from onewindow.ratings.choices import SubjectType
@@ -35,13 +36,13 @@ from ..models import Ticket
 TOKEN_SALT = "onewindow.centers.rate"  # noqa: S105 - a signing salt, not a password
 
 
-def _rate(ticket: Ticket, by: Any, level: Any, comment: str, channel: str) -> Rating:
+def _rate(ticket: Ticket, by: Actor | None, level: Any, comment: str, channel: str) -> Rating:
     if ticket.status != TicketStatus.DONE:
         raise Conflict(_("该排队号尚未办结，不能评价。"), code="service_not_given")
     return rating_record(subject_type=SubjectType.SERVICE, subject_id=str(ticket.pk), level=level, comment=comment,
                          channel=channel, rater=perms.user_of(by), rater_person=ticket.person,
                          department=ticket.center.department, staff=ticket.clerk,
-                         actor=perms.user_of(by) or (f"device:{by.pk}" if perms.device_of(by) else "ticket-holder"),
+                         actor=by,
                          label=f"{ticket.center.short_name or ticket.center.name} {ticket.display}")
 
 
@@ -56,7 +57,7 @@ def service_rate_by_code(*, status_code: str, level: Any, comment: str = "", cha
         return _rate(ticket, None, level, comment, channel)
 
 
-def service_rate_at_pad(*, by: Any, level: Any, comment: str = "", now: datetime.datetime | None = None) -> Rating:
+def service_rate_at_pad(*, by: Actor, level: Any, comment: str = "", now: datetime.datetime | None = None) -> Rating:
     """The window's rating pad rates the service that just ended at its window (within
     CENTERS_PAD_RATING_MINUTES, default 10)."""
     device = perms.device_of(by)

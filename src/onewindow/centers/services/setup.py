@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import User
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record, changed_values
 from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -47,17 +48,17 @@ def _only(values: dict[str, Any], allowed: tuple[str, ...]) -> None:
         raise _invalid(unknown[0], _("该项不能修改。"))
 
 
-def _require_admin(by: Any) -> None:
+def _require_admin(by: Actor) -> None:
     if not account_perms.is_system_admin(perms.user_of(by)):
         raise PermissionDenied(_("只有系统管理员可以进行此操作。"), code="not_system_admin")
 
 
-def _require_manager(by: Any, center_id: int) -> None:
+def _require_manager(by: Actor, center_id: int) -> None:
     if not perms.is_center_manager(by, center_id):
         raise PermissionDenied(_("只有中心负责人可以调整中心配置。"), code="not_center_manager")
 
 
-def _save(row: Model, values: dict[str, Any], *, by: Any, action: str, target: Model) -> bool:
+def _save(row: Model, values: dict[str, Any], *, by: Actor, action: str, target: Model) -> bool:
     """Set the changed ``values`` on a locked ``row``, save and audit; False when nothing changed."""
     before, after = changed_values(row, values)
     if not after:
@@ -74,7 +75,7 @@ def _save(row: Model, values: dict[str, Any], *, by: Any, action: str, target: M
     return True
 
 
-def _create(model: type[M], values: dict[str, Any], *, by: Any, action: str, target: Model | None = None) -> M:
+def _create(model: type[M], values: dict[str, Any], *, by: Actor, action: str, target: Model | None = None) -> M:
     try:
         with transaction.atomic():
             row = model._default_manager.create(**values)
@@ -94,7 +95,7 @@ def _locked(model: type[M], pk: Any, code: str, message: Any) -> M:
 
 # ---- the center --------------------------------------------------------------------------------
 
-def center_create(*, by: Any, code: str, items: list[Any] | None = None, **values: Any) -> Center:
+def center_create(*, by: Actor, code: str, items: list[Any] | None = None, **values: Any) -> Center:
     """Open a new service center (受理服务中心) — a system administrator. Audited ``centers.center.create``."""
     _require_admin(by)
     _only(values, CENTER_FIELDS)
@@ -107,7 +108,7 @@ def center_create(*, by: Any, code: str, items: list[Any] | None = None, **value
     return center
 
 
-def center_update(*, by: Any, center_id: Any, items: list[Any] | None = None, **values: Any) -> Center:
+def center_update(*, by: Actor, center_id: Any, items: list[Any] | None = None, **values: Any) -> Center:
     """Change a center's name, address, region, department, items or 启用 flag (the code stays);
     a manager of the center or a system administrator. Audited ``centers.center.update``."""
     _only(values, CENTER_FIELDS)
@@ -138,7 +139,7 @@ def _check_hours(values: dict[str, Any]) -> None:
         raise DomainError(_("开放时间须满足：开始 < 结束，停止取号在两者之间。"), code="hours_invalid", status=422)
 
 
-def opening_hours_save(*, by: Any, center_id: Any, hours_id: Any = None, **values: Any) -> OpeningHours:
+def opening_hours_save(*, by: Actor, center_id: Any, hours_id: Any = None, **values: Any) -> OpeningHours:
     """Add or change one weekday's opening hours (开放时间) of a center; its manager. Audited."""
     _only(values, HOURS_FIELDS)
     with transaction.atomic():
@@ -157,7 +158,7 @@ def opening_hours_save(*, by: Any, center_id: Any, hours_id: Any = None, **value
     return row
 
 
-def opening_hours_delete(*, by: Any, hours_id: Any) -> None:
+def opening_hours_delete(*, by: Actor, hours_id: Any) -> None:
     """Remove a weekday's hours (the center is closed that weekday); its manager. Audited."""
     with transaction.atomic():
         row = _locked(OpeningHours, hours_id, "hours_not_found", _("找不到该开放时间。"))
@@ -167,7 +168,7 @@ def opening_hours_delete(*, by: Any, hours_id: Any) -> None:
         row.delete()
 
 
-def special_opening_delete(*, by: Any, opening_id: Any) -> None:
+def special_opening_delete(*, by: Actor, opening_id: Any) -> None:
     """Withdraw a special opening (the weekly hours count again that day); its manager. Audited."""
     with transaction.atomic():
         row = _locked(SpecialOpening, opening_id, "special_opening_not_found", _("找不到该特殊开放日。"))
@@ -177,7 +178,7 @@ def special_opening_delete(*, by: Any, opening_id: Any) -> None:
         row.delete()
 
 
-def ticket_category_save(*, by: Any, center_id: Any, category_id: Any = None, **values: Any) -> TicketCategory:
+def ticket_category_save(*, by: Actor, center_id: Any, category_id: Any = None, **values: Any) -> TicketCategory:
     """Add or change a queue category (排队类别: prefix, name, average minutes, order, 启用);
     its manager. A category is never deleted (tickets keep it): it is set inactive. Audited."""
     _only(values, CATEGORY_FIELDS)
@@ -197,7 +198,7 @@ def ticket_category_save(*, by: Any, center_id: Any, category_id: Any = None, **
     return row
 
 
-def window_save(*, by: Any, center_id: Any, window_id: Any = None, **values: Any) -> Window:
+def window_save(*, by: Actor, center_id: Any, window_id: Any = None, **values: Any) -> Window:
     """Add a window (closed, serving nothing yet) or change its number, name or kind; its manager.
     State and categories change through :func:`.windows.window_set_state` and
     :func:`.windows.window_set_categories`. A window is never deleted (tickets keep it). Audited."""
@@ -219,7 +220,7 @@ def window_save(*, by: Any, center_id: Any, window_id: Any = None, **values: Any
 
 # ---- staff and slots ---------------------------------------------------------------------------
 
-def center_staff_grant(*, by: Any, center_id: Any, user_id: Any, is_manager: bool = False) -> CenterStaff:
+def center_staff_grant(*, by: Actor, center_id: Any, user_id: Any, is_manager: bool = False) -> CenterStaff:
     """Make a login staff of a center (中心工作人员), or its manager (中心负责人) — a system
     administrator. A grant revoked earlier is made valid again. Refused: unknown center or user
     (404), already valid (409 ``staff_exists``). Audited ``centers.staff.grant``."""
@@ -242,7 +243,7 @@ def center_staff_grant(*, by: Any, center_id: Any, user_id: Any, is_manager: boo
     return row
 
 
-def center_staff_update(*, by: Any, staff_id: Any, is_manager: bool | None = None,
+def center_staff_update(*, by: Actor, staff_id: Any, is_manager: bool | None = None,
                         valid: bool | None = None) -> CenterStaff:
     """Make a staff member manager or not, or end the grant (``valid`` False: 撤销) — a system
     administrator. Grants are never deleted (the trail refers to them). Audited
@@ -267,7 +268,7 @@ def _check_slot(values: dict[str, Any], center_id: int) -> None:
         raise _invalid("capacity", _("可预约数须为非负整数。"))
 
 
-def appointment_slot_save(*, by: Any, center_id: Any, slot_id: Any = None, **values: Any) -> AppointmentSlot:
+def appointment_slot_save(*, by: Actor, center_id: Any, slot_id: Any = None, **values: Any) -> AppointmentSlot:
     """Add or change an appointment slot (预约时段); its manager. The capacity never goes below
     the bookings already made (409 ``slot_capacity_below_booked``); a slot is never deleted
     (appointments keep it): its capacity is set to what is booked. Audited ``centers.slot.save``."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.models import User
+from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -28,7 +29,7 @@ def _window(window_id: Any) -> Window:
     return window
 
 
-def window_set_state(*, by: Any, window_id: Any, state: str) -> Window:
+def window_set_state(*, by: Actor, window_id: Any, state: str) -> Window:
     """开窗 / 暂停 / 关窗. A window still calling or serving someone cannot be closed."""
     if state not in WindowState.values:
         raise DomainError(_("不支持的窗口状态。"), code="window_state_invalid", status=422,
@@ -50,7 +51,7 @@ def window_set_state(*, by: Any, window_id: Any, state: str) -> Window:
     return window
 
 
-def window_set_categories(*, by: Any, window_id: Any, category_ids: list[Any]) -> Window:
+def window_set_categories(*, by: Actor, window_id: Any, category_ids: list[Any]) -> Window:
     """弹性调配: the manager changes which categories a window serves, effective at the next call."""
     with transaction.atomic():
         window = _window(window_id)
@@ -68,7 +69,7 @@ def window_set_categories(*, by: Any, window_id: Any, category_ids: list[Any]) -
     return window
 
 
-def duty_assign(*, by: Any, window_id: Any, user_id: Any, day: datetime.date) -> WindowDuty:
+def duty_assign(*, by: Actor, window_id: Any, user_id: Any, day: datetime.date) -> WindowDuty:
     """排班: put a clerk of the center on a window for a day (one clerk a window, one window a clerk)."""
     with transaction.atomic():
         window = _window(window_id)

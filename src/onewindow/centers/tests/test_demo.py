@@ -33,6 +33,7 @@ from onewindow.centers.models import (
     WindowDuty,
 )
 from onewindow.centers.services import ticket_call_next, ticket_take
+from onewindow.core.actors import system_actor
 from onewindow.core.calendar import is_working_day
 from onewindow.core.services import regions_load
 from onewindow.ratings.models import FollowUp, Rating
@@ -48,7 +49,7 @@ def _counts() -> tuple[int, ...]:
 
 @pytest.mark.django_db
 def test_demo_center_has_a_consistent_history_and_loads_once() -> None:
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     catalog_demo.load(progress=lambda n: None, seed=SEED)
     accounts_demo.load(progress=lambda n: None, seed=SEED)
     ticks: list[int] = []

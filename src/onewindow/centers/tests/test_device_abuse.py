@@ -275,3 +275,15 @@ def test_flooding_is_shown_to_the_manager_masked(center_world: CenterWorld, sett
     clerk = Client()
     clerk.force_login(w.clerk)
     assert 'id="flood-table"' not in clerk.get(f"/centers/{w.center.pk}/manage/").content.decode()
+
+
+def test_a_ticket_taken_at_the_kiosk_is_audited_as_that_device(center_world: CenterWorld) -> None:
+    """The audit trail names the device (kind ``device``, its id), not a string label of the system."""
+    from onewindow.centers.services import ticket_take
+
+    kiosk = center_world.kiosk
+    ticket = ticket_take(by=kiosk, center_id=center_world.center.pk, category_id=center_world.a.pk,
+                         now=center_world.at(0))
+    entry = AuditEntry.objects.get(action="centers.ticket.take", target_id=str(ticket.pk))
+    assert (entry.actor_kind, entry.actor_id, entry.actor_label, entry.channel) == (
+        "device", str(kiosk.pk), f"device:{kiosk.pk} 大厅一体机", "device")

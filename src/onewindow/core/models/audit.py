@@ -65,6 +65,7 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 class ActorKind(models.TextChoices):
     USER = "user", _("用户")
     SYSTEM = "system", _("系统")
+    DEVICE = "device", _("设备")
     ANONYMOUS = "anonymous", _("匿名")
 
 

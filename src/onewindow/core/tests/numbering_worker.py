@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from onewindow.core.actors import system_actor
+
 
 def take_numbers(db_name: str, scope: str, count: int, fail_every: int) -> list[int]:
     """Set Django up against the parent's test database and take ``count`` numbers.
@@ -40,7 +42,8 @@ def run(scope: str, count: int, fail_every: int) -> list[int]:
             try:
                 with transaction.atomic():
                     number = next_number(scope)
-                    audit_record(actor="numbering-test", action="test.number", target=("test", str(number), scope))
+                    audit_record(actor=system_actor("numbering-test"), action="test.number",
+                                 target=("test", str(number), scope))
                     if fail_every and i % fail_every == 0:
                         raise Rollback
                 committed.append(number)

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.models import AuditEntry, CalendarDay, Region
 
@@ -24,12 +25,12 @@ def admin_client(client):
                                    "scheduledjob"])
 def test_changelists_render(admin_client, model):
     Region.objects.create(code="310000", name="上海市", level="city")
-    audit_record(actor="tester", action="test.write")
+    audit_record(actor=system_actor("tester"), action="test.write")
     assert admin_client.get(f"/admin/core/{model}/").status_code == 200
 
 
 def test_audit_entries_cannot_be_added_changed_or_deleted_in_admin(admin_client):
-    entry = audit_record(actor="tester", action="test.write")
+    entry = audit_record(actor=system_actor("tester"), action="test.write")
     assert admin_client.get("/admin/core/auditentry/add/").status_code == 403
     response = admin_client.post(f"/admin/core/auditentry/{entry.pk}/change/", {"action": "forged"})
     assert response.status_code == 403

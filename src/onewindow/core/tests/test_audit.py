@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import (
     audit_personal_data_view,
     audit_record,
@@ -33,7 +34,7 @@ def checkpoint_dir(settings, tmp_path):
 
 
 def make_entries(n: int) -> list[AuditEntry]:
-    return [audit_record(actor="tester", action="test.write", target=("test.thing", str(i), f"thing {i}"),
+    return [audit_record(actor=system_actor("tester"), action="test.write", target=("test.thing", str(i), f"thing {i}"),
                          after={"i": i, "name": "张*"}, channel="system") for i in range(1, n + 1)]
 
 
@@ -76,14 +77,14 @@ def test_record_from_a_request_keeps_who_what_where():
 
 
 def test_system_and_anonymous_actors_outside_a_request():
-    system = audit_record(actor="scheduler", action="job.run", channel="system")
+    system = audit_record(actor=system_actor("scheduler"), action="job.run", channel="system")
     anonymous = audit_record(actor=None, action="login.failed")
     assert (system.actor_kind, system.actor_label, system.ip, system.request_id) == ("system", "scheduler", None, "")
     assert (anonymous.actor_kind, anonymous.actor_label) == ("anonymous", "")
 
 
 def test_personal_data_view_is_audited_with_field_names_only():
-    entry = audit_personal_data_view(actor="clerk", target=("accounts.person", "7", "张* (310***1234)"),
+    entry = audit_personal_data_view(actor=system_actor("clerk"), target=("accounts.person", "7", "张* (310***1234)"),
                                      fields=["phone", "id_number"], role="clerk")
     assert (entry.action, entry.after, entry.target_id, entry.role) == (
         "personal_data.view", {"fields": ["id_number", "phone"]}, "7", "clerk")
@@ -186,7 +187,7 @@ def test_a_truncated_tail_is_reported_even_without_the_checkpoint_rows():
 def test_a_sealed_entry_inserted_beyond_the_last_checkpoint_is_reported():
     make_entries(3)
     audit_seal_pending()
-    forged = audit_record(actor="intruder", action="test.write")
+    forged = audit_record(actor=system_actor("intruder"), action="test.write")
     raw("UPDATE core_auditentry SET seq = %s, prev_hash = %s WHERE id = %s",
         [4, AuditEntry.objects.get(seq=3).hash, forged.pk])
     forged = AuditEntry.objects.get(pk=forged.pk)
@@ -197,7 +198,7 @@ def test_a_sealed_entry_inserted_beyond_the_last_checkpoint_is_reported():
 def test_an_old_unsealed_entry_behind_the_chain_is_reported_as_inserted():
     entries = make_entries(3)
     audit_seal_pending()
-    forged = audit_record(actor="intruder", action="test.write")
+    forged = audit_record(actor=system_actor("intruder"), action="test.write")
     # Slipped in behind the sealed entries (a lower id, an old time) without a place in the chain.
     raw("UPDATE core_auditentry SET id = %s, created_at = %s WHERE id = %s",
         [0, entries[0].created_at.replace(year=2020), forged.pk])

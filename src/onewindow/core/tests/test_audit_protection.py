@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record, audit_seal_pending
 from onewindow.core.models import AuditCheckpoint, AuditEntry
 from onewindow.core.models.audit import AppendOnlyError
@@ -43,7 +44,7 @@ def checkpoint_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_the_model_refuses_to_change_or_delete_an_audit_row() -> None:
-    entry = audit_record(actor="tester", action="test.write", after={"n": 1})
+    entry = audit_record(actor=system_actor("tester"), action="test.write", after={"n": 1})
     audit_seal_pending()
     before = snapshot()
     entry = AuditEntry.objects.get(pk=entry.pk)
@@ -58,8 +59,8 @@ def test_the_model_refuses_to_change_or_delete_an_audit_row() -> None:
 
 @ON_POSTGRESQL
 def test_postgresql_refuses_update_and_delete_of_audit_rows_except_the_seal() -> None:
-    first = audit_record(actor="tester", action="test.write", after={"n": 1})
-    second = audit_record(actor="tester", action="test.write", after={"n": 2})
+    first = audit_record(actor=system_actor("tester"), action="test.write", after={"n": 1})
+    second = audit_record(actor=system_actor("tester"), action="test.write", after={"n": 2})
     unsealed = snapshot()
     # Before the seal: no edit, no delete, and no "seal" that also changes a recorded column.
     assert refused("UPDATE core_auditentry SET action = %s WHERE id = %s", ["forged", first.pk])

@@ -23,6 +23,7 @@ from django.db import connection
 from django.test import override_settings
 
 from onewindow.core import checks, crypto
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record, audit_seal_pending, audit_verify
 from onewindow.core.keys import rotate_field_keys
 from onewindow.core.models import AuditEntry
@@ -118,10 +119,10 @@ def test_the_audit_chain_names_its_hash_and_verifies_across_a_change_to_sm3(sett
     from .test_audit import raw
 
     settings.ONEWINDOW_AUDIT_CHECKPOINT_DIR = tmp_path
-    first = [audit_record(actor="tester", action="test.write", after={"n": n}) for n in range(2)]
+    first = [audit_record(actor=system_actor("tester"), action="test.write", after={"n": n}) for n in range(2)]
     audit_seal_pending()
     settings.ONEWINDOW_AUDIT_HASH = "sm3"
-    second = [audit_record(actor="tester", action="test.write", after={"n": n}) for n in range(2, 4)]
+    second = [audit_record(actor=system_actor("tester"), action="test.write", after={"n": n}) for n in range(2, 4)]
     audit_seal_pending()
     rows = list(AuditEntry.objects.order_by("seq").values_list("pk", "hash_alg", "hash", "prev_hash"))
     assert [(pk, alg) for pk, alg, _, _ in rows] == [(e.pk, "sha256") for e in first] + [(e.pk, "sm3") for e in second]

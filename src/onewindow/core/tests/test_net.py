@@ -12,6 +12,7 @@ from django.test import Client, RequestFactory
 
 from onewindow.accounts.models import User
 from onewindow.accounts.testing import PASSWORD, UserFactory
+from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.models import AuditEntry
 from onewindow.core.net import client_ip
@@ -62,7 +63,7 @@ def test_the_audit_records_the_client_behind_the_balancer(settings) -> None:  # 
     settings.TRUSTED_PROXIES = [BALANCER]
     token = current_request.set(request_from(BALANCER, "203.0.113.9, 198.51.100.7"))
     try:
-        entry = audit_record(actor="tester", action="test.write")
+        entry = audit_record(actor=system_actor("tester"), action="test.write")
     finally:
         current_request.reset(token)
     assert AuditEntry.objects.get(pk=entry.pk).ip == "198.51.100.7"

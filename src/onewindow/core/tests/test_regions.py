@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from onewindow.core import demo
+from onewindow.core.actors import system_actor
 from onewindow.core.models import AuditEntry, Department, Region
 from onewindow.core.services import REGIONS_FILE, regions_load
 
@@ -39,7 +40,7 @@ def test_data_file_records_its_source_and_version():
 
 
 def test_load_creates_city_districts_and_townships_with_kinds():
-    result = regions_load(by="test")
+    result = regions_load(by=system_actor("test"))
     assert (result.created, result.updated, result.unchanged) == (252, 0, 0)
     city = Region.objects.get(code="310000")
     assert (city.name, city.level, city.parent) == ("上海市", "city", None)
@@ -55,7 +56,7 @@ def test_load_creates_city_districts_and_townships_with_kinds():
 
 
 def test_zhabei_is_kept_with_its_end_date():
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     zhabei = Region.objects.get(code="310108")
     assert zhabei.name == "闸北区"
     assert zhabei.valid_to == datetime.date(2015, 10, 13)
@@ -64,9 +65,9 @@ def test_zhabei_is_kept_with_its_end_date():
 
 
 def test_second_load_changes_nothing_and_audits_only_the_first():
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     before = list(Region.objects.order_by("code").values())
-    result = regions_load(by="test")
+    result = regions_load(by=system_actor("test"))
     assert (result.created, result.updated, result.unchanged) == (0, 0, 252)
     assert list(Region.objects.order_by("code").values()) == before
     entries = AuditEntry.objects.filter(action="region.load")
@@ -77,9 +78,9 @@ def test_second_load_changes_nothing_and_audits_only_the_first():
 
 
 def test_load_repairs_an_edited_name():
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     Region.objects.filter(code="310106012").update(name="错误")
-    result = regions_load(by="test")
+    result = regions_load(by=system_actor("test"))
     assert (result.created, result.updated) == (0, 1)
     assert Region.objects.get(code="310106012").name == "南京西路街道"
 
@@ -101,7 +102,7 @@ def test_command_reports_counts():
 
 
 def test_api_regions_filters(client):
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     response = client.get("/api/v1/core/regions", {"level": "district"})
     assert response.status_code == 200
     assert {r["code"] for r in response.json()["items"]} == {*DISTRICTS, "310108"}
@@ -120,7 +121,7 @@ def test_api_regions_refuses_an_unknown_level(client):
 
 
 def test_api_departments_filters(client):
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     city = Region.objects.get(code="310000")
     jingan = Region.objects.get(code="310106")
     Department.objects.create(code="SH-GA", name="上海市公安局", short_name="市公安局", level="city", region=city)
@@ -134,7 +135,7 @@ def test_api_departments_filters(client):
 
 
 def test_api_lists_use_a_constant_number_of_queries(client, django_assert_num_queries):
-    regions_load(by="test")
+    regions_load(by=system_actor("test"))
     # One COUNT and one page (issue #10: every list is {items, total, page, pages}).
     with django_assert_num_queries(2):
         body = client.get("/api/v1/core/regions", {"page_size": 100, "page": 3}).json()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from onewindow.core import scheduling
+from onewindow.core.actors import system_actor
 from onewindow.core.models import AuditEntry, ScheduledJob
 
 FIRED: list[str] = []
@@ -87,7 +88,7 @@ def test_two_schedulers_ticking_at_once_enqueue_a_due_job_once(job):
 def test_scheduler_command_once_seals_the_audit_trail():
     from onewindow.core.audit import audit_record
 
-    audit_record(actor="tester", action="test.write")
+    audit_record(actor=system_actor("tester"), action="test.write")
     out = io.StringIO()
     call_command("core_scheduler", "--once", stdout=out)
     assert "enqueued core.audit_seal" in out.getvalue().splitlines()

@@ -185,7 +185,8 @@ def test_the_daily_job_archives_yesterdays_lists_of_every_bureau_once(world: Tax
         ("JA", ArchiveKind.SUMMARY_XLSX, 3, "JA-20170725-HZ-0002", None)]
     assert exports.summary_archive_daily(day=NOW.date()) == []
     assert ArchiveFile.objects.count() == 2
-    assert AuditEntry.objects.filter(action="taxqr.archive.file", actor_label="scheduler").count() == 2
+    assert AuditEntry.objects.filter(action="taxqr.archive.file", actor_kind="system",
+                                     actor_label="taxqr.archive_daily").count() == 2
     # The task archives yesterday (nothing captured then: no file).
     assert tasks.summary_archive_daily.call() == 0
     assert sorted(p.name for p in (tmp_path / "archive").rglob("*.*")) == [  # type: ignore[operator]

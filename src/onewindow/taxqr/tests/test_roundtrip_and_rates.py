@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from onewindow.core.actors import system_actor
 from onewindow.core.models import AuditEntry
 from onewindow.taxqr import codec, images, keys, rules, samples, selectors, services, tax
 from onewindow.taxqr.models import RateKind, RateRow
@@ -36,8 +37,9 @@ def test_any_valid_record_survives_qr_image_and_decode(seed: int, area: Decimal,
 @pytest.mark.django_db
 def test_rate_table_is_seeded_from_domain_md_and_edits_change_the_estimate() -> None:
     assert selectors.rate_table() is tax.SEED
-    assert services.rate_rows_seed(by="test") == len(tax.SEED.deed) + len(tax.SEED.vat) + len(tax.SEED.income)
-    assert services.rate_rows_seed(by="test") == 0
+    seeded = services.rate_rows_seed(by=system_actor("test"))
+    assert seeded == len(tax.SEED.deed) + len(tax.SEED.vat) + len(tax.SEED.income)
+    assert services.rate_rows_seed(by=system_actor("test")) == 0
     table = selectors.rate_table()
     assert (set(table.deed), set(table.vat), set(table.income)) == (set(tax.SEED.deed), set(tax.SEED.vat),
                                                                      set(tax.SEED.income))
@@ -45,7 +47,7 @@ def test_rate_table_is_seeded_from_domain_md_and_edits_change_the_estimate() -> 
     assert tax.estimate(tx, table=selectors.rate_table()).lines[0].amount == Decimal("50000.00")
     row = RateRow.objects.get(kind=RateKind.DEED, home_rank=1, max_area=Decimal("140"))
     row.rate = Decimal("0.008")
-    services.rate_row_save(by="test", row=row)
+    services.rate_row_save(by=system_actor("test"), row=row)
     assert tax.estimate(tx, table=selectors.rate_table()).lines[0].amount == Decimal("40000.00")
     entry = AuditEntry.objects.get(action="taxqr.rates.save")
     assert (entry.before["rate"], entry.after["rate"]) == ("0.0100", "0.008")

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onewindow.accounts import otp
 from onewindow.accounts.models import User
+from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user {options['username']!r}")
         try:
-            code = otp.otp_enrolment_grant(by="otp_enrolment_grant command", user=user)
+            code = otp.otp_enrolment_grant(by=system_actor("otp_enrolment_grant command"), user=user)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"Enrolment code for {user.get_username()} "

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from onewindow.centers.services.opening import special_opening_set
+from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"bad date or time: {exc}") from None
         try:
-            row = special_opening_set(by="system", center_code=options["center_code"], day=day, opens=opens,
+            row = special_opening_set(by=system_actor("centers_open_day"), center_code=options["center_code"],
+                                      day=day, opens=opens,
                                       closes=closes, last_ticket=closes, closed=options["closed"],
                                       reason=options["reason"] or "operator")
         except DomainError as exc:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 from onewindow.core.services import calendar_recompute
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         else:
             raise CommandError("give --year, or --first and --last")
         try:
-            moved = calendar_recompute(by="core_calendar_recompute", first=first, last=last)
+            moved = calendar_recompute(by=system_actor("core_calendar_recompute"), first=first, last=last)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"{first.isoformat()}..{last.isoformat()}: {moved} running clocks recomputed")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 from onewindow.core.services import calendar_days_set
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         first = options["first"]
         last = options["last"] or first
         try:
-            rows = calendar_days_set(by="core_calendar_set", first=first, last=last,
+            rows = calendar_days_set(by=system_actor("core_calendar_set"), first=first, last=last,
                                      is_working_day=bool(options["workday"]), name=options["name"],
                                      note=options["note"], channel="system")
         except DomainError as exc:

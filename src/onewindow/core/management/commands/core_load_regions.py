@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from onewindow.core.actors import system_actor
 from onewindow.core.services import regions_load
 
 
@@ -17,6 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--file", type=Path, default=None, help="another table in the same JSON format")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = regions_load(by="core_load_regions", path=options["file"])
+        result = regions_load(by=system_actor("core_load_regions"), path=options["file"])
         self.stdout.write(f"regions {result.version}: {result.created} created, {result.updated} updated, "
                           f"{result.unchanged} unchanged")
