@@ -48,9 +48,22 @@ def sees_all_departments(user: Any) -> bool:
     return account_perms.is_system_admin(user) or bool(account_perms.role_names(user) & set(OVERSEER_ROLES))
 
 
-def writer_departments(user: Any) -> list[Department]:
-    """The departments ``user`` may deliver for, by name (the choice on the upload page)."""
-    return list(Department.objects.filter(pk__in=writer_department_ids(user)).order_by("sort_order", "code"))
+def writer_departments_for(user: Any) -> list[Department]:
+    """The departments ``user`` may deliver for (the choice on the upload page); 403
+    ``records_not_data_clerk`` for a user who delivers for none."""
+    departments = list(Department.objects.filter(pk__in=writer_department_ids(user)).order_by("sort_order", "code"))
+    if not departments:
+        raise PermissionDenied(_("只有部门数据报送员可以报送或更正归集信息。"), code="records_not_data_clerk")
+    return departments
+
+
+def is_entity_user(user: Any, record: PooledRecord) -> bool:
+    """Whether ``user`` speaks for the record's entity: a login of the Organization, or an agent with
+    a valid all-items mandate for it (who may object to the record)."""
+    u = account_perms.as_user(user)
+    if u is None or record.entity is None:
+        return False
+    return u.organization_id == record.entity_id or account_perms.may_act_for_organization(u, record.entity)
 
 
 def _entity_queryset(user: Any) -> QuerySet[Organization]:

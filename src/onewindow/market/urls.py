@@ -7,3 +7,6 @@ from django.urls import URLPattern
 app_name = "market"
 
 urlpatterns: list[URLPattern] = []
+from . import records_views  # noqa: E402  (信息归集 pages under /market/records/)
+
+urlpatterns += records_views.urlpatterns

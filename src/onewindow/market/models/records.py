@@ -27,6 +27,7 @@ from ..choices import (
     DisclosureStatus,
     InspectionResult,
     ObjectionStatus,
+    PenaltyKind,
     RecordChannel,
     RecordKind,
     RecordStatus,
@@ -151,6 +152,12 @@ class PooledRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number or self.source_id} ({self.credit_code})"
+
+    @property
+    def penalty_kind_labels(self) -> list[str]:
+        """The penalty kinds in words (警告、罚款 …), in the order of 行政处罚法 art. 9."""
+        labels = dict(PenaltyKind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.penalty_kinds or []]
 
 
 class RecordRevision(models.Model):

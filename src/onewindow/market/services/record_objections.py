@@ -27,7 +27,8 @@ from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDen
 
 from ..choices import ObjectionStatus
 from ..models import Objection
-from .records import actor_role, actor_user, is_entity_user, lock_record, record_correct, require_source
+from ..records_selectors import is_entity_user
+from .records import actor_role, actor_user, lock_record, record_correct, require_source
 
 
 def objection_days() -> int:

@@ -42,7 +42,7 @@ from onewindow.core.models import Department
 
 from ..choices import RecordChannel, RecordStatus, RevisionAction
 from ..models import PooledRecord, RecordRevision
-from ..records_selectors import sees_all_departments, writer_department_ids
+from ..records_selectors import is_entity_user, sees_all_departments, writer_department_ids
 from .record_import import CORRECTABLE, MODEL_FIELDS, RecordContent, RowRefs, read_spreadsheet, record_parse, record_raw
 
 
@@ -466,13 +466,6 @@ def lock_record(record_id: Any, by: Actor) -> PooledRecord:
     if record is None or not (is_system(by) or account_perms.is_staff_member(by) or is_entity_user(by, record)):
         raise NotFound(_("找不到该归集信息。"), code="records_not_found")
     return record
-
-
-def is_entity_user(by: Actor, record: PooledRecord) -> bool:
-    user = actor_user(by)
-    if user is None or record.entity is None:
-        return False
-    return user.organization_id == record.entity_id or account_perms.may_act_for_organization(user, record.entity)
 
 
 def require_source(by: Actor, record: PooledRecord) -> None:
