@@ -103,8 +103,8 @@ def test_changed_rows_update_with_a_version_and_unchanged_rows_write_nothing(reg
     rows[1]["legal_rep_id_number"] = sample_resident_id("310106", datetime.date(1970, 5, 5), 7)
     run = _import(csv_bytes(rows))
     assert (run.rows_created, run.rows_updated, run.rows_unchanged, run.rows_failed) == (0, 2, 1, 0)
-    assert list(EntityVersion.objects.filter(kind="imported").order_by("organization_id")
-                .values_list("organization__credit_code", flat=True)) == [rows[0]["credit_code"], rows[1]["credit_code"]]
+    imported = EntityVersion.objects.filter(kind="imported").order_by("organization_id")
+    assert list(imported.values_list("organization__credit_code", flat=True)) == [r["credit_code"] for r in rows[:2]]
     assert list(FormerName.objects.values_list("name", flat=True)) == ["上海静安宏达贸易有限公司"]
     profile = EntityProfile.objects.get(organization__credit_code=rows[1]["credit_code"])
     assert profile.legal_rep_id_number == rows[1]["legal_rep_id_number"]
