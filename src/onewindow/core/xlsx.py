@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 #: The first characters that make Excel or LibreOffice read a typed entry as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -114,3 +114,18 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_rows(file: IO[bytes]) -> Iterator[tuple[Any, ...]]:
+    """The rows of an uploaded workbook's first sheet, as cell values, streamed (read-only mode,
+    so a file of millions of rows is never held in memory). Raises ``ValueError`` for a file that
+    is not a readable xlsx; :mod:`core.tabular` turns that into a refusal with a code."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (zipfile, KeyError, XML errors) for a non-workbook
+        raise ValueError("not a readable xlsx workbook") from exc
+    if not book.worksheets:
+        raise ValueError("the workbook has no sheet")
+    yield from book.worksheets[0].iter_rows(values_only=True)

@@ -19,7 +19,7 @@ def _columns(entry: AuditEntry) -> tuple[str, str, str]:
 
 
 def test_the_one_system_actor_and_named_jobs_are_system() -> None:
-    assert SYSTEM == SystemActor("system")
+    assert SystemActor("system") == SYSTEM
     assert system_actor("core_calendar_set") == SystemActor("core_calendar_set")
     assert system_actor("") == SYSTEM
     assert is_system(SYSTEM) and is_system(system_actor("x"))
