@@ -24,12 +24,13 @@ from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import User
 from onewindow.accounts.unmask import hard_limit
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
+from onewindow.core.codes import as_id
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.models import AuditEntry, Region, RegionLevel
 
 from . import permissions as perms
 from .choices import EntityStatus
-from .models import EntityProfile, EntitySearchKey, EntityVersion, FormerName, Industry
+from .models import EntityImport, EntityProfile, EntitySearchKey, EntityVersion, FormerName, Industry
 from .search_keys import (
     INITIALS_MARK,
     KEY_LENGTH,
@@ -315,3 +316,16 @@ def industries_for_filter() -> QuerySet[Industry]:
 def streets_of(district_code: str) -> QuerySet[Region]:
     """The streets and towns of a district, for the search form."""
     return Region.objects.filter(parent__code=district_code, level=RegionLevel.STREET).order_by("sort_order", "code")
+
+
+def entity_import_for(user: Any, import_id: Any) -> EntityImport:
+    """One bulk import with its counts and errors, for the registrars (and the system admin).
+    Refusals: 403 ``market_registry_forbidden``, 404 ``market_import_not_found``."""
+    if not perms.can_write_registry(user):
+        raise PermissionDenied(
+            _("只有登记机关的数据报送员或部门管理员可以查看导入记录"), code="market_registry_forbidden"
+        )
+    run = EntityImport.objects.filter(pk=as_id(import_id)).first()
+    if run is None:
+        raise NotFound(_("未找到该导入记录"), code="market_import_not_found")
+    return run

@@ -51,6 +51,7 @@ REGISTRY_PRINCIPALS = [
     "admin",
     "token",
     "token_unscoped",
+    "clerk_token",
     "device",
 ]
 STREETS = {"310106012": "南京西路街道", "310106021": "临汾路街道"}
