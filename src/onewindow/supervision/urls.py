@@ -1,9 +1,11 @@
-"""URLs of supervision under ``/supervision/``."""
+"""URLs of supervision under ``/supervision/``: the home page, 双告知 and the officer roster."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern
 
+from .views import home, officers, tasks
+
 app_name = "supervision"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [*home.urlpatterns, *tasks.urlpatterns, *officers.urlpatterns]
