@@ -11,16 +11,15 @@ Nothing here writes to the database.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from django.db import models
 from django.utils import timezone, translation
@@ -33,6 +32,7 @@ from onewindow.core.errors import DomainError
 from onewindow.core.identifiers import validate_credit_code
 from onewindow.core.models import Department
 from onewindow.core.normalize import nfkc
+from onewindow.core.tabular import open_table
 from onewindow.core.xlsx import Sheet, workbook_bytes
 
 from ..choices import DisclosureStatus, InspectionResult, PenaltyKind, RecordKind, RecordStatus
@@ -460,56 +460,29 @@ def _refuse(code: str, message: str) -> DomainError:
     return DomainError(message, code=code, status=422, fields={"file": [message]})
 
 
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _refuse(
-        "records_upload_encoding", _g("无法识别文件编码。请将 CSV 另存为 UTF-8 或 GBK 编码，或直接上传 xlsx 文件。")
-    )
-
-
-def _sheet_rows(filename: str, content: bytes) -> Iterable[Sequence[Any]]:
-    if content[:4] == b"PK\x03\x04":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            return list(book.worksheets[0].iter_rows(values_only=True))
-        except Exception as exc:  # openpyxl raises many kinds of errors for a damaged file
-            raise _refuse("records_upload_unreadable", _g("无法读取该 xlsx 文件，请用模板重新填写后上传。")) from exc
-    if not filename.lower().endswith((".csv", ".txt")):
-        raise _refuse("records_upload_format", _g("请上传 xlsx 或 CSV 文件。"))
-    return list(csv.reader(io.StringIO(_decode(content))))
-
-
 def read_spreadsheet(
-    *, kind: str, filename: str, content: bytes, max_rows: int = 20_000
+    *, kind: str, filename: str, content: bytes | IO[bytes], max_rows: int = 20_000
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The data rows of an uploaded spreadsheet in ``kind``'s template, with their line numbers.
 
+    The file is opened by :func:`onewindow.core.tabular.open_table` (xlsx, or CSV in UTF-8 or
+    GBK; refusals ``table_format``, ``table_unreadable``, ``table_encoding``, ``table_empty``).
     The first row holds the headers (in any order; a trailing ``*`` is ignored). A file whose
-    headers lack a required column or name an unknown one, an unreadable file and a file with no
-    data rows are refused whole (422, nothing written). Empty rows are skipped.
+    headers lack a required column or name an unknown one, or that has no data rows or more than
+    ``max_rows``, is refused whole (422, nothing written). Empty rows are skipped.
     """
     if kind not in COLUMNS:
         raise DomainError(
             _g("请选择信息类别。"), code="records_upload_kind", status=422, fields={"kind": [_g("请选择信息类别。")]}
         )
-    if not content:
-        raise _refuse("records_upload_empty", _g("文件为空。"))
-    table = _sheet_rows(filename, content)
-    iterator = iter(table)
-    header = next(iterator, None)
+    table = open_table(io.BytesIO(content) if isinstance(content, bytes) else content, filename)
     columns = COLUMNS[kind]
     names: dict[str, str] = {}
     with translation.override("zh-hans"):
         names.update({str(label): name for name, label, _required in columns})
     names.update({str(label): name for name, label, _required in columns})
     names.update({name: name for name, _label, _required in columns})
-    headers = [_text(cell).rstrip("*").strip() for cell in (header or ())]
+    headers = [_text(cell).rstrip("*").strip() for cell in table.header]
     while headers and not headers[-1]:
         headers.pop()
     unknown = [h or _g("（空）") for h in headers if names.get(h) is None]
@@ -528,8 +501,8 @@ def read_spreadsheet(
     keys = [names[h] for h in headers]
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
-    for line, values in enumerate(iterator, start=2):
-        cells = list(values or ())[: len(keys)]
+    for line, values in table.rows:
+        cells = values[: len(keys)]
         if not any(_text(cell) for cell in cells):
             continue
         if len(rows) >= max_rows:

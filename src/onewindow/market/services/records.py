@@ -23,7 +23,7 @@ import datetime
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -437,20 +437,16 @@ def licence_record_from_case(
 
 
 def records_upload(
-    *, by: Actor, kind: str, filename: str, content: bytes, department: int | str | None = None
+    *, by: Actor, kind: str, filename: str, content: bytes | IO[bytes], department: int | str | None = None
 ) -> IngestResult:
     """表格上传: a department's spreadsheet (xlsx or CSV in UTF-8 or GB 18030) of one record kind, in
     the columns of its template. A file that cannot be read (encoding, wrong columns, too many
     rows) is refused whole with nothing written; otherwise each bad row is reported with its line
     and field while the good rows are pooled (:func:`records_ingest`)."""
     dept = source_department(by, department)
-    rows, lines = read_spreadsheet(kind=kind, filename=filename, content=content)
-    if len(rows) > batch_limit(RecordChannel.UPLOAD):
-        raise DomainError(
-            _("一次最多上传 %(n)s 行，请拆分文件后上传。") % {"n": batch_limit(RecordChannel.UPLOAD)},
-            code="records_upload_too_many_rows",
-            status=422,
-        )
+    rows, lines = read_spreadsheet(
+        kind=kind, filename=filename, content=content, max_rows=batch_limit(RecordChannel.UPLOAD)
+    )
     return _ingest(by=by, dept=dept, rows=rows, channel=RecordChannel.UPLOAD, kind=kind, batch_id="", lines=lines)
 
 

@@ -107,8 +107,8 @@ def test_a_file_in_another_encoding_is_refused_whole(w: RecordsWorld) -> None:
     before = snapshot()
     with pytest.raises(DomainError) as refused:
         records.records_upload(by=w.user("data_clerk"), kind="licence", filename="x.csv", content=content)
-    assert (refused.value.status, refused.value.code) == (422, "records_upload_encoding")
-    assert str(refused.value.message) == "无法识别文件编码。请将 CSV 另存为 UTF-8 或 GBK 编码，或直接上传 xlsx 文件。"
+    assert (refused.value.status, refused.value.code) == (422, "table_encoding")
+    assert str(refused.value.message) == "无法识别文件编码：请将 CSV 另存为 UTF-8 或 GBK 编码，或上传 xlsx 文件。"
     assert snapshot() == before
 
 
@@ -129,9 +129,14 @@ def test_wrong_columns_are_refused_whole(w: RecordsWorld) -> None:
 @pytest.mark.parametrize(
     ("content", "filename", "code"),
     [
-        (b"", "x.csv", "records_upload_empty"),
-        (b"PK\x03\x04broken", "x.xlsx", "records_upload_unreadable"),
-        (b"%PDF-1.4", "x.pdf", "records_upload_format"),
+        (b"", "x.csv", "table_empty"),
+        (b"PK\x03\x04broken", "x.xlsx", "table_unreadable"),
+        (b"%PDF-1.4", "x.pdf", "table_format"),
+        (
+            "来源记录编号,统一社会信用代码,许可证书名称,许可决定文书号,许可决定日期\n".encode(),
+            "x.csv",
+            "records_upload_empty",
+        ),
         ("来源记录编号,统一社会信用代码\n".encode(), "x.csv", "records_upload_columns"),
     ],
 )
@@ -204,7 +209,7 @@ def test_upload_page_refusal_renders_the_message_with_422(w: RecordsWorld) -> No
     upload.name = "许可.csv"
     response = w.client("data_clerk").post("/market/records/upload/", {"kind": "licence", "file": upload})
     assert response.status_code == 422
-    assert 'data-code="records_upload_encoding"' in response.content.decode()
+    assert 'data-code="table_encoding"' in response.content.decode()
     assert PooledRecord.objects.count() == 0
 
 
