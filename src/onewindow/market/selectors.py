@@ -329,3 +329,23 @@ def entity_import_for(user: Any, import_id: Any) -> EntityImport:
     if run is None:
         raise NotFound(_("未找到该导入记录"), code="market_import_not_found")
     return run
+
+
+def can_view(user: Any) -> bool:
+    """For the pages: may the user open the registry at all."""
+    return perms.can_view_registry(user)
+
+
+def forbidden() -> PermissionDenied:
+    return PermissionDenied(_("只有监管部门的工作人员可以查询市场主体库"), code="market_registry_forbidden")
+
+
+def can_import(user: Any) -> bool:
+    """For the pages: may the user import into the registry."""
+    return perms.can_write_registry(user)
+
+
+def import_forbidden() -> PermissionDenied:
+    return PermissionDenied(
+        _("只有登记机关的数据报送员或部门管理员可以维护市场主体库"), code="market_registry_forbidden"
+    )

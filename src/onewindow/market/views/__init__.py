@@ -1,0 +1,19 @@
+"""Pages of the market-entity registry under ``/market/`` (parse, call one selector or service,
+render): the search page with live results (htmx), an entity's profile (registration, versions,
+former names, and the pooled records of ``market/_records.html``), the audited unmask of the
+legal representative, and the bulk import for the registration authority's staff."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from . import importing, registry
+
+urlpatterns: list[URLPattern] = [
+    path("", registry.search, name="search"),
+    path("entities/<str:credit_code>/", registry.profile, name="entity"),
+    path("entities/<str:credit_code>/unmask/", registry.unmask, name="entity-unmask"),
+    path("import/", importing.upload, name="import"),
+    path("import/template.csv", importing.template, name="import-template"),
+    path("import/<int:import_id>/", importing.result, name="import-result"),
+]
