@@ -23,7 +23,8 @@ Machine tokens (accounts.ApiToken) act as their owning user, limited by their sc
 (my cases, case detail, inbox, review queue — e.g. a department's integration reading its inbox),
 ``cases:apply`` (the applicant side's writes — e.g. an enterprise system filing applications), and
 ``cases:handle`` (the staff actions). A token without an owner (a system or a device) holds no
-cases; device tokens (scope ``device``) get 403 ``insufficient_scope`` on every operation here
+cases (403 ``token_without_user``, answered by ``accounts.api_auth.require_user`` as in every app);
+device tokens (scope ``device``) get 403 ``insufficient_scope`` on every operation here
 except the public query, which takes no credentials at all. A session holds every scope; roles
 decide (``permissions``).
 
@@ -44,7 +45,7 @@ from ninja.files import UploadedFile
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts import selectors as account_selectors
-from onewindow.accounts.api_auth import require_scope, session_or_token
+from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.net import client_ip
@@ -98,15 +99,10 @@ ROW_RELATED = ("item", "receiving_department", "handling_department", "handler__
                "applicant_organization")
 
 
-def _user(request: HttpRequest, scope: str) -> User:
-    user = require_scope(request, scope).user
-    if user is None:
-        raise PermissionDenied(_("此令牌不属于任何用户，不能查看或办理办件。"), code="token_without_user")
-    return user
-
-
 def _staff(request: HttpRequest, scope: str) -> User:
-    user = _user(request, scope)
+    """The caller as a staff member: ``require_user`` (one answer for an ownerless token, 403
+    ``token_without_user``), then 403 ``staff_only`` for anyone without a staff role."""
+    user = require_user(request, scope)
     if not account_perms.is_staff_member(user):
         raise PermissionDenied(_("仅工作人员可以查看待办和审核队列。"), code="staff_only")
     return user
@@ -135,7 +131,7 @@ def case_apply(request: HttpRequest, payload: CaseApplyIn,
                idempotency_key: str = Header("", alias="Idempotency-Key", max_length=100,
                                              description="同一键同一内容重复提交只产生一个办件（200 重放）")
                ) -> Status[CaseDetailOut]:
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     organization = None
     if payload.applicant_organization:
         try:
@@ -156,7 +152,7 @@ def case_apply(request: HttpRequest, payload: CaseApplyIn,
 def case_list(request: HttpRequest, status: str = Query("", max_length=20),
               page: NfkcInt = Query(1, ge=1, le=100_000),  # noqa: B008
               page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=100)) -> CasePageOut:  # noqa: B008
-    user = _user(request, READ)
+    user = require_user(request, READ)
     qs = selectors.case_list_for_applicant(user)
     if status:
         qs = qs.filter(status=status)
@@ -216,13 +212,13 @@ def case_query(request: HttpRequest, payload: QueryIn) -> PublicStatusOut:
 
 @router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="办件详情（过程、材料、时限、可执行操作）")
 def case_detail(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID)) -> CaseDetailOut:
-    return _detail(_user(request, READ), case_id)
+    return _detail(require_user(request, READ), case_id)
 
 
 @router.patch("/{case_id}", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="修改草稿或补正内容")
 def case_update(request: HttpRequest, payload: CaseUpdateIn, case_id: int = Path(..., ge=1, le=MAX_ID)
                 ) -> CaseDetailOut:
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     delivery_method = str(payload.delivery_method) if payload.delivery_method is not None else None
     # Only the named fields change (null removes one): merged by the service under the row lock.
     services.case_update(by=user, case_id=case_id, form_patch=payload.form_data, contact_phone=payload.contact_phone,
@@ -233,7 +229,7 @@ def case_update(request: HttpRequest, payload: CaseUpdateIn, case_id: int = Path
 @router.post("/{case_id}/files", response={201: FileOut, **WRITE_ERRORS}, summary="上传申请材料（PDF/JPG/PNG）")
 def file_upload(request: HttpRequest, file: File[UploadedFile], case_id: int = Path(..., ge=1, le=MAX_ID),
                 material_id: Form[NfkcInt | None] = None) -> Status[FileOut]:
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     if material_id is not None and not 1 <= material_id <= MAX_ID:
         material_id = 0  # never a material: the service answers material_unknown
     content = file.read(max_upload_bytes() + 1)  # one byte over the limit is enough to refuse
@@ -245,21 +241,21 @@ def file_upload(request: HttpRequest, file: File[UploadedFile], case_id: int = P
 @router.delete("/{case_id}/files/{file_id}", response={204: None, **WRITE_ERRORS}, summary="删除已上传的材料")
 def file_delete(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID),
                 file_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[None]:
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     services.case_detach(by=user, case_id=case_id, attachment_id=file_id)
     return Status(204, None)
 
 
 @router.post("/{case_id}/submit", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="提交申请")
 def case_submit(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID)) -> CaseDetailOut:
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     services.case_submit(by=user, case_id=case_id)
     return _detail(user, case_id)
 
 
 @router.post("/{case_id}/resubmit", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="补正后重新提交")
 def case_resubmit(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID)) -> CaseDetailOut:
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     services.case_resubmit(by=user, case_id=case_id)
     return _detail(user, case_id)
 
@@ -267,7 +263,7 @@ def case_resubmit(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID
 @router.post("/{case_id}/withdraw", response={200: CaseDetailOut, **WRITE_ERRORS}, summary="撤回申请")
 def case_withdraw(request: HttpRequest, payload: ReasonIn, case_id: int = Path(..., ge=1, le=MAX_ID)
                   ) -> CaseDetailOut:
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     services.case_withdraw(by=user, case_id=case_id, reason=payload.reason)
     return _detail(user, case_id)
 
@@ -277,7 +273,7 @@ def case_rate(request: HttpRequest, payload: RatingIn, case_id: int = Path(..., 
               ) -> Status[RatingOut]:
     """The applicant side rates its concluded case once (409 case_not_rateable before it concludes,
     409 already_rated the second time; staff who see the case 403, others 404)."""
-    user = _user(request, APPLY)
+    user = require_user(request, APPLY)
     rating = services.case_rate(by=user, case_id=case_id, level=payload.level, comment=payload.comment,
                                 channel="api")
     return Status(201, RatingOut(level=rating.level, level_label=str(rating.get_level_display()),
@@ -286,7 +282,7 @@ def case_rate(request: HttpRequest, payload: RatingIn, case_id: int = Path(..., 
 
 # --------------------------------------------------------------------------- staff actions
 def _act(request: HttpRequest, case_id: int, service: Any, **kwargs: Any) -> CaseDetailOut:
-    user = _user(request, HANDLE)
+    user = require_user(request, HANDLE)
     service(by=user, case_id=case_id, **kwargs)
     return _detail(user, case_id)
 
