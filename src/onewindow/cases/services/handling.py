@@ -34,6 +34,7 @@ from ..choices import (
 )
 from ..models import Case, ClockExtension, ClockSuspension, Licence
 from . import common
+from .pooling import pool_licence
 from .rating import rating_token
 
 A = CaseAction
@@ -318,7 +319,8 @@ def _decide(case: Case, by: Actor, action: str, status: str, kind: str, content:
 def case_approve(*, by: Actor, case_id: Any, note: str = "", licence_name: str = "",
                  valid_to: datetime.date | None = None) -> Case:
     """准予许可 (办结): a numbered decision and a licence or certificate record (证照) for the holder,
-    numbered gap-free per handling department and year; the 10-day delivery clock starts (art. 44)."""
+    numbered gap-free per handling department and year; the 10-day delivery clock starts (art. 44).
+    An organization's licence is pooled under its credit code in ``market`` (services/pooling.py)."""
     with transaction.atomic():
         case = common.lock_case(case_id)
         common.guard(case, A.APPROVE, by)
@@ -329,8 +331,10 @@ def case_approve(*, by: Actor, case_id: Any, note: str = "", licence_name: str =
             name=(licence_name or case.title)[:200], holder_person=case.applicant_person,
             holder_organization=case.applicant_organization, department=case.handling_department,
             valid_from=common.today(), valid_to=valid_to)
-        return _decide(case, by, A.APPROVE, S.APPROVED, DocumentKind.APPROVAL,
-                       {"note": note[:1000], "licence": licence.number})
+        _decide(case, by, A.APPROVE, S.APPROVED, DocumentKind.APPROVAL,
+                {"note": note[:1000], "licence": licence.number})
+        pool_licence(case, licence)
+        return case
 
 
 def case_reject(*, by: Actor, case_id: Any, reason: str) -> Case:
