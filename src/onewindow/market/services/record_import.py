@@ -17,7 +17,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -95,21 +95,33 @@ class RecordContent:
 
     def as_json(self) -> dict[str, Any]:
         """The content in its JSON form, keyed as the API's fields (codes, ISO dates, amounts as text)."""
-        data = asdict(self)
-        for name in ("item_id", "inspector_department_id", "item_code", "inspector_department_code"):
-            data.pop(name)
-        data["item_code"] = self.item_code
-        data["inspector_department"] = self.inspector_department_code
-        for name in ("record_date", "valid_from", "valid_to"):
-            value = data[name]
-            data[name] = value.isoformat() if value is not None else None
-        data["penalty_kinds"] = list(self.penalty_kinds)
-        data["amount"] = None if self.amount is None else f"{self.amount:.2f}"
-        return data
+        return {
+            "kind": self.kind,
+            "credit_code": self.credit_code,
+            "entity_name": self.entity_name,
+            "status": self.status,
+            "title": self.title,
+            "number": self.number,
+            "record_date": self.record_date.isoformat(),
+            "item_code": self.item_code,
+            "valid_from": self.valid_from.isoformat() if self.valid_from is not None else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to is not None else None,
+            "legal_basis": self.legal_basis,
+            "penalty_kinds": list(self.penalty_kinds),
+            "amount": None if self.amount is None else f"{self.amount:.2f}",
+            "disclosure": self.disclosure,
+            "inspection_result": self.inspection_result,
+            "inspector_department": self.inspector_department_code,
+        }
 
     def digest(self) -> str:
-        canonical = json.dumps(self.as_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return content_digest(self.as_json())
+
+
+def content_digest(content: Mapping[str, Any]) -> str:
+    """SHA-256 of a record's JSON content in canonical form (sorted keys): equal content, equal digest."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 #: Fields a correction may change (everything of the content but the kind).
