@@ -82,7 +82,10 @@ def objection_answer(
     accepted and marked ``answered_late``. Other departments: 403; an answered objection: 409."""
     with transaction.atomic():
         objection = (
-            Objection.objects.select_for_update().select_related("record").filter(pk=as_id(objection_id)).first()
+            Objection.objects.select_for_update(of=("self",))
+            .select_related("record")
+            .filter(pk=as_id(objection_id))
+            .first()
         )
         if objection is None or not (account_perms.is_staff_member(by) or is_system(by)):
             raise NotFound(_("找不到该异议。"), code="records_objection_not_found")

@@ -244,7 +244,7 @@ def _write(
         for start in range(0, len(source_ids), 500):
             chunk = source_ids[start : start + 500]
             for record in (
-                PooledRecord.objects.select_for_update()
+                PooledRecord.objects.select_for_update(of=("self",))
                 .select_related("item", "inspector_department")
                 .filter(department=dept, source_id__in=chunk)
             ):
@@ -454,7 +454,7 @@ def records_upload(
 def lock_record(record_id: Any, by: Actor) -> PooledRecord:
     """The record row, locked; 404 ``records_not_found`` when it does not exist or ``by`` may not see it."""
     record = (
-        PooledRecord.objects.select_for_update()
+        PooledRecord.objects.select_for_update(of=("self",))
         .select_related("department", "item", "inspector_department")
         .filter(pk=as_id(record_id))
         .first()
