@@ -2,8 +2,9 @@
 preview and capture, records and the summary list (tax side).
 
 Handlers parse, call one service or selector, render. 401 anonymous; 403 not allowed (or a token
-without ``taxqr:read`` / ``taxqr:write``); 404 outside the caller's scope; 409 duplicate; 422
-invalid. Window endpoints take form data (``text`` typed by a scanner gun, or ``image`` upload).
+without ``taxqr:read`` / ``taxqr:write``); 404 outside the caller's scope; 409 duplicate, or a
+wrong status (``tax_draft_illegal_transition``: a coded draft is edited before it is coded again);
+422 invalid. Window endpoints take form data (``text`` typed by a scanner gun, or ``image`` upload).
 Personal data is always masked here; the unmasked detail is a page for authorised staff only.
 """
 

@@ -41,8 +41,9 @@ from onewindow.core.numbering import next_number
 from onewindow.core.pdf import pdf_font
 
 from . import permissions as perms
-from . import rules, selectors
-from .models import ArchiveFile, ArchiveKind, TaxBureau, TaxRecord
+from . import rules, selectors, services
+from .choices import ArchiveKind, RecordAction
+from .models import ArchiveFile, TaxBureau, TaxRecord
 
 RETENTION_YEARS = 10
 HEADERS = ("档案号", "保存时间", "窗口", "产权证号", "房屋坐落", "街道", "建筑面积(㎡)", "合同价格(元)",
@@ -342,8 +343,7 @@ def summary_archive_daily(*, day: datetime.date | None = None) -> list[ArchiveFi
     return made
 
 
-def _record_sheet(by: Actor, record_id: int) -> tuple[TaxRecord, bytes]:
-    record = selectors.record_get_for(by, record_id)
+def _record_sheet(record: TaxRecord) -> bytes:
     data = selectors.record_masked(record.record)
     saved = timezone.localtime(record.saved_at)
     lines = [("档案号", record.archive_no), ("税务机关", record.bureau.department.name),
@@ -357,7 +357,7 @@ def _record_sheet(by: Actor, record_id: int) -> tuple[TaxRecord, bytes]:
     lines += [("窗口 / 保存时间", f"{record.window} / {saved:%Y-%m-%d %H:%M}"),
               ("校验规则版本", record.ruleset_version),
               ("税费试算(元,仅供参考)", str(record.estimate_total or "—"))]
-    return record, _sheet_pdf(f"房交信息表 {record.archive_no}", lines)
+    return _sheet_pdf(f"房交信息表 {record.archive_no}", lines)
 
 
 def record_sheet_download(*, by: Actor, record_id: int) -> SummaryFile:
@@ -366,18 +366,27 @@ def record_sheet_download(*, by: Actor, record_id: int) -> SummaryFile:
     Names and ID numbers are masked: the sheet goes into the paper file, the full record stays
     encrypted in the database (个人信息保护法 art. 51).
     """
-    record, content = _record_sheet(by, record_id)
+    record = selectors.record_get_for(by, record_id)
+    content = _record_sheet(record)
     audit_record(actor=by, action="taxqr.record.sheet_download", target=record,
                  after={"sha256": hashlib.sha256(content).hexdigest()})
     return SummaryFile(content, f"{record.archive_no}.pdf", FORMATS["pdf"])
 
 
 def record_sheet_archive(*, by: Actor, record_id: int) -> SummaryFile:
-    """Archive the record sheet (房交信息表) of one record (资料归档); the bureau's staff, re-authenticated."""
-    record, content = _record_sheet(by, record_id)
-    archive = _archive(by=by, bureau=record.bureau, kind=ArchiveKind.RECORD_PDF, tag="FJ",
-                       day=timezone.localtime(record.saved_at).date(), suffix="pdf", content=content, rows=1,
-                       reference=record.archive_no)
+    """Archive the record sheet (房交信息表) of one record (资料归档), re-authenticated (the view
+    checks it). Actor (workflow.RECORD ``archive``): the bureau's clerk or reviewer, or a system
+    admin; another bureau's staff get 404. The record is locked, the file indexed and audited and
+    the record's ``archive`` event appended in one transaction."""
+    with transaction.atomic():
+        record = services.record_lock(by=by, record_id=record_id, action=RecordAction.ARCHIVE)
+        services.record_guard(record, RecordAction.ARCHIVE, by)
+        content = _record_sheet(record)
+        archive = _archive(by=by, bureau=record.bureau, kind=ArchiveKind.RECORD_PDF, tag="FJ",
+                           day=timezone.localtime(record.saved_at).date(), suffix="pdf", content=content, rows=1,
+                           reference=record.archive_no)
+        services.record_event(record, RecordAction.ARCHIVE, by, data={"archive": archive.pk, "file": archive.path},
+                              at=archive.created_at)
     return SummaryFile(content, f"{record.archive_no}.pdf", FORMATS["pdf"], archive)
 
 

@@ -4,6 +4,8 @@ Taxpayer side: :class:`ClientDraft` (the client form, 房产交易辅助). Tax s
 (the bureaus whose windows capture), :class:`TaxRecord` (房交信息, the captured record with its
 档案号), :class:`RecordCorrection` (audited staff corrections) and :class:`ArchiveFile`
 (资料归档 index). :class:`RateRow` holds the staff-editable tax rate tables (税率表).
+:class:`TaxDraftEvent` and :class:`TaxRecordEvent` are the timelines of the two lifecycles
+(workflow.py): one row per action, written with its audit entry.
 Personal data (ID numbers, phones) is only ever stored encrypted (EncryptedTextField).
 """
 
@@ -20,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.fields import EncryptedTextField
+
+from .choices import ArchiveKind, DraftAction, DraftStatus, RateKind, RecordAction
 
 
 class TaxBureau(models.Model):
@@ -43,12 +47,6 @@ class TaxBureau(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department.name} ({self.short_code})"
-
-
-class RateKind(models.TextChoices):
-    DEED = "deed", _("契税")
-    VAT = "vat", _("增值税")
-    INCOME = "income", _("个人所得税")
 
 
 class RateRow(models.Model):
@@ -92,11 +90,6 @@ class RateRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.valid_from}–{self.valid_to} {self.rate}"
-
-
-class DraftStatus(models.TextChoices):
-    DRAFT = "draft", _("填写中")
-    CODED = "coded", _("已生成二维码")
 
 
 class ClientDraft(models.Model):
@@ -222,12 +215,6 @@ class RecordCorrection(models.Model):
         return f"{self.record} {self.field}"
 
 
-class ArchiveKind(models.TextChoices):
-    SUMMARY_XLSX = "summary_xlsx", _("汇总清单（Excel）")
-    SUMMARY_PDF = "summary_pdf", _("汇总清单（PDF）")
-    RECORD_PDF = "record_pdf", _("房交信息表（PDF）")
-
-
 class ArchiveFile(models.Model):
     """An entry of the archive index (资料归档): one file made from captured records.
 
@@ -283,3 +270,70 @@ class TaxRecordParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.role}"
+
+
+class TaxDraftEvent(models.Model):
+    """填报过程记录: one step of a draft's timeline (created, saved, coded), append-only.
+
+    Written by the draft service of each action in the transaction of the change and its audit
+    entry (ARCHITECTURE rule 3). It holds no form data: the draft's content stays encrypted in the
+    draft (个人信息保护法 art. 51). These rows are the facts analytics reads (how often a form is
+    coded, re-edited after coding) — ARCHITECTURE data-model decision 8.
+    """
+
+    draft = models.ForeignKey(ClientDraft, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20, choices=DraftAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=10, choices=DraftStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=10, choices=DraftStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(_("操作人名称"), max_length=150, blank=True)
+    data = models.JSONField(_("附加数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("填报过程记录")
+        verbose_name_plural = _("填报过程记录")
+        ordering = ["draft_id", "id"]
+        indexes = [models.Index(fields=["draft", "id"], name="taxqr_draftevent_draft")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=DraftAction.values), name="taxqr_draftevent_action_valid"),
+            models.CheckConstraint(condition=Q(to_status__in=DraftStatus.values),
+                                   name="taxqr_draftevent_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} → {self.get_to_status_display()}"
+
+
+class TaxRecordEvent(models.Model):
+    """房交信息处理记录: one step of a captured record's timeline (captured, corrected, its sheet
+    archived), append-only.
+
+    A record has one status (已保存, workflow.RECORD), so the event names the action, not a status
+    change. Written with the audit entry in the action's transaction; ``data`` holds no personal
+    data (the window, the corrected field's path, the archive reference). Basis: 税收征收管理法
+    实施细则 art. 29 (records kept 10 years, with their history).
+    """
+
+    record = models.ForeignKey(TaxRecord, verbose_name=_("房交信息"), on_delete=models.CASCADE,
+                               related_name="events")
+    action = models.CharField(_("操作"), max_length=20, choices=RecordAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(_("操作人名称"), max_length=150, blank=True)
+    data = models.JSONField(_("附加数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("房交信息处理记录")
+        verbose_name_plural = _("房交信息处理记录")
+        ordering = ["record_id", "id"]
+        indexes = [models.Index(fields=["record", "id"], name="taxqr_recordevent_record")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=RecordAction.values),
+                                   name="taxqr_recordevent_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.get_action_display()}"

@@ -18,11 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.choices import StaffRoleKind
+from onewindow.core.actors import is_system
 from onewindow.core.errors import PermissionDenied
 
-from .models import TaxBureau, TaxRecord
+from . import workflow
+from .models import ClientDraft, TaxBureau, TaxRecord
 
 TAX_ROLES = (StaffRoleKind.WINDOW_CLERK, StaffRoleKind.REVIEWER)
+ROLE_KINDS = {StaffRoleKind.WINDOW_CLERK: workflow.TAX_CLERK, StaffRoleKind.REVIEWER: workflow.REVIEWER}
 
 
 def bureaus_of(user: Any) -> list[TaxBureau]:
@@ -72,3 +75,23 @@ def record_queryset_for(user: Any) -> QuerySet[TaxRecord]:
 
 def can_unmask(user: Any) -> bool:
     return is_admin(user) or bool(bureaus_of(user))
+
+
+def draft_actor_kinds(by: Any, draft: ClientDraft) -> set[str]:
+    """The actor kinds (workflow.py) of ``by`` on a draft: ``taxpayer`` for its owner."""
+    if is_system(by):
+        return {workflow.SYSTEM}
+    user = account_perms.as_user(by)
+    return {workflow.TAXPAYER} if user is not None and draft.owner_id == user.pk else set()
+
+
+def bureau_actor_kinds(by: Any, bureau_department_id: int) -> set[str]:
+    """The actor kinds of ``by`` at the bureau whose department is ``bureau_department_id``:
+    ``tax_clerk`` / ``reviewer`` by their valid roles there, ``admin`` for a system admin."""
+    if is_system(by):
+        return {workflow.SYSTEM}
+    kinds = {ROLE_KINDS[StaffRoleKind(r.role)] for r in account_perms.valid_roles(by)
+             if r.role in TAX_ROLES and r.department_id == bureau_department_id}
+    if is_admin(by):
+        kinds.add(workflow.ADMIN)
+    return kinds

@@ -19,7 +19,8 @@ from onewindow.core.models import Region
 
 from . import permissions as perms
 from . import tax
-from .models import ClientDraft, RateKind, RateRow, TaxRecord
+from .choices import RateKind
+from .models import ClientDraft, RateRow, TaxRecord
 
 # The seed article's figures (shared/seed/figures.json, smart_tax): minutes per transaction.
 SEED_WINDOW_MINUTES = (15, 8)

@@ -1,7 +1,10 @@
 """Writes of taxqr: the client draft and its code, the window capture, corrections (issue #5).
 
-Every service takes ``by`` (the acting user), runs in one transaction, refuses with a
-DomainError (nothing written) and leaves an audit entry. Summary exports live in exports.py.
+Every service takes ``by`` (an Actor), runs in one transaction, refuses with a DomainError
+(nothing written) and leaves an audit entry. The draft and record actions follow the recipe of
+ARCHITECTURE rule 3 with the tables of workflow.py: lock the row, guard (404 a row the actor may
+not see, 403 an actor kind the table does not name, 409 a wrong status), mutate, append the event
+row (TaxDraftEvent / TaxRecordEvent) and the audit entry. Summary exports live in exports.py.
 """
 
 from __future__ import annotations
@@ -19,15 +22,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
-from onewindow.core.actors import Actor
+from onewindow.core.actors import Actor, is_device, is_system
 from onewindow.core.audit import audit_record
-from onewindow.core.errors import Conflict, DomainError, NotFound
+from onewindow.core.codes import as_id
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.normalize import nfkc, nfkc_number
 from onewindow.core.numbering import next_number
 
-from . import codec, images, keystore, rules, selectors, tax
+from . import codec, images, keystore, rules, selectors, tax, workflow
 from . import permissions as perms
-from .models import ClientDraft, DraftStatus, RateKind, RateRow, RecordCorrection, TaxBureau, TaxRecord
+from .choices import DraftAction, DraftStatus, RateKind, RecordAction, RecordStatus
+from .models import (
+    ClientDraft,
+    RateRow,
+    RecordCorrection,
+    TaxBureau,
+    TaxDraftEvent,
+    TaxRecord,
+    TaxRecordEvent,
+)
 from .party_scope import record_parties_index
 from .record import Transaction, from_wire, to_wire, transaction_from_dict
 
@@ -40,6 +53,98 @@ def archive_number(bureau_code: str, year: int, n: int) -> str:
     return ARCHIVE_FORMAT.format(bureau=bureau_code, year=year, n=n)
 
 
+# ---- the recipe: guard and event rows ----------------------------------------------------------
+
+def _actor_columns(by: Actor) -> dict[str, Any]:
+    user = account_perms.as_user(by)
+    label = str(by) if is_system(by) else (user.get_username() if user is not None else "")
+    return {"actor": user, "actor_label": label[:150]}
+
+
+def _refuse_without_person(by: Actor, lifecycle: workflow.Lifecycle, action: str, code: str) -> None:
+    """The system and devices have no row to be refused on: refuse them (403) before any lookup,
+    unless the table names ``system`` for the action. Anonymous callers go on to the 401."""
+    if is_system(by) and lifecycle.may({workflow.SYSTEM}, action):
+        return
+    if is_system(by) or is_device(by):
+        raise PermissionDenied(_("您无权执行该操作。"), code=code)
+
+
+def _draft_action_label(action: str) -> str:
+    return str(DraftAction(action).label)
+
+
+def draft_guard(draft: ClientDraft, action: str, by: Actor) -> None:
+    """Refuse a draft action the actor or the status does not allow; nothing is written.
+
+    403 ``tax_draft_action_forbidden`` for an actor kind the table does not name (the draft was
+    found, so the caller may see it); 409 ``tax_draft_illegal_transition`` for a wrong status."""
+    if not workflow.DRAFT.may(perms.draft_actor_kinds(by, draft), action):
+        raise PermissionDenied(_("您无权对该填报执行“%(action)s”。") % {"action": _draft_action_label(action)},
+                               code="tax_draft_action_forbidden")
+    if action != workflow.DRAFT.creation and not workflow.DRAFT.allowed(draft.status, action):
+        raise Conflict(_("填报当前状态为“%(status)s”，不能执行“%(action)s”，请先修改填报。")
+                       % {"status": DraftStatus(draft.status).label, "action": _draft_action_label(action)},
+                       code="tax_draft_illegal_transition")
+
+
+def _draft_lock(user: Any, draft_id: Any) -> ClientDraft:
+    """One of ``user``'s drafts, locked; another's is 404 (existence is not leaked)."""
+    draft = ClientDraft.objects.select_for_update().filter(pk=as_id(draft_id), owner=user).first()
+    if draft is None:
+        raise NotFound(_("找不到该填报记录。"), code="tax_draft_not_found")
+    return draft
+
+
+def _draft_event(draft: ClientDraft, action: str, by: Actor, *, from_status: str,
+                 data: dict[str, Any] | None = None, at: datetime.datetime | None = None) -> TaxDraftEvent:
+    return TaxDraftEvent.objects.create(draft=draft, action=action, from_status=from_status, to_status=draft.status,
+                                        data=data or {}, created_at=at or timezone.now(), **_actor_columns(by))
+
+
+def _record_actor_guard(by: Actor, department_id: int, action: str) -> None:
+    if not workflow.RECORD.may(perms.bureau_actor_kinds(by, department_id), action):
+        raise PermissionDenied(_("您无权对该房交信息执行“%(action)s”。") % {"action": RecordAction(action).label},
+                               code="tax_record_action_forbidden")
+
+
+def record_guard(record: TaxRecord, action: str, by: Actor) -> None:
+    """Refuse a record action the actor or the status does not allow; nothing is written.
+
+    403 ``tax_record_action_forbidden`` for an actor kind the table does not name (e.g. a system
+    admin, who reads every record but corrects none); 409 ``tax_record_illegal_transition`` for a
+    wrong status (a record has one status today, workflow.RECORD, so this guards a future one)."""
+    _record_actor_guard(by, record.bureau.department_id, action)
+    if not workflow.RECORD.allowed(RecordStatus.SAVED, action):
+        raise Conflict(_("房交信息当前状态为“%(status)s”，不能执行“%(action)s”。")
+                       % {"status": RecordStatus.SAVED.label, "action": RecordAction(action).label},
+                       code="tax_record_illegal_transition")
+
+
+def record_lock(*, by: Actor, record_id: Any, action: str) -> TaxRecord:
+    """The record, locked for the action's transaction, after the checks that need no row: 403 for
+    the system or a device (unless the table names the system), 401 anonymous, 403
+    ``not_tax_staff`` for a user who is neither tax staff nor a system admin; then 404
+    ``tax_record_not_found`` outside the caller's bureaus (a system actor sees every record)."""
+    _refuse_without_person(by, workflow.RECORD, action, "tax_record_action_forbidden")
+    queryset = TaxRecord.objects.all()
+    if not is_system(by):
+        perms.require_tax_reader(by)
+        queryset = perms.record_queryset_for(by)
+    record = (queryset.select_for_update(of=("self",)).select_related("bureau__department")
+              .filter(pk=as_id(record_id)).first())
+    if record is None:
+        raise NotFound(_("找不到该房交信息。"), code="tax_record_not_found")
+    return record
+
+
+def record_event(record: TaxRecord, action: str, by: Actor, *, data: dict[str, Any] | None = None,
+                 at: datetime.datetime | None = None) -> TaxRecordEvent:
+    """Append one step of the record's timeline (call it beside the action's audit entry)."""
+    return TaxRecordEvent.objects.create(record=record, action=action, data=data or {},
+                                         created_at=at or timezone.now(), **_actor_columns(by))
+
+
 # ---- taxpayer side --------------------------------------------------------------------------
 
 def draft_save(*, by: Actor, data: dict[str, Any], draft_id: int | None = None) -> ClientDraft:
@@ -47,7 +152,11 @@ def draft_save(*, by: Actor, data: dict[str, Any], draft_id: int | None = None) 
 
     Incomplete data may be saved; rules run when the code is generated. Editing a coded draft
     returns it to draft (its old code stays valid at the window, it is the same transaction).
+    Actor: the taxpayer (workflow.DRAFT): another's draft is 404 ``tax_draft_not_found``, the
+    system or a device 403 ``tax_draft_action_forbidden``, an anonymous caller 401.
     """
+    action = DraftAction.CREATE if draft_id is None else DraftAction.SAVE
+    _refuse_without_person(by, workflow.DRAFT, action, "tax_draft_action_forbidden")
     user = perms.require_user(by)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     if len(text.encode()) > MAX_DRAFT_BYTES:
@@ -56,20 +165,19 @@ def draft_save(*, by: Actor, data: dict[str, Any], draft_id: int | None = None) 
     if isinstance(data.get("property"), dict):
         certificate = rules.normalize_certificate(str(data["property"].get("certificate_no", "")))[:60]
     with transaction.atomic():
-        if draft_id is None:
-            draft = ClientDraft(owner=user, organization_id=user.organization_id)
-            action = "taxqr.draft.create"
-        else:
-            found = ClientDraft.objects.select_for_update().filter(pk=draft_id, owner=user).first()
-            if found is None:
-                raise NotFound(_("找不到该填报记录。"), code="tax_draft_not_found")
-            draft, action = found, "taxqr.draft.update"
+        draft = ClientDraft(owner=user, organization_id=user.organization_id) if draft_id is None \
+            else _draft_lock(user, draft_id)
+        from_status = "" if draft_id is None else draft.status
+        draft_guard(draft, action, by)
         draft.data_encrypted = text
         draft.certificate_no = certificate
-        draft.status = DraftStatus.DRAFT
+        draft.status = workflow.DRAFT.initial if draft_id is None else workflow.DRAFT.target(from_status, action)
         draft.codes, draft.ruleset_version, draft.coded_at = [], "", None
         draft.save()
-        audit_record(actor=user, action=action, target=draft, after={"certificate_no": certificate})
+        _draft_event(draft, action, by, from_status=from_status)
+        audit_record(actor=user, action="taxqr.draft.create" if draft_id is None else "taxqr.draft.update",
+                     target=draft, before={"status": from_status} if from_status else None,
+                     after={"status": draft.status, "certificate_no": certificate})
     return draft
 
 
@@ -92,14 +200,16 @@ def draft_generate_code(*, by: Actor, draft_id: int, now: datetime.datetime | No
     """Validate the draft with the current rule set and make its signed, encrypted QR code(s).
 
     Errors refuse with per-field messages (``record_invalid``); warnings are returned for the
-    user to see. The rule-set version travels in the code (the window re-checks with it).
+    user to see. The rule-set version travels in the code (the window re-checks with it). A coded
+    draft is not coded again (409 ``tax_draft_illegal_transition``): a new code follows an edit.
     """
+    _refuse_without_person(by, workflow.DRAFT, DraftAction.CODE, "tax_draft_action_forbidden")
     user = perms.require_user(by)
     now = now or timezone.now()
     with transaction.atomic():
-        draft = ClientDraft.objects.select_for_update().filter(pk=draft_id, owner=user).first()
-        if draft is None:
-            raise NotFound(_("找不到该填报记录。"), code="tax_draft_not_found")
+        draft = _draft_lock(user, draft_id)
+        draft_guard(draft, DraftAction.CODE, by)
+        from_status = draft.status
         tx = transaction_from_dict(draft.data)
         ruleset = next((r for r in reversed(rules.RULESETS) if r.effective_on <= timezone.localdate(now)),
                        rules.RULESETS[0])
@@ -108,10 +218,12 @@ def draft_generate_code(*, by: Actor, draft_id: int, now: datetime.datetime | No
         texts = codec.encode(to_wire(tx), keys=keystore.sender_keys(), ruleset_version=ruleset.version,
                              issued_at=int(now.timestamp()))
         draft.codes, draft.ruleset_version, draft.coded_at = texts, ruleset.version, now
-        draft.status = DraftStatus.CODED
+        draft.status = workflow.DRAFT.target(from_status, DraftAction.CODE)
         draft.save(update_fields=["codes", "ruleset_version", "coded_at", "status", "updated_at"])
-        audit_record(actor=user, action="taxqr.draft.code", target=draft,
-                     after={"parts": len(texts), "ruleset": ruleset.version})
+        facts = {"parts": len(texts), "ruleset": ruleset.version}
+        _draft_event(draft, DraftAction.CODE, by, from_status=from_status, data=facts, at=now)
+        audit_record(actor=user, action="taxqr.draft.code", target=draft, before={"status": from_status},
+                     after={"status": draft.status, **facts})
     return Coded(draft, [f for f in findings if f.severity == rules.WARNING], estimate_of(tx))
 
 
@@ -188,8 +300,12 @@ def record_capture(*, by: Actor, text: str = "", image: bytes | None = None, win
     bureau's district is refused (``property_not_in_bureau``: 属地管理); a window code other than
     letters, digits, ``-`` and ``_`` is ``window_invalid``. ``first_scan_at`` (when
     the window first read a part) measures the window time; it is clamped to the last 12 hours.
+    Actor (workflow.RECORD): a window clerk or reviewer of a tax bureau — 403 ``not_tax_staff``
+    for other users, ``tax_record_action_forbidden`` for the system or a device.
     """
+    _refuse_without_person(by, workflow.RECORD, RecordAction.CAPTURE, "tax_record_action_forbidden")
     bureau = perms.require_window_bureau(by)
+    _record_actor_guard(by, bureau.department_id, RecordAction.CAPTURE)
     window = rules.window_code(window)
     now = now or timezone.now()
     preview = _decode(by, scanned_text(text=text, image=image), timezone.localdate(now))
@@ -224,6 +340,7 @@ def record_capture(*, by: Actor, text: str = "", image: bytes | None = None, win
                 issued_at=datetime.datetime.fromtimestamp(preview.decoded.issued_at, tz=datetime.UTC),
                 window=window[:20], clerk=account_perms.acting_user(by), first_scan_at=first_scan_at, saved_at=now,
             )
+            record_event(record, RecordAction.CAPTURE, by, data={"window": record.window}, at=now)
             record.archive_no = archive_number(bureau.short_code, year,
                                                next_number(f"taxqr:{bureau.short_code}:{year}"))
             TaxRecord.objects.filter(pk=record.pk).update(archive_no=record.archive_no)
@@ -252,6 +369,8 @@ def record_correct(*, by: Actor, record_id: int, field_path: str, value: str, re
     The correction, the updated record and an audit entry (masked before/after) are written
     together. Area and price must stay within the record's rule-set ranges. Numbers and codes
     typed in full-width mode are stored as their ASCII twins, in the record and the column alike.
+    Actor (workflow.RECORD): a window clerk or reviewer of the record's bureau; another bureau's
+    staff get 404, a system admin (who reads but does not correct) 403.
     """
     if field_path in NUMERIC_FIELDS:
         value = nfkc_number(value)
@@ -261,11 +380,9 @@ def record_correct(*, by: Actor, record_id: int, field_path: str, value: str, re
     if not reason.strip():
         raise DomainError(_("请填写更正原因。"), code="reason_required", status=422,
                           fields={"reason": [_("必填")]})
-    perms.require_window_bureau(by)
     with transaction.atomic():
-        record = perms.record_queryset_for(by).select_for_update().filter(pk=record_id).first()
-        if record is None:
-            raise NotFound(_("找不到该房交信息。"), code="tax_record_not_found")
+        record = record_lock(by=by, record_id=record_id, action=RecordAction.CORRECT)
+        record_guard(record, RecordAction.CORRECT, by)
         data = record.record
         section, key = field_path.split(".")
         before = str(data.get(section, {}).get(key, ""))
@@ -281,6 +398,8 @@ def record_correct(*, by: Actor, record_id: int, field_path: str, value: str, re
         correction = RecordCorrection.objects.create(record=record, field=field_path, before_masked=before[:200],
                                                      after_masked=value[:200], reason=reason[:200],
                                                      corrected_by=account_perms.acting_user(by))
+        record_event(record, RecordAction.CORRECT, by, data={"field": field_path, "correction": correction.pk},
+                     at=correction.corrected_at)
         audit_record(actor=by, action="taxqr.record.correct", target=record, role=account_perms.primary_role(by),
                      before={field_path: before}, after={field_path: value, "reason": reason[:200]})
     return correction

@@ -70,8 +70,9 @@ READ_RECORD = _expect({**TAX_ONLY, "tax_clerk": (200, ""), "other_tax_clerk": (4
                        "admin": (200, "")}, (403, "not_tax_staff"))
 ARCHIVE = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (201, ""), "admin": (422, "bureau_required")},
                   (403, "not_tax_staff"))
-CORRECT = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (404, "tax_record_not_found")},
-                  (403, "not_tax_staff"))
+#: A system admin reads every record but corrects none (workflow.RECORD): the guard's 403.
+CORRECT = _expect({**TAX_ONLY, "tax_clerk": (201, ""), "other_tax_clerk": (404, "tax_record_not_found"),
+                   "admin": (403, "tax_record_action_forbidden")}, (403, "not_tax_staff"))
 
 Call = Callable[[Client, dict[str, Any]], Any]
 OPERATIONS: dict[str, tuple[Call, dict[str, tuple[int, str]]]] = {

@@ -12,36 +12,26 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.db.models import Model
 
 from onewindow.core.actors import SYSTEM, Actor
 from onewindow.core.errors import DomainError
 from onewindow.core.models import AuditEntry
-from onewindow.taxqr import exports, services
-from onewindow.taxqr.models import ArchiveFile, ClientDraft, DraftStatus, TaxRecord
+from onewindow.taxqr import exports, services, workflow
+from onewindow.taxqr.models import ArchiveFile, ClientDraft, DraftStatus, TaxDraftEvent, TaxRecord, TaxRecordEvent
 
 from .conftest import NOW, TaxWorld, codes_for, sample
 
 pytestmark = pytest.mark.django_db
 
-GAP = "taxqr drafts and records have no transition table, no guard and no event rows yet (issue #10 part 4)"
-
-
-def _workflow() -> Any:
-    from onewindow.taxqr import workflow  # the table under test; absent before the fix
-
-    return workflow
-
 
 def _draft_events(draft: ClientDraft) -> list[tuple[str, str, str]]:
-    model: type[Model] = apps.get_model("taxqr", "TaxDraftEvent")
-    return list(model.objects.filter(draft=draft).order_by("id").values_list("action", "from_status", "to_status"))
+    return list(
+        TaxDraftEvent.objects.filter(draft=draft).order_by("id").values_list("action", "from_status", "to_status")
+    )
 
 
 def _record_events(record: TaxRecord) -> list[str]:
-    model: type[Model] = apps.get_model("taxqr", "TaxRecordEvent")
-    return list(model.objects.filter(record=record).order_by("id").values_list("action", flat=True))
+    return list(TaxRecordEvent.objects.filter(record=record).order_by("id").values_list("action", flat=True))
 
 
 def _draft_in(world: TaxWorld, status: str, seed: int) -> ClientDraft:
@@ -102,10 +92,9 @@ def _record_snapshot(record: TaxRecord) -> tuple[Any, ...]:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize("status", DraftStatus.values)
 def test_each_draft_action_from_status(world: TaxWorld, status: str) -> None:
-    lifecycle = _workflow().DRAFT
+    lifecycle = workflow.DRAFT
     assert sorted(lifecycle.transitions) == ["code", "save"]
     for n, action in enumerate(sorted(lifecycle.transitions)):
         draft = _draft_in(world, status, 20 + n)
@@ -122,7 +111,6 @@ def test_each_draft_action_from_status(world: TaxWorld, status: str) -> None:
             assert _draft_snapshot(draft) == before, (status, action)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_draft_timeline_from_creation_to_code_and_back(world: TaxWorld) -> None:
     owner = world.principals.citizen
     draft = services.draft_save(by=owner, data=sample(30))
@@ -144,7 +132,6 @@ def test_draft_timeline_from_creation_to_code_and_back(world: TaxWorld) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize(
     ("who", "code", "status"),
     [
@@ -157,7 +144,7 @@ def test_draft_timeline_from_creation_to_code_and_back(world: TaxWorld) -> None:
 def test_draft_actions_of_a_wrong_actor_change_nothing(
     world: TaxWorld, who: str, code: str, status: int, action: str
 ) -> None:
-    assert _workflow().DRAFT.actors[action] == frozenset({"taxpayer"})
+    assert workflow.DRAFT.actors[action] == frozenset({"taxpayer"})
     by: Actor = (
         SYSTEM if who == "system" else (world.tax_clerk if who == "tax_clerk" else world.principals.another_citizen)
     )
@@ -169,10 +156,9 @@ def test_draft_actions_of_a_wrong_actor_change_nothing(
     assert _draft_snapshot(draft) == before
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_each_record_action_from_its_one_status(world: TaxWorld) -> None:
     """A record has one status, saved (已保存): a correction and an archived sheet keep it."""
-    lifecycle = _workflow().RECORD
+    lifecycle = workflow.RECORD
     assert lifecycle.statuses == ("saved",)
     assert sorted(lifecycle.transitions) == ["archive", "correct"]
     record = _record(world, 50)
@@ -189,7 +175,6 @@ def test_each_record_action_from_its_one_status(world: TaxWorld) -> None:
     assert record.address == "上海市静安区临汾路380弄12号302室"
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize(
     ("who", "code", "status"),
     [
@@ -200,7 +185,7 @@ def test_each_record_action_from_its_one_status(world: TaxWorld) -> None:
     ],
 )
 def test_a_correction_by_a_wrong_actor_changes_nothing(world: TaxWorld, who: str, code: str, status: int) -> None:
-    assert _workflow().RECORD.actors["correct"] == frozenset({"tax_clerk", "reviewer"})
+    assert workflow.RECORD.actors["correct"] == frozenset({"tax_clerk", "reviewer"})
     actors: dict[str, Actor] = {
         "other_tax_clerk": world.other_tax_clerk,
         "admin": world.principals.admin,
@@ -216,7 +201,6 @@ def test_a_correction_by_a_wrong_actor_changes_nothing(world: TaxWorld, who: str
     assert _record_snapshot(record) == before
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize(
     ("who", "code", "status"),
     [
@@ -226,7 +210,7 @@ def test_a_correction_by_a_wrong_actor_changes_nothing(world: TaxWorld, who: str
     ],
 )
 def test_archiving_a_sheet_by_a_wrong_actor_changes_nothing(world: TaxWorld, who: str, code: str, status: int) -> None:
-    assert _workflow().RECORD.actors["archive"] == frozenset({"tax_clerk", "reviewer", "admin"})
+    assert workflow.RECORD.actors["archive"] == frozenset({"tax_clerk", "reviewer", "admin"})
     actors: dict[str, Actor] = {
         "other_tax_clerk": world.other_tax_clerk,
         "citizen": world.principals.citizen,
@@ -241,19 +225,30 @@ def test_archiving_a_sheet_by_a_wrong_actor_changes_nothing(world: TaxWorld, who
     assert _record_snapshot(record) == before
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_an_admin_archives_a_sheet_and_the_record_keeps_its_event(world: TaxWorld) -> None:
     record = _record(world, 75)
     _record_call(world, "archive", record, by=world.principals.admin)
     assert _record_events(record) == ["capture", "archive"]
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_capture_by_the_system_is_refused_and_writes_nothing(world: TaxWorld) -> None:
-    assert _workflow().RECORD.actors["capture"] == frozenset({"tax_clerk", "reviewer"})
+    assert workflow.RECORD.actors["capture"] == frozenset({"tax_clerk", "reviewer"})
     text = codes_for(80)[0]
     audits = AuditEntry.objects.count()
     with pytest.raises(DomainError) as refused:
         services.record_capture(by=SYSTEM, text=text, now=NOW)
     assert (refused.value.status, refused.value.code) == (403, "tax_record_action_forbidden")
     assert (TaxRecord.objects.count(), AuditEntry.objects.count()) == (0, audits)
+
+
+def test_the_api_answers_a_second_code_with_409_and_keeps_the_first(world: TaxWorld) -> None:
+    from django.test import Client
+
+    draft = _draft_in(world, DraftStatus.CODED, 85)
+    before = _draft_snapshot(draft)
+    client = Client()
+    client.force_login(world.principals.citizen)
+    response = client.post(f"/api/v1/taxqr/drafts/{draft.pk}/code")
+    assert (response.status_code, response.json()["code"]) == (409, "tax_draft_illegal_transition")
+    assert response.json()["message"] == "填报当前状态为“已生成二维码”，不能执行“生成二维码”，请先修改填报。"
+    assert _draft_snapshot(draft) == before
