@@ -176,7 +176,9 @@ def licence_rule_update(
     """Change a rule (the whole rule is given); notices already sent keep what they said."""
     _require_admin(by)
     with transaction.atomic():
-        rule = LicenceRule.objects.select_for_update().select_related("item").filter(pk=as_id(rule_id)).first()
+        rule = (
+            LicenceRule.objects.select_for_update(of=("self",)).select_related("item").filter(pk=as_id(rule_id)).first()
+        )
         if rule is None:
             raise NotFound(_("找不到该双告知规则。"), code="licence_rule_not_found")
         values = _clean(

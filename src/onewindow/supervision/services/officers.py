@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +112,18 @@ def _summary(officer: Officer, specialties: list[str], areas: list[Region]) -> d
     }
 
 
+@contextmanager
+def _unique_or_conflict() -> Iterator[None]:
+    """A certificate number or login taken by a concurrent write since the check: 409, not a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise Conflict(
+            _("该执法证号或登录账户刚被登记在其他执法人员名下。"), code="officer_certificate_taken"
+        ) from None
+
+
 def _role(by: Any) -> str:
     return account_perms.primary_role(by)
 
@@ -140,9 +153,15 @@ def officer_create(
         codes = _check_specialties(specialties)
         areas = _check_areas(area_ids)
         user = _check_user(user_id)
-        officer = Officer.objects.create(
-            department=department, user=user, name=name, certificate_number=number, active_from=start, active_to=end
-        )
+        with _unique_or_conflict():
+            officer = Officer.objects.create(
+                department=department,
+                user=user,
+                name=name,
+                certificate_number=number,
+                active_from=start,
+                active_to=end,
+            )
         OfficerSpecialty.objects.bulk_create([OfficerSpecialty(officer=officer, specialty=c) for c in codes])
         officer.areas.set(areas)
         audit_record(
@@ -189,7 +208,8 @@ def officer_update(
         codes = _check_specialties(specialties)
         areas = _check_areas(area_ids)
         officer.user = _check_user(user_id, officer_id=officer.pk)
-        officer.save()
+        with _unique_or_conflict():
+            officer.save()
         officer.specialties.exclude(specialty__in=codes).delete()
         have = set(officer.specialties.values_list("specialty", flat=True))
         OfficerSpecialty.objects.bulk_create(
@@ -267,7 +287,10 @@ def officer_conflict_withdraw(*, by: Any, conflict_id: Any) -> OfficerConflict:
     """Withdraw a declaration (the relation ended); kept as history."""
     with transaction.atomic():
         conflict = (
-            OfficerConflict.objects.select_for_update().select_related("officer").filter(pk=as_id(conflict_id)).first()
+            OfficerConflict.objects.select_for_update(of=("self",))
+            .select_related("officer")
+            .filter(pk=as_id(conflict_id))
+            .first()
         )
         if conflict is None or not perms.officer_queryset_for(by).filter(pk=conflict.officer_id).exists():
             raise NotFound(_("找不到该回避关系。"), code="officer_conflict_not_found")
