@@ -138,6 +138,7 @@ from onewindow.accounts.testing import make_api_token
 from onewindow.catalog import services as catalog_services
 from onewindow.catalog.models import ServiceItem
 from onewindow.cases.models import Case
+from onewindow.core.actors import system_actor
 from onewindow.core.models import Department, Region
 
 CODE = "BENCHCASES000000000000000000000001"
@@ -146,7 +147,8 @@ with transaction.atomic():
     dept = Department.objects.get(code="310106-JYJ")
     if not ServiceItem.objects.filter(code=CODE).exists():
         catalog_services.item_create(
-            by=None, code=CODE, basic_code="01BENCHCASE1", name="基准测试：网上申请事项", department=dept,
+            by=system_actor("bench"),
+            code=CODE, basic_code="01BENCHCASE1", name="基准测试：网上申请事项", department=dept,
             region="310106", level="district", category="approval", item_type="01",
             legal_basis="《中华人民共和国行政许可法》", handling_type="promised", statutory_limit=20,
             statutory_unit="working", promised_limit=10, promised_unit="working", fee_free=True, depth_level=4,

@@ -18,7 +18,7 @@ from onewindow.accounts.models import User
 from onewindow.accounts.testing import DepartmentFactory, Principals, StaffRoleFactory, UserFactory
 from onewindow.catalog import services as catalog_services
 from onewindow.catalog.models import ServiceItem
-from onewindow.core.actors import Actor
+from onewindow.core.actors import Actor, system_actor
 from onewindow.core.models import Department, Region, RegionLevel
 
 from . import services
@@ -118,7 +118,7 @@ class CaseWorld:
 def build_case_world(p: Principals) -> CaseWorld:
     schema = dict(FORM_SCHEMA)
     common: dict[str, Any] = {
-        "by": None, "department": p.department, "region": p.district.code, "level": "district",
+        "by": system_actor("cases.testing"), "department": p.department, "region": p.district.code, "level": "district",
         "category": "approval", "item_type": "01", "legal_basis": "《中华人民共和国行政许可法》",
         "handling_type": "promised", "statutory_limit": 20, "statutory_unit": "working",
         "promised_limit": 10, "promised_unit": "working", "fee_free": True, "depth_level": 3,

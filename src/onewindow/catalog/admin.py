@@ -1,8 +1,10 @@
 """Admin editing of the catalog. Saving an item goes through the services: adding calls
 ``item_create`` (version 1), changing calls ``item_revise`` (a new immutable version) and a status
-change ``item_suspend`` / ``item_restore`` / ``item_withdraw``; versions are shown read-only. The
-事项类型 dictionary is edited through ``item_type_save`` (audited); basic items are read-only here
-(``item_create`` makes them; what people apply for lives in the item's versions)."""
+change ``item_suspend`` / ``item_restore`` / ``item_withdraw``, each guarded by ``workflow.py``
+(a refusal is the admin's error message); versions are shown read-only, and a withdrawn item is
+final, so it is shown but no longer changed. The 事项类型 dictionary is edited through
+``item_type_save`` (audited); basic items are read-only here (``item_create`` makes them; what
+people apply for lives in the item's versions)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from .choices import Category, Channel, DayUnit, DepthCode, DepthLevel, Handling
 from .models import BasicItem, ItemType, ItemVersion, ServiceItem
 
 VERSION_FIELDS = [f for f in services.CONTENT_FIELDS if f not in ("change_note",)]
+#: What the read-only view of an item shows above its versions.
+READ_ONLY_FIELDS = ["code", "basic_item", "name", "department", "region", "level", "status", "sort_order"]
 
 
 def _materials_text(version: ItemVersion | None) -> str:
@@ -86,7 +90,8 @@ class ServiceItemForm(forms.ModelForm):  # type: ignore[type-arg]
         v = self.instance.current_version if self.instance.pk else None
         if v is not None:
             for name in ("code", "department", "region", "level", "basic_code"):
-                self.fields[name].disabled = True
+                if name in self.fields:  # a read-only view (a withdrawn item) has no form fields
+                    self.fields[name].disabled = True
             self.initial.update({
                 "basic_code": self.instance.basic_item.code, "v_name": v.name, "v_category": v.category,
                 "v_item_type": v.item_type_id, "v_depth_level": v.depth_level, "v_fully_online": v.fully_online,
@@ -157,6 +162,17 @@ class ServiceItemAdmin(ServiceAdminMixin, admin.ModelAdmin):  # type: ignore[typ
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # items are withdrawn (a version), never deleted: cases pin their versions
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A withdrawn item is final (workflow.py): shown with its versions, never changed again.
+        if obj is not None and obj.status == ItemStatus.WITHDRAWN:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return READ_ONLY_FIELDS  # the version fields of the form live in the versions below
+        return super().get_fields(request, obj)
 
     def save_model(self, request: HttpRequest, obj: ServiceItem, form: Any, change: bool) -> None:
         """A refusal of any step rolls the whole save back (ServiceAdminMixin): a revision is never

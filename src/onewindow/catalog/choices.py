@@ -43,11 +43,21 @@ class DayUnit(models.TextChoices):
 
 
 class ItemStatus(models.TextChoices):
-    """Publication status of an implementation item: 在用 / 暂停 / 取消."""
+    """Publication status of an implementation item: 在用 / 暂停 / 取消 (``workflow.py`` moves it)."""
 
     ACTIVE = "active", _("在用")
     SUSPENDED = "suspended", _("暂停办理")
     WITHDRAWN = "withdrawn", _("已取消")
+
+
+class ItemAction(models.TextChoices):
+    """The steps of an item's lifecycle (``workflow.TRANSITIONS``): each one adds a version."""
+
+    PUBLISH = "publish", _("发布事项")
+    REVISE = "revise", _("修订事项")
+    SUSPEND = "suspend", _("暂停办理")
+    RESTORE = "restore", _("恢复办理")
+    WITHDRAW = "withdraw", _("取消事项")
 
 
 class DepthLevel(models.IntegerChoices):

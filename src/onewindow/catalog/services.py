@@ -1,9 +1,13 @@
-"""Writes to the service catalog (事项目录): create, revise, suspend, withdraw and restore items.
+"""Writes to the service catalog (事项目录): publish, revise, suspend, restore and withdraw items.
 
-Every write validates its input (refusals raise :class:`DomainError` with a ``catalog.*`` code and
-write nothing), adds an immutable :class:`ItemVersion` (ARCHITECTURE data-model decision 1),
-refreshes the item's search copy (name, pinyin, filters) in the same transaction, records an audit
-entry and, in the same transaction, bumps the catalog generation so cached facet counts are recomputed.
+The item's lifecycle is the transition table of ``workflow.py`` (ARCHITECTURE rule 3). Every
+write, in one transaction: locks the item, checks the guard (403 ``item_action_forbidden`` for an
+actor who may not act, 409 ``item_illegal_transition`` for a status the table does not allow),
+validates its input (other refusals raise :class:`DomainError` with a ``catalog.*`` code), adds
+an immutable :class:`ItemVersion` — the item's event row: number, who, when, status, reason
+(ARCHITECTURE data-model decision 1) — refreshes the item's search copy (name, pinyin, filters),
+records the audit entry ``catalog.item_<action>`` and bumps the catalog generation so cached
+facet counts are recomputed. A refusal writes nothing.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from jsonschema.exceptions import SchemaError
 from onewindow.accounts.permissions import as_user
 from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record, changed_values
-from onewindow.core.errors import Conflict, DomainError, NotFound
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Department, Region
 
+from . import permissions, workflow
 from .choices import (
     LEVEL_RANK,
     Category,
@@ -34,6 +39,7 @@ from .choices import (
     DepthCode,
     DepthLevel,
     HandlingType,
+    ItemAction,
     ItemStatus,
     Level,
     MaterialForm,
@@ -321,8 +327,25 @@ def _summary(version: ItemVersion) -> dict[str, Any]:
 
 
 def _audit(by: Actor, action: str, item: ServiceItem, before: dict[str, Any] | None,
-           after: dict[str, Any] | None) -> None:
-    audit_record(actor=by, action=action, target=item, before=before, after=after)
+           after: dict[str, Any] | None, role: str = "") -> None:
+    audit_record(actor=by, action=action, target=item, before=before, after=after, role=role)
+
+
+def guard(by: Actor, department: Department, action: str, status: str | None = None) -> str:
+    """Refuse an action that the actor or the item's status does not allow, before anything is
+    written: 403 ``item_action_forbidden`` when ``by`` holds none of ``workflow.ACTORS[action]``
+    for an item of ``department``; 409 ``item_illegal_transition`` when a legal actor meets a
+    ``status`` the table does not allow (``None``: publishing, which has no source status).
+    Returns the role the actor acts in, for the audit entry ('' for the system)."""
+    kinds = permissions.actor_kinds(by, department) & workflow.ACTORS[action]
+    label = ItemAction(action).label
+    if not kinds:
+        raise PermissionDenied(_("您无权对该事项执行“%(action)s”。") % {"action": label},
+                               code="item_action_forbidden")
+    if status is not None and not workflow.allowed(status, action):
+        raise Conflict(_("事项当前状态为“%(status)s”，不能执行“%(action)s”。")
+                       % {"status": ItemStatus(status).label, "action": label}, code="item_illegal_transition")
+    return next((kind for kind in ("system_admin", "department_admin") if kind in kinds), "")
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -349,9 +372,10 @@ def _add_version(*, by: Actor, item: ServiceItem, number: int, content: dict[str
 def item_create(*, by: Actor, code: str, basic_code: str, department: Department | str,
                 region: Region | str, level: str, materials: Iterable[Mapping[str, Any]] = (),
                 sort_order: int = 1000, **content: Any) -> ServiceItem:
-    """Publish a new implementation item (实施清单事项) with version 1.
+    """Publish a new implementation item (实施清单事项) with version 1, in force (action ``publish``).
 
-    Actor: a department admin or system admin (via the Django admin or an import). Codes are stored
+    Actor: a department admin of ``department``, a system admin (the Django admin) or the system
+    (an import); anyone else 403 ``item_action_forbidden`` (``workflow.ACTORS``). Codes are stored
     as given and only their lengths are validated (DOMAIN.md R1.3: 实施编码 ≤36, 基本编码 ≤12); the
     basic item is found by its code or created from this item's name, type and category.
     """
@@ -373,6 +397,7 @@ def item_create(*, by: Actor, code: str, basic_code: str, department: Department
         if found_region is None:
             raise _refuse("unknown_region", _("未知的行政区划：%(code)s。") % {"code": region}, "region")
         region = found_region
+    role = guard(by, department, ItemAction.PUBLISH)
     if region.level != level:
         raise _refuse("region_level_mismatch", _("实施区划的层级与事项层级不一致。"), "region")
     cleaned = clean_content(content)
@@ -391,8 +416,8 @@ def item_create(*, by: Actor, code: str, basic_code: str, department: Department
                 level=level, level_rank=LEVEL_RANK[Level(level)], sort_order=sort_order,
                 name=cleaned["name"], item_type=cleaned["item_type"], category=cleaned["category"])
             version = _add_version(by=by, item=item, number=1, content=cleaned, materials=cleaned_materials,
-                                   status=ItemStatus.ACTIVE, status_reason="", status_date=None)
-            _audit(by, "catalog.item_create", item, None, _summary(version))
+                                   status=workflow.PUBLISHED, status_reason="", status_date=None)
+            _audit(by, "catalog.item_create", item, None, _summary(version), role)
     except IntegrityError:
         raise Conflict(_("该部门在该区划已实施此基本目录事项。"), code="catalog.duplicate_item") from None
     return item
@@ -410,13 +435,16 @@ def item_revise(*, by: Actor, item: ServiceItem, materials: Iterable[Mapping[str
                 **changes: Any) -> ItemVersion:
     """Edit an item: a new immutable version n+1 with the changes applied (old versions stay).
 
-    Actor: department admin. Status is carried over unchanged; materials are replaced when given,
-    else copied. A revision that changes nothing is refused (``catalog.no_change``).
+    Actor: see ``workflow.ACTORS`` (403 ``item_action_forbidden``). An active or suspended item
+    keeps its status; a withdrawn one is never revised (409 ``item_illegal_transition``).
+    Materials are replaced when given, else copied. A revision that changes nothing is refused
+    (``catalog.no_change``). Audited ``catalog.item_revise``.
     """
     with transaction.atomic():
         item = _locked(item)
         current = item.current_version
         assert current is not None
+        role = guard(by, item.department, ItemAction.REVISE, current.status)
         merged = {**_content_of(current), **changes}
         merged.setdefault("change_note", "")
         if "change_note" not in changes:
@@ -432,47 +460,43 @@ def item_revise(*, by: Actor, item: ServiceItem, materials: Iterable[Mapping[str
         version = _add_version(by=by, item=item, number=current.number + 1, content=cleaned,
                                materials=new_materials, status=current.status,
                                status_reason=current.status_reason, status_date=current.status_date)
-        _audit(by, "catalog.item_revise", item, _summary(current), _summary(version))
+        _audit(by, "catalog.item_revise", item, _summary(current), _summary(version), role)
     return version
 
 
-def _status_change(*, by: Actor, item: ServiceItem, status: ItemStatus, reason: str,
-                   allowed_from: tuple[str, ...], action: str) -> ItemVersion:
+def _status_change(*, by: Actor, item: ServiceItem, action: ItemAction, reason: str) -> ItemVersion:
+    """One status change of ``workflow.TRANSITIONS``: lock, guard, a version with the new status
+    and the reason, audit ``catalog.item_<action>`` (one transaction)."""
     reason = " ".join((reason or "").split())
-    if not reason:
-        raise _refuse("reason_required", _("请填写原因。"), "reason")
     with transaction.atomic():
         item = _locked(item)
         current = item.current_version
         assert current is not None
-        if current.status not in allowed_from:
-            raise _refuse("bad_status", _("事项当前状态为“%(status)s”，不能执行此操作。")
-                          % {"status": current.get_status_display()})
+        role = guard(by, item.department, action, current.status)
+        if not reason:
+            raise _refuse("reason_required", _("请填写原因。"), "reason")
+        status = workflow.target(current.status, action)
         content = _content_of(current)
         content["valid_from"] = timezone.localdate()
         content["change_note"] = reason[:500]
         version = _add_version(by=by, item=item, number=current.number + 1, content=content,
                                materials=clean_materials(_materials_of(current)), status=status,
                                status_reason=reason[:500], status_date=timezone.localdate())
-        _audit(by, action, item, _summary(current), _summary(version))
+        _audit(by, f"catalog.item_{action}", item, _summary(current), _summary(version), role)
     return version
 
 
 def item_suspend(*, by: Actor, item: ServiceItem, reason: str) -> ItemVersion:
     """暂停办理: an active item stops taking applications (new version with status suspended)."""
-    return _status_change(by=by, item=item, status=ItemStatus.SUSPENDED, reason=reason,
-                          allowed_from=(ItemStatus.ACTIVE,), action="catalog.item_suspend")
+    return _status_change(by=by, item=item, action=ItemAction.SUSPEND, reason=reason)
 
 
 def item_restore(*, by: Actor, item: ServiceItem, reason: str) -> ItemVersion:
     """恢复办理: a suspended item takes applications again (withdrawn items cannot come back)."""
-    return _status_change(by=by, item=item, status=ItemStatus.ACTIVE, reason=reason,
-                          allowed_from=(ItemStatus.SUSPENDED,), action="catalog.item_restore")
+    return _status_change(by=by, item=item, action=ItemAction.RESTORE, reason=reason)
 
 
 def item_withdraw(*, by: Actor, item: ServiceItem, reason: str) -> ItemVersion:
     """取消事项: the item is withdrawn for good (e.g. the licence was abolished, or the centre's
     volume review of the seed article — zero applications for a year — recommends withdrawal)."""
-    return _status_change(by=by, item=item, status=ItemStatus.WITHDRAWN, reason=reason,
-                          allowed_from=(ItemStatus.ACTIVE, ItemStatus.SUSPENDED),
-                          action="catalog.item_withdraw")
+    return _status_change(by=by, item=item, action=ItemAction.WITHDRAW, reason=reason)

@@ -14,6 +14,7 @@ from onewindow.cases.choices import CaseStatus
 from onewindow.cases.models import Case, CaseEvent, CaseMaterial
 from onewindow.cases.testing import FORM, PDF, PNG, CaseWorld
 from onewindow.catalog import services as catalog_services
+from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 from onewindow.core.models import AuditEntry, NumberCounter
 from onewindow.notifications.models import Message
@@ -51,9 +52,9 @@ def test_refusals_of_the_item_and_channel(case_world: CaseWorld, unchanged: Any)
     unchanged(lambda: _apply(w, item_code=w.street_item.code), "channel_not_allowed", 422)  # window/kiosk only
     unchanged(lambda: _apply(w, channel="fax"), "channel_invalid", 422)
     unchanged(lambda: _apply(w, delivery_method="pigeon"), "delivery_method_invalid", 422)
-    catalog_services.item_suspend(by=None, item=w.item, reason="系统升级")
+    catalog_services.item_suspend(by=system_actor("test"), item=w.item, reason="系统升级")
     unchanged(lambda: _apply(w), "item_suspended", 409)
-    catalog_services.item_withdraw(by=None, item=w.item, reason="取消")
+    catalog_services.item_withdraw(by=system_actor("test"), item=w.item, reason="取消")
     unchanged(lambda: _apply(w), "item_not_found", 404)
 
 
@@ -102,7 +103,7 @@ def test_submission_numbers_and_pins_the_version(case_world: CaseWorld) -> None:
     assert first.number is not None and second.number is not None
     assert int(second.number.rsplit("-", 1)[1]) == int(first.number.rsplit("-", 1)[1]) + 1
     draft = w.draft()
-    catalog_services.item_revise(by=None, item=w.item, name="食品经营许可（测试，新版）")
+    catalog_services.item_revise(by=system_actor("test"), item=w.item, name="食品经营许可（测试，新版）")
     w.item.refresh_from_db()
     material = draft.item_version.materials.get(required=True)  # the material of the draft's version
     services.case_attach(by=w.p.citizen, case_id=draft.pk, name="id.pdf", content=PDF, material_id=material.pk)

@@ -32,6 +32,7 @@ from onewindow.cases.choices import CaseStatus, ClockKind
 from onewindow.cases.models import Case, CaseClock, CaseEvent
 from onewindow.cases.testing import FORM, FORM_SCHEMA, CaseWorld
 from onewindow.catalog import services as catalog_services
+from onewindow.core.actors import system_actor
 from onewindow.core.models import IdempotencyKey, NumberCounter
 from onewindow.notifications.models import Message
 
@@ -45,7 +46,8 @@ KILL_AFTER = 12  # acknowledged applications before the power cut
 def online_item_without_materials(world: CaseWorld) -> str:
     """An online item whose applications may be submitted at once (no material to upload first)."""
     item = catalog_services.item_create(
-        by=None, code="TESTCASE0000000000000000000009", basic_code="01TESTCASE09", name="营业执照遗失补领（测试）",
+        by=system_actor("test"),
+        code="TESTCASE0000000000000000000009", basic_code="01TESTCASE09", name="营业执照遗失补领（测试）",
         department=world.p.department, region=world.p.district.code, level="district", category="approval",
         item_type="01", legal_basis="《中华人民共和国行政许可法》", handling_type="promised", statutory_limit=20,
         statutory_unit="working", promised_limit=5, promised_unit="working", fee_free=True, depth_level=4,

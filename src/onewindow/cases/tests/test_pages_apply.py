@@ -17,6 +17,7 @@ from onewindow.cases.models import Case, CaseEvent, CaseMaterial
 from onewindow.cases.testing import FORM, FORM_SCHEMA, PDF, PNG, CaseWorld
 from onewindow.catalog import services as catalog_services
 from onewindow.catalog.models import ServiceItem
+from onewindow.core.actors import system_actor
 from onewindow.core.masking import mask_name, mask_phone
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,8 @@ def _attach_id_card(w: CaseWorld, case: Case) -> CaseMaterial:
 
 def _item_without_materials(w: CaseWorld) -> ServiceItem:
     return catalog_services.item_create(
-        by=None, code="TESTCASE0000000000000000000009", basic_code="01TESTCASE09", name="无材料事项（测试）",
+        by=system_actor("test"),
+        code="TESTCASE0000000000000000000009", basic_code="01TESTCASE09", name="无材料事项（测试）",
         department=w.p.department, region=w.p.district.code, level="district", category="approval",
         item_type="01", legal_basis="《中华人民共和国行政许可法》", handling_type="promised", statutory_limit=20,
         statutory_unit="working", promised_limit=10, promised_unit="working", fee_free=True, depth_level=4,

@@ -18,6 +18,10 @@ from onewindow.core.actors import system_actor
 from onewindow.core.models import Department, Region
 from onewindow.core.services import regions_load
 
+#: Who writes the catalog in these tests: the system (an import), one of the actors of
+#: ``workflow.ACTORS``; who else may is ``test_transitions.py``'s business.
+TEST_ACTOR = system_actor("test")
+
 
 @pytest.fixture
 def regions(db: Any) -> dict[str, Region]:
@@ -56,7 +60,7 @@ def make_item(police: Department) -> Callable[..., ServiceItem]:
 
     def make(**overrides: Any) -> ServiceItem:
         n = next(counter)
-        fields: dict[str, Any] = {"by": None, "code": f"11310000002419539T{n:012d}", "basic_code": f"01{n:010d}",
+        fields: dict[str, Any] = {"by": TEST_ACTOR, "code": f"11310000002419539T{n:012d}", "basic_code": f"01{n:010d}",
                                   "department": police, "region": "310000", "level": "city",
                                   "materials": [{"name": "居民身份证", "form": "original"}]}
         fields.update(content())

@@ -13,6 +13,8 @@ from onewindow.catalog import services
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.models import Department
 
+from .conftest import TEST_ACTOR
+
 API = "/api/v1/catalog"
 
 
@@ -22,9 +24,9 @@ def items(make_item: Callable[..., ServiceItem], jingan_market: Department) -> d
     passport = make_item(materials=[{"name": "居民身份证", "form": "original"},
                                     {"name": "户口簿", "form": "copy", "copies": 2, "required": False}])
     suspended = make_item(name="往来台湾通行证签发", **free)
-    services.item_suspend(by=None, item=suspended, reason="系统升级")
+    services.item_suspend(by=TEST_ACTOR, item=suspended, reason="系统升级")
     withdrawn = make_item(name="往来港澳通行证签发", **free)
-    services.item_withdraw(by=None, item=withdrawn, reason="取消")
+    services.item_withdraw(by=TEST_ACTOR, item=withdrawn, reason="取消")
     food = make_item(name="食品经营许可（新办）", department=jingan_market, region="310106", level="district",
                      depth_level=4, fully_online=True, on_site_visits=0, channels=["online"], **free)
     return {"passport": passport, "suspended": suspended, "withdrawn": withdrawn, "food": food}
@@ -64,7 +66,7 @@ def test_detail_and_versions(items: dict[str, ServiceItem], client: Client) -> N
         {"name": "居民身份证", "form": "original", "copies": 1, "required": True, "note": ""},
         {"name": "户口簿", "form": "copy", "copies": 2, "required": False, "note": ""}]
     assert body["pdf_url"] == f"/catalog/items/{code}/guide.pdf"
-    services.item_revise(by=None, item=items["passport"], promised_limit=5, change_note="提速")
+    services.item_revise(by=TEST_ACTOR, item=items["passport"], promised_limit=5, change_note="提速")
     versions = client.get(f"{API}/items/{code}/versions").json()["items"]
     assert [(x["number"], x["change_note"]) for x in versions] == [(2, "提速"), (1, "")]
 

@@ -15,6 +15,8 @@ from pypdf import PdfReader
 from onewindow.catalog import services
 from onewindow.catalog.models import ItemVersion, ServiceItem
 
+from .conftest import TEST_ACTOR
+
 
 @pytest.fixture
 def passport(make_item: Callable[..., ServiceItem]) -> ServiceItem:
@@ -69,10 +71,10 @@ def test_guide_page_has_every_section(passport: ServiceItem, client: Client) -> 
 
 
 def test_guide_shows_status_of_suspended_item_and_hides_withdrawn(passport: ServiceItem, client: Client) -> None:
-    services.item_suspend(by=None, item=passport, reason="系统升级")
+    services.item_suspend(by=TEST_ACTOR, item=passport, reason="系统升级")
     html = client.get(f"/catalog/items/{passport.code}/").content.decode()
     assert "暂停办理" in html and "系统升级" in html
-    services.item_withdraw(by=None, item=passport, reason="取消")
+    services.item_withdraw(by=TEST_ACTOR, item=passport, reason="取消")
     response = client.get(f"/catalog/items/{passport.code}/")
     assert response.status_code == 404
     assert "找不到该事项。" in response.content.decode()
@@ -133,6 +135,49 @@ def test_admin_add_and_change_make_versions(passport: ServiceItem, client: Clien
     passport.refresh_from_db()
     assert passport.status == "suspended"
     assert ItemVersion.objects.filter(item=passport).count() == 3
+
+
+def test_admin_refuses_another_departments_admin_and_a_withdrawn_item(
+    passport: ServiceItem, jingan_market: Any, client: Client
+) -> None:
+    """The admin is no back door: a department admin of another department, holding Django's
+    permission to change items, is refused by the catalog's guard (shown as the admin's error
+    message, nothing written); a withdrawn item is final, so its change form is read-only."""
+    from django.contrib.auth.models import Permission
+
+    from onewindow.accounts.choices import StaffRoleKind
+    from onewindow.accounts.testing import StaffRoleFactory, UserFactory
+    from onewindow.core.models import AuditEntry
+
+    outsider = UserFactory.create(username="outsider", is_staff=True)
+    StaffRoleFactory.create(user=outsider, role=StaffRoleKind.DEPARTMENT_ADMIN, department=jingan_market, region=None)
+    outsider.user_permissions.add(*Permission.objects.filter(codename__in=["view_serviceitem", "change_serviceitem"]))
+    client.force_login(outsider)
+    url = f"/admin/catalog/serviceitem/{passport.pk}/change/"
+    form = {
+        "sort_order": 5, "v_name": "普通护照签发", "v_category": "approval", "v_item_type": passport.item_type_id,
+        "legal_basis": "《中华人民共和国护照法》", "handling_type": "promised", "statutory_limit": 15,
+        "statutory_unit": "working", "promised_limit": 5, "promised_unit": "working", "fee_text": "120元/本",
+        "fee_amount": "120", "v_depth_level": 2, "depth_codes": ["1", "2", "3"], "channels": ["online", "window"],
+        "on_site_visits": 1, "form_schema": "{}", "materials_text": "居民身份证|original|1|1|", "v_status": "active",
+        "versions-TOTAL_FORMS": 0, "versions-INITIAL_FORMS": 0,
+    }
+    audit = AuditEntry.objects.count()
+    response = client.post(url, form, follow=True)
+    assert "您无权对该事项执行“修订事项”。" in response.content.decode()
+    passport.refresh_from_db()
+    assert (passport.current_version.number, passport.current_version.promised_limit) == (1, 7)  # type: ignore[union-attr]
+    assert (ItemVersion.objects.filter(item=passport).count(), AuditEntry.objects.count()) == (1, audit)
+
+    services.item_withdraw(by=TEST_ACTOR, item=passport, reason="许可已取消")
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "x-very-long-pw")
+    client.force_login(root)
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert "已取消" in page.content.decode() and "许可已取消" in page.content.decode()
+    assert client.post(url, {**form, "v_status": "active", "status_reason": "恢复"}).status_code == 403
+    passport.refresh_from_db()
+    assert (passport.status, ItemVersion.objects.filter(item=passport).count()) == ("withdrawn", 2)
 
 
 def test_admin_add_goes_through_item_create(passport: ServiceItem, client: Client) -> None:

@@ -13,6 +13,8 @@ from django.test import Client
 from onewindow.catalog import schemas, selectors, services
 from onewindow.catalog.models import ServiceItem
 
+from .conftest import TEST_ACTOR
+
 API = "/api/v1/catalog"
 
 
@@ -41,6 +43,6 @@ def test_repeated_search_is_served_from_the_rendered_answer(make_item: Callable[
         with django_assert_max_num_queries(1):  # at most the worker's read of the catalog generation
             again = Client().get(f"{API}/items", {"q": "hz"})
     assert again.json() == first.json()
-    services.item_revise(by=None, item=item, name="普通护照签发（换发）", change_note="改名")
+    services.item_revise(by=TEST_ACTOR, item=item, name="普通护照签发（换发）", change_note="改名")
     renamed = Client().get(f"{API}/items", {"q": "hz"}).json()
     assert [i["name"] for i in renamed["items"]] == ["普通护照签发（换发）"]

@@ -18,6 +18,8 @@ from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Department
 
+from .conftest import TEST_ACTOR
+
 
 @pytest.fixture
 def catalog(make_item: Callable[..., ServiceItem], jingan_market: Department) -> dict[str, ServiceItem]:
@@ -119,8 +121,8 @@ def test_paging(catalog: dict[str, ServiceItem]) -> None:
 
 
 def test_public_sees_active_only_staff_sees_all(catalog: dict[str, ServiceItem]) -> None:
-    services.item_suspend(by=None, item=catalog["passport"], reason="暂停")
-    services.item_withdraw(by=None, item=catalog["hk"], reason="取消")
+    services.item_suspend(by=TEST_ACTOR, item=catalog["passport"], reason="暂停")
+    services.item_withdraw(by=TEST_ACTOR, item=catalog["hk"], reason="取消")
     assert names(item_search(user=None, q="签发")) == []
     staff = get_user_model().objects.create_user("staffer", password="x-very-long-pw", is_staff=True)
     assert names(item_search(user=staff, q="签发")) == ["普通护照签发", "往来港澳通行证签发"]
@@ -135,10 +137,10 @@ def test_search_and_stats_see_committed_writes(catalog: dict[str, ServiceItem],
     assert item_search(user=None, q="护照").total == 3
     assert catalog_stats().city_approval == 6
     with django_capture_on_commit_callbacks(execute=True):
-        services.item_revise(by=None, item=catalog["protect"], name="护照加注")
+        services.item_revise(by=TEST_ACTOR, item=catalog["protect"], name="护照加注")
     assert names(item_search(user=None, q="护照")) == ["护照加注", "普通护照换发", "普通护照签发"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.item_suspend(by=None, item=catalog["passport"], reason="暂停")
+        services.item_suspend(by=TEST_ACTOR, item=catalog["passport"], reason="暂停")
     assert item_search(user=None, q="护照").total == 2
     assert catalog_stats().city_approval == 5
 

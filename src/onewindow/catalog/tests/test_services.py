@@ -13,6 +13,8 @@ from onewindow.catalog.models import BasicItem, ItemType, ItemVersion, Material,
 from onewindow.core.errors import DomainError
 from onewindow.core.models import AuditEntry, Department
 
+from .conftest import TEST_ACTOR
+
 
 def _counts() -> tuple[int, int, int, int, int]:
     return (ServiceItem.objects.count(), ItemVersion.objects.count(), Material.objects.count(),
@@ -161,7 +163,7 @@ def test_revise_makes_a_new_version_and_keeps_the_old(make_item: Callable[..., S
     item = make_item()
     v1 = item.current_version
     assert v1 is not None
-    v2 = services.item_revise(by=None, item=item, name="普通护照签发（含换发）", promised_limit=5,
+    v2 = services.item_revise(by=TEST_ACTOR, item=item, name="普通护照签发（含换发）", promised_limit=5,
                               change_note="压缩承诺时限")
     item.refresh_from_db()
     v1.refresh_from_db()
@@ -172,7 +174,7 @@ def test_revise_makes_a_new_version_and_keeps_the_old(make_item: Callable[..., S
     assert item.name_initials == "pthzqfhhf"
     assert list(v2.materials.values_list("name", flat=True)) == ["居民身份证"]
     assert list(v1.materials.values_list("name", flat=True)) == ["居民身份证"]
-    v3 = services.item_revise(by=None, item=item, materials=[{"name": "户口簿", "form": "copy", "copies": 2}])
+    v3 = services.item_revise(by=TEST_ACTOR, item=item, materials=[{"name": "户口簿", "form": "copy", "copies": 2}])
     assert list(v3.materials.values_list("name", "form", "copies")) == [("户口簿", "copy", 2)]
     assert list(v2.materials.values_list("name", flat=True)) == ["居民身份证"]
     assert AuditEntry.objects.filter(action="catalog.item_revise").count() == 2
@@ -188,7 +190,7 @@ def test_revise_refusals_write_nothing(make_item: Callable[..., ServiceItem]) ->
                           ({"code": "X"}, "catalog.unknown_field"),
                           ({"status": "withdrawn"}, "catalog.unknown_field")):
         with pytest.raises(DomainError) as info:
-            services.item_revise(by=None, item=item, **changes)
+            services.item_revise(by=TEST_ACTOR, item=item, **changes)
         assert info.value.code == code
     assert _counts() == before
     item.refresh_from_db()
@@ -224,14 +226,14 @@ def test_database_refuses_bad_enumerations(make_item: Callable[..., ServiceItem]
 
 def test_suspend_restore_withdraw_are_versions(make_item: Callable[..., ServiceItem]) -> None:
     item = make_item()
-    v2 = services.item_suspend(by=None, item=item, reason="系统升级暂停受理")
+    v2 = services.item_suspend(by=TEST_ACTOR, item=item, reason="系统升级暂停受理")
     item.refresh_from_db()
     assert (v2.number, v2.status, v2.status_reason, item.status) == (2, "suspended", "系统升级暂停受理",
                                                                      "suspended")
     assert v2.status_date is not None
-    v3 = services.item_restore(by=None, item=item, reason="系统升级完成")
+    v3 = services.item_restore(by=TEST_ACTOR, item=item, reason="系统升级完成")
     assert (v3.number, v3.status) == (3, "active")
-    v4 = services.item_withdraw(by=None, item=item, reason="国务院决定取消该许可")
+    v4 = services.item_withdraw(by=TEST_ACTOR, item=item, reason="国务院决定取消该许可")
     item.refresh_from_db()
     assert (v4.number, v4.status, item.status) == (4, "withdrawn", "withdrawn")
     assert [v.status for v in item.versions.order_by("number")] == ["active", "suspended", "active",
@@ -244,16 +246,16 @@ def test_status_change_refusals_write_nothing(make_item: Callable[..., ServiceIt
     item = make_item()
     before = _counts()
     with pytest.raises(DomainError) as info:
-        services.item_suspend(by=None, item=item, reason="  ")
+        services.item_suspend(by=TEST_ACTOR, item=item, reason="  ")
     assert info.value.code == "catalog.reason_required"
     with pytest.raises(DomainError) as info:
-        services.item_restore(by=None, item=item, reason="恢复")
-    assert info.value.code == "catalog.bad_status"
-    services.item_withdraw(by=None, item=item, reason="取消")
+        services.item_restore(by=TEST_ACTOR, item=item, reason="恢复")
+    assert (info.value.status, info.value.code) == (409, "item_illegal_transition")
+    services.item_withdraw(by=TEST_ACTOR, item=item, reason="取消")
     after_withdraw = _counts()
     for action in (services.item_suspend, services.item_restore, services.item_withdraw):
         with pytest.raises(DomainError) as info:
-            action(by=None, item=item, reason="再试")
-        assert info.value.code == "catalog.bad_status"
+            action(by=TEST_ACTOR, item=item, reason="再试")
+        assert (info.value.status, info.value.code) == (409, "item_illegal_transition")
     assert _counts() == after_withdraw
     assert after_withdraw[1] == before[1] + 1
