@@ -31,6 +31,7 @@ from onewindow.core.errors import DomainError
 
 from .models import (
     Appointment,
+    AppointmentEvent,
     AppointmentSlot,
     Center,
     CenterStaff,
@@ -328,3 +329,10 @@ class AppointmentAdmin(ReadOnlyAdmin):
     list_filter = ["status", "channel"]
     search_fields = ["=code"]
     date_hierarchy = "date"
+
+
+@admin.register(AppointmentEvent)
+class AppointmentEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "appointment", "action", "from_status", "to_status", "actor_label"]
+    list_filter = ["action"]
+    search_fields = ["=appointment__code"]

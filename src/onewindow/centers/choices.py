@@ -77,6 +77,16 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", _("爽约")
 
 
+class AppointmentAction(models.TextChoices):
+    """The steps of an appointment (workflow.APPOINTMENT_TRANSITIONS), one event row each."""
+
+    BOOK = "book", pgettext_lazy("appointment action", "预约")
+    CHANGE = "change", _("改约")
+    CANCEL = "cancel", _("取消预约")
+    CHECK_IN = "check_in", _("签到")
+    NO_SHOW = "no_show", pgettext_lazy("appointment action", "爽约")
+
+
 class DeviceKind(models.TextChoices):
     """The hall's devices (seed: 取号叫号评价器, 自助服务一体机, display boards)."""
 

@@ -1,4 +1,4 @@
-"""Appointment slots (预约时段) and appointments (网上预约)."""
+"""Appointment slots (预约时段), appointments (网上预约) and their event rows (预约记录)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.fields import EncryptedTextField
 
-from ..choices import AppointmentStatus
+from ..choices import AppointmentAction, AppointmentStatus
 from .center import Center, TicketCategory
 
 
@@ -88,3 +88,34 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.slot}"
+
+
+class AppointmentEvent(models.Model):
+    """预约记录: one step of an appointment — booked, changed (改约), cancelled, checked in, no-show —
+    with who took it (a user; a device or the scheduler by ``actor_label``) and when. The
+    appointment's timeline and the facts the analytics read (lead times, no-show rates); written by
+    the service of the step in the same transaction as the step and its audit entry."""
+
+    appointment = models.ForeignKey(Appointment, verbose_name=_("预约"), on_delete=models.CASCADE,
+                                    related_name="events")
+    action = models.CharField(_("操作"), max_length=10, choices=AppointmentAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(_("操作人名称"), max_length=100, blank=True)
+    data = models.JSONField(_("附加数据"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("预约记录")
+        verbose_name_plural = _("预约记录")
+        ordering = ["appointment_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AppointmentAction.values),
+                                   name="centers_appointment_event_action_valid"),
+        ]
+        indexes = [models.Index(fields=["at"], name="centers_appointment_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.action}"

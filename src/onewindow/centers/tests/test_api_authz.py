@@ -87,11 +87,14 @@ def for_staff(refusal: Expected, allowed: tuple[str, ...] = CENTER_STAFF, ok: Ex
 
 
 def for_residents(ok: Expected, owner_only: bool = False) -> dict[str, Expected]:
-    """A booking operation: browser sessions only (device tokens are not people: 401)."""
+    """A booking operation: browser sessions only (device tokens are not people: 401). On one
+    appointment, the center's staff see it but may not change or cancel it (403), others do not
+    see it (404)."""
     table: dict[str, Expected] = dict.fromkeys(WHO, UNAUTHENTICATED)
     for name in SESSIONS:
         table[name] = (404, "appointment_not_found") if owner_only else ok
     if owner_only:
+        table.update(dict.fromkeys(CENTER_STAFF, (403, "appointment_action_forbidden")))
         table["citizen"] = ok
     return table
 

@@ -15,10 +15,12 @@ from onewindow.centers import services
 from onewindow.centers.choices import AppointmentStatus, TicketPriority
 from onewindow.centers.models import Appointment, AppointmentSlot, Ticket
 from onewindow.centers.testing import MONDAY_10, CenterWorld
+from onewindow.core.actors import system_actor
 from onewindow.core.errors import DomainError
 from onewindow.notifications.models import Message
 
 TUESDAY = datetime.date(2026, 3, 3)
+UPKEEP = system_actor("centers_appointment_upkeep")
 
 
 def _slot(w: CenterWorld, capacity: int = 2, day: datetime.date = TUESDAY, hour: int = 9) -> AppointmentSlot:
@@ -91,8 +93,10 @@ def test_no_shows_restrict_booking(center_world: CenterWorld, settings: Any) -> 
     for day in (2, 3, 4):
         slot = _slot(w, day=datetime.date(2026, 3, day), hour=9)
         services.appointment_book(by=user, slot_id=slot.pk, now=timezone.make_aware(datetime.datetime(2026, 3, 1)))
-    assert services.appointments_mark_no_shows(now=timezone.make_aware(datetime.datetime(2026, 3, 4, 9, 44))) == 2
-    assert services.appointments_mark_no_shows(now=timezone.make_aware(datetime.datetime(2026, 3, 4, 9, 46))) == 1
+    assert services.appointments_mark_no_shows(by=UPKEEP, now=timezone.make_aware(datetime.datetime(2026, 3, 4, 9, 44))
+                                               ) == 2
+    assert services.appointments_mark_no_shows(by=UPKEEP, now=timezone.make_aware(datetime.datetime(2026, 3, 4, 9, 46))
+                                               ) == 1
     later = _slot(w, day=datetime.date(2026, 3, 10))
     moment = timezone.make_aware(datetime.datetime(2026, 3, 5, 9))
     before = _state()

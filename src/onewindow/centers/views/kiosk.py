@@ -137,7 +137,9 @@ def kiosk_confirm(request: HttpRequest, center_code: str, status_code: str) -> H
 def kiosk_checkin(request: HttpRequest, center_code: str) -> HttpResponse:
     """预约签到: the booking code typed on the on-screen keypad becomes a priority ticket.
 
-    A booking of another center is refused by the service (403 wrong_center).
+    The kiosk itself checks the booking in (a ``device`` actor of workflow.APPOINTMENT_ACTORS),
+    whoever may be logged in at it. A booking of another center is refused by the service (403
+    wrong_center).
     """
     try:
         device = _kiosk_device(request, center_code)
@@ -148,7 +150,7 @@ def kiosk_checkin(request: HttpRequest, center_code: str) -> HttpResponse:
     if request.method == "POST":
         value = nfkc(request.POST.get("appointment_code", "")[:40]).upper()[:12]  # full width read as ASCII
         try:
-            ticket = services.appointment_check_in(by=_by(request) or device, code=value,
+            ticket = services.appointment_check_in(by=device, code=value,
                                                    center_code=str(center_code)[:32])
         except DomainError as exc:
             return render(request, "centers/kiosk/checkin.html", {**context, "error": exc, "value": value},
