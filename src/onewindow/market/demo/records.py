@@ -50,23 +50,32 @@ ONLINE = datetime.date(2016, 8, 15)
 AS_OF = datetime.date(2017, 9, 5)
 CHUNK = 5_000
 
-#: Licence share, penalty share and inspection share of each Jing'an department kind.
+#: Licence share, penalty share and inspection share of each Jing'an department kind (others: none).
 WEIGHTS: dict[str, tuple[int, int, int]] = {
-    "scjg": (40, 55, 45),
-    "wjw": (14, 10, 18),
-    "whly": (7, 4, 6),
-    "sthj": (5, 9, 9),
-    "zjw": (6, 7, 5),
-    "ghzy": (4, 2, 0),
-    "lhsr": (5, 8, 2),
-    "yj": (3, 4, 10),
-    "swj": (6, 1, 3),
+    "scjg": (40, 45, 40),
+    "wjw": (14, 8, 14),
+    "whly": (6, 3, 5),
+    "sthj": (5, 8, 8),
+    "zjw": (6, 5, 4),
+    "ghzy": (4, 1, 0),
+    "lhsr": (5, 4, 2),
+    "yj": (3, 4, 8),
+    "swj": (5, 1, 2),
     "jyj": (3, 0, 1),
     "mz": (2, 0, 1),
-    "rs": (3, 0, 0),
-    "fgj": (1, 0, 0),
-    "yb": (1, 0, 0),
-    "fgw": (0, 0, 0),
+    "rs": (3, 1, 1),
+    "fgj": (1, 1, 1),
+    "yb": (1, 1, 1),
+    "fgw": (1, 0, 0),
+    "cgzf": (1, 12, 4),
+    "gafj": (4, 3, 2),
+    "xfzd": (3, 4, 6),
+    "jtw": (2, 1, 1),
+    "shwj": (1, 1, 1),
+    "tyj": (1, 0, 0),
+    "kw": (1, 0, 0),
+    "sfj": (1, 0, 0),
+    "mfb": (1, 0, 1),
 }
 FALLBACK_TITLES = {
     "scjg": ["食品经营许可证", "食品生产许可证", "特种设备使用登记证"],
@@ -91,6 +100,11 @@ PENALTY_CAUSES = {
     ],
     "yj": [("未按规定开展安全生产教育培训", "《中华人民共和国安全生产法》第九十四条")],
     "lhsr": [("擅自设置户外广告设施", "《上海市户外广告设施管理办法》第三十二条")],
+    "cgzf": [
+        ("跨门营业", "《上海市市容环境卫生管理条例》第四十九条"),
+        ("乱设摊", "《上海市市容环境卫生管理条例》第四十九条"),
+    ],
+    "xfzd": [("占用、堵塞、封闭疏散通道、安全出口", "《中华人民共和国消防法》第六十条")],
     "zjw": [("未取得施工许可证擅自施工", "《建筑工程施工许可管理办法》第十二条")],
     "whly": [("擅自从事娱乐场所经营活动", "《娱乐场所管理条例》第四十一条")],
 }
@@ -157,17 +171,20 @@ class _Plan:
         ):
             self.items.setdefault(dept_id, []).append((pk, code, name))
         self.records: list[tuple[PooledRecord, dict[str, Any]]] = []
+        self.weights: dict[int, list[int]] = {}
 
     def _pick(self, kind_index: int) -> Department:
-        weights = [WEIGHTS.get(_kind(d), (1, 0, 0))[kind_index] for d in self.depts]
-        if not any(weights):
-            weights = [1] * len(self.depts)
-        return self.rng.choices(self.depts, weights=weights)[0]
+        if kind_index not in self.weights:
+            weights = [WEIGHTS.get(_kind(d), (0, 0, 0))[kind_index] for d in self.depts]
+            self.weights[kind_index] = weights if any(weights) else [1] * len(self.depts)
+        return self.rng.choices(self.depts, weights=self.weights[kind_index])[0]
 
     def _entity(self) -> tuple[int | None, str, str]:
-        # A long tail: a few entities gather many records, most a handful (index ~ u^3).
-        index = int(len(self.entities) * self.rng.random() ** 3)
-        pk, code, name = self.entities[min(index, len(self.entities) - 1)]
+        # A long tail: a fifth of the records go to the first 2% of the entities (chains, big
+        # restaurants), the rest to any entity; most entities hold a handful or none.
+        top = max(1, len(self.entities) // 50)
+        pool = top if self.rng.random() < 0.2 else len(self.entities)
+        pk, code, name = self.entities[self.rng.randrange(pool)]
         return pk, code, name
 
     def _source(self, dept: Department, prefix: str, year: int) -> str:
