@@ -1,6 +1,6 @@
 """Writes of the market app (ARCHITECTURE rule 3: one service per action). Import from here."""
 
-from .importer import COLUMNS, ImportRefused, entities_import, expected_columns
+from .importer import COLUMNS, ImportRefused, entities_import, entities_load, expected_columns
 from .industries import industries_load, industry_rows
 from .registry import (
     RiskGradeRow,
@@ -22,6 +22,7 @@ __all__ = [
     "RowError",
     "check_entity",
     "entities_import",
+    "entities_load",
     "entity_register",
     "entity_status_set",
     "entity_update",

@@ -27,7 +27,7 @@ import codecs
 import csv
 import datetime
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, Any
@@ -45,6 +45,7 @@ from onewindow.core.errors import DomainError
 from ..choices import ImportStatus, VersionKind
 from ..listeners import notify_entity_change
 from ..models import EntityImport, EntityProfile, EntitySearchKey, EntityVersion, FormerName
+from .bulk import insert_rows, update_rows
 from .registry import (
     _actor_label,
     _actor_user,
@@ -52,6 +53,7 @@ from .registry import (
     change_event,
     check_writer,
     diff,
+    insert_keys,
     key_rows,
     masked,
     snapshot_of,
@@ -265,9 +267,6 @@ class _Chunk:
                 apply_input(org, profile, data)
                 profile.version += 1
                 profile.updated_at = self.now
-                profile.legal_rep_id_number_hash = EntityProfile._meta.get_field("legal_rep_id_number_hash").pre_save(
-                    profile, False
-                )
                 changed_orgs.append(org)
                 changed_profiles.append(profile)
                 versions.append(
@@ -282,14 +281,22 @@ class _Chunk:
                     renamed.append(profile)
                 if profile.business_scope != old_scope:
                     scope_changes.append((profile, data, old_scope))
-            Organization.objects.bulk_create(new_orgs)
+            insert_rows(Organization, new_orgs)
+            if new_orgs:
+                ids = dict(
+                    Organization.objects.filter(credit_code__in=[o.credit_code for o in new_orgs]).values_list(
+                        "credit_code", "pk"
+                    )
+                )
+                for org in new_orgs:
+                    org.pk = ids[org.credit_code]
             if changed_orgs:
-                Organization.objects.bulk_update(changed_orgs, ["name", "kind", "legal_representative_name", "region"])
+                update_rows(Organization, changed_orgs, ["name", "kind", "legal_representative_name", "region"])
             for profile in new_profiles:
-                profile.organization_id = profile.organization.pk
-            EntityProfile.objects.bulk_create(new_profiles)
+                profile.organization = profile.organization  # the id is known now; keeps the cached row
+            insert_rows(EntityProfile, new_profiles)
             if changed_profiles:
-                EntityProfile.objects.bulk_update(changed_profiles, UPDATE_FIELDS)
+                update_rows(EntityProfile, changed_profiles, UPDATE_FIELDS)
             versions += [
                 version_row(
                     p.organization_id,
@@ -302,16 +309,15 @@ class _Chunk:
                 )
                 for p in new_profiles
             ]
-            EntityVersion.objects.bulk_create(versions)
-            FormerName.objects.bulk_create(former)
+            insert_rows(EntityVersion, versions)
+            insert_rows(FormerName, former)
             EntitySearchKey.objects.filter(organization_id__in=[p.organization_id for p in renamed]).delete()
-            EntitySearchKey.objects.bulk_create(
+            insert_keys(
                 [
                     key
                     for p in [*new_profiles, *renamed]
                     for key in key_rows(p.organization_id, p.organization.name, p.name_initials)
-                ],
-                batch_size=10_000,
+                ]
             )
             created = [p.organization.credit_code for p in new_profiles]
             updated = [p.organization.credit_code for p in changed_profiles]
@@ -396,11 +402,33 @@ def entities_import(
     """
     check_writer(by)
     source = open_rows(file, file_name)
-    run = EntityImport.objects.create(
-        file_name=PurePath(file_name).name[:200],
-        by=_actor_user(by),
-        by_label=_actor_label(by),
+    return entities_load(
+        by=by,
+        rows=source.rows,
+        label=file_name,
         encoding=source.encoding,
+        notify=notify,
+        chunk=chunk,
+        progress=progress,
+    )
+
+
+def entities_load(
+    *,
+    by: Actor,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    label: str,
+    encoding: str = "",
+    notify: bool = True,
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+) -> EntityImport:
+    """Import rows already read (``(line, {field: value})``, the field names of :data:`COLUMNS`):
+    the same checks and writes as a file import; for generated data (the demo, the city-scale
+    benchmark) that need not pass through a file."""
+    check_writer(by)
+    run = EntityImport.objects.create(
+        file_name=PurePath(label).name[:200], by=_actor_user(by), by_label=_actor_label(by), encoding=encoding
     )
     refs = References.load()
     counts = _Counts()
@@ -426,7 +454,7 @@ def entities_import(
 
     message = ""
     try:
-        for line, raw in source.rows:
+        for line, raw in rows:
             counts.total += 1
             data, row_errors = check_entity(raw, refs, today=today)
             if data is None:
@@ -455,7 +483,7 @@ def entities_import(
         status = ImportStatus.FAILED
         message = str(
             _("第 %(line)d 行之后的内容无法按 %(enc)s 解码，导入在此停止；已导入的行保留，修正文件后可重新导入")
-            % {"line": counts.total + 1, "enc": source.encoding}
+            % {"line": counts.total + 1, "enc": encoding}
         )
     run.status = status
     run.message = message[:500]

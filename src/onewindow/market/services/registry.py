@@ -32,6 +32,7 @@ from ..listeners import EntityChange, notify_entity_change
 from ..models import EntityProfile, EntitySearchKey, EntityVersion, FormerName
 from ..search_keys import name_initials, search_keys
 from ..workflow import status_change_allowed
+from .bulk import insert_rows, insert_values, update_rows
 from .validation import EntityInput, References, RowError, check_entity, refuse
 
 #: The fields of a version snapshot, in order; personal ones are masked in it.
@@ -178,14 +179,19 @@ def apply_input(org: Organization, profile: EntityProfile, data: EntityInput) ->
     profile.name_initials = name_initials(data.name)[:100]
 
 
-def key_rows(organization_id: int, name: str, initials: str) -> list[EntitySearchKey]:
-    return [EntitySearchKey(key=key, organization_id=organization_id) for key in sorted(search_keys(name, initials))]
+def key_rows(organization_id: int, name: str, initials: str) -> list[tuple[str, int]]:
+    return [(key, organization_id) for key in sorted(search_keys(name, initials))]
+
+
+def insert_keys(rows: list[tuple[str, int]]) -> None:
+    """Insert search keys (``(key, organization id)``) in one statement."""
+    insert_values(EntitySearchKey, ["key", "organization"], rows)
 
 
 def rewrite_keys(organization_id: int, name: str, initials: str) -> None:
     """Replace the search keys of one entity (after a registration or a rename)."""
     EntitySearchKey.objects.filter(organization_id=organization_id).delete()
-    EntitySearchKey.objects.bulk_create(key_rows(organization_id, name, initials))
+    insert_keys(key_rows(organization_id, name, initials))
 
 
 def version_row(
@@ -498,7 +504,7 @@ def _risk_chunk(by: Actor, rows: list[RiskGradeRow], result: RiskImportResult) -
             .select_related("organization")
             .filter(organization__credit_code__in=[r.credit_code for r in good])
         }
-        changed: list[EntityProfile] = []
+        changed: dict[int, EntityProfile] = {}
         versions: list[EntityVersion] = []
         for row in good:
             profile = profiles.get(row.credit_code)
@@ -525,18 +531,22 @@ def _risk_chunk(by: Actor, rows: list[RiskGradeRow], result: RiskImportResult) -
                 "risk_source": profile.risk_source,
             }
             versions.append(version_row(profile.pk, profile.version, VersionKind.RISK_GRADE, by, before, after, now))
-            if profile not in changed:
-                changed.append(profile)
-        EntityProfile.objects.bulk_update(
-            changed, ["risk_grade", "risk_graded_on", "risk_source", "version", "updated_at"]
+            changed[profile.pk] = profile
+        update_rows(
+            EntityProfile,
+            list(changed.values()),
+            ["risk_grade", "risk_graded_on", "risk_source", "version", "updated_at"],
         )
-        EntityVersion.objects.bulk_create(versions)
+        insert_rows(EntityVersion, versions)
         if versions:
             audit_record(
                 actor=by,
                 action="market.risk_grades_import",
                 target=None,
-                after={"updated": len(versions), "credit_codes": sorted({p.organization.credit_code for p in changed})},
+                after={
+                    "updated": len(versions),
+                    "credit_codes": sorted(p.organization.credit_code for p in changed.values()),
+                },
                 role=account_perms.primary_role(by),
             )
         result.updated += len(versions)

@@ -156,6 +156,11 @@ def _choice(value: str, choices: type[EntityType] | type[EntityStatus]) -> str |
 
 
 def _date(value: str) -> datetime.date | None:
+    if len(value) == 10 and value[4] == "-":
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
         try:
             return datetime.datetime.strptime(value, fmt).date()

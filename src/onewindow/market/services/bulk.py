@@ -1,0 +1,68 @@
+"""Inserting and updating many rows of one table with one ``executemany`` (the bulk import).
+
+Django's ``bulk_create`` compiles a multi-row ``INSERT`` per batch, and on SQLite a batch is at
+most 999 parameters (some 40 profile rows), so at a few thousand rows the compiling costs more
+than the writing; ``bulk_update`` builds one ``CASE`` per field, whose cost grows with the square
+of the rows. Here each row's values still go through the model fields (``pre_save`` and
+``get_db_prep_save``: encryption, keyed hashes, JSON, time zones), and the statement is
+prepared once. Table and column names come from the models and are quoted by the backend;
+every value is a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert ``objs`` (unsaved; an auto primary key is left to the database and not read back)."""
+    if not objs:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the per-call proxy
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    params = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def update_rows(model: type[models.Model], objs: Sequence[models.Model], names: Sequence[str]) -> None:
+    """``UPDATE … SET <names> WHERE pk = …`` for each of ``objs`` (fields' ``pre_save`` applied)."""
+    if not objs:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields = [_field(model, name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk = model._meta.pk
+    assert pk is not None
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    params = [[f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields] + [obj.pk] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def insert_values(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows of plain values (already in their database form: text, integers) into the
+    columns of ``names``: for narrow tables with many rows (the search keys)."""
+    if not rows:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_field(model, name).column) for name in names)
+    marks = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
