@@ -294,3 +294,28 @@ class IngestProperties(HypothesisTestCase):
             assert (result.rows[0].outcome, record.revision) == ("corrected", 2)
             assert record.revisions.filter(revision=2).get().changes == {"title": {"before": "原名称", "after": title}}
         assert PooledRecord.objects.filter(source_id="X1").count() == 1
+
+
+def test_a_clerk_of_two_departments_names_the_department(w: RecordsWorld) -> None:
+    from onewindow.accounts.choices import StaffRoleKind
+    from onewindow.accounts.testing import StaffRoleFactory
+
+    clerk = w.user("data_clerk")
+    StaffRoleFactory.create(user=clerk, role=StaffRoleKind.DATA_CLERK, department=w.p.other_department)
+    rows = [licence_row("L1", w.entity.credit_code)]
+    with pytest.raises(DomainError) as refused:
+        records.records_ingest(by=clerk, rows=rows, channel=API)
+    assert (refused.value.status, refused.value.code, list(refused.value.fields)) == (
+        422,
+        "records_department_required",
+        ["department"],
+    )
+    with pytest.raises(DomainError) as unknown:
+        records.records_ingest(by=clerk, rows=rows, channel=API, department="NO-SUCH-DEPT")
+    assert unknown.value.code == "records_unknown_department"
+    assert PooledRecord.objects.count() == 0
+    result = records.records_ingest(by=clerk, rows=rows, channel=API, department=w.p.other_department.code)
+    assert (result.department_code, PooledRecord.objects.get().department_id) == (
+        w.p.other_department.code,
+        w.p.other_department.pk,
+    )
