@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +40,7 @@ def task_queue_for(
     user: Any, *, status: str = "", overdue: bool = False, department_id: Any = None, today: datetime.date | None = None
 ) -> QuerySet[DualNoticeTask]:
     """我的待办: the tasks of the user's own departments (one of them with ``department_id``),
-    soonest deadline first; ``overdue`` keeps the open ones past their due date."""
+    open ones first, soonest deadline first; ``overdue`` keeps the open ones past their due date."""
     ids = perms.department_ids(user, perms.TASK_ROLES)
     if department_id not in (None, ""):
         ids &= {as_id(department_id)}
@@ -49,7 +49,9 @@ def task_queue_for(
         qs = qs.filter(status=status)
     if overdue:
         qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=today or timezone.localdate())
-    return qs.order_by("due_date", "id")
+    # Open tasks first (what the department still owes), each group by deadline.
+    answered_last = Case(When(status=TaskStatus.ANSWERED, then=Value(1)), default=Value(0))
+    return qs.order_by(answered_last, "due_date", "id")
 
 
 def pool_for(user: Any) -> QuerySet[DualNoticeTask]:

@@ -134,6 +134,10 @@ class PlatformFigures:
     notices: DualNoticeStatistics
     departments: list[DepartmentFigures] = field(default_factory=list)
 
+    @property
+    def records_total(self) -> int:
+        return sum(self.records.values())
+
     def chart(self) -> dict[str, Any]:
         """The data the home page's ECharts script reads (json_script)."""
         return {

@@ -60,6 +60,8 @@ def test_the_home_page_counts_from_the_rows(world: SupervisionWorld) -> None:
     assert '<span class="figure" id="fig-answered">0</span>' in page
     assert 'src="/static/vendor/echarts-5.6.0.min.js"' in page
     assert '"totals": {"received": 2, "answered": 0}' in page
+    # No department has pooled a record yet: a sentence, not a pie of zeros.
+    assert '<p id="no-records">' in page and 'id="chart-records"' not in page
 
 
 def test_a_department_receives_and_answers_through_the_page(world: SupervisionWorld) -> None:
