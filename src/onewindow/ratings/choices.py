@@ -47,3 +47,12 @@ class FollowUpStatus(models.TextChoices):
     OPEN = "open", _("待回访")
     CONTACTED = "contacted", _("已回访")
     CLOSED = "closed", _("已办结")
+
+
+class FollowUpAction(models.TextChoices):
+    """The steps of a 差评回访 (``workflow.TRANSITIONS``); each one leaves a ``FollowUpEvent``."""
+
+    OPEN = "open", _("差评转办")
+    CONTACT = "contact", _("回访")
+    CLOSE = "close", _("办结")
+    REMIND = "remind", _("催办提醒")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import BAD_LEVELS, FollowUpStatus, RatingChannel, RatingLevel, SubjectType
+from .choices import BAD_LEVELS, FollowUpAction, FollowUpStatus, RatingChannel, RatingLevel, SubjectType
 
 
 class Rating(models.Model):
@@ -83,8 +85,50 @@ class FollowUp(models.Model):
         verbose_name = _("差评回访")
         verbose_name_plural = _("差评回访")
         ordering = ["status", "due_date", "id"]
-        constraints = [models.CheckConstraint(condition=Q(status__in=["open", "contacted", "closed"]),
+        constraints = [models.CheckConstraint(condition=Q(status__in=FollowUpStatus.values),
                                               name="ratings_followup_status_valid")]
 
     def __str__(self) -> str:
         return f"{self.rating} → {self.get_status_display()}"
+
+
+class FollowUpEvent(models.Model):
+    """差评回访记录: one row per step of a follow-up — opened by the bad rating, contacted, closed,
+    reminded — appended by the service that takes the step, in its transaction, beside the audit
+    entry (ARCHITECTURE rule 3). They are the follow-up's timeline and the facts analytics reads
+    (国办发〔2019〕51号 uses 差评 handling in performance assessment, DOMAIN.md R3.1). ``actor`` is the
+    user who acted (empty for the system and devices); ``actor_label`` names the system job, the
+    device or the staff login, never a rater's identity. Rows are only ever added."""
+
+    followup = models.ForeignKey(FollowUp, verbose_name=_("差评回访"), on_delete=models.PROTECT,
+                                 related_name="events")
+    action = models.CharField(_("操作"), max_length=10, choices=FollowUpAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=10, blank=True,
+                                   help_text=_("差评转办时为空"))
+    to_status = models.CharField(_("新状态"), max_length=10, choices=FollowUpStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人账号"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(_("操作人"), max_length=150, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("差评回访记录")
+        verbose_name_plural = _("差评回访记录")
+        ordering = ["followup_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=FollowUpAction.values),
+                                   name="ratings_followupevent_action_valid"),
+            models.CheckConstraint(condition=Q(to_status__in=FollowUpStatus.values)
+                                   & Q(from_status__in=[*FollowUpStatus.values, ""]),
+                                   name="ratings_followupevent_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.followup_id}: {self.get_action_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Events are facts: only inserts are allowed."""
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("FollowUpEvent rows are never changed")
+        super().save(*args, **kwargs)

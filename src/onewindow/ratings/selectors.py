@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound, PermissionDenied
 
-from .models import FollowUp, Rating
+from . import permissions
+from .models import FollowUp, FollowUpEvent, Rating
 
 
 def rating_of(subject_type: str, subject_id: str) -> Rating | None:
@@ -21,7 +22,7 @@ def rating_of(subject_type: str, subject_id: str) -> Rating | None:
 
 # ---- 差评回访: the handlers' lists ------------------------------------------------------------------
 
-HANDLER_ROLES = ("department_admin", "center_manager")
+HANDLER_ROLES = permissions.HANDLER_ROLES
 
 
 def _regions_under(region_ids: set[int]) -> set[int]:
@@ -56,16 +57,18 @@ def followup_list_for(user: Any, *, status: str = "") -> QuerySet[FollowUp]:
 
 @dataclass
 class FollowUpView:
-    """A follow-up with its rating and a description of what was rated (the service or the case)."""
+    """A follow-up with its rating, a description of what was rated (the service or the case) and
+    its timeline (the event rows of each step)."""
 
     followup: FollowUp
     subject: str
     subject_detail: str
     overdue: bool
+    events: list[FollowUpEvent]
 
 
 def followup_get_for(user: Any, followup_id: Any) -> FollowUpView:
-    """One follow-up in the user's scope (404 otherwise — no existence leak)."""
+    """One follow-up in the user's scope (404 otherwise — no existence leak), with its timeline."""
     from django.apps import apps
 
     text = str(followup_id or "")
@@ -87,4 +90,5 @@ def followup_get_for(user: Any, followup_id: Any) -> FollowUpView:
         if case is not None:
             detail = f"{case.number or case.query_code} · {case.title}"
     return FollowUpView(followup=followup, subject=str(subject), subject_detail=detail,
-                        overdue=followup.status != FollowUp.Status.CLOSED and followup.due_date < timezone.localdate())
+                        overdue=followup.status != FollowUp.Status.CLOSED and followup.due_date < timezone.localdate(),
+                        events=list(followup.events.order_by("id")))

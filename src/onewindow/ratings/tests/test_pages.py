@@ -5,6 +5,7 @@ nothing changed, and a query-count guard on the list."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -78,7 +79,7 @@ def test_handler_of_another_department_sees_nothing_and_cannot_act(center_world:
     assert other.get(detail(followup)).status_code == 404
     before = snapshot(followup)
     response = other.post(detail(followup) + "contact/", {"note": "已电话联系"})
-    assert response.status_code == 403 and b'data-code="followup_forbidden"' in response.content
+    assert response.status_code == 404 and b'data-code="followup_not_found"' in response.content
     assert snapshot(followup) == before
 
 
@@ -148,7 +149,11 @@ def test_contact_then_close(center_world: CenterWorld) -> None:
     assert response.status_code == 302
     assert snapshot(followup) == (FollowUp.Status.CLOSED, "已电话联系，核实等候 40 分钟", "高峰时段增开 3 号窗口",
                                   "已致歉并说明整改", center_world.cw.p.manager.pk)
-    assert 'id="followup-status">已办结<' in client.get(detail(followup)).content.decode()
+    html = client.get(detail(followup)).content.decode()
+    assert 'id="followup-status">已办结<' in html
+    # The timeline: one row per step, the rater unnamed, the handler by login.
+    assert re.findall(r'<li data-event="(\w+)">[^<]*· ([^<]+)</li>', html) == [
+        ("open", "评价人"), ("contact", "p_manager"), ("close", "p_manager")]
     assert Rating.objects.count() == 1
 
 
