@@ -57,10 +57,6 @@ CONTENT_FIELDS = (
     "inspection_result",
     "inspector_department_id",
 )
-#: The same, as model field names (for ``bulk_update``).
-MODEL_FIELDS = [
-    name.removesuffix("_id") if name.endswith("department_id") or name == "item_id" else name for name in CONTENT_FIELDS
-]
 MAX_AMOUNT = Decimal("10000000000000")  # 10^13 yuan: above any fine ever imposed
 TEXT_LIMITS = {"source_id": 64, "entity_name": 200, "title": 200, "number": 100, "legal_basis": 2000}
 

@@ -43,7 +43,14 @@ from onewindow.core.models import Department
 from ..choices import RecordChannel, RecordStatus, RevisionAction
 from ..models import PooledRecord, RecordRevision
 from ..records_selectors import is_entity_user, sees_all_departments, writer_department_ids
-from .record_import import CORRECTABLE, MODEL_FIELDS, RecordContent, RowRefs, read_spreadsheet, record_parse, record_raw
+from .record_import import CORRECTABLE, RecordContent, RowRefs, read_spreadsheet, record_parse, record_raw
+
+#: Model fields of the JSON content keys that differ from them, and the columns every correction sets.
+JSON_TO_MODEL = {"item_code": "item", "inspector_department": "inspector_department"}
+FOREIGN_KEYS = frozenset({"item", "inspector_department", "entity", "received_by"})
+UPDATED_ALWAYS = frozenset(
+    {"content_hash", "revision", "updated_at", "channel", "batch_id", "received_at", "received_by"}
+)
 
 
 def batch_limit(channel: str) -> int:
@@ -252,6 +259,7 @@ def _write(
         orgs = _organizations({content.credit_code for _result, content in valid})
         created: list[tuple[RowResult, PooledRecord, RecordContent]] = []
         changed: list[PooledRecord] = []
+        touched: set[str] = set()
         revisions: list[RecordRevision] = []
         for result, content in valid:
             found = existing.get(result.source_id)
@@ -282,6 +290,9 @@ def _write(
                 result.errors = {"kind": [str(_("来源记录编号已用于另一类信息，不能更改信息类别。"))]}
                 continue
             diff = _diff(record_raw(record), content)
+            touched.update(JSON_TO_MODEL.get(name, name) for name in diff)
+            if "credit_code" in diff:
+                touched.update({"entity", "matched_at"})
             action = (
                 RevisionAction.REVOKED
                 if (content.status == RecordStatus.REVOKED and record.status != RecordStatus.REVOKED)
@@ -300,22 +311,11 @@ def _write(
                 _revision(record, content, RevisionAction.CREATED, by=by, channel=channel, batch_id=batch_id, at=now)
             )
         if changed:
-            PooledRecord.objects.bulk_update(
-                changed,
-                [
-                    *MODEL_FIELDS,
-                    "content_hash",
-                    "revision",
-                    "entity",
-                    "matched_at",
-                    "updated_at",
-                    "channel",
-                    "batch_id",
-                    "received_at",
-                    "received_by",
-                ],
-                batch_size=500,
-            )
+            # One UPDATE per corrected row, of the columns some correction of the batch changed:
+            # Django's bulk_update builds a CASE per column and row, which costs far more here.
+            columns = [f"{name}_id" if name in FOREIGN_KEYS else name for name in sorted(touched | UPDATED_ALWAYS)]
+            for record in changed:
+                PooledRecord.objects.filter(pk=record.pk).update(**{c: getattr(record, c) for c in columns})
         RecordRevision.objects.bulk_create(revisions, batch_size=1000)
         written = [(record, "created") for _result, record, _content in created] + [(r, "corrected") for r in changed]
         if written:
