@@ -171,3 +171,21 @@ def test_importing_the_same_file_twice_gives_the_same_rows_and_no_new_versions(
     assert list(EntitySearchKey.objects.filter(organization__credit_code__in=codes).order_by("key", "organization")
                 .values_list("key", "organization")) == keys
     assert EntityVersion.objects.count() == versions
+
+
+def test_personal_fields_are_encrypted_at_rest_after_a_bulk_import(registry_world: RegistryWorld) -> None:
+    from django.db import connection
+
+    from onewindow.core import crypto
+
+    row = entity_row()
+    _import(csv_bytes([row]))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT legal_rep_id_number, legal_rep_phone, legal_rep_id_number_hash FROM "
+                       "market_entityprofile")
+        stored_id, stored_phone, stored_hash = cursor.fetchone()
+    assert row["legal_rep_id_number"] not in stored_id and row["legal_rep_phone"] not in stored_phone
+    assert crypto.decrypt(stored_id) == row["legal_rep_id_number"]
+    assert stored_hash == crypto.keyed_hash(row["legal_rep_id_number"])
+    profile = EntityProfile.objects.get()
+    assert EntityProfile.objects.filter(legal_rep_id_number_hash=profile.legal_rep_id_number_hash).count() == 1
