@@ -35,7 +35,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Path, Query, Router, Status
 
-from onewindow.accounts.api_auth import require_scope, session_only, session_or_token
+from onewindow.accounts.api_auth import require_user, session_only, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.normalize import NfkcInt
@@ -84,7 +84,7 @@ from .schemas import (
 router = Router(tags=["centers"])
 
 MAX_ID = 2**63 - 1
-CLERK_SCOPE = "centers"
+SCOPE = "centers"  # the app's token scope (a clerk's window system); a session holds every scope
 CODE = Path(..., min_length=1, max_length=32, description="中心代码")
 STATUS_CODE = Path(..., min_length=1, max_length=16, description="排队号查询码（票面二维码）")
 PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
@@ -259,13 +259,8 @@ def device_rate(request: HttpRequest, payload: PadRatingIn) -> Status[RatingOut]
 
 
 # --------------------------------------------------------------------------- window clerks and managers
-def _staff(request: HttpRequest) -> User:
-    user = require_scope(request, CLERK_SCOPE).user
-    if user is None:
-        raise PermissionDenied(_("此令牌不属于任何用户，不能办理窗口业务。"), code="token_without_user")
-    return user
-
-
+# The clerk acts as a person (accounts.api_auth.require_user): a session, or a token of theirs with
+# the ``centers`` scope; a token without an owner is 403 token_without_user as in every app.
 TICKET_ID = Path(..., ge=1, le=MAX_ID)
 WINDOW_ID = Path(..., ge=1, le=MAX_ID)
 
@@ -273,38 +268,39 @@ WINDOW_ID = Path(..., ge=1, le=MAX_ID)
 @router.post("/windows/{window_id}/call-next", auth=session_or_token, response={200: TicketOut, **ERRORS},
              summary="叫下一位（窗口人员）", description="本中心工作人员为窗口叫号；规则同叫号器。")
 def call_next(request: HttpRequest, window_id: int = WINDOW_ID) -> TicketOut:
-    return _shown(services.ticket_call_next(by=_staff(request), window_id=window_id))
+    return _shown(services.ticket_call_next(by=require_user(request, SCOPE), window_id=window_id))
 
 
 @router.post("/tickets/{ticket_id}/recall", auth=session_or_token, response={200: TicketOut, **ERRORS},
              summary="重呼（窗口人员）")
 def recall(request: HttpRequest, ticket_id: int = TICKET_ID) -> TicketOut:
-    return _shown(services.ticket_recall(by=_staff(request), ticket_id=ticket_id))
+    return _shown(services.ticket_recall(by=require_user(request, SCOPE), ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/skip", auth=session_or_token, response={200: TicketOut, **ERRORS},
              summary="过号（窗口人员）")
 def skip(request: HttpRequest, ticket_id: int = TICKET_ID) -> TicketOut:
-    return _shown(services.ticket_skip(by=_staff(request), ticket_id=ticket_id))
+    return _shown(services.ticket_skip(by=require_user(request, SCOPE), ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/start", auth=session_or_token, response={200: TicketOut, **ERRORS},
              summary="开始办理（窗口人员）")
 def start(request: HttpRequest, ticket_id: int = TICKET_ID) -> TicketOut:
-    return _shown(services.ticket_start(by=_staff(request), ticket_id=ticket_id))
+    return _shown(services.ticket_start(by=require_user(request, SCOPE), ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/finish", auth=session_or_token, response={200: TicketOut, **ERRORS},
              summary="办结（窗口人员）",
              description="可同时关联本次服务中受理的办件（须为本中心受理）。")
 def finish(request: HttpRequest, payload: FinishIn, ticket_id: int = TICKET_ID) -> TicketOut:
-    return _shown(services.ticket_finish(by=_staff(request), ticket_id=ticket_id, case_ids=payload.case_ids))
+    return _shown(services.ticket_finish(by=require_user(request, SCOPE), ticket_id=ticket_id,
+                                         case_ids=payload.case_ids))
 
 
 @router.post("/tickets/{ticket_id}/transfer", auth=session_or_token, response={200: TicketOut, **ERRORS},
              summary="转移（窗口人员）", description="转往另一类别或指定窗口，保留原排队位置。")
 def transfer(request: HttpRequest, payload: TransferIn, ticket_id: int = TICKET_ID) -> TicketOut:
-    return _shown(services.ticket_transfer(by=_staff(request), ticket_id=ticket_id,
+    return _shown(services.ticket_transfer(by=require_user(request, SCOPE), ticket_id=ticket_id,
                                            to_category_id=payload.to_category_id, to_window_id=payload.to_window_id))
 
 
@@ -312,14 +308,14 @@ def transfer(request: HttpRequest, payload: TransferIn, ticket_id: int = TICKET_
              summary="开窗、暂停、关窗（中心负责人或当班人员）",
              description="还有已叫号或办理中的号时不能关窗（409 window_busy）。")
 def window_state(request: HttpRequest, payload: WindowStateBody, window_id: int = WINDOW_ID) -> WindowOut:
-    window = services.window_set_state(by=_staff(request), window_id=window_id, state=payload.state)
+    window = services.window_set_state(by=require_user(request, SCOPE), window_id=window_id, state=payload.state)
     return window_out(selectors.window_with_categories(window.pk))
 
 
 @router.put("/windows/{window_id}/categories", auth=session_or_token, response={200: WindowOut, **ERRORS},
             summary="调整窗口受理类别（弹性调配，中心负责人）", description="下一次叫号起生效。")
 def window_categories(request: HttpRequest, payload: WindowCategoriesIn, window_id: int = WINDOW_ID) -> WindowOut:
-    window = services.window_set_categories(by=_staff(request), window_id=window_id,
+    window = services.window_set_categories(by=require_user(request, SCOPE), window_id=window_id,
                                             category_ids=list(payload.category_ids))
     return window_out(selectors.window_with_categories(window.pk))
 
@@ -330,17 +326,11 @@ def window_categories(request: HttpRequest, payload: WindowCategoriesIn, window_
 def center_live(request: HttpRequest, center_id: int = Path(..., ge=1, le=MAX_ID),
                 page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
                 page_size: NfkcInt = Query(MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
-    return paginated(selectors.center_live_for(_staff(request), center_id), page, page_size, live_out)
+    return paginated(selectors.center_live_for(require_user(request, SCOPE), center_id), page, page_size, live_out)
 
 
 # --------------------------------------------------------------------------- residents' appointments
-def _resident(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - session_only guarantees a user
-        raise PermissionDenied(_("请先登录。"), code="login_required", status=401)
-    return user
-
-
+# The resident acts as a person too (require_user); these operations take a browser session only.
 def _appointment(user: User, appointment_id: int) -> AppointmentOut:
     return appointment_out(selectors.appointment_get_for(user, appointment_id=appointment_id))
 
@@ -353,7 +343,8 @@ APPOINTMENT_ID = Path(..., ge=1, le=MAX_ID)
             description="本人（实名登记的办事人）最近的预约，新的在前。")
 def my_appointments(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
                     page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
-    return paginated(selectors.appointments_for(_resident(request), limit=100), page, page_size, appointment_out)
+    return paginated(selectors.appointments_for(require_user(request, SCOPE), limit=100), page, page_size,
+                     appointment_out)
 
 
 @router.post("/appointments", auth=session_only, response={201: AppointmentOut, **BOOK_ERRORS},
@@ -361,7 +352,7 @@ def my_appointments(request: HttpRequest, page: NfkcInt = Query(1, ge=1, le=MAX_
              description="预约一个时段：约满 409 slot_full，当天同类已约 409 already_booked，多次爽约暂停预约 409 "
                          "booking_restricted，未实名 422 real_name_required，操作过频 429。")
 def book(request: HttpRequest, payload: BookIn) -> Status[AppointmentOut]:
-    user = _resident(request)
+    user = require_user(request, SCOPE)
     appointment = services.appointment_book(by=user, slot_id=payload.slot_id, channel="web")
     return Status(201, _appointment(user, appointment.pk))
 
@@ -369,7 +360,7 @@ def book(request: HttpRequest, payload: BookIn) -> Status[AppointmentOut]:
 @router.patch("/appointments/{appointment_id}", auth=session_only, response={200: AppointmentOut, **BOOK_ERRORS},
               summary="改约（登录居民）", description="取消原预约并预约新时段，二者同时成功或都不发生。")
 def change(request: HttpRequest, payload: BookIn, appointment_id: int = APPOINTMENT_ID) -> AppointmentOut:
-    user = _resident(request)
+    user = require_user(request, SCOPE)
     appointment = services.appointment_change(by=user, appointment_id=appointment_id, slot_id=payload.slot_id)
     return _appointment(user, appointment.pk)
 
@@ -377,6 +368,6 @@ def change(request: HttpRequest, payload: BookIn, appointment_id: int = APPOINTM
 @router.delete("/appointments/{appointment_id}", auth=session_only, response={200: AppointmentOut, **ERRORS},
                summary="取消预约（登录居民）", description="时段开始前可取消，名额释放。")
 def cancel(request: HttpRequest, appointment_id: int = APPOINTMENT_ID) -> AppointmentOut:
-    user = _resident(request)
+    user = require_user(request, SCOPE)
     appointment = services.appointment_cancel(by=user, appointment_id=appointment_id)
     return _appointment(user, appointment.pk)
