@@ -3,8 +3,8 @@
 Rule (issue #11 part 4; seed article 事中事后综合监管 信息共享): every supervising department's staff
 (``permissions.can_view_registry``) may search the registry and open any entity's profile; anyone
 else gets 403 ``market_registry_forbidden``. Each lookup is audited with the viewer's department
-(GB/T 22239-2019 安全审计, 等保 2.0): a search as ``market.entity_search``, a profile as
-``market.entity_view``. The legal representative's ID number and phone are masked; unmasking is a
+(GB/T 22239-2019 安全审计, 等保 2.0) as ``market.entity_view``; a search is not, since its rows
+show only what 企业信息公示 publishes. The legal representative's ID number and phone are masked; unmasking is a
 separate, audited and rate-limited read (:func:`entity_unmasked_for`).
 """
 
@@ -51,6 +51,8 @@ UNMASK_WINDOW = datetime.timedelta(hours=1)
 UNMASKED_FIELDS = ["legal_rep_id_number", "legal_rep_phone"]
 _CODE = re.compile(r"^([0-9A-HJ-NPQRTUWXY]{18}|\d{15})$")
 PROFILE_RELATED = ("organization", "district", "street", "industry")
+#: Columns a result row does not show (the personal ones would be decrypted for nothing).
+ROW_DEFERRED = ("legal_rep_id_number", "legal_rep_phone", "legal_rep_id_number_hash", "business_scope", "address")
 
 
 def require_viewer(user: Any) -> None:
@@ -179,7 +181,8 @@ def entity_search_for(user: Any, filters: SearchFilters, *, page: int = 1, page_
     sub-codes) and status. Name matches come in index order; at most :data:`SEARCH_CAP` are read
     (``capped``). Refusals: 403 ``market_registry_forbidden``; 422 ``market_search_too_short``,
     ``market_search_too_broad``, ``market_region_unknown``, ``market_industry_unknown``,
-    ``market_status_unknown``. Audited as ``market.entity_search`` with the viewer's department."""
+    ``market_status_unknown``. Not audited: a result row shows only what 企业信息公示 publishes
+    (name, code, type, industry, region, status); opening a profile is the audited lookup."""
     require_viewer(user)
     ids = _ids(filters)
     capped = len(ids) > SEARCH_CAP
@@ -188,14 +191,8 @@ def entity_search_for(user: Any, filters: SearchFilters, *, page: int = 1, page_
     pages = max(1, -(-len(ids) // page_size))
     page = max(1, min(int(page), pages))
     page_ids = ids[(page - 1) * page_size : page * page_size]
-    found = {p.pk: p for p in EntityProfile.objects.select_related(*PROFILE_RELATED).filter(pk__in=page_ids)}
-    audit_record(
-        actor=user,
-        action="market.entity_search",
-        target=None,
-        role=account_perms.primary_role(user),
-        after={**filters.as_audit(), "total": len(ids), "department_id": perms.lookup_department_id(user)},
-    )
+    rows = EntityProfile.objects.select_related(*PROFILE_RELATED).defer(*ROW_DEFERRED).filter(pk__in=page_ids)
+    found = {p.pk: p for p in rows}
     return SearchPage(
         items=[found[i] for i in page_ids if i in found], total=len(ids), page=page, pages=pages, capped=capped
     )
