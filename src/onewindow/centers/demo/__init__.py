@@ -63,6 +63,7 @@ from .. import demo_names as N
 from ..choices import CenterLevel, DeviceKind, WindowKind, WindowState
 from ..models import (
     Appointment,
+    AppointmentEvent,
     AppointmentSlot,
     Center,
     CenterStaff,
@@ -189,6 +190,8 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     AppointmentSlot: ("id", "center_id", "category_id", "date", "starts", "ends", "capacity", "booked"),
     Appointment: ("id", "slot_id", "category_id", "date", "person_id", "user_id", "code", "status", "channel",
                   "item_id", "created_at", "changed_at", "reminded_day", "reminded_hour", "phone"),
+    AppointmentEvent: ("id", "appointment_id", "action", "from_status", "to_status", "actor_id", "actor_label", "data",
+                       "at"),
     Ticket: ("id", "center_id", "category_id", "date", "number", "display", "status", "priority", "source",
              "queue_key", "status_code", "person_id", "phone", "appointment_id", "target_window_id", "window_id",
              "clerk_id", "taken_at", "called_at", "started_at", "finished_at", "recalls", "near_notified"),
@@ -297,7 +300,8 @@ def load(progress: Callable[[int], object], seed: int,
                     month = (day.year, day.month)
                 history.day(index)
             history.flush(progress)
-            reset_sequences(AppointmentSlot, Appointment, Ticket, TicketEvent, Rating, FollowUp, WindowDuty)
+            reset_sequences(AppointmentSlot, Appointment, AppointmentEvent, Ticket, TicketEvent, Rating, FollowUp,
+                            WindowDuty)
             audit_record(actor=system_actor("demo_data"), action="centers.demo_load", target=center,
                          after={**history.counts, "first_day": first.isoformat(), "last_day": last.isoformat(),
                                 "seed": seed})

@@ -28,6 +28,7 @@ from .. import demo_names as N
 from ..choices import TicketPriority
 from ..models import (
     Appointment,
+    AppointmentEvent,
     AppointmentSlot,
     Center,
     Ticket,
@@ -286,10 +287,18 @@ class _History:
                    "cancelled": min(-before + rng.randint(1, 20) * 3600, start - 1800)}[status]
         items = self.items[prefix]
         pk = self.ids(Appointment)
+        code, channel = self.code(self.appointment_codes, 8), rng.choice(("wechat", "wechat", "web"))
         self.out[Appointment].append((
-            pk, slot_id, self.categories[prefix], self.date, person_id, None, self.code(self.appointment_codes, 8),
-            status, rng.choice(("wechat", "wechat", "web")), rng.choice(items) if items else None,
+            pk, slot_id, self.categories[prefix], self.date, person_id, None, code,
+            status, channel, rng.choice(items) if items else None,
             self.dt(-before), self.dt(changed), True, True, ""))  # booked on the web: the person's own phone
+        # Its timeline as services.booking writes it: booked, then checked in, cancelled or a no-show.
+        action, label = {"checked_in": ("check_in", ""), "cancelled": ("cancel", ""),
+                         "no_show": ("no_show", "centers_appointment_upkeep")}[status]
+        self.out[AppointmentEvent] += [
+            (self.ids(AppointmentEvent), pk, "book", "", "booked", None, "",
+             self.data({"slot": slot_id, "channel": channel}), self.dt(-before)),
+            (self.ids(AppointmentEvent), pk, action, "booked", status, None, label, self.empty, self.dt(changed))]
         self.counts["appointments"] += 1
         return pk
 

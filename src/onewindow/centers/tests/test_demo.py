@@ -23,6 +23,7 @@ from onewindow.centers import demo
 from onewindow.centers import demo_names as names
 from onewindow.centers.models import (
     Appointment,
+    AppointmentEvent,
     AppointmentSlot,
     Center,
     CenterStaff,
@@ -175,6 +176,15 @@ def test_demo_center_has_a_consistent_history_and_loads_once() -> None:
     assert tickets.filter(appointment__isnull=False).count() == booked.count()
     assert tickets.filter(priority="appointment").exclude(appointment__status="checked_in").count() == 0
     assert Appointment.objects.filter(status="no_show").count() > 0
+    # Each booking's timeline is what services.booking writes: booked, then its one last step.
+    steps = {"checked_in": "check_in", "cancelled": "cancel", "no_show": "no_show"}
+    timelines: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for row in AppointmentEvent.objects.order_by("pk").values_list("appointment_id", "action", "from_status",
+                                                                   "to_status"):
+        timelines[row[0]].append(row[1:])
+    assert {pk: timelines[pk] for pk, _s in Appointment.objects.values_list("pk", "status")} == {
+        pk: [("book", "", "booked"), (steps[status], "booked", status)]
+        for pk, status in Appointment.objects.values_list("pk", "status")}
     assert _sql("SELECT COUNT(*) FROM centers_appointmentslot s WHERE s.booked <> (SELECT COUNT(*) FROM "
                 "centers_appointment a WHERE a.slot_id = s.id AND a.status <> 'cancelled')")[0][0] == 0
 
