@@ -14,7 +14,7 @@ Authentication: a session, or a bearer token of a user with the scope ``market:r
 ``market:write`` (registration); a token without an owner is refused (403
 ``token_without_user``), a token without the scope too (403 ``insufficient_scope``). Who may do
 what is ``permissions`` (403 ``market_registry_forbidden``). Refusals: 401 anonymous, 404
-``market_entity_not_found``, 409 ``market_entity_exists``, 422 with the fields.
+``entity_not_found``, 409 ``market_entity_exists``, 422 with the fields.
 """
 
 from __future__ import annotations

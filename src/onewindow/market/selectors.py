@@ -221,13 +221,13 @@ def _profile(credit_code: str) -> EntityProfile:
         .first()
     )
     if profile is None:
-        raise NotFound(_("未找到该市场主体"), code="market_entity_not_found")
+        raise NotFound(_("未找到该市场主体"), code="entity_not_found")
     return profile
 
 
 def entity_profile_for(user: Any, credit_code: str) -> EntityProfileView:
     """The registration of one entity (登记信息) with its change history and former names.
-    Refusals: 403 ``market_registry_forbidden``, 404 ``market_entity_not_found``. Audited as
+    Refusals: 403 ``market_registry_forbidden``, 404 ``entity_not_found``. Audited as
     ``market.entity_view`` with the viewer's department."""
     require_viewer(user)
     profile = _profile(credit_code)
@@ -254,7 +254,7 @@ def entity_unmasked_for(user: Any, credit_code: str, *, machine: bool = False) -
     Re-authentication is the view's job, before this is called.
 
     Refusals (each audited as ``personal_data.view_refused`` except 404): 403
-    ``market_registry_forbidden``, 404 ``market_entity_not_found``, 403
+    ``market_registry_forbidden``, 404 ``entity_not_found``, 403
     ``unmask_machine_forbidden`` / ``unmask_forbidden``, 429 ``unmask_rate_limited``.
     Basis: 个人信息保护法 arts. 6, 51; GB/T 22239-2019 访问控制, 安全审计."""
     require_viewer(user)
@@ -317,14 +317,14 @@ def streets_of(district_code: str) -> QuerySet[Region]:
 
 def entity_import_for(user: Any, import_id: Any) -> EntityImport:
     """One bulk import with its counts and errors, for the registrars (and the system admin).
-    Refusals: 403 ``market_registry_forbidden``, 404 ``market_import_not_found``."""
+    Refusals: 403 ``market_registry_forbidden``, 404 ``entity_import_not_found``."""
     if not perms.can_write_registry(user):
         raise PermissionDenied(
             _("只有登记机关的数据报送员或部门管理员可以查看导入记录"), code="market_registry_forbidden"
         )
     run = EntityImport.objects.filter(pk=as_id(import_id)).first()
     if run is None:
-        raise NotFound(_("未找到该导入记录"), code="market_import_not_found")
+        raise NotFound(_("未找到该导入记录"), code="entity_import_not_found")
     return run
 
 

@@ -247,7 +247,7 @@ def _locked(credit_code: str) -> EntityProfile:
         .first()
     )
     if profile is None:
-        raise NotFound(_("未找到该市场主体"), code="market_entity_not_found")
+        raise NotFound(_("未找到该市场主体"), code="entity_not_found")
     return profile
 
 
@@ -310,7 +310,7 @@ def entity_update(
     (no version). A new name keeps the old one as a 曾用名 (used until ``renamed_on``, default
     today) and rewrites the search keys; a new business scope tells the listeners
     (``scope_changed``, 双告知 at a change of 经营范围, DOMAIN.md R5.1). Refusals: 403
-    ``market_registry_forbidden``, 404 ``market_entity_not_found``, 422 as for a registration
+    ``market_registry_forbidden``, 404 ``entity_not_found``, 422 as for a registration
     (``market_field_not_updatable`` for the key or an unknown field).
     """
     check_writer(by)
@@ -401,7 +401,7 @@ def entity_status_set(
     *, by: Actor, credit_code: str, status: str, on: datetime.date, reason: str = ""
 ) -> EntityProfile:
     """Record a change of 登记状态 (吊销, 注销, 迁出) on date ``on`` (see ``workflow``).
-    Refusals: 403 ``market_registry_forbidden``, 404 ``market_entity_not_found``, 422
+    Refusals: 403 ``market_registry_forbidden``, 404 ``entity_not_found``, 422
     ``market_status_unknown`` / ``market_date_out_of_range``, 409 ``market_status_illegal``."""
     check_writer(by)
     if status not in EntityStatus.values:
@@ -510,7 +510,7 @@ def _risk_chunk(by: Actor, rows: list[RiskGradeRow], result: RiskImportResult) -
             profile = profiles.get(row.credit_code)
             if profile is None:
                 result.errors.append(
-                    RowError("credit_code", "market_entity_not_found", _("未找到该市场主体"), row.line)
+                    RowError("credit_code", "entity_not_found", _("未找到该市场主体"), row.line)
                 )
                 continue
             assert row.graded_on is not None

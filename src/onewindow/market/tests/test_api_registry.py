@@ -139,9 +139,9 @@ def test_search_refusals_and_not_found(registry_world: RegistryWorld) -> None:
     response = _call(registry_world, "regulator", "GET", "/entities?q=公司")
     assert (response.status_code, response.json()["code"]) == (422, "market_search_too_broad")
     response = _call(registry_world, "regulator", "GET", "/entities/91310106MA1FL00000")
-    assert (response.status_code, response.json()["code"]) == (404, "market_entity_not_found")
+    assert (response.status_code, response.json()["code"]) == (404, "entity_not_found")
     response = _call(registry_world, "data_clerk", "GET", "/imports/999999")
-    assert (response.status_code, response.json()["code"]) == (404, "market_import_not_found")
+    assert (response.status_code, response.json()["code"]) == (404, "entity_import_not_found")
 
 
 def test_search_query_count_does_not_grow_with_the_page(registry_world: RegistryWorld,

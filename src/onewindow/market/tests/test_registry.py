@@ -200,7 +200,7 @@ def test_risk_grades_import_reports_bad_rows_and_keeps_good(registry_world: Regi
     ])
     assert (result.updated, result.unchanged) == (1, 1)
     assert [(e.line, e.field, e.code) for e in result.errors] == [
-        (3, "grade", "market_risk_grade_invalid"), (4, "credit_code", "market_entity_not_found")]
+        (3, "grade", "market_risk_grade_invalid"), (4, "credit_code", "entity_not_found")]
     profile = EntityProfile.objects.get(organization__credit_code=a["credit_code"])
     assert (profile.risk_grade, profile.risk_graded_on, profile.risk_source) == (
         "B", month, "上海市市场监督管理局企业信用风险分类")
