@@ -341,8 +341,11 @@ def load(progress: Callable[[int], object], seed: int = 20170929, size: str = "f
     plan = _Plan(rng, depts, entities)
     counts = (LICENCES, PENALTIES, INSPECTIONS, FILINGS) if size == "full" else (SMALL, SMALL, SMALL, SMALL // 5)
     queued = QUEUED if size == "full" else 5
-    codes = {sample_credit_code("310106", rng) for _n in range(max(1, queued // 3))}
-    codes -= set(Organization.objects.filter(credit_code__in=codes).values_list("credit_code", flat=True))
+    wanted = max(1, queued // 3)
+    codes: set[str] = set()
+    while len(codes) < wanted:  # codes no registered entity holds (the registry demo draws from the same seed)
+        fresh = {sample_credit_code("310106", rng) for _n in range(wanted - len(codes))}
+        codes |= fresh - set(Organization.objects.filter(credit_code__in=fresh).values_list("credit_code", flat=True))
     strangers = [(None, code, f"上海静安未登记商户{n}") for n, code in enumerate(sorted(codes))]
     if entities:
         first = entities[0]

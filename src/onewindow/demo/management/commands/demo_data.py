@@ -25,6 +25,8 @@ STEPS = [
     ("onewindow.cases.demo", "办件 a year of cases and the demo accounts' stories"),
     ("onewindow.centers.demo", "受理服务中心 the 临汾路 center and 18 months of queue history"),
     ("onewindow.taxqr.demo", "房交信息采集 housing-transaction capture (智慧税务)"),
+    ("onewindow.market.demo", "市场主体库与信息归集 the Jing'an registry and pooled records"),
+    ("onewindow.supervision.demo", "事中事后监管 双告知, officers and the platform's users"),
 ]
 SIZES = ("full", "small")
 
