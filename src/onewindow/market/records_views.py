@@ -112,7 +112,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 def template(request: HttpRequest, kind: str) -> HttpResponse:
     """The xlsx template of one record kind (信息归集模板)."""
     if kind not in RecordKind.values:
-        return _error(request, DomainError(_("请选择信息类别。"), code="records_upload_kind", status=404))
+        return _error(request, DomainError(_("请选择信息类别。"), code="record_kind_not_found", status=404))
     response = HttpResponse(
         record_import.template_xlsx(kind),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -10,6 +10,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from onewindow.core.normalize import NfkcInt
 from onewindow.core.schemas import ErrorOut, PageOut
 
 from .choices import Answer, ChangeKind, Specialty, TaskAction, TaskStatus
@@ -77,7 +78,7 @@ class AnswerIn(Schema):
 
 
 class ClaimIn(Schema):
-    department_id: int | None = Field(None, ge=1, le=2**63 - 1, description="为哪个部门认领（任职多个部门时必填）")
+    department_id: NfkcInt | None = Field(None, ge=1, le=2**63 - 1, description="为哪个部门认领（任职多个部门时必填）")
 
 
 class OfficerOut(Schema):
