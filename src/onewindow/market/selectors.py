@@ -136,23 +136,27 @@ def _filtered(filters: SearchFilters, prefix: str) -> Q:
 
 
 def _key_ids(text: str, norm: str, filters: SearchFilters) -> list[int]:
-    """Organization ids matching a name fragment / initials, in key order, deduplicated, capped."""
-    ranges = Q(key__gte=norm[:KEY_LENGTH], key__lt=norm[:KEY_LENGTH] + RANGE_END)
+    """Organization ids matching pinyin initials, then a name fragment, each in key order;
+    deduplicated, at most ``SEARCH_CAP + 1``. One query per range: an OR of two ranges cannot be
+    read in index order, and PostgreSQL then sorts every match."""
+    profile_filter = _filtered(filters, "organization__market_profile__")
+    ranges: list[tuple[str, Q]] = []
     if is_initials_query(norm):
         marked = INITIALS_MARK + norm[: KEY_LENGTH - 1]
-        ranges |= Q(key__gte=marked, key__lt=marked + RANGE_END)
-    keys = EntitySearchKey.objects.filter(ranges)
-    profile_filter = _filtered(filters, "organization__market_profile__")
-    if profile_filter:
-        keys = keys.filter(profile_filter)
-    if len(norm) > KEY_LENGTH - 1:
-        # The key holds the first characters only: the rest is checked on the name (or initials).
-        longer = Q(organization__name__icontains=text)
-        if is_initials_query(norm):
-            longer |= Q(organization__market_profile__name_initials__contains=norm)
-        keys = keys.filter(longer)
-    rows = keys.order_by("key", "organization_id").values_list("organization_id", flat=True)[: SEARCH_CAP + 1]
-    return list(dict.fromkeys(rows))
+        # the key holds the first characters only: the rest is checked on the stored initials
+        longer = Q(organization__market_profile__name_initials__contains=norm) if len(norm) >= KEY_LENGTH else Q()
+        ranges.append((marked, longer))
+    ranges.append((norm[:KEY_LENGTH], Q(organization__name__icontains=text) if len(norm) > KEY_LENGTH else Q()))
+    found: dict[int, None] = {}
+    for prefix, check in ranges:
+        keys = EntitySearchKey.objects.filter(check, key__gte=prefix, key__lt=prefix + RANGE_END)
+        if profile_filter:
+            keys = keys.filter(profile_filter)
+        rows = keys.order_by("key", "organization_id").values_list("organization_id", flat=True)
+        found.update(dict.fromkeys(rows[: SEARCH_CAP + 1 - len(found)]))
+        if len(found) > SEARCH_CAP:
+            break
+    return list(found)
 
 
 def _ids(filters: SearchFilters) -> list[int]:
