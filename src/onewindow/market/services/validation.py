@@ -155,7 +155,7 @@ def _choice(value: str, choices: type[EntityType] | type[EntityStatus]) -> str |
     return None
 
 
-def _date(value: str) -> datetime.date | None:
+def parse_date(value: str) -> datetime.date | None:
     if len(value) == 10 and value[4] == "-":
         try:
             return datetime.date.fromisoformat(value)
@@ -196,7 +196,7 @@ class _Checker:
         value = self.text(name, 20)
         if not value:
             return None
-        day = _date(value)
+        day = parse_date(value)
         if day is None:
             self.fail(name, "market_date_invalid", _("日期格式应为 YYYY-MM-DD"))
         elif day > self.today or day.year < 1949:
