@@ -509,9 +509,7 @@ def _risk_chunk(by: Actor, rows: list[RiskGradeRow], result: RiskImportResult) -
         for row in good:
             profile = profiles.get(row.credit_code)
             if profile is None:
-                result.errors.append(
-                    RowError("credit_code", "entity_not_found", _("未找到该市场主体"), row.line)
-                )
+                result.errors.append(RowError("credit_code", "entity_not_found", _("未找到该市场主体"), row.line))
                 continue
             assert row.graded_on is not None
             if profile.risk_graded_on is not None and row.graded_on <= profile.risk_graded_on:
