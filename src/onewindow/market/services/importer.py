@@ -41,6 +41,7 @@ from onewindow.accounts.models import Organization
 from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import DomainError
+from onewindow.core.xlsx import sheet_rows
 
 from ..choices import ImportStatus, VersionKind
 from ..listeners import notify_entity_change
@@ -166,17 +167,13 @@ def _csv_rows(file: IO[bytes]) -> RowSource:
 
 
 def _xlsx_rows(file: IO[bytes]) -> RowSource:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        cells = sheet_rows(file)
+        first = next(cells, None)
+    except ValueError:
         raise ImportRefused(
             _("无法读取该 xlsx 文件"), code="market_import_format", fields={"file": [_("文件格式无效")]}
         ) from None
-    sheet = book.worksheets[0]
-    cells = sheet.iter_rows(values_only=True)
-    first = next(cells, None)
     if first is None:
         raise ImportRefused(_("文件为空或无法读取"), code="market_import_empty", fields={"file": [_("文件为空")]})
     names = _header(list(first))
