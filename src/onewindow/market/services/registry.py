@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import Organization
-from onewindow.core.actors import Actor, is_system
+from onewindow.core.actors import Actor, is_system, system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.masking import mask_id_number, mask_phone
@@ -33,6 +33,7 @@ from ..models import EntityProfile, EntitySearchKey, EntityVersion, FormerName
 from ..search_keys import name_initials, search_keys
 from ..workflow import status_change_allowed
 from .bulk import insert_rows, insert_values, update_rows
+from .records import records_match_pending
 from .validation import EntityInput, References, RowError, check_entity, refuse
 
 #: The fields of a version snapshot, in order; personal ones are masked in it.
@@ -299,6 +300,8 @@ def entity_register(*, by: Actor, data: Mapping[str, Any], notify: bool = True) 
                     now,
                 )
             )
+        # records that arrived before the entity (the matching queue) land under it at once
+        records_match_pending(system_actor("market.entity_register"), credit_code=org.credit_code)
     return profile
 
 

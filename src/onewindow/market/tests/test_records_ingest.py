@@ -319,3 +319,21 @@ def test_a_clerk_of_two_departments_names_the_department(w: RecordsWorld) -> Non
         w.p.other_department.code,
         w.p.other_department.pk,
     )
+
+
+def test_registering_the_entity_matches_its_queued_records_at_once(w: RecordsWorld, registry_world: Any) -> None:
+    """A record that arrived before the entity waits in the queue; the registration itself attaches
+    it (no wait for the periodic job), in the registering transaction."""
+    from onewindow.core.actors import SYSTEM
+    from onewindow.market.services.registry import entity_register
+    from onewindow.market.testing import entity_row
+
+    row = entity_row(name="上海静安先来后到餐饮有限公司")
+    ingest(w, [licence_row("EARLY-1", row["credit_code"])])
+    record = PooledRecord.objects.get(source_id="EARLY-1")
+    assert record.entity_id is None
+    profile = entity_register(by=SYSTEM, data=row)
+    record.refresh_from_db()
+    assert (record.entity_id, record.revision) == (profile.organization_id, 1)
+    assert AuditEntry.objects.filter(action="market.record_match", target_id=str(record.pk),
+                                     actor_label="market.entity_register").count() == 1
