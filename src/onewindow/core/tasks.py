@@ -19,3 +19,11 @@ def idempotency_purge_old() -> int:
     from .idempotency import idempotency_purge
 
     return idempotency_purge()
+
+
+@task()
+def export_purge() -> int:
+    """Expire export jobs past their 24 hours and delete their files (run hourly)."""
+    from .exports import export_purge_expired
+
+    return export_purge_expired()

@@ -2,6 +2,7 @@
 
 from .audit import AuditChainHead, AuditCheckpoint, AuditEntry
 from .calendar import CalendarDay, CalendarYear
+from .exports import ExportJob, ExportStatus
 from .idempotency import IdempotencyKey
 from .numbering import NumberCounter
 from .reference import Department, Region, RegionLevel
@@ -14,6 +15,8 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Department",
+    "ExportJob",
+    "ExportStatus",
     "IdempotencyKey",
     "NumberCounter",
     "Region",

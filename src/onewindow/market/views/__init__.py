@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import importing, registry
+from . import export, importing, registry
 
 urlpatterns: list[URLPattern] = [
     path("", registry.search, name="search"),
@@ -16,4 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("import/", importing.upload, name="import"),
     path("import/template.csv", importing.template, name="import-template"),
     path("import/<int:import_id>/", importing.result, name="import-result"),
+    path("export/", export.export, name="export"),
+    path("exports/<str:token>/", export.job, name="export-job"),
+    path("exports/<str:token>/download/", export.download, name="export-download"),
+    path("lookups/", export.lookup_stats, name="lookup-stats"),
 ]
