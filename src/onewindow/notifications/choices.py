@@ -54,6 +54,9 @@ EVENTS: tuple[str, ...] = (
     "phone_code",
     "unmask_rate_alert",
     "service_rating",
+    "dual_notice_task_new",
+    "dual_notice_deadline_warning",
+    "dual_notice_overdue",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

@@ -10,7 +10,9 @@ event never goes out by SMS (the two deadline events are for staff, in-app only)
 Context keys the case code passes: number, item, query_code, status, reason, due_date, url;
 the service-center events also use center, window, ahead; ``phone_code`` uses code, minutes;
 ``unmask_rate_alert`` (to system admins, in-app only) uses user, count, limit; ``service_rating``
-uses center, number, url.
+uses center, number, url. The 双告知 events of supervision (issue #11 part 6; to a department's
+staff, in-app only) use number (the notice's 告知书编号), entity, credit_code, licences, due_date,
+status, url.
 """
 
 from __future__ import annotations
@@ -310,6 +312,50 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "",
             "Negative rating to follow up",
             "The negative rating of {{ item }} ({{ number }}) must be followed up by {{ due_date }}. {{ url }}",
+        ),
+    },
+    # 双告知 (supervision, issue #11 part 6): a task arrived in a department's queue, its answer
+    # is due soon, or it is overdue. Staff only, in-app only (no SMS text).
+    "dual_notice_task_new": {
+        "zh-hans": (
+            "",
+            "收到双告知任务",
+            "双告知书{{ number }}：{{ entity }}（统一社会信用代码{{ credit_code }}）可能需办理{{ licences }}，"
+            "请签收并于{{ due_date }}前反馈。{{ url }}",
+        ),
+        "en": (
+            "",
+            "New dual-notice task",
+            "Dual notice {{ number }}: {{ entity }} (credit code {{ credit_code }}) may need {{ licences }}. "
+            "Please receive it and answer by {{ due_date }}. {{ url }}",
+        ),
+    },
+    "dual_notice_deadline_warning": {
+        "zh-hans": (
+            "",
+            "双告知任务即将到期",
+            "双告知书{{ number }}：{{ entity }}（统一社会信用代码{{ credit_code }}）的反馈期限为{{ due_date }}，"
+            "当前状态：{{ status }}。{{ url }}",
+        ),
+        "en": (
+            "",
+            "Dual-notice task due soon",
+            "Dual notice {{ number }}: the answer about {{ entity }} (credit code {{ credit_code }}) is due on "
+            "{{ due_date }}; status: {{ status }}. {{ url }}",
+        ),
+    },
+    "dual_notice_overdue": {
+        "zh-hans": (
+            "",
+            "双告知任务已超期",
+            "双告知书{{ number }}：{{ entity }}（统一社会信用代码{{ credit_code }}）的反馈期限{{ due_date }}已过，"
+            "尚未反馈，当前状态：{{ status }}。{{ url }}",
+        ),
+        "en": (
+            "",
+            "Dual-notice task overdue",
+            "Dual notice {{ number }}: the answer about {{ entity }} (credit code {{ credit_code }}) was due on "
+            "{{ due_date }} and is still missing; status: {{ status }}. {{ url }}",
         ),
     },
 }

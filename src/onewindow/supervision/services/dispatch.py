@@ -13,6 +13,12 @@ Rule (after 先照后证; the 工商总局 2015 notice, number unconfirmed):
 3. Where a matched licence names no department, or a registration matches no rule at all (no
    approval clearly applies), one task goes to the 认领 pool for a department to claim.
 A change of scope that adds no licence writes nothing.
+
+After the registration commits (``transaction.on_commit``, robust: a failing message never undoes
+a registration), :func:`dual_notice_announce` tells each department's handlers — its active
+regulators, data clerks and admins (``permissions.TASK_ROLES``) — that a task arrived, in-app
+(event ``dual_notice_task_new``). The 认领 pool is announced to nobody: every supervising
+department's claimers see it on the pool page, and a message to all of them would be noise.
 """
 
 from __future__ import annotations
@@ -26,17 +32,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.accounts.models import Organization
+from onewindow.accounts.models import Organization, StaffRole, User
 from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.calendar import WorkingDays
 from onewindow.core.errors import NotFound
 from onewindow.core.numbering import next_number
 from onewindow.market.listeners import EntityChange
+from onewindow.notifications.services import message_enqueue
 
 from .. import deadlines, rules
 from ..choices import TaskAction, TaskStatus
 from ..models import DualNotice, DualNoticeTask, DualNoticeTaskEvent, LicenceRule
+from ..permissions import TASK_ROLES
+from .reminders import task_context
 
 LISTENER = "supervision.dual_notice"
 ACTOR = system_actor("supervision.dual_notice")
@@ -164,7 +173,42 @@ def dual_notice_dispatch(
                 "licences": [e["name"] for e in entries],
             },
         )
+        notice_id = notice.pk
+        # A lambda, not functools.partial: Django names the callback (__qualname__) when it fails.
+        transaction.on_commit(lambda: dual_notice_announce(notice_id), robust=True)
         return notice
+
+
+def department_handlers(department_id: int) -> list[User]:
+    """The active logins that may receive and answer the department's tasks, in id order."""
+    user_ids = StaffRole.objects.filter(valid=True, role__in=TASK_ROLES, department_id=department_id).values("user_id")
+    return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
+def dual_notice_announce(notice_id: int) -> int:
+    """Tell each competent department's handlers of their new task (``dual_notice_task_new``,
+    in-app), in a transaction of its own after the registration; returns how many messages."""
+    sent = 0
+    with transaction.atomic():
+        tasks = (
+            DualNoticeTask.objects.filter(notice_id=notice_id, department__isnull=False)
+            .select_related("notice")
+            .order_by("department_id")
+        )
+        for task in tasks:
+            assert task.department_id is not None
+            context = task_context(task)
+            for user in department_handlers(task.department_id):
+                sent += len(
+                    message_enqueue(
+                        event="dual_notice_task_new",
+                        user=user,
+                        subject_type="dual_notice_task",
+                        subject_id=str(task.pk),
+                        context=context,
+                    )
+                )
+    return sent
 
 
 def dual_notice_listener(change: EntityChange) -> None:

@@ -8,8 +8,9 @@ Actor: the scheduler (``supervision.dual_notice_reminders``, hourly; ``schedules
 - a task past its due date and not answered is reported overdue once.
 
 Who is told: the department's admins (部门管理员) and the person who received the task, by
-in-app message through the notifications outbox (events ``deadline_warning`` and
-``deadline_overdue``, which case clocks use too). Each task is handled in its own transaction
+in-app message through the notifications outbox (events ``dual_notice_deadline_warning`` and
+``dual_notice_overdue``: the notice number, the entity's name and credit code, the licences and
+the deadline; :func:`task_context`). Each task is handled in its own transaction
 (lock, re-check, message, mark, event, audit), so a task answered meanwhile is skipped.
 Bounded: at most ``limit`` tasks of each kind per run, oldest deadline first.
 """
@@ -50,6 +51,21 @@ def recipients(task: DualNoticeTask) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
+def task_context(task: DualNoticeTask) -> dict[str, Any]:
+    """What a message about one task says: the notice number, the entity (name and credit code as
+    registered), the task's licences, its deadline and status, and the task's page."""
+    notice = task.notice
+    return {
+        "number": notice.number,
+        "entity": notice.entity_name,
+        "credit_code": notice.credit_code,
+        "licences": "、".join(task.licences),
+        "due_date": task.due_date.isoformat(),
+        "status": str(TaskStatus(task.status).label),
+        "url": f"/supervision/tasks/{task.pk}/",
+    }
+
+
 def _notify(task_id: int, *, overdue: bool, today: datetime.date) -> bool:
     field = "overdue_notified_at" if overdue else "reminded_at"
     with transaction.atomic():
@@ -59,20 +75,11 @@ def _notify(task_id: int, *, overdue: bool, today: datetime.date) -> bool:
         if overdue and not task.due_date < today:
             return False
         users = recipients(task)
-        event = "deadline_overdue" if overdue else "deadline_warning"
+        event = "dual_notice_overdue" if overdue else "dual_notice_deadline_warning"
+        context = task_context(task)
         for user in users:
             message_enqueue(
-                event=event,
-                user=user,
-                subject_type="dual_notice_task",
-                subject_id=str(task.pk),
-                context={
-                    "number": task.notice.number,
-                    "item": task.notice.entity_name,
-                    "due_date": task.due_date.isoformat(),
-                    "status": str(TaskStatus(task.status).label),
-                    "url": f"/supervision/tasks/{task.pk}/",
-                },
+                event=event, user=user, subject_type="dual_notice_task", subject_id=str(task.pk), context=context
             )
         setattr(task, field, timezone.now())
         task.save(update_fields=[field])

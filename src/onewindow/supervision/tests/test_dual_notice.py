@@ -300,11 +300,22 @@ def test_reminders_go_to_the_department_once(world: SupervisionWorld) -> None:
     assert services.dual_notice_reminders_send(today=day_before) == {"reminded": 0, "overdue": 0}
     rows = sorted(Message.objects.values_list("event", "user__username", "subject_id", "channel"))
     assert rows == [
-        ("deadline_overdue", "p_manager", str(overdue.tasks.get().pk), "inapp"),
-        ("deadline_warning", "p_manager", str(soon_task.pk), "inapp"),
-        ("deadline_warning", "s_regulator", str(soon_task.pk), "inapp"),
+        ("dual_notice_deadline_warning", "p_manager", str(soon_task.pk), "inapp"),
+        ("dual_notice_deadline_warning", "s_regulator", str(soon_task.pk), "inapp"),
+        ("dual_notice_overdue", "p_manager", str(overdue.tasks.get().pk), "inapp"),
     ]
-    message = Message.objects.filter(event="deadline_warning").first()
+    message = Message.objects.filter(event="dual_notice_deadline_warning").first()
     assert message is not None
-    assert soon.number in message.text and soon_task.due_date.isoformat() in message.text
+    assert (message.title, message.text) == (
+        "双告知任务即将到期",
+        f"双告知书{soon.number}：上海静安示例科技有限公司（统一社会信用代码{soon.credit_code}）的反馈期限为"
+        f"{soon_task.due_date.isoformat()}，当前状态：已签收。/supervision/tasks/{soon_task.pk}/",
+    )
+    late = Message.objects.get(event="dual_notice_overdue")
+    late_task = overdue.tasks.get()
+    assert (late.title, late.text) == (
+        "双告知任务已超期",
+        f"双告知书{overdue.number}：上海超期餐饮有限公司（统一社会信用代码{overdue.credit_code}）的反馈期限"
+        f"{late_task.due_date.isoformat()}已过，尚未反馈，当前状态：待签收。/supervision/tasks/{late_task.pk}/",
+    )
     assert today <= soon_task.due_date
