@@ -78,3 +78,25 @@ class Answer(models.TextChoices):
     INSPECTED = "inspected", _("已现场核查")
     NOT_NEEDED = "not_needed", _("无需许可")
     NOT_FOUND = "not_found", _("查无此主体")
+
+
+class ItemListKind(models.TextChoices):
+    """The two published item lists (DOMAIN.md R4.1–R4.3): 随机抽查事项清单 and 联合抽查事项清单."""
+
+    RANDOM = "random", _("双随机抽查事项清单")
+    JOINT = "joint", _("联合检查事项清单")
+
+
+class ItemCategory(models.TextChoices):
+    """一般检查事项 have a limited ratio, 重点检查事项 none (SAMR 2019-02 notice, DOMAIN.md R4.2)."""
+
+    GENERAL = "general", _("一般检查事项")
+    KEY = "key", _("重点检查事项")
+
+
+class CheckMethod(models.TextChoices):
+    """检查方式 of a list item (issue #12 part 1)."""
+
+    ON_SITE = "on_site", _("实地核查")
+    DOCUMENTS = "documents", _("书面检查")
+    ONLINE = "online", _("网络监测")

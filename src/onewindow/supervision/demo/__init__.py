@@ -41,6 +41,7 @@ from ..choices import ConflictRelation, Specialty, TaskStatus
 from ..models import DualNoticeTask, Officer
 from ..services.dispatch import active_rules, dual_notice_dispatch
 from . import history
+from . import item_lists as demo_item_lists
 from . import rules as demo_rules
 
 JINGAN = "310106"
@@ -327,6 +328,10 @@ def load_stories(admin: User | None) -> None:
 def load(progress: Callable[[int], object], seed: int, size: str = "full") -> list[tuple[str, str, str]]:
     """Load the supervision demo once (see the module docstring); the demo accounts to print."""
     accounts = [(username, password, label) for username, password, label, _r, _k in ACCOUNTS]
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if admin is not None:  # idempotent on its own, so an older demo database gains the lists
+        with transaction.atomic():
+            progress(demo_item_lists.load(admin))
     if DualNoticeTask.objects.filter(notified_on__lte=history.AS_OF).exists():
         progress(DualNoticeTask.objects.count())
         return accounts
@@ -335,7 +340,6 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
     departments = jingan_departments()
     if not departments:
         raise RuntimeError("静安区 departments missing (load the catalog demo data first)")
-    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     with transaction.atomic():
         users = load_users(rng, departments, TARGET_USERS // scale, admin)
         progress(users)

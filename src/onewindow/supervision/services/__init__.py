@@ -2,18 +2,23 @@
 
 from .dispatch import dual_notice_dispatch, dual_notice_listener
 from .handling import dual_notice_task_answer, dual_notice_task_claim, dual_notice_task_receive
+from .item_lists import check_item_create, check_item_update, item_list_publish, joint_item_create
 from .licence_rules import licence_rule_create, licence_rule_update
 from .officers import officer_conflict_declare, officer_conflict_withdraw, officer_create, officer_update
 from .recompute import tasks_recompute
 from .reminders import dual_notice_reminders_send
 
 __all__ = [
+    "check_item_create",
+    "check_item_update",
     "dual_notice_dispatch",
     "dual_notice_listener",
     "dual_notice_reminders_send",
     "dual_notice_task_answer",
     "dual_notice_task_claim",
     "dual_notice_task_receive",
+    "item_list_publish",
+    "joint_item_create",
     "licence_rule_create",
     "licence_rule_update",
     "officer_conflict_declare",
