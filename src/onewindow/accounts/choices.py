@@ -62,6 +62,8 @@ class PurposeKind(models.TextChoices):
     APPOINTMENT = "appointment", _("预约")
     TAX_RECORD = "tax_record", _("房交信息")
     REGISTRATION = "registration", _("窗口实名登记")
+    #: A regulator unmasked a market entity's legal representative (market.selectors.entity_unmasked_for).
+    MARKET_ENTITY = "market_entity", _("市场主体登记")
 
 
 #: Roles that may see an unmasked ID number or phone on a person's detail view (PIPL art. 51).

@@ -36,11 +36,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core import crypto
 from onewindow.core.actors import system_actor
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
 from onewindow.core.errors import DomainError, PermissionDenied, RateLimited
+from onewindow.core.fields import normalize_for_hash
 
 from . import permissions as perms
+from .choices import PurposeKind
 from .models import Person, PersonAccess, User
 from .scope import Purpose, unmask_purpose_for
 
@@ -143,6 +146,29 @@ def _write_view(user: User, person: Person, purpose: Purpose, now: datetime.date
         security_log.warning("unmask soft limit exceeded: user=%s count=%s limit=%s per hour",
                              user.pk, alert.count, alert.limit)
         transaction.on_commit(lambda: _raise_alert(alert))
+
+
+def record_legal_rep_view(
+    viewer: User, id_number: str, *, reference: str, department_id: int | None, at: datetime.datetime
+) -> list[PersonAccess]:
+    """The access records of a market entity's legal representative whom a regulator saw unmasked
+    (``market.selectors.entity_unmasked_for``, which has checked the viewer, counted the hourly
+    limit under the viewer's lock and written the audit entry, in the transaction this joins).
+
+    The registry keeps the legal representative's ID number, not a Person: where a Person has the
+    same document number (keyed hash under every known key), that person gets a row with the
+    purpose 市场主体登记 and the entity's credit code, and sees it on their access log (PIPL
+    art. 45). A number no Person has writes nothing here; the audit entry still records the view.
+    """
+    number = normalize_for_hash(id_number or "", "upper")
+    if not number:
+        return []
+    role = perms.primary_role(viewer)
+    persons = Person.objects.filter(id_number_hash__in=crypto.keyed_hash_candidates(number)).order_by("pk")
+    return [PersonAccess.objects.create(person=person, viewer=viewer, viewer_role=role, department_id=department_id,
+                                        purpose_kind=PurposeKind.MARKET_ENTITY, purpose_reference=reference[:64],
+                                        at=at)
+            for person in persons]
 
 
 def _raise_alert(alert: RateAlert) -> None:
