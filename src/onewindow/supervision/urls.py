@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from .views import home, officers, public, tasks
+from .views import home, items, officers, public, tasks
 
 app_name = "supervision"
 
-urlpatterns: list[URLPattern] = [*home.urlpatterns, *tasks.urlpatterns, *officers.urlpatterns, *public.urlpatterns]
+urlpatterns: list[URLPattern] = [
+    *home.urlpatterns,
+    *tasks.urlpatterns,
+    *officers.urlpatterns,
+    *public.urlpatterns,
+    *items.urlpatterns,
+]

@@ -337,3 +337,40 @@ def test_the_demo_lists_reproduce_the_seed_figures(world: SupervisionWorld) -> N
     assert {"商标保护", "消费维权", "公共场所卫生", "经营性教育培训机构"} <= fields
     assert demo_item_lists.load(world.admin) == 0  # loaded once
     assert ItemListVersion.objects.count() == 2
+
+
+# ---- staff pages ----------------------------------------------------------------------------------
+
+
+def test_a_regulator_adds_an_item_on_the_page_and_an_admin_publishes_it(world: SupervisionWorld) -> None:
+    regulator = world.client("regulator")
+    page = regulator.get("/supervision/items/")
+    assert page.status_code == 200 and 'id="publish-random"' not in page.content.decode()
+    post = {
+        "department_id": str(world.department.pk),
+        "code": "SCJG-009",
+        "name": "广告发布行为的检查",
+        "target": "广告经营者",
+        "basis": "《中华人民共和国广告法》第四十九条",
+        "methods": ["online"],
+        "ratio": "2",
+    }
+    assert regulator.post("/supervision/items/new/", post).status_code == 302
+    assert CheckItem.objects.get().code == "SCJG-009"
+
+    bad = regulator.post("/supervision/items/new/", {**post, "code": "SCJG-010", "basis": ""})
+    assert bad.status_code == 422
+    assert 'data-code="check_item_invalid"' in bad.content.decode()
+    assert CheckItem.objects.count() == 1
+
+    refused = regulator.post("/supervision/items/publish/random/")
+    assert refused.status_code == 403 and not ItemListVersion.objects.exists()
+    admin = world.client("admin")
+    assert 'id="publish-random"' in admin.get("/supervision/items/").content.decode()
+    assert admin.post("/supervision/items/publish/random/").status_code == 302
+    assert ItemListVersion.objects.get().item_count == 1
+
+
+@pytest.mark.parametrize(("who", "status"), [("anonymous", 302), ("citizen", 403), ("clerk", 403), ("data_clerk", 200)])
+def test_the_staff_item_page_is_for_supervision_staff(world: SupervisionWorld, who: str, status: int) -> None:
+    assert world.client(who).get("/supervision/items/").status_code == status
