@@ -245,7 +245,7 @@ def entity_search_for(user: Any, filters: SearchFilters, *, page: int = 1, page_
     offset = (page - 1) * page_size
     page_ids = matches.page_ids(offset, min(page_size, total - offset)) if total > offset else []
     rows = EntityProfile.objects.select_related(*PROFILE_RELATED).defer(*ROW_DEFERRED).filter(pk__in=page_ids)
-    found = {p.pk: p for p in rows} if page_ids else {}
+    found = {p.pk: p for p in rows.order_by()} if page_ids else {}
     return SearchPage(
         items=[found[i] for i in page_ids if i in found], total=total, page=page, pages=pages, capped=capped
     )
