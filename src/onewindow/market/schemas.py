@@ -12,6 +12,7 @@ from pydantic import Field
 from onewindow.core.normalize import NfkcStr
 from onewindow.core.schemas import ErrorOut, PageOut
 
+from .choices import EntityStatus, EntityType
 from .models import EntityImport, EntityProfile, EntityVersion, FormerName
 from .selectors import EntityProfileView
 
@@ -128,15 +129,21 @@ class ImportOut(Schema):
     errors: list[ImportErrorOut]
 
 
+#: The labels by value (lazy, translated when shown): ``get_FOO_display`` rebuilds the choices
+#: mapping on every call, some 0.1 ms a field, which on a page of 20 rows was a fifth of a search.
+ENTITY_TYPE_LABELS: dict[str, Any] = dict(EntityType.choices)
+STATUS_LABELS: dict[str, Any] = dict(EntityStatus.choices)
+
+
 def row_out(profile: EntityProfile) -> dict[str, Any]:
     org = profile.organization
     return {
         "credit_code": org.credit_code,
         "name": org.name,
         "entity_type": profile.entity_type,
-        "entity_type_label": str(profile.get_entity_type_display()),
+        "entity_type_label": str(ENTITY_TYPE_LABELS.get(profile.entity_type, profile.entity_type)),
         "status": profile.status,
-        "status_label": str(profile.get_status_display()),
+        "status_label": str(STATUS_LABELS.get(profile.status, profile.status)),
         "district": profile.district.name,
         "street": profile.street.name if profile.street else "",
         "industry_code": profile.industry.code,
