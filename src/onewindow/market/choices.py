@@ -141,3 +141,49 @@ class ObjectionStatus(models.TextChoices):
     OPEN = "open", _("待处理")
     UPHELD = "upheld", _("维持原记录")
     CORRECTED = "corrected", _("已更正")
+
+
+# --------------------------------------------------------------------------- 联合惩戒 (sanctions)
+class SanctionList(models.TextChoices):
+    """联合惩戒名单 (国发〔2016〕33号, DOMAIN.md R5.2): the lists a listing belongs to. The first two name
+    enterprises (市场监管); 失信被执行人 (法释〔2017〕7号) may name a person or an organization."""
+
+    BUSINESS_ANOMALY = "business_anomaly", _("经营异常名录")
+    SERIOUS_VIOLATION = "serious_violation", _("严重违法失信企业名单")
+    DISHONEST_DEBTOR = "dishonest_debtor", _("失信被执行人名单")
+
+
+class SanctionSubject(models.TextChoices):
+    """Who is listed: an organization (by credit code) or a natural person (by ID number)."""
+
+    ORGANIZATION = "organization", _("组织")
+    PERSON = "person", _("自然人")
+
+
+class SanctionMeasure(models.TextChoices):
+    """惩戒措施 a listing carries: a warning at the window, a refusal of named items or item types, a
+    higher weight in the 双随机 draws (issue #12 part 2), public disclosure."""
+
+    WINDOW_WARNING = "window_warning", _("窗口受理提示")
+    WINDOW_REFUSAL = "window_refusal", _("限制办理事项")
+    DRAW_WEIGHT = "draw_weight", _("提高抽查比例")
+    PUBLIC_DISCLOSURE = "public_disclosure", _("向社会公示")
+
+
+class SanctionStatus(models.TextChoices):
+    """State of a listing: listed (在列), a credit repair requested (信用修复申请中), removed (已移出).
+    A rejected repair returns the listing to listed."""
+
+    LISTED = "listed", _("在列")
+    REPAIR_REQUESTED = "repair_requested", _("信用修复申请中")
+    REMOVED = "removed", _("已移出")
+
+
+class SanctionAction(models.TextChoices):
+    """What happened to a listing (its timeline)."""
+
+    LIST = "list", _("列入")
+    CORRECT = "correct", _("更正")
+    REQUEST_REPAIR = "request_repair", _("申请信用修复")
+    APPROVE_REPAIR = "approve_repair", _("准予移出")
+    REJECT_REPAIR = "reject_repair", _("不予移出")

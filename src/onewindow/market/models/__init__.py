@@ -4,3 +4,4 @@ from .entity import EntityImport, EntityProfile, EntitySearchKey, EntityVersion,
 
 __all__ = ["EntityImport", "EntityProfile", "EntitySearchKey", "EntityVersion", "FormerName", "Industry"]
 from .records import Objection as Objection, PooledRecord as PooledRecord, RecordRevision as RecordRevision  # noqa: I001
+from .sanctions import SanctionEvent as SanctionEvent, SanctionListing as SanctionListing
