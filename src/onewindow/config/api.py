@@ -143,6 +143,7 @@ def _mount_routers() -> None:
     from onewindow.core.api import router as core_router
     from onewindow.market.api import router as market_router
     from onewindow.market.records_api import router as records_router
+    from onewindow.market.sanctions_api import router as sanctions_router
     from onewindow.notifications.api import router as notifications_router
     from onewindow.supervision.api import router as supervision_router
     from onewindow.taxqr.api import router as taxqr_router
@@ -155,6 +156,7 @@ def _mount_routers() -> None:
     api.add_router("/cases/", cases_router)
     api.add_router("/centers/", centers_router)
     api.add_router("/market/records/", records_router)
+    api.add_router("/market/sanctions/", sanctions_router)
     api.add_router("/market/", market_router)
     api.add_router("/supervision/", supervision_router)
 
