@@ -5,8 +5,9 @@ Rules (issue #11 part 2):
 - the header must name exactly the columns of :data:`COLUMNS` (the Chinese labels of the template
   or the field names), in any order; otherwise the file is refused before anything is written
   (``market_import_columns``), with the expected columns in the message;
-- a CSV file is read as UTF-8 (with or without BOM) or, failing that, GB18030 — the superset of
-  the GBK that Excel in China saves; a file that is neither is refused (``market_import_encoding``);
+- the file is opened by :func:`onewindow.core.tabular.open_table`: an xlsx workbook, or a CSV file
+  read as UTF-8 (with or without BOM) or, failing that, GB18030 — the superset of the GBK that
+  Excel in China saves; a file that is neither is refused (``market_import_encoding``);
 - rows are read as a stream and written in chunks of :data:`CHUNK` rows, each chunk in one
   transaction with one query per table to find the existing entities (no query per row);
 - a row that fails a check is reported with its line, field and code, and the good rows are
@@ -23,10 +24,7 @@ already written; importing the file again is safe.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime
-import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -38,10 +36,11 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import Organization
+from onewindow.core import tabular
 from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import DomainError
-from onewindow.core.xlsx import sheet_rows
+from onewindow.core.tabular import TableRefused
 
 from ..choices import ImportStatus, VersionKind
 from ..listeners import notify_entity_change
@@ -65,7 +64,6 @@ from .validation import FIELDS, EntityInput, References, RowError, check_entity
 
 CHUNK = 2000
 MAX_STORED_ERRORS = 10_000
-SNIFF_BYTES = 1 << 20
 
 #: (field, the template's column label), in the template's order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -125,78 +123,59 @@ def _header(cells: list[Any]) -> list[str]:
     return [n or "" for n in names]
 
 
-def detect_encoding(head: bytes) -> str:
-    """``utf-8-sig`` or ``gb18030`` for the first bytes of a CSV file, else refuse.
-
-    UTF-8 is tried first: GB18030 decodes almost any byte string, so the order matters. The
-    decoders are incremental, so a character cut at the end of ``head`` is not an error."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)(errors="strict").decode(head, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise ImportRefused(
+#: The refusals of :func:`onewindow.core.tabular.open_table`, as this import's codes and messages.
+_REFUSALS: dict[str, tuple[str, Any, Any]] = {
+    "table_format": ("market_import_format", _("无法读取该 xlsx 文件"), _("文件格式无效")),
+    "table_unreadable": ("market_import_format", _("无法读取该 xlsx 文件"), _("文件格式无效")),
+    "table_encoding": (
+        "market_import_encoding",
         _("无法识别文件编码：请以 UTF-8 或 GBK（GB18030）编码保存 CSV 文件"),
-        code="market_import_encoding",
-        fields={"file": [_("文件编码无法识别")]},
-    )
+        _("文件编码无法识别"),
+    ),
+    "table_empty": ("market_import_empty", _("文件为空或无法读取"), _("文件为空")),
+}
 
 
-def _csv_rows(file: IO[bytes]) -> RowSource:
-    head = file.read(SNIFF_BYTES)
-    encoding = detect_encoding(head)
-    file.seek(0)
-    text = io.TextIOWrapper(file, encoding=encoding, newline="", errors="strict")
-    reader = csv.reader(text)
+def _refused(error: TableRefused) -> ImportRefused:
+    code, message, short = _REFUSALS.get(error.code, _REFUSALS["table_format"])
+    return ImportRefused(message, code=code, fields={"file": [short]})
+
+
+def detect_encoding(head: bytes) -> str:
+    """``utf-8-sig`` or ``gb18030`` for the first bytes of a CSV file (:mod:`core.tabular`), else
+    refuse (``market_import_encoding``)."""
     try:
-        first = next(reader, None)
-    except (UnicodeDecodeError, csv.Error):
-        first = None
-    if first is None:
-        raise ImportRefused(_("文件为空或无法读取"), code="market_import_empty", fields={"file": [_("文件为空")]})
-    names = _header(list(first))
-
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            yield reader.line_num, dict(zip(names, cells, strict=False))
-
-    return RowSource(rows=rows(), encoding=encoding)
+        return tabular.detect_encoding(head)
+    except TableRefused as error:
+        raise _refused(error) from None
 
 
-def _xlsx_rows(file: IO[bytes]) -> RowSource:
-    try:
-        cells = sheet_rows(file)
-        first = next(cells, None)
-    except ValueError:
-        raise ImportRefused(
-            _("无法读取该 xlsx 文件"), code="market_import_format", fields={"file": [_("文件格式无效")]}
-        ) from None
-    if first is None:
-        raise ImportRefused(_("文件为空或无法读取"), code="market_import_empty", fields={"file": [_("文件为空")]})
-    names = _header(list(first))
-
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for line, values in enumerate(cells, start=2):
-            if not any(v is not None and str(v).strip() for v in values):
-                continue
-            yield line, dict(zip(names, values, strict=False))
-
-    return RowSource(rows=rows(), encoding="xlsx")
+class DecodingStopped(Exception):
+    """A CSV file stopped decoding after its first rows (the chunks before it are kept)."""
 
 
 def open_rows(file: IO[bytes], file_name: str) -> RowSource:
-    """Open an upload or a file on disk by its name's suffix (``.csv`` or ``.xlsx``)."""
-    suffix = PurePath(file_name).suffix.lower()
-    if suffix == ".csv":
-        return _csv_rows(file)
-    if suffix == ".xlsx":
-        return _xlsx_rows(file)
-    raise ImportRefused(
-        _("只接受 .csv 或 .xlsx 文件"), code="market_import_format", fields={"file": [_("文件格式无效")]}
-    )
+    """Open an upload or a file on disk (``.csv`` or ``.xlsx``) with
+    :func:`onewindow.core.tabular.open_table` (the encoding, an xlsx by its signature), its
+    refusals given this import's codes; then the header is checked against the template."""
+    if PurePath(file_name).suffix.lower() not in (".csv", ".xlsx"):
+        raise ImportRefused(
+            _("只接受 .csv 或 .xlsx 文件"), code="market_import_format", fields={"file": [_("文件格式无效")]}
+        )
+    try:
+        table = tabular.open_table(file, file_name)
+    except TableRefused as error:
+        raise _refused(error) from None
+    names = _header(list(table.header))
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            for line, cells in table.rows:
+                yield line, dict(zip(names, cells, strict=False))
+        except TableRefused:
+            raise DecodingStopped from None
+
+    return RowSource(rows=rows(), encoding=table.encoding)
 
 
 @dataclass
@@ -476,7 +455,7 @@ def entities_load(
         if batch:
             flush()
         status = ImportStatus.DONE
-    except (UnicodeDecodeError, csv.Error):
+    except DecodingStopped:
         status = ImportStatus.FAILED
         message = str(
             _("第 %(line)d 行之后的内容无法按 %(enc)s 解码，导入在此停止；已导入的行保留，修正文件后可重新导入")

@@ -125,14 +125,14 @@ def test_a_decoding_failure_midway_keeps_the_written_chunks(registry_world: Regi
     # Larger than the first bytes read for detection and than the text reader's buffer, so the
     # bad bytes at the end are met after whole chunks have been written.
     good = csv_bytes([entity_row() for _ in range(120)])
-    from onewindow.market.services import importer
+    from onewindow.core import tabular
 
-    sniff = importer.SNIFF_BYTES
-    importer.SNIFF_BYTES = 4096
+    sniff = tabular.SNIFF_BYTES
+    tabular.SNIFF_BYTES = 4096
     try:
         run = _import(good + b"\xff\xff\xff,\n", chunk=20)
     finally:
-        importer.SNIFF_BYTES = sniff
+        tabular.SNIFF_BYTES = sniff
     assert run.status == "failed"
     assert run.rows_created == EntityProfile.objects.count()
     assert run.rows_created >= 20 and run.rows_created % 20 == 0
