@@ -83,6 +83,10 @@ def _day(value: str | None, default: datetime.date) -> datetime.date | None:
 @require_GET
 def lookup_stats(request: HttpRequest) -> HttpResponse:
     """Lookups per department (查询统计, 等保 安全审计) over a period of at most a year."""
+    try:
+        exports.lookup_stats_scope(request.user)
+    except DomainError as exc:
+        return error_page(request, exc)
     today = timezone.localdate()
     until = _day(request.GET.get("until"), today)
     since = _day(request.GET.get("since"), (until or today) - datetime.timedelta(days=DEFAULT_STATS_DAYS - 1))
