@@ -100,3 +100,59 @@ class CheckMethod(models.TextChoices):
     ON_SITE = "on_site", _("实地核查")
     DOCUMENTS = "documents", _("书面检查")
     ONLINE = "online", _("网络监测")
+
+
+class DrawPlanKind(models.TextChoices):
+    """双随机抽查 by one department, or 联合检查 led by one with partners (DOMAIN.md R4.3)."""
+
+    RANDOM = "random", _("双随机抽查")
+    JOINT = "joint", _("联合检查")
+
+
+class DrawPlanStatus(models.TextChoices):
+    """A draw plan's stages (issue #12 part 3; ``workflow.PLAN_TRANSITIONS``)."""
+
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    FROZEN = "frozen", _("名录已冻结")
+    DRAWN = "drawn", _("已抽取")
+    CLOSED = "closed", _("检查已结束")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class DrawPlanAction(models.TextChoices):
+    """Steps of a plan's timeline; the first six move its status (``workflow.PLAN_TRANSITIONS``)."""
+
+    PUBLISH = "publish", _("发布任务")
+    FREEZE = "freeze", _("冻结名录")
+    DRAW = "draw", _("录入随机数并抽取")
+    CLOSE = "close", _("结束检查")
+    CANCEL = "cancel", _("撤销任务")
+    PUBLISH_RESULTS = "publish_results", _("公示检查结果")
+    REPLACE = "replace", _("替换执法人员")
+
+
+class InspectionStatus(models.TextChoices):
+    """One drawn entity's inspection (``workflow.INSPECTION_TRANSITIONS``)."""
+
+    SCHEDULED = "scheduled", _("待检查")
+    RECORDED = "recorded", _("已录入结果")
+    CLOSED = "closed", _("已办结")
+
+
+class ResultOutcome(models.TextChoices):
+    """检查结果 per entity and item (issue #12 part 6)."""
+
+    NO_PROBLEM = "no_problem", _("未发现问题")
+    RECTIFY = "rectify", _("发现问题责令整改")
+    NOT_DISCLOSED = "not_disclosed", _("未按规定公示")
+    UNCOOPERATIVE = "uncooperative", _("不配合检查")
+    REFERRED = "referred", _("移交立案")
+
+
+class ObjectionStatus(models.TextChoices):
+    """An entity's 异议 to an inspection result."""
+
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("异议成立")
+    REJECTED = "rejected", _("异议不成立")

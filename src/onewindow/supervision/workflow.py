@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .choices import DrawPlanAction as P
+from .choices import DrawPlanStatus as PS
+from .choices import InspectionStatus as IS
 from .choices import TaskAction as A
 from .choices import TaskStatus as S
 
@@ -66,3 +69,54 @@ def target(status: str, action: str) -> str:
 def actions_from(status: str) -> list[str]:
     """Every action allowed from ``status``, in table order (for the page's buttons)."""
     return [action for action, t in TRANSITIONS.items() if status in t.sources]
+
+
+# ---- 双随机 draw plans (issue #12 part 3) ----------------------------------------------------------
+# draft → published (the future random value is named) → frozen (pool and roster fixed, digests
+# published) → drawn (the value entered, the selection computed once) → closed (the inspection
+# ended: names, officers and the secret are revealed). Cancel from any stage before closed; a
+# cancelled plan stays visible. A draw is never re-run: there is no action from drawn back to
+# frozen. Replacing an officer and publishing results do not change the status.
+
+PLAN_TRANSITIONS: dict[str, Transition] = {
+    P.PUBLISH: Transition(frozenset({PS.DRAFT}), PS.PUBLISHED),
+    P.FREEZE: Transition(frozenset({PS.PUBLISHED}), PS.FROZEN),
+    P.DRAW: Transition(frozenset({PS.FROZEN}), PS.DRAWN),
+    P.CLOSE: Transition(frozenset({PS.DRAWN}), PS.CLOSED),
+    P.CANCEL: Transition(frozenset({PS.DRAFT, PS.PUBLISHED, PS.FROZEN, PS.DRAWN}), PS.CANCELLED),
+    P.REPLACE: Transition(frozenset({PS.DRAWN}), PS.DRAWN),
+    P.PUBLISH_RESULTS: Transition(frozenset({PS.CLOSED}), PS.CLOSED),
+}
+
+#: ``planner``: a regulator or department admin of the plan's (lead) department.
+PLAN_ACTORS: dict[str, frozenset[str]] = {action: frozenset({"planner"}) for action in PLAN_TRANSITIONS}
+
+
+def plan_target(status: str, action: str) -> str:
+    """The plan's status after ``action``; raises :class:`IllegalTransition`."""
+    transition = PLAN_TRANSITIONS.get(action)
+    if transition is None or status not in transition.sources:
+        raise IllegalTransition(status, action)
+    return transition.target
+
+
+def plan_actions_from(status: str) -> list[str]:
+    return [action for action, t in PLAN_TRANSITIONS.items() if status in t.sources]
+
+
+# ---- inspections of drawn entities (issue #12 parts 5–6) ------------------------------------------
+# scheduled → recorded (every department of the group has entered its items' results) → closed
+# (the plan's inspection ended). Results are entered only by an officer drawn for that entity and
+# department, and not after the inspection is closed.
+
+INSPECTION_TRANSITIONS: dict[str, Transition] = {
+    "record": Transition(frozenset({IS.SCHEDULED, IS.RECORDED}), IS.RECORDED),
+    "close": Transition(frozenset({IS.SCHEDULED, IS.RECORDED}), IS.CLOSED),
+}
+
+
+def inspection_target(status: str, action: str) -> str:
+    transition = INSPECTION_TRANSITIONS.get(action)
+    if transition is None or status not in transition.sources:
+        raise IllegalTransition(status, action)
+    return transition.target
