@@ -213,6 +213,7 @@ class _Chunk:
             }
             new_orgs: list[Organization] = []
             new_profiles: list[EntityProfile] = []
+            new_data: list[EntityInput] = []
             changed_orgs: list[Organization] = []
             changed_profiles: list[EntityProfile] = []
             versions: list[EntityVersion] = []
@@ -233,6 +234,7 @@ class _Chunk:
                     profile = EntityProfile(organization=org, version=1, updated_at=self.now)
                     apply_input(org, profile, data)
                     new_profiles.append(profile)
+                    new_data.append(data)
                     continue
                 profile.organization = org
                 before, after = diff(snapshot_profile(profile, self.codes(profile)), snapshot_of(data))
@@ -273,27 +275,21 @@ class _Chunk:
             insert_rows(EntityProfile, new_profiles)
             if changed_profiles:
                 update_rows(EntityProfile, changed_profiles, UPDATE_FIELDS)
+            # a new entity's version 1 shows the checked row (the same values the profile now holds)
             versions += [
-                version_row(
-                    p.organization_id,
-                    1,
-                    VersionKind.REGISTERED,
-                    self.by,
-                    {},
-                    masked(snapshot_profile(p, self.codes(p))),
-                    self.now,
-                )
-                for p in new_profiles
+                version_row(p.organization_id, 1, VersionKind.REGISTERED, self.by, {}, masked(snapshot_of(d)), self.now)
+                for p, d in zip(new_profiles, new_data, strict=True)
             ]
             insert_rows(EntityVersion, versions)
             insert_rows(FormerName, former)
             EntitySearchKey.objects.filter(organization_id__in=[p.organization_id for p in renamed]).delete()
+            # in key order: each insert then lands next to the previous one in the primary key's B-tree
             insert_keys(
-                [
+                sorted(
                     key
                     for p in [*new_profiles, *renamed]
                     for key in key_rows(p.organization_id, p.organization.name, p.name_initials)
-                ]
+                )
             )
             created = [p.organization.credit_code for p in new_profiles]
             updated = [p.organization.credit_code for p in changed_profiles]
@@ -307,8 +303,7 @@ class _Chunk:
                     channel="import",
                 )
             if self.notify:
-                for profile in new_profiles:
-                    data = next(d for _l, d in rows if d.credit_code == profile.organization.credit_code)
+                for profile, data in zip(new_profiles, new_data, strict=True):
                     notify_entity_change(
                         change_event(
                             profile,
