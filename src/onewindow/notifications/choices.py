@@ -57,6 +57,7 @@ EVENTS: tuple[str, ...] = (
     "dual_notice_task_new",
     "dual_notice_deadline_warning",
     "dual_notice_overdue",
+    "dual_notice_to_entity",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

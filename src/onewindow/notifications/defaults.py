@@ -12,7 +12,8 @@ the service-center events also use center, window, ahead; ``phone_code`` uses co
 ``unmask_rate_alert`` (to system admins, in-app only) uses user, count, limit; ``service_rating``
 uses center, number, url. The 双告知 events of supervision (issue #11 part 6; to a department's
 staff, in-app only) use number (the notice's 告知书编号), entity, credit_code, licences, due_date,
-status, url.
+status, url; the one to the entity (``dual_notice_to_entity``, SMS and in-app) uses number, entity,
+credit_code, licences, guides (each licence's guide with its public address), url.
 """
 
 from __future__ import annotations
@@ -356,6 +357,27 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "Dual-notice task overdue",
             "Dual notice {{ number }}: the answer about {{ entity }} (credit code {{ credit_code }}) was due on "
             "{{ due_date }} and is still missing; status: {{ status }}. {{ url }}",
+        ),
+    },
+    # 告知申请人 (supervision, DOMAIN.md R5.1 step 1): the licences a new or changed entity may need,
+    # with their guides. No deadline: the answer clock is the departments'.
+    "dual_notice_to_entity": {
+        "zh-hans": (
+            "【双告知】{{ entity }}：根据您登记的经营范围，可能需要办理以下许可：{{ licences }}。"
+            "取得许可前请勿从事相关经营活动。{% if guides %}办事指南：{{ guides }}{% endif %}",
+            "可能需要办理的许可",
+            "双告知书{{ number }}：{{ entity }}（统一社会信用代码{{ credit_code }}）根据登记的经营范围，"
+            "可能需要办理以下许可：{{ licences }}。取得许可前请勿从事相关经营活动。"
+            "{% if guides %}办事指南：{{ guides }}{% endif %} {{ url }}",
+        ),
+        "en": (
+            "Dual notice to {{ entity }}: for the business scope you registered you may need these licences: "
+            "{{ licences }}. Do not start these activities before you hold them.{% if guides %} Guides: {{ guides }}"
+            "{% endif %}",
+            "Licences you may need",
+            "Dual notice {{ number }}: {{ entity }} (credit code {{ credit_code }}) may need these licences for its "
+            "registered business scope: {{ licences }}. Do not start these activities before you hold them."
+            "{% if guides %} Guides: {{ guides }}{% endif %} {{ url }}",
         ),
     },
 }

@@ -15,30 +15,41 @@ Rule (after 先照后证; the 工商总局 2015 notice, number unconfirmed):
 A change of scope that adds no licence writes nothing.
 
 After the registration commits (``transaction.on_commit``, robust: a failing message never undoes
-a registration), :func:`dual_notice_announce` tells each department's handlers — its active
-regulators, data clerks and admins (``permissions.TASK_ROLES``) — that a task arrived, in-app
-(event ``dual_notice_task_new``). The 认领 pool is announced to nobody: every supervising
-department's claimers see it on the pool page, and a message to all of them would be noise.
+a registration), two messages go out, each in a transaction of its own:
+
+- :func:`dual_notice_announce` tells each department's handlers — its active regulators, data
+  clerks and admins (``permissions.TASK_ROLES``) — that a task arrived, in-app (event
+  ``dual_notice_task_new``). The 认领 pool is announced to nobody: every supervising department's
+  claimers see it on the pool page, and a message to all of them would be noise.
+- :func:`dual_notice_tell_entity` (告知申请人, step 1) sends the entity the licences it may need
+  and the public addresses of their guides (event ``dual_notice_to_entity``, no deadline: the
+  deadline is the departments'), by SMS and in-app to every contact the project knows
+  (:func:`entity_contacts`); a contact without a phone gets the in-app message only. A notice
+  that lists no licence tells the entity nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.accounts.models import Organization, StaffRole, User
+from onewindow.accounts.models import Mandate, Organization, Person, StaffRole, User, valid_mandates_q
 from onewindow.core.actors import system_actor
 from onewindow.core.audit import audit_record
 from onewindow.core.calendar import WorkingDays
-from onewindow.core.errors import NotFound
+from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.identifiers import validate_mobile
 from onewindow.core.numbering import next_number
 from onewindow.market.listeners import EntityChange
+from onewindow.market.models import EntityProfile
 from onewindow.notifications.services import message_enqueue
 
 from .. import deadlines, rules
@@ -174,8 +185,9 @@ def dual_notice_dispatch(
             },
         )
         notice_id = notice.pk
-        # A lambda, not functools.partial: Django names the callback (__qualname__) when it fails.
+        # Lambdas, not functools.partial: Django names the callback (__qualname__) when it fails.
         transaction.on_commit(lambda: dual_notice_announce(notice_id), robust=True)
+        transaction.on_commit(lambda: dual_notice_tell_entity(notice_id), robust=True)
         return notice
 
 
@@ -208,6 +220,108 @@ def dual_notice_announce(notice_id: int) -> int:
                         context=context,
                     )
                 )
+    return sent
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone who speaks for an entity: a login (in-app), a person (their language), a phone (SMS)."""
+
+    user: User | None
+    person: Person | None
+    phone: str
+
+
+def sms_number(phone: str) -> str:
+    """The 11 digits of a mainland mobile number, else "" (a landline, e.g. a legal representative's
+    office number, cannot receive an SMS)."""
+    try:
+        return validate_mobile(phone) if phone else ""
+    except DomainError:
+        return ""
+
+
+def entity_contacts(organization_id: int, today: datetime.date | None = None) -> list[Contact]:
+    """Who is told for an entity, each login and each phone once, in this order: the entity's own
+    active logins (with their person's phone), the agents holding a mandate for it valid today
+    (their login if they have one, their phone), then the legal representative's phone from the
+    registry (法定代表人联系电话, no login). Phones are the encrypted ones the project already holds;
+    only mobile numbers are kept (:func:`sms_number`)."""
+    today = today or timezone.localdate()
+    found: list[Contact] = []
+    for user in User.objects.filter(organization_id=organization_id, is_active=True).select_related("person"):
+        found.append(Contact(user, user.person, user.person.phone if user.person is not None else ""))
+    mandates = (
+        Mandate.objects.filter(valid_mandates_q(today), principal_organization_id=organization_id)
+        .select_related("agent")
+        .order_by("pk")
+    )
+    for mandate in mandates:
+        login = User.objects.filter(person=mandate.agent, is_active=True).first()
+        found.append(Contact(login, mandate.agent, mandate.agent.phone))
+    profile = EntityProfile.objects.filter(organization_id=organization_id).only("legal_rep_phone").first()
+    if profile is not None and profile.legal_rep_phone:
+        found.append(Contact(None, None, profile.legal_rep_phone))
+    users: set[int] = set()
+    phones: set[str] = set()
+    contacts: list[Contact] = []
+    for contact in found:
+        login = contact.user if contact.user is not None and contact.user.pk not in users else None
+        phone = sms_number(contact.phone)
+        phone = phone if phone not in phones else ""
+        if login is None and not phone:
+            continue
+        if login is not None:
+            users.add(login.pk)
+        if phone:
+            phones.add(phone)
+        contacts.append(Contact(login, contact.person, phone))
+    return contacts
+
+
+def entity_context(notice: DualNotice) -> dict[str, Any]:
+    """The notice as the entity reads it: its licences and the public address of each guide."""
+    base = str(getattr(settings, "ONEWINDOW_PUBLIC_URL", "")).rstrip("/")
+    names: list[str] = []
+    guides: list[str] = []
+    for entry in notice.licences:
+        if entry["name"] not in names:
+            names.append(entry["name"])
+        guide = f"{entry['name']} {base}{entry['guide_url']}" if entry.get("guide_url") else ""
+        if guide and guide not in guides:
+            guides.append(guide)
+    return {
+        "number": notice.number,
+        "entity": notice.entity_name,
+        "credit_code": notice.credit_code,
+        "licences": "、".join(names),
+        "guides": "；".join(guides),
+        "url": f"{base}{reverse('supervision:notice', args=[notice.pk])}",
+    }
+
+
+def dual_notice_tell_entity(notice_id: int) -> int:
+    """告知申请人 (DOMAIN.md R5.1 step 1): the licences the entity may need, to each of its contacts,
+    by SMS where a phone is known and in-app where it has a login (``dual_notice_to_entity``), in
+    a transaction of its own after the registration; returns how many messages were written."""
+    sent = 0
+    with transaction.atomic():
+        notice = DualNotice.objects.filter(pk=notice_id).first()
+        if notice is None or not notice.licences:
+            return 0
+        context = entity_context(notice)
+        for contact in entity_contacts(notice.organization_id):
+            sent += len(
+                message_enqueue(
+                    event="dual_notice_to_entity",
+                    phone=contact.phone,
+                    user=contact.user,
+                    person=contact.person,
+                    subject_type="dual_notice",
+                    subject_id=str(notice.pk),
+                    context=context,
+                )
+            )
     return sent
 
 
