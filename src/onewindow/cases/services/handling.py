@@ -17,9 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.models import User
+from onewindow.catalog.models import ItemType, ServiceItem
 from onewindow.core.actors import Actor, is_system
 from onewindow.core.errors import Conflict, DomainError
 from onewindow.core.numbering import next_number
+from onewindow.market import sanctions_selectors
+from onewindow.market.choices import SanctionMeasure
 
 from .. import deadlines
 from .. import permissions as perms
@@ -108,8 +111,30 @@ def case_request_correction(*, by: Actor, case_id: Any, items: list[dict[str, An
     return case
 
 
+def _refuse_if_sanctioned(case: Case) -> None:
+    """联合惩戒 at the window (国发〔2016〕33号; issue #12 part 7): an applicant organization on a list
+    whose ``window_refusal`` measure names this item or its type is not accepted (409
+    ``case_applicant_sanctioned``, nothing written). One query for an unlisted applicant."""
+    if case.applicant_organization_id is None:
+        return
+    entries = sanctions_selectors.sanctions_for_organization(case.applicant_organization_id)
+    if not any(e.has_measure(SanctionMeasure.WINDOW_REFUSAL) for e in entries):
+        return
+    item_code = ServiceItem.objects.filter(pk=case.item_id).values_list("code", flat=True).first() or ""
+    type_code = ItemType.objects.filter(pk=case.item_version.item_type_id).values_list("code", flat=True).first() or ""
+    listing = sanctions_selectors.refusal_for_item(entries, item_code=item_code, item_type_code=type_code)
+    if listing is not None:
+        raise Conflict(
+            _("申请人已被%(department)s列入“%(list)s”（%(reason)s），依联合惩戒措施不予受理该事项。")
+            % {"department": listing.department.name, "list": listing.get_list_kind_display(),
+               "reason": listing.reason},
+            code="case_applicant_sanctioned")
+
+
 def _accept(case: Case, by: Actor, action: str, accepted_on: datetime.date, note: str = "") -> Case:
     common.guard(case, action, by)
+    if action == A.ACCEPT:
+        _refuse_if_sanctioned(case)
     from_status = case.status
     case.status = S.ACCEPTED
     case.accepted_at = timezone.now()
@@ -128,7 +153,8 @@ def _accept(case: Case, by: Actor, action: str, accepted_on: datetime.date, note
 
 
 def case_accept(*, by: Actor, case_id: Any, note: str = "") -> Case:
-    """受理: a written, dated receipt (art. 32, last paragraph); the decision clock starts today."""
+    """受理: a written, dated receipt (art. 32, last paragraph); the decision clock starts today.
+    An applicant whose 联合惩戒 listing refuses this item is not accepted (:func:`_refuse_if_sanctioned`)."""
     with transaction.atomic():
         return _accept(common.lock_case(case_id), by, A.ACCEPT, common.today(), note[:500])
 

@@ -30,6 +30,7 @@ from onewindow.catalog import selectors as catalog_selectors
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.core.masking import mask_id_number
 from onewindow.core.models import Department
+from onewindow.market import sanctions_selectors
 
 from .. import permissions as perms
 from .. import selectors, services, staff_forms
@@ -218,8 +219,23 @@ def _detail(request: HttpRequest, case_id: Any, *, error: DomainError | None = N
         "refusal_reasons": RefusalReason.choices, "suspension_bases": SuspensionBasis.choices,
         "delivery_methods": DeliveryMethod.choices,
         "action_forms": [(a, CaseAction(a).label) for a in actions],
+        "sanctions": _sanctions(case),
     }
     return render(request, "cases/staff/detail.html", context, status=error.status if error else 200)
+
+
+def _sanctions(case: Case) -> list[tuple[Any, bool]]:
+    """联合惩戒 the clerk must see (issue #12 part 7): the applicant organization's listings with a
+    window measure, each with whether it refuses this item (then acceptance is refused)."""
+    if case.applicant_organization_id is None:
+        return []
+    listed = sanctions_selectors.window_sanctions(
+        sanctions_selectors.sanctions_for_organization(case.applicant_organization_id))
+    if not listed:
+        return []
+    type_code = case.item_version.item_type.code
+    return [(e, sanctions_selectors.refusal_for_item([e], item_code=case.item.code, item_type_code=type_code)
+             is not None) for e in listed]
 
 
 @login_required
