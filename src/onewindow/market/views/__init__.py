@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import export, importing, registry
+from . import export, importing, registry, sanctions
 
 urlpatterns: list[URLPattern] = [
     path("", registry.search, name="search"),
@@ -20,4 +20,9 @@ urlpatterns: list[URLPattern] = [
     path("exports/<str:token>/", export.job, name="export-job"),
     path("exports/<str:token>/download/", export.download, name="export-download"),
     path("lookups/", export.lookup_stats, name="lookup-stats"),
+    path("sanctions/", sanctions.listing_list, name="sanctions"),
+    path("sanctions/entity/<int:organization_id>/", sanctions.entity_section, name="sanctions-entity"),
+    path("sanctions/<int:listing_id>/", sanctions.listing_detail, name="sanction-detail"),
+    path("sanctions/<int:listing_id>/repair/", sanctions.listing_repair, name="sanction-repair"),
+    path("sanctions/<int:listing_id>/review/", sanctions.listing_review, name="sanction-review"),
 ]
