@@ -15,7 +15,15 @@ answered four ways, each returning the first 10,001 matching entity ids (the sea
   cannot serve a fragment shorter than three characters, so two-character queries fall back.
 
 Prints the median and p99 milliseconds of each method per query kind, and the rows and size of
-each index. Usage: python -m bench.market_index [--postgres] [--count N]
+each index.
+
+With ``--writes N``: the cost of writing the keys of N entities (their names taken from the
+registry) into scratch copies of the key table, the next steps of decision 0014 each alone —
+``current`` (primary key (key, entity) and the index on the entity, as migrated), ``no_org_index``,
+``without_rowid`` (SQLite), ``key6`` (keys cut to 6 characters) — and all together: keys per
+entity, key rows written per second, bytes per entity, and a 2-character range read in each.
+
+Usage: python -m bench.market_index [--postgres] [--count N] [--writes N]
 """
 
 from __future__ import annotations
@@ -133,12 +141,87 @@ print("INDEX " + json.dumps(out))
 """
 
 
+WRITES_SCRIPT = r"""
+import json, random, statistics, time
+from django.db import connection, transaction
+from onewindow.accounts.models import Organization
+from onewindow.market.search_keys import RANGE_END, name_initials, search_keys, normalize_name
+import onewindow.market.search_keys as sk
+pg = connection.vendor == "postgresql"
+names = list(Organization.objects.order_by("id").values_list("id", "name")[:WRITES])
+rng = random.Random(6)
+sample = [normalize_name(n) for _i, n in rng.sample(names, min(150, len(names)))]
+fragments = [t[i:i + 2] for t in sample for i in [rng.randrange(2, max(3, len(t) - 5))]]
+collate = ' COLLATE "C"' if pg else ""
+variants = {
+    "current": dict(length=8, org_index=True, rowid=True),
+    "no_org_index": dict(length=8, org_index=False, rowid=True),
+    "key6": dict(length=6, org_index=True, rowid=True),
+}
+if not pg:
+    variants["without_rowid"] = dict(length=8, org_index=True, rowid=False)
+    variants["all_three"] = dict(length=6, org_index=False, rowid=False)
+else:
+    variants["no_org_index_key6"] = dict(length=6, org_index=False, rowid=True)
+out = {"entities": len(names), "variants": {}}
+cur = connection.cursor()
+for name, v in variants.items():
+    table = "bench_keys_" + name
+    cur.execute(f"DROP TABLE IF EXISTS {table}")
+    tail = " WITHOUT ROWID" if not v["rowid"] else ""
+    cur.execute(f"CREATE TABLE {table} (key VARCHAR(24){collate} NOT NULL, org BIGINT NOT NULL, "
+                f"PRIMARY KEY (key, org)){tail}")
+    if v["org_index"]:
+        cur.execute(f"CREATE INDEX {table}_org ON {table} (org)")
+    sk.KEY_LENGTH = v["length"]
+    t0 = time.perf_counter()
+    rows = sorted((k, pk) for pk, n in names for k in search_keys(n, name_initials(n)))
+    keys_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), 80_000):
+        with transaction.atomic():
+            cur.executemany(f"INSERT INTO {table} (key, org) VALUES (%s, %s)", rows[i:i + 80_000])
+    write_s = time.perf_counter() - t0
+    if pg:
+        cur.execute(f"ANALYZE {table}")
+        cur.execute("SELECT pg_total_relation_size(%s)", [table])
+        size = cur.fetchone()[0]
+    else:
+        cur.execute("SELECT SUM(pgsize) FROM dbstat WHERE name = %s OR name LIKE %s",
+                    [table, "%" + table + "%"])
+        size = cur.fetchone()[0]
+    times = []
+    for q in fragments:
+        t0 = time.perf_counter()
+        cur.execute(f"SELECT org FROM {table} WHERE key >= %s AND key < %s ORDER BY key, org LIMIT 10001",
+                    [q, q + RANGE_END])
+        cur.fetchall()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    out["variants"][name] = {
+        "keys_per_entity": round(len(rows) / len(names), 2), "key_rows_per_s": round(len(rows) / write_s),
+        "entities_per_s": round(len(names) / write_s), "making_keys_s": round(keys_s, 2),
+        "bytes_per_entity": round(size / len(names)), "two_char_median_ms": round(statistics.median(times), 2),
+        "two_char_p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 2)}
+    cur.execute(f"DROP TABLE {table}")
+sk.KEY_LENGTH = 8
+print("WRITES " + json.dumps(out))
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--count", type=int, default=3_200_000, help="the registry built by bench.market_search")
+    parser.add_argument("--writes", type=int, default=0, help="measure key-table variants writing N entities")
     args = parser.parse_args(argv)
     env = own_database_env(args.postgres, "bench_market", f"market-{args.count}.sqlite3")
+    if args.writes:
+        log(f"key-table variants, {args.writes:,} entities, on {env['DATABASE_URL']}")
+        out = django_shell(env, f"WRITES = {args.writes}\n" + WRITES_SCRIPT).strip().splitlines()
+        result = json.loads(next(line[7:] for line in reversed(out) if line.startswith("WRITES ")))
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
     log(f"comparing name-search indexes on {env['DATABASE_URL']}")
     out = django_shell(env, SCRIPT).strip().splitlines()
     result = json.loads(next(line[6:] for line in reversed(out) if line.startswith("INDEX ")))
