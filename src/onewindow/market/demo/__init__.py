@@ -1,5 +1,5 @@
 """Demo data of market: the Jing'an registry (``registry``), then the pooled records (``records``,
-when that part is present), in that order."""
+when that part is present), then the 联合惩戒 lists (``sanctions``), in that order."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from . import registry
+from . import registry, sanctions
 
 
 def load(progress: Callable[[int], object], seed: int, size: str = "full") -> Any:
     registry.load(progress=progress, seed=seed, size=size)
+    result = None
     if importlib.util.find_spec("onewindow.market.demo.records") is not None:
         records = importlib.import_module("onewindow.market.demo.records")
-        return records.load(progress=progress, seed=seed, size=size)
-    return None
+        result = records.load(progress=progress, seed=seed, size=size)
+    sanctions.load(progress=progress, seed=seed, size=size)
+    return result
