@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.base import ModelState
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -96,3 +97,25 @@ def insert_values(model: type[models.Model], names: Sequence[str], rows: Sequenc
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+class Blank:
+    """Unsaved instances of ``model`` made by copying one template instance: ``Model(**kwargs)``
+    walks every field (20–40 µs a profile row, a tenth of an import); a copy of the template's
+    attributes costs a few. Defaults are evaluated once, for the template (so a callable default
+    such as ``timezone.now`` gives every instance the same value, and a mutable default would be
+    shared: pass such fields explicitly); ``values`` go through the model's descriptors (a foreign
+    key object sets its id and cache)."""
+
+    def __init__(self, model: type[models.Model], **fixed: Any) -> None:
+        self.model = model
+        self.template = dict(model(**fixed).__dict__)
+        self.template.pop("_state")
+
+    def __call__(self, **values: Any) -> Any:
+        obj = self.model.__new__(self.model)
+        obj.__dict__.update(self.template)
+        obj._state = ModelState()
+        for name, value in values.items():
+            setattr(obj, name, value)
+        return obj

@@ -45,7 +45,7 @@ from onewindow.core.tabular import TableRefused
 from ..choices import ImportStatus, VersionKind
 from ..listeners import notify_entity_change
 from ..models import EntityImport, EntityProfile, EntitySearchKey, EntityVersion, FormerName
-from .bulk import insert_rows, update_rows
+from .bulk import Blank, insert_rows, update_rows
 from .registry import (
     _actor_label,
     _actor_user,
@@ -217,6 +217,17 @@ class _Chunk:
             changed_orgs: list[Organization] = []
             changed_profiles: list[EntityProfile] = []
             versions: list[EntityVersion] = []
+            # copies of one template per model and chunk: Model(**kwargs) per row was a tenth of the import
+            new_org = Blank(Organization, created_by=_actor_user(self.by))
+            new_profile = Blank(EntityProfile, version=1, updated_at=self.now)
+            new_version = Blank(
+                EntityVersion,
+                number=1,
+                kind=VersionKind.REGISTERED,
+                at=self.now,
+                by=_actor_user(self.by),
+                by_label=_actor_label(self.by),
+            )
             former: list[FormerName] = []
             renamed: list[EntityProfile] = []
             scope_changes: list[tuple[EntityProfile, EntityInput, str]] = []
@@ -224,14 +235,14 @@ class _Chunk:
                 found = orgs.get(data.credit_code)
                 profile = profiles.get(found.pk) if found is not None else None
                 if found is None:
-                    org = Organization(credit_code=data.credit_code, created_by=_actor_user(self.by))
+                    org = new_org(credit_code=data.credit_code)
                     new_orgs.append(org)
                 else:
                     org = found
                 if profile is None:
                     if found is not None:
                         changed_orgs.append(org)
-                    profile = EntityProfile(organization=org, version=1, updated_at=self.now)
+                    profile = new_profile(organization=org)
                     apply_input(org, profile, data)
                     new_profiles.append(profile)
                     new_data.append(data)
@@ -277,7 +288,7 @@ class _Chunk:
                 update_rows(EntityProfile, changed_profiles, UPDATE_FIELDS)
             # a new entity's version 1 shows the checked row (the same values the profile now holds)
             versions += [
-                version_row(p.organization_id, 1, VersionKind.REGISTERED, self.by, {}, masked(snapshot_of(d)), self.now)
+                new_version(organization_id=p.organization_id, before={}, after=masked(snapshot_of(d)))
                 for p, d in zip(new_profiles, new_data, strict=True)
             ]
             insert_rows(EntityVersion, versions)
