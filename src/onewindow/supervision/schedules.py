@@ -1,4 +1,4 @@
-"""Periodic jobs of supervision: the 双告知 deadline reminders every hour."""
+"""Periodic jobs of supervision: the 双告知 deadline reminders every hour, the 监管预警 scan daily."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime
 
 from onewindow.core import scheduling
 
-from .tasks import supervision_dual_notice_reminders
+from .tasks import supervision_alerts_scan, supervision_dual_notice_reminders
 
 scheduling.register(
     "supervision.dual_notice_reminders", every=datetime.timedelta(hours=1), task=supervision_dual_notice_reminders
 )
+scheduling.register("supervision.alerts_scan", every=datetime.timedelta(days=1), task=supervision_alerts_scan)

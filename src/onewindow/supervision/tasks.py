@@ -7,9 +7,18 @@ from typing import Any
 from django_tasks import task
 
 from .services import dual_notice_reminders_send
+from .services.alert_scan import alerts_scan
+from .services.alerts import alert_reminders_send
 
 
 @task()
 def supervision_dual_notice_reminders() -> dict[str, Any]:
     """Remind departments of 双告知 tasks due soon and report overdue ones (hourly)."""
     return dual_notice_reminders_send()
+
+
+@task()
+def supervision_alerts_scan() -> dict[str, Any]:
+    """监管预警: run the alert rules once and remind alerts left open too long (daily)."""
+    raised = alerts_scan()
+    return {"raised": raised, "reminded": alert_reminders_send()}

@@ -1,5 +1,6 @@
 """Models of supervision (one module a concept, re-exported here)."""
 
+from .alerts import Alert, AlertEvent
 from .draws import DrawFreeze, DrawOutcome, DrawPlan, DrawPlanEvent
 from .dual_notice import DualNotice, DualNoticeTask, DualNoticeTaskEvent
 from .inspections import Inspection, InspectionResult, ResultObjection
@@ -8,6 +9,8 @@ from .officers import Officer, OfficerConflict, OfficerSpecialty
 from .rules import LicenceRule
 
 __all__ = [
+    "Alert",
+    "AlertEvent",
     "CheckItem",
     "DrawFreeze",
     "DrawOutcome",
