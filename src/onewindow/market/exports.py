@@ -44,6 +44,7 @@ from onewindow.core.models import AuditEntry, Department, ExportJob
 
 from . import permissions as perms
 from . import selectors
+from .choices import EntityStatus, EntityType
 from .models import EntityProfile
 from .selectors import SearchFilters
 
@@ -99,19 +100,34 @@ class EntityExport:
     job: ExportJob | None = None
 
 
-def export_row(profile: EntityProfile) -> list[Any]:
+@dataclass(frozen=True)
+class Labels:
+    """The labels of the entity types and statuses in the active language, made once per export
+    (``get_FOO_display`` rebuilds the choices on every call)."""
+
+    types: dict[str, str]
+    statuses: dict[str, str]
+
+    @classmethod
+    def active(cls) -> Labels:
+        return cls(
+            types={k: str(v) for k, v in EntityType.choices}, statuses={k: str(v) for k, v in EntityStatus.choices}
+        )
+
+
+def export_row(profile: EntityProfile, labels: Labels) -> list[Any]:
     """One row of the export: the published registration (企业信息公示) of one entity."""
     org = profile.organization
     return [
         org.credit_code,
         org.name,
-        str(profile.get_entity_type_display()),
+        labels.types.get(profile.entity_type, profile.entity_type),
         org.legal_representative_name,
         profile.industry.code,
         profile.industry.name,
         profile.district.name,
         profile.street.name if profile.street is not None else "",
-        str(profile.get_status_display()),
+        labels.statuses.get(profile.status, profile.status),
         profile.established_on,
         profile.risk_grade,
         profile.risk_graded_on,
@@ -198,7 +214,9 @@ def entities_export(*, by: Any, filters: SearchFilters) -> EntityExport:
             )
             transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
         return EntityExport(rows=first.total, job=job)
-    rows = [export_row(p) for chunk in matching_pages(by, filters, page_size=selectors.MAX_PAGE_SIZE) for p in chunk]
+    labels = Labels.active()
+    pages = matching_pages(by, filters, page_size=selectors.MAX_PAGE_SIZE)
+    rows = [export_row(p, labels) for chunk in pages for p in chunk]
     content = _workbook(filters, rows)
     audit_record(
         actor=by,
@@ -228,8 +246,9 @@ def entities_export_run(job_id: int) -> dict[str, Any]:
     rows: list[list[Any]] = []
     try:
         with translation.override(str(job.parameters.get("language") or settings.LANGUAGE_CODE)):
+            labels = Labels.active()
             for chunk in matching_pages(job.requested_by, filters, page_size=chunk_size()):
-                rows.extend(export_row(p) for p in chunk)
+                rows.extend(export_row(p, labels) for p in chunk)
                 if len(rows) > selectors.SEARCH_CAP:
                     raise _too_many()
                 core_exports.export_progress(job_id, min(len(rows), job.rows_total))
