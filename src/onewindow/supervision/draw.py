@@ -1,26 +1,16 @@
 """双随机 draws that anyone can verify: the algorithm ``OW-DRAW-1`` (issue #12 part 3).
 
-国办发〔2015〕58号 (DOMAIN.md R4.1) asks that 检查对象 be drawn at random from the 市场主体名录库
-and 执法检查人员 from the 执法检查人员名录库 ("两库", R4.2), so that nobody enforces selectively.
-This module makes the draw *checkable*: the result is a deterministic function of inputs that are
-fixed and published before the random value exists, so an outsider can recompute it from
-docs/draw-algorithm.md alone (the byte formats, a worked example and a reference implementation
-are there; the design choices are in docs/decisions/0015-verifiable-draws.md). The idea follows
-RFC 3797 (publicly verifiable NomCom selection), with SHA-256, rejection sampling instead of a
-biased modulo, and Fisher–Yates instead of sorting by hash.
+国办发〔2015〕58号 (DOMAIN.md R4.1) asks that 检查对象 and 执法检查人员 be drawn at random from the
+"两库" (R4.2), so that nobody enforces selectively. Here the draw is a deterministic function of
+inputs published before the random value exists, so an outsider can recompute it from
+docs/draw-algorithm.md alone (byte formats, worked example, reference implementation); the
+choices and their reasons are in docs/decisions/0015-verifiable-draws.md. The idea is RFC 3797's,
+with SHA-256, rejection sampling and a partial Fisher–Yates shuffle.
 
-Pure code: no models, no database. The services freeze a :class:`Pool`, a :class:`Roster` and a
-:class:`Plan`, publish their digests, and later call :func:`draw` with the random value.
-
-- Entities: per stratum (risk grade A/B/C/D, ``-`` ungraded, any caller label after those) a
-  partial Fisher–Yates over the stratum's codes, all strata on one stream.
-- Officers: per selected entity and department a partial Fisher–Yates over the department's
-  roster on its own stream, skipping conflicted (回避, 行政处罚法 art. 43), out-of-area,
-  recently-visiting and unqualified officers, each skip recorded with its reason.
-- A replacement continues the same walk, so it is as reproducible as the draw.
-- A secret committed at freeze joins the seed, so that nobody can compute the selection from the
-  public inputs before the inspection ends (the names wait, issue #12 part 4); revealing it then
-  lets anyone verify.
+Pure code, no models and no database: the services freeze a :class:`Pool`, a :class:`Roster` and
+a :class:`Plan` (refused by :func:`check_feasible` when no value could staff it), publish their
+digests, then call :func:`draw` with the value and the secret committed at the freeze; a drawn
+officer who cannot go is replaced by :func:`replace`; :func:`verify` recomputes a stored result.
 """
 
 from __future__ import annotations
@@ -47,7 +37,6 @@ from onewindow.core.errors import DomainError
 ALGORITHM = "OW-DRAW-1"
 #: Strata drawn first, in this order; other labels follow in code-point order.
 STRATUM_ORDER = ("A", "B", "C", "D", "-")
-UNGRADED = "-"
 ANY_AREA = "*"
 DEFAULT_OFFICERS_PER_DEPARTMENT = 2
 
@@ -102,12 +91,12 @@ def canonical_text(value: str) -> str:
 #: What :func:`canonical_field` names in a refusal.
 LABELS = {
     "code": _("统一社会信用代码"),
-    "stratum": "stratum",
+    "stratum": _("风险分层"),
     "street": _("街镇代码"),
-    "cert": "cert",
-    "department": "department",
-    "area": "area",
-    "specialty": "specialty",
+    "cert": _("执法证号"),
+    "department": _("部门代码"),
+    "area": _("负责区域"),
+    "specialty": _("执法专长"),
 }
 #: The bytes of a field that is canonical as it stands: printable ASCII but space, comma, double
 #: quote and backslash.
@@ -498,30 +487,14 @@ class DrawResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form, for storage; :meth:`from_dict` reads it back."""
-        return {
-            "algorithm": self.algorithm,
-            "pool_digest": self.pool_digest,
-            "roster_digest": self.roster_digest,
-            "plan_digest": self.plan_digest,
-            "random_value": self.random_value,
-            "selection_digest": self.selection_digest,
-            **{name: [list(row) for row in getattr(self, name)] for name in _ROWS},
-        }
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return data | {name: [list(row) for row in data[name]] for name in _ROWS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DrawResult:
-        return cls(
-            algorithm=str(data["algorithm"]),
-            pool_digest=str(data["pool_digest"]),
-            roster_digest=str(data["roster_digest"]),
-            plan_digest=str(data["plan_digest"]),
-            random_value=str(data["random_value"]),
-            selection_digest=str(data["selection_digest"]),
-            selection=tuple(Pick(*row) for row in data["selection"]),
-            assignments=tuple(Assignment(*row) for row in data["assignments"]),
-            skips=tuple(Skip(*row) for row in data["skips"]),
-            replacements=tuple(Replacement(*row) for row in data.get("replacements", ())),
-        )
+        values: dict[str, Any] = {f.name: str(data[f.name]) for f in dataclasses.fields(cls)}
+        values |= {name: tuple(kind(*row) for row in data[name]) for name, kind in _ROWS.items()}
+        return cls(**values)
 
 
 _ROWS: dict[str, Any] = {"selection": Pick, "assignments": Assignment, "skips": Skip, "replacements": Replacement}
@@ -547,10 +520,6 @@ def _check_quotas(pool: Pool, plan: Plan) -> None:
             raise _refuse("pool_too_small", stratum=stratum, count=count, size=size)
 
 
-def _too_few(code: str, department: str) -> DomainError:
-    return _refuse("too_few_officers", [code], count=1, department=department, code=code)
-
-
 def _accept(
     inputs: DrawInputs, walk: Iterator[tuple[int, Officer]], code: str, street: str, department: str, need: int
 ) -> tuple[list[Assignment], list[Skip]]:
@@ -560,7 +529,7 @@ def _accept(
     while len(taken) < need:
         step = next(walk, None)
         if step is None:
-            raise _too_few(code, department)
+            raise _refuse("too_few_officers", [code], count=1, department=department, code=code)
         position, officer = step
         reason = skip_reason(inputs.plan, officer, code, street)
         if reason is None:
@@ -705,6 +674,8 @@ def check_feasible(pool: Pool, roster: Roster, plan: Plan) -> None:
     the condition under which its walk never runs out.
     """
     _check_quotas(pool, plan)
+    drawn = [i for stratum in plan.quotas for i in pool.members.get(stratum, ())]
+    streets = set(map(pool.streets.__getitem__, drawn))
     blocked: dict[str, set[str]] = {}
     for cert, code in (*plan.conflicts, *plan.recent_visits):
         blocked.setdefault(code, set()).add(cert)
@@ -712,16 +683,14 @@ def check_feasible(pool: Pool, roster: Roster, plan: Plan) -> None:
     for department in plan.departments:
         wanted = plan.required_specialty.get(department)
         qualified = [o for o in roster.by_department.get(department, []) if not wanted or wanted in o.specialties]
-        by_street: dict[str, set[str]] = {}
-        short: list[str] = []
-        for stratum in plan.quotas:
-            for i in pool.members.get(stratum, ()):
-                street, code = pool.streets[i], pool.codes[i]
-                eligible = by_street.get(street)
-                if eligible is None:
-                    eligible = by_street[street] = {o.cert for o in qualified if in_area(o.areas, street)}
-                if len(eligible) < need or (code in blocked and len(eligible - blocked[code]) < need):
-                    short.append(code)
+        eligible = {street: {o.cert for o in qualified if in_area(o.areas, street)} for street in streets}
+        thin = {street for street, certs in eligible.items() if len(certs) < need}
+        short = {pool.codes[i] for i in drawn if pool.streets[i] in thin} if thin else set()
+        for code, certs in blocked.items():
+            i = bisect_left(pool.codes, code)
+            found = i < len(pool.codes) and pool.codes[i] == code and pool.strata[i] in plan.quotas
+            if found and len(eligible[pool.streets[i]] - certs) < need:
+                short.add(code)
         if short:
-            short.sort()
-            raise _refuse("too_few_officers", short[:20], count=len(short), department=department, code=short[0])
+            codes = sorted(short)
+            raise _refuse("too_few_officers", codes[:20], count=len(codes), department=department, code=codes[0])

@@ -446,6 +446,19 @@ def test_properties_of_every_draw(case):
     except DomainError as exc:
         assert exc.code == "supervision_draw_too_few_officers"
         feasible = False
+    # the freeze check refuses exactly the plans with an entity some value could not staff
+    streets = dict(zip(inputs.pool.codes, inputs.pool.streets, strict=True))
+    unstaffable = {
+        code
+        for code, stratum in zip(inputs.pool.codes, inputs.pool.strata, strict=True)
+        if stratum in plan.quotas
+        for dept in plan.departments
+        if sum(
+            draw.skip_reason(plan, o, code, streets[code]) is None for o in inputs.roster.by_department.get(dept, [])
+        )
+        < plan.officers_per_department
+    }
+    assert feasible == (not unstaffable)
     try:
         result = draw.draw(inputs)
     except DomainError as exc:
@@ -461,7 +474,6 @@ def test_properties_of_every_draw(case):
         assert sum(1 for p in result.selection if p.stratum == stratum) == count
     assert {p.stratum for p in result.selection} <= set(plan.quotas)
     officers = {o.cert: o for o in inputs.roster.officers}
-    streets = dict(zip(inputs.pool.codes, inputs.pool.streets, strict=True))
     for a in result.assignments:
         officer = officers[a.cert]
         assert (a.cert, a.entity) not in plan.conflicts
@@ -616,6 +628,13 @@ def test_replacement_refusals_leave_the_result_unchanged():
 )  # fmt: skip
 def test_bad_input_is_refused_with_a_stable_code(code, build):
     _refused(code, build)
+
+
+def test_an_invalid_field_is_named_in_the_refusal():
+    error = _refused("supervision_draw_invalid_field", draw.Pool, [("91,3101", "A", "")])
+    assert str(error.message) == "抽查输入中的统一社会信用代码“91,3101”格式无效。"
+    error = _refused("supervision_draw_invalid_field", draw.Roster, [("31000001", "SCJ", ["3101 02"], [])])
+    assert str(error.message) == "抽查输入中的负责区域“3101 02”格式无效。"
 
 
 def test_whitespace_and_width_are_canonical():
