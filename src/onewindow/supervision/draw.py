@@ -521,27 +521,24 @@ def _check_quotas(pool: Pool, plan: Plan) -> None:
 
 
 def _accept(
-    inputs: DrawInputs, walk: Iterator[tuple[int, Officer]], code: str, street: str, department: str, need: int
+    inputs: DrawInputs, code: str, street: str, department: str, need: int, after: int = -1
 ) -> tuple[list[Assignment], list[Skip]]:
-    """Walk on until ``need`` officers are accepted, recording every skip."""
+    """Walk (entity, department) on from position ``after + 1`` until ``need`` officers are
+    accepted, recording every skip; refused when the walk runs out."""
+    officers = inputs.roster.by_department.get(department, [])
     taken: list[Assignment] = []
     skips: list[Skip] = []
-    while len(taken) < need:
-        step = next(walk, None)
-        if step is None:
-            raise _refuse("too_few_officers", [code], count=1, department=department, code=code)
-        position, officer = step
+    for position, officer in shuffle_walk(officers, Stream(officer_seed(inputs.seed, code, department))):
+        if position <= after:
+            continue
         reason = skip_reason(inputs.plan, officer, code, street)
         if reason is None:
             taken.append(Assignment(code, department, position, officer.cert))
+            if len(taken) == need:
+                return taken, skips
         else:
             skips.append(Skip(code, department, position, officer.cert, reason))
-    return taken, skips
-
-
-def _walk(inputs: DrawInputs, code: str, department: str) -> Iterator[tuple[int, Officer]]:
-    officers = inputs.roster.by_department.get(department, [])
-    return shuffle_walk(officers, Stream(officer_seed(inputs.seed, code, department)))
+    raise _refuse("too_few_officers", [code], count=1, department=department, code=code)
 
 
 def draw(inputs: DrawInputs) -> DrawResult:
@@ -563,14 +560,7 @@ def draw(inputs: DrawInputs) -> DrawResult:
     skips: list[Skip] = []
     for i in positions:
         for department in plan.departments:
-            taken, skipped = _accept(
-                inputs,
-                _walk(inputs, pool.codes[i], department),
-                pool.codes[i],
-                pool.streets[i],
-                department,
-                plan.officers_per_department,
-            )
+            taken, skipped = _accept(inputs, pool.codes[i], pool.streets[i], department, plan.officers_per_department)
             assignments += taken
             skips += skipped
     return DrawResult(
@@ -610,12 +600,7 @@ def replace(
         [a.position for a in result.assignments if (a.entity, a.department) == (entity, department)]
         + [s.position for s in result.skips if (s.entity, s.department) == (entity, department)]
     )
-    walk = _walk(inputs, entity, department)
-    for position, _officer in walk:
-        if position == reached:
-            break
-    street = _street(inputs.pool, entity)
-    (taken,), skips = _accept(inputs, walk, entity, street, department, 1)
+    (taken,), skips = _accept(inputs, entity, _street(inputs.pool, entity), department, 1, after=reached)
     assignments = list(result.assignments)
     assignments[slot] = taken
     return dataclasses.replace(
