@@ -171,6 +171,28 @@ class _Matches:
             distinct, *read = cursor.fetchone()
         return min(distinct, cap), distinct > cap or any(n > cap for n in read)
 
+    def first_read(self, offset: int, limit: int, cap: int) -> tuple[list[int], int, bool] | None:
+        """One page of a key search with the count in the same statement (one pass over the
+        ranges: window aggregates over the grouped matches): (ids, total, capped), or ``None``
+        when the page is empty (past the end: the caller counts, then pages)."""
+        if self.rows is not None or not self.parts or offset >= cap:
+            return None
+        union, params = self._union()
+        per_range = ", ".join(f"COUNT(CASE WHEN u.r = {n} THEN 1 END) AS n{n}" for n in range(len(self.parts)))
+        sums = ", ".join(f"SUM(g.n{n}) OVER ()" for n in range(len(self.parts)))
+        sql = (
+            f"SELECT g.o, COUNT(*) OVER (), {sums} FROM "  # noqa: S608 - compiled by the ORM
+            f"(SELECT u.o AS o, MIN(u.k) AS k, {per_range} FROM ({union}) u GROUP BY u.o) g "
+            "ORDER BY g.k, g.o LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, min(limit, cap - offset), offset])
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        distinct, *read = rows[0][1:]
+        return [row[0] for row in rows], min(distinct, cap), distinct > cap or any(n > cap for n in read)
+
     def page_ids(self, offset: int, limit: int) -> list[int]:
         """The organization ids of one page, in match order."""
         if self.rows is not None:
@@ -230,20 +252,27 @@ def entity_search_for(user: Any, filters: SearchFilters, *, page: int = 1, page_
     characters or more, or by pinyin initials (``hdmy`` finds 宏达贸易), and/or by district, street,
     industry (a GB/T 4754 code: a section letter, or a division/group/class code and its
     sub-codes) and status. Name matches come in index order; at most :data:`SEARCH_CAP` index
-    entries of each reading are read (``capped``). The count and the page are each one SQL
-    statement: no match list passes through Python. Refusals: 403 ``market_registry_forbidden``;
+    entries of each reading are read (``capped``). A name search reads its page and its count in
+    one SQL statement (a page past the end: a count, then the last page); no match list passes
+    through Python. Refusals: 403 ``market_registry_forbidden``;
     422 ``market_search_too_short``, ``market_search_too_broad``, ``market_region_unknown``,
     ``market_industry_unknown``, ``market_status_unknown``. Not audited: a result row shows only
     what 企业信息公示 publishes (name, code, type, industry, region, status); opening a profile is
     the audited lookup."""
     require_viewer(user)
     matches = _matches(filters)
-    total, capped = matches.count(SEARCH_CAP)
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    pages = max(1, -(-total // page_size))
-    page = max(1, min(int(page), pages))
-    offset = (page - 1) * page_size
-    page_ids = matches.page_ids(offset, min(page_size, total - offset)) if total > offset else []
+    page = max(1, int(page))
+    read = matches.first_read((page - 1) * page_size, page_size, SEARCH_CAP)
+    if read is not None:
+        page_ids, total, capped = read
+        pages = max(1, -(-total // page_size))
+    else:  # not a key search, no match, or a page past the end
+        total, capped = matches.count(SEARCH_CAP)
+        pages = max(1, -(-total // page_size))
+        page = min(page, pages)
+        offset = (page - 1) * page_size
+        page_ids = matches.page_ids(offset, min(page_size, total - offset)) if total > offset else []
     rows = EntityProfile.objects.select_related(*PROFILE_RELATED).defer(*ROW_DEFERRED).filter(pk__in=page_ids)
     found = {p.pk: p for p in rows.order_by()} if page_ids else {}
     return SearchPage(
