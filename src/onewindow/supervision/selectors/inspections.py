@@ -111,6 +111,7 @@ def is_open(inspection: Inspection) -> bool:
 class ChecklistRow:
     item: CheckItem
     result: InspectionResult | None
+    objections: list[ResultObjection] = field(default_factory=list)
 
 
 @dataclass
@@ -134,6 +135,7 @@ def checklist_for(user: Any, inspection: Inspection) -> list[ChecklistSection]:
         r.check_item_id: r for r in InspectionResult.objects.filter(inspection=inspection).select_related("recorded_by")
     }
     officers = list(inspection.officers.select_related("department").order_by("department_id", "certificate_number"))
+    objections = result_objections(inspection)
     mine = acting_officer(user, inspection)
     sections: dict[int, ChecklistSection] = {}
     for item in checklist_items(inspection.plan):
@@ -145,7 +147,10 @@ def checklist_for(user: Any, inspection: Inspection) -> list[ChecklistSection]:
                 may_record=mine is not None and mine.department_id == item.department_id and is_open(inspection),
             )
             sections[item.department_id] = section
-        section.rows.append(ChecklistRow(item=item, result=results.get(item.pk)))
+        result = results.get(item.pk)
+        section.rows.append(
+            ChecklistRow(item=item, result=result, objections=objections.get(result.pk, []) if result else [])
+        )
     return list(sections.values())
 
 
@@ -248,3 +253,26 @@ def plans_results_late(user: Any, *, today: datetime.date | None = None) -> list
         if end > due:
             late.append(LateResults(plan=plan, due_on=due, published_on=published, days_late=(end - due).days))
     return sorted(late, key=lambda row: (row.due_on, row.plan.pk))
+
+
+@dataclass(frozen=True)
+class InspectionActions:
+    """What the user may do on the inspection page (the services decide again on each write)."""
+
+    may_close: bool
+    is_entity: bool
+    answer_department_ids: frozenset[int]
+    may_publish: bool
+
+
+def inspection_actions_for(user: Any, inspection: Inspection) -> InspectionActions:
+    """The page's buttons: close (the lead department's regulators and admins, while open),
+    object (the entity's agents), answer objections (the result's department), publish results
+    (the lead department, once the plan is closed)."""
+    planner = inspection.plan.department_id in perms.department_ids(user, perms.CLAIM_ROLES)
+    return InspectionActions(
+        may_close=planner and inspection.status != InspectionStatus.CLOSED,
+        is_entity=inspection.organization_id in perms.entity_organization_ids(user),
+        answer_department_ids=frozenset(perms.department_ids(user, perms.CLAIM_ROLES)),
+        may_publish=planner and inspection.plan.status == DrawPlanStatus.CLOSED,
+    )
