@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from .views import home, items, officers, public, tasks
+from .views import home, inspections, items, officers, public, tasks
 
 app_name = "supervision"
 
@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern] = [
     *officers.urlpatterns,
     *public.urlpatterns,
     *items.urlpatterns,
+    *inspections.urlpatterns,
 ]
