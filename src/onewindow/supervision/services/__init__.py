@@ -2,6 +2,15 @@
 
 from .dispatch import dual_notice_dispatch, dual_notice_listener
 from .handling import dual_notice_task_answer, dual_notice_task_claim, dual_notice_task_receive
+from .inspections import (
+    inspection_close,
+    objection_answer,
+    objection_file,
+    plan_inspections_close,
+    result_record,
+    result_reinspect,
+    results_publish,
+)
 from .item_lists import check_item_create, check_item_update, item_list_publish, joint_item_create
 from .licence_rules import licence_rule_create, licence_rule_update
 from .officers import officer_conflict_declare, officer_conflict_withdraw, officer_create, officer_update
@@ -17,13 +26,20 @@ __all__ = [
     "dual_notice_task_answer",
     "dual_notice_task_claim",
     "dual_notice_task_receive",
+    "inspection_close",
     "item_list_publish",
     "joint_item_create",
     "licence_rule_create",
     "licence_rule_update",
+    "objection_answer",
+    "objection_file",
     "officer_conflict_declare",
     "officer_conflict_withdraw",
     "officer_create",
     "officer_update",
+    "plan_inspections_close",
+    "result_record",
+    "result_reinspect",
+    "results_publish",
     "tasks_recompute",
 ]
