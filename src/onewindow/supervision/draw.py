@@ -59,6 +59,7 @@ MESSAGES = {
     "duplicate_entity": _("抽查名录中市场主体 %(code)s 出现了两次。"),
     "duplicate_officer": _("执法人员名录中执法证号 %(cert)s 出现了两次。"),
     "invalid_quota": _("抽查数量必须是非负整数（%(stratum)s）。"),
+    "duplicate_stratum": _("风险分层 %(stratum)s 的抽查数量填写了两次。"),
     "invalid_ratio": _("抽查比例须在 0 到 1 之间（%(stratum)s）。"),
     "invalid_departments": _("抽查任务须列出参与部门，每个部门只列一次，专长要求只能针对参与部门。"),
     "invalid_officer_count": _("每个部门每户的执法人员数至少为 1。"),
@@ -266,8 +267,11 @@ class Plan:
         for stratum, count in self.quotas.items():
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise _refuse("invalid_quota", stratum=stratum)
+            label = canonical_field(stratum, "stratum")
+            if label in quotas:
+                raise _refuse("duplicate_stratum", stratum=label)
             if count:
-                quotas[canonical_field(stratum, "stratum")] = count
+                quotas[label] = count
         departments = tuple(canonical_field(d, "department") for d in self.departments)
         if not departments or len(set(departments)) != len(departments):
             raise _refuse("invalid_departments")

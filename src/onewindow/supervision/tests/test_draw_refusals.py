@@ -117,7 +117,6 @@ def test_bad_input_is_refused_with_a_stable_code(code, build):
     _refused(code, build)
 
 
-@pytest.mark.xfail(strict=True, reason="a stratum written twice (A and full-width Ａ) kept the last count")
 def test_a_stratum_given_twice_is_refused():
     error = _refused("supervision_draw_duplicate_stratum", vector_plan, quotas={"A": 1, "Ａ": 2})
     assert str(error.message) == "风险分层 A 的抽查数量填写了两次。"
