@@ -1,4 +1,4 @@
-"""登记状态 transitions of a market entity (pure: no database).
+"""登记状态 transitions of a market entity, and the 联合惩戒 listing table below (pure: no database).
 
 存续 (active) may become 吊销 (licence revoked), 注销 (deregistered) or 迁出 (moved to another
 registration authority); a revoked entity can still be deregistered (吊销后办理注销, 市场主体登记管理条例
