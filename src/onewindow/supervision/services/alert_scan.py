@@ -53,7 +53,7 @@ from onewindow.market.models.sanctions import ACTIVE_STATUSES as SANCTION_ACTIVE
 from ..choices import Answer, ResultOutcome, TaskStatus
 from ..models import Alert, DualNoticeTask, InspectionResult
 from ..models.alerts import AlertAction, AlertRule, AlertState
-from .alerts import alert_record
+from .alerts import alert_record, moment
 
 ACTOR = system_actor("supervision.alerts_scan")
 #: Keys looked up per query (well under SQLite's bound on query parameters).
@@ -293,10 +293,11 @@ RULES: dict[str, Callable[[datetime.date, dict[str, Any]], Iterator[Finding]]] =
 }
 
 
-def _raise(rule: str, finding: Finding, by: Any) -> bool:
+def _raise(rule: str, finding: Finding, by: Any, at: datetime.datetime) -> bool:
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
+                raised_at=at,
                 rule=rule,
                 dedupe_key=finding.dedupe_key[:120],
                 organization_id=finding.organization_id,
@@ -307,7 +308,9 @@ def _raise(rule: str, finding: Finding, by: Any) -> bool:
                 details=finding.details,
                 due_on=finding.due_on,
             )
-            alert_record(alert, AlertAction.RAISE, by, from_state="", data={"rule": rule, "key": alert.dedupe_key})
+            alert_record(
+                alert, AlertAction.RAISE, by, from_state="", data={"rule": rule, "key": alert.dedupe_key}, at=at
+            )
     except IntegrityError:
         # Raised meanwhile by another run (the unique key): nothing to add.
         return False
@@ -315,9 +318,11 @@ def _raise(rule: str, finding: Finding, by: Any) -> bool:
 
 
 def alerts_scan(*, today: datetime.date | None = None, by: Any = ACTOR) -> dict[str, int]:
-    """Run every enabled rule once; the number of new alerts per rule (0 for a disabled rule)."""
+    """Run every enabled rule once for ``today``; the number of new alerts per rule (0 for a
+    disabled rule). New alerts are dated ``today`` (:func:`~.alerts.moment`)."""
     today = today or timezone.localdate()
     config = rule_config()
+    at = moment(today)
     raised: dict[str, int] = {}
     with translation.override(settings.LANGUAGE_CODE):
         for rule, find in RULES.items():
@@ -331,7 +336,7 @@ def alerts_scan(*, today: datetime.date | None = None, by: Any = ACTOR) -> dict[
                 keys = [f.dedupe_key for f in findings[start : start + KEY_CHUNK]]
                 known |= set(Alert.objects.filter(rule=rule, dedupe_key__in=keys).values_list("dedupe_key", flat=True))
             for finding in findings:
-                if finding.dedupe_key not in known and _raise(str(rule), finding, by):
+                if finding.dedupe_key not in known and _raise(str(rule), finding, by, at):
                     raised[str(rule)] += 1
     return raised
 

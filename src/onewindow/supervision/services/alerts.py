@@ -93,6 +93,12 @@ def alert_actor_kinds(user: Any, alert: Alert) -> set[str]:
     return set()
 
 
+def alert_actions_for(user: Any, alert: Alert) -> list[str]:
+    """The actions ``user`` may take on ``alert`` now (the page's buttons; pure of the table)."""
+    kinds = alert_actor_kinds(user, alert)
+    return [action for action, actors in ALERT_ACTORS.items() if kinds & actors and alert_allowed(alert.state, action)]
+
+
 def _lock(alert_id: Any) -> Alert:
     alert = (
         Alert.objects.select_for_update(of=("self",)).select_related("department").filter(pk=as_id(alert_id)).first()
@@ -142,6 +148,7 @@ def alert_record(
     from_state: str,
     note: str = "",
     data: dict[str, Any] | None = None,
+    at: datetime.datetime | None = None,
 ) -> AlertEvent:
     """Append the timeline event and the audit entry of one step of ``alert``."""
     user = common.actor_user(by)
@@ -154,6 +161,7 @@ def alert_record(
         by_label=common.actor_label(user),
         note=note[:NOTE_MAX],
         data=data or {},
+        at=at or timezone.now(),
     )
     audit_record(
         actor=by,
@@ -199,6 +207,14 @@ def alert_close(*, by: Any, alert_id: Any, note: str) -> Alert:
 # ---- reminders (催办) ---------------------------------------------------------------------------
 
 
+def moment(today: datetime.date) -> datetime.datetime:
+    """The time to stamp on a step taken for ``today``: now when it is today, else noon of that day
+    (a scan or sweep run for a fixed day — the demo's, a test's — dates its rows on that day)."""
+    if today == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
+
+
 def remind_days() -> int:
     """Working days an alert may stay open before (and between) reminders (setting, default 3)."""
     return max(1, int(getattr(settings, "SUPERVISION_ALERT_REMIND_DAYS", DEFAULT_REMIND_DAYS)))
@@ -242,7 +258,7 @@ def _remind(alert_id: int, today: datetime.date, days: WorkingDays) -> bool:
             return False
         users = reminder_recipients(alert)
         alert.reminder_count += 1
-        alert.last_reminded_at = timezone.now()
+        alert.last_reminded_at = moment(today)
         sent = reminder_event_available()
         if sent:
             context = alert_context(alert)
@@ -261,6 +277,7 @@ def _remind(alert_id: int, today: datetime.date, days: WorkingDays) -> bool:
             REMINDER_ACTOR,
             from_state=alert.state,
             data={"count": alert.reminder_count, "recipients": [u.pk for u in users] if sent else []},
+            at=alert.last_reminded_at,
         )
         return True
 
