@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from .views import home, inspections, items, officers, public, tasks
+from .views import alerts, home, inspections, items, officers, public, tasks
 
 app_name = "supervision"
 
@@ -14,5 +14,6 @@ urlpatterns: list[URLPattern] = [
     *officers.urlpatterns,
     *public.urlpatterns,
     *items.urlpatterns,
+    *alerts.urlpatterns,
     *inspections.urlpatterns,
 ]
