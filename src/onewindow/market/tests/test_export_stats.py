@@ -103,3 +103,13 @@ def test_bad_period_is_refused(registry_world: RegistryWorld, params: dict[str, 
     response = registry_world.client("admin").get("/market/lookups/", params)
     assert response.status_code == 422
     assert 'data-code="market_lookup_period_invalid"' in response.content.decode()
+
+
+@pytest.mark.parametrize(("who", "shown"), [("admin", True), ("manager", True), ("regulator", False), ("data_clerk", False)])
+def test_the_lookup_statistics_link_shows_for_those_who_may_open_it(
+    registry_world: RegistryWorld, who: str, shown: bool
+) -> None:
+    client = _login(registry_world.p.users["manager"]) if who == "manager" else registry_world.client(who)
+    page = client.get("/market/")
+    assert page.status_code == 200
+    assert ('href="/market/lookups/"' in page.content.decode()) is shown
