@@ -105,7 +105,9 @@ def test_bad_period_is_refused(registry_world: RegistryWorld, params: dict[str, 
     assert 'data-code="market_lookup_period_invalid"' in response.content.decode()
 
 
-@pytest.mark.parametrize(("who", "shown"), [("admin", True), ("manager", True), ("regulator", False), ("data_clerk", False)])
+@pytest.mark.parametrize(
+    ("who", "shown"), [("admin", True), ("manager", True), ("regulator", False), ("data_clerk", False)]
+)
 def test_the_lookup_statistics_link_shows_for_those_who_may_open_it(
     registry_world: RegistryWorld, who: str, shown: bool
 ) -> None:
