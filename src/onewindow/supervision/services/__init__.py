@@ -1,6 +1,9 @@
 """Writes of supervision (ARCHITECTURE rule 3: one service per action). Import from here."""
 
 from .dispatch import dual_notice_dispatch, dual_notice_listener
+from .draws import plan_cancel, plan_close, plan_create, plan_publish
+from .draws_freeze import plan_freeze
+from .draws_run import plan_draw, plan_replace_officer
 from .handling import dual_notice_task_answer, dual_notice_task_claim, dual_notice_task_receive
 from .inspections import (
     inspection_close,
@@ -37,7 +40,14 @@ __all__ = [
     "officer_conflict_withdraw",
     "officer_create",
     "officer_update",
+    "plan_cancel",
+    "plan_close",
+    "plan_create",
+    "plan_draw",
+    "plan_freeze",
     "plan_inspections_close",
+    "plan_publish",
+    "plan_replace_officer",
     "result_record",
     "result_reinspect",
     "results_publish",
