@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from .views import alerts, home, inspections, items, officers, public, tasks
+from .views import alerts, home, inspections, items, officers, platform_statistics, public, tasks
 
 app_name = "supervision"
 
@@ -15,5 +15,6 @@ urlpatterns: list[URLPattern] = [
     *public.urlpatterns,
     *items.urlpatterns,
     *alerts.urlpatterns,
+    *platform_statistics.urlpatterns,
     *inspections.urlpatterns,
 ]
