@@ -212,3 +212,18 @@ def test_licence_window_is_configurable(world: SupervisionWorld, days: int, expe
     w.licence(world.department, world.organization("上海参数有限公司"), TODAY + datetime.timedelta(days=10))
     with override_settings(SUPERVISION_ALERT_RULES={"licence_expiring": {"days": days}}):
         assert scan() == expect(licence_expiring=expected)
+
+
+def test_the_demo_loads_alerts_for_its_expiring_licences(world: SupervisionWorld) -> None:
+    from onewindow.supervision.demo.alerts import AS_OF, load_alerts
+
+    org = world.organization("上海演示餐饮有限公司")
+    soon = w.licence(world.department, org, AS_OF + datetime.timedelta(days=12))
+    w.licence(world.department, org, AS_OF + datetime.timedelta(days=400), title="其他许可证")
+    seen: list[int] = []
+    assert load_alerts(seen.append) == expect(licence_expiring=1)
+    assert load_alerts(seen.append) == NONE
+    assert seen == [1, 0]
+    (alert,) = alerts(AlertRule.LICENCE_EXPIRING)
+    assert (alert.dedupe_key, alert.raised_at.date()) == (f"record:{soon.pk}:{soon.valid_to}", AS_OF)
+    assert load_alerts(only=["new_sanction"]) == NONE
