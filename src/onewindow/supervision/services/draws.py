@@ -157,7 +157,7 @@ def record(
 
 
 def _text(value: Any, field: str, limit: int) -> str:
-    text = " ".join(unicodedata.normalize("NFKC", str(value or "")).split())
+    text = " ".join(str(value or "").split())
     if not text:
         raise invalid(field, _("此项必填。"))
     if len(text) > limit:
