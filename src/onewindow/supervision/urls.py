@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from .views import alerts, home, inspections, items, officers, platform_statistics, public, tasks
+from .views import alerts, home, inspections, items, officers, platform_statistics, public, public_draws, tasks
+from .views.plans import urlpatterns as plan_urlpatterns
 
 app_name = "supervision"
 
@@ -13,8 +14,10 @@ urlpatterns: list[URLPattern] = [
     *tasks.urlpatterns,
     *officers.urlpatterns,
     *public.urlpatterns,
+    *public_draws.urlpatterns,
     *items.urlpatterns,
     *alerts.urlpatterns,
     *platform_statistics.urlpatterns,
     *inspections.urlpatterns,
+    *plan_urlpatterns,
 ]
