@@ -1,7 +1,8 @@
 """Pages of the 联合惩戒 lists under ``/market/sanctions/`` (parse, call one selector or service, render).
 
 - the profile section of an entity (``market/_sanctions.html`` loads it with htmx);
-- the lists with filters (list, status, department, credit code) for supervising staff;
+- the lists with filters (list, status, department, credit code) for supervising staff, with the
+  form of the listing department's regulator, data clerk or admin that lists an entity (列入);
 - one entry with its timeline, where the entity or the listing department asks for a credit repair
   and the listing department's regulator or admin decides it.
 
@@ -18,14 +19,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, PermissionDenied
 from onewindow.core.pagination import paginate
+from onewindow.core.selectors import department_list
 
 from .. import records_selectors
 from .. import sanctions_selectors as selectors
-from ..choices import SanctionList, SanctionStatus
+from ..choices import RecordChannel, SanctionList, SanctionMeasure, SanctionStatus, SanctionSubject
 from ..services import sanctions
 
 
@@ -80,8 +82,82 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "market/sanctions/list.html",
-        {"rows": rows, "filters": filters, "lists": SanctionList.choices, "statuses": SanctionStatus.choices},
+        {
+            "rows": rows,
+            "filters": filters,
+            "lists": SanctionList.choices,
+            "statuses": SanctionStatus.choices,
+            **_add_form(request.user),
+        },
     )
+
+
+#: The text fields of the listing form and their longest accepted input (the service checks them).
+ADD_FIELDS = {
+    "list_kind": 30,
+    "subject_type": 20,
+    "source_id": 64,
+    "subject_name": 200,
+    "credit_code": 30,
+    "id_number": 30,
+    "reason": 2000,
+    "legal_basis": 2000,
+    "listed_on": 20,
+    "removable_on": 20,
+    "refused_items": 2000,
+    "refused_item_types": 2000,
+    "draw_weight": 20,
+}
+
+
+def _add_form(user: Any, posted: dict[str, Any] | None = None, error: DomainError | None = None) -> dict[str, Any]:
+    """The context of the listing form: the departments ``user`` lists for (none: no form), the
+    choices, what was posted and the refusal with its messages per field."""
+    ids = selectors.lister_department_ids(user)
+    departments = list(department_list(active_only=False).filter(pk__in=ids)) if ids else []
+    return {
+        "add_departments": departments,
+        "add_lists": SanctionList.choices,
+        "add_subjects": SanctionSubject.choices,
+        "add_measures": SanctionMeasure.choices,
+        "add_posted": posted or {"subject_type": SanctionSubject.ORGANIZATION},
+        "add_error": error,
+        "add_fields": {name: [str(m) for m in texts] for name, texts in (error.fields if error else {}).items()},
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def listing_add(request: HttpRequest) -> HttpResponse:
+    """列入: the listing department's regulator, data clerk or admin lists an entity through
+    :func:`~onewindow.market.services.sanctions.sanction_list` (the same source record id again
+    corrects the entry). A refusal re-renders the form with its code and the messages per field
+    (4xx, nothing written); others get 403 ``sanction_not_listing_department``."""
+    if not selectors.lister_department_ids(request.user):
+        return _error(
+            request,
+            PermissionDenied(_("只有列入部门可以报送或更正其名单。"), code="sanction_not_listing_department"),
+        )
+    if request.method != "POST":
+        return render(request, "market/sanctions/add.html", _add_form(request.user))
+    posted: dict[str, Any] = {name: request.POST.get(name, "")[:size] for name, size in ADD_FIELDS.items()}
+    posted["measures"] = [m[:30] for m in request.POST.getlist("measures")[:10]]
+    department = request.POST.get("department", "").strip()[:12]
+    try:
+        result = sanctions.sanction_list(
+            by=request.user, entry=posted, department=department or None, channel=RecordChannel.UPLOAD
+        )
+    except DomainError as exc:
+        posted["department"] = department
+        return render(request, "market/sanctions/add.html", _add_form(request.user, posted, exc), status=exc.status)
+    if result.outcome == "created":
+        messages.success(request, _("已列入名单。"))
+    elif result.outcome == "corrected":
+        revision = {"n": result.listing.revision}
+        messages.success(request, _("来源记录编号已存在，已按更正处理（第 %(n)s 版）。") % revision)
+    else:
+        messages.info(request, _("内容与已报送的名单条目相同，未作改动。"))
+    return redirect(reverse("market:sanction-detail", args=[result.listing.pk]))
 
 
 @login_required
