@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern] = [
     path("exports/<str:token>/download/", export.download, name="export-download"),
     path("lookups/", export.lookup_stats, name="lookup-stats"),
     path("sanctions/", sanctions.listing_list, name="sanctions"),
+    path("sanctions/add/", sanctions.listing_add, name="sanction-add"),
     path("sanctions/entity/<int:organization_id>/", sanctions.entity_section, name="sanctions-entity"),
     path("sanctions/<int:listing_id>/", sanctions.listing_detail, name="sanction-detail"),
     path("sanctions/<int:listing_id>/repair/", sanctions.listing_repair, name="sanction-repair"),
