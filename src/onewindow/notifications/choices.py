@@ -58,6 +58,7 @@ EVENTS: tuple[str, ...] = (
     "dual_notice_deadline_warning",
     "dual_notice_overdue",
     "dual_notice_to_entity",
+    "supervision_alert_reminder",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

@@ -13,7 +13,9 @@ the service-center events also use center, window, ahead; ``phone_code`` uses co
 uses center, number, url. The 双告知 events of supervision (issue #11 part 6; to a department's
 staff, in-app only) use number (the notice's 告知书编号), entity, credit_code, licences, due_date,
 status, url; the one to the entity (``dual_notice_to_entity``, SMS and in-app) uses number, entity,
-credit_code, licences, guides (each licence's guide with its public address), url.
+credit_code, licences, guides (each licence's guide with its public address), url. The alert
+reminder (``supervision_alert_reminder``, issue #12 part 8; to the owner department's admins,
+in-app only) uses rule, entity, credit_code, summary, raised_on, count, url.
 """
 
 from __future__ import annotations
@@ -378,6 +380,20 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "Dual notice {{ number }}: {{ entity }} (credit code {{ credit_code }}) may need these licences for its "
             "registered business scope: {{ licences }}. Do not start these activities before you hold them."
             "{% if guides %} Guides: {{ guides }}{% endif %} {{ url }}",
+        ),
+    },
+    "supervision_alert_reminder": {
+        "zh-hans": (
+            "",
+            "监管预警待处理",
+            "{{ rule }}：{{ entity }}（统一社会信用代码{{ credit_code }}）。{{ summary }}"
+            "预警产生于{{ raised_on }}，已催办{{ count }}次，请及时签收处理。{{ url }}",
+        ),
+        "en": (
+            "",
+            "Supervision alert waiting",
+            "{{ rule }}: {{ entity }} (credit code {{ credit_code }}). {{ summary }} Raised on {{ raised_on }}; "
+            "reminder {{ count }}. Please acknowledge and handle it. {{ url }}",
         ),
     },
 }

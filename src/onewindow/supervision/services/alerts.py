@@ -37,7 +37,6 @@ from onewindow.core.audit import audit_record
 from onewindow.core.calendar import WorkingDays, working_days_between
 from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from onewindow.notifications import choices as notification_choices
 from onewindow.notifications.services import message_enqueue
 
 from .. import permissions as perms
@@ -49,9 +48,7 @@ NOTE_MAX = 500
 DEFAULT_REMIND_DAYS = 3
 REMINDER_LIMIT = 500
 REMINDER_ACTOR = system_actor("supervision.alert_reminders")
-#: The in-app event of an alert reminder. notifications does not define it yet (issue #12 part 8
-#: asks the notifications owners for it): until it is there, a reminder is recorded (count, event,
-#: audit) and no message is written.
+#: The in-app event of an alert reminder (notifications migration 0010 seeds its templates).
 REMINDER_EVENT = "supervision_alert_reminder"
 #: Roles of the owner department that acknowledge and close its alerts.
 ACT_ROLES: tuple[str, ...] = (StaffRoleKind.REGULATOR, StaffRoleKind.DEPARTMENT_ADMIN)
@@ -228,10 +225,6 @@ def reminder_recipients(alert: Alert) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def reminder_event_available() -> bool:
-    return REMINDER_EVENT in notification_choices.EVENTS
-
-
 def alert_context(alert: Alert) -> dict[str, Any]:
     """What a reminder says: the rule, the entity (name and credit code), the summary, when it was
     raised, how many reminders so far, and the alert's page."""
@@ -259,24 +252,22 @@ def _remind(alert_id: int, today: datetime.date, days: WorkingDays) -> bool:
         users = reminder_recipients(alert)
         alert.reminder_count += 1
         alert.last_reminded_at = moment(today)
-        sent = reminder_event_available()
-        if sent:
-            context = alert_context(alert)
-            for user in users:
-                message_enqueue(
-                    event=REMINDER_EVENT,
-                    user=user,
-                    subject_type="supervision_alert",
-                    subject_id=str(alert.pk),
-                    context=context,
-                )
+        context = alert_context(alert)
+        for user in users:
+            message_enqueue(
+                event=REMINDER_EVENT,
+                user=user,
+                subject_type="supervision_alert",
+                subject_id=str(alert.pk),
+                context=context,
+            )
         alert.save(update_fields=["reminder_count", "last_reminded_at"])
         alert_record(
             alert,
             AlertAction.REMIND,
             REMINDER_ACTOR,
             from_state=alert.state,
-            data={"count": alert.reminder_count, "recipients": [u.pk for u in users] if sent else []},
+            data={"count": alert.reminder_count, "recipients": [u.pk for u in users]},
             at=alert.last_reminded_at,
         )
         return True

@@ -12,8 +12,6 @@ import pytest
 
 from onewindow.core.errors import DomainError
 from onewindow.core.models import AuditEntry
-from onewindow.notifications import choices as notification_choices
-from onewindow.notifications import defaults as notification_defaults
 from onewindow.notifications.models import Message
 from onewindow.supervision.models import Alert, AlertEvent
 from onewindow.supervision.models.alerts import AlertAction, AlertState
@@ -149,22 +147,12 @@ def test_an_unknown_alert_is_not_found(world: SupervisionWorld) -> None:
         assert (exc.value.status, exc.value.code) == (404, "alert_not_found")
 
 
-@pytest.fixture
-def reminder_event(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-app event the reminders need (issue #12 part 8 asks notifications for it)."""
-    event = services.REMINDER_EVENT
-    monkeypatch.setattr(notification_choices, "EVENTS", (*notification_choices.EVENTS, event))
-    monkeypatch.setattr("onewindow.notifications.services.EVENTS", (*notification_choices.EVENTS,))
-    texts = ("", "监管预警待处理", "{{ rule }}：{{ entity }}（{{ credit_code }}）{{ summary }} {{ url }}")
-    monkeypatch.setitem(notification_defaults.DEFAULTS_V1, event, {"zh-hans": texts})
-
-
 def reminded(alert: Alert) -> tuple[int, int]:
     alert.refresh_from_db()
     return alert.reminder_count, AlertEvent.objects.filter(alert=alert, action=AlertAction.REMIND).count()
 
 
-def test_reminders_of_alerts_left_open(world: SupervisionWorld, reminder_event: None) -> None:
+def test_reminders_of_alerts_left_open(world: SupervisionWorld) -> None:
     alert = raise_alert(world)
     Alert.objects.filter(pk=alert.pk).update(raised_at=w.aware(datetime.date(2017, 9, 4)))  # a Monday
     acknowledged = raise_alert(world, "上海已签收有限公司")
@@ -188,13 +176,3 @@ def test_reminders_of_alerts_left_open(world: SupervisionWorld, reminder_event: 
     # Closed: no more reminders.
     services.alert_close(by=world.regulator, alert_id=alert.pk, note="企业已办理延续")
     assert services.alert_reminders_send(today=datetime.date(2017, 9, 29)) == 0
-
-
-def test_without_the_event_a_reminder_is_recorded_and_sends_nothing(world: SupervisionWorld) -> None:
-    assert not services.reminder_event_available()
-    alert = raise_alert(world)
-    Alert.objects.filter(pk=alert.pk).update(raised_at=w.aware(datetime.date(2017, 9, 4)))
-    messages = Message.objects.count()
-    assert services.alert_reminders_send(today=datetime.date(2017, 9, 8)) == 1
-    assert reminded(alert) == (1, 1)
-    assert Message.objects.count() == messages
