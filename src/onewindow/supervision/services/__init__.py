@@ -1,7 +1,7 @@
 """Writes of supervision (ARCHITECTURE rule 3: one service per action). Import from here."""
 
 from .dispatch import dual_notice_dispatch, dual_notice_listener
-from .draws import plan_cancel, plan_close, plan_create, plan_publish
+from .draws import plan_cancel, plan_close, plan_create, plan_publish, plans_close_due
 from .draws_freeze import plan_freeze
 from .draws_run import plan_draw, plan_replace_officer
 from .handling import dual_notice_task_answer, dual_notice_task_claim, dual_notice_task_receive
@@ -48,6 +48,7 @@ __all__ = [
     "plan_inspections_close",
     "plan_publish",
     "plan_replace_officer",
+    "plans_close_due",
     "result_record",
     "result_reinspect",
     "results_publish",

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
-from onewindow.core.actors import Actor
+from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record
 from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -484,3 +484,25 @@ def plan_close(*, by: Actor, plan_id: Any) -> DrawPlan:
         plan, DrawPlanAction.CLOSE, by, from_status=before, details={"early": common.today() <= plan.inspection_ends_on}
     )
     return plan
+
+
+def plans_close_due(*, by: Actor = common.SYSTEM) -> list[str]:
+    """Close, as the system, every drawn plan whose inspection ended before today (the timer of
+    the close step; the planner may close earlier with :func:`plan_close`). Each plan in its own
+    transaction, locked and re-checked; returns the numbers closed. Only the system actor runs it."""
+    if not is_system(by):
+        raise _forbidden()
+    closed: list[str] = []
+    due = DrawPlan.objects.filter(status=DrawPlanStatus.DRAWN, inspection_ends_on__lt=common.today())
+    for plan_id in due.order_by("id").values_list("pk", flat=True):
+        with transaction.atomic():
+            plan = lock_plan(plan_id)
+            if plan.status != DrawPlanStatus.DRAWN or plan.inspection_ends_on >= common.today():
+                continue
+            before = plan.status
+            plan.status = workflow.plan_target(plan.status, DrawPlanAction.CLOSE)
+            plan.closed_at = timezone.now()
+            plan.save(update_fields=["status", "closed_at"])
+            record(plan, DrawPlanAction.CLOSE, by, from_status=before, details={"early": False})
+            closed.append(plan.number)
+    return closed

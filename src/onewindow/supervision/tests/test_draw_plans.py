@@ -445,3 +445,20 @@ def test_the_freeze_is_a_function_of_the_rows_and_the_draw_of_the_stored_inputs(
     assert again.selection_digest == plan.outcome.selection_digest
     other = draw.draw(draw_selectors.stored_inputs(freeze, "01 02 03 04 05 06 + 07"))
     assert other.selection_digest != plan.outcome.selection_digest
+
+
+def test_the_timer_closes_drawn_plans_whose_inspection_ended(dw: DrawWorld) -> None:
+    from onewindow.core.actors import SYSTEM
+
+    plan = dw.to_status("drawn")
+    dw.clock.day = plan.inspection_ends_on
+    assert services.plans_close_due(by=SYSTEM) == []
+    dw.clock.advance(1)
+    assert services.plans_close_due(by=SYSTEM) == [plan.number]
+    plan.refresh_from_db()
+    assert plan.status == "closed"
+    event = DrawPlanEvent.objects.get(plan=plan, action="close")
+    assert (event.by, event.from_status, event.to_status) == (None, "drawn", "closed")
+    assert services.plans_close_due(by=SYSTEM) == []
+    error = refused(lambda: services.plans_close_due(by=dw.user("regulator")))
+    assert (error.code, error.status) == ("draw_plan_forbidden", 403)

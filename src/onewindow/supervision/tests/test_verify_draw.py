@@ -109,6 +109,7 @@ def test_a_changed_officer_of_an_inspection_is_a_mismatch(dw: DrawWorld, plan: D
     assert inspection is not None
     current = list(inspection.officers.all())
     stranger = Officer.objects.exclude(pk__in=[o.pk for o in current]).filter(department=dw.w.department).first()
+    assert stranger is not None
     inspection.officers.remove(current[0])
     inspection.officers.add(stranger)
     status, out = verify(plan.number)
