@@ -10,7 +10,8 @@ docs/draw-algorithm.md); a draw is never re-run, a cancelled plan stays visible 
 
 The rows here hold exactly what :func:`onewindow.supervision.draw.verify` needs to recompute a
 draw: the pool and roster files (zlib-compressed UTF-8, as published), the canonical plan JSON,
-the constraints file (private: declared conflicts are personal relations), the operator's secret
+the constraints file (published only when the inspection has ended, as certificate/credit-code
+pairs, never the nature of a conflict), the operator's secret
 (encrypted; revealed when the inspection ends) and the stored result.
 """
 
@@ -102,7 +103,7 @@ class DrawPlan(models.Model):
 
 class DrawFreeze(models.Model):
     """The inputs frozen before the random value exists (stage 2): the published pool and roster
-    files with their digests, the canonical plan JSON and digest, the private constraints file
+    files with their digests, the canonical plan JSON and digest, the constraints file (public after close)
     and the operator's secret (encrypted) whose commitment the plan JSON carries."""
 
     plan = models.OneToOneField(DrawPlan, verbose_name=_("抽查任务"), on_delete=models.PROTECT, related_name="freeze")

@@ -45,6 +45,7 @@ from ..models import CheckItem, DrawPlan, DrawPlanEvent, ItemListVersion, JointC
 from ..selectors import draws as draw_selectors
 from . import common
 from .common import actor_label, actor_user
+from .inspections import plan_inspections_close
 
 #: Strata a plan may set a ratio or count for: the risk grades, ``-`` ungraded, ``S`` listed.
 GRADE_STRATA = ("A", "B", "C", "D", "-")
@@ -466,6 +467,8 @@ def plan_cancel(*, by: Actor, plan_id: Any, reason: Any) -> DrawPlan:
     plan.cancel_reason = text
     plan.save(update_fields=["status", "cancel_reason"])
     record(plan, DrawPlanAction.CANCEL, by, from_status=before, note=text, details={"reason": text})
+    if before == DrawPlanStatus.DRAWN:  # a cancelled draw's inspections end with it
+        plan_inspections_close(by=by, plan_id=plan.pk)
     return plan
 
 
@@ -483,6 +486,7 @@ def plan_close(*, by: Actor, plan_id: Any) -> DrawPlan:
     record(
         plan, DrawPlanAction.CLOSE, by, from_status=before, details={"early": common.today() <= plan.inspection_ends_on}
     )
+    plan_inspections_close(by=by, plan_id=plan.pk)  # no result is recorded after the inspection ends
     return plan
 
 
@@ -504,5 +508,6 @@ def plans_close_due(*, by: Actor = common.SYSTEM) -> list[str]:
             plan.closed_at = timezone.now()
             plan.save(update_fields=["status", "closed_at"])
             record(plan, DrawPlanAction.CLOSE, by, from_status=before, details={"early": False})
+            plan_inspections_close(by=by, plan_id=plan.pk)
             closed.append(plan.number)
     return closed

@@ -85,9 +85,11 @@ def test_the_walk_publish_freeze_draw_close(dw: DrawWorld) -> None:
         assert certs == {a.cert for a in result.assignments if a.entity == inspection.credit_code}
         assert len(certs) == 2
         assert "SCJ00004" not in certs  # out of area (310106021)
+    assert {i.status for i in inspections} == {"scheduled"}
     services.plan_close(by=by, plan_id=plan.pk)
     plan.refresh_from_db()
     assert plan.status == "closed" and plan.closed_at is not None
+    assert set(Inspection.objects.filter(plan=plan).values_list("status", flat=True)) == {"closed"}
     assert list(DrawPlanEvent.objects.filter(plan=plan).values_list("action", "from_status", "to_status")) == [
         ("publish", "draft", "published"),
         ("freeze", "published", "frozen"),
@@ -457,8 +459,19 @@ def test_the_timer_closes_drawn_plans_whose_inspection_ended(dw: DrawWorld) -> N
     assert services.plans_close_due(by=SYSTEM) == [plan.number]
     plan.refresh_from_db()
     assert plan.status == "closed"
+    assert set(Inspection.objects.filter(plan=plan).values_list("status", flat=True)) == {"closed"}
     event = DrawPlanEvent.objects.get(plan=plan, action="close")
     assert (event.by, event.from_status, event.to_status) == (None, "drawn", "closed")
     assert services.plans_close_due(by=SYSTEM) == []
     error = refused(lambda: services.plans_close_due(by=dw.user("regulator")))
     assert (error.code, error.status) == ("draw_plan_forbidden", 403)
+
+
+def test_cancelling_a_drawn_plan_ends_its_inspections_and_keeps_the_plan_visible(dw: DrawWorld) -> None:
+    plan = dw.to_status("drawn")
+    services.plan_cancel(by=dw.user("regulator"), plan_id=plan.pk, reason="检查事项调整，本次任务撤销")
+    plan.refresh_from_db()
+    assert (plan.status, plan.cancel_reason) == ("cancelled", "检查事项调整，本次任务撤销")
+    inspections = Inspection.objects.filter(plan=plan)
+    assert inspections.exists()
+    assert set(inspections.values_list("status", flat=True)) == {"closed"}
