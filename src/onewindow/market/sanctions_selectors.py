@@ -1,7 +1,8 @@
 """Reads of the 联合惩戒 lists (issue #12 part 7), the one place other apps consult them.
 
 - :func:`sanctions_for_organization` is what ``cases`` (the window) and ``supervision`` (draw
-  weights, alerts) call: the organization's active listings and their measures, in one query.
+  weights, alerts) call: the organization's active listings and their measures, in one query;
+  :func:`sanctions_for_person` is the same for a natural person (by the ID number's keyed hash).
 - :func:`refusal_for_item` and :func:`draw_weight_for` read those measures without the database.
 - :func:`listing_list_for` (a department's lists with filters), :func:`listing_get_for` and
   :func:`entity_listings_for` (the profile section) are scoped to the user: every supervising
@@ -18,10 +19,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
-from onewindow.accounts.choices import StaffRoleKind
-from onewindow.accounts.models import Organization
+from onewindow.accounts.choices import IdType, StaffRoleKind
+from onewindow.accounts.models import Organization, Person
+from onewindow.core import crypto
 from onewindow.core.codes import as_id
 from onewindow.core.errors import NotFound
+from onewindow.core.fields import normalize_for_hash
 
 from .choices import SanctionList, SanctionMeasure, SanctionStatus, SanctionSubject
 from .models import SanctionListing
@@ -74,6 +77,21 @@ def sanctions_for_organization(organization: Organization | int) -> list[Sanctio
         rows = rows.filter(credit_code=organization.credit_code)
     else:
         rows = rows.filter(credit_code__in=Organization.objects.filter(pk=organization).values("credit_code"))
+    return list(rows.select_related("department").order_by("-listed_on", "-id"))
+
+
+def sanctions_for_person(person: Person) -> list[SanctionListing]:
+    """A natural person's active listings (失信被执行人, 法释〔2017〕7号) with their listing department,
+    newest first, in one SQL query: the listing and the person store the keyed hash of the same
+    normalised resident ID number, looked up under every key (rotation). None for another kind of
+    document (listings name resident ID numbers only). Not scoped, as
+    :func:`sanctions_for_organization`."""
+    if person.id_type != IdType.RESIDENT_ID or not person.id_number:
+        return []
+    hashes = crypto.keyed_hash_candidates(normalize_for_hash(person.id_number, "upper"))
+    rows = SanctionListing.objects.filter(
+        subject_type=SanctionSubject.PERSON, status__in=ACTIVE_STATUSES, id_number_hash__in=hashes
+    )
     return list(rows.select_related("department").order_by("-listed_on", "-id"))
 
 

@@ -225,12 +225,16 @@ def _detail(request: HttpRequest, case_id: Any, *, error: DomainError | None = N
 
 
 def _sanctions(case: Case) -> list[tuple[Any, bool]]:
-    """联合惩戒 the clerk must see (issue #12 part 7): the applicant organization's listings with a
-    window measure, each with whether it refuses this item (then acceptance is refused)."""
-    if case.applicant_organization_id is None:
+    """联合惩戒 the clerk must see (issue #12 part 7): the applicant's listings with a window measure
+    (an organization's by credit code, a person's by ID number), each with whether it refuses this
+    item (then acceptance is refused)."""
+    if case.applicant_organization_id is not None:
+        entries = sanctions_selectors.sanctions_for_organization(case.applicant_organization_id)
+    elif case.applicant_person is not None:
+        entries = sanctions_selectors.sanctions_for_person(case.applicant_person)
+    else:
         return []
-    listed = sanctions_selectors.window_sanctions(
-        sanctions_selectors.sanctions_for_organization(case.applicant_organization_id))
+    listed = sanctions_selectors.window_sanctions(entries)
     if not listed:
         return []
     type_code = case.item_version.item_type.code
