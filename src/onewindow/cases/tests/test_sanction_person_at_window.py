@@ -13,9 +13,12 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Person
 from onewindow.accounts.testing import build_principals
-from onewindow.cases.models import Case
+from onewindow.cases import services
+from onewindow.cases.models import Case, CaseEvent
 from onewindow.cases.testing import CaseWorld, build_case_world
 from onewindow.core import crypto
+from onewindow.core.errors import Conflict
+from onewindow.core.models import AuditEntry
 from onewindow.market import sanctions_selectors
 from onewindow.market.models import SanctionListing
 from onewindow.market.services import sanctions
@@ -96,3 +99,26 @@ def test_the_person_is_found_after_the_field_key_rotates(w: CaseWorld, settings:
     assert crypto.current_key().kid == "rot2"  # new hashes differ from the stored ones
     assert [e.pk for e in sanctions_selectors.sanctions_for_person(person)] == [listing.pk]
     assert 'id="sanctions"' in _page(w, w.submitted())
+
+
+@pytest.mark.xfail(strict=True, reason="case_accept checks only an applicant organization's listings")
+def test_a_person_listing_that_refuses_the_item_refuses_acceptance(w: CaseWorld) -> None:
+    person = _person(w)
+    _list_person(w, "P1", person.id_number, measures=["window_refusal"], refused_items=[w.item.code])
+    case = w.submitted()
+    page = _page(w, case)
+    assert 'data-refuses="1"' in page and "限制办理本事项，不予受理。" in page
+    before = _state(case)
+    with pytest.raises(Conflict) as refused:
+        services.case_accept(by=w.p.clerk, case_id=case.pk)
+    assert (refused.value.status, refused.value.code) == (409, "case_applicant_sanctioned")
+    assert str(refused.value.message) == (
+        f"申请人已被{w.p.department.name}列入“失信被执行人名单”（有履行能力而拒不履行生效法律文书确定义务），"
+        "依联合惩戒措施不予受理该事项。"
+    )
+    assert _state(case) == before
+
+
+def _state(case: Case) -> tuple[Any, ...]:
+    case.refresh_from_db()
+    return (case.status, case.accepted_at, CaseEvent.objects.filter(case=case).count(), AuditEntry.objects.count())
