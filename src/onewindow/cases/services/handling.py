@@ -112,12 +112,16 @@ def case_request_correction(*, by: Actor, case_id: Any, items: list[dict[str, An
 
 
 def _refuse_if_sanctioned(case: Case) -> None:
-    """联合惩戒 at the window (国发〔2016〕33号; issue #12 part 7): an applicant organization on a list
-    whose ``window_refusal`` measure names this item or its type is not accepted (409
-    ``case_applicant_sanctioned``, nothing written). One query for an unlisted applicant."""
-    if case.applicant_organization_id is None:
+    """联合惩戒 at the window (国发〔2016〕33号; issue #12 part 7): an applicant organization or person
+    (失信被执行人, 法释〔2017〕7号) on a list whose ``window_refusal`` measure names this item or its type
+    is not accepted (409 ``case_applicant_sanctioned``, nothing written). One query for an unlisted
+    organization; two for a person (the person, then the listings by the ID number's hash)."""
+    if case.applicant_organization_id is not None:
+        entries = sanctions_selectors.sanctions_for_organization(case.applicant_organization_id)
+    elif case.applicant_person is not None:
+        entries = sanctions_selectors.sanctions_for_person(case.applicant_person)
+    else:
         return
-    entries = sanctions_selectors.sanctions_for_organization(case.applicant_organization_id)
     if not any(e.has_measure(SanctionMeasure.WINDOW_REFUSAL) for e in entries):
         return
     item_code = ServiceItem.objects.filter(pk=case.item_id).values_list("code", flat=True).first() or ""

@@ -1,7 +1,9 @@
 """联合惩戒 at the window for a natural person (issue #12 part 7; 失信被执行人, 法释〔2017〕7号): the clerk
 handling a case whose applicant person is on a list sees the listing on the case page, found by the
 keyed hash of the resident ID number (also after the field key rotates); the page never shows the
-number. A removed listing, another person's listing and an unlisted person show nothing."""
+number. Where the entry's ``window_refusal`` names the item, acceptance is refused (409
+``case_applicant_sanctioned``, nothing written) as for an organization. A removed listing, another
+person's listing and an unlisted person show nothing."""
 
 from __future__ import annotations
 
@@ -101,7 +103,6 @@ def test_the_person_is_found_after_the_field_key_rotates(w: CaseWorld, settings:
     assert 'id="sanctions"' in _page(w, w.submitted())
 
 
-@pytest.mark.xfail(strict=True, reason="case_accept checks only an applicant organization's listings")
 def test_a_person_listing_that_refuses_the_item_refuses_acceptance(w: CaseWorld) -> None:
     person = _person(w)
     _list_person(w, "P1", person.id_number, measures=["window_refusal"], refused_items=[w.item.code])
