@@ -40,6 +40,7 @@ from .. import services
 from ..choices import ConflictRelation, Specialty, TaskStatus
 from ..models import DualNoticeTask, Officer
 from ..services.dispatch import active_rules, dual_notice_dispatch
+from . import draws as demo_draws
 from . import history
 from . import item_lists as demo_item_lists
 from . import rules as demo_rules
@@ -334,6 +335,7 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
             progress(demo_item_lists.load(admin))
     if DualNoticeTask.objects.filter(notified_on__lte=history.AS_OF).exists():
         progress(DualNoticeTask.objects.count())
+        demo_draws.load(progress, seed, size)
         return accounts
     scale = 20 if size == "small" else 1
     rng = random.Random(seed + 11)
@@ -371,4 +373,5 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
                 "size": size,
             },
         )
+    demo_draws.load(progress, seed, size)  # the 双随机 draws and joint inspections (idempotent)
     return accounts
