@@ -5,9 +5,10 @@ The pool (抽查对象名录, DOMAIN.md R4.1): entities of the registry in statu
 filter, less those inspected within ``exclude_inspected_months`` and those already in another open
 plan (status drawn); each in the stratum of its risk grade (``-`` ungraded), or ``S`` when the plan
 sets a 联合惩戒 stratum and the entity is on an active list (R4.1: inspect listed entities more
-often). The roster (执法检查人员名录库): the active officers of the plan's departments, with their
-areas (``*`` where none) and specialties. The constraints: standing declared conflicts (回避,
-行政处罚法 art. 43) and the officers' visits within ``no_repeat_months``.
+often; a plan with ratios but none for ``S`` inspects them at its highest ratio times their draw
+weight, :func:`sanctioned_ratio`). The roster (执法检查人员名录库): the active officers of the plan's
+departments, with their areas (``*`` where none) and specialties. The constraints: standing
+declared conflicts (回避, 行政处罚法 art. 43) and the officers' visits within ``no_repeat_months``.
 
 A plan that some random value could not staff is refused here, before the value exists
 (``draw.check_feasible``); a freeze on or after the value's day is refused
@@ -32,6 +33,7 @@ from onewindow.core.models import Department, Region, RegionLevel
 from onewindow.market.choices import EntityStatus, SanctionSubject
 from onewindow.market.models import EntityProfile, SanctionListing
 from onewindow.market.models.sanctions import ACTIVE_STATUSES
+from onewindow.market.sanctions_selectors import draw_weight_for
 
 from .. import draw, workflow
 from ..choices import DrawPlanAction, DrawPlanStatus
@@ -137,13 +139,43 @@ def constraint_pairs(
     return conflicts, visits
 
 
+def sanctioned_weight(pool: draw.Pool) -> Decimal:
+    """The draw weight of the pool's ``S`` stratum: the largest weight (``draw_weight_for``) of the
+    active organization listings of its entities, 1 when none carries the ``draw_weight``
+    measure. A listing delivered with that measure and no weight of its own was given
+    ``MARKET_SANCTION_DRAW_WEIGHT`` when it was listed (market.services.sanctions). One query."""
+    codes = {pool.codes[i] for i in pool.members.get(SANCTIONED, [])}
+    if not codes:
+        return Decimal(1)
+    listings = SanctionListing.objects.filter(
+        subject_type=SanctionSubject.ORGANIZATION, status__in=ACTIVE_STATUSES
+    ).only("credit_code", "measures", "draw_weight")
+    return draw_weight_for([entry for entry in listings if entry.credit_code in codes])
+
+
+def sanctioned_ratio(plan: DrawPlan, pool: draw.Pool) -> Fraction | None:
+    """The ratio of the 联合惩戒 stratum ``S`` when the plan sets the stratum and ratios but none for
+    ``S``: the highest ratio the plan gives any grade times the stratum's draw weight
+    (:func:`sanctioned_weight`), at most 100 %. None when the plan names ``S`` itself, draws by
+    counts, or has no such stratum. Basis: 国发〔2016〕33号 (加大对失信主体的抽查比例和频次) and
+    DOMAIN.md R4.1, R4.6 (the ratio per grade is a plan parameter; the weight is configurable)."""
+    if not plan.sanctioned_stratum or plan.counts or not plan.ratios or SANCTIONED in plan.ratios:
+        return None
+    highest = max(Fraction(Decimal(str(v))) / 100 for v in plan.ratios.values())
+    return min(Fraction(1), highest * Fraction(sanctioned_weight(pool)))
+
+
 def quotas_for(plan: DrawPlan, pool: draw.Pool) -> dict[str, int]:
     """Counts per stratum: the plan's counts, or its ratios (percent) of each stratum's size
-    (``draw.quotas_from_ratios``: round half up, at least 1 of a non-empty stratum)."""
+    (``draw.quotas_from_ratios``: round half up, at least 1 of a non-empty stratum), with the
+    ``S`` ratio of :func:`sanctioned_ratio` where the plan gives none."""
     if plan.counts:
         return {k: int(v) for k, v in plan.counts.items()}
     sizes = {stratum: len(members) for stratum, members in pool.members.items()}
     ratios = {k: Fraction(Decimal(str(v))) / 100 for k, v in plan.ratios.items()}
+    derived = sanctioned_ratio(plan, pool)
+    if derived is not None:
+        ratios[SANCTIONED] = derived
     return draw.quotas_from_ratios(sizes, ratios)
 
 
