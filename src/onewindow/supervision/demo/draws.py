@@ -32,7 +32,6 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 from unittest import mock
 
 from django.contrib.auth.hashers import make_password
@@ -49,20 +48,18 @@ from onewindow.market.choices import EntityStatus
 from onewindow.market.models import EntityProfile
 
 from .. import services
-from ..choices import DrawPlanAction, DrawPlanKind, ResultOutcome
+from ..choices import DrawPlanAction, DrawPlanKind
 from ..models import (
     CheckItem,
     DrawFreeze,
     DrawOutcome,
     DrawPlan,
-    DrawPlanEvent,
     Inspection,
-    InspectionResult,
     JointCheckItem,
     Officer,
 )
-from ..selectors.inspections import checklist_items, results_due_on
-from ..services import common
+from . import draw_results
+from .draw_results import at, on_day, stamp
 
 JINGAN = "310106"
 FIRST_DAY = datetime.date(2016, 10, 9)
@@ -102,31 +99,7 @@ JOINT_ROUNDS = (
 )
 #: Higher ratios for higher risk (DOMAIN.md R4.6: the ratio per grade is a plan parameter).
 GRADE_WEIGHTS = {"A": 1.0, "B": 1.5, "C": 3.0, "D": 5.0, "-": 1.0}
-OUTCOMES = (
-    (ResultOutcome.NO_PROBLEM, 84),
-    (ResultOutcome.RECTIFY, 9),
-    (ResultOutcome.NOT_DISCLOSED, 4),
-    (ResultOutcome.UNCOOPERATIVE, 2),
-    (ResultOutcome.REFERRED, 1),
-)
-NOTES: dict[str, str] = {
-    ResultOutcome.NO_PROBLEM: "现场检查未发现问题。",
-    ResultOutcome.RECTIFY: "发现问题，已当场责令限期整改。",
-    ResultOutcome.NOT_DISCLOSED: "未按规定公示年度报告信息。",
-    ResultOutcome.UNCOOPERATIVE: "经营者拒绝提供相关资料。",
-    ResultOutcome.REFERRED: "涉嫌违法，移交立案查处。",
-}
-RESULTS_SHARE = 0.92  # entities with results; the others' inspections are closed without
-
-
 # ---- the clock and the lottery -------------------------------------------------------------------------
-
-
-@contextmanager
-def on_day(day: datetime.date) -> Iterator[None]:
-    """Run services on ``day``: the day they judge stages by (``common.today``)."""
-    with mock.patch.object(common, "today", lambda: day):
-        yield
 
 
 @contextmanager
@@ -138,10 +111,6 @@ def demo_secret(seed: int, number: str) -> Iterator[None]:
     value = hashlib.sha256(f"{seed}-secret-{number}".encode()).hexdigest()
     with mock.patch.object(secrets, "token_hex", lambda nbytes=32: value):
         yield
-
-
-def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
 def is_lottery_day(day: datetime.date) -> bool:
@@ -290,12 +259,6 @@ def renumber(plan: DrawPlan, year: int) -> None:
     NumberCounter.objects.filter(scope=current).update(value=F("value") - 1)
 
 
-def stamp(plan: DrawPlan, action: str, when: datetime.datetime, **fields: Any) -> None:
-    DrawPlanEvent.objects.filter(plan=plan, action=action).update(at=when)
-    if fields:
-        DrawPlan.objects.filter(pk=plan.pk).update(**fields)
-
-
 @dataclass
 class Step:
     kind: str
@@ -358,65 +321,12 @@ def run_plan(step: Step, cast: Cast, seed: int, rng: random.Random, *, close: bo
         Inspection.objects.filter(plan=plan).update(created_at=at(drawn, 9, 30))
     if close:
         plan.refresh_from_db()
-        record_results(plan, drawn, rng)
-        close_plan(plan, planner, rng)
+        if joint:
+            draw_results.record_results(plan, drawn, rng)
+        else:
+            draw_results.write_results(plan, drawn, rng)
+        draw_results.close_plan(plan, planner, rng)
     return plan
-
-
-def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([p for p, _w in pairs], weights=[w for _p, w in pairs])[0]
-
-
-def record_results(plan: DrawPlan, drawn: datetime.date, rng: random.Random) -> int:
-    """Each drawn officer records their department's items of the one checklist (一张表)."""
-    items = checklist_items(plan)
-    ends = plan.inspection_ends_on
-    written = 0
-    rows = Inspection.objects.filter(plan=plan).order_by("sequence").prefetch_related("officers__user")
-    with on_day(ends):
-        for inspection in rows:
-            if rng.random() > RESULTS_SHARE:
-                continue
-            visited = drawn + datetime.timedelta(days=rng.randint(2, (ends - drawn).days - 2))
-            by_department = {o.department_id: o for o in sorted(inspection.officers.all(), key=lambda o: o.pk)}
-            for item in items:
-                officer = by_department.get(item.department_id)
-                if officer is None or officer.user is None:
-                    continue
-                outcome = _weighted(rng, OUTCOMES)
-                services.result_record(
-                    by=officer.user,
-                    inspection_id=inspection.pk,
-                    check_item_id=item.pk,
-                    outcome=outcome,
-                    note=NOTES[outcome],
-                    rectify_by=visited + datetime.timedelta(days=30) if outcome == ResultOutcome.RECTIFY else None,
-                    visited_on=visited,
-                )
-                written += 1
-            InspectionResult.objects.filter(inspection=inspection).update(recorded_at=at(visited, 16))
-    return written
-
-
-def close_plan(plan: DrawPlan, planner: User, rng: random.Random) -> None:
-    """End the inspection the day after its end date; publish the results within 20 working days."""
-    closed = plan.inspection_ends_on + datetime.timedelta(days=1)
-    with on_day(closed):
-        services.plan_inspections_close(by=planner, plan_id=plan.pk)
-        services.plan_close(by=planner, plan_id=plan.pk)
-        stamp(plan, DrawPlanAction.CLOSE, at(closed, 17), closed_at=at(closed, 17))
-    if not InspectionResult.objects.filter(inspection__plan=plan).exists():
-        return
-    published = closed + datetime.timedelta(days=rng.randint(3, 14))
-    with on_day(published):
-        services.results_publish(by=planner, plan_id=plan.pk)
-    due = results_due_on(plan)
-    InspectionResult.objects.filter(inspection__plan=plan).update(published_at=at(published, 10))
-    event = DrawPlanEvent.objects.get(plan=plan, action=DrawPlanAction.PUBLISH_RESULTS)
-    event.at = at(published, 10)
-    event.details = {**event.details, "late": published > due}
-    event.note = "逾期公示" if published > due else ""
-    event.save(update_fields=["at", "details", "note"])
 
 
 # ---- the schedule ----------------------------------------------------------------------------------------------
