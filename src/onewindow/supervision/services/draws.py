@@ -238,7 +238,7 @@ def clean_ratios(raw: Any, sanctioned: bool) -> dict[str, str]:
             raise invalid("ratios", _("抽查比例应为 0 至 100 之间的百分数。")) from None
         if not ratio.is_finite() or not 0 <= ratio <= 100 or ratio != ratio.quantize(Decimal("0.01")):
             raise invalid("ratios", _("抽查比例应为 0 至 100 之间的百分数，最多两位小数。"))
-        clean[key] = str(ratio.normalize() if ratio else Decimal(0))
+        clean[key] = format(ratio.normalize(), "f") if ratio else "0"  # 10, not 1E+1
     if not any(Decimal(v) > 0 for v in clean.values()):
         raise invalid("ratios", _("至少一类的抽查比例应大于 0。"))
     return dict(sorted(clean.items()))

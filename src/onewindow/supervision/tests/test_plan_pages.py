@@ -196,7 +196,6 @@ def test_ratios_with_filters_reach_the_service(dw: DrawWorld) -> None:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="services.draws.clean_ratios stores 10 as '1E+1' (Decimal.normalize)")
 def test_a_ratio_of_ten_percent_reads_10(dw: DrawWorld) -> None:
     data = form_data(dw, mode="ratios", ratio_A="10", ratio_B="20", count_A="", count_B="", count_C="", count_D="")
     assert dw.client("regulator").post("/supervision/plans/new/", data).status_code == 302
