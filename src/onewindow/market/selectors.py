@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -138,78 +138,52 @@ def _filtered(filters: SearchFilters, prefix: str) -> Q:
 @dataclass
 class _Matches:
     """The matches of a search, counted and paged in SQL: either profile rows (filters alone, or a
-    credit code) or one ordered key range per reading of the query (``parts``: compiled SQL)."""
+    credit code) or ordered key ranges, one per reading of the query (``ranges``: each an entity's
+    first key in the range only, and not already in an earlier range)."""
 
     rows: QuerySet[EntityProfile] | None = None
-    parts: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-
-    def _union(self) -> tuple[str, list[Any]]:
-        # Each range keeps its index order and its cap (ORDER BY … LIMIT inside its own subquery);
-        # "<range>" || key orders the union as the ranges are read, one range after the other.
-        quote = connection.ops.quote_name
-        selects: list[str] = []
-        params: list[Any] = []
-        for number, (sql, part_params) in enumerate(self.parts):
-            selects.append(
-                f"SELECT {number} AS r, s{number}.{quote('organization_id')} AS o, "  # noqa: S608 - compiled by the ORM
-                f"'{number}' || s{number}.{quote('key')} AS k FROM ({sql}) s{number}"
-            )
-            params.extend(part_params)
-        return " UNION ALL ".join(selects), params
+    ranges: list[QuerySet[EntitySearchKey]] = field(default_factory=list)
+    counted: list[QuerySet[EntitySearchKey]] = field(default_factory=list)
+    found: list[int] = field(default_factory=list)
 
     def count(self, cap: int) -> tuple[int, bool]:
-        """(the distinct matches, at most ``cap``; whether there were more)."""
+        """(the distinct matches, at most ``cap``; whether there were more). A key range is
+        counted over its first ``cap + 1`` index entries, in one statement for all ranges."""
         if self.rows is not None:
             found = self.rows[: cap + 1].count()
             return min(found, cap), found > cap
-        if not self.parts:
-            return 0, False
-        union, params = self._union()
-        per_range = ", ".join(f"COUNT(CASE WHEN u.r = {n} THEN 1 END)" for n in range(len(self.parts)))
+        counts: list[str] = []
+        params: list[Any] = []
+        for keys in self.counted:
+            sql, part = keys.values_list("organization_id")[: cap + 1].query.sql_with_params()
+            counts.append(f"(SELECT COUNT(DISTINCT s.organization_id) FROM ({sql}) s)")  # noqa: S608 - ORM SQL
+            params.extend(part)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(DISTINCT u.o), {per_range} FROM ({union}) u", params)  # noqa: S608
-            distinct, *read = cursor.fetchone()
-        return min(distinct, cap), distinct > cap or any(n > cap for n in read)
-
-    def first_read(self, offset: int, limit: int, cap: int) -> tuple[list[int], int, bool] | None:
-        """One page of a key search with the count in the same statement (one pass over the
-        ranges: window aggregates over the grouped matches): (ids, total, capped), or ``None``
-        when the page is empty (past the end: the caller counts, then pages)."""
-        if self.rows is not None or not self.parts or offset >= cap:
-            return None
-        union, params = self._union()
-        per_range = ", ".join(f"COUNT(CASE WHEN u.r = {n} THEN 1 END) AS n{n}" for n in range(len(self.parts)))
-        sums = ", ".join(f"SUM(g.n{n}) OVER ()" for n in range(len(self.parts)))
-        sql = (
-            f"SELECT g.o, COUNT(*) OVER (), {sums} FROM "  # noqa: S608 - compiled by the ORM
-            f"(SELECT u.o AS o, MIN(u.k) AS k, {per_range} FROM ({union}) u GROUP BY u.o) g "
-            "ORDER BY g.k, g.o LIMIT %s OFFSET %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, min(limit, cap - offset), offset])
-            rows = cursor.fetchall()
-        if not rows:
-            return None
-        distinct, *read = rows[0][1:]
-        return [row[0] for row in rows], min(distinct, cap), distinct > cap or any(n > cap for n in read)
+            cursor.execute("SELECT " + ", ".join(counts), params)
+            self.found = [int(n) for n in cursor.fetchone()]
+        total = sum(self.found)
+        return min(total, cap), total > cap
 
     def page_ids(self, offset: int, limit: int) -> list[int]:
-        """The organization ids of one page, in match order."""
+        """The organization ids of one page, in match order (after :meth:`count`): each range read
+        in index order from its offset, so a first page reads some twenty index entries."""
         if self.rows is not None:
             return list(self.rows.values_list("organization_id", flat=True)[offset : offset + limit])
-        if not self.parts:
-            return []
-        union, params = self._union()
-        sql = f"SELECT u.o FROM ({union}) u GROUP BY u.o ORDER BY MIN(u.k), u.o LIMIT %s OFFSET %s"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            return [row[0] for row in cursor.fetchall()]
+        ids: list[int] = []
+        for keys, found in zip(self.ranges, self.found, strict=True):
+            if limit > 0 and offset < found:
+                take = min(limit, found - offset)
+                ids += keys.values_list("organization_id", flat=True)[offset : offset + take]
+                limit -= take
+            offset = max(0, offset - found)
+        return ids
 
 
 def _key_matches(text: str, norm: str, filters: SearchFilters) -> _Matches:
     """The key ranges of a name query: pinyin initials (an ASCII query), then the name fragment,
-    each read in key order and capped at ``SEARCH_CAP + 1`` index entries. One range per
-    subquery: an OR of two ranges cannot be read in index order, and PostgreSQL then sorts every
+    each read in key order. An entity with two keys in a range (宏达宏达 for 宏达) counts at its
+    first; one already in the initials range is not read again in the name range. One query per
+    range: an OR of two ranges cannot be read in index order, and PostgreSQL then sorts every
     match."""
     profile_filter = _filtered(filters, "organization__market_profile__")
     ranges: list[tuple[str, Q]] = []
@@ -220,12 +194,30 @@ def _key_matches(text: str, norm: str, filters: SearchFilters) -> _Matches:
         ranges.append((marked, longer))
     ranges.append((norm[:KEY_LENGTH], Q(organization__name__icontains=text) if len(norm) > KEY_LENGTH else Q()))
     matches = _Matches()
-    for prefix, check in ranges:
+    for number, (prefix, check) in enumerate(ranges):
         keys = EntitySearchKey.objects.filter(check, key__gte=prefix, key__lt=prefix + RANGE_END)
         if profile_filter:
             keys = keys.filter(profile_filter)
-        rows = keys.order_by("key", "organization_id").values_list("key", "organization_id")[: SEARCH_CAP + 1]
-        matches.parts.append(rows.query.sql_with_params())
+        for earlier, earlier_check in ranges[:number]:
+            keys = keys.exclude(
+                Exists(
+                    EntitySearchKey.objects.filter(
+                        earlier_check,
+                        organization_id=OuterRef("organization_id"),
+                        key__gte=earlier,
+                        key__lt=earlier + RANGE_END,
+                    )
+                )
+            )
+        keys = keys.order_by("key", "organization_id")
+        # counted without probes: distinct entities among the first index entries
+        matches.counted.append(keys)
+        # paged with one probe a row read: skip an entity's later key in this range (the filters
+        # hold per entity, not per key)
+        first = EntitySearchKey.objects.filter(
+            organization_id=OuterRef("organization_id"), key__gte=prefix, key__lt=OuterRef("key")
+        )
+        matches.ranges.append(keys.exclude(Exists(first)))
     return matches
 
 
@@ -252,27 +244,20 @@ def entity_search_for(user: Any, filters: SearchFilters, *, page: int = 1, page_
     characters or more, or by pinyin initials (``hdmy`` finds 宏达贸易), and/or by district, street,
     industry (a GB/T 4754 code: a section letter, or a division/group/class code and its
     sub-codes) and status. Name matches come in index order; at most :data:`SEARCH_CAP` index
-    entries of each reading are read (``capped``). A name search reads its page and its count in
-    one SQL statement (a page past the end: a count, then the last page); no match list passes
-    through Python. Refusals: 403 ``market_registry_forbidden``;
-    422 ``market_search_too_short``, ``market_search_too_broad``, ``market_region_unknown``,
-    ``market_industry_unknown``, ``market_status_unknown``. Not audited: a result row shows only
-    what 企业信息公示 publishes (name, code, type, industry, region, status); opening a profile is
-    the audited lookup."""
+    entries of each reading are counted (``capped``); the count is one SQL statement and the
+    page one index-ordered read from its offset: no match list passes through Python. Refusals:
+    403 ``market_registry_forbidden``; 422 ``market_search_too_short``, ``market_search_too_broad``,
+    ``market_region_unknown``, ``market_industry_unknown``, ``market_status_unknown``. Not
+    audited: a result row shows only what 企业信息公示 publishes (name, code, type, industry,
+    region, status); opening a profile is the audited lookup."""
     require_viewer(user)
     matches = _matches(filters)
+    total, capped = matches.count(SEARCH_CAP)
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    page = max(1, int(page))
-    read = matches.first_read((page - 1) * page_size, page_size, SEARCH_CAP)
-    if read is not None:
-        page_ids, total, capped = read
-        pages = max(1, -(-total // page_size))
-    else:  # not a key search, no match, or a page past the end
-        total, capped = matches.count(SEARCH_CAP)
-        pages = max(1, -(-total // page_size))
-        page = min(page, pages)
-        offset = (page - 1) * page_size
-        page_ids = matches.page_ids(offset, min(page_size, total - offset)) if total > offset else []
+    pages = max(1, -(-total // page_size))
+    page = max(1, min(int(page), pages))
+    offset = (page - 1) * page_size
+    page_ids = matches.page_ids(offset, min(page_size, total - offset)) if total > offset else []
     rows = EntityProfile.objects.select_related(*PROFILE_RELATED).defer(*ROW_DEFERRED).filter(pk__in=page_ids)
     found = {p.pk: p for p in rows.order_by()} if page_ids else {}
     return SearchPage(
