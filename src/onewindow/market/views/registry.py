@@ -12,7 +12,7 @@ from onewindow.accounts.reauth import reauth_required
 from onewindow.accounts.unmask import is_machine_request
 from onewindow.core.errors import DomainError
 
-from .. import selectors
+from .. import profile_sections, selectors
 from ..choices import EntityStatus
 
 FILTERS = ("q", "district", "street", "industry", "status")
@@ -67,7 +67,14 @@ def profile(request: HttpRequest, credit_code: str) -> HttpResponse:
         view = selectors.entity_profile_for(request.user, credit_code)
     except DomainError as exc:
         return error_page(request, exc)
-    return render(request, "market/profile.html", {"view": view, "profile": view.profile, "entity": view.organization})
+    context = {
+        "view": view,
+        "profile": view.profile,
+        "entity": view.organization,
+        # the sections of the apps above market (alerts, inspections), each scoped by its own render
+        "sections": profile_sections.sections_for(request.user, view.organization),
+    }
+    return render(request, "market/profile.html", context)
 
 
 @never_cache
