@@ -23,3 +23,24 @@ class SupervisionConfig(AppConfig):
         from .services.recompute import tasks_recompute
 
         register_calendar_listener("supervision", tasks_recompute)
+
+        # market cannot import supervision: the entity's profile shows its open alerts and its
+        # inspections with results through market's profile sections (issue #11, #12 parts 6, 8).
+        from onewindow.market.profile_sections import register_profile_section
+
+        from .selectors import profile
+
+        register_profile_section(
+            profile.ALERTS_KEY,
+            _("监管预警"),
+            profile.profile_alerts,
+            template="supervision/_profile_alerts.html",
+            order=10,
+        )
+        register_profile_section(
+            profile.INSPECTIONS_KEY,
+            _("抽查检查结果"),
+            profile.profile_inspections,
+            template="supervision/_profile_inspections.html",
+            order=20,
+        )
