@@ -8,6 +8,7 @@
   :func:`entity_listings_for` (the profile section) are scoped to the user: every supervising
   department's staff and the system admin see every list (信息共享, 国发〔2016〕33号: the lists are
   shared across departments); the listed organization sees its own entries; others see none.
+- :func:`public_listings` is the public page (向社会公示): anyone, organizations only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import permissions as account_perms
@@ -165,3 +167,30 @@ def entity_listings_for(user: Any, organization: Organization) -> list[SanctionL
     rows = _visible(user).filter(subject_type=SanctionSubject.ORGANIZATION, credit_code=organization.credit_code)
     listings = list(rows.order_by("-listed_on", "-id"))
     return sorted(listings, key=lambda e: not e.is_active)
+
+
+#: The fields the public page reads (nothing personal: organizations only, no ID number).
+PUBLIC_FIELDS = ("list_kind", "credit_code", "subject_name", "reason", "legal_basis", "listed_on", "department__name")
+
+
+def public_listings(*, list_kind: str = "") -> QuerySet[SanctionListing]:
+    """向社会公示: the active entries of organizations whose measures include ``public_disclosure``,
+    newest listing first, for anyone (no login); ``list_kind`` narrows to one list when valid.
+    Basis: 国发〔2016〕33号 (失信信息向社会公开) and 《企业信息公示暂行条例》 (经营异常名录, 严重违法失信
+    企业名单 are published through the enterprise credit information publicity system).
+
+    A natural person's entry is never listed here, whatever its measures: the public channel of
+    失信被执行人 is the people's courts' own publication of their list (法释〔2017〕7号, DOMAIN.md R5.2),
+    and repeating a person's name and ID number on another site would process personal information
+    beyond that purpose (个人信息保护法 arts. 6, 27)."""
+    rows = (
+        SanctionListing.objects.filter(subject_type=SanctionSubject.ORGANIZATION, status__in=ACTIVE_STATUSES)
+        # a JSON list: portable as text on SQLite and PostgreSQL (JSON ``contains`` is PostgreSQL-only)
+        .annotate(measures_text=Cast("measures", TextField()))
+        .filter(measures_text__contains=f'"{SanctionMeasure.PUBLIC_DISCLOSURE.value}"')
+        .select_related("department")
+        .only(*PUBLIC_FIELDS)
+    )
+    if list_kind in SanctionList.values:
+        rows = rows.filter(list_kind=list_kind)
+    return rows.order_by("-listed_on", "-id")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import export, importing, registry, sanctions
+from . import export, importing, public, registry, sanctions
 
 urlpatterns: list[URLPattern] = [
     path("", registry.search, name="search"),
@@ -26,4 +26,6 @@ urlpatterns: list[URLPattern] = [
     path("sanctions/<int:listing_id>/", sanctions.listing_detail, name="sanction-detail"),
     path("sanctions/<int:listing_id>/repair/", sanctions.listing_repair, name="sanction-repair"),
     path("sanctions/<int:listing_id>/review/", sanctions.listing_review, name="sanction-review"),
+    # 向社会公示 (no login): the active organization entries with the public-disclosure measure
+    path("public/sanctions/", public.sanctions, name="public-sanctions"),
 ]
