@@ -182,7 +182,6 @@ def close_plan(plan: DrawPlan, planner: User, rng: random.Random) -> None:
     """End the inspection the day after its end date; publish the results within 20 working days."""
     closed = plan.inspection_ends_on + datetime.timedelta(days=1)
     with on_day(closed):
-        services.plan_inspections_close(by=planner, plan_id=plan.pk)
         services.plan_close(by=planner, plan_id=plan.pk)
         stamp(plan, DrawPlanAction.CLOSE, at(closed, 17), closed_at=at(closed, 17))
     if not InspectionResult.objects.filter(inspection__plan=plan).exists():

@@ -74,9 +74,9 @@ TITLE_TAG = "（演示）"
 RUNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str, int, int], ...] = (
     ("SCJG", ("SCJG-003", "SCJG-004"), ("51", "52"), "商标保护", 6, 200),
     ("SCJG", ("SCJG-006", "SCJG-008"), ("52", "62"), "消费维权", 6, 200),
-    ("JYJ", ("JYJ-001", "JYJ-002"), ("83",), "经营性教育培训机构", 5, 40),
+    ("JYJ", ("JYJ-001", "JYJ-002"), ("83",), "经营性教育培训机构", 5, 30),
     ("WJW", ("WJW-001", "WJW-003"), ("61", "80"), "公共场所卫生", 5, 100),
-    ("TYJ", ("TYJ-002",), ("89", "83"), "经营性教育培训机构", 3, 25),
+    ("TYJ", ("TYJ-002",), ("89", "83"), "经营性教育培训机构", 3, 20),
     ("WHLY", ("WHLY-001", "WHLY-005"), ("88",), "文化市场", 3, 60),
     ("SWJ", ("SWJ-001",), ("51", "52"), "商贸流通", 3, 150),
     ("FGJ", ("FGJ-002",), ("70",), "房屋管理", 3, 60),
@@ -162,13 +162,15 @@ def _planner(department: Department) -> User | None:
 
 def ensure_officers(rng: random.Random, admin: User, departments: dict[str, Department]) -> int:
     """Officers (everywhere in the district) for the departments the supervision demo gave none or
-    few, then a login for every officer of these departments, so drawn officers record results."""
+    few, and at least three everywhere in each (so every street has officers to draw), then a login
+    for every officer of these departments, so drawn officers record results."""
     from . import _name  # the supervision demo's name generator
 
     made = 0
     for index, (_kind, department) in enumerate(sorted(departments.items())):
         have = Officer.objects.filter(department=department).count()
-        for n in range(have, 10):
+        everywhere = Officer.objects.filter(department=department, areas__isnull=True).count()
+        for n in range(have, max(10, have + 3 - everywhere)):
             services.officer_create(
                 by=admin,
                 department_id=department.pk,
