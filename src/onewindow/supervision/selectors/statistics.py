@@ -7,7 +7,9 @@ not typed in").
   feedback; tasks still in the 认领 pool are counted apart.
 - :func:`platform_figures`: the home page (/supervision/): departments using the platform and
   its users (holders of a 监管人员 or 数据报送员 role), the records pooled under credit codes by
-  kind (market's 信息归集), and the 双告知 totals.
+  kind (market's 信息归集), the 双告知 totals and the other measures (:class:`MeasureFigures`:
+  the published item lists, 双随机 draws and the entities they covered, joint inspection groups,
+  联合惩戒 listings in force, open 监管预警; issue #12).
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from django.utils import timezone
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.models import StaffRole
 from onewindow.core.models import Department
-from onewindow.market.choices import RecordKind
-from onewindow.market.models import PooledRecord
+from onewindow.market.choices import RecordKind, SanctionStatus
+from onewindow.market.models import PooledRecord, SanctionListing
 
 from .. import permissions as perms
-from ..choices import OPEN_STATUSES, TaskStatus
-from ..models import DualNoticeTask
+from ..choices import OPEN_STATUSES, DrawPlanKind, DrawPlanStatus, ItemListKind, TaskStatus
+from ..models import Alert, DrawPlan, DualNoticeTask, Inspection, ItemListVersion
+from ..models.alerts import AlertState
 
 #: The roles of the platform's own users (the seed's 1,637 users of 30 departments).
 PLATFORM_ROLES = (StaffRoleKind.REGULATOR, StaffRoleKind.DATA_CLERK)
@@ -126,6 +129,59 @@ def pooled_record_counts() -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class MeasureFigures:
+    """监管措施 in figures (issue #12; the seed's Jing'an figures: a list of 110 items of 20
+    departments, a joint list of 18 items of 8 lead departments, 40 draws by 10 departments covering
+    5,082 enterprises, 28 joint groups that inspected 79 entities)."""
+
+    random_items: int = 0
+    random_departments: int = 0
+    joint_items: int = 0
+    joint_leads: int = 0
+    draws: int = 0
+    draw_departments: int = 0
+    draw_entities: int = 0
+    joint_groups: int = 0
+    joint_entities: int = 0
+    sanctions: int = 0
+    alerts_open: int = 0
+
+
+def measure_figures() -> MeasureFigures:
+    """The measures' figures from the rows, in five queries: the latest published version of each
+    list; plans drawn (or closed after their draw) by kind and the distinct entities their
+    inspections covered; listings in force; alerts still open."""
+    latest: dict[str, ItemListVersion] = {}
+    for version in ItemListVersion.objects.defer("snapshot").order_by("kind", "-number"):
+        latest.setdefault(version.kind, version)
+    drawn = Q(status__in=(DrawPlanStatus.DRAWN, DrawPlanStatus.CLOSED))
+    random_plan, joint_plan = Q(kind=DrawPlanKind.RANDOM), Q(kind=DrawPlanKind.JOINT)
+    plans = DrawPlan.objects.filter(drawn).aggregate(
+        draws=Count("id", filter=random_plan),
+        departments=Count("department_id", filter=random_plan, distinct=True),
+        groups=Count("id", filter=joint_plan),
+    )
+    covered = Inspection.objects.filter(plan__status__in=(DrawPlanStatus.DRAWN, DrawPlanStatus.CLOSED)).aggregate(
+        random=Count("organization_id", filter=Q(plan__kind=DrawPlanKind.RANDOM), distinct=True),
+        joint=Count("organization_id", filter=Q(plan__kind=DrawPlanKind.JOINT), distinct=True),
+    )
+    random_list, joint_list = latest.get(ItemListKind.RANDOM), latest.get(ItemListKind.JOINT)
+    return MeasureFigures(
+        random_items=random_list.item_count if random_list else 0,
+        random_departments=random_list.department_count if random_list else 0,
+        joint_items=joint_list.item_count if joint_list else 0,
+        joint_leads=joint_list.department_count if joint_list else 0,
+        draws=plans["draws"],
+        draw_departments=plans["departments"],
+        draw_entities=covered["random"],
+        joint_groups=plans["groups"],
+        joint_entities=covered["joint"],
+        sanctions=SanctionListing.objects.exclude(status=SanctionStatus.REMOVED).count(),
+        alerts_open=Alert.objects.exclude(state=AlertState.CLOSED).count(),
+    )
+
+
+@dataclass(frozen=True)
 class PlatformFigures:
     departments_using: int
     departments_answering: int
@@ -133,6 +189,7 @@ class PlatformFigures:
     records: dict[str, int]
     notices: DualNoticeStatistics
     departments: list[DepartmentFigures] = field(default_factory=list)
+    measures: MeasureFigures = field(default_factory=MeasureFigures)
 
     @property
     def records_total(self) -> int:
@@ -167,4 +224,5 @@ def platform_figures(user: Any, *, today: datetime.date | None = None) -> Platfo
         records=pooled_record_counts(),
         notices=notices,
         departments=notices.rows,
+        measures=measure_figures(),
     )
