@@ -38,8 +38,9 @@ from onewindow.market.models import EntityProfile
 
 from .. import services
 from ..choices import ConflictRelation, Specialty, TaskStatus
-from ..models import DualNoticeTask, Officer
+from ..models import Alert, DualNoticeTask, Officer
 from ..services.dispatch import active_rules, dual_notice_dispatch
+from . import alerts as demo_alerts
 from . import draws as demo_draws
 from . import history
 from . import item_lists as demo_item_lists
@@ -336,6 +337,7 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
     if DualNoticeTask.objects.filter(notified_on__lte=history.AS_OF).exists():
         progress(DualNoticeTask.objects.count())
         demo_draws.load(progress, seed, size)
+        load_demo_alerts(progress)
         return accounts
     scale = 20 if size == "small" else 1
     rng = random.Random(seed + 11)
@@ -374,4 +376,19 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
             },
         )
     demo_draws.load(progress, seed, size)  # the 双随机 draws and joint inspections (idempotent)
+    load_demo_alerts(progress)
     return accounts
+
+
+#: The demo's 监管预警 rules. ``licence_missing`` is left to the daily scan: the history's 5,989
+#: unanswered 双告知 tasks of 2016–17 would each raise one, burying the others in a walkthrough.
+DEMO_ALERT_RULES = ("licence_expiring", "repeated_penalties", "new_sanction", "rectification_overdue")
+
+
+def load_demo_alerts(progress: Callable[[int], object]) -> None:
+    """监管预警 as of the history's last day (issue #12: alerts appear for the demo's expiring
+    licences), once: after the draws, so overdue rectifications are found too."""
+    if Alert.objects.exists():
+        return
+    with transaction.atomic():
+        demo_alerts.load_alerts(progress, only=DEMO_ALERT_RULES)

@@ -399,6 +399,45 @@ def walkthrough(cast: Cast, seed: int) -> DrawPlan:
     return plan
 
 
+def walkthrough_frozen(cast: Cast, seed: int) -> DrawPlan:
+    """A plan of 静安区市场监管局 published and frozen on the eve of the latest lottery day (today or
+    before), so its random value exists: the walkthrough enters it and draws. The value (made-up
+    numbers, as every demo value) is in the title, since a demo user cannot look it up."""
+    today = timezone.localdate()
+    day = today
+    while not is_lottery_day(day):
+        day -= datetime.timedelta(days=1)
+    eve = day - datetime.timedelta(days=1)
+    source, value = lottery(day, seed)
+    department = cast.departments["SCJG"]
+    planner = cast.planners["SCJG"]
+    streets = covered_streets(department, today, 2)
+    counts = quotas(available(streets, ("51", "52")), 20)
+    with on_day(eve - datetime.timedelta(days=1)):
+        plan = services.plan_create(
+            by=planner,
+            department_id=department.pk,
+            title=f"{day.year}年注册商标使用行为双随机抽查（演示：名录已冻结，待录入随机数 {value}）",
+            item_ids=list(
+                CheckItem.objects.filter(department=department, code__in=["SCJG-003"]).values_list("pk", flat=True)
+            ),
+            pool_filter={"regions": streets, "industries": ["51", "52"]},
+            counts=counts,
+            random_source=source,
+            random_expected_on=day,
+            inspection_ends_on=today + datetime.timedelta(days=30),
+        )
+        services.plan_publish(by=planner, plan_id=plan.pk)
+    with on_day(eve):
+        services.plan_freeze(by=planner, plan_id=plan.pk)
+    before = eve - datetime.timedelta(days=1)
+    DrawPlan.objects.filter(pk=plan.pk).update(created_at=at(before, 10))
+    stamp(plan, DrawPlanAction.PUBLISH, at(before, 15, 30), published_at=at(before, 15, 30))
+    stamp(plan, DrawPlanAction.FREEZE, at(eve, 10), frozen_at=at(eve, 10))
+    DrawFreeze.objects.filter(plan=plan).update(frozen_at=at(eve, 10))
+    return plan
+
+
 def load(progress: Callable[[int], object], seed: int, size: str = "full") -> dict[str, int]:
     """Load the demo's draws once (see the module docstring); what was made."""
     if DrawPlan.objects.filter(title__endswith=TITLE_TAG).exists():
@@ -435,5 +474,6 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> di
             progress(1)
         if "SCJG" in planners:
             walkthrough(cast, seed)
-            made["walkthrough"] = 1
+            walkthrough_frozen(cast, seed)
+            made["walkthrough"] = 2
     return made

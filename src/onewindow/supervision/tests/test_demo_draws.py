@@ -48,7 +48,7 @@ def test_the_demo_draws_verify_and_load_once() -> None:
     history = [p for p in plans if p.title.endswith(demo_draws.TITLE_TAG)]
     random_plans = [p for p in history if p.kind == "random"]
     joint_plans = [p for p in history if p.kind == "joint"]
-    assert (len(random_plans), len(joint_plans), len(plans)) == (8, 6, 15)
+    assert (len(random_plans), len(joint_plans), len(plans)) == (8, 6, 16)
     # the CI size: a twentieth of 5,082 enterprises drawn by the 双随机 plans, a fifth of the 79 jointly
     assert sum(p.inspections.count() for p in random_plans) == 5082 // 20
     assert sum(p.inspections.count() for p in joint_plans) == 79 // 5
@@ -117,7 +117,8 @@ def test_the_demo_draws_verify_and_load_once() -> None:
         assert NumberCounter.objects.get(scope=f"supervision.draw_plan.{year}").value == len(numbers)
     this_year = timezone.localdate().year
     assert walk.number == f"SC{this_year}000001"
-    assert NumberCounter.objects.get(scope=f"supervision.draw_plan.{this_year}").value == 1
+    frozen = DrawPlan.objects.get(number=f"SC{this_year}000002")
+    assert NumberCounter.objects.get(scope=f"supervision.draw_plan.{this_year}").value == 2
 
     # editing one stored input makes the verification report a mismatch
     DrawOutcome.objects.filter(pk=outcome.pk).update(random_value=outcome.random_value.replace(" + ", " + 1"))
@@ -129,6 +130,16 @@ def test_the_demo_draws_verify_and_load_once() -> None:
     before = (DrawPlan.objects.count(), Inspection.objects.count(), AuditEntry.objects.count())
     load()
     assert (DrawPlan.objects.count(), Inspection.objects.count(), AuditEntry.objects.count()) == before
+
+    # the second walkthrough plan was frozen on the eve of the latest lottery day: its value exists,
+    # the title names it, and its planner enters it and draws today
+    assert frozen.status == "frozen" and frozen.random_expected_on <= timezone.localdate()
+    assert timezone.localdate(frozen.frozen_at) < frozen.random_expected_on
+    value = demo_draws.lottery(frozen.random_expected_on, SEED)[1]
+    assert value in frozen.title and frozen.random_source == demo_draws.lottery(frozen.random_expected_on, SEED)[0]
+    outcome = services.plan_draw(by=frozen.created_by, plan_id=frozen.pk, random_value=value)
+    assert outcome.entity_count == sum(frozen.counts.values()) > 0
+    assert draw_selectors.plan_verify(frozen).ok
 
     # the walkthrough: its planner freezes it today (before the value's day)
     planner = walk.created_by
