@@ -89,6 +89,20 @@ def _calendar_year(w: CenterWorld) -> Any:
     return year
 
 
+def _officer(w: CenterWorld) -> Any:
+    from onewindow.supervision import services
+
+    return services.officer_create(by=w.cw.p.users["admin"], department_id=w.cw.p.department.pk, name="张执法",
+                                   certificate_number="TESTADMIN0001", active_from=datetime.date(2026, 1, 1))
+
+
+def _licence_rule(w: CenterWorld) -> Any:
+    from onewindow.supervision import services
+
+    return services.licence_rule_create(by=w.cw.p.users["admin"], licence_name="测试经营许可证",
+                                        keywords="测试经营", basis="《测试条例》第一条")
+
+
 #: model label → (the row to change, the form fields to change). Every admin that can change rows
 #: is here or in EXCLUDED.
 CHANGES: dict[str, tuple[Callable[[CenterWorld], Any], dict[str, Any]]] = {
@@ -106,6 +120,8 @@ CHANGES: dict[str, tuple[Callable[[CenterWorld], Any], dict[str, Any]]] = {
     "notifications.messagetemplate": (_template, {"inapp_title": "改过的标题"}),
     "taxqr.raterow": (_rate_row, {"basis": "改过的依据"}),
     "taxqr.taxbureau": (_bureau, {"short_code": "JB"}),
+    "supervision.officer": (_officer, {"name": "李执法"}),
+    "supervision.licencerule": (_licence_rule, {"licence_name": "改过的许可名称"}),
 }
 
 
@@ -371,6 +387,10 @@ def _adds(p: Principals, w: CenterWorld) -> dict[str, dict[str, Any]]:
         "taxqr.raterow": {"kind": "deed", "valid_from": "2027-01-01", "valid_to": "2027-12-31", "home_rank": "1",
                           "max_area": "90", "rate": "0.0100", "basis": "财税〔2016〕23号", "confirmed": "on"},
         "taxqr.taxbureau": {"department": str(p.other_department.pk), "short_code": "XH"},
+        "supervision.officer": {"department": str(p.department.pk), "name": "王执法",
+                                "certificate_number": "TESTADMIN0002", "active_from": "2026-01-01"},
+        "supervision.licencerule": {"licence_name": "新的后置审批许可证", "keywords": "测试经营",
+                                    "basis": "《测试条例》第二条", "is_active": "on", "sort_order": "100"},
     }
 
 
