@@ -9,7 +9,7 @@ page polls :func:`export_get_for` and downloads through :func:`export_file_for`.
 Rules: only the requesting user sees a job or its file; anyone else, and any token that is not
 a job's, gets 404 ``export_not_found`` (the same answer, so a token cannot be probed). A job
 expires 24 hours after it was asked for (``CORE_EXPORT_HOURS``); its file is then deleted by the
-hourly ``core.export_purge`` job and the job answers 404 ``export_expired`` (个人信息保护法
+hourly ``core.export_purge`` job and the job answers 410 ``export_expired`` (个人信息保护法
 art. 19: kept no longer than the purpose needs). Files are written under ``CORE_EXPORT_ROOT``
 (default ``MEDIA_ROOT/exports``, never served as a static path), named only from the job's
 random token and a known suffix, and checked to stay under the root (OWASP ASVS 5.0 V5 File
@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError, NotFound
+from .errors import Conflict, DomainError, NotFound
 from .models import ExportJob, ExportStatus
 
 DEFAULT_HOURS = 24
@@ -82,8 +82,9 @@ def not_found() -> NotFound:
     return NotFound(_("未找到该导出任务，或您无权查看"), code="export_not_found")
 
 
-def expired() -> NotFound:
-    return NotFound(_("导出文件已过期并删除，请重新导出"), code="export_expired")
+def expired() -> DomainError:
+    """410 Gone: the job existed and its file was deleted (not a 404, which says "never was")."""
+    return DomainError(_("导出文件已过期并删除，请重新导出"), code="export_expired", status=410)
 
 
 def export_create(
@@ -173,7 +174,7 @@ def export_fail(job_id: int, code: str) -> ExportJob | None:
 
 def export_get_for(user: Any, token: str, *, kind: str = "") -> ExportJob:
     """The job named by ``token``, for its requester only (else 404 ``export_not_found``; an
-    expired job 404 ``export_expired``). ``kind`` restricts the answer to one app's jobs."""
+    expired job 410 ``export_expired``). ``kind`` restricts the answer to one app's jobs."""
     token = str(token or "")
     if not _TOKEN.fullmatch(token) or not getattr(user, "is_authenticated", False):
         raise not_found()
@@ -186,11 +187,11 @@ def export_get_for(user: Any, token: str, *, kind: str = "") -> ExportJob:
 
 
 def export_file_for(user: Any, token: str, *, kind: str = "") -> tuple[ExportJob, Path]:
-    """The finished job and its file, for its requester; 404 ``export_not_ready`` while it runs
+    """The finished job and its file, for its requester; 409 ``export_not_ready`` while it runs
     or after it failed."""
     job = export_get_for(user, token, kind=kind)
     if job.status != ExportStatus.DONE or not job.file_name:
-        raise NotFound(_("导出文件尚未生成"), code="export_not_ready")
+        raise Conflict(_("导出文件尚未生成"), code="export_not_ready")
     path = export_path(job.file_name)
     if not path.is_file():
         raise expired()

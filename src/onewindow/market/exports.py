@@ -265,7 +265,7 @@ def entities_export_run(job_id: int) -> dict[str, Any]:
 
 
 def export_job_for(user: Any, token: str) -> ExportJob:
-    """The user's own export job of the registry (404 ``export_not_found`` / ``export_expired``)."""
+    """The user's own export job of the registry (404 ``export_not_found``, 410 ``export_expired``)."""
     return core_exports.export_get_for(user, token, kind=KIND)
 
 

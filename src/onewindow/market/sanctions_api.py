@@ -175,11 +175,18 @@ def listing_list(
     )
 
 
-@router.get("/entities/{credit_code}", response={200: list[ListingOut], **ERRORS}, summary="市场主体的联合惩戒名单条目")
-def listings_of_entity(request: HttpRequest, credit_code: str = Path(..., max_length=18)) -> list[ListingOut]:
+@router.get("/entities/{credit_code}", response={200: ListingPageOut, **ERRORS}, summary="市场主体的联合惩戒名单条目")
+def listings_of_entity(
+    request: HttpRequest,
+    credit_code: str = Path(..., max_length=18),
+    page: NfkcInt = Query(1, ge=1, le=100_000),  # noqa: B008
+) -> ListingPageOut:
     user = _user(request)
     entity = records_selectors.entity_for(user, credit_code=credit_code)
-    return [ListingOut(**_out(r)) for r in selectors.entity_listings_for(user, entity)]
+    rows = paginate(selectors.entity_listings_for(user, entity), page, 50)
+    return ListingPageOut(
+        items=[ListingOut(**_out(r)) for r in rows.items], total=rows.total, page=rows.page, pages=rows.pages
+    )
 
 
 @router.get("/{listing_id}", response={200: ListingDetailOut, **ERRORS}, summary="名单条目详情（含记录）")

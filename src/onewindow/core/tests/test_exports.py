@@ -91,9 +91,9 @@ def test_only_the_requester_finds_the_job() -> None:
     with pytest.raises(exports.NotFound) as kind:
         exports.export_get_for(job.requested_by, job.token, kind="other.kind")
     assert kind.value.code == "export_not_found"
-    with pytest.raises(exports.NotFound) as ready:
+    with pytest.raises(exports.DomainError) as ready:
         exports.export_file_for(job.requested_by, job.token)
-    assert ready.value.code == "export_not_ready"
+    assert (ready.value.code, ready.value.status) == ("export_not_ready", 409)
 
 
 def test_purge_expires_every_status_and_deletes_files() -> None:
@@ -108,9 +108,9 @@ def test_purge_expires_every_status_and_deletes_files() -> None:
     statuses = dict(ExportJob.objects.values_list("pk", "status"))
     assert statuses == {running.pk: "expired", done.pk: "expired", fresh.pk: "queued"}
     assert not (exports.export_root() / f"{done.token}.xlsx").exists()
-    with pytest.raises(exports.NotFound) as gone:
+    with pytest.raises(exports.DomainError) as gone:
         exports.export_get_for(done.requested_by, done.token)
-    assert gone.value.code == "export_expired"
+    assert (gone.value.code, gone.value.status) == ("export_expired", 410)
 
 
 def test_a_job_taken_after_its_expiry_fails() -> None:

@@ -268,7 +268,7 @@ def test_large_export_becomes_a_job_with_progress_and_a_private_download(
     assert page.status_code == 200 and 'data-status="queued"' in html
     assert f'hx-get="/market/exports/{job.token}/" hx-trigger="every 2s"' in html
     assert '<progress id="export-bar" max="4" value="0">0%</progress>' in html
-    assert client.get(f"/market/exports/{job.token}/download/").status_code == 404  # not ready
+    assert client.get(f"/market/exports/{job.token}/download/").status_code == 409  # not ready
 
     assert len(callbacks) == 1
     callbacks[0]()  # the task (the immediate backend runs it at once)
@@ -332,7 +332,7 @@ def test_expired_job_is_gone_with_its_file(
     assert job.status == ExportStatus.EXPIRED and not path.exists()
     for url in (f"/market/exports/{job.token}/", f"/market/exports/{job.token}/download/"):
         response = client.get(url)
-        assert response.status_code == 404 and 'data-code="export_expired"' in response.content.decode()
+        assert response.status_code == 410 and 'data-code="export_expired"' in response.content.decode()
     assert core_exports.export_purge_expired(job.created_at + datetime.timedelta(hours=48)) == 0
 
 
