@@ -21,7 +21,6 @@ last reminder — is reminded to its department's admins, in-app, through the no
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +41,7 @@ from onewindow.notifications.services import message_enqueue
 from .. import permissions as perms
 from ..models import Alert, AlertEvent
 from ..models.alerts import AlertAction, AlertState
+from ..workflow import Transition
 from . import common
 
 NOTE_MAX = 500
@@ -52,12 +52,6 @@ REMINDER_ACTOR = system_actor("supervision.alert_reminders")
 REMINDER_EVENT = "supervision_alert_reminder"
 #: Roles of the owner department that acknowledge and close its alerts.
 ACT_ROLES: tuple[str, ...] = (StaffRoleKind.REGULATOR, StaffRoleKind.DEPARTMENT_ADMIN)
-
-
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
 
 
 #: The alert workflow (pure): the states an action may start from and the state it leads to.
