@@ -145,6 +145,7 @@ def _mount_routers() -> None:
     from onewindow.market.records_api import router as records_router
     from onewindow.market.sanctions_api import router as sanctions_router
     from onewindow.notifications.api import router as notifications_router
+    from onewindow.sharing.api import router as sharing_router
     from onewindow.supervision.api import router as supervision_router
     from onewindow.taxqr.api import router as taxqr_router
 
@@ -158,6 +159,7 @@ def _mount_routers() -> None:
     api.add_router("/market/records/", records_router)
     api.add_router("/market/sanctions/", sanctions_router)
     api.add_router("/market/", market_router)
+    api.add_router("/sharing/", sharing_router)
     api.add_router("/supervision/", supervision_router)
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("centers/", include("onewindow.centers.urls")),
     path("ratings/", include("onewindow.ratings.urls")),
     path("market/", include("onewindow.market.urls")),
+    path("sharing/", include("onewindow.sharing.urls")),
     path("supervision/", include("onewindow.supervision.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

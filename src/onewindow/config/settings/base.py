@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "onewindow.notifications",
     "onewindow.ratings",
     "onewindow.market",
+    "onewindow.sharing",
     "onewindow.cases",
     "onewindow.centers",
     "onewindow.supervision",

@@ -1,0 +1,1 @@
+"""Staff pages of data sharing under /sharing/."""
