@@ -245,6 +245,13 @@ ONEWINDOW_AUDIT_HASH = env_str("ONEWINDOW_AUDIT_HASH", "sha256")
 # (put it on another volume or ship it off the machine), so truncating the trail is detected.
 ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(env_str("ONEWINDOW_AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
 
+# Data sharing (issue #13): this installation's code in the exchange log (consumer and provider
+# codes are "<installation code>:<department code>", key ids "<installation code>-<dept>-<n>"),
+# and the directory the exchange log's chain checkpoints are appended to, outside the database
+# (empty: beside the audit checkpoints, in ONEWINDOW_AUDIT_CHECKPOINT_DIR; docs/sharing-log.md).
+SHARING_INSTALLATION_CODE = env_str("SHARING_INSTALLATION_CODE", "OW-LOCAL")
+SHARING_LOG_CHECKPOINT_DIR = env_str("SHARING_LOG_CHECKPOINT_DIR", "")
+
 # Smart tax (taxqr): which side of the QR code this instance is (taxpayer / tax / both), where its
 # keys live (`onewindow taxqr_keys generate`), and how long codes made under a superseded rule set
 # are still accepted at the window.
@@ -286,6 +293,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Bulk drops of data sharing (批量交换, sharing/services/bulk.py): a CSV/xlsx drop must carry an
+# Ed25519 signature of its SHA-256 by a key of the provider department unless this is off.
+SHARING_DROPS_REQUIRE_SIGNATURE = env_bool("SHARING_DROPS_REQUIRE_SIGNATURE", True)
 
 # Case handling: deadline warning ratio (yellow at 80 % of a limit) and the upload limit per file.
 CASES_WARN_RATIO = float(env_str("CASES_WARN_RATIO", "0.8"))
