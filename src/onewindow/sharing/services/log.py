@@ -298,7 +298,8 @@ def log_verify(*, grace: datetime.timedelta | None = None) -> LogReport:
     ``key_unknown`` / ``key_not_own``, ``peer_key_unknown`` / ``peer_signature_invalid``,
     ``seq_gap`` (an entry deleted), ``chain_broken`` (an entry's prev_hash is not the chain hash
     before it), ``chain_hash_mismatch``, ``checkpoint_beyond_end`` (a truncated tail),
-    ``checkpoint_mismatch``, ``checkpoint_unreadable``, ``not_checkpointed`` (entries sealed
+    ``checkpoint_mismatch``, ``checkpoint_unreadable``, ``checkpoint_row_missing`` (a checkpoint
+    of the file missing from the table), ``not_checkpointed`` (entries sealed
     beyond the last checkpoint), ``unsealed_stale`` (an entry left out of the chain although later
     ones were sealed more than ``grace`` ago — default 10 minutes). Actor: an auditor, the operator
     (``onewindow sharing_verify_log``) or a system admin on the log page.
@@ -345,6 +346,12 @@ def log_verify(*, grace: datetime.timedelta | None = None) -> LogReport:
         elif seq in at_seq and at_seq[seq][1] != point["hash"]:
             problems.append(LogProblem(at_seq[seq][0], "checkpoint_mismatch",
                                        f"{point['source']} disagrees with the chain at sequence {seq}"))
+    table_seqs = {point["seq"] for point in points if point["source"].startswith("checkpoint")}
+    for point in points:
+        if point["source"].startswith("file") and point["seq"] >= 0 and point["seq"] not in table_seqs:
+            problems.append(LogProblem(point["entry_id"], "checkpoint_row_missing",
+                                       f"{point['source']} records sequence {point['seq']}, which no "
+                                       "checkpoint row of the database has (removed)"))
     if last_seq > checkpoint_max:
         first = checkpoint_max + 1
         problems.append(LogProblem(at_seq.get(first, (prev_id, ""))[0], "not_checkpointed",
