@@ -8,7 +8,7 @@ Every exchange, and every refusal once the token is known, is logged on both sid
 (``services.exchange``).
 
 Refusals, all ``{code, message, fields}``: 401 ``unauthenticated`` (no bearer) /
-``sharing_token_invalid`` (an unknown token, or an API token that is not a grant's); 403
+``sharing_grant_token_invalid`` (an unknown token, or an API token that is not a grant's); 403
 ``sharing_grant_revoked`` / ``sharing_grant_expired`` / ``sharing_grant_not_yet_valid`` /
 ``sharing_purpose_mismatch`` / ``sharing_fields_not_granted`` / ``sharing_grant_wrong_resource`` /
 ``sharing_resource_withdrawn``; 404 ``sharing_resource_not_found``; 422 the body's fields or
@@ -23,6 +23,7 @@ import uuid
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Path, Router, Schema
 from ninja.security import HttpBearer
 from pydantic import Field
@@ -31,14 +32,20 @@ from onewindow.core.errors import DomainError
 from onewindow.core.schemas import ErrorOut
 
 from .models import Grant
-from .services.exchange import exchange_request, grant_authenticate
+from .services.access import grant_authenticate
+from .services.exchange import exchange_request
 
 
 class GrantBearerAuth(HttpBearer):
-    """A grant token; ``request.auth`` is the :class:`~sharing.models.Grant`."""
+    """A grant token; ``request.auth`` is the :class:`~sharing.models.Grant` (of any status: the
+    exchange refuses a revoked or expired one with 403 and logs the refusal). An unknown or
+    malformed token, or an API token that is not a grant's, is 401 ``sharing_grant_token_invalid``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Grant:
-        return grant_authenticate(bearer=token)
+        grant = grant_authenticate(token)
+        if grant is None:
+            raise DomainError(_("共享授权令牌无效。"), code="sharing_grant_token_invalid", status=401)
+        return grant
 
 
 grant_auth = GrantBearerAuth()

@@ -26,7 +26,6 @@ the record of these reads (no separate audit entry per exchange: the log is sign
 from __future__ import annotations
 
 import datetime
-import hmac
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -36,7 +35,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.accounts.models import hash_token_secret, parse_token
 from onewindow.core.errors import DomainError, PermissionDenied, RateLimited
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 
@@ -237,22 +235,7 @@ def _attach(entry: ExchangeLogEntry, statement: Mapping[str, Any] | None) -> Non
                         peer_content_hash=str(statement.get("content_hash", "")))
 
 
-# ---- the grant token ------------------------------------------------------------------------------
-
-def grant_authenticate(*, bearer: str) -> Grant:
-    """The grant a bearer token ``ow_<prefix>_<secret>`` stands for: the prefix finds the grant,
-    the secret's SHA-256 is compared in constant time. An unknown or malformed token is 401
-    ``sharing_token_invalid``; a revoked or expired grant is still returned (the exchange refuses
-    it with 403 and logs the refusal)."""
-    parts = parse_token(bearer)
-    grant = (Grant.objects.select_related("resource__current", "resource__provider_department",
-                                          "consumer_department")
-             .filter(token_prefix=parts[0]).first()) if parts else None
-    given = hash_token_secret(parts[1]) if parts else ""
-    if grant is None or not hmac.compare_digest(grant.token_hash, given):
-        raise DomainError(_("共享授权令牌无效。"), code="sharing_token_invalid", status=401)
-    return grant
-
+# ---- the API's entry ------------------------------------------------------------------------------
 
 def exchange_request(*, grant: Grant, resource_code: str, purpose: str, params: Mapping[str, Any],
                      fields: Sequence[str] | None = None, case_number: str = "") -> ExchangeResult:
@@ -416,7 +399,7 @@ def _query_remote(*, grant: Grant, purpose: str, params: Mapping[str, Any], fiel
         statement = getattr(exc, "statement", None)
         log(outcome_of(exc), answered=asked, error_code=exc.code, statement=statement)
         raise
-    rows = [{name: row.get(name) for name in answered} for row in answer.rows]
+    rows = answer.rows  # as the provider answered them (its digest is over the same rows)
     log(ExchangeOutcome.OK if rows else ExchangeOutcome.NOT_FOUND, answered=answered,
         digest=response_digest(rows), statement=answer.statement)
     _touch(grant, timezone.now())
