@@ -32,6 +32,7 @@ def _materials_text(version: ItemVersion | None) -> str:
     if version is None:
         return ""
     return "\n".join(f"{m.name}|{m.form}|{m.copies}|{'1' if m.required else '0'}|{m.note}"
+                     + (f"|{m.shared_resource}" if m.shared_resource else "")
                      for m in version.materials.all())
 
 
@@ -40,10 +41,10 @@ def _parse_materials(text: str) -> list[dict[str, Any]]:
     for line in (t.strip() for t in text.splitlines()):
         if not line:
             continue
-        parts = [p.strip() for p in line.split("|")] + ["", "", "", ""]
+        parts = [p.strip() for p in line.split("|")] + ["", "", "", "", ""]
         copies = int(parts[2]) if parts[2].isdigit() else 1
         rows.append({"name": parts[0], "form": parts[1] or MaterialForm.ORIGINAL, "copies": copies,
-                     "required": parts[3] != "0", "note": parts[4]})
+                     "required": parts[3] != "0", "note": parts[4], "shared_resource": parts[5]})
     return rows
 
 
@@ -76,7 +77,8 @@ class ServiceItemForm(forms.ModelForm):  # type: ignore[type-arg]
     on_site_reason = forms.CharField(label=_("需到现场办理的环节"), required=False)
     form_schema = forms.JSONField(label=_("网上申请表（JSON Schema）"), required=False, initial=dict)
     materials_text = forms.CharField(label=_("申请材料"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
-                                     help_text=_("每行一项：名称|形式(original/copy/both/electronic)|份数|必需(1/0)|备注"))
+                                     help_text=_("每行一项：名称|形式(original/copy/both/electronic)|份数|必需(1/0)|备注|"
+                                                 "可证明该材料的共享数据资源编码（可免交，可不填）"))
     v_status = forms.ChoiceField(label=_("状态"), choices=ItemStatus.choices, initial=ItemStatus.ACTIVE)
     status_reason = forms.CharField(label=_("状态变更原因"), required=False)
     change_note = forms.CharField(label=_("修订说明"), required=False)

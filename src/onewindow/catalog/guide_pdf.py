@@ -66,8 +66,9 @@ def render_guide_pdf(item: ServiceItem) -> bytes:
         p("申请材料", heading),
     ]
     rows = [[p("序号"), p("材料名称"), p("形式"), p("份数"), p("必需"), p("备注")]]
-    rows += [[p(str(i)), p(m.name), p(m.get_form_display()), p(str(m.copies)), p("是" if m.required else "否"),
-              p(m.note)] for i, m in enumerate(version.materials.all(), start=1)]
+    rows += [[p(str(i)), p(f"{m.name}（可免交（已共享））" if m.shared_resource else m.name),
+              p(m.get_form_display()), p(str(m.copies)), p("是" if m.required else "否"), p(m.note)]
+             for i, m in enumerate(version.materials.all(), start=1)]
     header = TableStyle([*grid.getCommands()[:3], ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)])
     story.append(Table(rows, colWidths=[12 * mm, 62 * mm, 24 * mm, 12 * mm, 12 * mm, 48 * mm], style=header,
                        repeatRows=1))

@@ -269,9 +269,22 @@ class ItemVersion(models.Model):
         labels = dict(DepthCode.choices)
         return [str(labels.get(c, c)) for c in self.depth_codes.split("^") if c]
 
+    @property
+    def shared_materials(self) -> list[Material]:
+        """The materials a shared register proves (可免交（已共享）), from the (prefetched) materials."""
+        return [m for m in self.materials.all() if m.shared_resource]
+
 
 class Material(models.Model):
-    """申请材料: one required or optional document of an item version (part of the immutable version)."""
+    """申请材料: one required or optional document of an item version (part of the immutable version).
+
+    ``shared_resource`` (可免交（已共享）, 减材料; issue #13 part 5): the code of a data resource of
+    the sharing catalogue (``sharing.DataResource.code``, e.g. the entity registry for 营业执照,
+    the licences resource for a licence, the person-registration dataset for 户口簿) whose data
+    proves this material, so an online applicant need not upload it when the implementing
+    department's pre-fill exchange answers for them. The catalog sits below sharing: only the
+    code is stored (no foreign key); set when a new version is drafted (versions are immutable).
+    """
 
     version = models.ForeignKey(ItemVersion, verbose_name=_("事项版本"), on_delete=models.CASCADE,
                                 related_name="materials")
@@ -282,6 +295,8 @@ class Material(models.Model):
     required = models.BooleanField(_("必需"), default=True)
     note = models.CharField(_("备注"), max_length=500, blank=True)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    shared_resource = models.CharField(_("共享数据资源"), max_length=40, blank=True,
+                                       help_text=_("证明该材料的共享数据资源编码（可免交）"))
 
     class Meta:
         verbose_name = _("申请材料")

@@ -64,6 +64,7 @@ class MaterialOut(Schema):
     copies: int
     required: bool
     note: str
+    shared_resource: str  # the sharing resource that proves it ("" if none): 可免交（已共享）
 
 
 class TimeLimitOut(Schema):
@@ -194,7 +195,7 @@ def version_out(v: ItemVersion) -> dict[str, Any]:
         "status_reason": v.status_reason, "status_date": v.status_date, "valid_from": v.valid_from,
         "change_note": v.change_note,
         "materials": [{"name": m.name, "form": m.form, "copies": m.copies, "required": m.required,
-                       "note": m.note} for m in v.materials.all()],
+                       "note": m.note, "shared_resource": m.shared_resource} for m in v.materials.all()],
     }
 
 

@@ -13,6 +13,7 @@ facet counts are recomputed. A refusal writes nothing.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -59,6 +60,9 @@ CONTENT_FIELDS = (
     "form_schema", "valid_from", "change_note",
 )
 _STATUS_FIELDS = ("status", "status_reason", "status_date")
+#: The form-schema keyword that maps a form property to a field of a sharing resource (pre-fill,
+#: 减材料): ``{"resource": "<resource code>", "field": "<resource field name>"}`` (cases.services.prefill).
+PREFILL_KEYWORD = "x-prefill"
 _JSON_SCHEMA_TYPES = {"object", "string", "number", "integer", "boolean", "array", "null"}
 
 
@@ -179,8 +183,9 @@ def validate_form_schema(schema: Any) -> dict[str, Any]:
     ``type``, ``required`` naming existing properties), the marks of its personal fields
     (``personal_fields``: a ``format`` of ``cn-resident-id``/``cn-mobile`` or ``x-personal`` on
     string fields; a field named like an ID number or a phone must carry one, 个人信息保护法
-    art. 51), and then the whole schema against the JSON Schema 2020-12 meta-schema
-    (``jsonschema``); an empty schema means "no online form".
+    art. 51), the pre-fill mappings (``x-prefill``: ``{"resource": <sharing resource code>,
+    "field": <resource field>}``, issue #13 part 5), and then the whole schema against the JSON
+    Schema 2020-12 meta-schema (``jsonschema``); an empty schema means "no online form".
     """
     if schema in (None, {}):
         return {}
@@ -199,6 +204,14 @@ def validate_form_schema(schema: Any) -> dict[str, Any]:
         raise _refuse("bad_form_schema", _("网上申请表的 required 只能列出已定义的字段。"), "form_schema")
     for name, problem in marking_problems(schema):  # personal fields are declared (issue #9)
         raise _refuse("bad_form_schema", _PERSONAL_PROBLEMS[problem] % {"name": name}, "form_schema")
+    for name, sub in props.items():  # pre-fill from a shared register (issue #13 part 5)
+        mapping = sub.get(PREFILL_KEYWORD)
+        if mapping is not None and not (
+                isinstance(mapping, dict) and set(mapping) <= {"resource", "field"}
+                and isinstance(mapping.get("field"), str) and mapping["field"].strip()
+                and isinstance(mapping.get("resource"), str) and _RESOURCE_CODE.match(mapping["resource"])):
+            raise _refuse("bad_form_schema", _("网上申请表字段“%(name)s”的 x-prefill 须为含 resource（共享数据资源"
+                                               "编码）和 field（数据项名称）的对象。") % {"name": name}, "form_schema")
     try:
         # The whole schema against the JSON Schema 2020-12 meta-schema: case forms are rendered and
         # validated from it (issue #3), so a bad keyword must be refused here, not at an applicant.
@@ -292,8 +305,23 @@ def clean_content(data: Mapping[str, Any]) -> dict[str, Any]:
     return c
 
 
+#: A sharing resource code as the sharing catalogue allocates it (``<department code>-<4 digits>``):
+#: letters, digits and hyphens, at most 40 characters (only the code is stored, catalog sits below sharing).
+_RESOURCE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+
+
+def _clean_resource_code(value: Any, field: str) -> str:
+    code = str(value or "").strip()
+    if code and not _RESOURCE_CODE.match(code):
+        raise _refuse("bad_shared_resource", _("共享数据资源编码“%(code)s”无效（字母、数字和连字符，最多40位）。")
+                      % {"code": code[:60]}, field)
+    return code
+
+
 def clean_materials(materials: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Validate 申请材料 rows: a name, a known form (原件/复印件 …), at least one copy."""
+    """Validate 申请材料 rows: a name, a known form (原件/复印件 …), at least one copy, and an optional
+    ``shared_resource`` — the code of the sharing resource whose data proves the material
+    (可免交（已共享）, issue #13 part 5)."""
     cleaned: list[dict[str, Any]] = []
     for index, raw in enumerate(materials):
         row = dict(raw)
@@ -307,7 +335,9 @@ def clean_materials(materials: Iterable[Mapping[str, Any]]) -> list[dict[str, An
             raise _refuse("bad_copies", _("材料份数必须是1到99之间的整数。"), f"materials.{index}.copies")
         cleaned.append({"name": name[:300], "form": form, "copies": copies,
                         "required": bool(row.get("required", True)),
-                        "note": str(row.get("note") or "")[:500], "sort": index})
+                        "note": str(row.get("note") or "")[:500], "sort": index,
+                        "shared_resource": _clean_resource_code(row.get("shared_resource"),
+                                                                f"materials.{index}.shared_resource")})
     return cleaned
 
 
@@ -316,8 +346,19 @@ def _content_of(version: ItemVersion) -> dict[str, Any]:
 
 
 def _materials_of(version: ItemVersion) -> list[dict[str, Any]]:
-    return [{"name": m.name, "form": m.form, "copies": m.copies, "required": m.required, "note": m.note}
-            for m in version.materials.all()]
+    return [{"name": m.name, "form": m.form, "copies": m.copies, "required": m.required, "note": m.note,
+             "shared_resource": m.shared_resource} for m in version.materials.all()]
+
+
+def _with_shared(materials: list[dict[str, Any]], shared: Mapping[str, str]) -> list[dict[str, Any]]:
+    """``materials`` with ``shared_resource`` set (or cleared, with "") for the materials named in
+    ``shared`` (material name -> resource code); a name the version does not have is refused."""
+    names = {m["name"] for m in materials}
+    for index, name in enumerate(shared):
+        if name not in names:
+            raise _refuse("material_unknown", _("该事项没有材料“%(name)s”。") % {"name": name},
+                          f"shared_materials.{index}")
+    return [{**m, "shared_resource": shared[m["name"]]} if m["name"] in shared else m for m in materials]
 
 
 def _summary(version: ItemVersion) -> dict[str, Any]:
@@ -432,13 +473,16 @@ def _locked(item: ServiceItem) -> ServiceItem:
 
 
 def item_revise(*, by: Actor, item: ServiceItem, materials: Iterable[Mapping[str, Any]] | None = None,
-                **changes: Any) -> ItemVersion:
+                shared_materials: Mapping[str, str] | None = None, **changes: Any) -> ItemVersion:
     """Edit an item: a new immutable version n+1 with the changes applied (old versions stay).
 
     Actor: see ``workflow.ACTORS`` (403 ``item_action_forbidden``). An active or suspended item
     keeps its status; a withdrawn one is never revised (409 ``item_illegal_transition``).
-    Materials are replaced when given, else copied. A revision that changes nothing is refused
-    (``catalog.no_change``). Audited ``catalog.item_revise``.
+    Materials are replaced when given, else copied. ``shared_materials`` (material name -> sharing
+    resource code, "" to clear) marks materials that a shared register proves (可免交（已共享）,
+    减材料, issue #13 part 5) in the new version; an unknown material name is refused
+    (``catalog.material_unknown``), a malformed code too (``catalog.bad_shared_resource``). A
+    revision that changes nothing is refused (``catalog.no_change``). Audited ``catalog.item_revise``.
     """
     with transaction.atomic():
         item = _locked(item)
@@ -453,6 +497,8 @@ def item_revise(*, by: Actor, item: ServiceItem, materials: Iterable[Mapping[str
             merged["valid_from"] = timezone.localdate()
         cleaned = clean_content(merged)
         new_materials = clean_materials(materials if materials is not None else _materials_of(current))
+        if shared_materials:
+            new_materials = clean_materials(_with_shared(new_materials, shared_materials))
         if (all(cleaned[f] == getattr(current, f) for f in CONTENT_FIELDS
                 if f not in ("valid_from", "change_note"))
                 and new_materials == clean_materials(_materials_of(current))):

@@ -63,8 +63,8 @@ def test_detail_and_versions(items: dict[str, ServiceItem], client: Client) -> N
     assert (v["fee_free"], v["fee_text"], v["depth_codes"], v["channels"]) == (
         False, "120元/本", ["1", "2", "3"], ["online", "window"])
     assert v["materials"] == [
-        {"name": "居民身份证", "form": "original", "copies": 1, "required": True, "note": ""},
-        {"name": "户口簿", "form": "copy", "copies": 2, "required": False, "note": ""}]
+        {"name": "居民身份证", "form": "original", "copies": 1, "required": True, "note": "", "shared_resource": ""},
+        {"name": "户口簿", "form": "copy", "copies": 2, "required": False, "note": "", "shared_resource": ""}]
     assert body["pdf_url"] == f"/catalog/items/{code}/guide.pdf"
     services.item_revise(by=TEST_ACTOR, item=items["passport"], promised_limit=5, change_note="提速")
     versions = client.get(f"{API}/items/{code}/versions").json()["items"]
