@@ -218,24 +218,17 @@ def sharing_dataset_query(params: dict[str, Any], *, resource: Any = None, **_: 
     the keyed hash of the value (the key may be an ID number: it is never stored or searched in
     clear); the row's JSON is decrypted; its ``updated_at`` is the as-of time. The answer holds the
     version's fields only."""
-    import json
-
-    from onewindow.core.crypto import keyed_hash_candidates
-    from onewindow.core.fields import normalize_for_hash
-
-    from .models import DatasetRow
+    from .selectors.bulk import dataset_row_for
 
     if resource is None or resource.current is None:
         raise ProviderError("sharing_provider_unavailable", "dataset provider called without a published resource")
     fields = list(resource.current.fields)
     key_field = next((f for f in fields if f.get("key")), None)
     value = dataset_key_value(key_field, _one_param(params, "key"))
-    row = (DatasetRow.objects.filter(resource=resource,
-                                     row_key_hash__in=keyed_hash_candidates(normalize_for_hash(value, "upper")))
-           .order_by("-updated_at").first())
-    if row is None:
+    found = dataset_row_for(resource, value)
+    if found is None:
         return ProviderAnswer(rows=[], as_of=None)
-    data = json.loads(row.data)
+    data, row = found
     names = [f["name"] for f in fields]
     return ProviderAnswer(rows=[{name: data.get(name) for name in names}], as_of=row.updated_at)
 
@@ -250,8 +243,16 @@ register_provider(Provider(
     query=market_licences_query, description="行政许可（电子证照，按统一社会信用代码）",
     extra={"schema": LICENCE_SCHEMA},
 ))
+class CatalogueFields(tuple[str, ...]):
+    """The ``fields`` of a provider whose schema is the catalogue's own (``sharing.dataset``: the
+    rows are loaded from drops against the version's schema), so every field name is within it."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str)
+
+
 register_provider(Provider(
-    name="sharing.dataset", fields=(), params=("key",), query=sharing_dataset_query,
+    name="sharing.dataset", fields=CatalogueFields(), params=("key",), query=sharing_dataset_query,
     description="批量交换加载的数据集（按键值），数据项由资源目录定义",
     extra={"schema": None, "fields_from_catalogue": True},
 ))

@@ -56,6 +56,8 @@ def test_the_registry_providers_are_registered_with_their_schema() -> None:
     assert licences.fields == ("credit_code", "licence_name", "licence_number", "issuing_department", "decided_on",
                                "valid_from", "valid_to", "status")
     assert (entity.params, licences.params, dataset.params) == (("credit_code",), ("credit_code",), ("key",))
+    # the dataset's schema is the catalogue's: any field a version defines is within it
+    assert "district" in dataset.fields and "registered" in dataset.fields
 
 
 def test_market_entity_answers_the_registration(w: RegistryWorld) -> None:
@@ -151,6 +153,12 @@ def test_sharing_dataset_finds_the_row_by_the_keyed_hash_of_its_key(w: RegistryW
         cursor.execute("SELECT row_key, row_key_hash, data FROM sharing_datasetrow")
         stored = cursor.fetchone()
     assert all(number not in str(value) for value in stored)
+    # "is person Y registered in district Z": a grant of the two fields, the ID number as the key
+    grant, _token = make_grant(resource, w.p.other_department, purpose=Purpose.VERIFICATION,
+                               fields=["district", "registered"])
+    result = exchange_query(grant=grant, purpose=Purpose.VERIFICATION, params={"key": number})
+    assert (result.fields, result.rows, result.as_of) == (["district", "registered"],
+                                                          [{"district": "静安区", "registered": True}], updated)
 
 
 def test_an_exchange_over_the_registry_answers_granted_fields_and_masks_the_legal_representative(
