@@ -280,3 +280,22 @@ def test_the_provider_half_carries_its_entry_on_a_refusal_and_attaches_a_peer_st
     refused = caught.value.log_entry  # type: ignore[attr-defined]
     assert (refused.role, refused.outcome, refused.error_code) == ("provider", "refused", "sharing_purpose_mismatch")
     assert ExchangeLogEntry.objects.filter(role="consumer").count() == 0
+
+
+def test_the_window_counts_in_the_shared_database_cache_of_the_embedded_profile(db: None) -> None:
+    """The embedded profile counts in the database cache table every worker shares (core.throttle,
+    whose real-process test is tests/test_shared_throttle.py); a second window starts from zero."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from onewindow.config.settings.base import cache_settings
+
+    with override_settings(CACHES=cache_settings("")):
+        call_command("createcachetable", verbosity=0)
+        try:
+            assert [rate_limits.rate_hit(7, 3).allowed for _ in range(4)] == [True, True, True, False]
+            assert rate_limits.rate_used(7) == 4
+            assert rate_limits.rate_hit(8, 3).allowed
+        finally:
+            caches["shared"].clear()
