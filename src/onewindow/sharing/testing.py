@@ -14,7 +14,7 @@
 - ``sharing_token`` / ``readonly_token``: bearer API tokens owned by ``consumer_admin`` with
   scopes ``sharing:read`` + ``sharing:manage`` / ``sharing:read`` only; ``provider_token`` the
   same for ``provider_admin`` (``world.client("token")``, ``"readonly_token"``,
-  ``"provider_token"``).
+  ``"provider_token"``); ``system_token`` has both scopes and no owner (403 ``token_without_user``).
 
 Resources and grants (plain functions, usable without the world):
 
@@ -80,7 +80,7 @@ FAKE_ROWS: list[dict[str, Any]] = [
 ]
 SHARING_PRINCIPALS = [
     "anonymous", "citizen", "clerk", "outsider_admin", "provider_clerk", "provider_admin",
-    "consumer_clerk", "consumer_admin", "admin", "token", "readonly_token",
+    "consumer_clerk", "consumer_admin", "admin", "token", "readonly_token", "provider_token", "system_token",
 ]
 
 _resource_serial = itertools.count(9000)
@@ -289,6 +289,9 @@ def build_world() -> SharingWorld:
     _t, world.bearers["provider_token"] = make_api_token(
         name="静安区市场监管局 共享接口", scopes=["sharing:read", "sharing:manage"],
         owner=world.users["provider_admin"],
+    )
+    _t, world.bearers["system_token"] = make_api_token(
+        name="无主系统", scopes=["sharing:read", "sharing:manage"], system_name="sharing-bridge",
     )
     register_fake_provider()
     return world
