@@ -183,3 +183,12 @@ def test_the_openapi_document_describes_the_operation(db: None) -> None:
     document = Client().get("/api/v1/openapi.json").json()
     operation = document["paths"]["/api/v1/sharing/exchange/{resource_code}"]["post"]
     assert {"200", "401", "403", "404", "422", "429", "503", "504"} <= set(operation["responses"])
+
+
+def test_an_exchange_costs_seven_statements(setup: dict[str, Any], django_assert_num_queries: Any) -> None:
+    """The grant by token, the provider department, the version, and per side its key and its entry
+    (the grant's last use was written by the first call; the fake provider reads nothing)."""
+    client = bearer(setup["token"])
+    assert post(client, setup["resource"].code).status_code == 200  # creates both departments' keys
+    with django_assert_num_queries(7):
+        assert post(client, setup["resource"].code).status_code == 200
