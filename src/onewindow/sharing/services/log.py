@@ -206,13 +206,37 @@ def log_seal_pending(*, batch_size: int = 1000) -> int:
             return sealed
 
 
+#: What each problem code means, for people (the log pages); the message adds the details.
+PROBLEM_TITLES: dict[str, Any] = {
+    "content_hash_mismatch": _("条目内容已被修改（与内容摘要不符）"),
+    "signature_invalid": _("签名无效"),
+    "key_unknown": _("签名密钥未知"),
+    "key_not_own": _("签名密钥不是本平台的密钥"),
+    "peer_key_unknown": _("对端签名密钥未知"),
+    "peer_signature_invalid": _("对端签名无效"),
+    "seq_gap": _("哈希链缺号（条目被删除）"),
+    "chain_broken": _("哈希链断裂"),
+    "chain_hash_mismatch": _("链值不符"),
+    "checkpoint_beyond_end": _("检查点超出链尾（末尾条目被删除）"),
+    "checkpoint_mismatch": _("检查点与哈希链不符"),
+    "checkpoint_unreadable": _("检查点文件无法读取"),
+    "checkpoint_row_missing": _("数据库中缺少检查点"),
+    "not_checkpointed": _("已封存的条目没有检查点"),
+    "unsealed_stale": _("条目未被串入哈希链"),
+}
+
+
 class LogProblem(NamedTuple):
     """One finding of :func:`log_verify`: the entry it concerns (None when no entry can be named),
-    a stable code and a message for the operator."""
+    a stable code and a message for the operator (``title`` says what the code means)."""
 
     entry_id: int | None
     code: str
     message: str
+
+    @property
+    def title(self) -> Any:
+        return PROBLEM_TITLES.get(self.code, self.code)
 
 
 @dataclass
@@ -287,6 +311,18 @@ def _check_entry(entry: ExchangeLogEntry, keys: _Keys, problems: list[LogProblem
         elif not signing.verify(public, signed_bytes(entry.peer_content_hash), entry.peer_signature):
             problems.append(LogProblem(entry.pk, "peer_signature_invalid",
                                        f"entry {entry.pk}: the peer statement by {entry.peer_kid} does not verify"))
+
+
+def log_entry_check(entry: ExchangeLogEntry) -> list[LogProblem]:
+    """The checks of one entry alone (content hash, signature, peer statement) — what the entry's
+    page shows; the chain and checkpoints need :func:`log_verify`."""
+    keys = _Keys()
+    found: list[LogProblem] = []
+    _check_entry(entry, keys, found)
+    if entry.seq is not None and chain_hash(entry.prev_hash, entry.content_hash, entry.signature) != entry.chain_hash:
+        found.append(LogProblem(entry.pk, "chain_hash_mismatch",
+                                f"entry {entry.pk} (seq {entry.seq}) does not match its chain hash"))
+    return found
 
 
 def log_verify(*, grace: datetime.timedelta | None = None) -> LogReport:
