@@ -27,6 +27,8 @@ STEPS = [
     ("onewindow.taxqr.demo", "房交信息采集 housing-transaction capture (智慧税务)"),
     ("onewindow.market.demo", "市场主体库与信息归集 the Jing'an registry and pooled records"),
     ("onewindow.supervision.demo", "事中事后监管 双告知, officers and the platform's users"),
+    ("onewindow.sharing.demo", "政务数据共享 the resource catalogue, grants, drops and months of signed exchanges"),
+    ("onewindow.demo.management.prefill_story", "减材料 the demo citizen's application filled from shared registers"),
 ]
 SIZES = ("full", "small")
 
