@@ -15,9 +15,10 @@ A provider that is down gives a clear answer, never a hang: connect and read tim
 connection could not be made (nothing was sent, so nothing is asked twice; at most
 ``SHARING_PEER_RETRIES``, with a ``SHARING_PEER_RETRY_BACKOFF`` pause), and a circuit breaker per
 peer resource (``sharing.breaker``). Outcomes: a timeout → 504 ``sharing_provider_timeout``; a
-refused connection, a 5xx or an open breaker → 503 ``sharing_provider_unavailable``; the
-provider's 4xx refusal → the same code and status; an answer that does not verify → 502
-``sharing_peer_signature_invalid``.
+refused connection, a 5xx or an open breaker → 503 ``sharing_provider_unavailable`` (a 504 of
+the peer, whose own register timed out, stays a timeout); the provider's 4xx refusal → the same
+code and status (with its signed statement of the refusal's log entry, when it verifies); an answer
+that does not verify → 502 ``sharing_peer_signature_invalid``.
 """
 
 from __future__ import annotations
@@ -174,8 +175,11 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
             raise provider_unavailable() from None
 
 
-def _refusal(status: int, raw: bytes) -> DomainError:
-    """The provider's 4xx refusal, passed through with its code, message and fields."""
+def _refusal(status: int, raw: bytes, *, peer: PeerInstallation, exchange_id: uuid.UUID | str) -> DomainError:
+    """The provider's 4xx refusal, passed through with its code, message and fields. When the
+    provider logged the refusal it sends its signed statement of that entry too; a statement that
+    verifies is kept on the error (``statement``: the exchange attaches it to our entry), one that
+    does not is dropped (the refusal stands either way: nothing is answered)."""
     try:
         data = json.loads(raw)
     except ValueError:
@@ -184,8 +188,17 @@ def _refusal(status: int, raw: bytes) -> DomainError:
         return DomainError(_("对端平台拒绝了该查询。"), code="sharing_peer_refused", status=status)
     given = data.get("fields")
     fields: dict[str, Any] = given if isinstance(given, dict) else {}
-    return DomainError(str(data.get("message") or data["code"]), code=data["code"][:60], status=status,
-                       fields={str(k): [str(m) for m in v] for k, v in fields.items() if isinstance(v, list)})
+    error = DomainError(str(data.get("message") or data["code"]), code=data["code"][:60], status=status,
+                        fields={str(k): [str(m) for m in v] for k, v in fields.items() if isinstance(v, list)})
+    statement = data.get("statement")
+    if isinstance(statement, dict):
+        try:
+            error.statement = statement_verify(  # type: ignore[attr-defined]
+                peer=peer, statement=statement, exchange_id=exchange_id, rows=None, error_code=error.code)
+        except DomainError:
+            logger.warning("peer %s sent a refusal statement that does not verify on exchange %s", peer.code,
+                           exchange_id)
+    return error
 
 
 def _parse_answer(raw: bytes) -> dict[str, Any]:
@@ -212,11 +225,13 @@ def _as_of(value: Any) -> datetime.datetime | None:
 
 
 def statement_verify(*, peer: PeerInstallation, statement: dict[str, Any], exchange_id: uuid.UUID | str,
-                     rows: list[dict[str, Any]]) -> dict[str, str]:
+                     rows: list[dict[str, Any]] | None, error_code: str = "") -> dict[str, str]:
     """Check the provider's statement of its log entry for this exchange: signed by a key of
     ``peer`` over ``content_hash``, ``content`` hashing to it, naming this exchange, the provider
-    role and the digest of exactly the rows received (the SHA-256 of their canonical JSON). Returns
-    ``{kid, signature, content_hash}``; raises 502 ``sharing_peer_signature_invalid`` otherwise."""
+    role, and either the digest of exactly the rows received (the SHA-256 of their canonical JSON)
+    or — for a refusal (``rows`` None) — no response digest and the refusal's ``error_code``.
+    Returns ``{kid, signature, content_hash}``; raises 502 ``sharing_peer_signature_invalid``
+    otherwise."""
     kid, signature, content_hash = (statement.get(name) for name in ("kid", "signature", "content_hash"))
     content = statement.get("content")
     if not all(isinstance(v, str) and v for v in (kid, signature, content_hash)) or not isinstance(content, dict):
@@ -226,7 +241,11 @@ def statement_verify(*, peer: PeerInstallation, statement: dict[str, Any], excha
     if public is None or not signing.verify(public, content_hash.encode("ascii", "replace"), signature):
         raise signature_invalid()
     if canonical.digest(content) != content_hash or content.get("exchange_id") != str(exchange_id) \
-            or content.get("role") != "provider" or content.get("response_digest") != canonical.digest(rows):
+            or content.get("role") != "provider":
+        raise signature_invalid()
+    if rows is not None and content.get("response_digest") != canonical.digest(rows):
+        raise signature_invalid()
+    if rows is None and (content.get("response_digest") or content.get("error_code") != error_code):
         raise signature_invalid()
     return {"kid": kid, "signature": signature, "content_hash": content_hash}
 
@@ -281,10 +300,10 @@ def call_peer(*, resource: DataResource, grant: Grant, purpose: str, params: dic
     if status >= 500:
         breaker.record_failure()
         logger.warning("peer %s (%s) answered %s on exchange %s", peer.code, resource.endpoint, status, exchange_id)
-        raise provider_unavailable()
+        raise provider_timeout() if status == 504 else provider_unavailable()
     breaker.record_success()
     if 400 <= status < 500:
-        raise _refusal(status, raw)
+        raise _refusal(status, raw, peer=peer, exchange_id=exchange_id)
     if status != 200:
         raise response_invalid()
     data = _parse_answer(raw)

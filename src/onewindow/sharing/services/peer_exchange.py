@@ -28,6 +28,25 @@ from .log import log_entry_content
 from .peer_client import SIGNATURE_INVALID, request_content
 
 
+class PeerRefusal(DomainError):
+    """A refusal of the exchange that this side logged: its body also carries this side's signed
+    statement of the refusal's log entry (``statement``), so the consumer can keep it."""
+
+    def __init__(self, error: DomainError, statement: dict[str, Any]) -> None:
+        super().__init__(error.message, code=error.code, fields=error.fields, status=error.status)
+        self.statement = statement
+        self.retry_after = getattr(error, "retry_after", None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "statement": self.statement}
+
+
+def entry_statement(entry: ExchangeLogEntry) -> dict[str, Any]:
+    """This side's signed statement of one log entry: ``{kid, signature, content_hash, content}``."""
+    return {"kid": entry.kid, "signature": entry.signature, "content_hash": entry.content_hash,
+            "content": log_entry_content(entry)}
+
+
 def token_invalid() -> DomainError:
     return DomainError(_("共享授权令牌无效。"), code="sharing_grant_token_invalid", status=401)
 
@@ -63,7 +82,8 @@ def peer_exchange_serve(*, token: str, exchange_id: uuid.UUID, resource_code: st
     signature does not verify), 403 ``sharing_peer_consumer_mismatch`` (the consumer code names a
     department other than the grant's), 403 ``sharing_resource_not_granted`` (the grant is for
     another resource), 409 ``sharing_exchange_replayed`` (this exchange id was already served).
-    Then ``exchange_serve`` decides (and logs its refusals). Returns the answer body ``{exchange_id,
+    Then ``exchange_serve`` decides and logs; its refusals are raised as :class:`PeerRefusal`, whose
+    body carries this side's signed statement of the refusal's entry. Returns the answer body ``{exchange_id,
     rows, as_of, fields, statement: {kid, signature, content_hash, content}}``.
     """
     grant = grant_authenticate(token)
@@ -78,15 +98,20 @@ def peer_exchange_serve(*, token: str, exchange_id: uuid.UUID, resource_code: st
         raise PermissionDenied(_("该共享授权不包含所请求的数据资源。"), code="sharing_resource_not_granted")
     if ExchangeLogEntry.objects.filter(exchange_id=exchange_id, role=ExchangeRole.PROVIDER).exists():
         raise Conflict(_("该交换编号已处理过，不能重复提交。"), code="sharing_exchange_replayed")
-    result, entry = exchange_serve(grant=grant, purpose=purpose, params=params, fields=fields,
-                                   case_number=case_number, exchange_id=exchange_id, consumer_code=consumer_code,
-                                   peer_statement=peer_statement)
+    try:
+        result, entry = exchange_serve(grant=grant, purpose=purpose, params=params, fields=fields,
+                                       case_number=case_number, exchange_id=exchange_id, consumer_code=consumer_code,
+                                       peer_statement=peer_statement)
+    except DomainError as exc:
+        logged = getattr(exc, "log_entry", None)
+        if logged is None:
+            raise
+        raise PeerRefusal(exc, entry_statement(logged)) from None
     as_of: datetime.datetime | None = result.as_of
     return {
         "exchange_id": str(result.exchange_id),
         "rows": result.rows,
         "as_of": as_of.isoformat() if as_of is not None else None,
         "fields": list(result.fields),
-        "statement": {"kid": entry.kid, "signature": entry.signature, "content_hash": entry.content_hash,
-                      "content": log_entry_content(entry)},
+        "statement": entry_statement(entry),
     }

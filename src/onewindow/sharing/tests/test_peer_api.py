@@ -155,6 +155,7 @@ def test_a_tampered_request_statement_is_refused(consumer: Consumer) -> None:
 def test_a_consumer_code_of_another_department_or_another_resource_is_refused(consumer: Consumer) -> None:
     response = consumer.post(consumer.body(consumer_code=f"{PEER}:{consumer.world.outsider.code}"))
     assert (response.status_code, response.json()["code"]) == (403, "sharing_peer_consumer_mismatch")
+    assert "statement" not in response.json()  # refused before the exchange: nothing logged, nothing signed
     other = consumer.world.resource()
     response = consumer.post(consumer.body(resource_code=other.code))
     assert (response.status_code, response.json()["code"]) == (403, "sharing_resource_not_granted")
@@ -175,9 +176,20 @@ def test_the_exchanges_refusals_are_answered_and_logged_with_the_statement(shari
     response = consumer.post(outside)
     assert (response.status_code, response.json()["code"]) == (403, "sharing_fields_not_granted")
     assert response.json()["fields"] == {"fields": ["name"]}
+    # The refusal carries this side's signed statement of the refusal's log entry.
+    statement = response.json()["statement"]
+    refused_entry = ExchangeLogEntry.objects.get(exchange_id=outside["exchange_id"])
+    own = signing_key_for(sharing_world.provider)
+    assert (statement["kid"], statement["content_hash"], statement["signature"]) == (
+        own.kid, refused_entry.content_hash, refused_entry.signature)
+    assert canonical.digest(statement["content"]) == statement["content_hash"]
+    assert (statement["content"]["error_code"], statement["content"]["response_digest"]) == (
+        "sharing_fields_not_granted", "")
+    assert signing.verify(own.public_key, statement["content_hash"].encode(), statement["signature"])
     wrong_purpose = consumer.body(purpose=Purpose.STATISTICS.value, fields=["credit_code"])
     response = consumer.post(wrong_purpose)
     assert (response.status_code, response.json()["code"]) == (403, "sharing_purpose_mismatch")
+    assert response.json()["statement"]["content"]["exchange_id"] == wrong_purpose["exchange_id"]
     logged = list(ExchangeLogEntry.objects.order_by("id").values_list("exchange_id", "outcome", "error_code",
                                                                       "peer_content_hash"))
     assert logged == [

@@ -214,12 +214,53 @@ def test_the_providers_refusal_is_passed_through_with_its_code_and_status(
     assert (state.state, state.failures) == (breaker.CLOSED, 0)
 
 
+def _signed_refusal(setup: RemoteSetup, code: str, *, error_code: str | None = None) -> Any:
+    def respond(request: dict[str, Any]) -> tuple[int, bytes]:
+        body = provider_answer(private_key=setup.private_key, kid=setup.kid, exchange_id=request["body"]["exchange_id"],
+                               rows=[], fields=["registered"], content_extra={"response_digest": "",
+                                                                              "error_code": error_code or code})
+        return 403, json.dumps({"code": code, "message": "不在授权范围内", "fields": {},
+                                "statement": body["statement"]}).encode()
+
+    return respond
+
+
+def test_a_refusal_keeps_the_providers_statement_when_it_verifies(setup: RemoteSetup, fake_peer: FakePeer) -> None:
+    fake_peer.respond = _signed_refusal(setup, "sharing_fields_not_granted")
+    with pytest.raises(DomainError) as caught:
+        call(setup)
+    sent = json.loads(fake_peer.respond(fake_peer.requests[0])[1])["statement"]
+    assert caught.value.statement == {k: sent[k] for k in ("kid", "signature", "content_hash")}  # type: ignore[attr-defined]
+    # A statement of another refusal than the one answered is dropped; the refusal stands.
+    fake_peer.respond = _signed_refusal(setup, "sharing_fields_not_granted", error_code="sharing_grant_revoked")
+    with pytest.raises(DomainError) as caught:
+        call(setup)
+    assert caught.value.code == "sharing_fields_not_granted"
+    assert not hasattr(caught.value, "statement")
+
+
+def test_a_refusal_through_the_exchange_is_logged_with_the_providers_statement(
+        setup: RemoteSetup, fake_peer: FakePeer) -> None:
+    fake_peer.respond = _signed_refusal(setup, "sharing_purpose_mismatch")
+    with pytest.raises(DomainError):
+        exchange_query(grant=setup.grant, purpose=Purpose.CASE_HANDLING, params=PARAMS)
+    entry = ExchangeLogEntry.objects.get()
+    sent = json.loads(fake_peer.respond(fake_peer.requests[0])[1])["statement"]
+    assert (entry.outcome, entry.error_code, entry.peer_kid, entry.peer_content_hash) == (
+        ExchangeOutcome.REFUSED, "sharing_purpose_mismatch", setup.kid, sent["content_hash"])
+
+
 def test_a_5xx_is_unavailable_and_counts_against_the_breaker(setup: RemoteSetup, fake_peer: FakePeer) -> None:
     fake_peer.respond = lambda request: (500, b'{"code": "server_error"}')
     with pytest.raises(DomainError) as caught:
         call(setup)
     assert (caught.value.code, caught.value.status) == ("sharing_provider_unavailable", 503)
     assert breaker.breaker_for(peer_client.breaker_key(setup.resource)).failures == 1
+    fake_peer.respond = lambda request: (504, b'{"code": "sharing_provider_timeout"}')
+    with pytest.raises(DomainError) as caught:
+        call(setup)
+    assert (caught.value.code, caught.value.status) == ("sharing_provider_timeout", 504)
+    assert breaker.breaker_for(peer_client.breaker_key(setup.resource)).state == breaker.OPEN  # threshold 2
 
 
 def _closed_port() -> int:

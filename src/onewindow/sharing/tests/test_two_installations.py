@@ -152,8 +152,12 @@ def test_an_exchange_between_two_installations_is_logged_and_provable_on_both_si
     assert signing.verify(own_key.public_key, provider_entry["peer_content_hash"].encode(),
                           provider_entry["peer_signature"])
     # The refusal's provider entry holds our statement too.
+    # The refusal: each side's entry holds the other's statement too.
     refused = theirs["entries"][1]
     assert refused["exchange_id"] == str(ours[1].exchange_id)
     assert refused["peer_kid"] == own_key.kid and refused["peer_signature"]
+    assert (ours[1].peer_kid, ours[1].peer_content_hash, ours[1].peer_signature) == (
+        refused["kid"], refused["content_hash"], refused["signature"])
+    assert canonical.digest(refused["content"]) == refused["content_hash"]
     assert django_settings.SHARING_INSTALLATION_CODE != PEER_CODE
     assert log_entry_content(consumer_entry)["role"] == "consumer"
