@@ -108,7 +108,7 @@ def grant_list_for(user: Any, *, side: str = "", status: str = "", resource_code
 
 def grant_detail_for(user: Any, grant_id: int) -> Grant:
     """One grant by id (404 ``sharing_grant_not_found`` when not readable)."""
-    grant = grant_list_for(user).filter(pk=grant_id).first()
+    grant = grant_list_for(user).filter(pk=grant_id).first() if 0 < int(grant_id) < 2**63 else None
     if grant is None:
         raise NotFound(_("找不到该共享授权。"), code="sharing_grant_not_found")
     return grant
