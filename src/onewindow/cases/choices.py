@@ -126,3 +126,16 @@ class DocumentKind(models.TextChoices):
     EXTENSION = "extension", _("延长期限告知书")
     APPROVAL = "approval", _("准予行政许可决定书")
     REJECTION = "rejection", _("不予行政许可决定书")
+
+
+class PrefillOutcome(models.TextChoices):
+    """What one shared resource gave an online application's pre-fill (申请表预填, 减材料; issue #13
+    part 5). Only ``filled`` fills fields or proves materials; every other outcome leaves the
+    applicant to type or upload, and the page says why."""
+
+    FILLED = "filled", _("已预填")
+    NO_GRANT = "no_grant", _("未获共享授权")
+    NO_KEY = "no_key", _("不适用于该申请人")
+    NOT_FOUND = "not_found", _("共享数据中无记录")
+    REFUSED = "refused", _("共享交换被拒绝")
+    FAILED = "failed", _("共享数据暂不可用")

@@ -39,6 +39,7 @@ class FormField:
     value: Any = ""
     errors: list[str] = field(default_factory=list)
     description: str = ""
+    prefill: Any = None  # the PrefilledField of a field filled from a shared register (its source)
 
     @property
     def input_id(self) -> str:

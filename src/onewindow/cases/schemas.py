@@ -191,6 +191,8 @@ class FileOut(Schema):
     size: int
     sha256: str
     uploaded_at: datetime.datetime
+    shared_resource: str = ""  # proven by this sharing resource, no file (已共享, issue #13 part 5)
+    exchange_id: str | None = None  # the pre-fill exchange that proved it
 
 
 class ClockOut(Schema):
@@ -328,7 +330,8 @@ def event_out(event: CaseEvent) -> EventOut:
 def file_out(f: CaseMaterial) -> FileOut:
     return FileOut(id=f.pk, material_id=f.material_id, material_name=f.material.name if f.material else "",
                    original_name=f.original_name, content_type=f.content_type, size=f.size, sha256=f.sha256,
-                   uploaded_at=f.uploaded_at)
+                   uploaded_at=f.uploaded_at, shared_resource=f.shared_resource,
+                   exchange_id=str(f.exchange_id) if f.exchange_id else None)
 
 
 def clock_out(c: CaseClock) -> ClockOut:

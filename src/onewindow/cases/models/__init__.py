@@ -3,6 +3,7 @@
 from .case import Case, CaseEvent, CaseMaterial
 from .clock import CaseClock, ClockExtension, ClockSuspension
 from .documents import Document, Licence
+from .prefill import CasePrefill, PrefilledField, PrefillSource
 
-__all__ = ["Case", "CaseClock", "CaseEvent", "CaseMaterial", "ClockExtension", "ClockSuspension", "Document",
-           "Licence"]
+__all__ = ["Case", "CaseClock", "CaseEvent", "CaseMaterial", "CasePrefill", "ClockExtension", "ClockSuspension",
+           "Document", "Licence", "PrefillSource", "PrefilledField"]

@@ -176,12 +176,16 @@ class CaseMaterial(models.Model):
     Files are stored under an opaque name (never the uploaded name), with their SHA-256, size and
     the sniffed type; they are only ever served as downloads with ``nosniff`` (see views), so an
     upload can never be executed or rendered by the browser.
+
+    A row with ``shared_resource`` has no file: the material is proven by a shared register (免交
+    （已共享）, 减材料; issue #13 part 5) — the pre-fill exchange ``exchange_id`` of that resource
+    answered for the applicant, so no upload is needed and submission counts it as provided.
     """
 
     case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="materials")
     material = models.ForeignKey("catalog.Material", verbose_name=_("材料"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/", blank=True)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))
@@ -190,11 +194,25 @@ class CaseMaterial(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    shared_resource = models.CharField(_("共享数据资源"), max_length=40, blank=True,
+                                       help_text=_("由共享数据证明、无需上传时为资源编码"))
+    exchange_id = models.UUIDField(_("交换编号"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("申请材料附件")
         verbose_name_plural = _("申请材料附件")
         ordering = ["case_id", "id"]
+        constraints = [
+            # A row is either an uploaded file or a material proven by a shared register's exchange.
+            models.CheckConstraint(condition=(Q(shared_resource="") & ~Q(file=""))
+                                   | (~Q(shared_resource="") & Q(file="") & Q(exchange_id__isnull=False)),
+                                   name="cases_material_file_or_shared"),
+        ]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_shared(self) -> bool:
+        """No upload needed: proven by a shared register (已共享)."""
+        return bool(self.shared_resource)

@@ -29,6 +29,7 @@ from .handling import (
     case_suspend,
 )
 from .kiosk import case_kiosk_start
+from .prefill import prefill_decline, prefill_plan, prefill_run, prefill_view_for
 from .rating import case_from_token, case_rate, case_rate_by_token, rating_token
 
 __all__ = [
@@ -60,5 +61,9 @@ __all__ = [
     "case_withdraw",
     "channel_allowed",
     "deadlines_check",
+    "prefill_decline",
+    "prefill_plan",
+    "prefill_run",
+    "prefill_view_for",
     "rating_token",
 ]

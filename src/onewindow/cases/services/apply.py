@@ -32,6 +32,7 @@ from ..application_form import check_form, restore_unchanged
 from ..choices import CaseAction, CaseChannel, CaseStatus, ClockKind, DeliveryMethod
 from ..models import Case, CaseMaterial
 from . import common
+from .prefill import prefill_track_corrections
 
 # Magic numbers of the accepted upload types: the declared type and the name are not trusted.
 UPLOAD_TYPES = {b"%PDF-": ("application/pdf", ".pdf"), b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
@@ -204,6 +205,8 @@ def case_update(*, by: Actor, case_id: Any, form_data: dict[str, Any] | None = N
     the fields it names, ``None`` removing one (the API's PATCH). The patch is merged with the
     stored form here, under the case's row lock, so two edits of different fields at the same time
     both survive (issue #10 part 3); a personal field is merged in clear and stored encrypted again.
+    A pre-filled field changed here is recorded as the applicant's correction beside the value the
+    shared register gave (``prefill.prefill_track_corrections``; issue #13 part 5).
     """
     if form_data is not None and form_patch is not None:
         raise ValueError("case_update takes form_data or form_patch, not both")
@@ -223,6 +226,7 @@ def case_update(*, by: Actor, case_id: Any, form_data: dict[str, Any] | None = N
             schema = case.item_version.form_schema
             data = restore_unchanged(schema, form_data, case.form_values())
             case.form_set(schema, check_form(schema, data, partial=True))
+            prefill_track_corrections(case)  # a changed pre-filled value is kept beside its source
         if contact_phone is not None:
             case.contact_phone = _phone(contact_phone)
             case.phone_tail = case.contact_phone[-4:]
@@ -299,7 +303,8 @@ def case_detach(*, by: Actor, case_id: Any, attachment_id: int) -> None:
 
 
 def _check_complete(case: Case) -> None:
-    """Before submission: the form is complete, and online applications carry every required material."""
+    """Before submission: the form is complete, and online applications carry every required material
+    — uploaded, or proven by a shared register (a shared row of ``services.prefill``: 已共享)."""
     item = case.item
     if item.status != ItemStatus.ACTIVE or item.current_version_id is None:
         raise Conflict(_("该事项暂停办理或已取消，暂不接受申请。"), code="item_suspended")

@@ -5,6 +5,12 @@ form (自助填单) with its printed receipt.
 
 Views parse the request, call one case service or selector, and render; every refusal of the
 core (DomainError) is shown with its own 4xx status and its field messages next to the fields.
+
+Pre-fill from shared registers (减材料, issue #13 part 5; ``services.prefill``): the application
+page names the registers the item can take values from and lets the applicant decline before
+anything is fetched; saving the draft, or opening a draft not yet filled, fills it; the draft page
+shows each pre-filled field's source and as-of date, why a register gave nothing, the materials
+that need no upload (已共享), and the buttons to decline (clearing what was fetched) or ask again.
 """
 
 from __future__ import annotations
@@ -108,6 +114,7 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
     user: Any = request.user
     person = user.person
     profile = {"name": person.name if person else "", "phone": person.phone if person else ""}
+    plans = services.prefill_plan(version)
     error: DomainError | None = None
     if request.method == "POST":
         data = forms.parse(version.form_schema, request.POST)  # shown again as posted after a refusal
@@ -115,7 +122,7 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
         submit = request.POST.get("action") == "submit"
         for_org = request.POST.get("applicant") == "organization" and user.organization_id is not None
         try:
-            case, _replayed = services.case_apply(
+            case, replayed = services.case_apply(
                 by=user, item_code=item.code, channel=channel, submit=submit, idempotency_key=key,
                 form_data=forms.with_profile(version.form_schema, data, **profile),
                 applicant_organization=user.organization if for_org else None, **_delivery(request))
@@ -123,40 +130,62 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
             error = exc
         else:
             if case.status == CaseStatus.DRAFT:
+                if plans and not replayed:
+                    _prefill_new_draft(request, case, decline=request.POST.get("prefill") == "decline")
                 messages.success(request, gettext("草稿已保存。请上传申请材料后提交。"))
                 return redirect("cases:edit", case_id=case.pk)
             messages.success(request, gettext("申请已提交，办件编号 %(number)s。") % {"number": case.number})
             return redirect("cases:detail", case_id=case.pk)
-        values = {"applicant": request.POST.get("applicant", "person"), "key": key, **_delivery(request)}
+        values = {"applicant": request.POST.get("applicant", "person"), "key": key,
+                  "prefill": request.POST.get("prefill", ""), **_delivery(request)}
     else:
         data = forms.prefill(version.form_schema, **profile)  # masked: kept unless the applicant retypes it
         values = {"applicant": "person", "key": forms.new_key(), "delivery_method": DeliveryMethod.WINDOW,
-                  "delivery_address": ""}
+                  "delivery_address": "", "prefill": ""}
+    names = services.prefill.resource_names(list(plans)) if plans else {}
     context = {"item": item, "v": version, "channel": channel, "values": values,
+               "prefill_sources": list(names.values()),
+               "prefill_materials": [m.name for plan in plans.values() for m in plan.materials],
                "delivery_methods": DeliveryMethod.choices, "organization": user.organization,
                "max_mb": max_upload_bytes() // (1024 * 1024),
                **_form_context(version.form_schema, data, error, ("delivery_method", "delivery_address"))}
     return render(request, "cases/apply/apply.html", context, status=error.status if error else 200)
 
 
+def _prefill_new_draft(request: HttpRequest, case: Case, *, decline: bool) -> None:
+    """Right after the draft is saved: decline pre-fill (nothing is fetched), or fill it. A
+    refusal never stands in the applicant's way: the draft is saved either way."""
+    try:
+        if decline:
+            services.prefill_decline(by=request.user, case_id=case.pk)
+        else:
+            services.prefill_run(by=request.user, case_id=case.pk)
+    except DomainError:
+        pass
+
+
 def _case_page(request: HttpRequest, case: Case, *, error: DomainError | None = None,
                data: dict[str, Any] | None = None, upload_error: DomainError | None = None) -> HttpResponse:
-    """The draft / correction page: the form, the materials and the submit button."""
+    """The draft / correction page: the pre-fill, the form, the materials and the submit button."""
     version = case.item_version
-    uploaded = [m for m in case.materials.all() if m.removed_at is None]
-    materials = [{"m": m, "files": [f for f in uploaded if f.material_id == m.pk]} for m in version.materials.all()]
+    prefill = services.prefill_view_for(request.user, case)
+    uploaded = [m for m in case.materials.all() if m.removed_at is None and not m.is_shared]
+    materials = [{"m": m, "files": [f for f in uploaded if f.material_id == m.pk], "shared": prefill.shared.get(m.pk)}
+                 for m in version.materials.all()]
     loose = [f for f in uploaded if f.material_id is None]
     errs = forms.field_errors(error) if error else {}
     correction = _correction_notice(case)
     values = {"delivery_method": case.delivery_method, "delivery_address": case.delivery_address}
     if data is not None:
         values = _delivery(request)
-    context = {"case": case, "v": version, "materials": materials, "loose": loose,
+    context = {"case": case, "v": version, "materials": materials, "loose": loose, "prefill": prefill,
                "missing": errs.get("materials", []), "upload_error": upload_error, "correction": correction,
                "delivery_methods": DeliveryMethod.choices, "values": values,
                "max_mb": max_upload_bytes() // (1024 * 1024),
                **_form_context(version.form_schema, case.form_data if data is None else data, error,
                                ("delivery_method", "delivery_address"))}
+    for f in context["fields"]:
+        f.prefill = None if prefill.declined else prefill.fields.get(f.name)
     status = (error or upload_error).status if (error or upload_error) else 200  # type: ignore[union-attr]
     return render(request, "cases/apply/edit.html", context, status=status)
 
@@ -178,6 +207,12 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
     if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTION):
         return redirect("cases:detail", case_id=case.pk)
     if request.method == "GET":
+        if case.status == CaseStatus.DRAFT and case.channel in APPLY_CHANNELS:
+            try:  # a draft not yet filled (saved through the API, or before the item named registers)
+                if services.prefill_run(by=request.user, case_id=case.pk) is not None:
+                    case = selectors.case_get_for(request.user, case.pk)
+            except DomainError:
+                pass  # staff on the applicant's page, or a case that cannot be filled: shown as it is
         return _case_page(request, case)
     data = forms.parse(case.item_version.form_schema, request.POST)
     try:
@@ -224,6 +259,31 @@ def resubmit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def prefill_decline(request: HttpRequest, case_id: int) -> HttpResponse:
+    """拒绝预填 (个人信息保护法 art. 44–46): clear what was fetched from the shared registers and
+    fetch nothing more for this application."""
+    try:
+        services.prefill_decline(by=request.user, case_id=case_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    messages.success(request, gettext("已拒绝预填：从共享数据获取的内容已清除，请自行填写并上传材料。"))
+    return redirect("cases:edit", case_id=case_id)
+
+
+@login_required
+@require_POST
+def prefill_consent(request: HttpRequest, case_id: int) -> HttpResponse:
+    """使用共享数据预填 after a decline: the applicant asks for pre-fill again."""
+    try:
+        services.prefill_run(by=request.user, case_id=case_id, consent=True)
+    except DomainError as exc:
+        return _error(request, exc)
+    messages.success(request, gettext("已从共享数据预填，请核对。"))
+    return redirect("cases:edit", case_id=case_id)
+
+
+@login_required
+@require_POST
 def upload(request: HttpRequest, case_id: int) -> HttpResponse:
     """Upload one material file; the core checks type (by content), size and the material."""
     upload_file = request.FILES.get("file")
@@ -263,7 +323,7 @@ def download(request: HttpRequest, case_id: int, attachment_id: int) -> HttpResp
     a download (never rendered inline), with the sniffed type, ``nosniff`` and a sandboxing CSP."""
     try:
         case = selectors.case_get_for(request.user, case_id)
-        row = case.materials.filter(pk=attachment_id, removed_at__isnull=True).first()
+        row = case.materials.filter(pk=attachment_id, removed_at__isnull=True, shared_resource="").first()
         if row is None:
             raise NotFound(_("找不到该材料。"), code="attachment_not_found")
         handle = row.file.open("rb")
@@ -302,7 +362,9 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     actions = selectors.actions_for(request.user, case)
     context = {"case": case, "v": case.item_version, "steps": selectors.timeline_for(request.user, case),
                "actions": actions, "documents": list(case.documents.all()),
-               "files": [m for m in case.materials.all() if m.removed_at is None],
+               "files": [m for m in case.materials.all() if m.removed_at is None and not m.is_shared],
+               "shared_files": [m for m in case.materials.select_related("material").all()
+                                if m.removed_at is None and m.is_shared],
                "correction": _correction_notice(case), "is_final": case.status in FINAL,
                "clock_running": case.due_date is not None and case.status not in FINAL,
                "notes": selectors.deadline_notes_for(case)}
@@ -442,6 +504,8 @@ urlpatterns: list[URLPattern] = [
     path("<int:case_id>/submit/", submit, name="submit"),
     path("<int:case_id>/resubmit/", resubmit, name="resubmit"),
     path("<int:case_id>/withdraw/", withdraw, name="withdraw"),
+    path("<int:case_id>/prefill/decline/", prefill_decline, name="prefill-decline"),
+    path("<int:case_id>/prefill/consent/", prefill_consent, name="prefill-consent"),
     path("<int:case_id>/files/", upload, name="upload"),
     path("<int:case_id>/files/<int:attachment_id>/", download, name="file"),
     path("<int:case_id>/files/<int:attachment_id>/remove/", detach, name="detach"),

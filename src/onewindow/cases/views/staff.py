@@ -206,7 +206,9 @@ def _detail(request: HttpRequest, case_id: Any, *, error: DomainError | None = N
         "clocks": clocks,
         "documents": list(case.documents.order_by("id")),
         "licence": Licence.objects.filter(case=case).first(),
-        "uploads": list(case.materials.filter(removed_at__isnull=True).select_related("material").order_by("id")),
+        "uploads": list(case.materials.filter(removed_at__isnull=True, shared_resource="").select_related("material")
+                        .order_by("id")),
+        "prefill": services.prefill_view_for(request.user, case),  # sources, values, corrections (issue #13)
         "version_materials": list(case.item_version.materials.order_by("sort", "id")),
         "form_rows": staff_forms.form_rows(schema, case.form_data or {}),
         "edit_fields": (staff_forms.form_fields(schema, case.form_data or {},
