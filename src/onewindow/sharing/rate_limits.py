@@ -13,16 +13,22 @@ the provider nothing). A refused call is told when the window ends (``Retry-Afte
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from onewindow.core.throttle import throttle_count, throttle_hit
 
 WINDOW_SECONDS = 60
 
-#: The clock of the windows (seconds since the epoch); tests replace it to stay inside one window.
-clock: Callable[[], float] = time.time
+def _now() -> float:
+    return timezone.now().timestamp()
+
+
+#: The clock of the windows (seconds since the epoch): the time every service reads
+#: (``timezone.now``); tests replace it to stay inside one window.
+clock: Callable[[], float] = _now
 
 
 @dataclass(frozen=True)

@@ -299,3 +299,11 @@ def test_the_window_counts_in_the_shared_database_cache_of_the_embedded_profile(
             assert rate_limits.rate_hit(8, 3).allowed
         finally:
             caches["shared"].clear()
+
+
+def test_the_window_follows_the_time_every_service_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    moment = datetime.datetime(2026, 3, 2, 9, 30, 15, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    assert rate_limits._now() == moment.timestamp()
+    assert rate_limits.window_key(5, rate_limits._now()) == f"sharing-rate:5:{int(moment.timestamp()) // 60}"
+    assert rate_limits.seconds_to_next_window(moment.timestamp()) == 45
