@@ -60,7 +60,11 @@ def setup(sharing_world: SharingWorld) -> dict[str, Any]:
 @pytest.mark.parametrize(("who", "status", "code"), [
     ("anonymous", 401, "unauthenticated"),
     ("citizen", 401, "unauthenticated"),
-    ("consumer_admin", 401, "unauthenticated"),  # a session is not a grant
+    ("clerk", 401, "unauthenticated"),
+    ("outsider_admin", 401, "unauthenticated"),
+    ("provider_admin", 401, "unauthenticated"),
+    ("consumer_clerk", 401, "unauthenticated"),
+    ("consumer_admin", 401, "unauthenticated"),  # a session is not a grant, even the consumer's
     ("admin", 401, "unauthenticated"),
     ("token", 401, "sharing_grant_token_invalid"),  # an API token is not a grant token
     ("readonly_token", 401, "sharing_grant_token_invalid"),
