@@ -70,7 +70,8 @@ while done < missing:
     for i in range(done, done + n):
         src = sources[i % len(sources)]
         code = codes[src]
-        rows.append((top + 1 + i, src, credit_code(100_000_000 + i, code[2:8], code[:2])))
+        # Indexes past every id used so far: a second run (resuming a stopped one) makes new codes.
+        rows.append((top + 1 + i, src, credit_code(100_000_000 + top + i, code[2:8], code[:2])))
     lo, hi = rows[0][0], rows[-1][0]
     with transaction.atomic(), connection.cursor() as c:
         c.executemany("INSERT INTO bench_replica_map (dst, src, code) VALUES (%s, %s, %s)", rows)
