@@ -5,9 +5,11 @@ refusal leaving nothing written."""
 from __future__ import annotations
 
 import datetime
+import io
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from onewindow.core import crypto
@@ -108,4 +110,39 @@ def test_a_bad_scope_is_refused_writing_nothing(sharing_world: SharingWorld, rem
         register(sharing_world, remote_resource, **overrides)
     assert (caught.value.code, caught.value.status, list(caught.value.fields)) == (
         "sharing_remote_grant_invalid", 422, [field])
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_the_command_records_the_grant_reading_the_token_from_a_file(
+        sharing_world: SharingWorld, remote_resource: Any, tmp_path: Any) -> None:
+    token_file = tmp_path / "token.txt"
+    token_file.write_text(REMOTE_TOKEN + "\n")
+    out = io.StringIO()
+    call_command("sharing_remote_grant", str(token_file), "--resource", remote_resource.code, "--department",
+                 sharing_world.consumer.code, "--purpose", "case_handling", "--fields", "cert_no, district",
+                 "--valid-from", "2026-01-01", "--valid-to", "2026-12-31", "--rate", "20", stdout=out)
+    grant = Grant.objects.get()
+    assert (grant.fields, grant.rate_per_minute, grant.valid_from, grant.valid_to) == (
+        ["cert_no", "district"], 20, datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    assert crypto.decrypt(grant.remote_token) == REMOTE_TOKEN
+    assert REMOTE_TOKEN not in out.getvalue()
+    assert out.getvalue().startswith(f"grant {grant.pk} ({grant.request.number}) recorded: {remote_resource.code}")
+    assert AccessEvent.objects.get().by_label == "sharing_remote_grant"
+
+
+def test_the_command_refuses_writing_nothing(sharing_world: SharingWorld, remote_resource: Any,
+                                             tmp_path: Any) -> None:
+    token_file = tmp_path / "token.txt"
+    token_file.write_text(REMOTE_TOKEN)
+    common = ["--department", sharing_world.consumer.code, "--purpose", "case_handling", "--valid-from",
+              "2026-01-01", "--valid-to", "2026-12-31"]
+    with pytest.raises(CommandError, match="sharing_remote_grant_invalid"):
+        call_command("sharing_remote_grant", str(token_file), "--resource", remote_resource.code, "--fields",
+                     "owner_id", *common)
+    with pytest.raises(CommandError, match="not found"):
+        call_command("sharing_remote_grant", str(token_file), "--resource", "NO-SUCH-0001", "--fields", "cert_no",
+                     *common)
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("sharing_remote_grant", str(token_file), "--resource", remote_resource.code, "--fields",
+                     "cert_no", *common[:6], "--valid-to", "31/12/2026")
     assert counts() == (0, 0, 0, 0)
