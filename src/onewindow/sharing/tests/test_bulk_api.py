@@ -120,10 +120,12 @@ def test_a_refused_drop_is_answered_422_with_its_code_and_the_stored_drop(bulk: 
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "sharing_drop_checksum" and body["message"].startswith("文件校验值（SHA-256）与声明的不符")
-    assert body["fields"] == {"file": [body["message"]]}
     drop = BulkDrop.objects.get()
-    assert body["drop"]["id"] == drop.pk and body["drop"]["status"] == DropStatus.REFUSED
-    assert body["drop"]["refusal_code"] == "sharing_drop_checksum" and body["drop"]["actual_sha256"] == sha256(content)
+    assert body["fields"] == {"file": [body["message"]], "drop_id": [str(drop.pk)]}
+    assert response["Location"] == f"{URL}/{drop.pk}"
+    stored = bulk.client("provider_clerk").get(response["Location"]).json()
+    assert (stored["status"], stored["refusal_code"]) == (DropStatus.REFUSED, "sharing_drop_checksum")
+    assert stored["refusal_message"] == body["message"] and stored["actual_sha256"] == sha256(content)
     assert DatasetRow.objects.count() == 0
 
 
