@@ -305,7 +305,6 @@ def _write(case: Case, answers: list[_Answer], by: Actor) -> tuple[list[str], li
         row = result.rows[0] if result is not None and result.rows else {}
         exchange_id = result.exchange_id if result is not None else None
         as_of = result.as_of if result is not None else None
-        version = None
         if answer.outcome == PrefillOutcome.FILLED:
             resource = DataResource.objects.select_related("current").filter(code=answer.plan.code).first()
             version = resource.current if resource is not None else None
