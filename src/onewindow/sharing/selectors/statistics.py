@@ -125,7 +125,7 @@ class SharingStatistics:
             "by_resource": {m: [r.counts[m] for r in self.resources] for m in MEASURES},
             "consumers": [r.name or r.key for r in self.consumers],
             "by_consumer": {m: [r.counts[m] for r in self.consumers] for m in MEASURES},
-            "failures": [[f"{f.outcome_label} {f.error_code}".strip(), f.count] for f in self.failures],
+            "failures": [[f.error_code or f.outcome_label, f.count] for f in self.failures],
         }
 
 

@@ -42,7 +42,7 @@
   if (failures) {
     echarts.init(failures).setOption({
       tooltip: { renderMode: "richText", trigger: "item" },
-      series: [{ type: "pie", radius: "65%",
+      series: [{ type: "pie", radius: "55%", label: { width: 130, overflow: "break" },
                  data: data.failures.map(function (f) { return { name: f[0], value: f[1] }; }) }]
     });
   }
