@@ -88,19 +88,20 @@ def departments() -> tuple[Any, Any]:
     return provider, consumer
 
 
-def entity_resource(provider: Any, **kwargs: Any) -> Any:
+def entity_resource(department: Any, **kwargs: Any) -> Any:
     """The published 市场主体登记信息 resource of the bench provider (made once)."""
     from onewindow.sharing.choices import SharingClass
     from onewindow.sharing.models import DataResource
     from onewindow.sharing.providers import ENTITY_SCHEMA
     from onewindow.sharing.testing import make_resource
 
-    code = kwargs.pop("code", f"{provider.code}-0001")
+    code = kwargs.pop("code", f"{department.code}-0001")
     existing = DataResource.objects.filter(code=code).first()
     if existing is not None:
         return existing
-    return make_resource(provider, fields=ENTITY_SCHEMA, provider="market.entity", code=code, name=RESOURCE_NAME,
-                         sharing_class=SharingClass.UNCONDITIONAL, **kwargs)
+    terms = {"provider": "market.entity", **kwargs}
+    return make_resource(department, fields=ENTITY_SCHEMA, code=code, name=RESOURCE_NAME,
+                         sharing_class=SharingClass.UNCONDITIONAL, **terms)
 
 
 def entity_grant(resource: Any, consumer: Any) -> tuple[Any, str]:
@@ -191,8 +192,6 @@ def measure_in_process(calls: int, rounds: int) -> dict[str, Any]:
         return exchange_query(grant=grant, purpose=Purpose.CASE_HANDLING, params={"credit_code": code})
 
     out["in_process"] = alternate(rounds, codes, direct, shared)
-    out["loadavg_mid"] = loadavg()
-    out["verify"] = measure_verify()
     out["loadavg_end"] = loadavg()
     return out
 
@@ -223,8 +222,127 @@ def measure_verify() -> dict[str, Any]:
     }
 
 
+# ---- the HTTP exchange between two installations ------------------------------------------------------
+
+PEER_A, PEER_B = "OW-BENCH-A", "OW-BENCH-B"
+PEER_PATH = "/api/v1/sharing/peer/exchange"
+
+
+def consumer_keys() -> dict[str, Any]:
+    """Installation A (the consumer): its departments and keys; its public keys for B."""
+    import django
+
+    django.setup()
+    from onewindow.sharing.services.keys import public_keys_export, signing_key_for
+
+    _provider, consumer = departments()
+    signing_key_for(consumer)
+    return public_keys_export()
+
+
+def provider_setup(a_keys: dict[str, Any]) -> dict[str, Any]:
+    """Installation B (the provider): its resource, a grant for A's consumer department (a new
+    token each run), A's public keys; returns what A needs."""
+    import django
+
+    django.setup()
+    from onewindow.core.actors import system_actor
+    from onewindow.sharing.services.keys import peer_keys_import, public_keys_export, signing_key_for
+
+    reset_log()
+    provider, consumer = departments()
+    resource = entity_resource(provider)
+    _grant, token = entity_grant(resource, consumer)
+    signing_key_for(provider)
+    peer_keys_import(by=system_actor("bench"), peer_code=PEER_A, name="基准测试平台 A", base_url="http://127.0.0.1:9",
+                     keys_json=a_keys)
+    return {"resource": resource.code, "token": token, "keys": public_keys_export()}
+
+
+def consumer_setup(peer_url: str, b: dict[str, Any]) -> Any:
+    """Installation A: B's keys, the resource reached over HTTP, the grant B issued."""
+    from onewindow.core.actors import system_actor
+    from onewindow.sharing.choices import AdapterKind, Purpose
+    from onewindow.sharing.models import DataResource
+    from onewindow.sharing.services.keys import peer_keys_import
+    from onewindow.sharing.services.remote_grants import grant_register_remote
+
+    by = system_actor("bench")
+    peer_keys_import(by=by, peer_code=PEER_B, name="基准测试平台 B", base_url=peer_url, keys_json=b["keys"])
+    provider, consumer = departments()
+    endpoint = peer_url + PEER_PATH
+    resource = entity_resource(provider, code=f"{provider.code}-0002", adapter=AdapterKind.HTTP, provider="",
+                               endpoint=endpoint, remote_code=b["resource"])
+    if resource.endpoint != endpoint:  # a new port each run (bench database only)
+        DataResource.objects.filter(pk=resource.pk).update(endpoint=endpoint, remote_code=b["resource"])
+        resource.refresh_from_db()
+    today = datetime.date.today()
+    assert resource.current is not None
+    return grant_register_remote(by=by, resource=resource, consumer_department=consumer,
+                                 purpose=Purpose.CASE_HANDLING, fields=resource.current.field_names,
+                                 valid_from=today - datetime.timedelta(days=1),
+                                 valid_to=today + datetime.timedelta(days=3650), rate_per_minute=1_000_000_000,
+                                 remote_token=b["token"])
+
+
+def bare_get(port: int) -> Any:
+    """One bare round trip as the peer client makes its calls: a new connection, one request."""
+    import http.client
+
+    def call(_item: Any) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", "/bench/bare/constant")
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"the bare view answered {response.status}")
+        finally:
+            conn.close()
+
+    return call
+
+
+def measure_http_calls(peer_url: str, b: dict[str, Any], calls: int, rounds: int) -> dict[str, Any]:
+    """In A's measuring process: the HTTP exchange against the bare round trip to B's server."""
+    from onewindow.sharing.choices import Purpose
+    from onewindow.sharing.services.exchange import exchange_query
+
+    grant = consumer_setup(peer_url, b)
+    codes = credit_codes(calls)
+    if not exchange_query(grant=grant, purpose=Purpose.CASE_HANDLING, params={"credit_code": codes[0]}).rows:
+        raise SystemExit("the HTTP exchange found nothing: the two registries differ")
+
+    def shared(code: str) -> Any:
+        return exchange_query(grant=grant, purpose=Purpose.CASE_HANDLING, params={"credit_code": code})
+
+    return alternate(rounds, codes, bare_get(int(peer_url.rsplit(":", 1)[1])), shared)
+
+
 def measure_http(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any] | None:
-    return None
+    """Set up installation B (its own database and code) under gunicorn, then A's measurement."""
+    from .market_search import prepare
+    from .run import free_port, start_server, stop_server
+
+    peer_env = measure_env(args.postgres, args.count, suffix="_peer") | {"SHARING_INSTALLATION_CODE": PEER_B}
+    Path(peer_env["SHARING_LOG_CHECKPOINT_DIR"]).mkdir(parents=True, exist_ok=True)
+    prepare(peer_env, args.postgres, args.count)
+    a_keys = run_measure(env, "--step", "consumer-keys")
+    tmp = VAR / "sharing-tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "a-keys.json").write_text(json.dumps(a_keys))
+    b = run_measure(peer_env, "--step", "provider-setup", "--file", str(tmp / "a-keys.json"))
+    (tmp / "b.json").write_text(json.dumps(b))
+    port = free_port()
+    server = start_server(peer_env, port, workers=2, threads=1)
+    try:
+        log(f"installation B serves on 127.0.0.1:{port}; HTTP exchange against a bare round trip")
+        figures = run_measure(env, "--step", "http", "--file", str(tmp / "b.json"), "--peer-url",
+                              f"http://127.0.0.1:{port}", "--calls", str(max(50, args.calls // 2)),
+                              "--rounds", str(args.rounds))
+    finally:
+        stop_server(server)
+    return figures
 
 
 # ---- the driver ---------------------------------------------------------------------------------------
@@ -238,6 +356,7 @@ def checkpoint_dir(env: dict[str, str]) -> str:
 def measure_env(postgres: bool, count: int, suffix: str = "") -> dict[str, str]:
     env = own_database_env(postgres, f"bench_sharing{suffix}", f"sharing{suffix}-{count}.sqlite3")
     env["SHARING_LOG_CHECKPOINT_DIR"] = checkpoint_dir(env)
+    env["SHARING_INSTALLATION_CODE"] = PEER_A
     return env
 
 
@@ -277,9 +396,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP exchange between two servers")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--step", default="in-process", help=argparse.SUPPRESS)
+    parser.add_argument("--file", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--peer-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        figures = measure_in_process(args.calls, args.rounds)
+        if args.step == "consumer-keys":
+            figures = consumer_keys()
+        elif args.step == "provider-setup":
+            figures = provider_setup(json.loads(Path(args.file).read_text()))
+        elif args.step == "verify":
+            import django
+
+            django.setup()
+            figures = measure_verify()
+        elif args.step == "http":
+            import django
+
+            django.setup()
+            figures = measure_http_calls(args.peer_url, json.loads(Path(args.file).read_text()), args.calls,
+                                         args.rounds)
+        else:
+            figures = measure_in_process(args.calls, args.rounds)
         print("FIGURES " + json.dumps(figures, ensure_ascii=False))
         return 0
     from .market_search import prepare
@@ -294,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
                 "cpus": os.cpu_count(), "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
     if not args.no_http:
         figures["http"] = measure_http(args, env)
+    figures["verify"] = run_measure(env, "--step", "verify")
+    figures["loadavg_end"] = loadavg()
     report(figures)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
