@@ -5,7 +5,8 @@ installation's exchange calls (跨平台交换接口).
 (``Authorization: Bearer ow_<prefix>_<secret>``; a login session or an API token is not a grant),
 with the consumer's signed request statement in the body. The handler parses, calls
 ``services.peer_exchange.peer_exchange_serve`` and renders; refusals are ``{code, message,
-fields}`` with their status.
+fields}`` with their status (and, once the exchange logged the refusal, this side's signed
+``statement`` of it; a 429 also ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import datetime
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 from pydantic import Field
 
+from onewindow.core.errors import DomainError
 from onewindow.core.schemas import ErrorOut
 
 from .services.peer_exchange import peer_exchange_serve, token_invalid
@@ -72,9 +74,18 @@ class PeerExchangeOut(Schema):
 
 @router.post("/exchange", auth=GrantBearer(), response={200: PeerExchangeOut, **ERRORS},
              summary="对端平台交换接口（共享授权令牌 + 签名请求）")
-def peer_exchange(request: HttpRequest, payload: PeerExchangeIn) -> dict[str, Any]:
-    return peer_exchange_serve(
-        token=str(getattr(request, "auth", "")), exchange_id=payload.exchange_id, resource_code=payload.resource_code,
-        purpose=payload.purpose, params=payload.params, fields=payload.fields, case_number=payload.case_number,
-        consumer_code=payload.consumer_code, statement=payload.statement.model_dump(),
-    )
+def peer_exchange(request: HttpRequest, payload: PeerExchangeIn) -> dict[str, Any] | HttpResponse:
+    try:
+        return peer_exchange_serve(
+            token=str(getattr(request, "auth", "")), exchange_id=payload.exchange_id,
+            resource_code=payload.resource_code, purpose=payload.purpose, params=payload.params,
+            fields=payload.fields, case_number=payload.case_number, consumer_code=payload.consumer_code,
+            statement=payload.statement.model_dump(),
+        )
+    except DomainError as exc:
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is None:
+            raise
+        response = JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+        response["Retry-After"] = str(retry_after)
+        return response

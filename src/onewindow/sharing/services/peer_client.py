@@ -132,7 +132,8 @@ def _max_response_bytes() -> int:
     return int(getattr(settings, "SHARING_PEER_MAX_RESPONSE_BYTES", 20 * 1024 * 1024))
 
 
-def _post_once(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+def _post_once(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
+    """One POST: (status, body, the Retry-After header or "")."""
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=connect_timeout())
@@ -150,12 +151,12 @@ def _post_once(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, byt
         raw = response.read(limit + 1)
         if len(raw) > limit:
             raise response_invalid()
-        return response.status, raw
+        return response.status, raw, response.getheader("Retry-After") or ""
     finally:
         connection.close()
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
     """POST with retries of failed connections only; raises the timeout/unavailable refusals."""
     retries = max(0, int(getattr(settings, "SHARING_PEER_RETRIES", 1)))
     backoff = _setting("SHARING_PEER_RETRY_BACKOFF", 0.2)
@@ -175,11 +176,13 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
             raise provider_unavailable() from None
 
 
-def _refusal(status: int, raw: bytes, *, peer: PeerInstallation, exchange_id: uuid.UUID | str) -> DomainError:
+def _refusal(status: int, raw: bytes, *, peer: PeerInstallation, exchange_id: uuid.UUID | str,
+             retry_after: str = "") -> DomainError:
     """The provider's 4xx refusal, passed through with its code, message and fields. When the
     provider logged the refusal it sends its signed statement of that entry too; a statement that
     verifies is kept on the error (``statement``: the exchange attaches it to our entry), one that
-    does not is dropped (the refusal stands either way: nothing is answered)."""
+    does not is dropped (the refusal stands either way: nothing is answered). A 429's Retry-After
+    seconds are kept as ``retry_after`` (the exchange API repeats them to its caller)."""
     try:
         data = json.loads(raw)
     except ValueError:
@@ -190,6 +193,8 @@ def _refusal(status: int, raw: bytes, *, peer: PeerInstallation, exchange_id: uu
     fields: dict[str, Any] = given if isinstance(given, dict) else {}
     error = DomainError(str(data.get("message") or data["code"]), code=data["code"][:60], status=status,
                         fields={str(k): [str(m) for m in v] for k, v in fields.items() if isinstance(v, list)})
+    if status == 429 and retry_after.strip().isdigit():
+        error.retry_after = int(retry_after.strip())  # type: ignore[attr-defined]
     statement = data.get("statement")
     if isinstance(statement, dict):
         try:
@@ -286,7 +291,7 @@ def call_peer(*, resource: DataResource, grant: Grant, purpose: str, params: dic
     if not breaker.allow():
         raise provider_unavailable()
     try:
-        status, raw = _post(resource.endpoint, canonical.canonical_bytes(body), headers)
+        status, raw, retry_after = _post(resource.endpoint, canonical.canonical_bytes(body), headers)
     except DomainError as exc:
         if exc.code == RESPONSE_INVALID:
             breaker.record_success()  # the peer answered (too much); it is not down
@@ -303,7 +308,7 @@ def call_peer(*, resource: DataResource, grant: Grant, purpose: str, params: dic
         raise provider_timeout() if status == 504 else provider_unavailable()
     breaker.record_success()
     if 400 <= status < 500:
-        raise _refusal(status, raw, peer=peer, exchange_id=exchange_id)
+        raise _refusal(status, raw, peer=peer, exchange_id=exchange_id, retry_after=retry_after)
     if status != 200:
         raise response_invalid()
     data = _parse_answer(raw)

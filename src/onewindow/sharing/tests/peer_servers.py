@@ -20,7 +20,8 @@ from typing import Any
 
 from onewindow.sharing import canonical, signing
 
-Respond = Callable[[dict[str, Any]], tuple[int, bytes]]
+#: ``respond(request) -> (status, body)`` or ``(status, body, {header: value})``.
+Respond = Callable[[dict[str, Any]], Any]
 
 
 def provider_answer(*, private_key: str, kid: str, exchange_id: str, rows: list[dict[str, Any]],
@@ -51,8 +52,10 @@ class FakePeer:
                 raw = self.rfile.read(length)
                 request = {"path": self.path, "headers": dict(self.headers.items()), "body": json.loads(raw or b"{}")}
                 peer.requests.append(request)
-                status, body = peer.respond(request)
+                status, body, *extra = peer.respond(request)
                 self.send_response(status)
+                for name, value in (extra[0] if extra else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

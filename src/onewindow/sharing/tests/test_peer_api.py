@@ -208,3 +208,15 @@ def test_a_malformed_body_is_refused_with_the_fields(consumer: Consumer) -> None
     assert response.status_code == 422
     assert set(response.json()["fields"]) == {"statement", "exchange_id"}
     assert ExchangeLogEntry.objects.count() == 0
+
+
+def test_a_rate_limited_peer_gets_retry_after_and_the_signed_refusal(sharing_world: SharingWorld) -> None:
+    consumer = Consumer(sharing_world)
+    Grant.objects.filter(pk=consumer.grant.pk).update(rate_per_minute=1)
+    assert consumer.post(consumer.body()).status_code == 200
+    response = consumer.post(consumer.body())
+    assert (response.status_code, response.json()["code"]) == (429, "sharing_rate_limited")
+    assert int(response["Retry-After"]) >= 1
+    entry = ExchangeLogEntry.objects.order_by("id").last()
+    assert entry is not None and (entry.outcome, entry.error_code) == (ExchangeOutcome.REFUSED, "sharing_rate_limited")
+    assert response.json()["statement"]["content_hash"] == entry.content_hash

@@ -209,6 +209,12 @@ def test_the_providers_refusal_is_passed_through_with_its_code_and_status(
     with pytest.raises(DomainError) as caught:
         call(setup)
     assert (caught.value.code, caught.value.status) == ("sharing_peer_refused", 429)
+    limited = {"code": "sharing_rate_limited", "message": "调用过于频繁", "fields": {}}
+    fake_peer.respond = lambda request: (429, json.dumps(limited).encode(), {"Retry-After": "17"})
+    with pytest.raises(DomainError) as caught:
+        call(setup)
+    assert (caught.value.code, caught.value.status, caught.value.retry_after) == (  # type: ignore[attr-defined]
+        "sharing_rate_limited", 429, 17)
     # A refusal is an answer: the peer is up, the breaker stays closed.
     state = breaker.breaker_for(peer_client.breaker_key(setup.resource))
     assert (state.state, state.failures) == (breaker.CLOSED, 0)
@@ -280,7 +286,7 @@ def test_a_refused_connection_is_retried_then_unavailable(setup: RemoteSetup, se
     attempts: list[str] = []
     original = peer_client._post_once
 
-    def counting(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    def counting(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
         attempts.append(url)
         return original(url, body, headers)
 
