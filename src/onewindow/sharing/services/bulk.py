@@ -389,8 +389,7 @@ def _audit(by: Actor, drop: BulkDrop) -> None:
                "kid": drop.kid, "status": drop.status, "refusal_code": drop.refusal_code,
                "total": drop.rows_total, "created": drop.rows_created, "updated": drop.rows_updated,
                "unchanged": drop.rows_unchanged, "failed": drop.rows_failed},
-        role="" if is_system(by) else account_perms.primary_role(by),
-        channel="system" if is_system(by) else "web",
+        role="" if is_system(by) else account_perms.primary_role(by), channel="import",
     )
 
 

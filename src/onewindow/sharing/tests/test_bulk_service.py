@@ -63,6 +63,12 @@ def test_a_hundred_rows_with_three_bad_ones_load_ninety_seven_and_report_the_thr
     assert drop.version == bulk.resource.current and drop.created_by == bulk.user("provider_clerk")
     assert drop.actual_sha256 == drop.declared_sha256 and drop.finished_at is not None
     assert audit_actions() == ["sharing.drop_receive"]
+    entry = AuditEntry.objects.get(action="sharing.drop_receive")
+    assert (entry.target_type, entry.target_id, entry.channel, entry.role) == (
+        "sharing.bulkdrop", str(drop.pk), "import", "data_clerk")
+    assert entry.after == {"resource": bulk.resource.code, "file": "persons.csv", "sha256": drop.actual_sha256,
+                           "kid": bulk.key.kid, "status": "loaded", "refusal_code": "", "total": 100, "created": 97,
+                           "updated": 0, "unchanged": 0, "failed": 3}
     first = stored(bulk)[rows[0]["id_number"]]
     assert first == {"id_number": rows[0]["id_number"], "name": "张伟", "district": "310106", "registered": True,
                      "registered_on": "2020-05-01", "household_size": 3, "area": "85.5",

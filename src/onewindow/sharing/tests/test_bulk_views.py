@@ -68,6 +68,13 @@ def test_the_same_file_again_says_nothing_changed_and_names_the_earlier_drop(bul
     assert 'id="unchanged"' in detail and f"第 {first_pk} 号文件相同" in detail
 
 
+def test_a_drop_still_loading_says_so(bulk: BulkWorld) -> None:
+    drop = BulkDrop.objects.create(resource=bulk.resource, version=bulk.resource.current, file_name="big.csv",
+                                   declared_sha256="0" * 64, actual_sha256="0" * 64)
+    detail = bulk.client("provider_clerk").get(f"{URL}{drop.pk}/").content.decode()
+    assert 'id="received"' in detail and 'id="unchanged"' not in detail
+
+
 def test_a_form_without_a_file_is_refused_on_the_form(bulk: BulkWorld) -> None:
     client = bulk.client("provider_clerk")
     response = client.post(URL, {"resource": bulk.resource.code, "sha256": "0" * 64})
