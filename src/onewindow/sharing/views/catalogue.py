@@ -37,6 +37,7 @@ from .. import permissions as perms
 from ..choices import AdapterKind, FieldType, Purpose, ResourceKind, ResourceStatus, SharingClass, UpdateFrequency
 from ..models import DataResource, ResourceVersion
 from ..providers import PROVIDERS
+from ..selectors import access as access_selectors
 from ..selectors import catalogue as selectors
 from ..services import catalogue as services
 
@@ -100,8 +101,6 @@ def home(request: HttpRequest) -> HttpResponse:
         require_reader(request.user)
     except DomainError as exc:
         return error_page(request, exc)
-    from ..selectors import access as access_selectors
-
     return render(request, "sharing/home.html", {
         "nav": "home",
         "resources": selectors.resource_list_for(request.user).filter(status=ResourceStatus.PUBLISHED).count(),
