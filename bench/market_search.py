@@ -8,13 +8,17 @@
 2. Entity profile: ``GET /api/v1/market/entities/<code>`` (the registration, versions, former names;
    an audit entry per lookup) and ``GET /api/v1/market/records/entities/<code>`` (the pooled-records
    timeline with its facets), credit codes drawn from the data, beside the same bare view. Aims
-   (issue #11): throughput ≥ 0.5 of the bare view's at 64 clients, p99 < 50 ms at 16.
+   (issue #11): throughput ≥ 0.5 of the bare view's at 64 clients, p99 < 50 ms at 16. With
+   ``--records N`` (the issue: 5,000,000) the registry first gets N pooled records
+   (``market_generate_records``, built once and cached by a marker like the registry), so the
+   profile and timeline requests read real timelines (most entities 0–3 records, some hundreds).
 3. Bulk import: rows per second of ``entities_load`` (checks, encryption, versions, search keys,
    audit) against a bare ``executemany`` of the same rows into a table of the same 18 columns,
    in one process; aim ≥ 0.3. The time to load the registry itself is printed from the build.
 
-Usage: python -m bench.market_search [--postgres] [--count N] [--rounds R] [--requests N]
-       [--seconds T] [--workers W] [--import-rows N] [--only fragments,initials,profile,timeline,import]
+Usage: python -m bench.market_search [--postgres] [--database NAME] [--count N] [--records N] [--rounds R]
+       [--requests N] [--seconds T] [--workers W] [--import-rows N]
+       [--only fragments,initials,profile,timeline,import]
 """
 
 from __future__ import annotations
@@ -100,7 +104,14 @@ for name, ini in rows:
         i = rng.randrange(start, max(start + 1, min(end, len(ini)) - 3))
         initials.append(ini[i:i + rng.choice((3, 4))])
 codes = list(EntityProfile.objects.filter(pk__in=ids).values_list("organization__credit_code", flat=True)[:300])
-print("QUERIES " + json.dumps({"fragments": fragments[:200], "initials": initials[:200], "codes": codes}))
+from django.db.models import Count
+from onewindow.market.models import PooledRecord
+held = sorted(PooledRecord.objects.filter(credit_code__in=codes).values("credit_code").annotate(n=Count("id"))
+              .values_list("n", flat=True))
+timeline = {"codes": len(codes), "records": sum(held), "codes_with_records": len(held),
+            "most": held[-1] if held else 0}
+print("QUERIES " + json.dumps({"fragments": fragments[:200], "initials": initials[:200], "codes": codes,
+                               "timeline": timeline}))
 """
 
 IMPORT_SCRIPT = """
@@ -130,6 +141,15 @@ bare = time.perf_counter() - t0
 print("IMPORT " + json.dumps({"rows": ROWS, "created": run.rows_created, "ours_s": ours, "bare_s": bare}))
 """
 
+
+RECORDS_MARKER_SCRIPT = """
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("CREATE TABLE IF NOT EXISTS bench_market_records_ready (records INTEGER NOT NULL, info TEXT NOT NULL)")
+    c.execute("SELECT info FROM bench_market_records_ready WHERE records = %s", [RECORDS])
+    row = c.fetchone()
+print("READY " + row[0] if row else "MISSING")
+"""
 
 ANALYZE_SCRIPT = """
 from django.db import connection
@@ -170,6 +190,27 @@ def prepare(env: dict[str, str], postgres: bool, count: int) -> dict[str, Any]:
                       f"    c.execute('INSERT INTO bench_market_ready (count, info) VALUES (%s, %s)', "
                       f"[{count}, {json.dumps(json.dumps(info))}])\n")
     log(f"loaded in {seconds:.0f} s ({count / seconds:.0f} rows/s)")
+    return info
+
+
+def prepare_records(env: dict[str, str], records: int) -> dict[str, Any]:
+    """Pool ``records`` generated records over the registry once (``market_generate_records``, cached
+    by a marker row; the command itself adds only what is missing)."""
+    state = shell(env, f"RECORDS = {records}\n" + RECORDS_MARKER_SCRIPT, "")
+    if state.startswith("READY "):
+        log(f"{records:,} pooled records ready (cached)")
+        return dict(json.loads(state[6:]))
+    log(f"generating {records:,} pooled records (market_generate_records), load {loadavg()}")
+    started = time.monotonic()
+    subprocess.run([str(BIN / "onewindow"), "market_generate_records", "--count", str(records), "--quiet"],
+                   env=env, check=True, cwd=ROOT)
+    seconds = time.monotonic() - started
+    info = {"records": records, "load_seconds": round(seconds, 1), "records_per_s": round(records / seconds, 1),
+            "loadavg_after_load": loadavg(), "built": datetime.datetime.now().isoformat()}
+    django_shell(env, "from django.db import connection\nwith connection.cursor() as c:\n"  # noqa: S608 - our values
+                      f"    c.execute('INSERT INTO bench_market_records_ready (records, info) VALUES (%s, %s)', "
+                      f"[{records}, {json.dumps(json.dumps(info))}])\n")
+    log(f"records generated in {seconds:.0f} s ({records / seconds:.0f} records/s)")
     return info
 
 
@@ -221,8 +262,11 @@ def measure(port: int, bench: list[str], headers: dict[str, str], args: argparse
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (database bench_market)")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (database --database)")
+    parser.add_argument("--database", default="bench_market", help="PostgreSQL database name (default bench_market)")
     parser.add_argument("--count", type=int, default=3_200_000, help="entities (default 3,200,000)")
+    parser.add_argument("--records", type=int, default=0,
+                        help="pooled records to generate over the registry first (the issue: 5,000,000)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--seconds", type=float, default=10)
@@ -232,12 +276,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated parts: fragments, initials, profile, timeline, import")
     args = parser.parse_args(argv)
 
-    env = own_database_env(args.postgres, "bench_market", f"market-{args.count}.sqlite3")
+    env = own_database_env(args.postgres, args.database, f"market-{args.count}.sqlite3")
     info = prepare(env, args.postgres, args.count)
+    records = prepare_records(env, args.records) if args.records else None
     # A bulk load leaves PostgreSQL's visibility map unset and its statistics stale: without VACUUM
     # ANALYZE the key range is a bitmap heap scan and a sort instead of an index-only scan.
     shell(env, ANALYZE_SCRIPT, "ANALYZED")
     queries = json.loads(shell(env, QUERIES_SCRIPT, "QUERIES "))
+    log(f"timelines of the sampled entities: {queries['timeline']}")
     headers = {"Authorization": f"Bearer {info['token']}"}
     port = free_port()
     log(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {'PostgreSQL' if args.postgres else 'SQLite'}")
@@ -262,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         imported["loadavg"] = loadavg()
         print("import", json.dumps(imported))
         results["imported"] = imported
-    results.update(build=info | {"token": "…"}, count=args.count, cpu_count=os.cpu_count(),
+    results.update(build=info | {"token": "…"}, count=args.count, records=records,
+                   timeline_sample=queries.get("timeline"), cpu_count=os.cpu_count(),
                    database="postgresql" if args.postgres else "sqlite", aims=AIMS)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
