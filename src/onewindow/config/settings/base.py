@@ -251,6 +251,17 @@ ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(env_str("ONEWINDOW_AUDIT_CHECKPOINT_DIR", 
 # (empty: beside the audit checkpoints, in ONEWINDOW_AUDIT_CHECKPOINT_DIR; docs/sharing-log.md).
 SHARING_INSTALLATION_CODE = env_str("SHARING_INSTALLATION_CODE", "OW-LOCAL")
 SHARING_LOG_CHECKPOINT_DIR = env_str("SHARING_LOG_CHECKPOINT_DIR", "")
+# Exchange with another installation (sharing.services.peer_client, breaker): seconds to connect
+# and to read an answer (a provider that hangs answers 504 within connect + read), retries of a
+# connection that failed before anything was sent, the circuit breaker's failures before it opens
+# and its cool-down in seconds, and the largest answer read (bytes).
+SHARING_PEER_CONNECT_TIMEOUT = float(env_str("SHARING_PEER_CONNECT_TIMEOUT", "2"))
+SHARING_PEER_READ_TIMEOUT = float(env_str("SHARING_PEER_READ_TIMEOUT", "5"))
+SHARING_PEER_RETRIES = int(env_str("SHARING_PEER_RETRIES", "1"))
+SHARING_PEER_RETRY_BACKOFF = float(env_str("SHARING_PEER_RETRY_BACKOFF", "0.2"))
+SHARING_PEER_MAX_RESPONSE_BYTES = int(env_str("SHARING_PEER_MAX_RESPONSE_BYTES", str(20 * 1024 * 1024)))
+SHARING_BREAKER_THRESHOLD = int(env_str("SHARING_BREAKER_THRESHOLD", "5"))
+SHARING_BREAKER_COOL_DOWN = float(env_str("SHARING_BREAKER_COOL_DOWN", "30"))
 
 # Smart tax (taxqr): which side of the QR code this instance is (taxpayer / tax / both), where its
 # keys live (`onewindow taxqr_keys generate`), and how long codes made under a superseded rule set
