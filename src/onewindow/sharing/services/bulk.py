@@ -456,6 +456,19 @@ def drop_receive(*, by: Actor, resource: DataResource, file_name: str, content: 
     return drop
 
 
+def drop_sign(*, department: Any, content: bytes) -> dict[str, str]:
+    """The ``declared_sha256``, ``kid`` and ``signature`` of a drop of ``content`` signed with the
+    department's own active key (``services.keys.signing_key_for``): for a department whose system
+    runs inside this installation, the demo and tests. A department elsewhere signs with its own
+    copy of the key."""
+    from .keys import signing_key_for
+
+    key = signing_key_for(department)
+    digest = hashlib.sha256(content).hexdigest()
+    return {"declared_sha256": digest, "kid": key.kid,
+            "signature": signing.sign(key.private_key, digest.encode("ascii"))}
+
+
 def drop_refusal_message(drop: BulkDrop) -> str:
     """The message stored with a refused drop's code (its first error entry)."""
     return str(drop.errors[0]["message"]) if drop.refusal_code and drop.errors else ""

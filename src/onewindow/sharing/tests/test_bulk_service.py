@@ -20,7 +20,7 @@ from .. import signing
 from ..choices import DropStatus, FieldType, ResourceKind
 from ..models import BulkDrop, DatasetRow, SigningKey
 from ..selectors.bulk import dataset_row_for, drop_repeat_of
-from ..services.bulk import MAX_STORED_ERRORS, drop_receive
+from ..services.bulk import MAX_STORED_ERRORS, drop_receive, drop_sign
 from .test_bulk_world import HEADER, BulkWorld, bulk, csv_bytes, make_resource, person_row, sha256, xlsx_bytes
 
 __all__ = ["bulk"]
@@ -88,6 +88,13 @@ def test_a_wrong_checksum_refuses_the_whole_file(bulk: BulkWorld) -> None:
     drop = receive(bulk, content, declared_sha256=sha256(content + b"x"))
     _refused(bulk, drop, "sharing_drop_checksum")
     assert drop.actual_sha256 == sha256(content)
+
+
+def test_drop_sign_signs_with_the_departments_own_key(bulk: BulkWorld) -> None:
+    content = csv_bytes([person_row()])
+    signed = drop_sign(department=bulk.department, content=content)
+    assert signed == bulk.sign(content)
+    assert receive(bulk, content, **signed).status == DropStatus.LOADED
 
 
 def test_a_malformed_checksum_is_a_wrong_checksum(bulk: BulkWorld) -> None:
