@@ -170,15 +170,20 @@ class Pool:
             group.append(i)
         return groups
 
+    @cached_property
+    def data(self) -> bytes:
+        """The published pool file as UTF-8, built once (the digest and the stored file share it):
+        ``code TAB stratum TAB street LF`` per entity."""
+        lines = map("\t".join, zip(self.codes, self.strata, self.streets, strict=True))
+        return "\n".join(itertools.chain(lines, ("",) if self.codes else ())).encode()
+
     def text(self) -> str:
-        """The published pool file: ``code TAB stratum TAB street LF`` per entity."""
-        if not self.codes:
-            return ""
-        return "\n".join(map("\t".join, zip(self.codes, self.strata, self.streets, strict=True))) + "\n"
+        """The published pool file (:attr:`data` as text)."""
+        return self.data.decode()
 
     @cached_property
     def digest(self) -> str:
-        return hashlib.sha256(self.text().encode()).hexdigest()
+        return hashlib.sha256(self.data).hexdigest()
 
 
 class Officer(NamedTuple):
