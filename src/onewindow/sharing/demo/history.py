@@ -182,11 +182,11 @@ def history_play(rng: random.Random, grants: dict[GrantSpec, Grant], pools: dict
         roll = rng.random()
         if roll < 0.015:
             purpose = Purpose.CASE_HANDLING if spec.purpose != Purpose.CASE_HANDLING else Purpose.STATISTICS
-        elif roll < 0.03 and spec.fields:
+        elif roll < 0.03 and spec.fields and grant.resource.current is not None:
             version = grant.resource.current
-            assert version is not None
-            fields = [*spec.fields[:2], next(n for n in version.field_names
-                                             if n not in spec.fields and n not in version.personal_field_names)]
+            outside = [n for n in version.field_names if n not in spec.fields and n not in version.personal_field_names]
+            if outside:  # a field the grant leaves out (a personal one would be answered masked instead)
+                fields = [*spec.fields[:2], outside[0]]
         with clock(moment):
             code = _call(grant, purpose, _params(rng, spec.resource, pools), fields)
             outcomes[code] = outcomes.get(code, 0) + 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import io
 import random
 from dataclasses import dataclass
@@ -24,10 +23,8 @@ from onewindow.accounts.sample_identifiers import sample_resident_id
 from onewindow.core.actors import Actor
 from onewindow.core.models import Region
 
-from .. import signing
 from ..models import BulkDrop, DataResource
-from ..services.bulk import drop_receive
-from ..services.keys import signing_key_for
+from ..services.bulk import drop_receive, drop_sign
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
             "魏吕丁任沈姚卢姜崔钟谭陆汪范金")
@@ -113,7 +110,5 @@ def csv_bytes(resource: DataResource, rows: list[dict[str, Any]]) -> bytes:
 
 def signed_drop(*, by: Actor, resource: DataResource, file_name: str, content: bytes) -> BulkDrop:
     """Send ``content`` as the provider department would: SHA-256 signed with its key."""
-    digest = hashlib.sha256(content).hexdigest()
-    key = signing_key_for(resource.provider_department)
-    return drop_receive(by=by, resource=resource, file_name=file_name, content=content, declared_sha256=digest,
-                        kid=key.kid, signature=signing.sign(key.private_key, digest.encode("ascii")))
+    return drop_receive(by=by, resource=resource, file_name=file_name, content=content,
+                        **drop_sign(department=resource.provider_department, content=content))
