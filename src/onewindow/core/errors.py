@@ -83,3 +83,10 @@ def standard_error(status: int) -> dict[str, Any]:
     """The ``{code, message, fields}`` body for a non-domain error status, in the active language."""
     code, message = STANDARD_ERRORS.get(status, ("error", _("请求未能完成。")))
     return {"code": code, "message": str(message), "fields": {}}
+
+
+def field_messages(error: DomainError | None) -> dict[str, list[str]]:
+    """A refusal's messages by form field, as text (for a page that shows them beside the fields)."""
+    if error is None:
+        return {}
+    return {name: [str(m) for m in msgs] for name, msgs in error.fields.items()}

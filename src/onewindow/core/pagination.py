@@ -44,3 +44,12 @@ def paginated(rows: QuerySet[Any] | Sequence[Any], page: int = 1, page_size: int
     result = paginate(rows, page, page_size)
     items = [render(row) for row in result.items] if render is not None else result.items
     return {"items": items, "total": result.total, "page": result.page, "pages": result.pages}
+
+
+def page_number(value: Any) -> int:
+    """A page number from a query parameter: 1 for anything that is not a whole number, at most
+    100,000 (a page link typed by hand never fails)."""
+    try:
+        return max(1, min(int(value), 100_000))
+    except (TypeError, ValueError):
+        return 1

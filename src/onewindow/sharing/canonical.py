@@ -10,6 +10,8 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
+
 
 def canonical_bytes(value: Any) -> bytes:
     """The canonical JSON encoding of ``value`` (dates must already be ISO strings)."""
@@ -19,3 +21,10 @@ def canonical_bytes(value: Any) -> bytes:
 def digest(value: Any) -> str:
     """Hex SHA-256 of the canonical JSON of ``value``."""
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
+
+
+def installation_code() -> str:
+    """This installation's code in the exchange log and in its signed content
+    (``SHARING_INSTALLATION_CODE``, default ``OW-LOCAL``): consumer and provider codes are
+    ``<installation code>:<department code>``."""
+    return str(getattr(settings, "SHARING_INSTALLATION_CODE", "") or "OW-LOCAL")

@@ -12,7 +12,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,12 +20,8 @@ from onewindow.core.errors import NotFound
 from onewindow.core.models import Department
 
 from .. import permissions as perms
+from ..canonical import installation_code
 from ..models import ExchangeCheckpoint, ExchangeLogEntry, SigningKey
-
-
-def installation_code() -> str:
-    """This installation's code (``SHARING_INSTALLATION_CODE``; the same as services.keys reads)."""
-    return str(getattr(settings, "SHARING_INSTALLATION_CODE", "") or "OW-LOCAL")
 
 
 def log_scope_codes(user: Any) -> set[str] | None:

@@ -29,7 +29,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -38,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.models import Department
 
 from .. import permissions as perms
+from ..canonical import installation_code
 from ..choices import ExchangeOutcome, ExchangeRole, Purpose
 from ..models import DataResource, ExchangeLogEntry
 
@@ -56,10 +56,6 @@ FAILED_OUTCOMES: tuple[str, ...] = (
     ExchangeOutcome.ERROR,
 )
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def installation_code() -> str:
-    return str(getattr(settings, "SHARING_INSTALLATION_CODE", "OW-LOCAL"))
 
 
 def party_code(department_code: str) -> str:

@@ -18,7 +18,6 @@ import json
 import re
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -33,15 +32,11 @@ from onewindow.core.locks import lock_or_create
 from onewindow.core.models import Department, NumberCounter
 
 from .. import signing
+from ..canonical import installation_code
 from ..models import PeerInstallation, SigningKey
 
 KEY_SCOPE_PREFIX = "sharing-key-"
 _KID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,59}$")
-
-
-def installation_code() -> str:
-    """This installation's code in the exchange log (``SHARING_INSTALLATION_CODE``)."""
-    return str(getattr(settings, "SHARING_INSTALLATION_CODE", "") or "OW-LOCAL")
 
 
 def party_code(department: Department | None) -> str:

@@ -27,9 +27,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, field_messages
 from onewindow.core.models import Department
-from onewindow.core.pagination import paginate
+from onewindow.core.pagination import page_number, paginate
 
 from .. import permissions as perms
 from ..choices import RequestStatus
@@ -37,7 +37,7 @@ from ..models import AccessRequest, Grant
 from ..selectors import access as selectors
 from ..selectors import catalogue as catalogue_selectors
 from ..services import access as services
-from .catalogue import error_page, field_messages, page_number, require_reader, resource_page_with_error
+from .catalogue import error_page, require_reader, resource_page_with_error
 
 PAGE_SIZE = 30
 GRANT_STATES = (("active", _("有效")), ("expired", _("已过期")), ("revoked", _("已撤销")))

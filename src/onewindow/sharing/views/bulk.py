@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onewindow.core.errors import DomainError, PermissionDenied
-from onewindow.core.pagination import paginate
+from onewindow.core.pagination import page_number, paginate
 
 from .. import permissions as perms
 from ..choices import DropStatus
@@ -41,18 +41,11 @@ def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "sharing/drop_error.html", {"error": exc}, status=exc.status)
 
 
-def _page_number(value: Any) -> int:
-    try:
-        return max(1, min(int(value), 100_000))
-    except (TypeError, ValueError):
-        return 1
-
-
 def _list_page(request: HttpRequest, form: QueryDict | None = None, error: DomainError | None = None) -> HttpResponse:
     g = request.GET
     resource = g.get("resource", "").strip()[:40]
     status = g.get("status", "") if g.get("status", "") in DropStatus.values else ""
-    result = paginate(drop_list_for(request.user, resource_code=resource, status=status), _page_number(g.get("page")),
+    result = paginate(drop_list_for(request.user, resource_code=resource, status=status), page_number(g.get("page")),
                       PAGE_SIZE)
     query = urlencode({k: v for k, v in (("resource", resource), ("status", status)) if v})
     return render(request, "sharing/drop_list.html", {

@@ -29,9 +29,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from onewindow.core.errors import DomainError, PermissionDenied
+from onewindow.core.errors import DomainError, PermissionDenied, field_messages
 from onewindow.core.models import Department
-from onewindow.core.pagination import paginate
+from onewindow.core.pagination import page_number, paginate
 
 from .. import permissions as perms
 from ..choices import AdapterKind, FieldType, Purpose, ResourceKind, ResourceStatus, SharingClass, UpdateFrequency
@@ -56,17 +56,6 @@ def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "sharing/error.html", {"error": exc}, status=exc.status)
 
 
-def page_number(value: Any) -> int:
-    try:
-        return max(1, min(int(value), 100_000))
-    except (TypeError, ValueError):
-        return 1
-
-
-def field_messages(error: DomainError | None) -> dict[str, list[str]]:
-    if error is None:
-        return {}
-    return {name: [str(m) for m in msgs] for name, msgs in error.fields.items()}
 
 
 def fields_as_text(fields: list[dict[str, Any]]) -> str:

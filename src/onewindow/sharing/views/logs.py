@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.core.errors import DomainError, PermissionDenied
-from onewindow.core.pagination import paginate
+from onewindow.core.pagination import page_number, paginate
 
 from .. import permissions as perms
 from ..choices import ExchangeOutcome, ExchangeRole
@@ -38,13 +38,6 @@ def _require_reader(user: Any) -> None:
 
 def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "sharing/log_error.html", {"error": exc}, status=exc.status)
-
-
-def _page_number(value: Any) -> int:
-    try:
-        return max(1, min(int(value), 100_000))
-    except (TypeError, ValueError):
-        return 1
 
 
 def _date(value: str, name: str) -> datetime.date | None:
@@ -88,7 +81,7 @@ def log_list(request: HttpRequest) -> HttpResponse:
                                   case_number=text["case"])
     if error is not None:
         rows = rows.none()
-    result = paginate(rows, _page_number(g.get("page")), PAGE_SIZE)
+    result = paginate(rows, page_number(g.get("page")), PAGE_SIZE)
     _with_names(result.items)
     query = "&".join(f"{k}={v}" for k, v in text.items() if v)
     return render(request, "sharing/log_list.html", {

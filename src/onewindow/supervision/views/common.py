@@ -23,14 +23,3 @@ def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "supervision/error.html", {"error": exc}, status=exc.status)
 
 
-def page_number(value: Any) -> int:
-    try:
-        return max(1, min(int(value), 100_000))
-    except (TypeError, ValueError):
-        return 1
-
-
-def field_messages(error: DomainError | None) -> dict[str, list[str]]:
-    if error is None:
-        return {}
-    return {name: [str(m) for m in msgs] for name, msgs in error.fields.items()}

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, field_messages
 
 from ..choices import ResultOutcome
 from ..models import InspectionResult, ResultObjection
 from ..selectors import inspections as reads
 from ..services import inspections as writes
-from .common import error_page, field_messages
+from .common import error_page
 
 #: Codes after which there is no checklist to show again (the inspection is not the user's to see).
 NOT_FOUND = frozenset({"inspection_not_found", "inspection_result_not_found", "objection_not_found"})

@@ -12,16 +12,16 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, field_messages
 from onewindow.core.models import Department
-from onewindow.core.pagination import paginate
+from onewindow.core.pagination import page_number, paginate
 
 from .. import permissions as perms
 from .. import selectors, services
 from ..choices import CheckMethod, ItemCategory, ItemListKind
 from ..selectors import item_lists
 from ..services.item_lists import EDIT_ROLES
-from .common import error_page, field_messages, page_number, require_staff
+from .common import error_page, require_staff
 
 PAGE_SIZE = 50
 

@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.accounts import permissions as account_perms
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, field_messages
 from onewindow.core.models import Department
-from onewindow.core.pagination import paginate
+from onewindow.core.pagination import page_number, paginate
 from onewindow.market.choices import EntityType
 
 from .. import draw, services, workflow
@@ -35,7 +35,7 @@ from ..choices import DrawPlanAction, DrawPlanKind, DrawPlanStatus, ItemListKind
 from ..models import CheckItem, DrawFreeze, DrawOutcome, Inspection, ItemListVersion, JointCheckItem, Officer
 from ..selectors import draws as draw_selectors
 from ..services import draws_freeze, draws_run
-from .common import error_page, field_messages, page_number, require_staff
+from .common import error_page, require_staff
 
 PAGE_SIZE = 30
 #: The strata of the form: the risk grades, ``-`` ungraded (``U`` in field names), ``S`` listed.

@@ -21,12 +21,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from onewindow.core.errors import DomainError, NotFound
-from onewindow.core.pagination import paginate
+from onewindow.core.errors import DomainError, NotFound, field_messages
+from onewindow.core.pagination import page_number, paginate
 
 from .. import selectors, services
 from ..choices import Answer, TaskAction, TaskStatus
-from .common import error_page, field_messages, page_number, require_staff
+from .common import error_page, require_staff
 
 PAGE_SIZE = 50
 
