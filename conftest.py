@@ -47,6 +47,9 @@ def _fresh_cache() -> Iterator[None]:
     for cache in caches.all(initialized_only=True):
         cache.clear()
     forget_generation()  # the worker's last read of the catalog generation is process memory too
+    from onewindow.sharing.services.keys import forget_signing_keys
+
+    forget_signing_keys()  # the active signing keys, likewise
     yield
 
 

@@ -16,6 +16,7 @@ import base64
 import binascii
 import json
 import re
+import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,24 @@ from ..canonical import installation_code
 from ..models import PeerInstallation, SigningKey
 
 KEY_SCOPE_PREFIX = "sharing-key-"
+
+#: The active own key of each owner, kept per process for this many seconds: reading and decrypting
+#: it was about a third of an in-process exchange (docs/benchmarks.md, issue #13). A key rotated by
+#: another process is picked up within this time; what this process signs meanwhile with the
+#: retired key still verifies (retired keys stay for verification).
+SIGNING_KEY_TTL = 60.0
+_ACTIVE: dict[str, tuple[float, SigningKey]] = {}
+
+
+def forget_signing_keys() -> None:
+    """Drop the per-process copies of the active keys (tests; a rotation drops its owner's)."""
+    _ACTIVE.clear()
+
+
+def _remember(label: str, key: SigningKey) -> None:
+    # Only once the transaction that read (or created) the key has committed: a key created in a
+    # transaction that rolls back must never sign anything.
+    transaction.on_commit(lambda: _ACTIVE.__setitem__(label, (time.monotonic() + SIGNING_KEY_TTL, key)))
 _KID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,59}$")
 
 
@@ -71,8 +90,13 @@ def signing_key_for(department: Department | None = None) -> SigningKey:
     that owner (one core counter row per owner, locked while a key is created, so two first uses
     at once create one key). The creation is audited as the system actor ``sharing.keys``.
     """
+    label = _owner_label(department)
+    cached = _ACTIVE.get(label)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     key = _own_keys(department).filter(active=True).order_by("-id").first()
     if key is not None:
+        _remember(label, key)
         return key
     with transaction.atomic():
         counter = lock_or_create(NumberCounter, scope=KEY_SCOPE_PREFIX + _owner_label(department))
@@ -82,6 +106,7 @@ def signing_key_for(department: Department | None = None) -> SigningKey:
         key = _new_key(department, counter)
         audit_record(actor=system_actor("sharing.keys"), action="sharing.key_create", target=key,
                      after={"kid": key.kid, "department": _owner_label(department)})
+        _remember(label, key)
     return key
 
 
@@ -92,6 +117,7 @@ def key_rotate(*, by: Actor, department: Department | None = None) -> SigningKey
     signed still verify; new entries are signed with the new key. Actor: the operator
     (``onewindow sharing_keys rotate``), e.g. on a schedule or when a key may be exposed.
     """
+    _ACTIVE.pop(_owner_label(department), None)
     with transaction.atomic():
         counter = lock_or_create(NumberCounter, scope=KEY_SCOPE_PREFIX + _owner_label(department))
         now = timezone.now()
