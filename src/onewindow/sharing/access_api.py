@@ -37,7 +37,7 @@ from onewindow.accounts.api_auth import session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Department
-from onewindow.core.normalize import NfkcInt
+from onewindow.core.normalize import NfkcInt, NfkcStr
 from onewindow.core.pagination import paginated
 from onewindow.core.schemas import PageOut
 
@@ -128,7 +128,7 @@ class GrantTokenOut(Schema):
 
 
 class RequestIn(Schema):
-    resource_code: str = Field(..., max_length=40)
+    resource_code: NfkcStr = Field(..., max_length=40)
     consumer_department_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID)
     purpose: str = Field(..., max_length=20)
     purpose_text: str = Field(..., max_length=2000)
@@ -274,7 +274,7 @@ def grant_list(
     request: HttpRequest,
     side: str = Query("", max_length=10),
     status: str = Query("", max_length=10),
-    resource_code: str = Query("", max_length=40),
+    resource_code: NfkcStr = Query("", max_length=40),  # noqa: B008
     page: NfkcInt = PAGE,
     page_size: NfkcInt = PAGE_SIZE,
 ) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from ninja.files import UploadedFile
 from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, PermissionDenied
+from onewindow.core.normalize import NfkcInt
 from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 from onewindow.core.schemas import ErrorOut, PageOut
 
@@ -139,8 +140,8 @@ def drop_create(request: HttpRequest, response: HttpResponse, file: File[Uploade
 
 @router.get("/drops", response={200: DropPageOut, **ERRORS}, summary="批量交换文件（本部门报送的；系统管理员全部）")
 def drop_list(request: HttpRequest, resource: str = Query("", max_length=40), status: str = Query("", max_length=20),
-              page: int = Query(1, ge=1, le=MAX_PAGE),
-              page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:
+              page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008
+              page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # noqa: B008
     user = _staff(request, READ)
     if status and status not in DropStatus.values:
         raise DomainError(_("筛选条件不正确。"), code="invalid_filter", status=422,

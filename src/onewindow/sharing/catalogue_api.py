@@ -29,7 +29,7 @@ from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Department
-from onewindow.core.normalize import NfkcInt
+from onewindow.core.normalize import NfkcInt, NfkcStr
 from onewindow.core.pagination import paginated
 from onewindow.core.schemas import ErrorOut, PageOut
 
@@ -121,7 +121,7 @@ class ResourceIn(Schema):
     adapter: str = Field(AdapterKind.IN_PROCESS, max_length=12)
     provider: str = Field("", max_length=60)
     endpoint: str = Field("", max_length=300)
-    remote_code: str = Field("", max_length=40)
+    remote_code: NfkcStr = Field("", max_length=40)
 
 
 class FieldIn(Schema):
@@ -142,7 +142,7 @@ class VersionIn(Schema):
     update_frequency: str = Field(..., max_length=10)
     fields: list[FieldIn] = Field(..., max_length=200)
     contact_name: str = Field(..., max_length=50)
-    contact_phone: str = Field(..., max_length=30)
+    contact_phone: NfkcStr = Field(..., max_length=30)
 
 
 class ReasonIn(Schema):

@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from onewindow.core.errors import DomainError
+from onewindow.core.normalize import NfkcStr
 from onewindow.core.schemas import ErrorOut
 
 from .services.peer_exchange import peer_exchange_serve, token_invalid
@@ -48,12 +49,12 @@ class StatementIn(Schema):
 
 class PeerExchangeIn(Schema):
     exchange_id: uuid.UUID
-    resource_code: str = Field(..., max_length=40)
+    resource_code: NfkcStr = Field(..., max_length=40)
     purpose: str = Field(..., max_length=20)
     params: dict[str, Any] = Field(default_factory=dict)
     fields: list[str] | None = Field(None, max_length=100)
     case_number: str = Field("", max_length=40)
-    consumer_code: str = Field(..., max_length=80)
+    consumer_code: NfkcStr = Field(..., max_length=80)
     statement: StatementIn
 
 
