@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,20 +130,13 @@ def log_append(*, role: str, exchange_id: uuid.UUID, consumer_code: str, provide
         response_digest=response_digest, outcome=outcome, error_code=error_code,
         duration_ms=duration_ms, kid=key.kid)
     content_hash = canonical.digest(content)
-    try:
-        # One side logs an exchange once (unique exchange id and role): a second request with the same
-        # exchange id — a replay racing past the peer endpoint's check — is a 409, not a 500; the
-        # savepoint keeps an outer transaction usable.
-        with transaction.atomic():
-            return ExchangeLogEntry.objects.create(
-                exchange_id=exchange_id, role=role, created_at=created_at, consumer_code=consumer_code,
-                provider_code=provider_code, resource_code=resource_code, resource=resource, grant=grant,
-                purpose=purpose, case_number=case_number, fields=field_list, params_digest=params_digest,
-                response_digest=response_digest, outcome=outcome, error_code=error_code,
-                duration_ms=duration_ms, content_hash=content_hash, kid=key.kid,
-                signature=signing.sign(key.private_key, signed_bytes(content_hash)))
-    except IntegrityError:
-        raise Conflict(_("该交换编号已处理过，不能重复提交。"), code="sharing_exchange_replayed") from None
+    return ExchangeLogEntry.objects.create(
+        exchange_id=exchange_id, role=role, created_at=created_at, consumer_code=consumer_code,
+        provider_code=provider_code, resource_code=resource_code, resource=resource, grant=grant,
+        purpose=purpose, case_number=case_number, fields=field_list, params_digest=params_digest,
+        response_digest=response_digest, outcome=outcome, error_code=error_code, duration_ms=duration_ms,
+        content_hash=content_hash, kid=key.kid,
+        signature=signing.sign(key.private_key, signed_bytes(content_hash)))
 
 
 def chain_hash(prev_hash: str, content_hash: str, signature: str) -> str:

@@ -333,14 +333,3 @@ def test_the_seal_task_seals(sharing_world: SharingWorld) -> None:
     assert tasks.log_seal.call() == 1
     scheduling.discover()
     assert scheduling.registered()["sharing.log_seal"].every == datetime.timedelta(minutes=1)
-
-
-def test_a_second_entry_of_one_side_for_one_exchange_is_a_409_and_writes_nothing(sharing_world: SharingWorld) -> None:
-    first = append(sharing_world, role="provider")
-    with pytest.raises(DomainError) as caught:
-        append(sharing_world, role="provider", exchange_id=first.exchange_id)
-    assert (caught.value.code, caught.value.status) == ("sharing_exchange_replayed", 409)
-    assert list(ExchangeLogEntry.objects.values_list("pk", flat=True)) == [first.pk]
-    # the other side of the same exchange is still logged (one entry per side)
-    other = append(sharing_world, role="consumer", exchange_id=first.exchange_id)
-    assert ExchangeLogEntry.objects.filter(exchange_id=first.exchange_id).count() == 2 and other.pk != first.pk
