@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
@@ -51,6 +52,13 @@ def _fresh_cache() -> Iterator[None]:
 
     forget_signing_keys()  # the active signing keys, likewise
     yield
+
+
+@pytest.fixture(autouse=True)
+def _own_exchange_checkpoints(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test appends the exchange log's checkpoints to a file of its own: the file outlives the
+    test's rolled-back database, so a shared one made the next test's log fail verification."""
+    settings.SHARING_LOG_CHECKPOINT_DIR = str(tmp_path_factory.mktemp("sharing-checkpoints"))
 
 
 @pytest.fixture
