@@ -95,3 +95,15 @@ class DeviceKind(models.TextChoices):
     RATING_PAD = "rating_pad", _("评价器")
     DISPLAY = "display", _("显示屏")
     KIOSK = "kiosk", _("自助服务一体机")
+
+
+class WindowEventAction(models.TextChoices):
+    """窗口与在岗记录: a window's state changes and a clerk's sign-in/out at it — the facts of time
+    on duty (工作人员有效受理时长, issue #14 part 3). Before these rows only the audit knew them."""
+
+    OPEN = "open", _("开窗")
+    PAUSE = "pause", pgettext_lazy("window action", "暂停")
+    RESUME = "resume", _("恢复")
+    CLOSE = "close", _("关窗")
+    SIGN_IN = "sign_in", _("上岗签到")
+    SIGN_OUT = "sign_out", _("离岗签退")

@@ -137,10 +137,12 @@ install_error_handlers(api)
 
 def _mount_routers() -> None:
     from onewindow.accounts.api import router as accounts_router
+    from onewindow.analytics.api import router as analytics_router
     from onewindow.cases.api import router as cases_router
     from onewindow.catalog.api import router as catalog_router
     from onewindow.centers.api import router as centers_router
     from onewindow.core.api import router as core_router
+    from onewindow.interaction.api import router as interaction_router
     from onewindow.market.api import router as market_router
     from onewindow.market.records_api import router as records_router
     from onewindow.market.sanctions_api import router as sanctions_router
@@ -148,6 +150,7 @@ def _mount_routers() -> None:
     from onewindow.sharing.api import router as sharing_router
     from onewindow.supervision.api import router as supervision_router
     from onewindow.taxqr.api import router as taxqr_router
+    from onewindow.training.api import router as training_router
 
     api.add_router("/core/", core_router)
     api.add_router("/accounts/", accounts_router)
@@ -161,6 +164,9 @@ def _mount_routers() -> None:
     api.add_router("/market/", market_router)
     api.add_router("/sharing/", sharing_router)
     api.add_router("/supervision/", supervision_router)
+    api.add_router("/analytics/", analytics_router)
+    api.add_router("/training/", training_router)
+    api.add_router("/interaction/", interaction_router)
 
 
 _mount_routers()

@@ -24,6 +24,9 @@ urlpatterns = [
     path("market/", include("onewindow.market.urls")),
     path("sharing/", include("onewindow.sharing.urls")),
     path("supervision/", include("onewindow.supervision.urls")),
+    path("analytics/", include("onewindow.analytics.urls")),
+    path("training/", include("onewindow.training.urls")),
+    path("interaction/", include("onewindow.interaction.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

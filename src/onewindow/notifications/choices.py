@@ -62,3 +62,32 @@ EVENTS: tuple[str, ...] = (
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")
+
+
+class ReminderKind(models.TextChoices):
+    """提醒管理 (issue #14 part 6): what a reminder is about. Each feeding app owns its kinds."""
+
+    CASE_DEADLINE = "case_deadline", _("办件时限")
+    APPOINTMENT = "appointment", _("预约")
+    FOLLOWUP = "followup", _("差评回访")
+    LICENCE_EXPIRY = "licence_expiry", _("证照到期")
+    MATERIAL_EXPIRY = "material_expiry", _("材料到期")
+    TRAINING = "training", _("培训")
+    QUESTION = "question", _("在线问答")
+    ITEM_PROPOSAL = "item_proposal", _("事项调整建议")
+
+
+class ReminderState(models.TextChoices):
+    """open → snoozed (until a time, then open again) → done; or closed by its source (resolved)."""
+
+    OPEN = "open", _("待办")
+    SNOOZED = "snoozed", _("已推迟")
+    DONE = "done", _("已完成")
+    RESOLVED = "resolved", _("已自动关闭")
+
+
+class ReminderChannel(models.TextChoices):
+    """How a user wants reminders delivered (besides the list, which always shows them)."""
+
+    INAPP = "inapp", _("仅站内")
+    SMS = "sms", _("站内和短信")

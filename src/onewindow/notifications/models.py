@@ -20,7 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.fields import EncryptedTextField
 from onewindow.core.masking import mask_phone
 
-from .choices import EVENTS, LANGUAGES, AttemptOutcome, Channel, MessageStatus
+from .choices import (
+    EVENTS,
+    LANGUAGES,
+    AttemptOutcome,
+    Channel,
+    MessageStatus,
+    ReminderChannel,
+    ReminderKind,
+    ReminderState,
+)
 
 
 class MessageTemplate(models.Model):
@@ -166,3 +175,66 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} #{self.number} {self.outcome}"
+
+
+class Reminder(models.Model):
+    """提醒: one thing due for one user (提醒管理, issue #14 part 6).
+
+    Written only by ``notifications.services.reminder_upsert`` / ``reminder_resolve`` (called by the
+    feeding apps: cases, centers, ratings, training, interaction, analytics) and by the user's
+    snooze and done. ``source_key`` names the fact that raised it (``"case:123:decision"``); a
+    feeder upserts by (user, source_key), so a periodic sync never duplicates. ``link`` is a path
+    inside this site (never an outside URL). ``sent_at`` records the SMS/in-app delivery per the
+    user's :class:`ReminderPreference`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                             related_name="reminders")
+    kind = models.CharField(_("类别"), max_length=20, choices=ReminderKind.choices)
+    source_key = models.CharField(_("来源"), max_length=100)
+    title = models.CharField(_("标题"), max_length=200)
+    detail = models.CharField(_("说明"), max_length=500, blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    due_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=ReminderState.choices, default=ReminderState.OPEN)
+    snoozed_until = models.DateTimeField(_("推迟至"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("已通知时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["state", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "source_key"], name="notifications_reminder_unique_source"),
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="notifications_reminder_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=ReminderState.values),
+                                   name="notifications_reminder_state_valid"),
+            models.CheckConstraint(condition=~Q(state="snoozed") | Q(snoozed_until__isnull=False),
+                                   name="notifications_reminder_snooze_has_time"),
+        ]
+        indexes = [models.Index(fields=["user", "state", "due_at"], name="notifications_reminder_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.source_key}"
+
+
+class ReminderPreference(models.Model):
+    """A user's choice of how reminders reach them (in-app only, or also SMS); absent = in-app."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                                related_name="reminder_preference")
+    channel = models.CharField(_("提醒方式"), max_length=10, choices=ReminderChannel.choices,
+                               default=ReminderChannel.INAPP)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("提醒方式")
+        verbose_name_plural = _("提醒方式")
+        constraints = [models.CheckConstraint(condition=Q(channel__in=ReminderChannel.values),
+                                              name="notifications_reminder_channel_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}"

@@ -48,8 +48,11 @@ INSTALLED_APPS = [
     "onewindow.market",
     "onewindow.sharing",
     "onewindow.cases",
+    "onewindow.interaction",
     "onewindow.centers",
     "onewindow.supervision",
+    "onewindow.analytics",
+    "onewindow.training",
     "onewindow.demo",
 ]
 

@@ -1,0 +1,7 @@
+"""API of the management system: decisions (filled by its owner)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()
