@@ -29,6 +29,10 @@ STEPS = [
     ("onewindow.supervision.demo", "事中事后监管 双告知, officers and the platform's users"),
     ("onewindow.sharing.demo", "政务数据共享 the resource catalogue, grants, drops and months of signed exchanges"),
     ("onewindow.demo.management.prefill_story", "减材料 the demo citizen's application filled from shared registers"),
+    ("onewindow.interaction.demo", "互动交流 online questions and the FAQ"),
+    ("onewindow.analytics.demo", "综合服务管理 item proposals and the rollups of the whole history"),
+    ("onewindow.training.demo", "培训管理 courses, sessions and attendance"),
+    ("onewindow.demo.management.reminders_story", "提醒管理 the staff's reminders"),
 ]
 SIZES = ("full", "small")
 
