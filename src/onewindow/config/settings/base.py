@@ -323,3 +323,15 @@ ONEWINDOW_IDEMPOTENCY_HOURS = int(env_str("ONEWINDOW_IDEMPOTENCY_HOURS", "48"))
 
 # The address citizens reach this installation at, for links in SMS (rating link, case page).
 ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Training (培训管理, issue #14 part 5): an item received at least TRAINING_KEY_VOLUME times over
+# the 12 months before a date is proposed for key training (重点培训); the effect of a course
+# compares TRAINING_EFFECT_DAYS before and after each session; signals flag an average score
+# below TRAINING_SIGNAL_MIN_SCORE, a bad-rating share above TRAINING_SIGNAL_BAD_SHARE or a median
+# handling time above TRAINING_SIGNAL_MEDIAN_HOURS (with at least TRAINING_SIGNAL_MIN_COUNT cases).
+TRAINING_KEY_VOLUME = int(env_str("TRAINING_KEY_VOLUME", "500"))
+TRAINING_EFFECT_DAYS = int(env_str("TRAINING_EFFECT_DAYS", "90"))
+TRAINING_SIGNAL_MIN_SCORE = float(env_str("TRAINING_SIGNAL_MIN_SCORE", "4.0"))
+TRAINING_SIGNAL_BAD_SHARE = float(env_str("TRAINING_SIGNAL_BAD_SHARE", "0.05"))
+TRAINING_SIGNAL_MEDIAN_HOURS = float(env_str("TRAINING_SIGNAL_MEDIAN_HOURS", "72"))
+TRAINING_SIGNAL_MIN_COUNT = int(env_str("TRAINING_SIGNAL_MIN_COUNT", "20"))
