@@ -6,16 +6,18 @@ never listed to them. Staff screens and tests read a case's messages by subject.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
 
-from .choices import Channel
-from .models import Message
+from .choices import Channel, ReminderState
+from .models import Message, Reminder
 
 
 def message_list_for(user: Any, *, unread_only: bool = False) -> QuerySet[Message]:
@@ -52,3 +54,58 @@ def message_list_for_subject(subject_type: str, subject_id: str) -> QuerySet[Mes
     return Message.objects.filter(subject_type=subject_type, subject_id=str(subject_id)).order_by(
         "created_at", "channel", "pk"
     )
+
+
+# ---- reminders (提醒管理, issue #14 part 6) ----------------------------------------------------
+
+#: The states ``reminders_for`` accepts besides the model's own: "active" (open, plus snoozed
+#: ones whose snooze has passed: what is due now) and "all".
+REMINDER_LISTS: tuple[str, ...] = ("active", "snoozed", "done", "resolved", "all")
+
+
+def _active(now: datetime.datetime) -> Q:
+    return Q(state=ReminderState.OPEN) | Q(state=ReminderState.SNOOZED, snoozed_until__lte=now)
+
+
+def reminders_for(*, user: Any, state: str = "active", now: datetime.datetime | None = None) -> QuerySet[Reminder]:
+    """The user's own reminders (anonymous: none), soonest due first, undated last.
+
+    ``state``: "active" (open and woken snoozed ones), "snoozed" (still asleep), "done",
+    "resolved" or "all"; another value is a programming error (ValueError).
+    """
+    if state not in REMINDER_LISTS:
+        raise ValueError(f"unknown reminder list {state!r}")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Reminder.objects.none()
+    now = now or timezone.now()
+    reminders = Reminder.objects.filter(user=user)
+    if state == "active":
+        reminders = reminders.filter(_active(now))
+    elif state == "snoozed":
+        reminders = reminders.filter(state=ReminderState.SNOOZED, snoozed_until__gt=now)
+    elif state != "all":
+        reminders = reminders.filter(state=state)
+    return reminders.order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+def reminder_count(*, user: Any, now: datetime.datetime | None = None) -> int:
+    """How many reminders are due for the user now (the count in the page header): one query."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return Reminder.objects.filter(_active(now or timezone.now()), user=user).count()
+
+
+def reminder_get_for(user: Any, reminder_id: int | str) -> Reminder:
+    """One of the user's own reminders; another user's is "not found" (404), never 403."""
+    try:
+        key = int(str(reminder_id))
+    except ValueError:
+        key = 0
+    reminder = (
+        Reminder.objects.filter(user=user, pk=key).first()
+        if key > 0 and user is not None and getattr(user, "is_authenticated", False)
+        else None
+    )
+    if reminder is None:
+        raise NotFound(_("找不到该提醒。"), code="reminder_not_found")
+    return reminder

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,9 +27,9 @@ from onewindow.core.audit import audit_record
 
 from . import selectors
 from .backends import SendResult, SmsBackend, get_sms_backend, sms_backend_delivers
-from .choices import EVENTS, AttemptOutcome, Channel, MessageStatus
+from .choices import EVENTS, AttemptOutcome, Channel, MessageStatus, ReminderKind, ReminderState
 from .defaults import DEFAULTS_V1
-from .models import DeliveryAttempt, Message, MessageTemplate
+from .models import DeliveryAttempt, Message, MessageTemplate, Reminder
 from .rendering import render_text, truncate_sms
 
 if TYPE_CHECKING:
@@ -339,3 +339,74 @@ def template_save_version(*, by: Actor, template: MessageTemplate) -> MessageTem
             after={"event": template.event, "language": template.language, "version": template.version},
         )
     return template
+
+
+# ---- reminders (提醒管理, issue #14 part 6) ----------------------------------------------------
+
+
+def _check_link(link: str) -> str:
+    """A reminder links only inside this site: a path ("/…"), never "//host" or a scheme."""
+    link = (link or "").strip()
+    if link and (not link.startswith("/") or link.startswith("//") or "\\" in link or ":" in link.split("?")[0]):
+        raise ValueError(f"reminder link must be a site path, got {link!r}")
+    return link
+
+
+def reminder_upsert(
+    *,
+    user: User,
+    kind: str,
+    source_key: str,
+    title: str,
+    detail: str = "",
+    link: str = "",
+    due_at: datetime.datetime | None = None,
+) -> Reminder:
+    """Create or update the user's reminder of one source fact (idempotent by (user, source_key)).
+
+    Called by the feeders (``<app>/reminder_feed.py``) on every sync, so a periodic run never
+    duplicates. Title, detail, link and due time follow the source. A reminder the user marked
+    done stays done unless the due time moves later (a new deadline is a new thing due); one the
+    source resolved re-opens (it is due again). A moved due time clears ``sent_at``, so the new due
+    is notified once. ``link`` must be a site path (ValueError otherwise: a programming error).
+    Not audited: the source fact's own change is; the reminder only mirrors it.
+    """
+    if kind not in ReminderKind.values:
+        raise ValueError(f"unknown reminder kind {kind!r}")
+    link = _check_link(link)
+    values = {"kind": kind, "title": title[:200], "detail": detail[:500], "link": link, "due_at": due_at}
+    with transaction.atomic():
+        reminder = Reminder.objects.select_for_update().filter(user=user, source_key=source_key[:100]).first()
+        if reminder is None:
+            try:
+                with transaction.atomic():
+                    return Reminder.objects.create(user=user, source_key=source_key[:100], **values)
+            except IntegrityError:  # a concurrent sync created it first: update that one
+                reminder = Reminder.objects.select_for_update().get(user=user, source_key=source_key[:100])
+        moved = reminder.due_at != due_at
+        later = due_at is not None and (reminder.due_at is None or due_at > reminder.due_at)
+        changed = [name for name, value in values.items() if getattr(reminder, name) != value]
+        for name in changed:
+            setattr(reminder, name, values[name])
+        if reminder.state == ReminderState.RESOLVED or (reminder.state == ReminderState.DONE and later):
+            reminder.state, reminder.done_at, reminder.snoozed_until = ReminderState.OPEN, None, None
+            reminder.sent_at = None
+            changed += ["state", "done_at", "snoozed_until", "sent_at"]
+        elif moved and reminder.state != ReminderState.DONE and reminder.sent_at is not None:
+            reminder.sent_at = None
+            changed.append("sent_at")
+        if changed:
+            reminder.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    return reminder
+
+
+def reminder_resolve(*, source_key: str, user: User | None = None) -> int:
+    """The source says the fact is no longer due (the case left the status, the follow-up was
+    made): its open and snoozed reminders become resolved, for one user or all. A reminder the
+    user already marked done keeps its state. Returns how many changed."""
+    reminders = Reminder.objects.filter(
+        source_key=source_key[:100], state__in=[ReminderState.OPEN, ReminderState.SNOOZED]
+    )
+    if user is not None:
+        reminders = reminders.filter(user=user)
+    return reminders.update(state=ReminderState.RESOLVED, snoozed_until=None, updated_at=timezone.now())
