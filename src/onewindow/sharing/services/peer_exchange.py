@@ -15,6 +15,7 @@ import datetime
 import uuid
 from typing import Any
 
+from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
@@ -102,6 +103,11 @@ def peer_exchange_serve(*, token: str, exchange_id: uuid.UUID, resource_code: st
         result, entry = exchange_serve(grant=grant, purpose=purpose, params=params, fields=fields,
                                        case_number=case_number, exchange_id=exchange_id, consumer_code=consumer_code,
                                        peer_statement=peer_statement)
+    except IntegrityError:
+        # A replay racing past the check above: the other request wrote this exchange id's provider
+        # entry between the check and this one's log, and the unique constraint refused the second
+        # (in autocommit, so nothing of this request was written). Same answer as the check's.
+        raise Conflict(_("该交换编号已处理过，不能重复提交。"), code="sharing_exchange_replayed") from None
     except DomainError as exc:
         logged = getattr(exc, "log_entry", None)
         if logged is None:

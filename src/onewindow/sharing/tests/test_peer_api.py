@@ -170,6 +170,26 @@ def test_a_replayed_exchange_is_refused(consumer: Consumer) -> None:
     assert ExchangeLogEntry.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_replay_racing_past_the_check_is_refused_409_not_500(consumer: Consumer,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two deliveries of one exchange id both pass the "already served?" check; the second one's
+    provider entry meets the unique constraint: a clean 409, one provider entry, no 500."""
+    from onewindow.sharing.services import peer_exchange
+
+    real_serve = peer_exchange.exchange_serve
+
+    def serve_after_the_other_request(**kwargs: Any) -> Any:
+        real_serve(**kwargs)  # the racing request, served first
+        return real_serve(**kwargs)
+
+    monkeypatch.setattr(peer_exchange, "exchange_serve", serve_after_the_other_request)
+    response = consumer.post(consumer.body())
+    assert (response.status_code, response.json()["code"]) == (409, "sharing_exchange_replayed")
+    assert list(ExchangeLogEntry.objects.values_list("role", "outcome")) == [
+        (ExchangeRole.PROVIDER.value, ExchangeOutcome.OK.value)]
+
+
 def test_the_exchanges_refusals_are_answered_and_logged_with_the_statement(sharing_world: SharingWorld) -> None:
     consumer = Consumer(sharing_world, fields=["credit_code"])
     outside = consumer.body(fields=["credit_code", "name"])
