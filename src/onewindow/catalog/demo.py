@@ -7,7 +7,10 @@ districts, and the 临汾路街道 community affairs centre) and 10,741 implemen
 - 785 city approval items, 100 of them 全程网上办理; 246 city service items;
 - 6,500 district approval items over the 16 districts (``DISTRICT_APPROVAL_COUNTS``), 45 per
   district fully online (720); 190 service items per district (3,040);
-- 170 personal service items of 临汾路街道社区事务受理服务中心 (静安区, 310106021).
+- 170 personal service items of 临汾路街道社区事务受理服务中心 (静安区, 310106021), in force since
+  ``LINFEN_VALID_FROM`` (before the seed window 2016-04-01 → 2017-09-05); 5 of them withdrawn in
+  2016–2017 (``LINFEN_WITHDRAWN``: version 2, status withdrawn, dated in the history — the seed's
+  "5 items withdrawn" of issue #14, decided on the center's volume review).
 
 Deterministic from ``seed``; bulk inserts in one transaction (all or nothing); idempotent: a
 second run finds the data and returns at once. Names come from ``demo_names`` (real item stems
@@ -39,6 +42,18 @@ from .services import bump_generation, item_types_seed
 
 PASSPORT = "普通护照签发"
 VALID_FROM = date(2017, 9, 1)
+#: The 临汾路 center's items are older than the seed window (统计 since 2016-04-01).
+LINFEN_VALID_FROM = date(2015, 10, 1)
+#: The 临汾路 items withdrawn in the seed window (name → withdrawal date, reason): certificates
+#: abolished in the 2016–2017 清理证明 campaign and a subsidy merged into another; none had a case
+#: since 2016-04 (cases.demo.seed_window keeps them at zero).
+LINFEN_WITHDRAWN: dict[str, tuple[date, str]] = {
+    "流动人口婚育证明办理": (date(2016, 7, 15), "流动人口婚育证明已取消，改为个人承诺（自2016-04起零办件）"),
+    "婚育证明开具": (date(2016, 11, 1), "婚育证明已列入取消的证明事项（自2016-04起零办件）"),
+    "计划生育情况证明开具": (date(2017, 2, 20), "计划生育情况证明已取消，由部门间核查代替（自2016-04起零办件）"),
+    "粮油帮困申请": (date(2017, 5, 8), "粮油帮困并入临时救助（自2016-04起零办件）"),
+    "有线电视费减免申请": (date(2017, 8, 1), "有线电视费减免改由运营商直接办理（自2016-04起零办件）"),
+}
 _DEPTH_CODES = {0: "", 1: "1", 2: "1^2^3", 3: "1^2^3^4", 4: "1^2^3^4^5^6^7"}
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -259,6 +274,25 @@ def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
         yield rows[start:start + size]
 
 
+def _linfen_withdrawals(plan: _Builder, versions: list[ItemVersion],
+                        linfen: Region) -> list[tuple[ItemVersion, dict[str, Any]]]:
+    """Version 2 (withdrawn, dated in the history) of each ``LINFEN_WITHDRAWN`` item, as
+    ``services.item_withdraw`` writes it but with the historical date (the service stamps today);
+    the item's status follows (its current version is set after the insert)."""
+    out: list[tuple[ItemVersion, dict[str, Any]]] = []
+    for item, version, content in zip(plan.items, versions, plan.contents, strict=True):
+        if item.region_id != linfen.pk or item.name not in LINFEN_WITHDRAWN:
+            continue
+        day, reason = LINFEN_WITHDRAWN[item.name]
+        fields = {k: v for k, v in content.items() if k != "materials"}
+        fields.update(status=ItemStatus.WITHDRAWN, status_reason=reason, status_date=day, valid_from=day,
+                      change_note=reason)
+        out.append((ItemVersion(item=item, number=version.number + 1, **fields), content))
+        item.status = ItemStatus.WITHDRAWN
+    ServiceItem.objects.filter(pk__in=[v.item.pk for v, _c in out]).update(status=ItemStatus.WITHDRAWN)
+    return out
+
+
 def load(progress: Callable[[int], object], seed: int) -> None:
     """Load the demo departments and catalog once (idempotent; all or nothing)."""
     item_types_seed()
@@ -284,16 +318,20 @@ def load(progress: Callable[[int], object], seed: int) -> None:
         for item, content in zip(plan.items, plan.contents, strict=True):
             fields = {k: v for k, v in content.items() if k != "materials"}
             versions.append(ItemVersion(item=item, number=1, **fields))
-        for chunk in _chunks(versions, 1000):
+        for version in versions:
+            if version.item.region_id == regions[N.LINFEN_STREET].pk:
+                version.valid_from = LINFEN_VALID_FROM
+        withdrawals = _linfen_withdrawals(plan, versions, regions[N.LINFEN_STREET])
+        for chunk in _chunks(versions + [v for v, _c in withdrawals], 1000):
             ItemVersion.objects.bulk_create(chunk)
             progress(len(chunk) // 2)
         materials = [Material(version=version, name=m[0], form=m[1], copies=m[2], required=m[3], note=m[4],
                               sort=i)
-                     for version, content in zip(versions, plan.contents, strict=True)
+                     for version, content in [*zip(versions, plan.contents, strict=True), *withdrawals]
                      for i, m in enumerate(content["materials"])]
         Material.objects.bulk_create(materials, batch_size=2000)
         ServiceItem.objects.filter(current_version__isnull=True).update(current_version=Subquery(
-            ItemVersion.objects.filter(item=OuterRef("pk"), number=1).values("pk")[:1]))
+            ItemVersion.objects.filter(item=OuterRef("pk")).order_by("-number").values("pk")[:1]))
         audit_record(actor=system_actor("demo_data"), action="catalog.demo_load", target=None,
                      after={"items": len(plan.items), "departments": len(depts), "seed": seed})
         bump_generation()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,9 @@ def test_demo_reproduces_the_online_hall_figures(loaded: list[int]) -> None:
     assert stats.district_service == 3040
     assert stats.city_approval_fully_online == 100
     assert stats.district_approval_fully_online == 720
-    assert stats.street_service == 170
-    assert stats.total == 10741
+    # the hall counts items in force: 临汾路's 170 less the 5 withdrawn in the seed window
+    assert stats.street_service == 165
+    assert stats.total == 10736
     per_district = dict(ServiceItem.objects.filter(level="district", category="approval")
                         .values_list("district__code").annotate(n=Count("id")))
     assert len(per_district) == 16
@@ -54,9 +56,18 @@ def test_demo_reproduces_the_online_hall_figures(loaded: list[int]) -> None:
 
 
 def test_demo_data_is_consistent_and_realistic(loaded: list[int]) -> None:
-    assert ItemVersion.objects.count() == 10741
+    assert ItemVersion.objects.count() == 10741 + 5
     assert ServiceItem.objects.filter(current_version__isnull=True).count() == 0
-    assert ServiceItem.objects.exclude(current_version__number=1).count() == 0
+    # version 1 everywhere, but 临汾路's 5 items withdrawn in 2016–2017 (version 2, dated then)
+    withdrawn = ServiceItem.objects.exclude(current_version__number=1)
+    assert sorted(withdrawn.values_list("name", "status", "current_version__number", "current_version__status",
+                                        "current_version__status_date")) == sorted(
+        (name, "withdrawn", 2, "withdrawn", day) for name, (day, _r) in demo.LINFEN_WITHDRAWN.items())
+    assert set(withdrawn.values_list("region__code", flat=True)) == {"310106021"}
+    assert all(datetime.date(2016, 4, 1) <= day <= datetime.date(2017, 9, 5)
+               for day, _r in demo.LINFEN_WITHDRAWN.values())
+    linfen_v1 = ItemVersion.objects.filter(item__region__code="310106021", number=1)
+    assert set(linfen_v1.values_list("valid_from", flat=True)) == {datetime.date(2015, 10, 1)}
     assert Material.objects.count() >= 3 * 10741
     # fully online ⇔ level Ⅳ with no on-site visit (DOMAIN.md R1.6)
     assert ItemVersion.objects.filter(fully_online=True).exclude(depth_level=4, on_site_visits=0).count() == 0
