@@ -24,6 +24,8 @@ language: 401 no or a bad credential; 403 not allowed (``not_center_staff``, ``i
   challenge fight): ``GET/POST appointments``, ``PATCH/DELETE appointments/{appointment_id}``.
 - Center managers (session or ``centers`` token): ``POST windows/{window_id}/state`` (also the clerk
   on duty), ``PUT windows/{window_id}/categories`` (弹性调配), ``GET centers/{center_id}/live``.
+- Clerks of the center sign themselves in and out at a window (上岗签到 / 离岗签退): ``POST
+  windows/{window_id}/sign-in`` and ``POST windows/{window_id}/sign-out``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from .schemas import (
     TicketStatusOut,
     TransferIn,
     WindowCategoriesIn,
+    WindowEventOut,
     WindowLivePageOut,
     WindowOut,
     WindowStateBody,
@@ -310,6 +313,25 @@ def transfer(request: HttpRequest, payload: TransferIn, ticket_id: int = TICKET_
 def window_state(request: HttpRequest, payload: WindowStateBody, window_id: int = WINDOW_ID) -> WindowOut:
     window = services.window_set_state(by=require_user(request, SCOPE), window_id=window_id, state=payload.state)
     return window_out(selectors.window_with_categories(window.pk))
+
+
+@router.post("/windows/{window_id}/sign-in", auth=session_or_token, response={201: WindowEventOut, **ERRORS},
+             summary="上岗签到（本中心工作人员）",
+             description="在其他窗口已签到的，先在那里签退（仍有办理中的号时 409 window_busy）；"
+                         "本窗口已有他人签到时 409 window_signed_in。")
+def sign_in(request: HttpRequest, window_id: int = WINDOW_ID) -> Status[WindowEventOut]:
+    return Status(201, _event_out(services.clerk_sign_in(by=require_user(request, SCOPE), window_id=window_id)))
+
+
+@router.post("/windows/{window_id}/sign-out", auth=session_or_token, response={200: WindowEventOut, **ERRORS},
+             summary="离岗签退（在本窗口签到的工作人员）",
+             description="未在本窗口签到时 409 not_signed_in；还有已叫号或办理中的号时 409 window_busy。")
+def sign_out(request: HttpRequest, window_id: int = WINDOW_ID) -> WindowEventOut:
+    return _event_out(services.clerk_sign_out(by=require_user(request, SCOPE), window_id=window_id))
+
+
+def _event_out(event: Any) -> WindowEventOut:
+    return WindowEventOut(id=event.pk, window_id=event.window_id, action=event.action, at=event.at)
 
 
 @router.put("/windows/{window_id}/categories", auth=session_or_token, response={200: WindowOut, **ERRORS},

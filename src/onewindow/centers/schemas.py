@@ -206,6 +206,15 @@ class WindowOut(Schema):
     categories: list[str]
 
 
+class WindowEventOut(Schema):
+    """One sign-in or sign-out of a clerk at a window (上岗签到 / 离岗签退)."""
+
+    id: int
+    window_id: int
+    action: str
+    at: datetime.datetime
+
+
 class WindowLiveOut(Schema):
     window: int
     window_id: int

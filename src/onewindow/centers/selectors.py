@@ -321,6 +321,8 @@ class Desk:
     cases: list[Any] = field(default_factory=list)
     on_duty: str = ""
     is_manager: bool = False
+    signed_in: str = ""  # the name of the clerk signed in at the window today (上岗签到)
+    signed_in_me: bool = False
 
 
 def desk_for(by: Actor, window_id: Any, *, now: datetime.datetime | None = None) -> Desk:
@@ -353,7 +355,22 @@ def desk_for(by: Actor, window_id: Any, *, now: datetime.datetime | None = None)
         windows=list(Window.objects.filter(center_id=window.center_id).exclude(pk=window.pk)),
         cases=window_cases_today_for(by, department_id=window.center.department_id, day=day) if serving else [],
         on_duty=user_name(duty.user) if duty else "",
-        is_manager=perms.is_center_manager(by, window.center_id))
+        is_manager=perms.is_center_manager(by, window.center_id),
+        **_signed_in(by, window, now))
+
+
+def _signed_in(by: Actor, window: Window, now: datetime.datetime) -> dict[str, Any]:
+    """Who is signed in at the window today (the last sign-in/out row of the day)."""
+    from .choices import WindowEventAction as A
+    from .models import WindowEvent
+
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
+    event = (WindowEvent.objects.filter(window=window, action__in=[A.SIGN_IN, A.SIGN_OUT], at__gte=start)
+             .select_related("clerk", "clerk__person").order_by("-at", "-id").first())
+    if event is None or event.action != A.SIGN_IN or event.clerk is None:
+        return {}
+    user = perms.user_of(by)
+    return {"signed_in": user_name(event.clerk), "signed_in_me": user is not None and user.pk == event.clerk_id}
 
 
 def window_current_ticket(window_id: int) -> Ticket:

@@ -23,7 +23,7 @@ from .queue import (
     ticket_transfer,
 )
 from .rating import service_rate_at_pad, service_rate_by_code, service_rate_by_token, ticket_from_rating_token
-from .windows import duty_assign, window_set_categories, window_set_state
+from .windows import clerk_sign_in, clerk_sign_out, duty_assign, window_set_categories, window_set_state
 
 __all__ = [
     "appointment_book",
@@ -34,6 +34,8 @@ __all__ = [
     "appointments_mark_no_shows",
     "appointments_send_reminders",
     "booking_restriction",
+    "clerk_sign_in",
+    "clerk_sign_out",
     "duty_assign",
     "phone_check_confirm",
     "service_rate_at_pad",

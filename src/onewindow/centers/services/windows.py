@@ -1,6 +1,13 @@
 """Window management (窗口管理, 弹性调配): open, pause and close windows; change the categories a
-window serves during the day; put a clerk on duty. Actors: the center manager (any window) and
-the clerk on duty (open/pause/close of their own window)."""
+window serves during the day; put a clerk on duty; a clerk's sign-in and sign-out at a window
+(上岗签到 / 离岗签退). Actors: the center manager (any window) and the clerk on duty (open/pause/close
+of their own window); any clerk of the center signs themself in and out.
+
+Every state change and sign-in/out appends a ``WindowEvent`` in the same transaction: the facts of
+time on duty (issue #14 part 3, seed: 工作人员有效受理时长). A clerk is signed in at one window at a
+time: signing in at another window signs them out of the first (reason ``moved``); closing a window
+signs its clerk out (reason ``closed``). A sign-in of an earlier day is over (nobody stays signed in
+past midnight)."""
 
 from __future__ import annotations
 
@@ -18,8 +25,10 @@ from onewindow.core.codes import as_id
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 from .. import permissions as perms
-from ..choices import TicketStatus, WindowState
-from ..models import CenterStaff, Ticket, TicketCategory, Window, WindowDuty
+from ..choices import TicketStatus, WindowEventAction, WindowState
+from ..models import CenterStaff, Ticket, TicketCategory, Window, WindowDuty, WindowEvent
+
+A = WindowEventAction
 
 
 def _window(window_id: Any) -> Window:
@@ -46,9 +55,101 @@ def window_set_state(*, by: Actor, window_id: Any, state: str) -> Window:
         before = window.state
         window.state = state
         window.save(update_fields=["state"])
+        if before != state:
+            _state_event(by, window, before, state)
         audit_record(actor=perms.user_of(by), action="centers.window.state", target=window,
                      before={"state": before}, after={"state": state})
     return window
+
+
+def _state_event(by: Actor, window: Window, before: str, state: str) -> None:
+    """The WindowEvent of a state change (open / pause / resume / close); a close also signs out
+    the clerk signed in at the window."""
+    now = timezone.now()
+    if state == WindowState.OPEN:
+        action = A.RESUME if before == WindowState.PAUSED else A.OPEN
+    else:
+        action = A.PAUSE if state == WindowState.PAUSED else A.CLOSE
+    actor = perms.user_of(by)
+    WindowEvent.objects.create(center_id=window.center_id, window=window, action=action, actor=actor, at=now)
+    if action == A.CLOSE:
+        clerk_id = signed_in_at(window.pk, now)
+        if clerk_id is not None:
+            WindowEvent.objects.create(center_id=window.center_id, window=window, action=A.SIGN_OUT,
+                                       clerk_id=clerk_id, actor=actor, reason="closed", at=now)
+
+
+def _last_sign(now: datetime.datetime, **where: Any) -> WindowEvent | None:
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
+    return (WindowEvent.objects.filter(action__in=[A.SIGN_IN, A.SIGN_OUT], at__gte=start, **where)
+            .order_by("-at", "-id").first())
+
+
+def signed_in_at(window_id: int, now: datetime.datetime | None = None) -> int | None:
+    """The id of the clerk signed in at the window today, if any (read inside a service's lock)."""
+    event = _last_sign(now or timezone.now(), window_id=window_id)
+    return event.clerk_id if event is not None and event.action == A.SIGN_IN else None
+
+
+def clerk_window(clerk_id: int, now: datetime.datetime | None = None) -> int | None:
+    """The id of the window the clerk is signed in at today, if any."""
+    event = _last_sign(now or timezone.now(), clerk_id=clerk_id)
+    return event.window_id if event is not None and event.action == A.SIGN_IN else None
+
+
+def _clerk_of(by: Actor, window: Window) -> User:
+    user = perms.user_of(by)
+    if user is None or not perms.is_center_staff(by, window.center_id):
+        raise PermissionDenied(_("您不是该中心的工作人员。"), code="not_center_staff")
+    # one sign-in at a time per clerk: the clerk's row is the lock of their sign-ins
+    locked: User = User.objects.select_for_update().get(pk=user.pk)
+    return locked
+
+
+def clerk_sign_in(*, by: Actor, window_id: Any) -> WindowEvent:
+    """上岗签到: the clerk (``by``) starts time on duty at a window of their center. 404
+    window_not_found; 403 not_center_staff; 409 already_signed_in (here), window_signed_in (another
+    clerk is signed in at this window). Signed in at another window: signed out there first."""
+    with transaction.atomic():
+        window = _window(window_id)
+        clerk = _clerk_of(by, window)
+        now = timezone.now()
+        holder = signed_in_at(window.pk, now)
+        if holder == clerk.pk:
+            raise Conflict(_("您已在本窗口签到。"), code="already_signed_in")
+        if holder is not None:
+            raise Conflict(_("已有其他工作人员在本窗口签到。"), code="window_signed_in")
+        previous = clerk_window(clerk.pk, now)
+        if previous is not None:
+            old = Window.objects.select_for_update().get(pk=previous)
+            if Ticket.objects.filter(window=old, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]).exists():
+                raise Conflict(_("您在其他窗口还有正在办理的排队号，请先办结或转移。"), code="window_busy")
+            WindowEvent.objects.create(center_id=old.center_id, window=old, action=A.SIGN_OUT, clerk=clerk,
+                                       actor=clerk, reason="moved", at=now)
+        event = WindowEvent.objects.create(center_id=window.center_id, window=window, action=A.SIGN_IN,
+                                           clerk=clerk, actor=clerk, at=now)
+        audit_record(actor=clerk, action="centers.window.sign_in", target=window,
+                     before={"window": previous}, after={"window": window.pk})
+    return event
+
+
+def clerk_sign_out(*, by: Actor, window_id: Any) -> WindowEvent:
+    """离岗签退: the clerk (``by``) ends time on duty at the window. 404 window_not_found; 403
+    not_center_staff; 409 not_signed_in (not signed in here), window_busy (a ticket is still called
+    or served at the window)."""
+    with transaction.atomic():
+        window = _window(window_id)
+        clerk = _clerk_of(by, window)
+        now = timezone.now()
+        if signed_in_at(window.pk, now) != clerk.pk:
+            raise Conflict(_("您没有在本窗口签到。"), code="not_signed_in")
+        if Ticket.objects.filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]).exists():
+            raise Conflict(_("窗口还有正在办理的排队号，请先办结或转移。"), code="window_busy")
+        event = WindowEvent.objects.create(center_id=window.center_id, window=window, action=A.SIGN_OUT,
+                                           clerk=clerk, actor=clerk, at=now)
+        audit_record(actor=clerk, action="centers.window.sign_out", target=window,
+                     before={"window": window.pk}, after={"window": None})
+    return event
 
 
 def window_set_categories(*, by: Actor, window_id: Any, category_ids: list[Any]) -> Window:

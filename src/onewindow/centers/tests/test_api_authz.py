@@ -36,7 +36,7 @@ from onewindow.ratings.models import FollowUp, Rating
 
 from .. import services
 from ..choices import DeviceKind
-from ..models import Appointment, AppointmentSlot, Center, Ticket, TicketCategory, TicketEvent, Window
+from ..models import Appointment, AppointmentSlot, Center, Ticket, TicketCategory, TicketEvent, Window, WindowEvent
 from ..testing import CenterWorld
 from .test_api import BASE, bearer_client, device, open_now, session
 
@@ -103,6 +103,11 @@ def for_residents(ok: Expected, owner_only: bool = False) -> dict[str, Expected]
 def waiting(world: World) -> dict[str, Any]:
     ticket = services.ticket_take(by=None, center_id=world.w.center.pk, category_id=world.w.a.pk)
     return {"ticket": ticket}
+
+
+def signed_in(world: World) -> dict[str, Any]:
+    services.clerk_sign_in(by=world.w.clerk, window_id=world.w.w2.pk)
+    return waiting(world)
 
 
 def called(world: World) -> dict[str, Any]:
@@ -203,6 +208,9 @@ OPS: list[Op] = [
        for_staff(STAFF_REFUSED)),
     Op("window_state", "POST", "/windows/{w2}/state", waiting, lambda w, c: {"state": "paused"},
        for_staff((403, "not_window_manager"), ("manager", "admin"))),
+    Op("sign_in", "POST", "/windows/{w2}/sign-in", waiting, nobody, for_staff(STAFF_REFUSED, ok=CREATED)),
+    Op("sign_out", "POST", "/windows/{w2}/sign-out", signed_in, nobody,
+       for_staff(STAFF_REFUSED, ("center_clerk",)) | dict.fromkeys(("manager", "admin"), (409, "not_signed_in"))),
     Op("window_categories", "PUT", "/windows/{w2}/categories", waiting,
        lambda w, c: {"category_ids": [w.w.a.pk, w.w.b.pk]},
        for_staff((403, "not_center_manager"), ("manager", "admin"))),
@@ -225,6 +233,7 @@ def snapshot() -> tuple[Any, ...]:
         tuple(AppointmentSlot.objects.order_by("id").values_list("id", "booked")),
         Rating.objects.count(),
         FollowUp.objects.count(),
+        WindowEvent.objects.count(),
         tuple((w.pk, w.state, tuple(sorted(w.categories.values_list("pk", flat=True))))
               for w in Window.objects.order_by("id")),
     )

@@ -150,6 +150,21 @@ def window_state(request: HttpRequest, window_id: int) -> HttpResponse:
     return redirect("centers:desk-window", window_id=window_id)
 
 
+@login_required
+@require_POST
+def window_sign(request: HttpRequest, window_id: int, action: str) -> HttpResponse:
+    """上岗签到 / 离岗签退 from the terminal (the clerk themself)."""
+    service = {"sign-in": services.clerk_sign_in, "sign-out": services.clerk_sign_out}.get(action)
+    if service is None:
+        return _error(request, NotFound(_("找不到该操作。"), code="action_not_found"))
+    try:
+        service(by=request.user, window_id=window_id)
+    except DomainError as exc:
+        return _terminal(request, window_id, exc, action)
+    messages.success(request, gettext("已签到。") if action == "sign-in" else gettext("已签退。"))
+    return redirect("centers:desk-window", window_id=window_id)
+
+
 # ---- the manager's view --------------------------------------------------------------------------
 
 _center_for = selectors.center_for
@@ -279,6 +294,7 @@ urlpatterns: list[URLPattern] = [
     path("window/<int:window_id>/", window_terminal, name="desk-window"),
     path("window/<int:window_id>/call/", window_call, name="desk-call"),
     path("window/<int:window_id>/state/", window_state, name="desk-window-state"),
+    path("window/<int:window_id>/<slug:action>/", window_sign, name="desk-window-sign"),
     path("window/<int:window_id>/ticket/<slug:action>/", ticket_action, name="desk-ticket"),
     path("<int:center_id>/manage/", manage, name="desk-manage"),
     path("<int:center_id>/manage/live/", manage_live, name="desk-manage-live"),
