@@ -100,3 +100,10 @@ def group_figures(*, center_id: int, start: datetime.date, end: datetime.date,
         total.handling_seconds += fig.handling_seconds
         total.hist = histogram.merge(total.hist, fig.hist)
     return total
+
+
+def items_with_cases(*, center_id: int, item_ids: list[int]) -> set[int]:
+    """Those of ``item_ids`` with cases received at the center in the rollups (an item handled
+    there even if not listed among the center's 可办事项)."""
+    return set(CaseDayFact.objects.filter(center_id=center_id, item_id__in=item_ids)
+               .values_list("item_id", flat=True).distinct())
