@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from .questions import home_summary
+from .clusters import QuestionCluster, frequent_questions
+from .faq import faq_entry_for_staff, faq_for_staff, faq_search
+from .questions import home_summary, inbox, published_questions, question_for_staff
+from .statistics import QaStatistics, qa_statistics
 
-__all__ = ["home_summary"]
+__all__ = ["QaStatistics", "QuestionCluster", "faq_entry_for_staff", "faq_for_staff", "faq_search",
+           "frequent_questions", "home_summary", "inbox", "published_questions", "qa_statistics",
+           "question_for_staff"]

@@ -1,0 +1,41 @@
+"""The FAQ as the public and staff read it: search in Chinese and in pinyin (full or initials),
+like the catalog (catalog.search_keys.normalize_query): ``居住证`` matches the question and answer
+text, ``jzz`` / ``juzhuzheng`` the pinyin columns of the question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from onewindow.catalog.search_keys import normalize_query
+
+from ..models import FaqEntry
+from ..permissions import faq_queryset_for
+
+
+def _search(qs: QuerySet[FaqEntry], q: str) -> QuerySet[FaqEntry]:
+    text, pinyin = normalize_query(q)
+    if not text:
+        return qs
+    cond = Q(question__contains=text) | Q(answer__contains=text) | Q(items__name__contains=text)
+    if pinyin:
+        cond |= Q(question_pinyin__contains=pinyin) | Q(question_initials__contains=pinyin)
+    return qs.filter(cond).distinct()
+
+
+def faq_search(*, q: str = "", item_id: int | None = None) -> QuerySet[FaqEntry]:
+    """Published FAQ entries matching ``q`` (and linked to ``item_id``), newest first."""
+    qs = FaqEntry.objects.filter(is_published=True).prefetch_related("items")
+    if item_id is not None:
+        qs = qs.filter(items__id=item_id)
+    return _search(qs, q).order_by("-updated_at", "-id")
+
+
+def faq_for_staff(*, by: Any, q: str = "") -> QuerySet[FaqEntry]:
+    """Every FAQ entry of the viewer's departments (published or not)."""
+    return _search(faq_queryset_for(by).prefetch_related("items", "sources"), q).order_by("-updated_at", "-id")
+
+
+def faq_entry_for_staff(*, by: Any, entry_id: int) -> FaqEntry | None:
+    return faq_queryset_for(by).prefetch_related("items", "sources").filter(pk=entry_id).first()
