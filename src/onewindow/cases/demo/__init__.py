@@ -18,6 +18,9 @@ after the accounts.
    correction round, a draft; a case received at 临汾路 for a district item and forwarded (已转报);
    an enterprise case by ``agent``. A window clerk ``centerclerk`` of the 临汾路 center is added.
 
+3. The 临汾路 center's history of the seed window 2016-04-01 → 2017-09-05 (``seed_window``, issue
+   #14: 15 items at zero, 5 of them withdrawn, 42 at ≥ 500 a year), not in the small profile.
+
 Idempotent (the first case number of the year is the marker) and deterministic from the seed.
 """
 
@@ -39,6 +42,7 @@ from onewindow.core.models import Department
 from .. import deadlines
 from ..models import Case
 from .rows import WorkingDays
+from .seed_window import seed_window_load
 from .stories import centerclerk_ensure, stories_play
 from .year import (
     AS_OF,
@@ -118,6 +122,9 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
     with transaction.atomic():
         centerclerk = centerclerk_ensure(admin, center, rng)
     if Case.objects.filter(number=f"{JINGAN}-{first_day.year}-0000001").exists():
+        if not small:
+            with transaction.atomic():
+                seed_window_load(progress, seed)
         progress(Case.objects.count())
         return accounts
     districts = list(Department.objects.filter(region__code=JINGAN, level="district", is_active=True)
@@ -146,5 +153,7 @@ def load(progress: Callable[[int], object], seed: int, size: str = "full") -> li
         audit_record(actor=system_actor("demo_data"), action="cases.demo_load", target=None,
                      after={"cases": len(plan.cases), "seed": seed,
                             "stories": {k: c.pk for k, c in stories.items()}})
+        if not small:
+            seed_window_load(progress, seed)
     return accounts
 
