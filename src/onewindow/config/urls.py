@@ -9,6 +9,7 @@ from .api import api
 
 urlpatterns = [
     path("", shell_views.home, name="home"),
+    path("manage/", shell_views.manage_home, name="manage-home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("display/elderly", core_views.toggle_elderly_mode, name="toggle-elderly"),
     # The language switch stores a logged-in user's choice (accounts); it replaces Django's own

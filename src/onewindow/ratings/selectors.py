@@ -55,6 +55,14 @@ def followup_list_for(user: Any, *, status: str = "") -> QuerySet[FollowUp]:
     return queryset.filter(Q(department_id__in=departments) | Q(department__region_id__in=regions))
 
 
+def followups_due_summary(*, department_id: int, today: Any) -> dict[str, int]:
+    """差评回访 still to do for one department (a center's receiving department), for the
+    management home: ``open`` (not yet closed) and ``overdue`` (past ``due_date``). The caller
+    has checked that the viewer handles the department; two counts."""
+    qs = FollowUp.objects.filter(department_id=department_id).exclude(status=FollowUp.Status.CLOSED)
+    return {"open": qs.count(), "overdue": qs.filter(due_date__lt=today).count()}
+
+
 @dataclass
 class FollowUpView:
     """A follow-up with its rating, a description of what was rated (the service or the case) and

@@ -33,8 +33,8 @@ def build_history(world: CenterWorld) -> History:
     center, item = world.center, world.cw.item
     other_clerk = UserFactory.create(username="p_center_clerk2")
     CenterStaff.objects.create(center=center, user=other_clerk)
-    other_center = Center.objects.create(code="TEST-OTHER", name="另一个社区事务受理服务中心（测试）", short_name="另一中心",
-                                         level=CenterLevel.STREET, region=world.cw.street,
+    other_center = Center.objects.create(code="TEST-OTHER", name="另一个社区事务受理服务中心（测试）",
+                                         short_name="另一中心", level=CenterLevel.STREET, region=world.cw.street,
                                          department=world.cw.p.other_department, address="上海市徐汇区某路 1 号")
     other_manager = UserFactory.create(username="p_other_center_manager")
     CenterStaff.objects.create(center=other_center, user=other_manager, is_manager=True)
