@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from typing import Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router
 
 from onewindow.accounts.api_auth import require_user, session_or_token
@@ -16,8 +19,18 @@ from onewindow.core.normalize import NfkcInt
 from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 
 from . import selectors, services
-from .models import Message
-from .schemas import ErrorOut, InboxOut, MessageOut, ReadAllOut
+from .models import Message, Reminder
+from .schemas import (
+    ErrorOut,
+    InboxOut,
+    MessageOut,
+    PreferenceIn,
+    PreferenceOut,
+    ReadAllOut,
+    ReminderOut,
+    RemindersOut,
+    SnoozeIn,
+)
 
 router = Router(tags=["notifications"], auth=session_or_token)
 
@@ -67,3 +80,62 @@ def message_detail(request: HttpRequest, message_id: uuid.UUID) -> MessageOut:
 def message_read(request: HttpRequest, message_id: uuid.UUID) -> MessageOut:
     user = require_user(request, WRITE)
     return _out(services.message_mark_read(by=user, message_id=message_id))
+
+
+# ---- reminders (提醒管理, issue #14 part 6) ----------------------------------------------------
+
+
+def _reminder_out(reminder: Reminder, now: datetime.datetime) -> ReminderOut:
+    return ReminderOut(
+        id=reminder.pk,
+        kind=reminder.kind,
+        title=reminder.title,
+        detail=reminder.detail,
+        link=reminder.link,
+        due_at=reminder.due_at,
+        state=reminder.state,
+        snoozed_until=reminder.snoozed_until,
+        group=selectors.reminder_group(reminder, now),
+    )
+
+
+@router.get("/reminders", response={200: RemindersOut, **ERRORS}, summary="我的提醒")
+def reminders(
+    request: HttpRequest,
+    state: Literal["active", "snoozed", "done", "resolved", "all"] = "active",
+    page: NfkcInt = Query(1, ge=1, le=MAX_PAGE),  # noqa: B008 - ninja reads the default
+    page_size: NfkcInt = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),  # noqa: B008
+) -> RemindersOut:
+    user = require_user(request, READ)
+    now = timezone.now()
+    rows = paginated(selectors.reminders_for(user=user, state=state, now=now), page, page_size,
+                     lambda r: _reminder_out(r, now))
+    return RemindersOut(due=selectors.reminder_count(user=user, now=now), **rows)
+
+
+@router.get("/reminders/preference", response={200: PreferenceOut, **ERRORS}, summary="提醒方式")
+def reminder_preference(request: HttpRequest) -> PreferenceOut:
+    user = require_user(request, READ)
+    return PreferenceOut(channel=selectors.reminder_channel_for(user))
+
+
+@router.put("/reminders/preference", response={200: PreferenceOut, **ERRORS}, summary="设置提醒方式")
+def reminder_preference_set(request: HttpRequest, body: PreferenceIn) -> PreferenceOut:
+    user = require_user(request, WRITE)
+    return PreferenceOut(channel=services.reminder_preference_set(by=user, channel=body.channel).channel)
+
+
+@router.post("/reminders/{reminder_id}/snooze", response={200: ReminderOut, **ERRORS, 409: ErrorOut},
+             summary="推迟提醒")
+def reminder_snooze(request: HttpRequest, reminder_id: int, body: SnoozeIn) -> ReminderOut:
+    user = require_user(request, WRITE)
+    selectors.reminder_get_for(user, reminder_id)  # another user's: 404 before the time is read
+    until = services.snooze_until(body.choice, custom=body.until)
+    return _reminder_out(services.reminder_snooze(by=user, reminder_id=reminder_id, until=until), timezone.now())
+
+
+@router.post("/reminders/{reminder_id}/done", response={200: ReminderOut, **ERRORS, 409: ErrorOut},
+             summary="完成提醒")
+def reminder_done(request: HttpRequest, reminder_id: int) -> ReminderOut:
+    user = require_user(request, WRITE)
+    return _reminder_out(services.reminder_done(by=user, reminder_id=reminder_id), timezone.now())

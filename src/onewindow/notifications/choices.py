@@ -59,6 +59,7 @@ EVENTS: tuple[str, ...] = (
     "dual_notice_overdue",
     "dual_notice_to_entity",
     "supervision_alert_reminder",
+    "reminder_due",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

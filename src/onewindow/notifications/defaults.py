@@ -15,7 +15,9 @@ staff, in-app only) use number (the notice's 告知书编号), entity, credit_co
 status, url; the one to the entity (``dual_notice_to_entity``, SMS and in-app) uses number, entity,
 credit_code, licences, guides (each licence's guide with its public address), url. The alert
 reminder (``supervision_alert_reminder``, issue #12 part 8; to the owner department's admins,
-in-app only) uses rule, entity, credit_code, summary, raised_on, count, url.
+in-app only) uses rule, entity, credit_code, summary, raised_on, count, url. A due reminder
+(``reminder_due``, issue #14 part 6; to its user, in-app, and SMS when the user chose it) uses
+title, detail, due, url.
 """
 
 from __future__ import annotations
@@ -394,6 +396,18 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "Supervision alert waiting",
             "{{ rule }}: {{ entity }} (credit code {{ credit_code }}). {{ summary }} Raised on {{ raised_on }}; "
             "reminder {{ count }}. Please acknowledge and handle it. {{ url }}",
+        ),
+    },
+    "reminder_due": {
+        "zh-hans": (
+            "【提醒】{{ title }}{% if due %}，到期时间{{ due }}{% endif %}。{{ detail }}",
+            "提醒：{{ title }}",
+            "{{ title }}{% if due %}，到期时间{{ due }}{% endif %}。{{ detail }} {{ url }}",
+        ),
+        "en": (
+            "Reminder: {{ title }}{% if due %}, due {{ due }}{% endif %}. {{ detail }}",
+            "Reminder: {{ title }}",
+            "{{ title }}{% if due %}, due {{ due }}{% endif %}. {{ detail }} {{ url }}",
         ),
     },
 }

@@ -29,3 +29,33 @@ class InboxOut(PageOut):
 
 class ReadAllOut(Schema):
     marked: int
+
+
+class ReminderOut(Schema):
+    id: int
+    kind: str
+    title: str
+    detail: str
+    link: str
+    due_at: datetime.datetime | None
+    state: str
+    snoozed_until: datetime.datetime | None
+    group: str
+
+
+class RemindersOut(PageOut):
+    due: int
+    items: list[ReminderOut]
+
+
+class SnoozeIn(Schema):
+    choice: str
+    until: datetime.datetime | None = None
+
+
+class PreferenceIn(Schema):
+    channel: str
+
+
+class PreferenceOut(Schema):
+    channel: str

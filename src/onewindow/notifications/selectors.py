@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
 
-from .choices import Channel, ReminderState
-from .models import Message, Reminder
+from .choices import Channel, ReminderChannel, ReminderState
+from .models import Message, Reminder, ReminderPreference
 
 
 def message_list_for(user: Any, *, unread_only: bool = False) -> QuerySet[Message]:
@@ -109,3 +109,40 @@ def reminder_get_for(user: Any, reminder_id: int | str) -> Reminder:
     if reminder is None:
         raise NotFound(_("找不到该提醒。"), code="reminder_not_found")
     return reminder
+
+
+#: The groups of the reminder page, in order: overdue, due today, this week, later (or undated).
+REMINDER_GROUPS: tuple[str, ...] = ("overdue", "today", "week", "later")
+
+
+def reminder_group(reminder: Reminder, now: datetime.datetime) -> str:
+    """Which group of the page a due reminder falls in (local dates; the week ends on Sunday)."""
+    if reminder.due_at is None:
+        return "later"
+    if reminder.due_at < now:
+        return "overdue"
+    today = timezone.localdate(now)
+    day = timezone.localdate(reminder.due_at)
+    if day == today:
+        return "today"
+    if day <= today + datetime.timedelta(days=6 - today.weekday()):
+        return "week"
+    return "later"
+
+
+def reminder_groups_for(*, user: Any, now: datetime.datetime | None = None,
+                        limit: int = 300) -> dict[str, list[Reminder]]:
+    """The user's due reminders by group (:data:`REMINDER_GROUPS`), soonest first in each."""
+    now = now or timezone.now()
+    groups: dict[str, list[Reminder]] = {name: [] for name in REMINDER_GROUPS}
+    for reminder in reminders_for(user=user, now=now)[:limit]:
+        groups[reminder_group(reminder, now)].append(reminder)
+    return groups
+
+
+def reminder_channel_for(user: Any) -> str:
+    """The user's reminder channel ("inapp" when never chosen)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ReminderChannel.INAPP
+    channel = ReminderPreference.objects.filter(user=user).values_list("channel", flat=True).first()
+    return str(channel or ReminderChannel.INAPP)

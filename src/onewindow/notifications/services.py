@@ -20,16 +20,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.permissions import as_user
 from onewindow.core.actors import Actor
 from onewindow.core.audit import audit_record
+from onewindow.core.calendar import add_working_days
+from onewindow.core.errors import Conflict, DomainError
+from onewindow.core.locks import lock_or_create
 
 from . import selectors
 from .backends import SendResult, SmsBackend, get_sms_backend, sms_backend_delivers
-from .choices import EVENTS, AttemptOutcome, Channel, MessageStatus, ReminderKind, ReminderState
+from .choices import EVENTS, AttemptOutcome, Channel, MessageStatus, ReminderChannel, ReminderKind, ReminderState
 from .defaults import DEFAULTS_V1
-from .models import DeliveryAttempt, Message, MessageTemplate, Reminder
+from .models import DeliveryAttempt, Message, MessageTemplate, Reminder, ReminderPreference
 from .rendering import render_text, truncate_sms
 
 if TYPE_CHECKING:
@@ -410,3 +414,124 @@ def reminder_resolve(*, source_key: str, user: User | None = None) -> int:
     if user is not None:
         reminders = reminders.filter(user=user)
     return reminders.update(state=ReminderState.RESOLVED, snoozed_until=None, updated_at=timezone.now())
+
+
+#: The snooze choices of the reminder list: an hour, tomorrow 9:00, the next working day 9:00
+#: (core.calendar), or a time the user picks (custom).
+SNOOZE_CHOICES: tuple[str, ...] = ("hour", "tomorrow", "next_working_day", "custom")
+SNOOZE_MAX = datetime.timedelta(days=90)
+
+
+def snooze_until(choice: str, *, now: datetime.datetime | None = None,
+                 custom: datetime.datetime | None = None) -> datetime.datetime:
+    """The end of a snooze for one of :data:`SNOOZE_CHOICES` in local time; bad input is a 422
+    ``reminder_snooze_invalid``."""
+    now = timezone.localtime(now or timezone.now())
+    nine = datetime.time(9, 0)
+    if choice == "hour":
+        return now + datetime.timedelta(hours=1)
+    if choice == "tomorrow":
+        return timezone.make_aware(datetime.datetime.combine(now.date() + datetime.timedelta(days=1), nine))
+    if choice == "next_working_day":
+        return timezone.make_aware(datetime.datetime.combine(add_working_days(now.date(), 1), nine))
+    if choice == "custom" and custom is not None:
+        return custom if timezone.is_aware(custom) else timezone.make_aware(custom)
+    raise DomainError(_("请选择推迟到的时间。"), code="reminder_snooze_invalid", status=422,
+                      fields={"until": [_("请选择推迟到的时间。")]})
+
+
+def _own_for_update(by: Actor, reminder_id: int | str) -> Reminder:
+    selectors.reminder_get_for(by, reminder_id)  # another user's reminder: 404
+    return Reminder.objects.select_for_update().get(pk=int(str(reminder_id)))
+
+
+def reminder_snooze(*, by: Actor, reminder_id: int | str, until: datetime.datetime) -> Reminder:
+    """The user puts their own reminder off until ``until`` (in the future, at most 90 days);
+    it comes back, and is notified again, when the snooze ends. Only the owner (others: 404);
+    a done or resolved reminder is 409 ``reminder_closed``. Audited."""
+    now = timezone.now()
+    if until <= now or until > now + SNOOZE_MAX:
+        raise DomainError(_("推迟时间须晚于现在，且不超过 90 天。"), code="reminder_snooze_invalid", status=422,
+                          fields={"until": [_("推迟时间须晚于现在，且不超过 90 天。")]})
+    with transaction.atomic():
+        reminder = _own_for_update(by, reminder_id)
+        if reminder.state not in (ReminderState.OPEN, ReminderState.SNOOZED):
+            raise Conflict(_("该提醒已完成或已关闭。"), code="reminder_closed")
+        previous = reminder.snoozed_until
+        before = {"state": reminder.state, "snoozed_until": previous.isoformat() if previous else None}
+        reminder.state, reminder.snoozed_until, reminder.sent_at = ReminderState.SNOOZED, until, None
+        reminder.save(update_fields=["state", "snoozed_until", "sent_at", "updated_at"])
+        audit_record(actor=by, action="notifications.reminder_snooze", target=reminder, before=before,
+                     after={"state": reminder.state, "snoozed_until": until.isoformat()})
+    return reminder
+
+
+def reminder_done(*, by: Actor, reminder_id: int | str) -> Reminder:
+    """The user marks their own reminder done (idempotent). Only the owner (others: 404); one the
+    source resolved is 409 ``reminder_closed``. Audited."""
+    with transaction.atomic():
+        reminder = _own_for_update(by, reminder_id)
+        if reminder.state == ReminderState.DONE:
+            return reminder
+        if reminder.state == ReminderState.RESOLVED:
+            raise Conflict(_("该提醒已完成或已关闭。"), code="reminder_closed")
+        before = {"state": reminder.state}
+        reminder.state, reminder.done_at, reminder.snoozed_until = ReminderState.DONE, timezone.now(), None
+        reminder.save(update_fields=["state", "done_at", "snoozed_until", "updated_at"])
+        audit_record(actor=by, action="notifications.reminder_done", target=reminder, before=before,
+                     after={"state": reminder.state})
+    return reminder
+
+
+def reminder_preference_set(*, by: Actor, channel: str) -> ReminderPreference:
+    """The user chooses how reminders reach them: in-app only, or in-app and SMS. Audited."""
+    if channel not in ReminderChannel.values:
+        raise DomainError(_("请选择提醒方式。"), code="reminder_channel_invalid", status=422,
+                          fields={"channel": [_("请选择提醒方式。")]})
+    user = as_user(by)
+    if user is None:
+        raise DomainError(_("请先登录。"), code="unauthenticated", status=401)
+    with transaction.atomic():
+        preference = lock_or_create(ReminderPreference, user=user)
+        before = {"channel": preference.channel}
+        if preference.channel != channel:
+            preference.channel = channel
+            preference.save(update_fields=["channel", "updated_at"])
+        audit_record(actor=by, action="notifications.reminder_preference", target=preference, before=before,
+                     after={"channel": channel})
+    return preference
+
+
+def reminders_deliver_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """The periodic delivery: each reminder that became due — open, not yet notified, and due within
+    ``NOTIFICATIONS_REMINDER_LEAD_HOURS`` (undated ones at once), or snoozed until a time now
+    passed — writes one ``reminder_due`` message in-app, plus an SMS to the user's phone when they
+    chose SMS. ``sent_at`` is set in the same transaction, so each due is notified once; a woken
+    snoozed reminder turns open again. Returns how many were notified."""
+    now = now or timezone.now()
+    lead = datetime.timedelta(hours=float(getattr(settings, "NOTIFICATIONS_REMINDER_LEAD_HOURS", 24)))
+    due = (Q(state=ReminderState.OPEN) & (Q(due_at__isnull=True) | Q(due_at__lte=now + lead))) | Q(
+        state=ReminderState.SNOOZED, snoozed_until__lte=now
+    )
+    ids = list(Reminder.objects.filter(due, sent_at__isnull=True).order_by("id").values_list("pk", flat=True)[:limit])
+    sent = 0
+    for pk in ids:
+        with transaction.atomic():
+            reminder = (Reminder.objects.select_for_update(skip_locked=True).select_related("user__person")
+                        .filter(due, pk=pk, sent_at__isnull=True).first())
+            if reminder is None:
+                continue
+            user = reminder.user
+            channel = ReminderPreference.objects.filter(user=user).values_list("channel", flat=True).first()
+            phone = user.person.phone if channel == ReminderChannel.SMS and user.person is not None else ""
+            due_text = timezone.localtime(reminder.due_at).strftime("%Y-%m-%d %H:%M") if reminder.due_at else ""
+            message_enqueue(event="reminder_due", user=user, phone=phone, subject_type="reminder",
+                            subject_id=str(reminder.pk),
+                            context={"title": reminder.title, "detail": reminder.detail, "due": due_text,
+                                     "url": reminder.link})
+            reminder.sent_at = now
+            if reminder.state == ReminderState.SNOOZED:
+                reminder.state, reminder.snoozed_until = ReminderState.OPEN, None
+            reminder.save(update_fields=["sent_at", "state", "snoozed_until", "updated_at"])
+            sent += 1
+    return sent

@@ -19,3 +19,11 @@ def messages_deliver_due() -> int:
     from .services import messages_deliver_due as sweep
 
     return sweep()
+
+
+@task()
+def reminders_deliver_due() -> int:
+    """Notify each reminder that became due (in-app, and SMS when the user chose it), once per due."""
+    from .services import reminders_deliver_due as deliver
+
+    return deliver()
