@@ -10,34 +10,22 @@ newly granted role catches up, and the title says when a question is overdue.
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts.models import StaffRole, User
+from onewindow.accounts.models import User
 from onewindow.notifications.choices import ReminderKind
 from onewindow.notifications.models import Reminder
 from onewindow.notifications.services import reminder_resolve, reminder_upsert
 
 from .choices import OPEN_STATUSES
 from .models import Question
-from .permissions import STAFF_ROLES
+from .selectors.questions import department_staff
 
 
 def source_key(question: Question) -> str:
     return f"interaction:question:{question.pk}"
-
-
-def department_staff(question: Question) -> list[User]:
-    """The users who handle the question's department (valid roles, department or its region)."""
-    dept = question.department
-    scope = Q(department_id=dept.pk)
-    if dept.region_id is not None:
-        scope |= Q(department__isnull=True, region_id=dept.region_id)
-    user_ids = (StaffRole.objects.filter(scope, valid=True, role__in=STAFF_ROLES)
-                .values_list("user_id", flat=True).distinct())
-    return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 
 
 def sync(question: Question) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.search_keys import normalize_query
 
 from ..models import FaqEntry
@@ -39,3 +40,11 @@ def faq_for_staff(*, by: Any, q: str = "") -> QuerySet[FaqEntry]:
 
 def faq_entry_for_staff(*, by: Any, entry_id: int) -> FaqEntry | None:
     return faq_queryset_for(by).prefetch_related("items", "sources").filter(pk=entry_id).first()
+
+
+def items_for_codes(text: str) -> tuple[list[int], list[str]]:
+    """Catalog item ids for the 实施编码 typed one per line (or separated by commas/spaces), and the
+    codes that match no item."""
+    codes = list(dict.fromkeys(c for c in str(text or "").replace("，", " ").replace(",", " ").split() if c))[:50]
+    found = dict(ServiceItem.objects.filter(code__in=codes).values_list("code", "id"))
+    return [found[c] for c in codes if c in found], [c for c in codes if c not in found]

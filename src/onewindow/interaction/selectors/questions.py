@@ -7,9 +7,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from onewindow.accounts.models import StaffRole, User
+
 from ..choices import OPEN_STATUSES, QuestionStatus
 from ..models import Question
-from ..permissions import question_queryset_for
+from ..permissions import STAFF_ROLES, question_queryset_for
 
 
 def home_summary(*, by: Any, center_id: int | None = None, department_id: int | None = None) -> dict[str, int]:
@@ -53,3 +55,14 @@ def published_questions(*, q: str = "") -> QuerySet[Question]:
     if text:
         qs = qs.filter(Q(text__contains=text) | Q(answer__contains=text))
     return qs.order_by("-published_at", "-id")
+
+
+def department_staff(question: Question) -> list[User]:
+    """The users who handle the question's department (valid roles, department or its region)."""
+    dept = question.department
+    scope = Q(department_id=dept.pk)
+    if dept.region_id is not None:
+        scope |= Q(department__isnull=True, region_id=dept.region_id)
+    user_ids = (StaffRole.objects.filter(scope, valid=True, role__in=STAFF_ROLES)
+                .values_list("user_id", flat=True).distinct())
+    return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
