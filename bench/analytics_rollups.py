@@ -184,11 +184,13 @@ def parquet_export(directory: Path) -> float:
 
 
 def _timestamps(pa: Any, values: list[Any]) -> Any:
-    """UTC timestamps without a zone: SQLite gives text, PostgreSQL aware datetimes."""
+    """UTC timestamps without a zone: SQLite gives text or naive UTC datetimes (Django's converter),
+    PostgreSQL aware datetimes."""
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, str):
         return pa.array(values, type=pa.string()).cast(pa.timestamp("us"))
-    naive = [v.astimezone(datetime.UTC).replace(tzinfo=None) if v is not None else None for v in values]
+    naive = [v if v is None or v.tzinfo is None else v.astimezone(datetime.UTC).replace(tzinfo=None)
+             for v in values]
     return pa.array(naive, type=pa.timestamp("us"))
 
 
