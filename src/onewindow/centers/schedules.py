@@ -6,6 +6,9 @@ import datetime
 
 from onewindow.core import scheduling
 
+from .reminder_feed import centers_reminders_sync
 from .tasks import centers_appointment_upkeep
 
 scheduling.register("centers.appointment_upkeep", every=datetime.timedelta(minutes=5), task=centers_appointment_upkeep)
+
+scheduling.register("centers.reminders_sync", every=datetime.timedelta(minutes=10), task=centers_reminders_sync)

@@ -535,3 +535,40 @@ def reminders_deliver_due(*, now: datetime.datetime | None = None, limit: int = 
             reminder.save(update_fields=["sent_at", "state", "snoozed_until", "updated_at"])
             sent += 1
     return sent
+
+
+@dataclass(frozen=True)
+class ReminderWant:
+    """One reminder a feeder wants to exist now (see :func:`reminders_sync`)."""
+
+    user: User
+    source_key: str
+    title: str
+    detail: str = ""
+    link: str = ""
+    due_at: datetime.datetime | None = None
+
+
+def reminders_sync(*, kind: str, key_prefix: str, wanted: list[ReminderWant]) -> dict[str, int]:
+    """One feeder run: upsert every wanted reminder, and resolve this feeder's open or snoozed
+    reminders (``kind`` and ``source_key`` starting with ``key_prefix``) that are no longer wanted
+    — for the user no longer concerned, or for everyone when the fact left its status. Idempotent.
+    Returns ``{"upserted": n, "resolved": n}``."""
+    keep: set[tuple[int, str]] = set()
+    for want in wanted:
+        reminder_upsert(user=want.user, kind=kind, source_key=want.source_key, title=want.title,
+                        detail=want.detail, link=want.link, due_at=want.due_at)
+        keep.add((want.user.pk, want.source_key[:100]))
+    stale = [
+        (user_id, key)
+        for user_id, key in Reminder.objects.filter(
+            kind=kind, source_key__startswith=key_prefix, state__in=[ReminderState.OPEN, ReminderState.SNOOZED]
+        ).values_list("user_id", "source_key")
+        if (user_id, key) not in keep
+    ]
+    resolved = 0
+    for user_id, key in stale:
+        resolved += Reminder.objects.filter(
+            user_id=user_id, source_key=key, state__in=[ReminderState.OPEN, ReminderState.SNOOZED]
+        ).update(state=ReminderState.RESOLVED, snoozed_until=None, updated_at=timezone.now())
+    return {"upserted": len(keep), "resolved": resolved}
