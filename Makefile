@@ -60,6 +60,8 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench.centers $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.supervision_draw $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.sharing_exchange $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m pip install --quiet -e ".[bench]"  # DuckDB and pyarrow: the rollup benchmark's reference
+	$(PY) -m bench.analytics_rollups $(filter --postgres,$(BENCH_ARGS))
 
 # Update the English catalog from every source string (needs gettext: apt-get install gettext), then
 # fill the new msgstr entries in src/onewindow/locale/en/LC_MESSAGES/django.po and run it again to
