@@ -28,6 +28,7 @@ should grow with the history, the pages should stay flat. Figures are saved to
 
 Usage: python -m bench.analytics_rollups [--postgres] [--events N]... [--requests N] [--seconds T]
        [--no-pages] [--no-duckdb]
+       python -m bench.analytics_rollups --compare RESULT.json RESULT.json  (growth between earlier runs)
 """
 
 from __future__ import annotations
@@ -392,7 +393,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pages", dest="pages", action="store_false")
     parser.add_argument("--no-duckdb", dest="duckdb", action="store_false")
     parser.add_argument("--json-out", help=argparse.SUPPRESS)  # a child process's result file
+    parser.add_argument("--compare", nargs="+", metavar="RESULT",
+                        help="print the sizes of earlier result files (bench/results/…-analytics-*.json) and the "
+                             "growth between them, measuring nothing")
     args = parser.parse_args(argv)
+    if args.compare:
+        loaded = [(json.loads(Path(f).read_text()), f) for f in args.compare]
+        earlier = sorted(((s, d["database"]) for d, _f in loaded for s in d["sizes"]), key=lambda x: x[0]["events"])
+        for size, database in earlier:
+            print_size(size, database)
+        print_growth([size for size, _db in earlier])
+        return 0
     if args.duckdb:
         try:
             import duckdb  # noqa: F401
