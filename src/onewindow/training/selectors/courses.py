@@ -28,7 +28,7 @@ def _pk(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise NotFound(_("找不到该培训记录。")) from None
+        raise NotFound(_("找不到该培训记录。"), code="training_record_not_found") from None
 
 
 def home_summary(*, by: Actor, center_id: int) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def home_summary(*, by: Actor, center_id: int) -> dict[str, Any]:
 def course_list(*, by: Actor, center_id: int) -> QuerySet[Course]:
     """The center's courses for its manager (404 otherwise), with session counts."""
     if not permissions.can_manage(by, center_id):
-        raise NotFound(_("找不到该中心，或您无权查看其培训。"))
+        raise NotFound(_("找不到该中心，或您无权查看其培训。"), code="training_center_not_found")
     return (Course.objects.filter(center_id=center_id).prefetch_related("items")
             .annotate(n_sessions=Count("sessions"),
                       n_held=Count("sessions", filter=Q(sessions__status__in=[SessionStatus.HELD,
@@ -59,7 +59,7 @@ def course_detail(*, by: Actor, course_id: Any) -> Course:
     """One course for the manager of its center (404 otherwise)."""
     course = Course.objects.filter(pk=_pk(course_id)).prefetch_related("items").first()
     if course is None or not permissions.can_manage(by, course.center_id):
-        raise NotFound(_("找不到该培训记录。"))
+        raise NotFound(_("找不到该培训课程。"), code="training_course_not_found")
     return course
 
 
@@ -87,7 +87,7 @@ def session_detail(*, by: Actor, session_id: Any) -> dict[str, Any]:
     clerk sees the session and only their own row; anyone else 404."""
     session = TrainingSession.objects.select_related("course").filter(pk=_pk(session_id)).first()
     if session is None or not permissions.can_see_session(by, session):
-        raise NotFound(_("找不到该培训记录。"))
+        raise NotFound(_("找不到该培训场次。"), code="training_session_not_found")
     manages = permissions.can_manage(by, session.center_id)
     rows = session.attendances.select_related("clerk", "clerk__person").order_by("clerk_id")
     if not manages:
@@ -101,7 +101,7 @@ def session_detail(*, by: Actor, session_id: Any) -> dict[str, Any]:
 def center_clerks(*, by: Actor, center_id: int) -> list[dict[str, Any]]:
     """The center's valid staff, to invite (manager only; 404 otherwise)."""
     if not permissions.can_manage(by, center_id):
-        raise NotFound(_("找不到该中心，或您无权查看其培训。"))
+        raise NotFound(_("找不到该中心，或您无权查看其培训。"), code="training_center_not_found")
     ids = CenterStaff.objects.filter(center_id=center_id, valid=True).values_list("user_id", flat=True)
     users = get_user_model().objects.select_related("person").filter(pk__in=ids, is_active=True).order_by("pk")
     return [{"id": u.pk, "name": user_name(u)} for u in users]
@@ -113,11 +113,11 @@ def clerk_records(*, by: Actor, clerk_id: Any = None, center_id: int | None = No
     uid = permissions.user_id(by)
     target = uid if clerk_id in (None, "") else _pk(clerk_id)
     if target is None:
-        raise NotFound(_("找不到该培训记录。"))
+        raise NotFound(_("找不到该培训记录。"), code="training_record_not_found")
     qs = Attendance.objects.filter(clerk_id=target).select_related("session", "session__course")
     if target != uid:
         if center_id is None or not permissions.can_manage(by, center_id):
-            raise NotFound(_("找不到该培训记录。"))
+            raise NotFound(_("找不到该培训记录。"), code="training_record_not_found")
         qs = qs.filter(session__center_id=center_id)
     return [{"session_id": a.session_id, "course": a.session.course.title, "starts_at": a.session.starts_at,
              "place": a.session.place, "trainer": a.session.trainer, "session_status": a.session.status,

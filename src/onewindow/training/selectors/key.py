@@ -82,7 +82,7 @@ def key_proposals(*, by: Actor, center_id: int, on: datetime.date | None = None)
     least the threshold over the 12 months ending ``on``, largest first, with its volume and the
     last session covering it (None: a proposal to plan)."""
     if not permissions.can_manage(by, center_id):
-        raise NotFound(_not_found())
+        raise NotFound(_not_found(), code="training_center_not_found")
     day = on or default_day(center_id)
     volumes = key_item_volumes(center_id=center_id, on=day)
     trained = trained_items(center_id=center_id, item_ids=list(volumes), on=day)
@@ -104,7 +104,7 @@ def signal_proposals(*, by: Actor, center_id: int, on: datetime.date | None = No
     TRAINING_SIGNAL_MIN_COUNT ratings), median handling time above TRAINING_SIGNAL_MEDIAN_HOURS
     (with at least TRAINING_SIGNAL_MIN_COUNT concluded cases)."""
     if not permissions.can_manage(by, center_id):
-        raise NotFound(_not_found())
+        raise NotFound(_not_found(), code="training_center_not_found")
     day = on or default_day(center_id)
     start, end = year_before(day)
     items = _flag(signals.item_figures(center_id=center_id, start=start, end=end))

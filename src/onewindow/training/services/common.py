@@ -44,11 +44,11 @@ def label(by: Actor) -> str:
     return str(by)[:100] if is_system(by) else ""
 
 
-def guard_manager(by: Actor, center_id: int, *, visible: bool) -> None:
+def guard_manager(by: Actor, center_id: int, *, visible: bool, not_found: str = "training_session_not_found") -> None:
     """The center's manager (or the system: the demo loader, a job) may plan; a viewer who may
     see the row but not act gets 403, anyone else 404."""
     if is_system(by) or permissions.can_manage(by, center_id):
         return
     if visible:
         raise PermissionDenied(_("只有中心负责人可以安排培训。"), code="training_forbidden")
-    raise NotFound(_("找不到该培训记录。"), code="training_not_found")
+    raise NotFound(_("找不到该培训记录。"), code=not_found)

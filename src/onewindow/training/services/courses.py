@@ -51,7 +51,7 @@ def course_create(*, by: Actor, center_id: Any, title: Any, item_ids: Any, basis
     center = Center.objects.filter(pk=pk(center_id, _("找不到该中心。"), "training_center_not_found")).first()
     if center is None:
         raise NotFound(_("找不到该中心。"), code="training_center_not_found")
-    guard_manager(by, center.pk, visible=False)
+    guard_manager(by, center.pk, visible=False, not_found="training_center_not_found")
     name = text(title, "title")
     if basis not in CourseBasis.values:
         raise invalid("basis", _("请选择有效的依据。"))

@@ -82,7 +82,7 @@ def session_plan(*, by: Actor, course: Course | Any, starts_at: Any, ends_at: An
     found = Course.objects.select_for_update().filter(pk=number).first()
     if found is None:
         raise NotFound(_("找不到该培训课程。"), code="training_course_not_found")
-    guard_manager(by, found.center_id, visible=False)
+    guard_manager(by, found.center_id, visible=False, not_found="training_course_not_found")
     start, end = _when(starts_at, "starts_at"), _when(ends_at, "ends_at")
     if end <= start:
         raise invalid("ends_at", _("结束时间须晚于开始时间。"))
