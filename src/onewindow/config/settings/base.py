@@ -335,3 +335,11 @@ TRAINING_SIGNAL_MIN_SCORE = float(env_str("TRAINING_SIGNAL_MIN_SCORE", "4.0"))
 TRAINING_SIGNAL_BAD_SHARE = float(env_str("TRAINING_SIGNAL_BAD_SHARE", "0.05"))
 TRAINING_SIGNAL_MEDIAN_HOURS = float(env_str("TRAINING_SIGNAL_MEDIAN_HOURS", "72"))
 TRAINING_SIGNAL_MIN_COUNT = int(env_str("TRAINING_SIGNAL_MIN_COUNT", "20"))
+
+# Appraisal (绩效考核, issue #14 part 3): the weights of the monthly score when a center has saved
+# no scheme (analytics.selectors.appraisal.MEASURES), "measure=weight" pairs separated by commas.
+ANALYTICS_APPRAISAL_WEIGHTS = {
+    name.strip(): int(weight)
+    for name, weight in (pair.split("=", 1) for pair in env_list("ANALYTICS_APPRAISAL_WEIGHTS", [
+        "served=25", "accepted=15", "effective_share=20", "satisfaction=20", "followup=10", "on_time=10"]))
+}
