@@ -20,7 +20,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.core.normalize import NfkcInt, NfkcStr
@@ -190,11 +190,11 @@ def proposal_detail(request: HttpRequest, proposal_id: int = ID) -> dict[str, An
 
 @router.post("/decisions/proposals", auth=session_or_token, response={201: ProposalDetailOut, **WRITE_ERRORS},
              summary="提出事项调整建议（中心负责人）")
-def proposal_make(request: HttpRequest, body: ProposalIn) -> tuple[int, dict[str, Any]]:
+def proposal_make(request: HttpRequest, body: ProposalIn) -> Status:
     user = require_user(request, SCOPE)
     made = services.proposal_make(by=user, center_id=body.center, item_id=body.item, action=body.action,
                                   reason=body.reason, window_start=body.window_start, window_end=body.window_end)
-    return 201, _detail(selectors.proposal_detail(by=user, proposal_id=made.pk))
+    return Status(201, _detail(selectors.proposal_detail(by=user, proposal_id=made.pk)))
 
 
 def _step(request: HttpRequest, proposal_id: int, service: Any, note: str) -> dict[str, Any]:
