@@ -32,7 +32,8 @@ closed and due before today.
 
 DutyDayFact — per center, day, window and clerk: the clerk's sessions at the window that day
 (sign-in → sign-out, or the window's close, or another clerk's sign-in there, or the end of the
-day — the present moment for today; a session is never carried over midnight), less the window's
+day — the present moment for today; a session is never carried over midnight; an empty one is
+dropped), less the window's
 pauses inside them (pause → resume/close/end) as ``paused_seconds``; ``on_duty_seconds`` excludes
 the pauses. ``serving_seconds``/``tickets_served`` from that clerk's done tickets at that window
 that day (``Ticket.date``; started → finished). A clerk who served without signing in has a row
@@ -152,6 +153,8 @@ def duty_facts(tickets: Iterable[TicketRow], events: Iterable[WindowEventRow],
         day_end = min(day_bounds(day)[1], max(now, day_bounds(day)[0]))
         sessions, pauses = _window_day(rows, day_end)
         for clerk_id, start, end in sessions:
+            if end <= start:
+                continue
             paused = _overlap(pauses, start, end)
             a = acc[(center_id, day, window_id, clerk_id)]
             a[0] += (end - start).total_seconds() - paused
