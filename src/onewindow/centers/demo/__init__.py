@@ -74,6 +74,7 @@ from ..models import (
     TicketEvent,
     Window,
     WindowDuty,
+    WindowEvent,
 )
 
 OPENS, CLOSES, LAST_TICKET = datetime.time(9, 0), datetime.time(17, 0), datetime.time(16, 30)  # illustrative
@@ -201,6 +202,7 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     FollowUp: ("id", "rating_id", "department_id", "status", "due_date", "contacted_at", "contact_note", "fix_note",
                "reply", "closed_at", "handled_by_id", "reminded_on", "created_at"),
     WindowDuty: ("id", "window_id", "user_id", "date"),
+    WindowEvent: ("id", "center_id", "window_id", "action", "clerk_id", "actor_id", "reason", "at"),
 }
 
 
@@ -301,7 +303,7 @@ def load(progress: Callable[[int], object], seed: int,
                 history.day(index)
             history.flush(progress)
             reset_sequences(AppointmentSlot, Appointment, AppointmentEvent, Ticket, TicketEvent, Rating, FollowUp,
-                            WindowDuty)
+                            WindowDuty, WindowEvent)
             audit_record(actor=system_actor("demo_data"), action="centers.demo_load", target=center,
                          after={**history.counts, "first_day": first.isoformat(), "last_day": last.isoformat(),
                                 "seed": seed})

@@ -36,7 +36,18 @@ from ..models import (
     WindowDuty,
 )
 from ..services.queue import CODE_ALPHABET, priority_minutes
-from . import COLUMNS, OLD_AREA, OPEN_S, PATIENCE, PERSON_POOL, SLOT_CAPACITY, SLOT_STARTS, _spring_festival, _staff_of
+from . import (
+    COLUMNS,
+    OLD_AREA,
+    OPEN_S,
+    PATIENCE,
+    PERSON_POOL,
+    SLOT_CAPACITY,
+    SLOT_STARTS,
+    _spring_festival,
+    _staff_of,
+    duty,
+)
 
 
 def _insert(model: Any, rows: list[tuple[Any, ...]]) -> None:
@@ -56,6 +67,8 @@ class _Win:
     clerk_id: int
     prefixes: str
     lunch: tuple[int, int]
+    paused: int | None = None  # when it went to lunch (the window was free), for the duty events
+    done: int = 0  # when it had nothing left to call
 
 
 @dataclass
@@ -314,6 +327,7 @@ class _History:
             free, wi = heapq.heappop(clock)
             win = wins[wi]
             if win.lunch[0] <= free < win.lunch[1]:
+                win.paused = free
                 heapq.heappush(clock, (win.lunch[1], wi))
                 continue
             while i < n and tickets[i].taken <= free:
@@ -331,9 +345,12 @@ class _History:
                 times = [t for t, _s, tk in pending if tk.cat in win.prefixes] + ([later] if later else [])
                 if times:
                     heapq.heappush(clock, (max(min(times), free + 1), wi))
+                else:
+                    win.done = free
                 continue
             heapq.heappop(heaps[best[2].cat])
             heapq.heappush(clock, (self.serve(best[2], win, free, pending), wi))
+        duty.day_events(self, wins)
         self.write(tickets)
 
     def write(self, tickets: list[_Tk]) -> None:
