@@ -23,7 +23,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from onewindow.accounts.api_auth import require_user, session_or_token
@@ -206,12 +206,12 @@ def _question(user: User, question_id: int) -> Question:
 
 @router.post("/questions", auth=None, response={201: AskedOut, 429: ErrorOut, **PUBLIC_ERRORS},
              summary="在线提问（公开，无需登录；需留手机号码以便通知答复）")
-def question_ask(request: HttpRequest, payload: AskIn) -> tuple[int, dict[str, Any]]:
+def question_ask(request: HttpRequest, payload: AskIn) -> Status[Any]:
     departments = services.question_departments()
     department: Any = payload.department_code or (departments[0].code if len(departments) == 1 else "")
     q = services.question_submit(by=None, department=department, text=payload.text, item=payload.item_id,
                                  phone=payload.phone, channel=payload.channel, throttle_key=client_ip(request))
-    return 201, {"id": q.pk, "status": q.status, "due_at": q.due_at}
+    return Status(201, {"id": q.pk, "status": q.status, "due_at": q.due_at})
 
 
 @router.get("/public/questions", auth=None, response={200: PublicQuestionPageOut, **PUBLIC_ERRORS},
@@ -294,7 +294,7 @@ def faq_list(request: HttpRequest, q: str = Query("", max_length=100), page: int
 
 
 @router.post("/faq", response={201: FaqOut, **WRITE_ERRORS}, summary="新增常见问题（可由相似问题生成）")
-def faq_create(request: HttpRequest, payload: FaqIn) -> tuple[int, dict[str, Any]]:
+def faq_create(request: HttpRequest, payload: FaqIn) -> Status[Any]:
     user = staff(request, MANAGE)
     if payload.question_ids:
         entry = services.faq_from_questions(by=user, question_ids=payload.question_ids, question=payload.question,
@@ -307,7 +307,7 @@ def faq_create(request: HttpRequest, payload: FaqIn) -> tuple[int, dict[str, Any
                               fields={"department_code": [_("请选择服务中心。")]})
         entry = services.faq_create(by=user, department=dept, question=payload.question, answer=payload.answer,
                                     item_ids=payload.item_ids or [])
-    return 201, faq_out(entry)
+    return Status(201, faq_out(entry))
 
 
 @router.put("/faq/{entry_id}", response={200: FaqOut, **WRITE_ERRORS}, summary="修改常见问题")

@@ -4,6 +4,7 @@ text, ``jzz`` / ``juzhuzheng`` the pinyin columns of the question."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -16,7 +17,8 @@ from ..permissions import faq_queryset_for
 
 
 def _search(qs: QuerySet[FaqEntry], q: str) -> QuerySet[FaqEntry]:
-    text, pinyin = normalize_query(q)
+    # NFKC first: a Chinese input method in full-width mode types ｊｚｚ for jzz.
+    text, pinyin = normalize_query(unicodedata.normalize("NFKC", q))
     if not text:
         return qs
     cond = Q(question__contains=text) | Q(answer__contains=text) | Q(items__name__contains=text)
