@@ -336,6 +336,12 @@ TRAINING_SIGNAL_BAD_SHARE = float(env_str("TRAINING_SIGNAL_BAD_SHARE", "0.05"))
 TRAINING_SIGNAL_MEDIAN_HOURS = float(env_str("TRAINING_SIGNAL_MEDIAN_HOURS", "72"))
 TRAINING_SIGNAL_MIN_COUNT = int(env_str("TRAINING_SIGNAL_MIN_COUNT", "20"))
 
+# Item decisions (事项准入, issue #14 part 4): an item of a center whose volume over a window is at
+# most ANALYTICS_LOW_VOLUME_MAX (9: "0 or a single digit") is listed for a change or withdrawal
+# proposal; the default window runs from ANALYTICS_DECISION_SINCE (the seed's 统计 since) to today.
+ANALYTICS_LOW_VOLUME_MAX = int(env_str("ANALYTICS_LOW_VOLUME_MAX", "9"))
+ANALYTICS_DECISION_SINCE = env_str("ANALYTICS_DECISION_SINCE", "2016-04-01")
+
 # Appraisal (绩效考核, issue #14 part 3): the weights of the monthly score when a center has saved
 # no scheme (analytics.selectors.appraisal.MEASURES), "measure=weight" pairs separated by commas.
 ANALYTICS_APPRAISAL_WEIGHTS = {
