@@ -19,7 +19,8 @@ database lacks them; ``--events`` may be given several times, e.g. 1,000,000 and
 5. **Pages from the rollups** — gunicorn (3 workers) on this database, logged in as the manager of
    the first bench center (a session made in the database): the management home ``/manage/``, the
    statistics page for the last month and for the last year, and the statistics API (every chart,
-   last month); p50/p99 at 16 clients beside the bare constant view. Aim: p99 < 1 s at every size.
+   last month and last year); p50/p99 at 16 clients beside the bare constant view, and the median
+   of one client alone (the cost of a request without queueing). Aim: p99 < 1 s at every size.
 
 The machine's load average is printed beside every figure (the machine is shared). When more than
 one size ran, the growth of each cost from the smallest to each larger size is printed: the build
@@ -263,6 +264,9 @@ def measure_pages(env: dict[str, str], center_id: int, manager_id: int, args: ar
                     raise SystemExit(f"{path} answered {response.status} (as the bench manager)")
             run_load(port, paths, clients=CLIENTS, max_requests=len(paths) * 4, max_seconds=10, headers=headers)
         for label, paths in groups.items():
+            # One client first: the cost of a request without queueing behind the other 15.
+            alone = run_load(port, paths, clients=1, max_requests=max(10, len(paths)), max_seconds=args.seconds,
+                             headers=headers)
             results: list[LoadResult] = []
             for _ in range(args.rounds):
                 results.append(run_load(port, paths, clients=CLIENTS, max_requests=args.requests,
@@ -270,7 +274,8 @@ def measure_pages(env: dict[str, str], center_id: int, manager_id: int, args: ar
             out[label] = {"requests": sum(r.requests for r in results), "errors": sum(r.errors for r in results),
                           "req_per_s": round(statistics.median(r.throughput for r in results), 1),
                           "p50_ms": round(statistics.median(r.p50 for r in results), 1),
-                          "p99_ms": round(statistics.median(r.p99 for r in results), 1), "load": loadavg()}
+                          "p99_ms": round(statistics.median(r.p99 for r in results), 1),
+                          "alone_p50_ms": round(alone.p50, 1), "load": loadavg()}
     finally:
         stop_server(server)
     return out
@@ -354,12 +359,14 @@ def print_size(r: dict[str, Any], database: str) -> None:
     print(f"{'rollup_update, one day (' + format(u['day_events'], ',') + ' events)':<38} {u['seconds']:>9.3f} "
           f"{'':>11} {'':>7}  {u['load']}")
     if "pages" in r:
-        print(f"{'pages at 16 clients':<38} {'req/s':>9} {'p50 ms':>11} {'p99 ms':>7}  load")
+        print(f"{'pages at 16 clients':<38} {'req/s':>9} {'p50 ms':>11} {'p99 ms':>7}  {'1 client p50':>12}  load")
         for label, f in r["pages"].items():
             aim = "" if label.startswith("bare") else ("  aim < 1 s: met" if f["p99_ms"] < PAGE_AIM_MS
                                                        else "  aim < 1 s: NOT met")
             err = f"  ERRORS {f['errors']}" if f["errors"] else ""
-            print(f"{label:<38} {f['req_per_s']:>9.1f} {f['p50_ms']:>11.1f} {f['p99_ms']:>7.1f}  {f['load']}{aim}{err}")
+            alone = f"{f['alone_p50_ms']:>9.1f} ms" if "alone_p50_ms" in f else f"{'':>12}"
+            print(f"{label:<38} {f['req_per_s']:>9.1f} {f['p50_ms']:>11.1f} {f['p99_ms']:>7.1f}  {alone}  "
+                  f"{f['load']}{aim}{err}")
 
 
 def print_growth(sizes: list[dict[str, Any]]) -> None:
