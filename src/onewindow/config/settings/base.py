@@ -335,6 +335,8 @@ TRAINING_SIGNAL_MIN_SCORE = float(env_str("TRAINING_SIGNAL_MIN_SCORE", "4.0"))
 TRAINING_SIGNAL_BAD_SHARE = float(env_str("TRAINING_SIGNAL_BAD_SHARE", "0.05"))
 TRAINING_SIGNAL_MEDIAN_HOURS = float(env_str("TRAINING_SIGNAL_MEDIAN_HOURS", "72"))
 TRAINING_SIGNAL_MIN_COUNT = int(env_str("TRAINING_SIGNAL_MIN_COUNT", "20"))
+# Clerks invited to a planned session are reminded of it this many days ahead (training/reminder_feed.py).
+TRAINING_REMINDER_DAYS = int(env_str("TRAINING_REMINDER_DAYS", "14"))
 
 # Item decisions (事项准入, issue #14 part 4): an item of a center whose volume over a window is at
 # most ANALYTICS_LOW_VOLUME_MAX (9: "0 or a single digit") is listed for a change or withdrawal
