@@ -124,8 +124,8 @@ def load(progress: Callable[[int], Any] = lambda n: None, seed: int = 20170929) 
             elif still_open and index % 2 == 0 and clerk is not None:
                 services.question_assign(by=system, question=question, assignee=clerk)
             if still_open:
-                # Two open questions are from yesterday and before (overdue), the rest from today.
-                asked = now - datetime.timedelta(days=3 if index < len(rows) - 4 else 0, hours=1)
+                # Two open questions are ten days old (overdue, whatever holidays fall between), the rest an hour.
+                asked = now - datetime.timedelta(days=10 if index < len(rows) - 4 else 0, hours=1)
             _backdate(question, asked, answered, published)
             progress(1)
         if clerk is not None:
