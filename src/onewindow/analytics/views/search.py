@@ -1,9 +1,10 @@
 """The acceptance query page (受理信息查询, issue #14 part 8) at ``/analytics/search/``.
 
-A GET form (criteria in the URL, so a result page can be bookmarked or paged); submitting runs the
-audited search (``analytics.services.search.search_run``) and lists the merged, masked rows with a
-link to each record's own staff page. Bad criteria show the form again with the reason and the
-error's 4xx status; a viewer who may search nothing gets 403, an anonymous one the login page.
+A POST form (personal data never goes in a URL: docs/security.md; the page buttons post the
+criteria again); submitting runs the audited search (``analytics.services.search.search_run``)
+and lists the merged, masked rows with a link to each record's own staff page. Bad criteria show
+the form again with the reason and the error's 4xx status; a viewer who may search nothing
+gets 403, an anonymous one the login page.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from onewindow.core.errors import DomainError, field_messages
 from onewindow.core.pagination import page_number
@@ -29,20 +29,18 @@ KIND_LABELS = {"case": _("办件"), "ticket": _("排队取号"), "appointment": 
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    values = {name: request.GET.get(name, "")[:100] for name in FIELDS}
-    kinds = [k for k in request.GET.getlist("kinds") if k][:4]
+    values = {name: request.POST.get(name, "")[:100] for name in FIELDS}
+    kinds = [k for k in request.POST.getlist("kinds") if k][:4]
     context: dict[str, Any] = {"values": values, "kinds": kinds or list(KINDS),
                                "kind_choices": [(k, KIND_LABELS[k]) for k in KINDS]}
     try:
         require_scope(request.user)
-        if "search" in request.GET:
+        if request.method == "POST":
             raw = {**values, "kinds": kinds or None}
-            result = search_run(by=request.user, raw=raw, page=page_number(request.GET.get("page")))
-            query = urlencode([*[(k, v) for k, v in values.items() if v], *[("kinds", k) for k in kinds],
-                               ("search", "1")])
-            context.update(result=result, query=query,
+            result = search_run(by=request.user, raw=raw, page=page_number(request.POST.get("page")))
+            context.update(result=result,
                            rows=[{**row, "kind_label": KIND_LABELS[row["kind"]]} for row in result.rows])
     except DomainError as exc:
         context.update(error=exc, errors=field_messages(exc))
