@@ -86,14 +86,16 @@ def ticket_facts(rows: Iterable[TicketRow]) -> list[TicketHourFact]:
             wait = seconds(t.taken_at, t.first_call)
             a["waits"] += 1
             a["wait_seconds"] += wait
-            a["wait_hist"] = histogram.add(a["wait_hist"], wait)
+            a["wait_hist"].append(wait)
         if t.status == TicketStatus.DONE:
             a["served"] += 1
             if t.started_at is not None and t.finished_at is not None:
                 took = seconds(t.started_at, t.finished_at)
                 a["services"] += 1
                 a["service_seconds"] += took
-                a["service_hist"] = histogram.add(a["service_hist"], took)
+                a["service_hist"].append(took)
+    for a in acc.values():  # durations collected above, bucketed once
+        a["wait_hist"], a["service_hist"] = histogram.of(a["wait_hist"]), histogram.of(a["service_hist"])
     return [TicketHourFact(center_id=k[0], day=k[1], hour=k[2], category_id=k[3], source=k[4], window_id=k[5],
                            clerk_id=k[6], **a) for k, a in acc.items()]
 
@@ -192,9 +194,11 @@ def case_facts(rows: Iterable[CaseRow], centers: dict[int, int]) -> list[CaseDay
             took = seconds(c.received_at, c.decided_at)
             a["handling"] += 1
             a["handling_seconds"] += took
-            a["handling_hist"] = histogram.add(a["handling_hist"], took)
+            a["handling_hist"].append(took)
         a["statuses"][c.status] = a["statuses"].get(c.status, 0) + 1
         a["last_received_at"] = max(a["last_received_at"], c.received_at)
+    for a in acc.values():
+        a["handling_hist"] = histogram.of(a["handling_hist"])
     return [CaseDayFact(day=k[0], department_id=k[1], center_id=k[2], item_id=k[3], channel=k[4], clerk_id=k[5],
                         **a) for k, a in acc.items()]
 
