@@ -248,8 +248,8 @@ def _more_history(history: History, days: int) -> None:
                        window=world.w1, clerk=world.clerk, arrivals=1) for i in range(days)])
 
 
-PAGE_QUERIES = 36
-API_QUERIES = 6
+PAGE_QUERIES = 33
+API_QUERIES = 9
 
 
 def test_statement_counts_do_not_grow_with_the_history(history: History, django_assert_num_queries: Any) -> None:

@@ -9,7 +9,7 @@
   var skip = { share: true, difference: true };
   var horizontal = { items: true, clerks: true, windows: true, channels: true };
   data.charts.forEach(function (chart) {
-    var el = document.getElementById("chart-" + chart.name);
+    var el = document.getElementById("chart-" + chart.chart);
     if (!el || !chart.rows.length) { return; }
     var labels = chart.rows.map(function (r) { return r.label; });
     var measures = [];
@@ -18,7 +18,7 @@
       return { name: pair[0].label, type: "bar",
                data: chart.rows.map(function (r) { return r.values[pair[1]]; }) };
     });
-    var flat = horizontal[chart.name];
+    var flat = horizontal[chart.chart];
     var category = { type: "category", data: labels, inverse: !!flat };
     var value = { type: "value", minInterval: 1 };
     var shown = flat ? Math.min(labels.length, 20) : labels.length;
