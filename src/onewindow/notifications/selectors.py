@@ -58,9 +58,9 @@ def message_list_for_subject(subject_type: str, subject_id: str) -> QuerySet[Mes
 
 # ---- reminders (提醒管理, issue #14 part 6) ----------------------------------------------------
 
-#: The states ``reminders_for`` accepts besides the model's own: "active" (open, plus snoozed
-#: ones whose snooze has passed: what is due now) and "all".
-REMINDER_LISTS: tuple[str, ...] = ("active", "snoozed", "done", "resolved", "all")
+#: The states ``reminders_for`` accepts: "active" (open, plus snoozed ones whose snooze has
+#: passed: what is due now), "open" (strictly), "snoozed" (still asleep), "done", "resolved", "all".
+REMINDER_LISTS: tuple[str, ...] = ("active", "open", "snoozed", "done", "resolved", "all")
 
 
 def _active(now: datetime.datetime) -> Q:
@@ -70,8 +70,7 @@ def _active(now: datetime.datetime) -> Q:
 def reminders_for(*, user: Any, state: str = "active", now: datetime.datetime | None = None) -> QuerySet[Reminder]:
     """The user's own reminders (anonymous: none), soonest due first, undated last.
 
-    ``state``: "active" (open and woken snoozed ones), "snoozed" (still asleep), "done",
-    "resolved" or "all"; another value is a programming error (ValueError).
+    ``state``: one of :data:`REMINDER_LISTS`; another value is a programming error (ValueError).
     """
     if state not in REMINDER_LISTS:
         raise ValueError(f"unknown reminder list {state!r}")
