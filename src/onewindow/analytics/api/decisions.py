@@ -64,7 +64,7 @@ class CandidateOut(Schema):
     decided_proposals: list[int]
 
 
-class CandidatesOut(Schema):
+class CandidatesOut(PageOut):
     center: int
     window: str
     start: datetime.date
@@ -145,6 +145,15 @@ def _detail(p: ItemProposal) -> dict[str, Any]:
     return {**_proposal(p), "events": events}
 
 
+def _candidate(r: selectors.Candidate) -> dict[str, Any]:
+    return {"item_id": r.item.pk, "item_code": r.item.code, "item_name": r.item.name,
+            "department": r.item.department.name, "status": r.item.status, "withdrawn_on": r.withdrawn_on,
+            "volume": r.volume, "monthly": r.monthly, "last_received": r.last_received, "channels": r.channels,
+            "suggested_action": r.suggested_action,
+            "open_proposal": r.open_proposal.pk if r.open_proposal else None,
+            "decided_proposals": [p.pk for p in r.decided]}
+
+
 @router.get("/decisions/candidates", auth=session_or_token, response={200: CandidatesOut, **ERRORS},
             summary="低办件量事项（中心负责人）")
 def candidates(request: HttpRequest,
@@ -152,7 +161,8 @@ def candidates(request: HttpRequest,
                window: NfkcStr = Query("since", max_length=10),  # noqa: B008
                start: datetime.date | None = Query(None),  # noqa: B008
                end: datetime.date | None = Query(None),  # noqa: B008
-               max: NfkcInt | None = Query(None, ge=0, le=1_000_000)) -> dict[str, Any]:  # noqa: B008
+               max: NfkcInt | None = Query(None, ge=0, le=1_000_000),  # noqa: B008
+               page: NfkcInt = Query(1, ge=1, le=100_000)) -> dict[str, Any]:  # noqa: B008
     user = require_user(request, SCOPE)
     if center is None:
         managed = sorted(perms.managed_centers(user))
@@ -164,13 +174,7 @@ def candidates(request: HttpRequest,
     return {"center": found.pk, "window": preset, "start": first, "end": last,
             "max": selectors.low_volume_max() if max is None else max,
             "zero": len(zero), "zero_withdrawn": sum(1 for r in zero if r.withdrawn),
-            "items": [{"item_id": r.item.pk, "item_code": r.item.code, "item_name": r.item.name,
-                       "department": r.item.department.name, "status": r.item.status,
-                       "withdrawn_on": r.withdrawn_on, "volume": r.volume, "monthly": r.monthly,
-                       "last_received": r.last_received, "channels": r.channels,
-                       "suggested_action": r.suggested_action,
-                       "open_proposal": r.open_proposal.pk if r.open_proposal else None,
-                       "decided_proposals": [p.pk for p in r.decided]} for r in rows]}
+            **paginated(rows, page, render=_candidate)}
 
 
 @router.get("/decisions/proposals", auth=session_or_token, response={200: ProposalPageOut, **ERRORS},
