@@ -99,12 +99,13 @@ def session_detail(*, by: Actor, session_id: Any) -> dict[str, Any]:
 
 
 def center_clerks(*, by: Actor, center_id: int) -> list[dict[str, Any]]:
-    """The center's valid staff, to invite (manager only; 404 otherwise)."""
+    """The center's valid staff, to invite (manager only; 404 otherwise); ``is_manager`` marks the
+    center's managers (not invited by default)."""
     if not permissions.can_manage(by, center_id):
         raise NotFound(_("找不到该中心，或您无权查看其培训。"), code="training_center_not_found")
-    ids = CenterStaff.objects.filter(center_id=center_id, valid=True).values_list("user_id", flat=True)
-    users = get_user_model().objects.select_related("person").filter(pk__in=ids, is_active=True).order_by("pk")
-    return [{"id": u.pk, "name": user_name(u)} for u in users]
+    managers = dict(CenterStaff.objects.filter(center_id=center_id, valid=True).values_list("user_id", "is_manager"))
+    users = get_user_model().objects.select_related("person").filter(pk__in=managers, is_active=True).order_by("pk")
+    return [{"id": u.pk, "name": user_name(u), "is_manager": managers[u.pk]} for u in users]
 
 
 def clerk_records(*, by: Actor, clerk_id: Any = None, center_id: int | None = None) -> list[dict[str, Any]]:

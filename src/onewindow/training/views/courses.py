@@ -86,7 +86,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
             return render(request, "training/course.html", context, status=exc.status)
         messages.success(request, gettext("培训场次已安排。"))
         return redirect("training:session", session_id=session.pk)
-    context.update(form={}, invited={c["id"] for c in context["clerks"]})
+    context.update(form={}, invited={c["id"] for c in context["clerks"] if not c["is_manager"]})
     return render(request, "training/course.html", context)
 
 
