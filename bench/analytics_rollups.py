@@ -196,8 +196,9 @@ def _timestamps(pa: Any, values: list[Any]) -> Any:
     return pa.array(naive, type=pa.timestamp("us"))
 
 
-def duckdb_group_by(directory: Path) -> tuple[float, int]:
-    """The same GROUP BYs in DuckDB over the Parquet files (views, read at query time)."""
+def duckdb_group_by(directory: Path, *, arrow: bool = False) -> tuple[float, int]:
+    """The same GROUP BYs in DuckDB over the Parquet files (views, read at query time); ``arrow``:
+    results fetched as Arrow tables instead of Python tuples (the engine without the fetch)."""
     import duckdb
 
     con = duckdb.connect()
@@ -208,7 +209,8 @@ def duckdb_group_by(directory: Path) -> tuple[float, int]:
     rows = 0
     started = time.perf_counter()
     for sql in group_queries(Dialect("duckdb")).values():
-        rows += len(con.execute(sql).fetchall())
+        result = con.execute(sql)
+        rows += result.fetch_arrow_table().num_rows if arrow else len(result.fetchall())
     seconds = time.perf_counter() - started
     con.close()
     return seconds, rows
@@ -312,8 +314,10 @@ def measure_size(events: int, args: argparse.Namespace) -> dict[str, Any]:
         directory = VAR / f"analytics-parquet-{history.size_label(events)}-{'pg' if args.postgres else 'sqlite'}"
         export_s, _none, load = timed(lambda: parquet_export(directory))
         duck_s, duck_rows = duckdb_group_by(directory)
+        arrow_s, _rows = duckdb_group_by(directory, arrow=True)
         result["duckdb"] = {"seconds": round(duck_s, 3), "rows": duck_rows, "events_per_s": round(n / duck_s),
-                            "export_seconds": round(export_s, 1), "load": loadavg()}
+                            "arrow_seconds": round(arrow_s, 3), "export_seconds": round(export_s, 1),
+                            "load": loadavg()}
         log(f"DuckDB GROUP BY over Parquet: {duck_s:.3f} s, {duck_rows:,} groups, {n / duck_s:,.0f} events/s "
             f"(export {export_s:.1f} s, load {loadavg()})")
 
@@ -352,6 +356,9 @@ def print_size(r: dict[str, Any], database: str) -> None:
         d = r["duckdb"]
         print(f"{'DuckDB GROUP BY over Parquet':<38} {d['seconds']:>9.3f} {d['events_per_s']:>11,} "
               f"{r['raw']['seconds'] / d['seconds']:>7.2f}  {d['load']}  (export {d['export_seconds']} s)")
+        if "arrow_seconds" in d:
+            print(f"{'  the same, results as Arrow':<38} {d['arrow_seconds']:>9.3f} "
+                  f"{round(r['events'] / d['arrow_seconds']):>11,} {r['raw']['seconds'] / d['arrow_seconds']:>7.2f}")
     b = r["rebuild"]
     print(f"{'rollup_rebuild':<38} {b['seconds']:>9.2f} {b['events_per_s']:>11,} {b['ratio_to_raw']:>7.3f}  "
           f"{b['load']}")
