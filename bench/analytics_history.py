@@ -27,8 +27,9 @@ stopped run continues after the last day written. ``--day YYYY-MM-DD`` writes on
 average volume (the benchmark's incremental update) and ``truncate_after`` removes it again.
 
 Databases: ``var/bench/analytics-<N>.sqlite3`` or PostgreSQL ``bench_analytics_<N>`` (N as 100k,
-1m, 10m), migrated, with the core, catalog and accounts demo data loaded once (the bench centers
-need regions, departments, items and their versions).
+1m, 10m; ``-<Y>y`` added for a history of other than 3 years), migrated, with the core, catalog
+and accounts demo data loaded once (the bench centers need regions, departments, items and their
+versions).
 
 Usage: python -m bench.analytics_history [--postgres] [--events N] [--years Y] [--seed S]
 """
@@ -75,8 +76,9 @@ def size_label(events: int) -> str:
     return str(events)
 
 
-def history_env(postgres: bool, events: int) -> dict[str, str]:
-    label = size_label(events)
+def history_env(postgres: bool, events: int, years: int = 3) -> dict[str, str]:
+    """The benchmark database of a history size (and length, when not the default 3 years)."""
+    label = size_label(events) + ("" if years == 3 else f"-{years}y")
     return own_database_env(postgres, f"bench_analytics_{label}", f"analytics-{label}.sqlite3")
 
 
@@ -187,7 +189,8 @@ def bench_centers() -> Fixture:
         windows = list(Window.objects.filter(center=center).order_by("number").values_list("id", flat=True))
         clerks = list(user_model.objects.filter(username__startswith=f"bench-c{k}-clerk")
                       .order_by("username").values_list("id", flat=True))
-        centers.append(BenchCenter(center.id, department.id, manager.id, categories, list(zip(windows, clerks, strict=True))))
+        staffed = list(zip(windows, clerks, strict=True))
+        centers.append(BenchCenter(center.id, department.id, manager.id, categories, staffed))
     versions = {v.item_id: v.id for v in ItemVersion.objects.order_by("item_id", "id")}
     items = [(i.id, versions[i.id], i.department_id, i.name[:200])
              for i in ServiceItem.objects.order_by("code") if i.id in versions]
@@ -385,7 +388,7 @@ def write_day(w: Writer, fx: Fixture, center: BenchCenter, day: datetime.date, p
         if status == "done" and rng.random() < 0.3:
             level = pick(rng, LEVELS)
             w.add(t_rating, (next_id(t_rating), "service", str(tid), level, SCORES[level], "pad", center.department_id,
-                             c_id, ts(finished + 30)))
+                             c_id, ts((finished or taken) + 30)))
         # Cases: about 0.55 per ticket, received at the window or online, items Zipf-skewed.
         if rng.random() < 0.55:
             events += case_rows(w, fx, center, rng, day, taken + wait + 60, c_id or clerk_id, age,
@@ -580,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=3, help="years of history (default 3)")
     parser.add_argument("--seed", type=int, default=20170929)
     args = parser.parse_args(argv)
-    env = history_env(args.postgres, args.events)
+    env = history_env(args.postgres, args.events, args.years)
     setup_django(env)
     prepare(env, args.postgres)
     summary = generate(args.events, args.years, args.seed)

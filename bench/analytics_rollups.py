@@ -295,7 +295,7 @@ def timed(step: Callable[[], Any]) -> tuple[float, Any, str]:
 def measure_size(events: int, args: argparse.Namespace) -> dict[str, Any]:
     from onewindow.analytics.services import rollups
 
-    env = history.history_env(args.postgres, events)
+    env = history.history_env(args.postgres, events, args.years)
     history.prepare(env, args.postgres)
     made = history.generate(events, args.years, args.seed)
     rows = history.counts()
@@ -311,7 +311,8 @@ def measure_size(events: int, args: argparse.Namespace) -> dict[str, Any]:
     log(f"raw GROUP BY: {groups[0]:.2f} s, {groups[1]:,} groups, {n / groups[0]:,.0f} events/s (load {load})")
 
     if args.duckdb:
-        directory = VAR / f"analytics-parquet-{history.size_label(events)}-{'pg' if args.postgres else 'sqlite'}"
+        years = "" if args.years == 3 else f"-{args.years}y"
+        directory = VAR / f"analytics-parquet-{history.size_label(events)}{years}-{'pg' if args.postgres else 'sqlite'}"
         export_s, _none, load = timed(lambda: parquet_export(directory))
         duck_s, duck_rows = duckdb_group_by(directory)
         arrow_s, _rows = duckdb_group_by(directory, arrow=True)
@@ -433,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(sizes) > 1:
             results.append(_child(events, args))
             continue
-        history.setup_django(history.history_env(args.postgres, events))
+        history.setup_django(history.history_env(args.postgres, events, args.years))
         results.append(measure_size(events, args))
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(results[-1], default=str))
