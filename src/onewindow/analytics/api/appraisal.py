@@ -122,7 +122,7 @@ def appraisal(request: HttpRequest, center: NfkcInt | None = Query(None, ge=1, l
              description="weights 的指标：" + "、".join(selectors.MEASURES) + "；每项 0–100 的整数。")
 def scheme_save(request: HttpRequest, payload: SchemeIn) -> Status[SchemeOut]:
     user = require_user(request, SCOPE)
-    valid_from = selectors.parse_month(payload.valid_from or "x", today=timezone.localdate())
+    valid_from = selectors.parse_month(payload.valid_from or "x", today=timezone.localdate(), field_name="valid_from")
     scheme = appraisal_scheme_save(by=user, center_id=payload.center, valid_from=valid_from,
                                    weights=dict(payload.weights), rules=payload.rules)
     return Status(201, SchemeOut(id=scheme.pk, center=scheme.center_id, valid_from=f"{scheme.valid_from:%Y-%m}",

@@ -144,8 +144,9 @@ class Appraisal:
         return self.scheme.rules if self.scheme is not None else ""
 
 
-def parse_month(text: str, *, today: datetime.date) -> datetime.date:
-    """``YYYY-MM`` → its first day; empty → last month. 422 ``analytics_month_invalid``."""
+def parse_month(text: str, *, today: datetime.date, field_name: str = "month") -> datetime.date:
+    """``YYYY-MM`` → its first day; empty → last month. 422 ``analytics_month_invalid`` naming
+    ``field_name``."""
     text = (text or "").strip()
     if not text:
         return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
@@ -155,10 +156,11 @@ def parse_month(text: str, *, today: datetime.date) -> datetime.date:
         month = datetime.date.fromisoformat(f"{text}-01")
     except ValueError:
         message = _("月份格式应为 YYYY-MM，例如 2017-09。")
-        raise DomainError(message, code="analytics_month_invalid", status=422, fields={"month": [message]}) from None
+        raise DomainError(message, code="analytics_month_invalid", status=422,
+                          fields={field_name: [message]}) from None
     if month.year < 2000:
         message = _("月份格式应为 YYYY-MM，例如 2017-09。")
-        raise DomainError(message, code="analytics_month_invalid", status=422, fields={"month": [message]})
+        raise DomainError(message, code="analytics_month_invalid", status=422, fields={field_name: [message]})
     return month
 
 

@@ -250,6 +250,10 @@ def test_bad_month_is_422_and_page_scheme_form(history: History) -> None:
     assert response.status_code == 422 and b'data-code="analytics_month_invalid"' in response.content
     api = client.get("/api/v1/analytics/appraisal?month=abc")
     assert (api.status_code, api.json()["code"]) == (422, "analytics_month_invalid")
+    bad_from = client.post("/api/v1/analytics/appraisal/schemes", content_type="application/json",
+                           data=json.dumps({"center": w.center.pk, "valid_from": "2099-1", "weights": {"served": 1}}))
+    assert (bad_from.status_code, bad_from.json()["code"], list(bad_from.json()["fields"])) == (
+        422, "analytics_month_invalid", ["valid_from"])
     form = {"center": w.center.pk, "month": MONTH, "valid_from": "2099-02", "rules": "",
             **{f"w_{m}": "" for m in selectors.MEASURES}}
     refused = client.post("/analytics/appraisal/scheme/", form)

@@ -105,7 +105,8 @@ def appraisal_scheme(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return _error(request, exc)
     try:
-        valid_from = selectors.parse_month(form["valid_from"] or "x", today=timezone.localdate())
+        valid_from = selectors.parse_month(form["valid_from"] or "x", today=timezone.localdate(),
+                                           field_name="valid_from")
         appraisal_scheme_save(by=request.user, center_id=one.center.pk, valid_from=valid_from,
                               weights=dict(form["weights"]), rules=form["rules"])
     except DomainError as exc:
