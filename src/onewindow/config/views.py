@@ -15,6 +15,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from onewindow.catalog.selectors import catalog_stats
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.core.middleware import TOO_LARGE_ERRORS, too_large_response
 
 
@@ -44,6 +45,22 @@ def _module_url(name: str, with_center: bool, center_id: int) -> str:
         return ""
 
 
+def _manage_center(user: Any, asked: str) -> tuple[list[Any], Any]:
+    """The centers of the management home's viewer and the one shown (the first, or ``asked``):
+    403 ``manage_forbidden`` for someone who works at no center, 404 for a center not theirs."""
+    from onewindow.analytics.selectors import statistics as stats
+
+    centers = stats.visible_centers(user)
+    if not centers:
+        raise PermissionDenied(_("只有服务中心的工作人员可以使用综合服务管理。"), code="manage_forbidden")
+    if not asked:
+        return centers, centers[0]
+    center = next((c for c in centers if str(c.pk) == asked), None)
+    if center is None:
+        raise NotFound(_("找不到该服务中心。"), code="analytics_center_not_found")
+    return centers, center
+
+
 @login_required
 @require_GET
 def manage_home(request: HttpRequest) -> HttpResponse:
@@ -64,17 +81,10 @@ def manage_home(request: HttpRequest) -> HttpResponse:
     from onewindow.ratings.selectors import followups_due_summary
     from onewindow.training import selectors as training_selectors
 
-    centers = stats.visible_centers(request.user)
-    if not centers:
-        return render(request, "manage_home_error.html", {"code": "manage_forbidden",
-                      "message": _("只有服务中心的工作人员可以使用综合服务管理。")}, status=403)
-    asked = request.GET.get("center", "")[:12]
-    center = centers[0]
-    if asked:
-        center = next((c for c in centers if str(c.pk) == asked), None)  # type: ignore[assignment]
-        if center is None:
-            return render(request, "manage_home_error.html", {"code": "analytics_center_not_found",
-                          "message": _("找不到该服务中心。")}, status=404)
+    try:
+        centers, center = _manage_center(request.user, request.GET.get("center", "")[:12])
+    except DomainError as exc:
+        return render(request, "manage_home_error.html", {"error": exc}, status=exc.status)
     manager = analytics_perms.can_manage(request.user, center.pk)
     today = timezone.localdate()
     month = stats.month_summary(request.user, center_id=center.pk, today=today)

@@ -4,7 +4,7 @@ and period asked for (``center``, ``month`` or ``start``/``end``; default this m
 center the caller sees). Session or a token of a user with the ``analytics`` scope.
 
 Refusals: 401 no credential; 403 ``analytics_statistics_forbidden`` (works at no center) or
-``insufficient_scope``; 404 ``analytics_chart_unknown``, ``analytics_center_not_found``; 422
+``insufficient_scope``; 404 ``analytics_chart_not_found``, ``analytics_center_not_found``; 422
 ``analytics_period_invalid``, ``analytics_period_reversed``, ``analytics_period_too_long``.
 """
 

@@ -450,10 +450,10 @@ _BUILDERS = {
 
 
 def chart_for(scope: Scope, name: str) -> Chart:
-    """One chart's series (404 ``analytics_chart_unknown`` for a name not in ``CHARTS``)."""
+    """One chart's series (404 ``analytics_chart_not_found`` for a name not in ``CHARTS``)."""
     builder = _BUILDERS.get(name)
     if builder is None:
-        raise NotFound(_("没有这个统计图表。"), code="analytics_chart_unknown")
+        raise NotFound(_("没有这个统计图表。"), code="analytics_chart_not_found")
     return builder(scope)
 
 

@@ -179,7 +179,7 @@ def test_unknown_chart_is_404(history: History) -> None:
     c = login(history.world.manager)
     response = c.get(API + "nosuch", PERIOD)
     assert response.status_code == 404
-    assert response.json()["code"] == "analytics_chart_unknown"
+    assert response.json()["code"] == "analytics_chart_not_found"
     assert c.get("/analytics/statistics/nosuch/xlsx/", PERIOD).status_code == 404
 
 

@@ -4,7 +4,7 @@ accessible table, an xlsx export of its series and the same series in the API
 
 Filters: ``center`` (one the viewer sees), ``month`` (YYYY-MM) or ``start``/``end`` (YYYY-MM-DD).
 Refusals are pages with the stable code: 403 ``analytics_statistics_forbidden`` (works at no
-center), 404 ``analytics_center_not_found`` / ``analytics_chart_unknown``, 422
+center), 404 ``analytics_center_not_found`` / ``analytics_chart_not_found``, 422
 ``analytics_period_invalid`` / ``analytics_period_reversed`` / ``analytics_period_too_long``.
 """
 
