@@ -517,8 +517,8 @@ def reminders_deliver_due(*, now: datetime.datetime | None = None, limit: int = 
     sent = 0
     for pk in ids:
         with transaction.atomic():
-            reminder = (Reminder.objects.select_for_update(skip_locked=True).select_related("user__person")
-                        .filter(due, pk=pk, sent_at__isnull=True).first())
+            reminder = (Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                        .select_related("user__person").filter(due, pk=pk, sent_at__isnull=True).first())
             if reminder is None:
                 continue
             user = reminder.user
