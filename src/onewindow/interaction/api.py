@@ -93,7 +93,7 @@ class FaqOut(Schema):
     id: int
     question: str
     answer: str
-    items: list[dict[str, Any]]
+    related_items: list[dict[str, Any]]
     is_published: bool
     updated_at: datetime.datetime
 
@@ -148,6 +148,10 @@ class ClusterOut(Schema):
     in_faq: bool
 
 
+class ClusterPageOut(PageOut):
+    items: list[ClusterOut]
+
+
 class FaqIn(Schema):
     question: str = Field("", max_length=600)
     answer: str = Field("", max_length=8000)
@@ -181,7 +185,7 @@ class SummaryOut(Schema):
 
 def faq_out(entry: FaqEntry) -> dict[str, Any]:
     return {"id": entry.pk, "question": entry.question, "answer": entry.answer, "is_published": entry.is_published,
-            "items": [{"id": i.pk, "code": i.code, "name": i.name} for i in entry.items.all()],
+            "related_items": [{"id": i.pk, "code": i.code, "name": i.name} for i in entry.items.all()],
             "updated_at": entry.updated_at}
 
 
@@ -216,8 +220,8 @@ def question_ask(request: HttpRequest, payload: AskIn) -> Status[Any]:
 
 @router.get("/public/questions", auth=None, response={200: PublicQuestionPageOut, **PUBLIC_ERRORS},
             summary="已公开的问答（不含提问人）")
-def public_questions(request: HttpRequest, q: str = Query("", max_length=100), page: int = PAGE,
-                     page_size: int = PAGE_SIZE) -> dict[str, Any]:
+def public_questions(request: HttpRequest, q: str = Query("", max_length=100), page: NfkcInt = PAGE,
+                     page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     return paginated(selectors.published_questions(q=q), page, page_size, lambda x: {
         "id": x.pk, "text": x.text, "answer": x.answer, "item_id": x.item_id,
         "item_name": x.item.name if x.item else "", "published_at": x.published_at})
@@ -227,7 +231,7 @@ def public_questions(request: HttpRequest, q: str = Query("", max_length=100), p
             summary="常见问题（中文或拼音检索，可按事项）")
 def public_faq(request: HttpRequest, q: str = Query("", max_length=100),
                item_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID),  # noqa: B008
-               page: int = PAGE, page_size: int = PAGE_SIZE) -> dict[str, Any]:
+               page: NfkcInt = PAGE, page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     return paginated(selectors.faq_search(q=q, item_id=item_id), page, page_size, faq_out)
 
 
@@ -240,7 +244,8 @@ def summary(request: HttpRequest) -> dict[str, int]:
 
 @router.get("/questions", response={200: QuestionPageOut, **ERRORS}, summary="本中心的问题（收件箱）")
 def question_list(request: HttpRequest, status: str = Query("", max_length=12), overdue: bool = False,
-                  q: str = Query("", max_length=100), page: int = PAGE, page_size: int = PAGE_SIZE) -> dict[str, Any]:
+                  q: str = Query("", max_length=100), page: NfkcInt = PAGE,
+                  page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     user = staff(request, READ)
     if status and status not in QuestionStatus.values:
         raise DomainError(_("筛选条件不正确。"), code="invalid_filter", status=422,
@@ -281,15 +286,16 @@ def question_close(request: HttpRequest, payload: CloseIn, question_id: int = ID
     return question_out(_question(user, q.pk))
 
 
-@router.get("/clusters", response={200: list[ClusterOut], **ERRORS}, summary="高频问题（相似问题聚类）")
-def clusters(request: HttpRequest) -> list[dict[str, Any]]:
-    return [{"question_ids": [q.pk for q in c.questions], "representative": c.representative.text,
-             "cohesion": c.cohesion, "in_faq": c.in_faq} for c in selectors.frequent_questions(by=staff(request, READ))]
+@router.get("/clusters", response={200: ClusterPageOut, **ERRORS}, summary="高频问题（相似问题聚类）")
+def clusters(request: HttpRequest, page: NfkcInt = PAGE, page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
+    return paginated(selectors.frequent_questions(by=staff(request, READ)), page, page_size, lambda c: {
+        "question_ids": [q.pk for q in c.questions], "representative": c.representative.text,
+        "cohesion": c.cohesion, "in_faq": c.in_faq})
 
 
 @router.get("/faq", response={200: FaqPageOut, **ERRORS}, summary="本中心的常见问题（含未发布）")
-def faq_list(request: HttpRequest, q: str = Query("", max_length=100), page: int = PAGE,
-             page_size: int = PAGE_SIZE) -> dict[str, Any]:
+def faq_list(request: HttpRequest, q: str = Query("", max_length=100), page: NfkcInt = PAGE,
+             page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     return paginated(selectors.faq_for_staff(by=staff(request, READ), q=q), page, page_size, faq_out)
 
 
