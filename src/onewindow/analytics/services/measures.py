@@ -199,6 +199,7 @@ def case_facts(rows: Iterable[CaseRow], centers: dict[int, int]) -> list[CaseDay
         a["last_received_at"] = max(a["last_received_at"], c.received_at)
     for a in acc.values():
         a["handling_hist"] = histogram.of(a["handling_hist"])
+        a["statuses"] = dict(sorted(a["statuses"].items()))  # one order, whatever the order of the rows
     return [CaseDayFact(day=k[0], department_id=k[1], center_id=k[2], item_id=k[3], channel=k[4], clerk_id=k[5],
                         **a) for k, a in acc.items()]
 
@@ -232,6 +233,8 @@ def rating_facts(rows: Iterable[RatingRow], *, centers: dict[int, int],
             closed = r.followup_status == FollowUpStatus.CLOSED
             a["followups_closed"] += closed
             a["followups_overdue"] += not closed and r.followup_due is not None and r.followup_due < today
+    for a in acc.values():
+        a["levels"] = dict(sorted(a["levels"].items()))
     return [RatingDayFact(day=k[0], department_id=k[1], center_id=k[2], item_id=k[3], window_id=k[4], clerk_id=k[5],
                           channel=k[6], subject_type=k[7], **a) for k, a in acc.items()]
 
