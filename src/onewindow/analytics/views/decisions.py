@@ -25,6 +25,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from onewindow.cases.choices import CaseChannel
 from onewindow.core.errors import DomainError, NotFound, field_messages
 from onewindow.core.pagination import page_number
 
@@ -34,6 +35,7 @@ from ..selectors import decisions as selectors
 from ..services import decisions as services
 
 PAGE_SIZE = 50
+CHANNEL_LABELS: dict[str, Any] = dict(CaseChannel.choices)
 
 
 def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -91,7 +93,9 @@ def decisions(request: HttpRequest) -> HttpResponse:
         "actions": ProposalAction.choices, "zero_count": len(zero),
         "zero_withdrawn": sum(1 for r in zero if r.withdrawn),
         "single_count": sum(1 for r in rows if r.volume > 0),
-        "monthly_rows": [(r, sorted(r.monthly.items())) for r in rows],
+        "monthly_rows": [(r, sorted(r.monthly.items()),
+                          [(CHANNEL_LABELS.get(c, c), n) for c, n in sorted(r.channels.items(), key=lambda x: -x[1])])
+                         for r in rows],
         "back": request.get_full_path(),
     })
 
