@@ -63,7 +63,7 @@ class CourseOut(Schema):
     basis_label: str
     is_key: bool
     note: str
-    items: list[ItemOut]
+    service_items: list[ItemOut]
     created_at: datetime.datetime
 
 
@@ -238,7 +238,7 @@ def _center(user: User, center_id: int | None) -> int:
 def course_out(course: Course) -> dict[str, Any]:
     return {"id": course.pk, "center_id": course.center_id, "title": course.title, "basis": course.basis,
             "basis_label": str(CourseBasis(course.basis).label), "is_key": course.is_key, "note": course.note,
-            "items": [{"id": i.pk, "code": i.code, "name": i.name} for i in course.items.all()],
+            "service_items": [{"id": i.pk, "code": i.code, "name": i.name} for i in course.items.all()],
             "created_at": course.created_at}
 
 
@@ -281,7 +281,7 @@ def course_detail(request: HttpRequest, course_id: int = ID) -> dict[str, Any]:
 
 @router.get("/courses/{course_id}/effect", response={200: EffectOut, **ERRORS}, summary="培训效果")
 def course_effect(request: HttpRequest, course_id: int = ID,
-                  days: NfkcInt | None = Query(None, ge=7, le=365)) -> dict[str, Any]:  # noqa: B008
+                  days: NfkcInt | None = Query(None, ge=1, le=365)) -> dict[str, Any]:  # noqa: B008
     effect = selectors.course_effect(by=_user(request), course_id=course_id, days=days)
     return {"course_id": effect["course"].pk, "days": effect["days"], "sessions": [
         {"session_id": row["session"].pk, "day": row["day"], "before_start": row["before"][0],

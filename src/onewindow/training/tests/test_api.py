@@ -76,7 +76,8 @@ def test_the_session_path_through_the_api(training_world: TrainingWorld) -> None
     client = _client(t.manager)
     course = _post(client, "/courses", {"title": "户籍业务", "item_ids": [t.item.pk],
                                         "basis": "key"}).json()
-    assert (course["title"], course["is_key"], [i["id"] for i in course["items"]]) == ("户籍业务", True, [t.item.pk])
+    assert (course["title"], course["is_key"]) == ("户籍业务", True)
+    assert [i["id"] for i in course["service_items"]] == [t.item.pk]
     planned = _post(client, "/sessions", {"course_id": course["id"], "starts_at": "2017-03-01T14:00:00+08:00",
                                           "ends_at": "2017-03-01T16:00:00+08:00", "place": "三楼会议室",
                                           "trainer": "王老师", "clerk_ids": [t.clerk.pk, t.clerk2.pk]})
