@@ -210,7 +210,11 @@ def duckdb_group_by(directory: Path, *, arrow: bool = False) -> tuple[float, int
     started = time.perf_counter()
     for sql in group_queries(Dialect("duckdb")).values():
         result = con.execute(sql)
-        rows += result.fetch_arrow_table().num_rows if arrow else len(result.fetchall())
+        if arrow:  # to_arrow_table since DuckDB 1.4, fetch_arrow_table before
+            fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+            rows += fetch().num_rows
+        else:
+            rows += len(result.fetchall())
     seconds = time.perf_counter() - started
     con.close()
     return seconds, rows
