@@ -11,9 +11,10 @@ Shape (deterministic from ``--seed``; the same N gives the same rows on both dat
 - working days Monday–Friday from ``--years`` years before ``HISTORY_END`` (30 Nov 2026) to it;
   day volume by weekday (Monday busiest), month (the weeks around the Spring Festival quiet,
   month ends busier) and noise; arrivals by hour (9–10 h and 14–15 h peaks, a lunch dip);
-- tickets: categories and sources by weight; served (take, call, start, finish), skipped once and
-  requeued, no-shows (take, call, skip), cancelled (take, cancel), transferred to another window
-  (take, call, start, transfer, call, start, finish); waits longer at the peak hours;
+- tickets: categories and sources by weight; 93 % served (take, call, start, finish), of them 8 %
+  transferred to another window (… start, transfer, call, start, finish) and 6 % of all skipped
+  once and requeued before (… call, skip, requeue, call …); 4 % no-shows (take, call, skip), 3 %
+  cancelled (take, cancel); waits longer at the peak hours;
 - cases: about 0.55 per ticket, items Zipf-skewed (a few items take most cases), channels window /
   online / wechat / kiosk; lifecycles create → submit → accept | refuse | withdraw → start review →
   approve | reject → deliver, the last ~30 days' cases partly still open;
