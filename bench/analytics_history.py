@@ -11,7 +11,7 @@ Shape (deterministic from ``--seed``; the same N gives the same rows on both dat
 - working days Monday–Friday from ``--years`` years before ``HISTORY_END`` (30 Nov 2026) to it;
   day volume by weekday (Monday busiest), month (the weeks around the Spring Festival quiet,
   month ends busier) and noise; arrivals by hour (9–10 h and 14–15 h peaks, a lunch dip);
-- tickets: categories and sources by weight; 93 % served (take, call, start, finish), of them 8 %
+- tickets: categories and sources by weight; 93 % served (take, call, start, finish), 8 % of all
   transferred to another window (… start, transfer, call, start, finish) and 6 % of all skipped
   once and requeued before (… call, skip, requeue, call …); 4 % no-shows (take, call, skip), 3 %
   cancelled (take, cancel); waits longer at the peak hours;
