@@ -49,17 +49,22 @@ def test_demo_cases_are_a_consistent_year_with_the_stories_and_load_once() -> No
 
     # 静安区's year: size, outcomes, open cases with their warning levels (exact for the seed; the
     # other districts' streams of their own leave it as it was before they were added).
-    jingan = Case.objects.filter(handling_department__region__code__in=["310106", "310106021"])
+    # (the 临汾路 seed window of 2016–2017 is a history of its own: analytics/tests/test_seed_window.py)
+    year_start = timezone.make_aware(datetime.datetime(2025, 11, 1))
+    jingan = Case.objects.filter(handling_department__region__code__in=["310106", "310106021"],
+                                 created_at__gte=year_start)
     statuses = Counter(jingan.values_list("status", flat=True))
+    # (re-planned when 5 of the center's items were withdrawn in the catalog demo: the year offers
+    # the 165 in force, so its random picks moved)
     assert dict(statuses) == {
-        "delivered": 22377, "not_accepted": 721, "withdrawn": 239, "under_review": 191, "approved": 115,
-        "accepted": 60, "submitted": 59, "correction": 34, "pre_review": 19, "rejected": 6, "forwarded": 2,
+        "delivered": 22310, "not_accepted": 697, "withdrawn": 236, "under_review": 198, "approved": 103,
+        "accepted": 83, "submitted": 46, "correction": 25, "pre_review": 19, "rejected": 5, "forwarded": 1,
         "draft": 1}
     total = sum(statuses.values())
     assert sum(ticks) > Case.objects.count()
     open_cases = jingan.exclude(status__in=["delivered", "withdrawn", "not_accepted", "draft"])
-    assert dict(Counter(open_cases.values_list("deadline_level", flat=True))) == {"green": 452, "yellow": 20,
-                                                                                   "red": 14}
+    assert dict(Counter(open_cases.values_list("deadline_level", flat=True))) == {"green": 440, "yellow": 19,
+                                                                                   "red": 21}
     corrected = CaseEvent.objects.filter(action="request_correction", case__in=jingan).values("case").distinct().count()
     assert 0.07 < corrected / total < 0.09
     assert 0.025 < statuses["not_accepted"] / total < 0.035
@@ -80,7 +85,7 @@ def test_demo_cases_are_a_consistent_year_with_the_stories_and_load_once() -> No
     assert min(per_weekday[w] for w in range(5)) > 5 * max(per_weekday[5], per_weekday[6])
     assert max(per_weekday, key=lambda w: per_weekday[w]) == 0
     festival = sum(days[datetime.date(2026, 2, 15) + datetime.timedelta(n)] for n in range(9))
-    assert festival == 11  # nine days of holiday, online only
+    assert festival == 15  # nine days of holiday, online only
     assert days[datetime.date(2026, 10, 1)] < 10 < days[datetime.date(2026, 9, 30)]
 
     # Numbers gap-free per scope, counters at the last number, and the next submission continues.
