@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +39,7 @@ from .keys import signing_key_for
 #: The version of the content dict (``"v"``); a change of its key set is a new version.
 CONTENT_VERSION = 1
 GENESIS_HASH = "0" * 64
-CHECKPOINT_FILE = "exchange-log-checkpoints.jsonl"
+CHECKPOINT_FILE_PREFIX = "exchange-log-checkpoints"
 SEAL_SCOPE = "sharing-log-seq"
 
 
@@ -144,12 +144,24 @@ def chain_hash(prev_hash: str, content_hash: str, signature: str) -> str:
     return hashlib.sha256(f"{prev_hash}|{content_hash}|{signature}".encode("ascii")).hexdigest()
 
 
+def database_tag() -> str:
+    """Eight hex digits naming the configured database (engine, name, host, port). A checkpoint
+    file belongs to one database: pointing an installation at another database (a fresh demo
+    database, PostgreSQL instead of SQLite) starts that database's own file instead of failing
+    against the other's checkpoints, while a database replaced under the same name is still
+    caught by its file."""
+    db = connection.settings_dict
+    identity = "|".join(str(db.get(key) or "") for key in ("ENGINE", "NAME", "HOST", "PORT"))
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:8]
+
+
 def checkpoint_path() -> Path:
     """The append-only checkpoint file outside the database: ``SHARING_LOG_CHECKPOINT_DIR`` (or,
-    when empty, the audit trail's ``ONEWINDOW_AUDIT_CHECKPOINT_DIR``) / ``exchange-log-checkpoints.jsonl``."""
+    when empty, the audit trail's ``ONEWINDOW_AUDIT_CHECKPOINT_DIR``) /
+    ``exchange-log-checkpoints-<database tag>.jsonl`` (:func:`database_tag`)."""
     directory = getattr(settings, "SHARING_LOG_CHECKPOINT_DIR", "") or getattr(
         settings, "ONEWINDOW_AUDIT_CHECKPOINT_DIR", None) or Path(settings.VAR_DIR) / "audit-checkpoints"
-    return Path(directory) / CHECKPOINT_FILE
+    return Path(directory) / f"{CHECKPOINT_FILE_PREFIX}-{database_tag()}.jsonl"
 
 
 def _append_checkpoint_file(checkpoint: ExchangeCheckpoint, entry_id: int) -> None:

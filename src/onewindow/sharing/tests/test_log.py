@@ -74,7 +74,7 @@ def test_append_seal_verify_ok(sharing_world: SharingWorld, _checkpoint_dir: Pat
     assert first.chain_hash == log_service.chain_hash("0" * 64, first.content_hash, first.signature)
     assert second.prev_hash == first.chain_hash
     assert list(ExchangeCheckpoint.objects.values_list("seq", "chain_hash")) == [(2, second.chain_hash)]
-    lines = (_checkpoint_dir / log_service.CHECKPOINT_FILE).read_text().splitlines()
+    lines = log_service.checkpoint_path().read_text().splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [2]
     assert json.loads(lines[0])["chain_hash"] == second.chain_hash
     assert json.loads(lines[0])["entry_id"] == second.pk
@@ -147,7 +147,7 @@ def test_sealing_in_batches_checkpoints_each_batch(sharing_world: SharingWorld, 
         append(sharing_world)
     assert log_service.log_seal_pending(batch_size=2) == 5
     assert list(ExchangeCheckpoint.objects.values_list("seq", flat=True)) == [2, 4, 5]
-    lines = (_checkpoint_dir / log_service.CHECKPOINT_FILE).read_text().splitlines()
+    lines = log_service.checkpoint_path().read_text().splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [2, 4, 5]
     assert log_service.log_verify().ok
 
@@ -246,7 +246,7 @@ def test_an_edited_checkpoint_row_is_caught(sharing_world: SharingWorld) -> None
 
 def test_an_unreadable_checkpoint_file_line_is_reported(sharing_world: SharingWorld, _checkpoint_dir: Path) -> None:
     sealed_world(sharing_world, 1)
-    with (_checkpoint_dir / log_service.CHECKPOINT_FILE).open("a") as handle:
+    with log_service.checkpoint_path().open("a") as handle:
         handle.write("not json\n")
     assert problems(log_service.log_verify()) == [(None, "checkpoint_unreadable")]
 

@@ -37,7 +37,7 @@ def test_concurrent_appends_and_seals_give_one_chain(sharing_world: SharingWorld
     report = log_service.log_verify()
     assert report.ok, report.problems
     assert (report.checked, report.unsealed) == (total, 0)
-    lines = (tmp_path / "checkpoints" / log_service.CHECKPOINT_FILE).read_text().splitlines()
+    lines = log_service.checkpoint_path().read_text().splitlines()
     assert sorted(json.loads(line)["seq"] for line in lines) == sorted(
         ExchangeCheckpoint.objects.values_list("seq", flat=True))
     assert ExchangeCheckpoint.objects.order_by("-seq").values_list("seq", flat=True)[0] == total

@@ -51,7 +51,8 @@ def run_script(tmp_path: Path, checkpoints: Path) -> tuple[int, str]:
     (tmp_path / "keys.json").write_text(json.dumps(key_service.public_keys_export()), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, str(script), str(tmp_path / "entries.json"), str(tmp_path / "keys.json"),
-         str(checkpoints / log_service.CHECKPOINT_FILE)], capture_output=True, text=True, timeout=120, check=False)
+         str(checkpoints / log_service.checkpoint_path().name)],
+        capture_output=True, text=True, timeout=120, check=False)
     return done.returncode, done.stdout + done.stderr
 
 
