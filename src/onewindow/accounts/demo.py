@@ -32,6 +32,10 @@ ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("reviewer", "reviewer-demo-2017", "审核员 reviewer (静安区)", "刘洋", StaffRoleKind.REVIEWER),
     ("manager", "manager-demo-2017", "中心负责人/部门管理员 center manager / department admin", "陈静",
      StaffRoleKind.DEPARTMENT_ADMIN),
+    # The department that owns the 临汾路 center's 170 items (catalog demo: 310106021-SQSW): it
+    # decides the center manager's item proposals (事项准入, issue #14), so the two roles are apart.
+    ("linfenadmin", "linfenadmin-demo-2017", "事项所属部门管理员 item department admin (临汾路)", "周敏",
+     StaffRoleKind.DEPARTMENT_ADMIN),
     ("admin", "admin-demo-2017", "系统管理员 system admin (superuser)", "杨磊", StaffRoleKind.SYSTEM_ADMIN),
 ]
 
@@ -71,7 +75,7 @@ def _admin() -> User:
 
 
 def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, str]]:
-    """Create the demo accounts (citizen, agent, clerk, reviewer, manager, admin) if missing and
+    """Create the demo accounts (citizen, agent, clerk, reviewer, manager, linfenadmin, admin) if missing and
     return ``(username, password, role)`` for each, for ``demo_data`` to print."""
     result = [(username, password, label) for username, password, label, _n, _r in ACCOUNTS]
     usernames = [a[0] for a in ACCOUNTS]
@@ -93,8 +97,10 @@ def load(progress: Callable[[int], object], seed: int) -> list[tuple[str, str, s
                 user.save(update_fields=["person"])
             if role is not None and not StaffRole.objects.filter(user=user, role=role, valid=True).exists():
                 scoped = role != StaffRoleKind.SYSTEM_ADMIN
+                own = (Department.objects.filter(code=f"{LINFEN}-SQSW").first() or department
+                       if username == "linfenadmin" else department)
                 services.staff_role_grant(by=admin, user=user, role=role,
-                                          department=department if scoped else None,
+                                          department=own if scoped else None,
                                           region=district if scoped and department is None else None)
             if username == "manager" and not StaffRole.objects.filter(
                     user=user, role=StaffRoleKind.CENTER_MANAGER, valid=True).exists():

@@ -6,6 +6,9 @@ import datetime
 
 from onewindow.core import scheduling
 
+from .reminder_feed import analytics_reminders_sync
 from .tasks import rollups_update
 
 scheduling.register("analytics.rollup_update", every=datetime.timedelta(minutes=5), task=rollups_update)
+
+scheduling.register("analytics.reminders_sync", every=datetime.timedelta(minutes=30), task=analytics_reminders_sync)

@@ -2,47 +2,32 @@
 
 The feeds are the periodic jobs of the apps (``<app>/reminder_feed.py``): case deadlines and
 expiring licences (cases), appointments the day before (centers), bad-rating follow-ups (ratings),
-and the feeds training and interaction (and analytics) keep themselves. Running each once now gives
-``manager`` and ``centerclerk`` the reminders the scheduler would have given them, without waiting
-for it. A feed module not present yet is skipped; each feed is idempotent, so a second demo run
-changes nothing. Lives with the demo command because it joins every app.
+invitations to coming training sessions (training), open questions (interaction) and proposals
+awaiting the department's decision (analytics). Running each once now gives ``manager``,
+``centerclerk`` and ``linfenadmin`` the reminders the scheduler would have given them, without
+waiting for it. Each feed is idempotent, so a second demo run changes nothing. Lives with the demo
+command because it joins every app.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import Any
 
-#: (module, the names its run-once function may have, first found wins).
-FEEDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("onewindow.cases.reminder_feed", ("cases_reminders_feed",)),
-    ("onewindow.centers.reminder_feed", ("centers_reminders_feed",)),
-    ("onewindow.ratings.reminder_feed", ("ratings_reminders_feed",)),
-    ("onewindow.training.reminder_feed", ("training_reminders_feed", "reminders_feed", "sync_open", "feed")),
-    ("onewindow.interaction.reminder_feed", ("interaction_reminders_feed", "reminders_feed", "sync_open", "feed")),
-    ("onewindow.analytics.reminder_feed", ("analytics_reminders_feed", "reminders_feed", "sync_open", "feed")),
+from onewindow.analytics.reminder_feed import analytics_reminders_feed
+from onewindow.cases.reminder_feed import cases_reminders_feed
+from onewindow.centers.reminder_feed import centers_reminders_feed
+from onewindow.interaction.reminder_feed import sync_open as interaction_reminders_feed
+from onewindow.ratings.reminder_feed import ratings_reminders_feed
+from onewindow.training.reminder_feed import training_reminders_feed
+
+FEEDS: tuple[Callable[[], object], ...] = (
+    cases_reminders_feed, centers_reminders_feed, ratings_reminders_feed, training_reminders_feed,
+    interaction_reminders_feed, analytics_reminders_feed,
 )
 
 
-def _feed(module_name: str, names: tuple[str, ...]) -> Callable[[], Any] | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-    for name in names:
-        function = getattr(module, name, None)
-        if callable(function):
-            return function  # type: ignore[no-any-return]
-    return None
-
-
 def load(progress: Callable[[int], object], seed: int) -> None:
-    """Run each present feed once (module docstring)."""
-    for module_name, names in FEEDS:
-        function = _feed(module_name, names)
-        if function is not None:
-            function()
-            progress(1)
+    """Run each feed once (module docstring)."""
+    for feed in FEEDS:
+        feed()
+        progress(1)
