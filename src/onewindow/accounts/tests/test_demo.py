@@ -22,10 +22,14 @@ def test_demo_accounts_are_created_once_and_can_log_in() -> None:
                                       level=RegionLevel.DISTRICT)
     DepartmentFactory.create(code="310106-AAA", name="上海市静安区教育局", region=jingan, level=RegionLevel.DISTRICT,
                              sort_order=0)
+    linfen = Region.objects.create(code="310106021", name="临汾路街道", parent=jingan, level=RegionLevel.STREET)
+    center_department = DepartmentFactory.create(code="310106021-SQSW", name="临汾路街道社区事务受理服务中心",
+                                                 region=linfen, level=RegionLevel.STREET)
     steps: list[int] = []
     accounts = demo.load(progress=steps.append, seed=20170929)
-    assert [a[0] for a in accounts] == ["citizen", "agent", "clerk", "reviewer", "manager", "admin"]
-    assert sum(steps) == 6
+    assert [a[0] for a in accounts] == ["citizen", "agent", "clerk", "reviewer", "manager", "linfenadmin",
+                                           "admin"]
+    assert sum(steps) == 7
     counts = (User.objects.count(), Person.objects.count(), Organization.objects.count(),
               Mandate.objects.count(), StaffRole.objects.count(), AuditEntry.objects.count())
     assert demo.load(progress=steps.append, seed=20170929) == accounts
@@ -43,6 +47,8 @@ def test_demo_accounts_are_created_once_and_can_log_in() -> None:
     assert User.objects.get(username="admin").is_superuser is True
     assert set(StaffRole.objects.filter(user__username="manager").values_list("role", flat=True)) == {
         StaffRoleKind.DEPARTMENT_ADMIN, StaffRoleKind.CENTER_MANAGER}
+    linfen_role = StaffRole.objects.get(user__username="linfenadmin")
+    assert (linfen_role.role, linfen_role.department) == (StaffRoleKind.DEPARTMENT_ADMIN, center_department)
     agent = User.objects.get(username="agent")
     assert agent.organization is not None and uscc.is_valid(agent.organization.credit_code)
     assert Mandate.objects.get(agent=agent.person).principal_organization == agent.organization
