@@ -26,7 +26,7 @@ class ProposalAction(models.TextChoices):
 
     KEEP = "keep", _("保留")
     CHANGE = "change", _("调整")
-    WITHDRAW = "withdraw", _("取消")
+    WITHDRAW = "withdraw", pgettext_lazy("item proposal", "取消")
 
 
 class ProposalStatus(models.TextChoices):
