@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class QuestionStatus(models.TextChoices):
@@ -21,7 +22,7 @@ class QuestionAction(models.TextChoices):
     ASSIGN = "assign", _("分派")
     ANSWER = "answer", _("答复")
     PUBLISH = "publish", _("公开")
-    CLOSE = "close", _("关闭")
+    CLOSE = "close", pgettext_lazy("question action", "关闭")
 
 
 class QuestionChannel(models.TextChoices):

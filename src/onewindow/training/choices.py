@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CourseBasis(models.TextChoices):
@@ -21,7 +22,7 @@ class SessionStatus(models.TextChoices):
     PLANNED = "planned", _("计划")
     HELD = "held", _("已举办")
     RECORDED = "recorded", _("已登记出勤")
-    CANCELLED = "cancelled", _("已取消")
+    CANCELLED = "cancelled", pgettext_lazy("training session", "已取消")
 
 
 class SessionAction(models.TextChoices):
