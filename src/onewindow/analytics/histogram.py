@@ -51,6 +51,18 @@ def merge(*hists: Sequence[int]) -> list[int]:
     return trim(out)
 
 
+def merge_counted(pairs: Iterable[tuple[Sequence[int], int]]) -> list[int]:
+    """The sum of histograms given as (histogram, how many rows hold it) — the shape of a SQL
+    ``GROUP BY`` over a histogram column, where short spans repeat the same few histograms."""
+    out: list[int] = []
+    for hist, times in pairs:
+        if len(hist) > len(out):
+            out.extend([0] * (len(hist) - len(out)))
+        for i, count in enumerate(hist):
+            out[i] += count * times
+    return trim(out)
+
+
 def add(hist: list[int], seconds: float) -> list[int]:
     """``hist`` with one more duration (a new list)."""
     index = bucket_of(seconds)

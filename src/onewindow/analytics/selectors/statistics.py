@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -329,7 +329,18 @@ def _bucket_label(i: int) -> str:
 def distribution(name: str, hists: Iterable[Sequence[int]]) -> Chart:
     """A distribution chart from histograms: one row per bucket up to the last non-empty one, and
     the count, median and p90 in seconds (None when empty)."""
-    merged = histogram.merge(*hists)
+    return _distribution_of(name, histogram.merge(*hists))
+
+
+def _grouped(qs: QuerySet[Any], column: str) -> Chart:
+    """The distribution of a histogram column over ``qs``, grouped by the histogram in SQL first:
+    a fact row holds a few events, so a year's hundred thousand rows repeat a few thousand
+    distinct histograms, and only those are decoded and merged (weighted by their count)."""
+    pairs = qs.order_by().values(column).annotate(rows=Count("pk")).values_list(column, "rows")
+    return _distribution_of(CHART_OF_COLUMN[column], histogram.merge_counted(pairs))
+
+
+def _distribution_of(name: str, merged: list[int]) -> Chart:
     chart = Chart(name, str(CHART_TITLES[name]), str(_("时长")), [("count", str(_("件数")))])
     chart.rows = [Row(str(histogram.EDGES[i]), _bucket_label(i), [n]) for i, n in enumerate(merged)]
     median, p90 = histogram.quantile(merged, 0.5), histogram.quantile(merged, 0.9)
@@ -340,16 +351,19 @@ def distribution(name: str, hists: Iterable[Sequence[int]]) -> Chart:
     return chart
 
 
+CHART_OF_COLUMN = {"wait_hist": "waits", "service_hist": "service_times", "handling_hist": "handling_times"}
+
+
 def _waits(s: Scope) -> Chart:
-    return distribution("waits", _tickets(s).filter(waits__gt=0).values_list("wait_hist", flat=True))
+    return _grouped(_tickets(s).filter(waits__gt=0), "wait_hist")
 
 
 def _service_times(s: Scope) -> Chart:
-    return distribution("service_times", _tickets(s).filter(services__gt=0).values_list("service_hist", flat=True))
+    return _grouped(_tickets(s).filter(services__gt=0), "service_hist")
 
 
 def _handling_times(s: Scope) -> Chart:
-    return distribution("handling_times", _cases(s).filter(handling__gt=0).values_list("handling_hist", flat=True))
+    return _grouped(_cases(s).filter(handling__gt=0), "handling_hist")
 
 
 # --------------------------------------------------------------------------- ratings, overdue, compare
