@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, re_path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -120,6 +120,8 @@ def _int(value: Any) -> int:
 @login_required
 @require_POST
 def question_act(request: HttpRequest, question_id: str, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        return error_page(request, NotFound(_("找不到该操作。"), code="interaction_action_not_found"))
     try:
         question = _question_or_404(request, int(question_id))
     except DomainError as exc:
@@ -189,7 +191,6 @@ def statistics(request: HttpRequest) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("manage/", inbox, name="manage"),
     path("manage/questions/<int:question_id>/", question_detail, name="manage_question"),
-    re_path(r"^manage/questions/(?P<question_id>[0-9]+)/(?P<action>assign|answer|publish|close)/$", question_act,
-            name="manage_question_act"),
+    path("manage/questions/<int:question_id>/<slug:action>/", question_act, name="manage_question_act"),
     path("manage/statistics/", statistics, name="manage_statistics"),
 ]

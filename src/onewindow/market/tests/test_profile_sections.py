@@ -24,8 +24,9 @@ from onewindow.market.testing import RegistryWorld, entity_row
 pytestmark = pytest.mark.django_db
 
 #: session, user, the viewer's roles, the profile, versions, former names, the audit entry, and the
-#: page's navigation (the viewer's roles again, the service-center staff rows)
-PROFILE_PAGE_QUERIES = 9
+#: page's navigation (the viewer's roles again, the service-center staff rows, the count of the
+#: viewer's due reminders in the header)
+PROFILE_PAGE_QUERIES = 10
 SECTION = Template('<p data-probe="{{ data.who }}">{{ data.who }} {{ entity.credit_code }}</p>')
 
 
