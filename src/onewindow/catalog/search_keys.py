@@ -12,6 +12,8 @@ from typing import Any
 from pypinyin import lazy_pinyin
 
 _KEEP = re.compile(r"[^0-9a-z]")
+#: Control characters (C0, DEL, C1): never part of a search, and PostgreSQL refuses a NUL in text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _one_per_char(chars: str) -> Any:
@@ -31,9 +33,10 @@ def normalize_query(q: str) -> tuple[str, str]:
     """(text query, pinyin query): the stripped text, and its ascii letters/digits lower-cased.
 
     The pinyin query is empty when the text contains Chinese characters, so "护照" is matched on
-    the name only and "hz" / "huzhao" on the pinyin columns.
+    the name only and "hz" / "huzhao" on the pinyin columns. Control characters count as spaces
+    (a NUL typed into a search box would otherwise reach PostgreSQL, which refuses it in text).
     """
-    text = " ".join(q.split())[:100]
+    text = " ".join(_CONTROL.sub(" ", q).split())[:100]
     if not text or not text.isascii():
         return text, ""
     return text, _KEEP.sub("", text.lower())

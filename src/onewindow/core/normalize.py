@@ -44,6 +44,13 @@ def nfkc_number(value: str) -> str:
     return "".join(nfkc(value).translate(_NUMBER_MARKS).split())
 
 
+def has_invalid_characters(text: str) -> bool:
+    """Whether free text holds a character nobody types: a control character other than tab and
+    line breaks (NUL above all: PostgreSQL cannot store it in text), a lone surrogate or a
+    private-use character. Callers refuse such text with a stable code instead of a 500."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r" for ch in text)
+
+
 def _before_text(value: Any) -> Any:
     return nfkc(value) if isinstance(value, str) else value
 

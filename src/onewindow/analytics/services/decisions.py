@@ -31,6 +31,7 @@ from onewindow.catalog.models import ServiceItem
 from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.normalize import has_invalid_characters
 
 from .. import workflow
 from ..choices import ProposalAction, ProposalEventAction, ProposalStatus
@@ -51,6 +52,8 @@ def _text(value: Any, field: str, *, required: bool = True) -> str:
         raise _invalid(field, _("此项必填。"))
     if len(text) > TEXT_LIMIT:
         raise _invalid(field, _("内容过长。"))
+    if has_invalid_characters(text):
+        raise _invalid(field, _("包含无效字符"), code="text_invalid")
     return text
 
 

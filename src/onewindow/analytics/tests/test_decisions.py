@@ -146,6 +146,7 @@ def test_refusals_of_a_proposal_change_nothing(dw: DecisionWorld) -> None:
         ({"item_id": dw.world.cw.item.pk}, NotFound, "item_not_found"),  # not offered by the center
         ({"action": "delete"}, DomainError, "proposal_invalid"),
         ({"reason": "   "}, DomainError, "proposal_invalid"),
+        ({"reason": "零办件\x00"}, DomainError, "text_invalid"),
         ({"window_start": SEED[1], "window_end": SEED[0]}, DomainError, "proposal_invalid"),
         ({"window_end": "2099-01-01"}, DomainError, "proposal_invalid"),
         ({"window_end": "not a date"}, DomainError, "proposal_invalid"),

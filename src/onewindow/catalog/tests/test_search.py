@@ -49,6 +49,9 @@ def test_name_search_keys() -> None:
     assert name_search_keys("ICP经营许可") == ("icpjingyingxuke", "icpjyxk")
     assert normalize_query("  HZ ") == ("HZ", "hz")
     assert normalize_query("护照") == ("护照", "")
+    # Control characters are spaces: PostgreSQL refuses a NUL in a text parameter (a 500 before).
+    assert normalize_query("护\x00照\x1f") == ("护 照", "")
+    assert normalize_query("\x00") == ("", "")
 
 
 def test_chinese_substring_ranked_exact_prefix_substring(catalog: dict[str, ServiceItem]) -> None:

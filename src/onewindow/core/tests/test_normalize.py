@@ -15,6 +15,7 @@ from onewindow.core.normalize import (
     NfkcInt,
     NfkcIntegerField,
     NfkcStr,
+    has_invalid_characters,
     nfkc,
     nfkc_number,
 )
@@ -63,3 +64,9 @@ def test_form_fields_normalize_before_validation() -> None:
     assert NfkcIntegerField().clean("２０") == 20
     assert NfkcDecimalField(decimal_places=2).clean("１２。５０") == Decimal("12.50")
     assert NfkcCharField().clean("　ＡＢ１２　") == "AB12"
+
+
+def test_free_text_may_hold_line_breaks_but_no_control_characters() -> None:
+    assert has_invalid_characters("第一行\n第二行\r\n\t缩进") is False
+    for bad in ("a\x00b", "\x1b[31m", "a\x7f", "\ud800", "\ue000"):
+        assert has_invalid_characters(bad) is True, repr(bad)

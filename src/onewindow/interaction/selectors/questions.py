@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from onewindow.accounts.models import StaffRole, User
+from onewindow.catalog.search_keys import normalize_query
 
 from ..choices import OPEN_STATUSES, QuestionStatus
 from ..models import Question
@@ -36,7 +37,7 @@ def inbox(*, by: Any, status: str = "", overdue: bool = False, q: str = "") -> Q
         qs = qs.filter(status=status)
     if overdue:
         qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
-    text = " ".join(q.split())[:100]
+    text = normalize_query(q)[0]
     if text:
         qs = qs.filter(Q(text__contains=text) | Q(answer__contains=text))
     return qs.order_by("due_at", "id")
@@ -51,7 +52,7 @@ def published_questions(*, q: str = "") -> QuerySet[Question]:
     """The public Q&A: published questions and answers, without the asker's identity."""
     qs = Question.objects.filter(status=QuestionStatus.PUBLISHED).select_related("item").only(
         "id", "text", "answer", "published_at", "item__id", "item__name", "created_at")
-    text = " ".join(q.split())[:100]
+    text = normalize_query(q)[0]
     if text:
         qs = qs.filter(Q(text__contains=text) | Q(answer__contains=text))
     return qs.order_by("-published_at", "-id")

@@ -27,6 +27,7 @@ from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.masking import mask_phone
 from onewindow.core.models import Department
+from onewindow.core.normalize import has_invalid_characters
 from onewindow.core.throttle import throttle_hit
 
 from .. import reminder_feed, workflow
@@ -50,6 +51,8 @@ def _text(value: Any, field: str, limit: int) -> str:
         raise _invalid(field, _("此项必填。"))
     if len(text) > limit:
         raise _invalid(field, _("内容过长（最多 %(n)d 字）。") % {"n": limit})
+    if has_invalid_characters(text):
+        raise _invalid(field, _("包含无效字符"), code="text_invalid")
     return text
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.accounts import permissions as account_perms
 from onewindow.core.actors import Actor, is_system
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+from onewindow.core.normalize import has_invalid_characters
 
 from .. import permissions
 
@@ -25,6 +26,8 @@ def text(value: Any, field: str, *, required: bool = True, limit: int = TEXT_LIM
         raise invalid(field, _("此项必填。"))
     if len(cleaned) > limit:
         raise invalid(field, _("内容过长。"))
+    if has_invalid_characters(cleaned):
+        raise invalid(field, _("包含无效字符"), code="text_invalid")
     return cleaned
 
 

@@ -45,6 +45,7 @@ def test_course_create_refused_to_others(training_world: TrainingWorld, who: str
 
 @pytest.mark.parametrize(("fields", "code"), [
     ({"title": ""}, "training_invalid"),
+    ({"title": "居住证\x00业务培训"}, "text_invalid"),
     ({"item_ids": []}, "training_invalid"),
     ({"item_ids": ["x"]}, "training_invalid"),
     ({"item_ids": [999999]}, "training_item_not_in_center"),
