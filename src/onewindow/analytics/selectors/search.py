@@ -37,7 +37,7 @@ from onewindow.core.crypto import keyed_hash_candidates
 from onewindow.core.errors import DomainError, PermissionDenied
 from onewindow.core.identifiers import validate_mobile, validate_resident_id
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
-from onewindow.core.normalize import nfkc
+from onewindow.core.normalize import has_invalid_characters, nfkc
 from onewindow.ratings.lookups import rating_lookup, rating_rows
 
 KINDS: tuple[str, ...] = ("case", "ticket", "appointment", "rating")
@@ -95,8 +95,12 @@ def criteria_from(raw: dict[str, Any]) -> SearchCriteria:
     """Check raw criteria (a form or the API): 400 ``search_no_criteria`` with none at all,
     ``search_id_number_invalid`` / ``search_phone_invalid`` for a malformed number,
     ``search_date_invalid`` / ``search_range_invalid`` / ``search_range_too_long`` for dates,
-    ``search_window_invalid``, ``search_kind_invalid``."""
+    ``search_window_invalid``, ``search_kind_invalid``; ``text_invalid`` for a control character
+    (PostgreSQL cannot hold a NUL in a query parameter)."""
     text = {key: nfkc(str(raw.get(key) or "")).strip() for key in ("id_number", "phone", "name", "item", "clerk")}
+    for key, value in text.items():
+        if has_invalid_characters(value):
+            raise _invalid(key, "text_invalid", _("包含无效字符"))
     id_number = ""
     if text["id_number"]:
         try:

@@ -161,6 +161,8 @@ def test_page_matrix(history: History, who: str, status: int) -> None:
         ({"date_from": "2024-01-01", "date_to": "2026-01-01"}, "search_range_too_long"),
         ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "search_range_invalid"),
         ({"name": "张伟", "kinds": ["nothing"]}, "search_kind_invalid"),
+        ({"name": "张\x00伟"}, "text_invalid"),
+        ({"clerk": "centerclerk\x00"}, "text_invalid"),
     ],
 )
 def test_bad_criteria_are_refused_and_not_audited(history: History, params: dict[str, str], code: str) -> None:

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.search_keys import normalize_query
+from onewindow.core.normalize import has_invalid_characters
 
 from ..models import FaqEntry
 from ..permissions import faq_queryset_for
@@ -48,5 +49,6 @@ def items_for_codes(text: str) -> tuple[list[int], list[str]]:
     """Catalog item ids for the 实施编码 typed one per line (or separated by commas/spaces), and the
     codes that match no item."""
     codes = list(dict.fromkeys(c for c in str(text or "").replace("，", " ").replace(",", " ").split() if c))[:50]
-    found = dict(ServiceItem.objects.filter(code__in=codes).values_list("code", "id"))
+    typable = [c for c in codes if not has_invalid_characters(c)]  # a NUL never reaches the database
+    found = dict(ServiceItem.objects.filter(code__in=typable).values_list("code", "id"))
     return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
