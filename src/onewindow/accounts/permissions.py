@@ -199,3 +199,31 @@ def may_act_for_organization(user: Any, organization: Organization) -> bool:
         return False
     return Mandate.objects.filter(valid_mandates_q(timezone.localdate()), agent_id=u.person_id,
                                   principal_organization=organization, scope="all").exists()
+
+
+def departments_covered(user: Any, roles: Iterable[str], *, admin_sees_all: bool = True) -> set[int] | None:
+    """Departments covered by the user's roles among ``roles``; None means every department (a
+    system admin, unless ``admin_sees_all`` is False: then only the admin's own roles count)."""
+    if admin_sees_all and is_system_admin(user):
+        return None
+    wanted = set(roles)
+    ids: set[int] = set()
+    region_ids: set[int] = set()
+    for role in valid_roles(user):
+        if role.role not in wanted:
+            continue
+        if role.department_id is not None:
+            ids.add(role.department_id)
+        elif role.region_id is not None:
+            region_ids.add(role.region_id)
+    if region_ids:
+        # Regions nest three deep (city > district > street): take the regions and their descendants.
+        covered = set(region_ids)
+        frontier = set(region_ids)
+        for _depth in range(3):
+            frontier = set(Region.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - covered
+            if not frontier:
+                break
+            covered |= frontier
+        ids |= set(Department.objects.filter(region_id__in=covered).values_list("id", flat=True))
+    return ids

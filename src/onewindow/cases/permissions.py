@@ -18,7 +18,7 @@ from django.utils import timezone
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.choices import StaffRoleKind
 from onewindow.accounts.models import Mandate, valid_mandates_q
-from onewindow.core.models import Department, Region
+from onewindow.core.models import Department
 
 from .models import Case
 
@@ -31,30 +31,8 @@ HEAD_ROLES = (StaffRoleKind.DEPARTMENT_ADMIN,)
 
 def staff_department_ids(user: Any, roles: tuple[str, ...] = CASE_ROLES, *,
                          admin_sees_all: bool = True) -> set[int] | None:
-    """Departments covered by the user's roles among ``roles``; None means every department (a
-    system admin, unless ``admin_sees_all`` is False: then only the admin's own roles count)."""
-    if admin_sees_all and account_perms.is_system_admin(user):
-        return None
-    ids: set[int] = set()
-    region_ids: set[int] = set()
-    for role in account_perms.valid_roles(user):
-        if role.role not in roles:
-            continue
-        if role.department_id is not None:
-            ids.add(role.department_id)
-        elif role.region_id is not None:
-            region_ids.add(role.region_id)
-    if region_ids:
-        # Regions nest three deep (city > district > street): take the regions and their descendants.
-        covered = set(region_ids)
-        frontier = set(region_ids)
-        for _depth in range(3):
-            frontier = set(Region.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - covered
-            if not frontier:
-                break
-            covered |= frontier
-        ids |= set(Department.objects.filter(region_id__in=covered).values_list("id", flat=True))
-    return ids
+    """Departments covered by the user's roles among ``roles`` (``accounts.permissions.departments_covered``)."""
+    return account_perms.departments_covered(user, roles, admin_sees_all=admin_sees_all)
 
 
 def _in(ids: set[int] | None, department_id: int) -> bool:

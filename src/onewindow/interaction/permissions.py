@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 
 from onewindow.accounts import permissions as account_perms
 from onewindow.accounts.choices import StaffRoleKind
-from onewindow.core.models import Department, Region
 
 from .models import FaqEntry, Question
 
@@ -28,27 +27,7 @@ def staff_department_ids(user: Any) -> set[int] | None:
     center manager holds 中心负责人 over the 临汾路 street) covers the departments of that region
     and the regions below it (city > district > street), as in cases.
     """
-    if account_perms.is_system_admin(user):
-        return None
-    ids: set[int] = set()
-    region_ids: set[int] = set()
-    for role in account_perms.valid_roles(user):
-        if role.role not in STAFF_ROLES:
-            continue
-        if role.department_id is not None:
-            ids.add(role.department_id)
-        elif role.region_id is not None:
-            region_ids.add(role.region_id)
-    if region_ids:
-        covered = set(region_ids)
-        frontier = set(region_ids)
-        for _depth in range(3):
-            frontier = set(Region.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - covered
-            if not frontier:
-                break
-            covered |= frontier
-        ids |= set(Department.objects.filter(region_id__in=covered).values_list("id", flat=True))
-    return ids
+    return account_perms.departments_covered(user, STAFF_ROLES)
 
 
 def is_question_staff(user: Any) -> bool:
