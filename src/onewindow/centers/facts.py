@@ -15,8 +15,8 @@ from typing import NamedTuple
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from .choices import TicketAction
-from .models import Center, Ticket, TicketEvent, WindowEvent
+from .choices import AppointmentStatus, TicketAction
+from .models import Appointment, Center, Ticket, TicketEvent, WindowDuty, WindowEvent
 
 CenterDay = tuple[int, datetime.date]
 
@@ -25,7 +25,7 @@ CHUNK = 5000
 
 class TicketRow(NamedTuple):
     """One ticket: ``first_call`` is the time of its first ``call`` event (None if never called),
-    ``transfers`` the number of its ``transfer`` events."""
+    ``transfers`` the number of its ``transfer`` events, ``priority`` its queue priority."""
 
     center_id: int
     date: datetime.date
@@ -39,6 +39,7 @@ class TicketRow(NamedTuple):
     finished_at: datetime.datetime | None
     first_call: datetime.datetime | None
     transfers: int
+    priority: str = "normal"
 
 
 class WindowEventRow(NamedTuple):
@@ -88,7 +89,7 @@ def _tickets() -> Iterable[tuple[object, ...]]:
             .annotate(first_call=Min("events__at", filter=Q(events__action=TicketAction.CALL)),
                       transfer_count=Count("events", filter=Q(events__action=TicketAction.TRANSFER)))
             .values_list("center_id", "date", "taken_at", "category_id", "source", "status", "window_id",
-                         "clerk_id", "started_at", "finished_at", "first_call", "transfer_count"))
+                         "clerk_id", "started_at", "finished_at", "first_call", "transfer_count", "priority"))
 
 
 def tickets_of(partitions: Iterable[CenterDay]) -> list[TicketRow]:
@@ -145,3 +146,57 @@ def centers_of_departments() -> dict[int, int]:
     for pk, department_id in Center.objects.order_by("-pk").values_list("pk", "department_id"):
         out[department_id] = pk
     return out
+
+
+# ---- elastic staffing (issue #15): the arrival history to replay, bookings and duties ----------
+
+class ReplayRow(NamedTuple):
+    """One ticket of the history as the staffing simulation replays it: its category when taken
+    (``first_category``: the category before a transfer, else ``category_id``), the category it
+    ended in, its priority, times, and whether it was served (service seconds from start → finish)."""
+
+    date: datetime.date
+    taken_at: datetime.datetime
+    queue_key: datetime.datetime
+    first_category_prefix: str | None
+    category_id: int
+    priority: str
+    status: str
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    transfer_at: datetime.datetime | None
+
+
+def replay_of(center_id: int, days: Iterable[datetime.date]) -> list[ReplayRow]:
+    """The tickets of a center on the given days, by (date, taken_at), with the time of each one's
+    first transfer (None: never transferred) and, for a transferred ticket, the prefix of the
+    category it was taken in (its number's prefix: a transfer never changes the number held)."""
+    days = sorted(set(days))
+    if not days:
+        return []
+    rows = (Ticket.objects.filter(center_id=center_id, date__in=days).order_by("date", "taken_at", "id")
+            .annotate(transfer_at=Min("events__at", filter=Q(events__action=TicketAction.TRANSFER)))
+            .values_list("date", "taken_at", "queue_key", "display", "category_id", "priority", "status",
+                         "started_at", "finished_at", "transfer_at"))
+    return [ReplayRow(d, taken, key, display.rstrip("0123456789") if transfer_at is not None else None,
+                      category_id, priority, status, started, finished, transfer_at)
+            for d, taken, key, display, category_id, priority, status, started, finished, transfer_at in rows]
+
+
+def booked_by_slot(center_id: int, dates: Iterable[datetime.date]) -> dict[tuple[datetime.date, int, int], int]:
+    """Active bookings (booked or checked in) per (date, half-hour slot of the slot's start,
+    category id) of a center's appointment slots on the given dates."""
+    out: dict[tuple[datetime.date, int, int], int] = {}
+    rows = (Appointment.objects.filter(slot__center_id=center_id, date__in=list(dates),
+                                       status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN])
+            .values_list("date", "slot__starts", "category_id").annotate(n=Count("id")).order_by())
+    for day, starts, category_id, n in rows:
+        key = (day, starts.hour * 2 + starts.minute // 30, category_id)
+        out[key] = out.get(key, 0) + n
+    return out
+
+
+def duties_of(center_id: int, days: Iterable[datetime.date]) -> list[tuple[datetime.date, int, int]]:
+    """The duty plan (排班) of a center on the given days: (date, window id, clerk id)."""
+    return list(WindowDuty.objects.filter(window__center_id=center_id, date__in=list(days))
+                .order_by("date", "window_id").values_list("date", "window_id", "user_id"))

@@ -150,6 +150,7 @@ def _mount_routers() -> None:
     from onewindow.sharing.api import router as sharing_router
     from onewindow.supervision.api import router as supervision_router
     from onewindow.taxqr.api import router as taxqr_router
+    from onewindow.staffing.api import router as staffing_router
     from onewindow.training.api import router as training_router
 
     api.add_router("/core/", core_router)
@@ -166,6 +167,7 @@ def _mount_routers() -> None:
     api.add_router("/supervision/", supervision_router)
     api.add_router("/analytics/", analytics_router)
     api.add_router("/training/", training_router)
+    api.add_router("/staffing/", staffing_router)
     api.add_router("/interaction/", interaction_router)
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("supervision/", include("onewindow.supervision.urls")),
     path("analytics/", include("onewindow.analytics.urls")),
     path("training/", include("onewindow.training.urls")),
+    path("staffing/", include("onewindow.staffing.urls")),
     path("interaction/", include("onewindow.interaction.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

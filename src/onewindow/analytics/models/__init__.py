@@ -2,7 +2,15 @@
 
 from .appraisal import AppraisalScheme
 from .decisions import ItemProposal, ItemProposalEvent
-from .facts import CaseDayFact, DutyDayFact, RatingDayFact, RollupCursor, RollupRun, TicketHourFact
+from .facts import (
+    CaseDayFact,
+    DutyDayFact,
+    RatingDayFact,
+    RollupCursor,
+    RollupRun,
+    TicketHourFact,
+    TicketSlotFact,
+)
 
 __all__ = ["AppraisalScheme", "CaseDayFact", "DutyDayFact", "ItemProposal", "ItemProposalEvent", "RatingDayFact",
-           "RollupCursor", "RollupRun", "TicketHourFact"]
+           "RollupCursor", "RollupRun", "TicketHourFact", "TicketSlotFact"]

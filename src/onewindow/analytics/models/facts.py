@@ -63,6 +63,43 @@ class TicketHourFact(models.Model):
     def __str__(self) -> str:
         return f"{self.center_id} {self.day} {self.hour}"
 
+
+class TicketSlotFact(models.Model):
+    """Queue tickets taken in one 30-minute slot of a center's day, per category: the demand and
+    service facts of elastic staffing (弹性调配, issue #15), kept apart from ``TicketHourFact`` (no
+    source, window or clerk dimension: one row per center, day, slot and category). ``slot`` is
+    the local half-hour of ``taken_at`` (0 = 00:00–00:30 … 47); ``appointments`` tickets checked in
+    from a booking (source appointment); ``priority`` tickets with a priority other than normal;
+    the rest as in ``TicketHourFact``."""
+
+    center = _ref("centers.Center", _("中心"))
+    day = models.DateField(_("日期"))
+    slot = models.PositiveSmallIntegerField(_("时段"))
+    category = _ref("centers.TicketCategory", _("类别"))
+    arrivals = models.PositiveIntegerField(_("取号数"), default=0)
+    appointments = models.PositiveIntegerField(_("预约取号数"), default=0)
+    priority = models.PositiveIntegerField(_("优先取号数"), default=0)
+    served = models.PositiveIntegerField(_("办理数"), default=0)
+    no_shows = models.PositiveIntegerField(_("过号数"), default=0)
+    cancelled = models.PositiveIntegerField(_("取消数"), default=0)
+    transfers = models.PositiveIntegerField(_("转窗数"), default=0)
+    waits = models.PositiveIntegerField(_("等候计数"), default=0)
+    wait_seconds = models.BigIntegerField(_("等候总秒数"), default=0)
+    wait_hist = models.JSONField(_("等候分布"), default=list)
+    services = models.PositiveIntegerField(_("办理计时数"), default=0)
+    service_seconds = models.BigIntegerField(_("办理总秒数"), default=0)
+    service_hist = models.JSONField(_("办理时长分布"), default=list)
+
+    class Meta:
+        verbose_name = _("排队时段汇总")
+        verbose_name_plural = _("排队时段汇总")
+        indexes = [models.Index(fields=["center", "day", "slot"], name="analytics_slot_fact_day")]
+        constraints = [models.CheckConstraint(condition=Q(slot__lte=47), name="analytics_slot_fact_slot_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.center_id} {self.day} {self.slot}"
+
+
 class CaseDayFact(models.Model):
     """Cases received on one day, per receiving department (and its center, if the department is a
     center's), item, channel and accepting clerk: received, accepted, not accepted, concluded

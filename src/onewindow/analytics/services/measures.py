@@ -12,6 +12,10 @@ else None. ``arrivals`` tickets; ``served`` status done; ``no_shows`` status no-
 ``wait_hist`` taken → first call event (tickets called at least once); ``services``/
 ``service_seconds``/``service_hist`` started → finished (done tickets).
 
+TicketSlotFact — as TicketHourFact, per center, ``Ticket.date``, local half-hour of ``taken_at``
+(slot = hour * 2 + minute // 30) and current category only; ``appointments`` tickets of source
+appointment; ``priority`` tickets whose priority is not normal.
+
 CaseDayFact — a received case (see ``cases.facts``) counts in the row of the local day it was
 received, its receiving department, that department's center (None if no center receives under
 it), item, channel and accepting clerk (the actor of its acceptance; None if not accepted or
@@ -57,7 +61,7 @@ from onewindow.ratings.choices import BAD_LEVELS, FollowUpStatus, SubjectType
 from onewindow.ratings.facts import RatingRow
 
 from .. import histogram
-from ..models import CaseDayFact, DutyDayFact, RatingDayFact, TicketHourFact
+from ..models import CaseDayFact, DutyDayFact, RatingDayFact, TicketHourFact, TicketSlotFact
 
 
 def seconds(start: datetime.datetime, end: datetime.datetime) -> int:
@@ -98,6 +102,44 @@ def ticket_facts(rows: Iterable[TicketRow]) -> list[TicketHourFact]:
         a["wait_hist"], a["service_hist"] = histogram.of(a["wait_hist"]), histogram.of(a["service_hist"])
     return [TicketHourFact(center_id=k[0], day=k[1], hour=k[2], category_id=k[3], source=k[4], window_id=k[5],
                            clerk_id=k[6], **a) for k, a in acc.items()]
+
+
+def ticket_slot_facts(rows: Iterable[TicketRow]) -> list[TicketSlotFact]:
+    """TicketSlotFact rows of the tickets (any number of partitions)."""
+    acc: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for t in rows:
+        local = timezone.localtime(t.taken_at)
+        key = (t.center_id, t.date, local.hour * 2 + local.minute // 30, t.category_id)
+        a = acc.get(key)
+        if a is None:
+            a = acc[key] = {"arrivals": 0, "appointments": 0, "priority": 0, "served": 0, "no_shows": 0,
+                            "cancelled": 0, "transfers": 0, "waits": 0, "wait_seconds": 0, "wait_hist": [],
+                            "services": 0, "service_seconds": 0, "service_hist": []}
+        a["arrivals"] += 1
+        a["transfers"] += t.transfers
+        if t.source == "appointment":
+            a["appointments"] += 1
+        if t.priority != "normal":
+            a["priority"] += 1
+        if t.status == TicketStatus.NO_SHOW:
+            a["no_shows"] += 1
+        elif t.status == TicketStatus.CANCELLED:
+            a["cancelled"] += 1
+        if t.first_call is not None:
+            wait = seconds(t.taken_at, t.first_call)
+            a["waits"] += 1
+            a["wait_seconds"] += wait
+            a["wait_hist"].append(wait)
+        if t.status == TicketStatus.DONE:
+            a["served"] += 1
+            if t.started_at is not None and t.finished_at is not None:
+                took = seconds(t.started_at, t.finished_at)
+                a["services"] += 1
+                a["service_seconds"] += took
+                a["service_hist"].append(took)
+    for a in acc.values():
+        a["wait_hist"], a["service_hist"] = histogram.of(a["wait_hist"]), histogram.of(a["service_hist"])
+    return [TicketSlotFact(center_id=k[0], day=k[1], slot=k[2], category_id=k[3], **a) for k, a in acc.items()]
 
 
 def _overlap(spans: list[tuple[datetime.datetime, datetime.datetime]], start: datetime.datetime,

@@ -2,9 +2,9 @@
 from, and kept up to date with, the raw rows of centers, cases and ratings (read through their
 ``facts`` selectors). The measures are defined in ``services.measures``.
 
-Partitions: tickets and window (duty) events → (center, day), both fact tables of a center-day
-recomputed together (a finished ticket changes the day's serving time too); cases → (receiving
-department, day received); ratings → (evaluated department, day rated).
+Partitions: tickets and window (duty) events → (center, day), the fact tables of a center-day
+(hours, half-hour slots, duty) recomputed together (a finished ticket changes the day's serving
+time too); cases → (receiving department, day received); ratings → (evaluated department, day rated).
 
 ``rollup_update`` reads, per source, the events with an id above its ``RollupCursor.last_id``
 (tickets: TicketEvent ids; windows: WindowEvent ids; cases: CaseEvent ids; ratings: Rating ids),
@@ -42,7 +42,15 @@ from onewindow.core.locks import lock_or_create
 from onewindow.ratings import facts as rating_facts
 
 from ..choices import RollupRunKind, RollupSource
-from ..models import CaseDayFact, DutyDayFact, RatingDayFact, RollupCursor, RollupRun, TicketHourFact
+from ..models import (
+    CaseDayFact,
+    DutyDayFact,
+    RatingDayFact,
+    RollupCursor,
+    RollupRun,
+    TicketHourFact,
+    TicketSlotFact,
+)
 from . import measures
 
 T = TypeVar("T")
@@ -96,8 +104,10 @@ def _recompute_center_days(parts: set[CenterDay], now: datetime.datetime) -> Non
         events = center_facts.window_events_of(chunk)
         where = _where(chunk, "center_id")
         TicketHourFact.objects.filter(where).delete()
+        TicketSlotFact.objects.filter(where).delete()
         DutyDayFact.objects.filter(where).delete()
         _insert(TicketHourFact, measures.ticket_facts(tickets))
+        _insert(TicketSlotFact, measures.ticket_slot_facts(tickets))
         _insert(DutyDayFact, measures.duty_facts(tickets, events, now))
 
 
@@ -236,6 +246,7 @@ def _rebuild_all(progress: Callable[[int], object]) -> tuple[int, int]:
     windows = _by_day(center_facts.window_events_all(), lambda e: timezone.localdate(e.at))
     for _day, day_tickets, day_events in _merge_days(tickets, windows):
         out.add(TicketHourFact, measures.ticket_facts(day_tickets))
+        out.add(TicketSlotFact, measures.ticket_slot_facts(day_tickets))
         out.add(DutyDayFact, measures.duty_facts(day_tickets, day_events, now))
         partitions += len({t.center_id for t in day_tickets} | {e.center_id for e in day_events})
         events += len(day_tickets) + len(day_events)
@@ -268,7 +279,7 @@ def rollup_rebuild(*, progress: Callable[[int], object] | None = None) -> Rollup
                      RollupSource.WINDOWS: center_facts.last_window_event_id(),
                      RollupSource.CASES: case_facts.last_case_event_id(),
                      RollupSource.RATINGS: rating_facts.last_rating_id()}
-            for model in (TicketHourFact, DutyDayFact, CaseDayFact, RatingDayFact):
+            for model in (TicketHourFact, TicketSlotFact, DutyDayFact, CaseDayFact, RatingDayFact):
                 model._default_manager.all().delete()
             events, partitions = _rebuild_all(progress or (lambda n: None))
             for source, last in marks.items():

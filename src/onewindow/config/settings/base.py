@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "onewindow.supervision",
     "onewindow.analytics",
     "onewindow.training",
+    "onewindow.staffing",
     "onewindow.demo",
 ]
 
@@ -337,6 +338,24 @@ TRAINING_SIGNAL_MEDIAN_HOURS = float(env_str("TRAINING_SIGNAL_MEDIAN_HOURS", "72
 TRAINING_SIGNAL_MIN_COUNT = int(env_str("TRAINING_SIGNAL_MIN_COUNT", "20"))
 # Clerks invited to a planned session are reminded of it this many days ahead (training/reminder_feed.py).
 TRAINING_REMINDER_DAYS = int(env_str("TRAINING_REMINDER_DAYS", "14"))
+
+# Elastic staffing (弹性调配, issue #15). The defaults of a center's StaffingPolicy (its target and
+# duty rules; each center may change them): STAFFING_TARGET_SHARE of people called within
+# STAFFING_TARGET_MINUTES; STAFFING_SHRINKAGE of rostered time away from the window; shifts of
+# STAFFING_SHIFT_MIN/MAX_MINUTES, a break of STAFFING_BREAK_MINUTES in any shift longer than
+# STAFFING_BREAK_AFTER_MINUTES. None is a published figure. STAFFING_HISTORY_WEEKS of rollups feed
+# the demand model, STAFFING_HOLDOUT_WEEKS of them held out for its error; live advice flags a slot
+# 人浮于事 when the windows open exceed its need by more than STAFFING_IDLE_MARGIN.
+STAFFING_TARGET_SHARE = float(env_str("STAFFING_TARGET_SHARE", "0.8"))
+STAFFING_TARGET_MINUTES = int(env_str("STAFFING_TARGET_MINUTES", "15"))
+STAFFING_SHRINKAGE = float(env_str("STAFFING_SHRINKAGE", "0.15"))
+STAFFING_SHIFT_MIN_MINUTES = int(env_str("STAFFING_SHIFT_MIN_MINUTES", "180"))
+STAFFING_SHIFT_MAX_MINUTES = int(env_str("STAFFING_SHIFT_MAX_MINUTES", "480"))
+STAFFING_BREAK_AFTER_MINUTES = int(env_str("STAFFING_BREAK_AFTER_MINUTES", "270"))
+STAFFING_BREAK_MINUTES = int(env_str("STAFFING_BREAK_MINUTES", "45"))
+STAFFING_HISTORY_WEEKS = int(env_str("STAFFING_HISTORY_WEEKS", "52"))
+STAFFING_HOLDOUT_WEEKS = int(env_str("STAFFING_HOLDOUT_WEEKS", "4"))
+STAFFING_IDLE_MARGIN = int(env_str("STAFFING_IDLE_MARGIN", "1"))
 
 # Item decisions (事项准入, issue #14 part 4): an item of a center whose volume over a window is at
 # most ANALYTICS_LOW_VOLUME_MAX (9: "0 or a single digit") is listed for a change or withdrawal
