@@ -148,9 +148,9 @@ def _mount_routers() -> None:
     from onewindow.market.sanctions_api import router as sanctions_router
     from onewindow.notifications.api import router as notifications_router
     from onewindow.sharing.api import router as sharing_router
+    from onewindow.staffing.api import router as staffing_router
     from onewindow.supervision.api import router as supervision_router
     from onewindow.taxqr.api import router as taxqr_router
-    from onewindow.staffing.api import router as staffing_router
     from onewindow.training.api import router as training_router
 
     api.add_router("/core/", core_router)
