@@ -108,6 +108,8 @@ def manage_home(request: HttpRequest) -> HttpResponse:
             "training": training_selectors.home_summary(by=request.user, center_id=center.pk),
             "followups": (followups_due_summary(department_id=center.department_id, today=today)
                           if center.department_id else {"open": 0, "overdue": 0}),
+            # 弹性调配 (issue #15) is a card beside the eight modules, not a ninth module.
+            "staffing_url": _module_url("staffing:today", False, center.pk),
         })
     return render(request, "manage_home.html", context)
 
