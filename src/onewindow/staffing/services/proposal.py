@@ -1,0 +1,552 @@
+"""The windows each half-hour needs, the week's proposal, and its proof by simulation (issue #15
+parts 2, 3 and 4).
+
+* :func:`needs_for` — per date and open slot: categories served by a dedicated (specialised)
+  window are sized by Erlang C per category (``erlang.servers_needed``); the shared comprehensive
+  windows (综合窗口: several categories, priorities) start from Erlang C on the pooled load and are
+  then sized by **simulation** (Poisson arrivals at the forecast rate, a few fixed seeds, a warm
+  half-hour before the slot) until the simulated target is met.
+* :func:`comparison_for` — replays the center's REAL arrival history (``centers.facts.replay_of``:
+  the real mix of priorities, the real head starts in ``queue_key``, the real transfers and service
+  times) under several plans and reports waits, staff-hours and idle share per weekday and in total.
+  Tickets never served (no-show, cancelled) have no service time: they are left out and counted.
+* :func:`proposal_make` — the manager's week: needs, a draft roster (``rostering.propose`` and
+  ``roster_create(source="proposal")``), the three-way comparison (a) current duty plan, (b) peak
+  rule, (c) proposal; one transaction, audited; a refusal writes nothing.
+* :func:`what_if` — the manager's window counts for some slots; returns the changed needs and
+  their simulated effect on the same replay. It writes nothing (the proposal keeps what it was
+  made with; saving a what-if as a roster goes through the roster services).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.centers.choices import WindowKind
+from onewindow.centers.facts import ReplayRow, replay_of
+from onewindow.centers.hours import hours_on
+from onewindow.centers.models import Center, TicketCategory, Window
+from onewindow.centers.permissions import user_of
+from onewindow.core.actors import Actor, is_system
+from onewindow.core.audit import audit_record
+from onewindow.core.errors import DomainError, NotFound
+
+from .. import erlang, permissions, simulation
+from ..forecast import NoHistory
+from ..models import Proposal, StaffingPolicy
+from ..plans import SLOT_SECONDS, Arrival, SimResult, SlotDemand, SlotNeed, Span, Target, slot_label
+
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+#: Seeds of the slot simulation (fixed: the same forecast always gives the same need).
+SEEDS = (1, 2, 3, 4, 5)
+#: Weeks of history replayed per weekday in the comparison.
+REPLAY_WEEKS = 4
+#: The comparison's plans, in display order (choices.Scenario).
+PLANS = ("current", "peak", "proposal")
+
+
+class Impossible(DomainError):
+    status = 422
+    code = "staffing_target_impossible"
+
+
+def slot_name(day: datetime.date, slot: int) -> str:
+    """``周一 09:00–09:30``: how a refusal names a slot."""
+    return f"{WEEKDAYS[day.weekday()]} {slot_label(slot)}–{slot_label(slot + 1) if slot < 47 else '24:00'}"
+
+
+def target_of(center_id: int) -> Target:
+    """The center's service target (its policy, else the settings' defaults)."""
+    policy = StaffingPolicy.objects.filter(center_id=center_id).first()
+    if policy is None:
+        return Target(share=float(settings.STAFFING_TARGET_SHARE), minutes=float(settings.STAFFING_TARGET_MINUTES))
+    return Target(kind=policy.target_kind, share=policy.target_share, minutes=float(policy.target_minutes))
+
+
+def meets(result: SimResult, target: Target) -> bool:
+    return measure(result, target) >= target.share if target.kind == "service_level" else \
+        result.mean_wait() <= target.minutes * 60
+
+
+def measure(result: SimResult, target: Target) -> float:
+    """The measure the target is about: share within the minutes, or the mean wait in minutes."""
+    if target.kind == "service_level":
+        return result.share_within(target.minutes * 60)
+    return result.mean_wait() / 60
+
+
+def _windows(center_id: int) -> list[tuple[Window, frozenset[int]]]:
+    return [(w, frozenset(c.pk for c in w.categories.all()))
+            for w in Window.objects.filter(center_id=center_id).prefetch_related("categories").order_by("number")]
+
+
+def _open_slots(center: Center, day: datetime.date) -> list[int]:
+    slots: set[int] = set()
+    for period in hours_on(center, day):
+        if period.opens is None or period.closes is None:
+            continue
+        start = period.opens.hour * 3600 + period.opens.minute * 60
+        end = period.closes.hour * 3600 + period.closes.minute * 60
+        slots.update(range(start // SLOT_SECONDS, math.ceil(end / SLOT_SECONDS)))
+    return sorted(slots)
+
+
+def _poisson(demands: Sequence[SlotDemand], start: int, end: int, seed: int) -> list[Arrival]:
+    """Poisson arrivals of each category at its forecast rate over [start, end), gamma service
+    times of the forecast mean and squared coefficient of variation."""
+    rng = random.Random(seed)
+    out: list[Arrival] = []
+    for d in demands:
+        rate = d.arrivals / SLOT_SECONDS
+        if rate <= 0:
+            continue
+        t = start + rng.expovariate(rate)
+        shape = 1 / max(d.service_scv, 0.05)
+        while t < end:
+            service = max(1, round(rng.gammavariate(shape, d.service_mean / shape)))
+            out.append(Arrival(at=int(t), category_id=d.category_id, key=int(t), service=service))
+            t += rng.expovariate(rate)
+    out.sort(key=lambda a: (a.key, a.at))
+    return out
+
+
+def _simulate_slot(demands: Sequence[SlotDemand], by_window: Mapping[int, frozenset[int]], slot: int) -> SimResult:
+    """The slot at a steady state: a warm half-hour at the same rates before it, windows open
+    from the warm-up until everyone is served; the waits of all seeds merged."""
+    start = slot * SLOT_SECONDS - SLOT_SECONDS
+    end = (slot + 1) * SLOT_SECONDS
+    spans = [Span(window_id=w, category_ids=cats, start=start, end=end + 4 * SLOT_SECONDS)
+             for w, cats in by_window.items()]
+    return simulation.merge([simulation.simulate(_poisson(demands, start, end, seed), spans) for seed in SEEDS])
+
+
+def _erlang_expected(arrivals: float, service_mean: float, servers: int, target: Target) -> float:
+    """Erlang C's share within target (or mean wait in minutes) of ``servers`` windows."""
+    value = erlang.predicted(erlang.offered_load(arrivals, service_mean), servers, service_mean, target)
+    return float(value) if target.kind == "service_level" else float(value) / 60
+
+
+def _need_one(day: datetime.date, slot: int, demands: list[SlotDemand], windows: list[tuple[Window, frozenset[int]]],
+              target: Target) -> SlotNeed:
+    """The need of one slot (see the module's docstring)."""
+    need = SlotNeed(date=day, slot=slot, windows=0)
+    by_cat: dict[int, list[SlotDemand]] = defaultdict(list)
+    for d in demands:
+        if d.arrivals > 0:
+            by_cat[d.category_id].append(d)
+            need.arrivals[d.category_id] = need.arrivals.get(d.category_id, 0.0) + d.arrivals
+            need.service_mean[d.category_id] = d.service_mean
+    load = sum(need.arrivals[c] * need.service_mean[c] for c in need.arrivals) / SLOT_SECONDS
+    if load >= len(windows):
+        raise Impossible(_("%(slot)s：负荷 %(load).1f 爱尔兰 ≥ 中心全部 %(n)d 个窗口，利用率不低于 1，"
+                           "无法达到服务目标。") % {"slot": slot_name(day, slot), "load": load, "n": len(windows)})
+    specialised = [(w, cats) for w, cats in windows if w.kind == WindowKind.SPECIALISED]
+    comprehensive = [(w, cats) for w, cats in windows if w.kind != WindowKind.SPECIALISED]
+    pooled: list[int] = []
+    expected: list[float] = []
+    for category_id in sorted(by_cat):
+        own = [w for w, cats in specialised if category_id in cats]
+        arrivals, mean = need.arrivals[category_id], need.service_mean[category_id]
+        if not own:
+            pooled.append(category_id)
+            continue
+        try:
+            n = erlang.servers_needed(arrivals, mean, target, max_servers=len(own))
+        except erlang.Infeasible:
+            n = None
+        if n is None or n > len(own):
+            if any(category_id in cats for _w, cats in comprehensive):
+                pooled.append(category_id)  # beyond its own windows: the comprehensive ones take it
+                continue
+            raise Impossible(_("%(slot)s：类别所需窗口超过其 %(n)d 个专业窗口，无法达到服务目标。")
+                             % {"slot": slot_name(day, slot), "n": len(own)})
+        for w in own[:n]:
+            need.by_window[w.pk] = frozenset({category_id})
+        expected.append(_erlang_expected(arrivals, mean, n, target))
+    if pooled:
+        _size_pooled(need, [d for c in pooled for d in by_cat[c]], pooled, comprehensive, target)
+        if need.expected is not None:
+            expected.append(need.expected)
+    if not need.by_window and windows:  # an open slot keeps one window open
+        w, cats = (comprehensive or windows)[0]
+        need.by_window[w.pk] = cats
+    need.windows = len(need.by_window)
+    need.utilisation = round(load / need.windows, 4) if need.windows else 0.0
+    if expected:
+        need.expected = round(min(expected) if target.kind == "service_level" else max(expected), 4)
+    return need
+
+
+def _size_pooled(need: SlotNeed, demands: list[SlotDemand], pooled: list[int],
+                 comprehensive: list[tuple[Window, frozenset[int]]], target: Target) -> None:
+    """Comprehensive windows: Erlang C on the pooled load as the start, then one window more at a
+    time until the simulated slot meets the target (windows covering the most load first)."""
+    day, slot = need.date, need.slot
+    wanted = set(pooled)
+    weight = {c: need.arrivals[c] * need.service_mean[c] for c in pooled}
+    order = sorted((pair for pair in comprehensive if pair[1] & wanted),
+                   key=lambda pair: (-sum(weight.get(c, 0.0) for c in pair[1]), pair[0].number))
+    if not order or set().union(*(cats for _w, cats in order)) < wanted:
+        raise Impossible(_("%(slot)s：有排队类别没有可受理的窗口。") % {"slot": slot_name(day, slot)})
+    total = sum(need.arrivals[c] for c in pooled)
+    mean = sum(weight.values()) / total
+    if total * mean / SLOT_SECONDS >= len(order):
+        raise Impossible(_("%(slot)s：综合窗口负荷 %(load).1f 爱尔兰 ≥ %(n)d 个综合窗口，利用率不低于 1。")
+                         % {"slot": slot_name(day, slot), "load": total * mean / SLOT_SECONDS, "n": len(order)})
+    try:
+        n = min(len(order), erlang.servers_needed(total, mean, target, max_servers=len(order)))
+    except erlang.Infeasible:
+        n = len(order)
+    n = max(1, n)
+    while True:
+        chosen = {w.pk: cats & wanted for w, cats in order[:n]}
+        result = _simulate_slot(demands, chosen, slot)
+        if meets(result, target):
+            break
+        if n >= len(order):
+            raise Impossible(_("%(slot)s：服务目标需要的综合窗口多于中心的 %(n)d 个。")
+                             % {"slot": slot_name(day, slot), "n": len(order)})
+        n += 1
+    need.by_window.update(chosen)
+    need.method = "simulation"
+    need.expected = round(measure(result, target), 4)
+
+
+def _apply_override(need: SlotNeed, count: int, windows: list[tuple[Window, frozenset[int]]]) -> None:
+    if count < 0 or count > len(windows):
+        raise DomainError(_("%(slot)s：窗口数须在 0 到 %(n)d 之间。") % {"slot": slot_name(need.date, need.slot),
+                                                                  "n": len(windows)},
+                          code="staffing_override_invalid", status=422)
+    ids = list(need.by_window)
+    if count < len(ids):
+        need.by_window = {w: need.by_window[w] for w in ids[:count]}
+    else:
+        spare = sorted((pair for pair in windows if pair[0].pk not in need.by_window),
+                       key=lambda pair: (pair[0].kind == WindowKind.SPECIALISED, pair[0].number))
+        for w, cats in spare[:count - len(ids)]:
+            need.by_window[w.pk] = cats
+    need.windows = len(need.by_window)
+    need.method = "override"
+
+
+DAY_TYPES = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日",
+             "holiday": _("节假日"), "holiday_eve": _("节前最后一个工作日"), "after_holiday": _("节后第一个工作日"),
+             "adjusted": _("调休工作日")}
+
+
+def no_history(exc: NoHistory) -> DomainError:
+    """422 ``staffing_no_history`` naming the day type and, where known, the slot."""
+    kind = str(DAY_TYPES.get(exc.day_type, exc.day_type))
+    where = kind if exc.slot is None else f"{kind} {slot_label(exc.slot)}–{slot_label(exc.slot + 1)}"
+    return DomainError(_("%(where)s没有历史数据，无法预测需求、测算窗口。") % {"where": where},
+                       code="staffing_no_history", status=422)
+
+
+def _demand(center_id: int, days: list[datetime.date]) -> list[SlotDemand]:
+    """The forecast demand of ``days`` (``selectors.demand.demand_for``, the latest demand model)."""
+    from ..selectors import demand as demand_selectors
+
+    return demand_selectors.demand_for(center_id, days)
+
+
+def needs_for(center_id: int, dates: Iterable[datetime.date], *, target: Target | None = None,
+              overrides: Mapping[tuple[datetime.date, int], int] | None = None) -> list[SlotNeed]:
+    """The windows every open slot of ``dates`` needs for ``target`` (the center's by default),
+    with the windows to open (``by_window``) and why. Refusals (422): ``staffing_target_impossible``
+    naming the slot and the reason; ``staffing_no_history`` naming the day type and slot (from the
+    demand model); ``staffing_override_invalid`` for a what-if count outside 0..windows."""
+    center = Center.objects.filter(pk=center_id).first()
+    if center is None:
+        raise NotFound(_("找不到该中心。"), code="center_not_found")
+    target = target or target_of(center_id)
+    days = sorted(set(dates))
+    try:
+        demand = _demand(center_id, days)
+    except NoHistory as exc:
+        raise no_history(exc) from None
+    by_slot: dict[tuple[datetime.date, int], list[SlotDemand]] = defaultdict(list)
+    for d in demand:
+        by_slot[(d.date, d.slot)].append(d)
+    windows = _windows(center_id)
+    overrides = overrides or {}
+    out = []
+    for day in days:
+        for slot in _open_slots(center, day):
+            need = _need_one(day, slot, by_slot.get((day, slot), []), windows, target)
+            if (day, slot) in overrides:
+                _apply_override(need, int(overrides[(day, slot)]), windows)
+            out.append(need)
+    return out
+
+
+def needs_json(needs: Sequence[SlotNeed], target: Target) -> dict[str, Any]:
+    """The needs as stored in ``Proposal.needs`` (the reasons of each slot)."""
+    return {"target": {"kind": target.kind, "share": target.share, "minutes": target.minutes},
+            "slots": [{"date": n.date.isoformat(), "slot": n.slot, "label": slot_label(n.slot), "windows": n.windows,
+                       "by_window": {str(w): sorted(c) for w, c in n.by_window.items()},
+                       "arrivals": {str(c): round(a, 3) for c, a in n.arrivals.items()},
+                       "service_mean": {str(c): round(s, 1) for c, s in n.service_mean.items()},
+                       "utilisation": n.utilisation, "method": n.method, "expected": n.expected} for n in needs]}
+
+
+def spans_from_needs(needs: Iterable[SlotNeed]) -> dict[datetime.date, list[Span]]:
+    """The plan the needs give: each window open over its consecutive slots with the same categories."""
+    runs: dict[datetime.date, list[Span]] = defaultdict(list)
+    open_: dict[tuple[datetime.date, int], Span] = {}
+    for need in sorted(needs, key=lambda n: (n.date, n.slot)):
+        for w, cats in sorted(need.by_window.items()):
+            start = need.slot * SLOT_SECONDS
+            prev = open_.get((need.date, w))
+            if prev is not None and prev.end == start and prev.category_ids == cats:
+                open_[(need.date, w)] = Span(w, cats, prev.start, start + SLOT_SECONDS)
+            else:
+                if prev is not None:
+                    runs[need.date].append(prev)
+                open_[(need.date, w)] = Span(w, cats, start, start + SLOT_SECONDS)
+    for (day, _w), span in open_.items():
+        runs[day].append(span)
+    return {day: sorted(spans, key=lambda s: (s.start, s.window_id)) for day, spans in runs.items()}
+
+
+def peak_plan(center_id: int, needs: Iterable[SlotNeed]) -> dict[datetime.date, list[Span]]:
+    """(b) the peak rule: every date as many windows as its busiest slot needs, open all day
+    (from its first open slot to its last), each with its usual categories."""
+    usual = dict(_windows(center_id))
+    usual_by_id = {w.pk: cats for w, cats in usual.items()}
+    per_day: dict[datetime.date, list[SlotNeed]] = defaultdict(list)
+    for n in needs:
+        per_day[n.date].append(n)
+    out = {}
+    for day, rows in per_day.items():
+        busiest = max(rows, key=lambda n: (n.windows, -n.slot))
+        start, end = min(n.slot for n in rows) * SLOT_SECONDS, (max(n.slot for n in rows) + 1) * SLOT_SECONDS
+        out[day] = [Span(w, usual_by_id.get(w) or cats, start, end) for w, cats in sorted(busiest.by_window.items())]
+    return out
+
+
+def on_weekdays(plan: Mapping[datetime.date, list[Span]],
+                days: Iterable[datetime.date]) -> dict[datetime.date, list[Span]]:
+    """A week's plan mapped onto other dates by weekday (a replay day gets its weekday's spans)."""
+    by_weekday = {day.weekday(): spans for day, spans in plan.items()}
+    return {day: list(by_weekday.get(day.weekday(), [])) for day in days}
+
+
+def _seconds(moment: datetime.datetime, day: datetime.date) -> int:
+    local = timezone.localtime(moment)
+    return int((local.replace(tzinfo=None) - datetime.datetime.combine(day, datetime.time())).total_seconds())
+
+
+def replay_arrivals(center_id: int, days: Iterable[datetime.date]) -> tuple[dict[datetime.date, list[Arrival]], int]:
+    """The real arrivals of ``days`` as ``Arrival`` lists, and how many tickets were left out
+    (never served: no service time to replay). A transferred ticket is taken in its first
+    category and sent on to the one it was served in after the first category's mean service."""
+    rows: list[ReplayRow] = replay_of(center_id, days)
+    prefix = dict(TicketCategory.objects.filter(center_id=center_id).values_list("prefix", "pk"))
+    service: dict[int, list[int]] = defaultdict(list)
+    for r in rows:
+        if r.started_at and r.finished_at and r.transfer_at is None:
+            service[r.category_id].append(int((r.finished_at - r.started_at).total_seconds()))
+    mean = {c: sum(v) // len(v) for c, v in service.items() if v}
+    planned = dict(TicketCategory.objects.filter(center_id=center_id).values_list("pk", "service_minutes"))
+    out: dict[datetime.date, list[Arrival]] = defaultdict(list)
+    left_out = 0
+    for r in rows:
+        if r.status != "done" or r.started_at is None or r.finished_at is None:
+            left_out += 1
+            continue
+        at, key = _seconds(r.taken_at, r.date), _seconds(r.queue_key, r.date)
+        served = max(1, int((r.finished_at - r.started_at).total_seconds()))
+        first = prefix.get(r.first_category_prefix or "", r.category_id)
+        if r.transfer_at is not None and first != r.category_id:
+            after = mean.get(first) or 60 * int(planned.get(first, 8))
+            out[r.date].append(Arrival(at=at, category_id=first, key=key, service=served, priority=r.priority,
+                                       transfer_to=r.category_id, transfer_after=after))
+        else:
+            out[r.date].append(Arrival(at=at, category_id=r.category_id, key=key, service=served,
+                                       priority=r.priority))
+    return out, left_out
+
+
+def _figures(result: SimResult, target: Target) -> dict[str, Any]:
+    return {"people": len(result.waits), "mean_wait_minutes": round(result.mean_wait() / 60, 2),
+            "p90_minutes": round(result.quantile(0.9) / 60, 2),
+            "within_target": round(result.share_within(target.minutes * 60), 4),
+            "staff_hours": round(result.staff_seconds / 3600, 2), "idle_share": round(result.idle_share(), 4),
+            "events": result.events, "unserved": result.unserved, "meets_target": meets(result, target)}
+
+
+def comparison_for(center_id: int, plans: Mapping[str, Mapping[datetime.date, list[Span]]],
+                   replay_days: Iterable[datetime.date], *, target: Target | None = None) -> dict[str, Any]:
+    """Proof by simulation: each plan (name → date → spans, covering ``replay_days``) run on the
+    real history of those days; per weekday and in total the figures of :func:`_figures`.
+    ``proposal_beats_peak``: the proposal meets the target with fewer staff-hours than the peak
+    rule; ``proposal_beats_current``: on every weekday where the current plan misses the target,
+    the proposal does better (a larger share within target, or a lower mean wait)."""
+    target = target or target_of(center_id)
+    days = sorted(set(replay_days))
+    arrivals, left_out = replay_arrivals(center_id, days)
+    out: dict[str, Any] = {"target": {"kind": target.kind, "share": target.share, "minutes": target.minutes},
+                           "days": [d.isoformat() for d in days], "left_out": left_out, "plans": {}}
+    for name, plan in plans.items():
+        per_weekday: dict[int, list[SimResult]] = defaultdict(list)
+        for day in days:
+            per_weekday[day.weekday()].append(simulation.simulate(arrivals.get(day, []), plan.get(day, [])))
+        weekdays = {WEEKDAYS[w]: _figures(simulation.merge(rs), target) for w, rs in sorted(per_weekday.items())}
+        total = simulation.merge([r for rs in per_weekday.values() for r in rs])
+        out["plans"][name] = {"weekdays": weekdays, "total": _figures(total, target)}
+    p = out["plans"]
+    if "proposal" in p and "peak" in p:
+        c, b = p["proposal"]["total"], p["peak"]["total"]
+        out["proposal_beats_peak"] = bool(c["meets_target"] and c["staff_hours"] < b["staff_hours"])
+    if "proposal" in p and "current" in p:
+        better = True
+        for day, a in p["current"]["weekdays"].items():
+            c = p["proposal"]["weekdays"][day]
+            if not a["meets_target"]:
+                better &= (c["within_target"] > a["within_target"] if target.kind == "service_level"
+                           else c["mean_wait_minutes"] < a["mean_wait_minutes"])
+        out["proposal_beats_current"] = bool(better)
+    return out
+
+
+def replay_days_for(center: Center, week_start: datetime.date, weeks: int = REPLAY_WEEKS) -> list[datetime.date]:
+    """The most recent ``weeks`` weeks before ``week_start``: every open date of them."""
+    days = [week_start - datetime.timedelta(days=7 * k - d) for k in range(1, weeks + 1) for d in range(7)]
+    return sorted(d for d in days if hours_on(center, d))
+
+
+def _guard(by: Actor, center_id: int) -> None:
+    """The center's manager (or the system: the demo, a job); anyone else 404 as if absent."""
+    if is_system(by) or permissions.can_manage(by, center_id):
+        return
+    raise permissions.center_not_found()
+
+
+def proposal_make(*, by: Actor, center_id: Any, week_start: datetime.date) -> Proposal:
+    """排班建议 for the week starting ``week_start`` (a Monday) of a center: the manager only.
+    Needs with their reasons, a draft roster from them (source proposal), and the three-way
+    comparison on the last weeks of history, in one transaction and audited. Refusals write nothing."""
+    center = Center.objects.filter(pk=_pk(center_id)).first()
+    if center is None:
+        raise permissions.center_not_found()
+    _guard(by, center.pk)
+    if not isinstance(week_start, datetime.date) or week_start.weekday() != 0:
+        raise DomainError(_("周起始日须为星期一。"), code="staffing_week_invalid", status=422,
+                          fields={"week_start": [_("请选择星期一。")]})
+    target = target_of(center.pk)
+    dates = [week_start + datetime.timedelta(days=d) for d in range(7)]
+    needs = needs_for(center.pk, dates, target=target)
+    from ..rostering import propose
+    from ..selectors import roster as roster_selectors
+    from . import roster as roster_services
+
+    result = propose(needs, roster_selectors.clerks_of(center.pk, dates), roster_selectors.rules_for(center.pk),
+                     fairness=None)
+    replay = replay_days_for(center, week_start)
+    proposed = on_weekdays(spans_from_shifts(result.shifts), replay)
+    plans = {"current": roster_selectors.current_plan(center.pk, replay),
+             "peak": on_weekdays(peak_plan(center.pk, needs), replay), "proposal": proposed}
+    comparison = comparison_for(center.pk, plans, replay, target=target)
+    comparison["shortfalls"] = [_plain(s) for s in result.shortfalls]
+    with transaction.atomic():
+        proposal = Proposal.objects.create(
+            center=center, week_start=week_start, model=_latest_model(center.pk),
+            policy={"target": needs_json([], target)["target"]}, needs=needs_json(needs, target),
+            comparison=comparison, created_by=None if is_system(by) else user_of(by), created_at=timezone.now())
+        roster_services.roster_create(by=by, center_id=center.pk, week_start=week_start, shifts=result.shifts,
+                                      source="proposal", proposal_id=proposal.pk)
+        audit_record(actor=by, action="staffing.proposal.make", target=proposal,
+                     after={"week_start": week_start.isoformat(), "slots": len(needs),
+                            "beats_peak": comparison.get("proposal_beats_peak"),
+                            "beats_current": comparison.get("proposal_beats_current")})
+    return proposal
+
+
+def _latest_model(center_id: int) -> Any:
+    from ..selectors import demand as demand_selectors
+
+    return demand_selectors.latest_model(center_id)
+
+
+def spans_from_shifts(shifts: Iterable[Any]) -> dict[datetime.date, list[Span]]:
+    """The spans of proposed shifts (``plans.ShiftPlan``): one per window assignment."""
+    out: dict[datetime.date, list[Span]] = defaultdict(list)
+    for shift in shifts:
+        for window_id, cats, start, end in shift.assignments:
+            out[shift.date].append(Span(window_id, frozenset(cats), start, end, shift.user_id))
+    return dict(out)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set | tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(getattr(value, "pk", value))
+    except (TypeError, ValueError):
+        raise NotFound(_("找不到该记录。"), code="not_found") from None
+
+
+def parse_overrides(overrides: Mapping[Any, Any]) -> dict[tuple[datetime.date, int], int]:
+    """``{"2026-03-09:18": 3}`` or ``{(date, 18): 3}`` → ``{(date, 18): 3}``; else 422."""
+    out = {}
+    for key, count in overrides.items():
+        try:
+            if isinstance(key, tuple):
+                day, slot = key
+            else:
+                text, _sep, slot_text = str(key).partition(":")
+                day, slot = datetime.date.fromisoformat(text), int(slot_text)
+            slot, count = int(slot), int(count)
+            if not 0 <= slot < 48 or isinstance(count, bool):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise DomainError(_("调整的时段或窗口数不正确。"), code="staffing_override_invalid", status=422) from None
+        out[(day, slot)] = count
+    return out
+
+
+def what_if(*, by: Actor, proposal_id: Any, overrides: Mapping[Any, Any]) -> dict[str, Any]:
+    """假设调整: the proposal's needs with the manager's window counts for some slots, and their
+    simulated effect on the same replay as the proposal's comparison (the current plan and the
+    proposal as made beside the what-if). Writes nothing."""
+    from ..selectors import roster as roster_selectors
+
+    proposal = Proposal.objects.filter(pk=_pk(proposal_id)).select_related("center").first()
+    if proposal is None or not (is_system(by) or permissions.can_manage(by, proposal.center_id)):
+        raise NotFound(_("找不到该排班建议。"), code="staffing_proposal_not_found")
+    parsed = parse_overrides(overrides)
+    week = {proposal.week_start + datetime.timedelta(days=d) for d in range(7)}
+    if any(day not in week for day, _slot in parsed):
+        raise DomainError(_("调整的日期不在该周内。"), code="staffing_override_invalid", status=422)
+    target = target_of(proposal.center_id)
+    dates = sorted(week)
+    base = needs_for(proposal.center_id, dates, target=target)
+    changed = needs_for(proposal.center_id, dates, target=target, overrides=parsed)
+    replay = [datetime.date.fromisoformat(d) for d in proposal.comparison.get("days", [])] or \
+        replay_days_for(proposal.center, proposal.week_start)
+    plans = {"current": roster_selectors.current_plan(proposal.center_id, replay),
+             "proposal": on_weekdays(spans_from_needs(base), replay),
+             "what_if": on_weekdays(spans_from_needs(changed), replay)}
+    comparison = comparison_for(proposal.center_id, plans, replay, target=target)
+    return {"needs": needs_json(changed, target), "comparison": comparison,
+            "overrides": {f"{d.isoformat()}:{s}": n for (d, s), n in sorted(parsed.items())},
+            "message": _g("假设调整未保存。")}
