@@ -86,7 +86,7 @@ class SlotRowLike(Protocol):
     @property
     def category_id(self) -> int: ...
     @property
-    def arrivals(self) -> int: ...
+    def arrivals(self) -> float: ...
     @property
     def services(self) -> int: ...
     @property
@@ -102,7 +102,8 @@ def _named_holiday(day: datetime.date) -> bool:
     try:
         import chinese_calendar
 
-        return chinese_calendar.get_holiday_detail(day)[1] is not None
+        holiday, name = chinese_calendar.get_holiday_detail(day)  # (False, name) on a day worked for it
+        return bool(holiday) and name is not None
     except NotImplementedError:
         return False
 
@@ -272,8 +273,15 @@ def _year_over_year(daily: dict[datetime.date, dict[int, float]], types: dict[da
         levels = []
         for days in (earlier, later):
             seen = sum(sum(daily[d].values()) for d in days)
-            expected = sum(level[c].get(types[d], 0.0) for d in days for c in level)
-            levels.append((seen / expected if expected else 0.0, sum(_weeks(d, origin) for d in days) / len(days)))
+            weights = [sum(level[c].get(types[d], 0.0) for c in level) for d in days]
+            expected = sum(weights)
+            if not expected:
+                break
+            # the week of the month's level: its days weighted as its arrivals are
+            at = sum(w * _weeks(d, origin) for w, d in zip(weights, days, strict=True)) / expected
+            levels.append((seen / expected, at))
+        if len(levels) < 2:
+            continue
         (a1, t1), (a2, t2) = levels
         if a1 <= 0 or a2 <= 0:
             continue
