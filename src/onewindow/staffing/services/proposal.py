@@ -451,8 +451,9 @@ def proposal_make(*, by: Actor, center_id: Any, week_start: datetime.date) -> Pr
     from ..selectors import roster as roster_selectors
     from . import roster as roster_services
 
-    result = propose(needs, roster_selectors.clerks_of(center.pk, dates), roster_selectors.rules_for(center.pk),
-                     fairness=None)
+    result = propose(needs, roster_selectors.clerks_of(center.pk, week_start),
+                     roster_selectors.rules_for(center.pk, week_start),
+                     fairness=roster_selectors.fairness_of(center.pk, week_start))
     replay = replay_days_for(center, week_start)
     proposed = on_weekdays(spans_from_shifts(result.shifts), replay)
     plans = {"current": roster_selectors.current_plan(center.pk, replay),

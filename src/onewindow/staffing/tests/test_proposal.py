@@ -262,3 +262,48 @@ def test_peak_plan_opens_the_busiest_slots_windows_all_day(world: StaffingWorld,
     assert plan[1].category_ids == frozenset({sw.categories["B"].pk})  # its usual categories
     moved = P.on_weekdays({MONDAY: plan}, HISTORY)
     assert moved[HISTORY[2]] == plan
+
+
+def test_proposal_make_writes_needs_roster_and_comparison(world: StaffingWorld,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from onewindow.core.audit import AuditEntry
+    from onewindow.staffing.choices import RosterSource, RosterStatus
+
+    sw = world
+    a, c = sw.categories["A"].pk, sw.categories["C"].pk
+    _demand(monkeypatch, {(20, a): (7.0, 360.0), (20, c): (2.0, 300.0)})
+    made = P.proposal_make(by=sw.manager, center_id=sw.center.pk, week_start=MONDAY)
+    slots = made.needs["slots"]
+    assert len(slots) == 5 * 17  # Monday to Friday, 08:30–17:00
+    peak = next(s for s in slots if s["date"] == "2026-03-02" and s["slot"] == 20)
+    assert (peak["windows"], peak["method"], peak["label"]) == (2, "simulation", "10:00")
+    assert made.needs["target"] == {"kind": "service_level", "share": 0.8, "minutes": 15.0}
+    assert set(made.comparison["plans"]) == {"current", "peak", "proposal"}
+    assert "proposal_beats_peak" in made.comparison and "proposal_beats_current" in made.comparison
+    roster = Roster.objects.get(proposal=made)
+    assert (roster.source, roster.status, roster.week_start) == (RosterSource.PROPOSAL, RosterStatus.DRAFT, MONDAY)
+    assert AuditEntry.objects.filter(action="staffing.proposal.make").count() == 1
+
+
+def test_what_if_simulates_without_writing(world: StaffingWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    sw = world
+    a = sw.categories["A"].pk
+    _demand(monkeypatch, {(20, a): (7.0, 360.0)})
+    made = P.proposal_make(by=sw.manager, center_id=sw.center.pk, week_start=MONDAY)
+    stored = (made.needs, made.comparison, made.overrides)
+    out = P.what_if(by=sw.manager, proposal_id=made.pk, overrides={"2026-03-02:20": 3})
+    changed = next(s for s in out["needs"]["slots"] if s["date"] == "2026-03-02" and s["slot"] == 20)
+    assert (changed["windows"], changed["method"]) == (3, "override")
+    assert set(out["comparison"]["plans"]) == {"current", "proposal", "what_if"}
+    assert out["overrides"] == {"2026-03-02:20": 3}
+    made.refresh_from_db()
+    assert (made.needs, made.comparison, made.overrides) == stored and Proposal.objects.count() == 1
+    for by, overrides, code in [(sw.other_manager, {"2026-03-02:20": 3}, "staffing_proposal_not_found"),
+                                (sw.manager, {"2026-03-09:20": 3}, "staffing_override_invalid"),
+                                (sw.manager, {"2026-03-02:20": 9}, "staffing_override_invalid"),
+                                (sw.manager, {"bad": 1}, "staffing_override_invalid")]:
+        with pytest.raises(DomainError) as caught:
+            P.what_if(by=by, proposal_id=made.pk, overrides=overrides)
+        assert caught.value.code == code
+    made.refresh_from_db()
+    assert (made.needs, made.comparison, made.overrides) == stored
