@@ -51,7 +51,7 @@ class SlotFlag:
     note: str = ""
 
 
-def _open_at(center_id: int, day: datetime.date) -> dict[int, list[tuple[int, bool]]]:
+def window_changes(center_id: int, day: datetime.date) -> dict[int, list[tuple[int, bool]]]:
     """Per window, its state changes of ``day``: (seconds of the day, open after it)."""
     start, end = day_bounds(day)
     out: dict[int, list[tuple[int, bool]]] = defaultdict(list)
@@ -64,7 +64,7 @@ def _open_at(center_id: int, day: datetime.date) -> dict[int, list[tuple[int, bo
     return out
 
 
-def _open_then(changes: dict[int, list[tuple[int, bool]]], second: int) -> list[int]:
+def windows_open_at(changes: dict[int, list[tuple[int, bool]]], second: int) -> list[int]:
     return sorted(w for w, rows in changes.items() if [o for t, o in rows if t <= second][-1:] == [True])
 
 
@@ -100,7 +100,7 @@ def flags_for(center_id: int, day: datetime.date, now: datetime.datetime) -> lis
     windows = list(Window.objects.filter(center_id=center_id).prefetch_related("categories").order_by("number"))
     cats = {w.pk: sorted(c.pk for c in w.categories.all()) for w in windows}
     open_now = [w.pk for w in windows if w.state == WindowState.OPEN]
-    changes = _open_at(center_id, day)
+    changes = window_changes(center_id, day)
     waiting = live_queue(center_id, day) if local.date() == day else {}
     means = {c.pk: 60.0 * c.service_minutes for c in TicketCategory.objects.filter(center_id=center_id)}
     margin = int(settings.STAFFING_IDLE_MARGIN)
@@ -108,7 +108,7 @@ def flags_for(center_id: int, day: datetime.date, now: datetime.datetime) -> lis
     for slot in _open_slots(center, day):
         need = needs.get(slot)
         past = local.date() > day or (local.date() == day and slot < current_slot)
-        open_ids = _open_then(changes, slot * SLOT_SECONDS + SLOT_SECONDS // 2) if past else open_now
+        open_ids = windows_open_at(changes, slot * SLOT_SECONDS + SLOT_SECONDS // 2) if past else open_now
         forecast = need.windows if need is not None else None
         row = SlotFlag(slot=slot, label=slot_label(slot), need=forecast, forecast=forecast, open=len(open_ids),
                        flag=FlagKind.BALANCED, open_ids=open_ids, open_categories={w: cats[w] for w in open_ids},
