@@ -6,7 +6,10 @@ center clerk and ``s_clerk2``..``s_clerk4``), its manager; a second center (æ›¹å
 manager, who must see nothing of the first; ``outsider``, a user with no center role.
 ``MONDAY`` is the Monday of the test week (2 March 2026, a working day).
 
-Register it in a test module with ``from onewindow.staffing.testing import staffing_world  # noqa: F401``.
+``qualify(world, user, "A", "B")`` records that the clerk served those categories a month before
+the test week (``TicketHourFact`` rows), which is what ``selectors.roster.clerks_of`` reads as
+qualification. Register the fixture in a test module with
+``from onewindow.staffing.testing import staffing_world  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -62,6 +65,17 @@ def build_staffing_world(w: CenterWorld) -> StaffingWorld:
                          windows={1: w.w1, 2: w.w2, 3: w.w3, 4: w4},
                          categories={"A": w.a, "B": w.b, "C": w.c},
                          other_center=other, other_manager=other_manager, outsider=outsider)
+
+
+def qualify(world: StaffingWorld, user: User, *prefixes: str, served: int = 5) -> None:
+    """The clerk served tickets of each category (by prefix) at the center 30 days before the week."""
+    from onewindow.analytics.models import TicketHourFact
+
+    day = world.week_start - datetime.timedelta(days=30)
+    for prefix in prefixes:
+        TicketHourFact.objects.create(center=world.center, day=day, hour=10, category=world.categories[prefix],
+                                      source="kiosk", window=world.windows[1], clerk=user, arrivals=served,
+                                      served=served)
 
 
 @pytest.fixture
