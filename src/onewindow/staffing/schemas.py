@@ -215,6 +215,14 @@ class TermsOut(Schema):
     max_days_per_week: int
 
 
+class ClerkOut(TermsOut):
+    """A clerk who may be rostered: terms, and the categories they may serve (served in the last
+    12 months or trained on)."""
+
+    name: str
+    qualified: list[int]
+
+
 class LeaveOut(Schema):
     id: int
     user_id: int

@@ -65,6 +65,12 @@ def day(value: Any, field: str, *, required: bool = True) -> datetime.date | Non
         raise invalid(field, _("请输入有效的日期（年-月-日）。")) from None
 
 
+def required_day(value: Any, field: str) -> datetime.date:
+    found = day(value, field)
+    assert found is not None  # day() refuses an empty value when it is required
+    return found
+
+
 def time_of_day(value: Any, field: str, *, required: bool = True) -> datetime.time | None:
     raw = text(value, field, max_length=10)
     if not raw:
