@@ -157,6 +157,25 @@ def test_propose_prefers_the_clerk_who_worked_least() -> None:
     assert [s.user_id for s in propose(needs, clerks, rules, fairness={1: 60, 2: 600}).shifts] == [1]
 
 
+def test_propose_rotates_early_and_late_shifts_and_keeps_part_timers_short() -> None:
+    clerks = [Clerk(1, qualified=frozenset({A})), Clerk(2, qualified=frozenset({A})),
+              Clerk(3, qualified=frozenset({B}), part_time=True, max_minutes_per_day=180)]
+    rules = world(clerks={c.user_id: c for c in clerks}, leave={}, shift_max=270)
+    days = [MON, MON + datetime.timedelta(days=1), MON + datetime.timedelta(days=2)]
+    needs = [need(d, s, {10: frozenset({A}), 20: frozenset({B})}) for d in days for s in range(17, 34)]
+    result = propose(needs, clerks, rules, fairness={})
+    assert violations(result.shifts, rules) == []
+    early = [min((s for s in result.shifts if s.date == d and s.user_id != 3), key=lambda s: s.start).user_id
+             for d in days]
+    assert early == [1, 2, 1]
+    assert all(worked_seconds(s) <= 180 * 60 for s in result.shifts if s.user_id == 3)
+    # A is covered all day by the two; B needs 8.5 hours a day and the part-timer gives 3: the rest is short
+    part = {(sh.date, slot) for sh in result.shifts if sh.user_id == 3 for p in sh.assignments
+            for slot in range(p[2] // SLOT_SECONDS, p[3] // SLOT_SECONDS)}
+    assert len(part) == 3 * 6
+    assert result.shortfalls == [(d, s, 1) for d in days for s in range(17, 34) if (d, s) not in part]
+
+
 def test_propose_reports_what_nobody_may_serve() -> None:
     clerks = [Clerk(1, qualified=frozenset({A})), Clerk(2, qualified=frozenset({A, B}))]
     rules = world(clerks={c.user_id: c for c in clerks}, leave={2: frozenset({MON})})
