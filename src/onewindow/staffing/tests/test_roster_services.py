@@ -313,3 +313,15 @@ def test_current_plan_is_the_duties_less_a_staggered_lunch(sw: StaffingWorld) ->
         (w1, t(8, 30), t(11, 30), sw.clerks[0].pk), (w2, t(8, 30), t(12, 15), sw.clerks[1].pk),
         (w1, t(12, 15), t(17), sw.clerks[0].pk), (w2, t(13), t(17), sw.clerks[1].pk)]
     assert plan[sw.day(0)][0].category_ids == ids(sw, "A", "C")
+
+
+def test_my_shifts_reads_in_constant_queries(sw: StaffingWorld, django_assert_num_queries: Any) -> None:
+    roster = services.roster_create(by=sw.manager, center_id=sw.center.pk, week_start=sw.week_start,
+                                    shifts=[morning(sw, day=d) for d in range(5)])
+    services.roster_publish(by=sw.manager, roster_id=roster.pk)
+    clerk = type(sw.clerks[0]).objects.get(pk=sw.clerks[0].pk)
+    with django_assert_num_queries(3):  # shifts (with roster and person), assignments, their categories
+        shifts = list(selectors.my_shifts(clerk, sw.day(0), sw.day(6)))
+        labels = [[(a.window.number, [c.prefix for c in a.categories.all()]) for a in s.assignments.all()]
+                  for s in shifts]
+    assert labels == [[(1, ["A"])]] * 5
