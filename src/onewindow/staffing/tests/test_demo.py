@@ -15,17 +15,24 @@ from collections import defaultdict
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from onewindow.accounts import demo as accounts_demo
+from onewindow.accounts.models import User
 from onewindow.analytics.histogram import EDGES
 from onewindow.analytics.models import DutyDayFact, TicketSlotFact
 from onewindow.analytics.services.rollups import rollup_rebuild
 from onewindow.catalog import demo as catalog_demo
 from onewindow.centers import demo as centers_demo
 from onewindow.centers.demo_names import CENTER_CODE
-from onewindow.centers.models import Center
+from onewindow.centers.models import Center, WindowDuty
 from onewindow.core.actors import system_actor
 from onewindow.core.services import regions_load
+from onewindow.staffing import demo
+from onewindow.staffing.choices import FlagKind, RosterStatus
+from onewindow.staffing.models import Advice, ClerkTerms, DemandModel, Proposal, Roster, Shift
+from onewindow.staffing.selectors.advice import flags_for
+from onewindow.training import demo as training_demo
 
 SEED = 20170929
 TODAY = datetime.date(2026, 11, 27)  # a Friday: the small history runs from 2026-10-01 to 2026-11-26
@@ -115,3 +122,51 @@ def test_demo_history_has_over_and_under_staffed_slots() -> None:
     # A slot is one or the other (or neither), and both kinds are many.
     assert not set(idle) & set(short)
     assert len(days) > 20 and len(idle) > 2 * len(days) and len(short) > len(days)
+
+
+def _staffing_counts() -> tuple[int, ...]:
+    return tuple(m.objects.count() for m in (ClerkTerms, DemandModel, Proposal, Roster, Shift, Advice, WindowDuty))
+
+
+# Blocked outside this step (strict: the mark fails the run as soon as the test passes, so it is
+# removed then): proposal_make refuses the demo week — needs_for asks the demand model for the
+# closed Saturday (2026-12-05, staffing_no_history), and with that left out, Monday 09:00–09:30 is
+# "impossible": the history's door-opening surge is a load of 12.0 erlangs against the center's
+# 10 windows (centers.demo_names.QUARTER_WEIGHTS and WINDOWS).
+@pytest.mark.xfail(strict=True, reason="the 临汾路 demo week is refused by proposal_make (see the comment)")
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_demo_step_builds_the_model_the_proposal_and_advice_once() -> None:
+    center = _load_history()
+    training_demo.load(progress=lambda n: None, seed=SEED)  # the step before: clerks' training records
+    duties = WindowDuty.objects.count()
+    ticks: list[int] = []
+
+    assert demo.load(progress=ticks.append, seed=SEED, today=TODAY, size="small") == []
+
+    # 用工: every clerk of the center, one of them part-time (4 hours a day).
+    terms = {t.user.username: (t.part_time, t.max_minutes_per_day) for t in ClerkTerms.objects.select_related("user")}
+    assert len(terms) == 10 and terms.pop(demo.PART_TIME_CLERK) == (True, 240)
+    assert set(terms.values()) == {(False, 480)}
+    # The demand model, and next week's proposal made by the manager with a draft roster.
+    assert DemandModel.objects.filter(center=center).count() == 1
+    proposal = Proposal.objects.get(center=center)
+    assert proposal.week_start == datetime.date(2026, 11, 30)
+    assert proposal.created_by == User.objects.get(username="manager")
+    roster = Roster.objects.get(center=center)
+    assert (roster.status, roster.proposal_id, roster.week_start) == (RosterStatus.DRAFT, proposal.pk,
+                                                                       proposal.week_start)
+    assert roster.shifts.exists()
+    assert WindowDuty.objects.count() == duties  # not published: the duties of next week are untouched
+    # The comparison the manager sees: (c) meets the target with fewer staff-hours than (b).
+    assert proposal.comparison["proposal_beats_peak"] is True
+    # Today's flags at the moment the advice was made (10:00 of TODAY: not the real date).
+    at = timezone.make_aware(datetime.datetime.combine(TODAY, demo.ADVICE_AT))
+    flags = {row.flag for row in flags_for(center.pk, TODAY, at)}
+    assert flags & {FlagKind.IDLE, FlagKind.SHORT}
+    assert ticks
+
+    # A second run adds nothing.
+    before = _staffing_counts()
+    demo.load(progress=lambda n: None, seed=SEED, today=TODAY, size="small")
+    assert _staffing_counts() == before
