@@ -332,7 +332,32 @@ class _Planner:
             self._claim(day, longer)
             day_shifts[uid] = longer
             self.minutes[uid] += added // 60
-        self.shifts.extend(day_shifts.values())
+        for uid, shift in day_shifts.items():
+            trimmed = self._trim(shift)
+            self.minutes[uid] -= (worked_seconds(shift) - (worked_seconds(trimmed) if trimmed else 0)) // 60
+            if trimmed is None:
+                self.days_worked[(uid, iso[0], iso[1])] -= 1
+            else:
+                self.shifts.append(trimmed)
+
+    def _trim(self, shift: ShiftPlan) -> ShiftPlan | None:
+        """The shift cut to its assignments (no idle start or end beyond what the shortest shift
+        forces); None for a shift left with nothing to serve."""
+        if not shift.assignments:
+            return None
+        first, last = min(a[2] for a in shift.assignments), max(a[3] for a in shift.assignments)
+        shortest = self.rules.shift_min * 60
+        if last - first < shortest:
+            last = min(shift.end, first + shortest)
+            first = max(shift.start, last - shortest)
+        if (first, last) == (shift.start, shift.end):
+            return shift
+        trimmed = replace(shift, start=first, end=last)
+        if last - first <= self.rules.break_after * 60:
+            trimmed = replace(trimmed, break_start=None, break_end=None)
+        problems: list[str] = []
+        _check_shift(trimmed, self.rules, lambda code, _shift, _message: problems.append(code))
+        return shift if problems else trimmed
 
     @staticmethod
     def _uncovered(day: _Day, skip: set[tuple[int, int]]) -> tuple[int, int] | None:
