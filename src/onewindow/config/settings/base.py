@@ -356,6 +356,9 @@ STAFFING_BREAK_MINUTES = int(env_str("STAFFING_BREAK_MINUTES", "45"))
 STAFFING_HISTORY_WEEKS = int(env_str("STAFFING_HISTORY_WEEKS", "52"))
 STAFFING_HOLDOUT_WEEKS = int(env_str("STAFFING_HOLDOUT_WEEKS", "4"))
 STAFFING_IDLE_MARGIN = int(env_str("STAFFING_IDLE_MARGIN", "1"))
+# Publishing a roster sets each appointment slot's capacity to this share of the window time planned
+# for its category (so bookings never exceed the windows planned; walk-ins keep the rest).
+STAFFING_BOOKABLE_SHARE = float(env_str("STAFFING_BOOKABLE_SHARE", "0.5"))
 
 # Item decisions (事项准入, issue #14 part 4): an item of a center whose volume over a window is at
 # most ANALYTICS_LOW_VOLUME_MAX (9: "0 or a single digit") is listed for a change or withdrawal
