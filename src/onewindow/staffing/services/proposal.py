@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -122,13 +122,25 @@ def _poisson(demands: Sequence[SlotDemand], start: int, end: int, seed: int) -> 
 
 
 def _simulate_slot(demands: Sequence[SlotDemand], by_window: Mapping[int, frozenset[int]], slot: int) -> SimResult:
-    """The slot at a steady state: a warm half-hour at the same rates before it, windows open
-    from the warm-up until everyone is served; the waits of all seeds merged."""
+    """The slot at a steady state: a warm half-hour at the same rates before it, windows open from
+    the warm-up until everyone is served; the waits of the slot's own arrivals (the run with the
+    warm-up alone taken away: nobody of the warm-up is overtaken by a later key, so their waits are
+    the same in both runs), over all seeds."""
     start = slot * SLOT_SECONDS - SLOT_SECONDS
-    end = (slot + 1) * SLOT_SECONDS
+    middle, end = slot * SLOT_SECONDS, (slot + 1) * SLOT_SECONDS
     spans = [Span(window_id=w, category_ids=cats, start=start, end=end + 4 * SLOT_SECONDS)
              for w, cats in by_window.items()]
-    return simulation.merge([simulation.simulate(_poisson(demands, start, end, seed), spans) for seed in SEEDS])
+    results = []
+    for seed in SEEDS:
+        arrivals = _poisson(demands, start, end, seed)
+        full = simulation.simulate(arrivals, spans)
+        warm = simulation.simulate([a for a in arrivals if a.at < middle], spans)
+        waits = Counter(full.waits)
+        waits.subtract(Counter(warm.waits))
+        results.append(SimResult(waits=sorted(waits.elements()), staff_seconds=full.staff_seconds,
+                                 busy_seconds=full.busy_seconds, events=full.events,
+                                 unserved=max(0, full.unserved - warm.unserved)))
+    return simulation.merge(results)
 
 
 def _erlang_expected(arrivals: float, service_mean: float, servers: int, target: Target) -> float:
@@ -254,10 +266,14 @@ def no_history(exc: NoHistory) -> DomainError:
 
 
 def _demand(center_id: int, days: list[datetime.date]) -> list[SlotDemand]:
-    """The forecast demand of ``days`` (``selectors.demand.demand_for``, the latest demand model)."""
+    """The forecast demand of ``days`` (``selectors.demand.demand_for``, the latest demand model);
+    its want of history (no model, a day type never seen) is this service's 422, like a slot's."""
     from ..selectors import demand as demand_selectors
 
-    return demand_selectors.demand_for(center_id, days)
+    try:
+        return demand_selectors.demand_for(center_id, days)
+    except demand_selectors.NoHistoryError as exc:
+        raise DomainError(exc.message, code="staffing_no_history", status=422) from None
 
 
 def needs_for(center_id: int, dates: Iterable[datetime.date], *, target: Target | None = None,
@@ -270,7 +286,10 @@ def needs_for(center_id: int, dates: Iterable[datetime.date], *, target: Target 
     if center is None:
         raise NotFound(_("找不到该中心。"), code="center_not_found")
     target = target or target_of(center_id)
-    days = sorted(set(dates))
+    open_slots = {day: _open_slots(center, day) for day in sorted(set(dates))}
+    days = [day for day, slots in open_slots.items() if slots]  # a closed date needs nothing
+    if not days:
+        return []
     try:
         demand = _demand(center_id, days)
     except NoHistory as exc:
@@ -282,7 +301,7 @@ def needs_for(center_id: int, dates: Iterable[datetime.date], *, target: Target 
     overrides = overrides or {}
     out = []
     for day in days:
-        for slot in _open_slots(center, day):
+        for slot in open_slots[day]:
             need = _need_one(day, slot, by_slot.get((day, slot), []), windows, target)
             if (day, slot) in overrides:
                 _apply_override(need, int(overrides[(day, slot)]), windows)
@@ -463,7 +482,7 @@ def proposal_make(*, by: Actor, center_id: Any, week_start: datetime.date) -> Pr
     with transaction.atomic():
         proposal = Proposal.objects.create(
             center=center, week_start=week_start, model=_latest_model(center.pk),
-            policy={"target": needs_json([], target)["target"]}, needs=needs_json(needs, target),
+            policy=_policy_json(center.pk, target), needs=needs_json(needs, target),
             comparison=comparison, created_by=None if is_system(by) else user_of(by), created_at=timezone.now())
         roster_services.roster_create(by=by, center_id=center.pk, week_start=week_start, shifts=result.shifts,
                                       source="proposal", proposal_id=proposal.pk)
@@ -472,6 +491,17 @@ def proposal_make(*, by: Actor, center_id: Any, week_start: datetime.date) -> Pr
                             "beats_peak": comparison.get("proposal_beats_peak"),
                             "beats_current": comparison.get("proposal_beats_current")})
     return proposal
+
+
+def _policy_json(center_id: int, target: Target) -> dict[str, Any]:
+    """The target and duty rules the proposal was made under (its record of them)."""
+    from ..selectors.roster import policy_of
+
+    policy = policy_of(center_id)
+    return {"target": {"kind": target.kind, "share": target.share, "minutes": target.minutes},
+            "shrinkage": policy.shrinkage, "shift_min_minutes": policy.shift_min_minutes,
+            "shift_max_minutes": policy.shift_max_minutes, "break_after_minutes": policy.break_after_minutes,
+            "break_minutes": policy.break_minutes}
 
 
 def _latest_model(center_id: int) -> Any:
@@ -490,13 +520,10 @@ def spans_from_shifts(shifts: Iterable[Any]) -> dict[datetime.date, list[Span]]:
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    """A shortfall (date, slot, windows short) as JSON."""
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, frozenset | set | tuple | list):
-        return [_plain(v) for v in value]
-    return value
+    return [_plain(v) for v in value] if isinstance(value, tuple | list) else value
 
 
 def _pk(value: Any) -> int:
@@ -525,23 +552,51 @@ def parse_overrides(overrides: Mapping[Any, Any]) -> dict[tuple[datetime.date, i
     return out
 
 
+def needs_from_json(data: Mapping[str, Any]) -> list[SlotNeed]:
+    """The needs stored in ``Proposal.needs`` back as ``SlotNeed`` values."""
+    out = []
+    for row in data.get("slots", []):
+        out.append(SlotNeed(
+            date=datetime.date.fromisoformat(row["date"]), slot=int(row["slot"]), windows=int(row["windows"]),
+            by_window={int(w): frozenset(int(c) for c in cats) for w, cats in row.get("by_window", {}).items()},
+            arrivals={int(c): float(a) for c, a in row.get("arrivals", {}).items()},
+            service_mean={int(c): float(m) for c, m in row.get("service_mean", {}).items()},
+            utilisation=float(row.get("utilisation") or 0.0), method=str(row.get("method", "")),
+            expected=row.get("expected")))
+    return out
+
+
 def what_if(*, by: Actor, proposal_id: Any, overrides: Mapping[Any, Any]) -> dict[str, Any]:
-    """假设调整: the proposal's needs with the manager's window counts for some slots, and their
-    simulated effect on the same replay as the proposal's comparison (the current plan and the
-    proposal as made beside the what-if). Writes nothing."""
+    """假设调整: the proposal's stored needs with the manager's window counts for some open slots
+    (windows added: comprehensive first, by number; removed: the last chosen first), each changed
+    slot's expected measure simulated afresh from its stored arrivals and service times, and the
+    effect on the same replay as the proposal's comparison (the current plan, the proposal's needs
+    and the what-if side by side). Writes nothing: the proposal keeps what it was made with; a
+    manager who likes the what-if edits the draft roster (roster services). Refusals: 404
+    ``staffing_proposal_not_found`` (absent or not the manager's), 422 ``staffing_override_invalid``
+    (a date outside the week, a slot the center is closed, a count outside 0..windows)."""
     from ..selectors import roster as roster_selectors
 
     proposal = Proposal.objects.filter(pk=_pk(proposal_id)).select_related("center").first()
     if proposal is None or not (is_system(by) or permissions.can_manage(by, proposal.center_id)):
         raise NotFound(_("找不到该排班建议。"), code="staffing_proposal_not_found")
     parsed = parse_overrides(overrides)
-    week = {proposal.week_start + datetime.timedelta(days=d) for d in range(7)}
-    if any(day not in week for day, _slot in parsed):
-        raise DomainError(_("调整的日期不在该周内。"), code="staffing_override_invalid", status=422)
     target = target_of(proposal.center_id)
-    dates = sorted(week)
-    base = needs_for(proposal.center_id, dates, target=target)
-    changed = needs_for(proposal.center_id, dates, target=target, overrides=parsed)
+    base = needs_from_json(proposal.needs)
+    changed = needs_from_json(proposal.needs)
+    by_key = {(n.date, n.slot): n for n in changed}
+    if any(key not in by_key for key in parsed):
+        raise DomainError(_("调整的时段不在该周的开放时段内。"), code="staffing_override_invalid", status=422)
+    windows = _windows(proposal.center_id)
+    for key, count in parsed.items():
+        need = by_key[key]
+        _apply_override(need, count, windows)
+        demands = [SlotDemand(need.date, need.slot, c, a, 0, need.service_mean.get(c, 480.0))
+                   for c, a in need.arrivals.items()]
+        load = sum(d.arrivals * d.service_mean for d in demands) / SLOT_SECONDS
+        need.utilisation = round(load / need.windows, 4) if need.windows else 0.0
+        need.expected = round(measure(_simulate_slot(demands, need.by_window, need.slot), target), 4) \
+            if need.windows else None  # no window: nobody is called (the replay shows the effect)
     replay = [datetime.date.fromisoformat(d) for d in proposal.comparison.get("days", [])] or \
         replay_days_for(proposal.center, proposal.week_start)
     plans = {"current": roster_selectors.current_plan(proposal.center_id, replay),

@@ -132,6 +132,30 @@ def test_no_history_names_the_day_type_and_slot(world: StaffingWorld,
     assert Proposal.objects.count() == 0 and Roster.objects.count() == 0
 
 
+def test_no_demand_model_is_no_history(world: StaffingWorld) -> None:
+    sw = world
+    with pytest.raises(DomainError) as caught:
+        P.proposal_make(by=sw.manager, center_id=sw.center.pk, week_start=MONDAY)
+    assert (caught.value.code, caught.value.status) == ("staffing_no_history", 422)
+    assert str(caught.value.message) == "本中心尚无需求模型：需要先有排队取号的历史数据并建模。"
+    assert Proposal.objects.count() == 0 and Roster.objects.count() == 0
+
+
+def test_closed_dates_need_nothing(world: StaffingWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    sw = world
+    asked: list[list[datetime.date]] = []
+
+    def fake(center_id: int, dates: list[datetime.date]) -> list[SlotDemand]:
+        asked.append(list(dates))
+        return []
+
+    monkeypatch.setattr(P, "_demand", fake)
+    saturday = MONDAY + datetime.timedelta(days=5)
+    assert P.needs_for(sw.center.pk, [saturday]) == [] and asked == []
+    assert {n.date for n in P.needs_for(sw.center.pk, [MONDAY, saturday])} == {MONDAY}
+    assert asked == [[MONDAY]]
+
+
 def test_proposal_refusals_write_nothing(world: StaffingWorld) -> None:
     sw = world
     with pytest.raises(DomainError) as other:
@@ -294,12 +318,17 @@ def test_what_if_simulates_without_writing(world: StaffingWorld, monkeypatch: py
     out = P.what_if(by=sw.manager, proposal_id=made.pk, overrides={"2026-03-02:20": 3})
     changed = next(s for s in out["needs"]["slots"] if s["date"] == "2026-03-02" and s["slot"] == 20)
     assert (changed["windows"], changed["method"]) == (3, "override")
+    assert changed["expected"] == 1.0 and changed["utilisation"] == round(7 * 360 / 1800 / 3, 4)
+    other = next(s for s in out["needs"]["slots"] if s["date"] == "2026-03-02" and s["slot"] == 21)
+    assert other == next(s for s in made.needs["slots"] if s["date"] == "2026-03-02" and s["slot"] == 21)
     assert set(out["comparison"]["plans"]) == {"current", "proposal", "what_if"}
     assert out["overrides"] == {"2026-03-02:20": 3}
     made.refresh_from_db()
     assert (made.needs, made.comparison, made.overrides) == stored and Proposal.objects.count() == 1
     for by, overrides, code in [(sw.other_manager, {"2026-03-02:20": 3}, "staffing_proposal_not_found"),
                                 (sw.manager, {"2026-03-09:20": 3}, "staffing_override_invalid"),
+                                (sw.manager, {"2026-03-07:20": 1}, "staffing_override_invalid"),  # Saturday
+                                (sw.manager, {"2026-03-02:40": 1}, "staffing_override_invalid"),  # 20:00
                                 (sw.manager, {"2026-03-02:20": 9}, "staffing_override_invalid"),
                                 (sw.manager, {"bad": 1}, "staffing_override_invalid")]:
         with pytest.raises(DomainError) as caught:
