@@ -19,7 +19,8 @@ The model (multiplicative, fitted on the slot facts of the open days of a histor
   ``pool_days`` days' worth of arrivals (rare day types — six holiday eves a year — would otherwise
   carry the noise of a handful of days);
 - **season**: a factor per category and calendar month, averaging 1 over the history's days, 1.0
-  for a month the history does not hold;
+  for a month the history does not hold, shrunk towards 1 by ``SEASON_PRIOR`` arrivals (a month
+  seen on a day or two would otherwise swing on their noise);
 - **trend**: linear on the weekly level, relative per week, ``trend(day) = 1 + trend × weeks from
   the history's last day``. It is estimated year over year — the day-type-adjusted level of a
   calendar month against the same month a year earlier — because within one year a trend and
@@ -63,6 +64,12 @@ CLOSED_TYPES = ("sat", "sun", "holiday")
 BREAK_GAP = 3
 LOOK_DAYS = 20  #: the longest run of days off looked through (the Spring Festival is 8 or 9 days)
 _ITERATIONS = 12
+#: A month's factor is (arrivals + SEASON_PRIOR) / (expected at factor 1 + SEASON_PRIOR): a month
+#: seen on one day (the first day of a 52-week history) has a factor with a sampling error of 1 over
+#: the root of that day's arrivals, and would swing the whole month's forecast. 50 arrivals is the
+#: weight a prior spread of month factors of ±14 % (1/√50) gives; a month of a year's history
+#: (hundreds of arrivals and more) is barely moved.
+SEASON_PRIOR = 50.0
 _MIN_TREND_FACTOR = 0.05
 
 
@@ -297,10 +304,11 @@ def _year_over_year(daily: dict[datetime.date, dict[int, float]], types: dict[da
 
 
 def fit(rows: Iterable[SlotRowLike], days: Iterable[datetime.date], *, working: Working = library_says_working,
-        pool_days: float = 3.0) -> DemandParams:
+        pool_days: float = 3.0, season_prior: float = SEASON_PRIOR) -> DemandParams:
     """Fit the model on the slot facts ``rows`` of the open ``days`` (a day with a row counts as
-    open too; every slot of an open day without a row is 0 arrivals). ``ValueError`` without
-    any open day."""
+    open too; every slot of an open day without a row is 0 arrivals). ``pool_days``: the weight of
+    the category's profile in a day type's (in days of arrivals); ``season_prior``: the weight of
+    factor 1 in a month's factor (in arrivals). ``ValueError`` without any open day."""
     arrivals: dict[tuple[datetime.date, int], list[float]] = {}
     hists: dict[int, list[list[int]]] = defaultdict(list)
     timed: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -342,8 +350,8 @@ def fit(rows: Iterable[SlotRowLike], days: Iterable[datetime.date], *, working: 
                 denominator = sum(season[c][d.month - 1] * factor[d] for d in t_days)
                 level[c][t] = sum(daily[d].get(c, 0.0) for d in t_days) / denominator if denominator else 0.0
             for month, m_days in by_month.items():
-                denominator = sum(level[c][types[d]] * factor[d] for d in m_days)
-                season[c][month - 1] = (sum(daily[d].get(c, 0.0) for d in m_days) / denominator
+                denominator = sum(level[c][types[d]] * factor[d] for d in m_days) + season_prior
+                season[c][month - 1] = ((sum(daily[d].get(c, 0.0) for d in m_days) + season_prior) / denominator
                                         if denominator else 1.0)
             mean = sum(season[c][d.month - 1] for d in ordered) / len(ordered)
             if mean > 0:

@@ -163,7 +163,7 @@ def _planted_season(days: list[datetime.date], category: int) -> list[float]:
 @pytest.mark.parametrize("trend", [0.0, 0.002, -0.0015])
 def test_trend_and_seasonality_are_recovered_exactly_without_noise(trend: float) -> None:
     rows, days = _series(trend)
-    params = fit(rows, days, working=weekdays_only)
+    params = fit(rows, days, working=weekdays_only, season_prior=0)
     assert params.trend_origin == D(2026, 11, 27)
     assert params.trend_pairs == 19  # May 2025 … November 2026, each against the same month a year earlier
     assert params.trend == pytest.approx(trend, abs=2e-6)
@@ -189,6 +189,18 @@ def test_trend_and_seasonality_are_recovered_within_sampling_error() -> None:
     params = fit(rows, days, working=weekdays_only)
     assert params.trend == pytest.approx(0.002, abs=5e-4)
     assert params.season[1] == pytest.approx(_planted_season(days, 1), rel=0.06)
+
+
+def test_a_month_seen_on_a_single_day_is_shrunk_towards_1() -> None:
+    # Four March Wednesdays of 10 arrivals and one April Wednesday of 20: without a prior April
+    # is twice March; with the default prior of 50 arrivals the one day's weight is 20 / 70 or so.
+    rows = [Row(D(2026, 3, 4) + datetime.timedelta(weeks=k), 18, 1, 10) for k in range(4)]
+    rows.append(Row(D(2026, 4, 1), 18, 1, 20))
+    raw = fit(rows, [], working=weekdays_only, season_prior=0).season[1]
+    assert raw[3] / raw[2] == pytest.approx(2.0)
+    shrunk = fit(rows, [], working=weekdays_only).season[1]
+    assert 1.0 < shrunk[3] / shrunk[2] < 1.3
+    assert shrunk[0] == 1.0  # a month not seen
 
 
 def test_a_history_within_one_year_has_no_trend() -> None:
