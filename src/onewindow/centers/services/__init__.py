@@ -23,7 +23,14 @@ from .queue import (
     ticket_transfer,
 )
 from .rating import service_rate_at_pad, service_rate_by_code, service_rate_by_token, ticket_from_rating_token
-from .windows import clerk_sign_in, clerk_sign_out, duty_assign, window_set_categories, window_set_state
+from .windows import (
+    clerk_sign_in,
+    clerk_sign_out,
+    duties_replace,
+    duty_assign,
+    window_set_categories,
+    window_set_state,
+)
 
 __all__ = [
     "appointment_book",
@@ -36,6 +43,7 @@ __all__ = [
     "booking_restriction",
     "clerk_sign_in",
     "clerk_sign_out",
+    "duties_replace",
     "duty_assign",
     "phone_check_confirm",
     "service_rate_at_pad",

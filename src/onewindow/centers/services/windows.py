@@ -26,7 +26,7 @@ from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDen
 
 from .. import permissions as perms
 from ..choices import TicketStatus, WindowEventAction, WindowState
-from ..models import CenterStaff, Ticket, TicketCategory, Window, WindowDuty, WindowEvent
+from ..models import Center, CenterStaff, Ticket, TicketCategory, Window, WindowDuty, WindowEvent
 
 A = WindowEventAction
 
@@ -188,3 +188,37 @@ def duty_assign(*, by: Actor, window_id: Any, user_id: Any, day: datetime.date) 
         audit_record(actor=perms.user_of(by), action="centers.duty.assign", target=window,
                      after={"user": clerk.pk, "date": day.isoformat()})
     return duty
+
+
+def duties_replace(*, by: Actor, center_id: Any, day: datetime.date,
+                   duties: list[tuple[Any, Any]]) -> list[WindowDuty]:
+    """排班发布: replace a center's whole duty plan of ``day`` by ``duties`` ((window id, clerk id)
+    pairs) — what publishing a roster does (issue #15 part 3). The center manager only; every
+    window must be the center's and every clerk a valid clerk of it, each at most once (422
+    ``duty_invalid``); a clerk on duty at another center that day is refused (409 ``duty_taken``).
+    One transaction: a refusal leaves the day's plan as it was. Audited ``centers.duty.replace``
+    with the plan before and after."""
+    with transaction.atomic():
+        center_pk = as_id(center_id)
+        if not perms.is_center_manager(by, center_pk):
+            raise PermissionDenied(_("只有中心负责人可以排班。"), code="not_center_manager")
+        pairs = [(as_id(w), as_id(u)) for w, u in duties]
+        windows = set(Window.objects.filter(center_id=center_pk, pk__in=[w for w, _u in pairs])
+                      .values_list("pk", flat=True))
+        staff = set(CenterStaff.objects.filter(center_id=center_pk, valid=True, user__is_active=True,
+                                               user_id__in=[u for _w, u in pairs]).values_list("user_id", flat=True))
+        if (any(w not in windows or u not in staff for w, u in pairs)
+                or len({w for w, _u in pairs}) < len(pairs) or len({u for _w, u in pairs}) < len(pairs)):
+            raise DomainError(_("排班中的窗口或人员无效，或同一窗口、同一人员出现两次。"), code="duty_invalid",
+                              status=422, fields={"duties": [_("请检查窗口和人员。")]})
+        if WindowDuty.objects.filter(date=day, user_id__in=[u for _w, u in pairs]).exclude(
+                window__center_id=center_pk).exists():
+            raise Conflict(_("有人员当天已在其他中心当班。"), code="duty_taken")
+        current = WindowDuty.objects.select_for_update().filter(window__center_id=center_pk, date=day)
+        before = sorted(current.values_list("window_id", "user_id"))
+        current.delete()
+        created = WindowDuty.objects.bulk_create([WindowDuty(window_id=w, user_id=u, date=day) for w, u in pairs])
+        audit_record(actor=perms.user_of(by), action="centers.duty.replace", target=Center.objects.get(pk=center_pk),
+                     after={"date": day.isoformat(), "before": [list(p) for p in before],
+                            "after": sorted([list(p) for p in pairs])})
+    return created

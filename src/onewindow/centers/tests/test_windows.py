@@ -52,3 +52,23 @@ def test_states_and_duties(center_world: CenterWorld) -> None:
     assert Window.objects.get(pk=w.w1.pk).state == WindowState.OPEN
     services.ticket_skip(by=w.clerk, ticket_id=ticket.pk, now=w.at(2))
     assert services.window_set_state(by=w.manager, window_id=w.w1.pk, state="closed").state == "closed"
+
+
+def test_duties_replace_swaps_a_days_plan_whole_or_not_at_all(center_world: CenterWorld) -> None:
+    w = center_world
+    today = timezone.localdate()
+    services.duty_assign(by=w.manager, window_id=w.w1.pk, user_id=w.clerk.pk, day=today)
+    before = list(WindowDuty.objects.values_list("window_id", "user_id", "date"))
+    refusals = [
+        (w.clerk, [(w.w2.pk, w.clerk.pk)], "not_center_manager"),
+        (w.manager, [(w.w2.pk, w.cw.p.clerk.pk)], "duty_invalid"),  # not a clerk of this center
+        (w.manager, [(w.w2.pk, w.clerk.pk), (w.w3.pk, w.clerk.pk)], "duty_invalid"),  # one clerk twice
+        (w.manager, [(999999, w.clerk.pk)], "duty_invalid"),  # no such window of the center
+    ]
+    for by, duties, code in refusals:
+        with pytest.raises(DomainError) as excinfo:
+            services.duties_replace(by=by, center_id=w.center.pk, day=today, duties=duties)
+        assert excinfo.value.code == code
+        assert list(WindowDuty.objects.values_list("window_id", "user_id", "date")) == before
+    services.duties_replace(by=w.manager, center_id=w.center.pk, day=today, duties=[(w.w3.pk, w.clerk.pk)])
+    assert list(WindowDuty.objects.values_list("window_id", "user_id", "date")) == [(w.w3.pk, w.clerk.pk, today)]

@@ -8,8 +8,8 @@ is written: any broken rule refuses the whole write with 422 ``staffing_roster_r
 (code, clerk, date). Each write is one transaction with its audit entry; a refusal writes nothing.
 
 Publishing (发布) makes the roster the week's one published roster (the previous one becomes
-withdrawn), writes each clerk's first window of each day as the day's duty (``WindowDuty``,
-through ``centers.services.windows.duty_assign``: the window terminals read it) and sets each
+withdrawn), writes each clerk's first window of each day as the day's duty (``WindowDuty``, the day's plan
+replaced whole through ``centers.services.windows.duties_replace``: the window terminals read it) and sets each
 appointment slot's capacity from the windows planned (``appointment_slot_save``), so bookings
 never exceed what the roster can serve ("Appointment capacity per slot follows the roster").
 """
@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.centers.models import AppointmentSlot, Center, CenterStaff, TicketCategory, WindowDuty
+from onewindow.centers.models import AppointmentSlot, Center, CenterStaff, TicketCategory
 from onewindow.centers.services.setup import appointment_slot_save
-from onewindow.centers.services.windows import duty_assign
+from onewindow.centers.services.windows import duties_replace
 from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotFound
@@ -407,9 +407,8 @@ def shift_delete(*, by: Actor, shift_id: Any) -> None:
 def roster_publish(*, by: Actor, roster_id: Any) -> Roster:
     """Publish a draft roster: checked again against today's rules (leave may have been recorded
     since), the week's previously published roster withdrawn, each clerk's first window of each
-    day written as the day's duty, and each appointment slot's capacity set from the windows
-    planned. A day whose window or clerk already has a duty keeps it (centers has no service to
-    replace a duty; the skipped ones are in the audit entry)."""
+    day written as the day's duty plan (replacing that day's plan whole), and each appointment
+    slot's capacity set from the windows planned."""
     with transaction.atomic():
         roster = _locked_roster(by, roster_id)
         _draft(roster)
@@ -431,33 +430,27 @@ def roster_publish(*, by: Actor, roster_id: Any) -> Roster:
 
 
 def _write_duties(by: Actor, roster: Roster, plans: Sequence[ShiftPlan]) -> tuple[int, list[list[Any]]]:
-    """Each clerk's first window of each day as the day's duty; a duty already there for the same
-    window and clerk is kept; one whose window or clerk is taken otherwise is skipped (returned)."""
-    days = [roster.week_start + datetime.timedelta(days=d) for d in range(7)]
-    existing = set(WindowDuty.objects.filter(window__center_id=roster.center_id, date__in=days)
-                   .values_list("window_id", "user_id", "date"))
-    existing |= set(WindowDuty.objects.filter(user_id__in={p.user_id for p in plans}, date__in=days)
-                    .values_list("window_id", "user_id", "date"))
-    taken = {(w, d) for w, _u, d in existing}
-    busy = {(u, d) for _w, u, d in existing}
+    """Each day of the roster that has shifts gets its duty plan replaced whole
+    (``centers.services.duties_replace``): each clerk at the first window of their day not already
+    taken by an earlier shift (a window has one duty a day); a clerk whose windows are all taken
+    is skipped (returned, for the audit entry). A day without shifts keeps its plan."""
+    by_day: dict[datetime.date, list[ShiftPlan]] = {}
+    for plan in plans:
+        if plan.assignments:
+            by_day.setdefault(plan.date, []).append(plan)
     written, skipped = 0, []
-    for plan in sorted(plans, key=lambda p: (p.date, p.start, p.user_id)):
-        if not plan.assignments:
-            continue
-        window_id = min(plan.assignments, key=lambda a: a[2])[0]
-        if (window_id, plan.user_id, plan.date) in existing:
-            continue
-        if (window_id, plan.date) in taken or (plan.user_id, plan.date) in busy:
-            skipped.append([plan.date.isoformat(), window_id, plan.user_id])
-            continue
-        try:
-            duty_assign(by=by, window_id=window_id, user_id=plan.user_id, day=plan.date)
-        except Conflict:
-            skipped.append([plan.date.isoformat(), window_id, plan.user_id])
-            continue
-        taken.add((window_id, plan.date))
-        busy.add((plan.user_id, plan.date))
-        written += 1
+    for day in sorted(by_day):
+        taken: set[int] = set()
+        duties: list[tuple[int, int]] = []
+        for plan in sorted(by_day[day], key=lambda p: (p.start, p.user_id)):
+            window_id = next((a[0] for a in sorted(plan.assignments, key=lambda a: a[2]) if a[0] not in taken), None)
+            if window_id is None:
+                skipped.append([day.isoformat(), plan.assignments[0][0], plan.user_id])
+                continue
+            taken.add(window_id)
+            duties.append((window_id, plan.user_id))
+        duties_replace(by=by, center_id=roster.center_id, day=day, duties=duties)
+        written += len(duties)
     return written, skipped
 
 
