@@ -392,3 +392,24 @@ def test_the_nightly_build_fits_every_active_center_with_facts(center_world: Cen
     center_world.center.save(update_fields=["is_active"])
     assert demand_models_build_all(until=UNTIL) == 0
     assert DemandModel.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_bad_until_is_refused_and_nothing_written(center_world: CenterWorld) -> None:
+    _facts(center_world, WEDNESDAYS, {18: 6})
+    for bad in ("2026-04-30", datetime.datetime(2026, 4, 30, 12, 0)):
+        with pytest.raises(DomainError) as refused:
+            demand_model_build(by=system_actor("test"), center_id=center_world.center.pk, until=bad)  # type: ignore[arg-type]
+        assert (refused.value.code, refused.value.status) == ("staffing_invalid", 422)
+    assert DemandModel.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="staffing.demand_model_build").exists()
+
+
+@pytest.mark.django_db
+def test_a_model_stored_by_another_version_counts_as_none(center_world: CenterWorld) -> None:
+    _facts(center_world, WEDNESDAYS, {18: 6})
+    model = demand_model_build(by=system_actor("test"), center_id=center_world.center.pk, until=UNTIL)
+    DemandModel.objects.filter(pk=model.pk).update(params={"version": 0})
+    with pytest.raises(DomainError) as refused:
+        demand_for(center_world.center.pk, [D(2026, 5, 13)])
+    assert (refused.value.code, refused.value.status) == ("staffing_no_history", 409)
