@@ -1,11 +1,8 @@
-"""The windows each half-hour needs, the week's proposal, and its proof by simulation (issue #15
-parts 2, 3 and 4).
+"""The week's proposal and its proof by simulation (issue #15 parts 2, 3 and 4).
 
-* :func:`needs_for` — per date and open slot: categories served by a dedicated (specialised)
-  window are sized by Erlang C per category (``erlang.servers_needed``); the shared comprehensive
-  windows (综合窗口: several categories, priorities) start from Erlang C on the pooled load and are
-  then sized by **simulation** (Poisson arrivals at the forecast rate, a few fixed seeds, a warm
-  half-hour before the slot) until the simulated target is met.
+* :func:`needs_for` (a read, in ``selectors.advice`` beside the live flags that use it too; imported
+  here so callers of the proposal find it here) — the windows each slot needs: Erlang C for
+  dedicated windows, simulation for the comprehensive ones.
 * :func:`comparison_for` — replays the center's REAL arrival history (``centers.facts.replay_of``:
   the real mix of priorities, the real head starts in ``queue_key``, the real transfers and service
   times) under several plans and reports waits, staff-hours and idle share per weekday and in total.
@@ -21,292 +18,48 @@ parts 2, 3 and 4).
 from __future__ import annotations
 
 import datetime
-import math
-import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.centers.choices import WindowKind
 from onewindow.centers.facts import ReplayRow, replay_of
 from onewindow.centers.hours import hours_on
-from onewindow.centers.models import Center, TicketCategory, Window
+from onewindow.centers.models import Center, TicketCategory
 from onewindow.centers.permissions import user_of
 from onewindow.core.actors import Actor, is_system
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import DomainError, NotFound
 
-from .. import erlang, permissions, simulation
-from ..forecast import NoHistory
-from ..models import Proposal, StaffingPolicy
+from .. import permissions, simulation
+from ..models import Proposal
 from ..plans import SLOT_SECONDS, Arrival, SimResult, SlotDemand, SlotNeed, Span, Target, slot_label
+from ..selectors.advice import (
+    SEEDS,
+    WEEKDAYS,
+    Impossible,
+    apply_override,
+    center_windows,
+    measure,
+    meets,
+    needs_for,
+    open_slots,
+    simulate_slot,
+    slot_name,
+    target_of,
+)
 
-WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
-#: Seeds of the slot simulation (fixed: the same forecast always gives the same need).
-SEEDS = (1, 2, 3, 4, 5)
+__all__ = ["SEEDS", "WEEKDAYS", "Impossible", "comparison_for", "measure", "meets", "needs_for", "open_slots",
+           "proposal_make", "simulate_slot", "slot_name", "target_of", "what_if"]
+
 #: Weeks of history replayed per weekday in the comparison.
 REPLAY_WEEKS = 4
 #: The comparison's plans, in display order (choices.Scenario).
 PLANS = ("current", "peak", "proposal")
-
-
-class Impossible(DomainError):
-    status = 422
-    code = "staffing_target_impossible"
-
-
-def slot_name(day: datetime.date, slot: int) -> str:
-    """``周一 09:00–09:30``: how a refusal names a slot."""
-    return f"{WEEKDAYS[day.weekday()]} {slot_label(slot)}–{slot_label(slot + 1) if slot < 47 else '24:00'}"
-
-
-def target_of(center_id: int) -> Target:
-    """The center's service target (its policy, else the settings' defaults)."""
-    policy = StaffingPolicy.objects.filter(center_id=center_id).first()
-    if policy is None:
-        return Target(share=float(settings.STAFFING_TARGET_SHARE), minutes=float(settings.STAFFING_TARGET_MINUTES))
-    return Target(kind=policy.target_kind, share=policy.target_share, minutes=float(policy.target_minutes))
-
-
-def meets(result: SimResult, target: Target) -> bool:
-    return measure(result, target) >= target.share if target.kind == "service_level" else \
-        result.mean_wait() <= target.minutes * 60
-
-
-def measure(result: SimResult, target: Target) -> float:
-    """The measure the target is about: share within the minutes, or the mean wait in minutes."""
-    if target.kind == "service_level":
-        return result.share_within(target.minutes * 60)
-    return result.mean_wait() / 60
-
-
-def _windows(center_id: int) -> list[tuple[Window, frozenset[int]]]:
-    return [(w, frozenset(c.pk for c in w.categories.all()))
-            for w in Window.objects.filter(center_id=center_id).prefetch_related("categories").order_by("number")]
-
-
-def _open_slots(center: Center, day: datetime.date) -> list[int]:
-    slots: set[int] = set()
-    for period in hours_on(center, day):
-        if period.opens is None or period.closes is None:
-            continue
-        start = period.opens.hour * 3600 + period.opens.minute * 60
-        end = period.closes.hour * 3600 + period.closes.minute * 60
-        slots.update(range(start // SLOT_SECONDS, math.ceil(end / SLOT_SECONDS)))
-    return sorted(slots)
-
-
-def _poisson(demands: Sequence[SlotDemand], start: int, end: int, seed: int) -> list[Arrival]:
-    """Poisson arrivals of each category at its forecast rate over [start, end), gamma service
-    times of the forecast mean and squared coefficient of variation."""
-    rng = random.Random(seed)
-    out: list[Arrival] = []
-    for d in demands:
-        rate = d.arrivals / SLOT_SECONDS
-        if rate <= 0:
-            continue
-        t = start + rng.expovariate(rate)
-        shape = 1 / max(d.service_scv, 0.05)
-        while t < end:
-            service = max(1, round(rng.gammavariate(shape, d.service_mean / shape)))
-            out.append(Arrival(at=int(t), category_id=d.category_id, key=int(t), service=service))
-            t += rng.expovariate(rate)
-    out.sort(key=lambda a: (a.key, a.at))
-    return out
-
-
-def _simulate_slot(demands: Sequence[SlotDemand], by_window: Mapping[int, frozenset[int]], slot: int) -> SimResult:
-    """The slot at a steady state: a warm half-hour at the same rates before it, windows open from
-    the warm-up until everyone is served; the waits of the slot's own arrivals (the run with the
-    warm-up alone taken away: nobody of the warm-up is overtaken by a later key, so their waits are
-    the same in both runs), over all seeds."""
-    start = slot * SLOT_SECONDS - SLOT_SECONDS
-    middle, end = slot * SLOT_SECONDS, (slot + 1) * SLOT_SECONDS
-    spans = [Span(window_id=w, category_ids=cats, start=start, end=end + 4 * SLOT_SECONDS)
-             for w, cats in by_window.items()]
-    results = []
-    for seed in SEEDS:
-        arrivals = _poisson(demands, start, end, seed)
-        full = simulation.simulate(arrivals, spans)
-        warm = simulation.simulate([a for a in arrivals if a.at < middle], spans)
-        waits = Counter(full.waits)
-        waits.subtract(Counter(warm.waits))
-        results.append(SimResult(waits=sorted(waits.elements()), staff_seconds=full.staff_seconds,
-                                 busy_seconds=full.busy_seconds, events=full.events,
-                                 unserved=max(0, full.unserved - warm.unserved)))
-    return simulation.merge(results)
-
-
-def _erlang_expected(arrivals: float, service_mean: float, servers: int, target: Target) -> float:
-    """Erlang C's share within target (or mean wait in minutes) of ``servers`` windows."""
-    value = erlang.predicted(erlang.offered_load(arrivals, service_mean), servers, service_mean, target)
-    return float(value) if target.kind == "service_level" else float(value) / 60
-
-
-def _need_one(day: datetime.date, slot: int, demands: list[SlotDemand], windows: list[tuple[Window, frozenset[int]]],
-              target: Target) -> SlotNeed:
-    """The need of one slot (see the module's docstring)."""
-    need = SlotNeed(date=day, slot=slot, windows=0)
-    by_cat: dict[int, list[SlotDemand]] = defaultdict(list)
-    for d in demands:
-        if d.arrivals > 0:
-            by_cat[d.category_id].append(d)
-            need.arrivals[d.category_id] = need.arrivals.get(d.category_id, 0.0) + d.arrivals
-            need.service_mean[d.category_id] = d.service_mean
-    load = sum(need.arrivals[c] * need.service_mean[c] for c in need.arrivals) / SLOT_SECONDS
-    if load >= len(windows):
-        raise Impossible(_("%(slot)s：负荷 %(load).1f 爱尔兰 ≥ 中心全部 %(n)d 个窗口，利用率不低于 1，"
-                           "无法达到服务目标。") % {"slot": slot_name(day, slot), "load": load, "n": len(windows)})
-    specialised = [(w, cats) for w, cats in windows if w.kind == WindowKind.SPECIALISED]
-    comprehensive = [(w, cats) for w, cats in windows if w.kind != WindowKind.SPECIALISED]
-    pooled: list[int] = []
-    expected: list[float] = []
-    for category_id in sorted(by_cat):
-        own = [w for w, cats in specialised if category_id in cats]
-        arrivals, mean = need.arrivals[category_id], need.service_mean[category_id]
-        if not own:
-            pooled.append(category_id)
-            continue
-        try:
-            n = erlang.servers_needed(arrivals, mean, target, max_servers=len(own))
-        except erlang.Infeasible:
-            n = None
-        if n is None or n > len(own):
-            if any(category_id in cats for _w, cats in comprehensive):
-                pooled.append(category_id)  # beyond its own windows: the comprehensive ones take it
-                continue
-            raise Impossible(_("%(slot)s：类别所需窗口超过其 %(n)d 个专业窗口，无法达到服务目标。")
-                             % {"slot": slot_name(day, slot), "n": len(own)})
-        for w in own[:n]:
-            need.by_window[w.pk] = frozenset({category_id})
-        expected.append(_erlang_expected(arrivals, mean, n, target))
-    if pooled:
-        _size_pooled(need, [d for c in pooled for d in by_cat[c]], pooled, comprehensive, target)
-        if need.expected is not None:
-            expected.append(need.expected)
-    if not need.by_window and windows:  # an open slot keeps one window open
-        w, cats = (comprehensive or windows)[0]
-        need.by_window[w.pk] = cats
-    need.windows = len(need.by_window)
-    need.utilisation = round(load / need.windows, 4) if need.windows else 0.0
-    if expected:
-        need.expected = round(min(expected) if target.kind == "service_level" else max(expected), 4)
-    return need
-
-
-def _size_pooled(need: SlotNeed, demands: list[SlotDemand], pooled: list[int],
-                 comprehensive: list[tuple[Window, frozenset[int]]], target: Target) -> None:
-    """Comprehensive windows: Erlang C on the pooled load as the start, then one window more at a
-    time until the simulated slot meets the target (windows covering the most load first)."""
-    day, slot = need.date, need.slot
-    wanted = set(pooled)
-    weight = {c: need.arrivals[c] * need.service_mean[c] for c in pooled}
-    order = sorted((pair for pair in comprehensive if pair[1] & wanted),
-                   key=lambda pair: (-sum(weight.get(c, 0.0) for c in pair[1]), pair[0].number))
-    if not order or set().union(*(cats for _w, cats in order)) < wanted:
-        raise Impossible(_("%(slot)s：有排队类别没有可受理的窗口。") % {"slot": slot_name(day, slot)})
-    total = sum(need.arrivals[c] for c in pooled)
-    mean = sum(weight.values()) / total
-    if total * mean / SLOT_SECONDS >= len(order):
-        raise Impossible(_("%(slot)s：综合窗口负荷 %(load).1f 爱尔兰 ≥ %(n)d 个综合窗口，利用率不低于 1。")
-                         % {"slot": slot_name(day, slot), "load": total * mean / SLOT_SECONDS, "n": len(order)})
-    try:
-        n = min(len(order), erlang.servers_needed(total, mean, target, max_servers=len(order)))
-    except erlang.Infeasible:
-        n = len(order)
-    n = max(1, n)
-    while True:
-        chosen = {w.pk: cats & wanted for w, cats in order[:n]}
-        result = _simulate_slot(demands, chosen, slot)
-        if meets(result, target):
-            break
-        if n >= len(order):
-            raise Impossible(_("%(slot)s：服务目标需要的综合窗口多于中心的 %(n)d 个。")
-                             % {"slot": slot_name(day, slot), "n": len(order)})
-        n += 1
-    need.by_window.update(chosen)
-    need.method = "simulation"
-    need.expected = round(measure(result, target), 4)
-
-
-def _apply_override(need: SlotNeed, count: int, windows: list[tuple[Window, frozenset[int]]]) -> None:
-    if count < 0 or count > len(windows):
-        raise DomainError(_("%(slot)s：窗口数须在 0 到 %(n)d 之间。") % {"slot": slot_name(need.date, need.slot),
-                                                                  "n": len(windows)},
-                          code="staffing_override_invalid", status=422)
-    ids = list(need.by_window)
-    if count < len(ids):
-        need.by_window = {w: need.by_window[w] for w in ids[:count]}
-    else:
-        spare = sorted((pair for pair in windows if pair[0].pk not in need.by_window),
-                       key=lambda pair: (pair[0].kind == WindowKind.SPECIALISED, pair[0].number))
-        for w, cats in spare[:count - len(ids)]:
-            need.by_window[w.pk] = cats
-    need.windows = len(need.by_window)
-    need.method = "override"
-
-
-DAY_TYPES = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日",
-             "holiday": _("节假日"), "holiday_eve": _("节前最后一个工作日"), "after_holiday": _("节后第一个工作日"),
-             "adjusted": _("调休工作日")}
-
-
-def no_history(exc: NoHistory) -> DomainError:
-    """422 ``staffing_no_history`` naming the day type and, where known, the slot."""
-    kind = str(DAY_TYPES.get(exc.day_type, exc.day_type))
-    where = kind if exc.slot is None else f"{kind} {slot_label(exc.slot)}–{slot_label(exc.slot + 1)}"
-    return DomainError(_("%(where)s没有历史数据，无法预测需求、测算窗口。") % {"where": where},
-                       code="staffing_no_history", status=422)
-
-
-def _demand(center_id: int, days: list[datetime.date]) -> list[SlotDemand]:
-    """The forecast demand of ``days`` (``selectors.demand.demand_for``, the latest demand model);
-    its want of history (no model, a day type never seen) is this service's 422, like a slot's."""
-    from ..selectors import demand as demand_selectors
-
-    try:
-        return demand_selectors.demand_for(center_id, days)
-    except demand_selectors.NoHistoryError as exc:
-        raise DomainError(exc.message, code="staffing_no_history", status=422) from None
-
-
-def needs_for(center_id: int, dates: Iterable[datetime.date], *, target: Target | None = None,
-              overrides: Mapping[tuple[datetime.date, int], int] | None = None) -> list[SlotNeed]:
-    """The windows every open slot of ``dates`` needs for ``target`` (the center's by default),
-    with the windows to open (``by_window``) and why. Refusals (422): ``staffing_target_impossible``
-    naming the slot and the reason; ``staffing_no_history`` naming the day type and slot (from the
-    demand model); ``staffing_override_invalid`` for a what-if count outside 0..windows."""
-    center = Center.objects.filter(pk=center_id).first()
-    if center is None:
-        raise NotFound(_("找不到该中心。"), code="center_not_found")
-    target = target or target_of(center_id)
-    open_slots = {day: _open_slots(center, day) for day in sorted(set(dates))}
-    days = [day for day, slots in open_slots.items() if slots]  # a closed date needs nothing
-    if not days:
-        return []
-    try:
-        demand = _demand(center_id, days)
-    except NoHistory as exc:
-        raise no_history(exc) from None
-    by_slot: dict[tuple[datetime.date, int], list[SlotDemand]] = defaultdict(list)
-    for d in demand:
-        by_slot[(d.date, d.slot)].append(d)
-    windows = _windows(center_id)
-    overrides = overrides or {}
-    out = []
-    for day in days:
-        for slot in open_slots[day]:
-            need = _need_one(day, slot, by_slot.get((day, slot), []), windows, target)
-            if (day, slot) in overrides:
-                _apply_override(need, int(overrides[(day, slot)]), windows)
-            out.append(need)
-    return out
 
 
 def needs_json(needs: Sequence[SlotNeed], target: Target) -> dict[str, Any]:
@@ -341,7 +94,7 @@ def spans_from_needs(needs: Iterable[SlotNeed]) -> dict[datetime.date, list[Span
 def peak_plan(center_id: int, needs: Iterable[SlotNeed]) -> dict[datetime.date, list[Span]]:
     """(b) the peak rule: every date as many windows as its busiest slot needs, open all day
     (from its first open slot to its last), each with its usual categories."""
-    usual = dict(_windows(center_id))
+    usual = dict(center_windows(center_id))
     usual_by_id = {w.pk: cats for w, cats in usual.items()}
     per_day: dict[datetime.date, list[SlotNeed]] = defaultdict(list)
     for n in needs:
@@ -587,15 +340,15 @@ def what_if(*, by: Actor, proposal_id: Any, overrides: Mapping[Any, Any]) -> dic
     by_key = {(n.date, n.slot): n for n in changed}
     if any(key not in by_key for key in parsed):
         raise DomainError(_("调整的时段不在该周的开放时段内。"), code="staffing_override_invalid", status=422)
-    windows = _windows(proposal.center_id)
+    windows = center_windows(proposal.center_id)
     for key, count in parsed.items():
         need = by_key[key]
-        _apply_override(need, count, windows)
+        apply_override(need, count, windows)
         demands = [SlotDemand(need.date, need.slot, c, a, 0, need.service_mean.get(c, 480.0))
                    for c, a in need.arrivals.items()]
         load = sum(d.arrivals * d.service_mean for d in demands) / SLOT_SECONDS
         need.utilisation = round(load / need.windows, 4) if need.windows else 0.0
-        need.expected = round(measure(_simulate_slot(demands, need.by_window, need.slot), target), 4) \
+        need.expected = round(measure(simulate_slot(demands, need.by_window, need.slot), target), 4) \
             if need.windows else None  # no window: nobody is called (the replay shows the effect)
     replay = [datetime.date.fromisoformat(d) for d in proposal.comparison.get("days", [])] or \
         replay_days_for(proposal.center, proposal.week_start)

@@ -1,5 +1,5 @@
 """Live flags and advice (弹性调配 during the day, issue #15 part 5) on a hand-made Monday: the
-forecast is the test's own (``proposal._demand``), the windows' states and the queue are set here."""
+forecast is the test's own (``selectors.advice._demand``), the windows' states and the queue are set here."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from onewindow.core.errors import DomainError
 from onewindow.staffing.choices import AdviceKind, AdviceStatus, FlagKind
 from onewindow.staffing.models import Advice
 from onewindow.staffing.plans import SlotDemand
+from onewindow.staffing.selectors import advice as A
 from onewindow.staffing.selectors.advice import advice_text, flags_for
-from onewindow.staffing.services import proposal as P
 from onewindow.staffing.services.advice import advice_apply, advice_dismiss, advice_refresh
 from onewindow.staffing.testing import MONDAY, StaffingWorld, build_staffing_world
 
@@ -41,7 +41,7 @@ def _demand(monkeypatch: pytest.MonkeyPatch, busy: dict[int, tuple[float, float]
         return [SlotDemand(day, slot, c, a, 0, m) for day in dates for slot in slots
                 for c, (a, m) in (busy or {}).items()]
 
-    monkeypatch.setattr(P, "_demand", fake)
+    monkeypatch.setattr(A, "_demand", fake)
 
 
 def _states(sw: StaffingWorld, **states: str) -> None:

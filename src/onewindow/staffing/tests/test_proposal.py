@@ -1,6 +1,6 @@
 """Windows needed, the three-way proof by simulation, the what-if (issue #15 parts 2–4).
 
-The demand is the test's own (``proposal._demand`` replaced by hand-made ``SlotDemand`` rows) so
+The demand is the test's own (``selectors.advice._demand`` replaced by hand-made ``SlotDemand`` rows) so
 that the figures are known; the comparison replays tickets planted in the database."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from onewindow.staffing import erlang
 from onewindow.staffing.forecast import NoHistory
 from onewindow.staffing.models import Proposal, Roster
 from onewindow.staffing.plans import SlotDemand, Span, Target
+from onewindow.staffing.selectors import advice as A
 from onewindow.staffing.services import proposal as P
 from onewindow.staffing.testing import MONDAY, StaffingWorld, build_staffing_world
 
@@ -51,7 +52,7 @@ def _demand(monkeypatch: pytest.MonkeyPatch, table: dict[tuple[int, int], tuple[
                         out.append(SlotDemand(day, slot, category_id, arrivals, 0, mean))
         return out
 
-    monkeypatch.setattr(P, "_demand", fake)
+    monkeypatch.setattr(A, "_demand", fake)
 
 
 def test_dedicated_category_is_sized_by_erlang_c(world: StaffingWorld,
@@ -84,9 +85,9 @@ def test_comprehensive_windows_are_sized_by_simulation(world: StaffingWorld,
     assert set(need.by_window) <= {sw.windows[1].pk, sw.windows[3].pk}
     assert need.windows == 2
     rows = [SlotDemand(MONDAY, 20, a, 7.0, 0, 360.0), SlotDemand(MONDAY, 20, c, 2.0, 0, 300.0)]
-    met = P._simulate_slot(rows, need.by_window, 20)
+    met = P.simulate_slot(rows, need.by_window, 20)
     assert P.meets(met, TARGET) and need.expected == round(P.measure(met, TARGET), 4)
-    one = P._simulate_slot(rows, {sw.windows[3].pk: frozenset({a, c})}, 20)
+    one = P.simulate_slot(rows, {sw.windows[3].pk: frozenset({a, c})}, 20)
     assert not P.meets(one, TARGET)  # one window fewer misses: the simulation added it
 
 
@@ -122,7 +123,7 @@ def test_no_history_names_the_day_type_and_slot(world: StaffingWorld,
     def fake(center_id: int, dates: list[datetime.date]) -> list[SlotDemand]:
         raise NoHistory("mon", 18)
 
-    monkeypatch.setattr(P, "_demand", fake)
+    monkeypatch.setattr(A, "_demand", fake)
     with pytest.raises(DomainError) as caught:
         P.needs_for(sw.center.pk, [MONDAY])
     assert (caught.value.code, caught.value.status) == ("staffing_no_history", 422)
@@ -149,7 +150,7 @@ def test_closed_dates_need_nothing(world: StaffingWorld, monkeypatch: pytest.Mon
         asked.append(list(dates))
         return []
 
-    monkeypatch.setattr(P, "_demand", fake)
+    monkeypatch.setattr(A, "_demand", fake)
     saturday = MONDAY + datetime.timedelta(days=5)
     assert P.needs_for(sw.center.pk, [saturday]) == [] and asked == []
     assert {n.date for n in P.needs_for(sw.center.pk, [MONDAY, saturday])} == {MONDAY}
