@@ -30,7 +30,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.accounts.models import User
@@ -244,11 +244,11 @@ def proposal_list(request: HttpRequest, center_id: NfkcInt | None = CENTER, page
 
 
 @router.post("/proposals", response={201: ProposalOut, **WRITE_ERRORS}, summary="生成排班建议")
-def proposal_make(request: HttpRequest, payload: ProposalIn) -> tuple[int, dict[str, Any]]:
+def proposal_make(request: HttpRequest, payload: ProposalIn) -> Status:
     user = _user(request)
     center = _managed(user, payload.center_id)
     proposal = proposal_services.proposal_make(by=user, center_id=center, week_start=payload.week_start)
-    return 201, proposal_out(proposal)
+    return Status(201, proposal_out(proposal))
 
 
 @router.get("/proposals/{proposal_id}", response={200: ProposalOut, **ERRORS}, summary="排班建议详情")
@@ -287,7 +287,7 @@ def roster_detail(request: HttpRequest, roster_id: int = ID) -> dict[str, Any]:
 
 
 @router.post("/rosters/{roster_id}/shifts", response={201: RosterOut, **WRITE_ERRORS}, summary="添加班次")
-def shift_add(request: HttpRequest, payload: ShiftIn, roster_id: int = ID) -> tuple[int, dict[str, Any]]:
+def shift_add(request: HttpRequest, payload: ShiftIn, roster_id: int = ID) -> Status:
     user = _user(request)
     roster = _roster(user, roster_id)
     roster_services.shift_save(
@@ -295,7 +295,7 @@ def shift_add(request: HttpRequest, payload: ShiftIn, roster_id: int = ID) -> tu
         ends=payload.ends, break_starts=payload.break_starts, break_ends=payload.break_ends,
         assignments=[(a.window_id, frozenset(a.category_ids), _seconds(a.starts), _seconds(a.ends))
                      for a in payload.assignments])
-    return 201, roster_out(roster)
+    return Status(201, roster_out(roster))
 
 
 @router.delete("/rosters/{roster_id}/shifts/{shift_id}", response={200: RosterOut, **WRITE_ERRORS},
@@ -368,22 +368,22 @@ def leave_list(request: HttpRequest, center_id: NfkcInt | None = CENTER) -> list
 
 
 @router.post("/leave", response={201: LeaveOut, **WRITE_ERRORS}, summary="登记请假")
-def leave_add(request: HttpRequest, payload: LeaveIn) -> tuple[int, dict[str, Any]]:
+def leave_add(request: HttpRequest, payload: LeaveIn) -> Status:
     user = _user(request)
     center = _managed(user, payload.center_id)
     leave = roster_services.leave_add(by=user, center_id=center, user_id=payload.user_id, starts=payload.starts,
                                       ends=payload.ends, kind=payload.kind, note=payload.note)
-    return 201, leave_out(leave)
+    return Status(201, leave_out(leave))
 
 
 @router.delete("/leave/{leave_id}", response={204: None, **WRITE_ERRORS}, summary="撤销请假")
-def leave_remove(request: HttpRequest, leave_id: int = ID) -> tuple[int, None]:
+def leave_remove(request: HttpRequest, leave_id: int = ID) -> Status:
     user = _user(request)
     leave = Leave.objects.filter(pk=leave_id).first()
     if leave is None or not permissions.can_manage(user, leave.center_id):
         raise NotFound(_("找不到该请假记录。"), code="staffing_leave_not_found")
     roster_services.leave_remove(by=user, leave_id=leave.pk)
-    return 204, None
+    return Status(204, None)
 
 
 # --- reports (part 6) and one's own shifts ----------------------------------------------------------------

@@ -18,6 +18,7 @@ from onewindow.centers.models import Window
 from onewindow.centers.testing import CenterWorld
 from onewindow.staffing.models import Advice, Leave, Proposal, Roster, Shift, StaffingPolicy
 from onewindow.staffing.plans import SlotDemand
+from onewindow.staffing.selectors import advice as advice_selectors
 from onewindow.staffing.services import proposal as proposal_services
 from onewindow.staffing.testing import StaffingWorld, build_staffing_world
 
@@ -34,7 +35,7 @@ def known_demand(monkeypatch: pytest.MonkeyPatch, sw: StaffingWorld) -> None:
     def fake(center_id: int, days: list[datetime.date]) -> list[SlotDemand]:
         return [SlotDemand(d, s, a, 1.0, 0, 300.0) for d in days if d.weekday() < 5 for s in OPEN_SLOTS]
 
-    monkeypatch.setattr(proposal_services, "_demand", fake)
+    monkeypatch.setattr(advice_selectors, "_demand", fake)
 
 
 @pytest.fixture
@@ -64,9 +65,12 @@ def _rows(sw: StaffingWorld) -> dict[str, Any]:
     (next week), a pending suggestion for tomorrow (never over while the test runs), a leave."""
     now = timezone.now()
     week = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday()) + datetime.timedelta(days=7)
-    proposal = Proposal.objects.create(center=sw.center, week_start=week, created_at=now,
-                                       needs={"target": {"kind": "service_level", "share": 0.8, "minutes": 15},
-                                              "slots": []}, comparison={"plans": {}, "days": []})
+    # the proposal is of the fixed test week (working days, known needs), so the what-if has open slots
+    target = advice_selectors.target_of(sw.center.pk)
+    needs = advice_selectors.needs_for(sw.center.pk, [sw.day(d) for d in range(7)], target=target)
+    proposal = Proposal.objects.create(center=sw.center, week_start=sw.week_start, created_at=now,
+                                       needs=proposal_services.needs_json(needs, target),
+                                       comparison={"plans": {}, "days": []})
     draft = Roster.objects.create(center=sw.center, week_start=week, created_at=now, proposal=proposal,
                                   source="proposal")
     shift = Shift.objects.create(roster=draft, user=sw.clerks[0], date=week, starts=datetime.time(8, 30),
@@ -150,7 +154,7 @@ def _writes(sw: StaffingWorld, r: dict[str, Any]) -> list[tuple[str, str, dict[s
     return [
         ("POST", "/proposals", {"center_id": c, "week_start": week.isoformat()}),
         ("POST", f"/proposals/{r['proposal'].pk}/what-if", {"overrides": [
-            {"date": week.isoformat(), "slot": 20, "windows": 2}]}),
+            {"date": sw.week_start.isoformat(), "slot": 20, "windows": 2}]}),
         ("POST", f"/advice/{r['advice'].pk}/apply", {}),
         ("POST", f"/advice/{r['advice'].pk}/dismiss", {}),
         ("POST", f"/advice/refresh?center_id={c}", {}),
@@ -216,7 +220,7 @@ def test_bad_input_is_422_with_the_field(sw: StaffingWorld) -> None:
     before = _snapshot(sw)
     cases: list[tuple[str, dict[str, Any], str]] = [
         ("/proposals", {"center_id": sw.center.pk, "week_start": "2026-02-30"}, "week_start"),
-        (f"/proposals/{r['proposal'].pk}/what-if", {"overrides": [{"date": r["week"].isoformat(), "slot": 48,
+        (f"/proposals/{r['proposal'].pk}/what-if", {"overrides": [{"date": sw.week_start.isoformat(), "slot": 48,
                                                                    "windows": 1}]}, "overrides.0.slot"),
         ("/leave", {"center_id": sw.center.pk, "user_id": sw.clerks[1].pk, "starts": "2026-03-02",
                     "ends": "2026-03-02", "note": "病\x00假"}, "note"),

@@ -17,7 +17,7 @@ from onewindow.centers.choices import WindowState
 from onewindow.centers.testing import CenterWorld
 from onewindow.staffing.models import Advice, Roster, Shift
 from onewindow.staffing.plans import SlotDemand
-from onewindow.staffing.services import proposal as proposal_services
+from onewindow.staffing.selectors import advice as advice_selectors
 from onewindow.staffing.testing import StaffingWorld, build_staffing_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def world(center_world: CenterWorld, monkeypatch: pytest.MonkeyPatch) -> dict[st
     def fake(center_id: int, days: list[datetime.date]) -> list[SlotDemand]:
         return [SlotDemand(d, s, a, 1.0, 0, 300.0) for d in days if d.weekday() < 5 for s in range(17, 34)]
 
-    monkeypatch.setattr(proposal_services, "_demand", fake)
+    monkeypatch.setattr(advice_selectors, "_demand", fake)
     sw.windows[4].state = WindowState.PAUSED
     sw.windows[4].save(update_fields=["state"])
     today = timezone.localdate()

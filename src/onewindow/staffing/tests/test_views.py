@@ -188,3 +188,10 @@ def test_clerk_sees_their_own_roster_and_the_report_downloads(sw: StaffingWorld)
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["时段明细", "汇总"]
     assert client.get(f"/staffing/reports/?center={sw.center.pk}&week=2026-02-31").status_code == 422
+
+
+def test_management_home_has_the_staffing_card_for_the_manager(sw: StaffingWorld) -> None:
+    html = _client(sw.manager).get("/manage/").content.decode()
+    assert 'id="staffing"' in html and f'href="/staffing/?center={sw.center.pk}"' in html
+    assert html.count('<li data-module="') == 8  # the seed's eight modules stay the navigation
+    assert 'id="staffing"' not in _client(sw.clerks[1]).get("/manage/").content.decode()
