@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.centers.choices import TicketStatus, WindowEventAction, WindowKind, WindowState
@@ -36,7 +37,7 @@ from onewindow.centers.models import Center, Ticket, TicketCategory, Window, Win
 from onewindow.core.errors import DomainError, NotFound
 
 from .. import erlang, simulation
-from ..choices import AdviceStatus, FlagKind
+from ..choices import AdviceKind, AdviceStatus, FlagKind
 from ..forecast import NoHistory
 from ..models import Advice, StaffingPolicy
 from ..plans import SLOT_SECONDS, Arrival, SimResult, SlotDemand, SlotNeed, Span, Target, slot_label
@@ -432,7 +433,19 @@ def pending_advice(center_id: int, day: datetime.date) -> list[Advice]:
     return [a for a in advice_of_day(center_id, day) if a.status == AdviceStatus.SUGGESTED]
 
 
-def advice_text(advice: Advice, prefixes: dict[int, str] | None = None) -> str:
-    """"开启7号窗口受理 B 至 11:30" and the like (the reason's ``text``, else built here)."""
+def advice_text(advice: Advice, prefixes: Mapping[int, str] | None = None) -> str:
+    """"开启7号窗口受理B类，至11:30" and the like: the text the refresh wrote in the reason, else one
+    built from the advice's fields (``prefixes``: category id → its letter)."""
     text: Any = (advice.reason or {}).get("text")
-    return str(text) if text else f"{advice.kind} {advice.window_id}"
+    if text:
+        return str(text)
+    number = advice.window.number
+    until = f"{advice.until:%H:%M}" if advice.until else ""
+    cats = "、".join((prefixes or {}).get(int(c), "?") for c in advice.categories or [])
+    if advice.kind == AdviceKind.CLOSE:
+        return _g("暂停%(n)d号窗口") % {"n": number}
+    if advice.kind == AdviceKind.ASSIGN:
+        return _g("%(n)d号窗口兼办%(cats)s类，至%(until)s") % {"n": number, "cats": cats, "until": until}
+    if cats:
+        return _g("开启%(n)d号窗口受理%(cats)s类，至%(until)s") % {"n": number, "cats": cats, "until": until}
+    return _g("开启%(n)d号窗口，至%(until)s") % {"n": number, "until": until}

@@ -135,6 +135,10 @@ def advice_refresh(center_id: int, now: datetime.datetime | None = None) -> list
     windows = {w.pk: w for w in Window.objects.filter(center_id=center_id).prefetch_related("categories")}
     margin = int(settings.STAFFING_IDLE_MARGIN)
     kept: list[int] = []
+    # a suggestion the manager already applied or set aside in a slot is not made again in it
+    decided = set(Advice.objects.filter(center_id=center_id, date=day, slot__in=[current, current + 1],
+                                        status__in=[AdviceStatus.APPLIED, AdviceStatus.DISMISSED])
+                  .values_list("slot", "window_id"))
     with transaction.atomic():
         Advice.objects.filter(center_id=center_id, status=AdviceStatus.SUGGESTED).filter(
             date__lt=day).update(status=AdviceStatus.EXPIRED)
@@ -144,6 +148,8 @@ def advice_refresh(center_id: int, now: datetime.datetime | None = None) -> list
             if row.slot not in (current, current + 1):
                 continue
             for want in _wants(flags, index, prefixes, windows, margin):
+                if (row.slot, want["window"]) in decided:
+                    continue
                 until = slot_time(want["until"]) if want["until"] < 48 else datetime.time(23, 59)
                 advice, _created = Advice.objects.update_or_create(
                     center_id=center_id, date=day, slot=row.slot, window_id=want["window"],

@@ -78,6 +78,9 @@ def test_idle_slots_are_flagged_and_spare_windows_paused(world: StaffingWorld,
     again = advice_refresh(sw.center.pk, NOW)  # idempotent per window and slot
     assert [a.pk for a in again] == [a.pk for a in made]
     assert Advice.objects.count() == 4
+    advice_dismiss(by=sw.manager, advice_id=made[0].pk, now=NOW)  # set aside: not made again in its slot
+    third = advice_refresh(sw.center.pk, NOW)
+    assert [a.pk for a in third] == [a.pk for a in made[1:]] and Advice.objects.count() == 4
 
 
 def test_short_slot_opens_the_windows_the_need_names(world: StaffingWorld, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,6 +173,11 @@ def test_dismiss_and_not_pending(world: StaffingWorld) -> None:
     done = advice_dismiss(by=sw.manager, advice_id=pause.pk, now=NOW)
     assert (done.status, done.decided_by_id, done.decided_at) == (AdviceStatus.DISMISSED, sw.manager.pk, NOW)
     assert _snapshot(sw) == before
+    assert advice_text(Advice(window=sw.windows[2], kind=AdviceKind.CLOSE, reason={})) == "暂停2号窗口"
+    assert advice_text(Advice(window=sw.windows[4], kind=AdviceKind.ASSIGN, categories=[sw.categories["B"].pk,
+                                                                                       sw.categories["C"].pk],
+                              until=datetime.time(12, 0), reason={}),
+                       {c.pk: c.prefix for c in sw.categories.values()}) == "4号窗口兼办B、C类，至12:00"
     for action in (advice_apply, advice_dismiss):
         with pytest.raises(DomainError) as caught:
             action(by=sw.manager, advice_id=pause.pk, now=NOW)
