@@ -209,3 +209,33 @@ def test_refresh_expires_what_is_over(world: StaffingWorld, monkeypatch: pytest.
     assert {x.slot for x in later} == {21, 22}
     assert Advice.objects.filter(pk__in=[x.pk for x in made if x.slot == 20],
                                  status=AdviceStatus.EXPIRED).count() == 2
+
+
+def test_periodic_jobs(world: StaffingWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onewindow.core import scheduling
+    from onewindow.staffing import schedules, tasks  # noqa: F401 - registers the jobs
+
+    jobs = scheduling.registered()
+    assert jobs["staffing.advice_refresh"].every == datetime.timedelta(minutes=5)
+    assert jobs["staffing.demand_models_build"].every == datetime.timedelta(hours=24)
+
+    sw = world
+    _demand(monkeypatch)
+    monkeypatch.setattr(tasks, "centers_open_now", lambda: [sw.center.pk, sw.other_center.pk])
+    out = tasks.staffing_advice_refresh.call()
+    # the other center has no opening hours: no flags, no advice
+    assert out == {"centers": 2, "skipped": 0, "advice": Advice.objects.filter(
+        center=sw.center, status=AdviceStatus.SUGGESTED).count()}
+    assert not Advice.objects.filter(center=sw.other_center).exists()
+
+    from onewindow.staffing.services import advice as advice_services
+
+    real = advice_services.advice_refresh
+
+    def refuse_other(center_id: int, now: datetime.datetime | None = None) -> list[Advice]:
+        if center_id == sw.other_center.pk:
+            raise DomainError("x", code="staffing_no_history", status=422)
+        return real(center_id, now)
+
+    monkeypatch.setattr(advice_services, "advice_refresh", refuse_other)
+    assert tasks.staffing_advice_refresh.call()["skipped"] == 1  # one center's refusal stops no other
