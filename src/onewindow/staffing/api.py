@@ -63,6 +63,7 @@ from .schemas import (
     TermsIn,
     TermsOut,
     WhatIfIn,
+    in_range,
 )
 from .selectors import advice as advice_selectors
 from .selectors import roster as roster_selectors
@@ -95,6 +96,17 @@ class WhatIfOut(ProposalBriefOut):
     comparison: Any
     overrides: Any
     message: str
+
+
+def _day(value: datetime.date | None, field: str) -> datetime.date:
+    """A date of the query (today when not given), within the years staffing handles; else 422."""
+    if value is None:
+        return timezone.localdate()
+    try:
+        return in_range(value)
+    except ValueError as exc:
+        raise DomainError(_("提交的数据有误，请检查标出的字段。"), code="staffing_invalid", status=422,
+                          fields={field: [str(exc)]}) from None
 
 
 def _user(request: HttpRequest) -> User:
@@ -197,7 +209,7 @@ def policy_out(policy: Any) -> dict[str, Any]:
 def flags(request: HttpRequest, center_id: NfkcInt | None = CENTER,
           day: datetime.date | None = None) -> dict[str, Any]:
     center = _managed(_user(request), center_id)
-    on = day or timezone.localdate()
+    on = _day(day, "day")
     rows = advice_selectors.flags_for(center, on, timezone.now())
     return {"center_id": center, "day": on, "slots": [
         {"slot": f.slot, "label": f.label, "need": f.need, "open": f.open,
@@ -210,7 +222,7 @@ def advice_list(request: HttpRequest, center_id: NfkcInt | None = CENTER,
                 day: datetime.date | None = None) -> list[dict[str, Any]]:
     center = _managed(_user(request), center_id)
     numbers = dict(Window.objects.filter(center_id=center).values_list("pk", "number"))
-    return [advice_out(a, numbers) for a in advice_selectors.advice_of_day(center, day or timezone.localdate())]
+    return [advice_out(a, numbers) for a in advice_selectors.advice_of_day(center, _day(day, "day"))]
 
 
 @router.post("/advice/refresh", response={200: list[AdviceOut], **WRITE_ERRORS}, summary="按当前排队刷新建议")
@@ -392,7 +404,7 @@ def leave_remove(request: HttpRequest, leave_id: int = ID) -> Status:
 def report(request: HttpRequest, center_id: NfkcInt | None = CENTER,
            week_start: datetime.date | None = None) -> dict[str, Any]:
     center = _managed(_user(request), center_id)
-    day = week_start or timezone.localdate()
+    day = _day(week_start, "week_start")
     monday = day - datetime.timedelta(days=day.weekday())
     return {"center_id": center, "week_start": monday, "data": reports.weekly_report(center, monday)}
 
@@ -401,8 +413,8 @@ def report(request: HttpRequest, center_id: NfkcInt | None = CENTER,
 def my_shifts(request: HttpRequest, since: datetime.date | None = None,
               until: datetime.date | None = None) -> list[dict[str, Any]]:
     user = _user(request)
-    start = since or timezone.localdate()
-    end = until or start + datetime.timedelta(days=27)
+    start = _day(since, "since")
+    end = _day(until, "until") if until is not None else start + datetime.timedelta(days=27)
     if end < start or (end - start).days > 92:
         raise DomainError(_("提交的数据有误，请检查标出的字段。"), code="staffing_invalid", status=422,
                           fields={"until": [_("结束日期须在开始日期之后，且不超过92天。")]})

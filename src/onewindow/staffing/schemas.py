@@ -8,19 +8,33 @@ characters (``has_invalid_characters``), so a bad value is a 422 with the field 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from django.utils.translation import gettext
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from onewindow.core.normalize import NfkcFloat, NfkcInt, has_invalid_characters
 
 MAX_ID = 2**63 - 1
+#: The years a staffing date may fall in (rosters, leave, reports): beyond them a date is a typing
+#: slip, and date arithmetic near year 1 or 9999 would overflow.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def in_range(value: datetime.date) -> datetime.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        years = {"first": FIRST_YEAR, "last": LAST_YEAR}
+        raise ValueError(gettext("日期须在 %(first)s 年至 %(last)s 年之间。") % years)
+    return value
+
+
+Day = Annotated[datetime.date, AfterValidator(in_range)]
 
 
 def _clean(value: str) -> str:
     if has_invalid_characters(value):
-        raise ValueError("含有无法识别的字符。")
+        raise ValueError(gettext("含有无法识别的字符。"))
     return value.strip()
 
 
@@ -28,11 +42,11 @@ def _clean(value: str) -> str:
 
 class ProposalIn(Schema):
     center_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID)
-    week_start: datetime.date
+    week_start: Day
 
 
 class OverrideIn(Schema):
-    date: datetime.date
+    date: Day
     slot: NfkcInt = Field(..., ge=0, le=47)
     windows: NfkcInt = Field(..., ge=0, le=99)
 
@@ -50,7 +64,7 @@ class AssignmentIn(Schema):
 
 class ShiftIn(Schema):
     user_id: NfkcInt = Field(..., ge=1, le=MAX_ID)
-    date: datetime.date
+    date: Day
     starts: datetime.time
     ends: datetime.time
     break_starts: datetime.time | None = None
@@ -60,7 +74,7 @@ class ShiftIn(Schema):
 
 class RosterIn(Schema):
     center_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID)
-    week_start: datetime.date
+    week_start: Day
     proposal_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID)
 
 
@@ -87,8 +101,8 @@ class TermsIn(Schema):
 class LeaveIn(Schema):
     center_id: NfkcInt | None = Field(None, ge=1, le=MAX_ID)
     user_id: NfkcInt = Field(..., ge=1, le=MAX_ID)
-    starts: datetime.date
-    ends: datetime.date
+    starts: Day
+    ends: Day
     kind: str = Field("annual", max_length=10)
     note: str = Field("", max_length=200)
 

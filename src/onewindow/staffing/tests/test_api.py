@@ -237,6 +237,14 @@ def test_bad_input_is_422_with_the_field(sw: StaffingWorld) -> None:
     full_width = _send(client, "POST", "/terms", {"center_id": sw.center.pk, "user_id": sw.clerks[1].pk,
                                                   "max_minutes_per_day": "２４０", "max_days_per_week": "３"})
     assert full_width.status_code == 200 and full_width.json()["max_minutes_per_day"] == 240
+    # dates far outside the years staffing handles: 422 naming the field, never an overflow
+    for path, field in (("/me?since=9999-12-31", "since"), (f"/report?center_id={sw.center.pk}&week_start=0001-01-01",
+                                                              "week_start")):
+        answer = client.get(f"{API}{path}")
+        assert (answer.status_code, list(answer.json()["fields"])) == (422, [field]), path
+    far = _send(client, "POST", "/leave", {"center_id": sw.center.pk, "user_id": sw.clerks[1].pk,
+                                           "starts": "0001-01-01", "ends": "9999-12-31"})
+    assert far.status_code == 422 and set(far.json()["fields"]) == {"starts", "ends"}
     missing = client.get(f"{API}/proposals/999999")
     assert (missing.status_code, missing.json()["code"]) == (404, "staffing_proposal_not_found")
     assert _snapshot(sw)[:5] == before[:5]

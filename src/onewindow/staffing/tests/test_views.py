@@ -188,6 +188,8 @@ def test_clerk_sees_their_own_roster_and_the_report_downloads(sw: StaffingWorld)
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["时段明细", "汇总"]
     assert client.get(f"/staffing/reports/?center={sw.center.pk}&week=2026-02-31").status_code == 422
+    assert client.get(f"/staffing/reports/?center={sw.center.pk}&week=9999-12-31").status_code == 422
+    assert _client(sw.clerks[1]).get("/staffing/me/?since=0001-01-01").status_code == 422
 
 
 def test_management_home_has_the_staffing_card_for_the_manager(sw: StaffingWorld) -> None:

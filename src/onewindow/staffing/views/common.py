@@ -60,9 +60,12 @@ def day(value: Any, field: str, *, required: bool = True) -> datetime.date | Non
             raise invalid(field, _("此项必填。"))
         return None
     try:
-        return datetime.date.fromisoformat(nfkc_number(raw))
+        found = datetime.date.fromisoformat(nfkc_number(raw))
     except ValueError:
         raise invalid(field, _("请输入有效的日期（年-月-日）。")) from None
+    if not 2000 <= found.year <= 2100:  # beyond: a typing slip, and date arithmetic would overflow
+        raise invalid(field, _("日期须在 %(first)s 年至 %(last)s 年之间。") % {"first": 2000, "last": 2100})
+    return found
 
 
 def required_day(value: Any, field: str) -> datetime.date:
