@@ -96,16 +96,16 @@ def load(progress: Callable[[int], Any] = lambda n: None, seed: int = 20170929,
     if center is None or manager is None:
         raise RuntimeError("load the centers demo data first (the 临汾路 center and its manager)")
     today = today or timezone.localdate()
-    with transaction.atomic():
+    with transaction.atomic():  # all or nothing: a refused proposal leaves no terms or model behind
         progress(_terms(center))
-    if not DemandModel.objects.filter(center=center).exists():
-        demand_model_build(by=system_actor("demo_staffing"), center_id=center.pk)
-        progress(1)
-    week = next_monday(today)
-    if not Proposal.objects.filter(center=center, week_start=week).exists():
-        proposal_make(by=manager, center_id=center.pk, week_start=week)
-        progress(1)
-    if not Advice.objects.filter(center=center, date=today).exists():
-        advice_refresh(center.pk, _advice_moment(center, today))
-        progress(1)
+        if not DemandModel.objects.filter(center=center).exists():
+            demand_model_build(by=system_actor("demo_staffing"), center_id=center.pk)
+            progress(1)
+        week = next_monday(today)
+        if not Proposal.objects.filter(center=center, week_start=week).exists():
+            proposal_make(by=manager, center_id=center.pk, week_start=week)
+            progress(1)
+        if not Advice.objects.filter(center=center, date=today).exists():
+            advice_refresh(center.pk, _advice_moment(center, today))
+            progress(1)
     return []
