@@ -156,6 +156,7 @@ def _need_one(day: datetime.date, slot: int, demands: list[SlotDemand], windows:
     specialised = [(w, cats) for w, cats in windows if w.kind == WindowKind.SPECIALISED]
     comprehensive = [(w, cats) for w, cats in windows if w.kind != WindowKind.SPECIALISED]
     pooled: list[int] = []
+    fixed: list[tuple[Window, frozenset[int]]] = []  # the own windows of a category that overflows
     expected: list[float] = []
     for category_id in sorted(by_cat):
         own = [w for w, cats in specialised if category_id in cats]
@@ -169,7 +170,9 @@ def _need_one(day: datetime.date, slot: int, demands: list[SlotDemand], windows:
             n = None
         if n is None or n > len(own):
             if any(category_id in cats for _w, cats in comprehensive):
-                pooled.append(category_id)  # beyond its own windows: the comprehensive ones take it
+                # beyond its own windows: they all open for it, the comprehensive ones take the rest
+                pooled.append(category_id)
+                fixed.extend((w, frozenset({category_id})) for w in own)
                 continue
             raise Impossible(_("%(slot)s：类别所需窗口超过其 %(n)d 个专业窗口，无法达到服务目标。")
                              % {"slot": slot_name(day, slot), "n": len(own)})
@@ -177,7 +180,7 @@ def _need_one(day: datetime.date, slot: int, demands: list[SlotDemand], windows:
             need.by_window[w.pk] = frozenset({category_id})
         expected.append(_erlang_expected(arrivals, mean, n, target))
     if pooled:
-        _size_pooled(need, [d for c in pooled for d in by_cat[c]], pooled, comprehensive, target)
+        _size_pooled(need, [d for c in pooled for d in by_cat[c]], pooled, comprehensive, fixed, target)
         if need.expected is not None:
             expected.append(need.expected)
     if not need.by_window and windows:  # an open slot keeps one window open
@@ -191,34 +194,38 @@ def _need_one(day: datetime.date, slot: int, demands: list[SlotDemand], windows:
 
 
 def _size_pooled(need: SlotNeed, demands: list[SlotDemand], pooled: list[int],
-                 comprehensive: list[tuple[Window, frozenset[int]]], target: Target) -> None:
-    """Comprehensive windows: Erlang C on the pooled load as the start, then one window more at a
-    time until the simulated slot meets the target (windows covering the most load first)."""
+                 comprehensive: list[tuple[Window, frozenset[int]]], fixed: list[tuple[Window, frozenset[int]]],
+                 target: Target) -> None:
+    """Comprehensive windows (beside ``fixed``: the specialised windows of the categories their own
+    windows cannot serve alone, all open): Erlang C on the pooled load as the start, then one
+    window more at a time until the simulated slot meets the target (windows covering the most
+    load first)."""
     day, slot = need.date, need.slot
     wanted = set(pooled)
     weight = {c: need.arrivals[c] * need.service_mean[c] for c in pooled}
     order = sorted((pair for pair in comprehensive if pair[1] & wanted),
                    key=lambda pair: (-sum(weight.get(c, 0.0) for c in pair[1]), pair[0].number))
-    if not order or set().union(*(cats for _w, cats in order)) < wanted:
+    if not order or set().union(*(cats for _w, cats in [*order, *fixed])) < wanted:
         raise Impossible(_("%(slot)s：有排队类别没有可受理的窗口。") % {"slot": slot_name(day, slot)})
     total = sum(need.arrivals[c] for c in pooled)
     mean = sum(weight.values()) / total
-    if total * mean / SLOT_SECONDS >= len(order):
-        raise Impossible(_("%(slot)s：综合窗口负荷 %(load).1f 爱尔兰 ≥ %(n)d 个综合窗口，利用率不低于 1。")
-                         % {"slot": slot_name(day, slot), "load": total * mean / SLOT_SECONDS, "n": len(order)})
+    most = len(order) + len(fixed)
+    if total * mean / SLOT_SECONDS >= most:
+        raise Impossible(_("%(slot)s：综合窗口负荷 %(load).1f 爱尔兰 ≥ 可受理的 %(n)d 个窗口，利用率不低于 1。")
+                         % {"slot": slot_name(day, slot), "load": total * mean / SLOT_SECONDS, "n": most})
     try:
-        n = min(len(order), erlang.servers_needed(total, mean, target, max_servers=len(order)))
+        n = erlang.servers_needed(total, mean, target, max_servers=most) - len(fixed)
     except erlang.Infeasible:
         n = len(order)
-    n = max(1, n)
+    n = min(len(order), max(1, n))
     while True:
-        chosen = {w.pk: cats & wanted for w, cats in order[:n]}
+        chosen = {w.pk: cats & wanted for w, cats in [*fixed, *order[:n]]}
         result = simulate_slot(demands, chosen, slot)
         if meets(result, target):
             break
         if n >= len(order):
-            raise Impossible(_("%(slot)s：服务目标需要的综合窗口多于中心的 %(n)d 个。")
-                             % {"slot": slot_name(day, slot), "n": len(order)})
+            raise Impossible(_("%(slot)s：服务目标需要的窗口多于中心可受理的 %(n)d 个。")
+                             % {"slot": slot_name(day, slot), "n": most})
         n += 1
     need.by_window.update(chosen)
     need.method = "simulation"

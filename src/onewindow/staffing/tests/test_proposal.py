@@ -91,6 +91,21 @@ def test_comprehensive_windows_are_sized_by_simulation(world: StaffingWorld,
     assert not P.meets(one, TARGET)  # one window fewer misses: the simulation added it
 
 
+def test_a_dedicated_category_beyond_its_windows_joins_the_pool(world: StaffingWorld,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    sw = world
+    b = sw.categories["B"].pk
+    _demand(monkeypatch, {(20, b): (12.0, 300.0)})  # 2 Erlangs: more than its one specialised window
+    need = next(n for n in P.needs_for(sw.center.pk, [MONDAY], target=TARGET) if n.slot == 20)
+    assert need.method == "simulation"
+    assert need.by_window[sw.windows[4].pk] == frozenset({b})  # its own window stays open for it
+    assert set(need.by_window) - {sw.windows[4].pk} <= {sw.windows[2].pk, sw.windows[3].pk}
+    rows = [SlotDemand(MONDAY, 20, b, 12.0, 0, 300.0)]
+    assert P.meets(P.simulate_slot(rows, need.by_window, 20), TARGET)
+    # Erlang C on the pooled load is the start (two windows at 2 Erlangs would be loaded to 1)
+    assert need.windows == erlang.servers_needed(12.0, 300.0, TARGET) == 3
+
+
 def test_impossible_target_names_the_slot_and_writes_nothing(world: StaffingWorld,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     sw = world
