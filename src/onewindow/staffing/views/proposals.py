@@ -128,8 +128,7 @@ def comparison_view(comparison: dict[str, Any]) -> tuple[list[dict[str, Any]], l
                        "axes": [gettext("等候（分钟）"), gettext("人时")],
                        "series": [{"name": gettext("平均等候（分钟）"), "data": [r["mean_wait_minutes"] for r in rows]},
                                   {"name": gettext("90%等候（分钟）"), "data": [r["p90_minutes"] for r in rows]},
-                                  {"name": gettext("人时"), "axis": 1, "type": "line",
-                                   "data": [r["staff_hours"] for r in rows]}]})
+                                  {"name": gettext("人时"), "axis": 1, "data": [r["staff_hours"] for r in rows]}]})
     return tables, charts
 
 
