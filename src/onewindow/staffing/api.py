@@ -212,9 +212,11 @@ def flags(request: HttpRequest, center_id: NfkcInt | None = CENTER,
     on = _day(day, "day")
     rows = advice_selectors.flags_for(center, on, timezone.now())
     return {"center_id": center, "day": on, "slots": [
-        {"slot": f.slot, "label": f.label, "need": f.need, "open": f.open,
-         "queue": sum(f.waiting.values()) if f.current else None, "arrivals": None, "flag": f.flag,
-         "flag_label": str(FlagKind(f.flag).label) if f.flag in FlagKind.values else ""} for f in rows]}
+        {"slot": f.slot, "label": f.label, "need": f.need, "forecast": f.forecast, "open": f.open,
+         "open_window_ids": list(f.open_ids), "queue": sum(f.waiting.values()) if f.current else None,
+         "expected_wait": f.expected_wait if f.current else None, "current": f.current, "flag": f.flag,
+         "flag_label": str(FlagKind(f.flag).label) if f.flag in FlagKind.values else "", "note": f.note}
+        for f in rows]}
 
 
 @router.get("/advice", response={200: list[AdviceOut], **ERRORS}, summary="调配建议")

@@ -115,14 +115,23 @@ class LeaveIn(Schema):
 # --- outputs ----------------------------------------------------------------------------------------
 
 class SlotFlagOut(Schema):
+    """One open slot of the day: ``need`` windows (for the current slot corrected by the live
+    queue; ``forecast`` before that), ``open`` windows and their ids, ``queue`` people waiting now
+    and their ``expected_wait`` in minutes (current slot only), the flag, and ``note`` why the need
+    is unknown when it is."""
+
     slot: int
     label: str
     need: int | None
-    open: int | None
+    forecast: int | None
+    open: int
+    open_window_ids: list[int]
     queue: int | None
-    arrivals: float | None
-    flag: str | None
+    expected_wait: float | None
+    current: bool
+    flag: str
     flag_label: str
+    note: str
 
 
 class FlagsOut(Schema):

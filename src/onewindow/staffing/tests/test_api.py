@@ -248,3 +248,49 @@ def test_bad_input_is_422_with_the_field(sw: StaffingWorld) -> None:
     missing = client.get(f"{API}/proposals/999999")
     assert (missing.status_code, missing.json()["code"]) == (404, "staffing_proposal_not_found")
     assert _snapshot(sw)[:5] == before[:5]
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get(f"{API}{path}").status_code == 200
+    return len(seen.captured_queries)
+
+
+def test_lists_do_not_grow_queries_with_rows(sw: StaffingWorld) -> None:
+    """A roster's shifts, the proposals, the advice and one's own shifts: the same number of queries
+    for one row as for several (assignments, windows and categories prefetched)."""
+    r = _rows(sw)
+    client = _client(sw.manager)
+    clerk = _client(sw.clerks[1])
+    since = r["week"].isoformat()
+    paths = [f"/rosters/{r['draft'].pk}", f"/proposals?center_id={sw.center.pk}",
+             f"/advice?center_id={sw.center.pk}&day={r['advice'].date.isoformat()}"]
+    now = timezone.now()
+
+    def add(n: int) -> None:
+        """A shift with an assignment in each roster, a proposal and a suggestion more."""
+        day = r["week"] + datetime.timedelta(days=n)
+        shift = Shift.objects.create(roster=r["draft"], user=sw.clerks[n], date=day, starts=datetime.time(8, 30),
+                                     ends=datetime.time(12, 30))
+        assignment = shift.assignments.create(window=sw.windows[n], starts=datetime.time(8, 30),
+                                              ends=datetime.time(12, 30))
+        assignment.categories.set([sw.categories["A"], sw.categories["C"]])
+        mine = Shift.objects.create(roster=r["published"], user=sw.clerks[1],
+                                    date=r["mine"].date + datetime.timedelta(days=n),
+                                    starts=datetime.time(8, 30), ends=datetime.time(12, 30))
+        mine.assignments.create(window=sw.windows[n], starts=datetime.time(8, 30),
+                                ends=datetime.time(12, 30)).categories.set([sw.categories["A"]])
+        Proposal.objects.create(center=sw.center, week_start=sw.week_start + datetime.timedelta(days=7 * n),
+                                created_at=now)
+        Advice.objects.create(center=sw.center, date=r["advice"].date, slot=20 + n, flag="idle", kind="close",
+                              window=sw.windows[n], created_at=now)
+
+    add(1)
+    before = [_queries(client, p) for p in paths] + [_queries(clerk, f"/me?since={since}")]
+    add(2)
+    add(3)
+    after = [_queries(client, p) for p in paths] + [_queries(clerk, f"/me?since={since}")]
+    assert after == before
