@@ -183,8 +183,8 @@ def _need_one(day: datetime.date, slot: int, demands: list[SlotDemand], windows:
         _size_pooled(need, [d for c in pooled for d in by_cat[c]], pooled, comprehensive, fixed, target)
         if need.expected is not None:
             expected.append(need.expected)
-    if not need.by_window and windows:  # an open slot keeps one window open
-        w, cats = (comprehensive or windows)[0]
+    if not need.by_window and windows:  # an open slot keeps one window open: the one serving most
+        w, cats = min(comprehensive or windows, key=lambda pair: (-len(pair[1]), pair[0].number))
         need.by_window[w.pk] = cats
     need.windows = len(need.by_window)
     need.utilisation = round(load / need.windows, 4) if need.windows else 0.0
@@ -219,7 +219,7 @@ def _size_pooled(need: SlotNeed, demands: list[SlotDemand], pooled: list[int],
         n = len(order)
     n = min(len(order), max(1, n))
     while True:
-        chosen = {w.pk: cats & wanted for w, cats in [*fixed, *order[:n]]}
+        chosen = {w.pk: cats for w, cats in [*fixed, *order[:n]]}  # a window serves all it may
         result = simulate_slot(demands, chosen, slot)
         if meets(result, target):
             break

@@ -72,8 +72,8 @@ def test_idle_slots_are_flagged_and_spare_windows_paused(world: StaffingWorld,
     assert row.waiting == {} and row.expected_wait == 0.0
     made = advice_refresh(sw.center.pk, NOW)
     assert [(a.slot, a.window_id, a.kind, a.flag) for a in made] == [
-        (slot, sw.windows[n].pk, AdviceKind.CLOSE, FlagKind.IDLE) for slot in (20, 21) for n in (2, 3)]
-    assert advice_text(made[0]) == "暂停2号窗口"
+        (slot, sw.windows[n].pk, AdviceKind.CLOSE, FlagKind.IDLE) for slot in (20, 21) for n in (1, 2)]
+    assert advice_text(made[0]) == "暂停1号窗口"
     assert made[0].reason["need"] == 1 and made[0].reason["open"] == 4
     again = advice_refresh(sw.center.pk, NOW)  # idempotent per window and slot
     assert [a.pk for a in again] == [a.pk for a in made]
@@ -91,16 +91,18 @@ def test_short_slot_opens_the_windows_the_need_names(world: StaffingWorld, monke
     flags = {f.slot: f for f in flags_for(sw.center.pk, MONDAY, NOW)}
     assert (flags[20].need, flags[20].open, flags[20].flag) == (2, 1, FlagKind.SHORT)
     assert (flags[22].need, flags[22].open, flags[22].flag) == (1, 1, FlagKind.BALANCED)
+    abc = sorted([a, c, sw.categories["B"].pk])
     made = advice_refresh(sw.center.pk, NOW)
+    # window 3 is needed from 10:00 to the end of the day (the one window of the quiet slots)
     assert [(x.slot, x.window_id, x.kind, x.categories, x.until) for x in made] == [
-        (20, sw.windows[3].pk, AdviceKind.OPEN, sorted([a, c]), datetime.time(11, 0)),
-        (21, sw.windows[3].pk, AdviceKind.OPEN, sorted([a, c]), datetime.time(11, 0))]
-    assert advice_text(made[0]) == "开启3号窗口受理A、C类，至11:00"
+        (20, sw.windows[3].pk, AdviceKind.OPEN, abc, datetime.time(17, 0)),
+        (21, sw.windows[3].pk, AdviceKind.OPEN, abc, datetime.time(17, 0))]
+    assert advice_text(made[0]) == "开启3号窗口受理A、B、C类，至17:00"
 
     done = advice_apply(by=sw.manager, advice_id=made[0].pk, now=NOW)
     assert (done.status, done.decided_by_id) == (AdviceStatus.APPLIED, sw.manager.pk)
     w3 = Window.objects.get(pk=sw.windows[3].pk)
-    assert w3.state == WindowState.OPEN and sorted(w3.categories.values_list("pk", flat=True)) == sorted([a, c])
+    assert w3.state == WindowState.OPEN and sorted(w3.categories.values_list("pk", flat=True)) == abc
     assert WindowEvent.objects.filter(window=w3, action=WindowEventAction.OPEN).count() == 1
     assert AuditEntry.objects.filter(action="staffing.advice.apply").count() == 1
 
@@ -118,11 +120,14 @@ def test_live_queue_makes_a_slot_short(world: StaffingWorld, monkeypatch: pytest
     assert row.need == -(-(10 * a_minutes + sw.categories["B"].service_minutes) * 60 // 900)
     assert row.flag == FlagKind.SHORT
     made = [x for x in advice_refresh(sw.center.pk, NOW) if x.slot == 20]
-    # 6 windows would clear the queue within 15 minutes: window 3 (A, B, C) opens for the ten A,
-    # windows 2 and 4 (B) for the B; nothing left unserved, so no assign
+    # 6 windows would clear the queue within 15 minutes: window 3 (A, B, C), the forecast's one
+    # window, opens; windows 2 and 4 (B) for the waiting B; nothing left unserved, so no assign
+    abc = sorted(c.pk for c in sw.categories.values())
     assert [(x.window_id, x.kind, x.categories) for x in made] == [
-        (sw.windows[n].pk, AdviceKind.OPEN, []) for n in (2, 3, 4)]
-    assert advice_text(made[1]) == "开启3号窗口受理A、B、C类，至10:30"
+        (sw.windows[2].pk, AdviceKind.OPEN, []), (sw.windows[3].pk, AdviceKind.OPEN, abc),
+        (sw.windows[4].pk, AdviceKind.OPEN, [])]
+    assert advice_text(made[1]) == "开启3号窗口受理A、B、C类，至17:00"
+    assert advice_text(made[0]) == "开启2号窗口受理B类，至10:30"
 
 
 def test_past_slots_count_the_windows_then_open(world: StaffingWorld, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,9 +69,9 @@ def test_dedicated_category_is_sized_by_erlang_c(world: StaffingWorld,
     assert erlang.servers_needed(3.0, 300.0, TARGET) == 1
     assert need.expected == pytest.approx(1 - 0.5 * 2.718281828459045 ** -1.5, abs=1e-4)
     assert need.utilisation == 0.5
-    # an empty slot keeps one comprehensive window open
-    assert needs[17].windows == 1 and needs[17].by_window == {sw.windows[1].pk: frozenset(
-        {sw.categories["A"].pk, sw.categories["C"].pk})}
+    # an empty slot keeps one comprehensive window open: the one serving most categories
+    assert needs[17].windows == 1 and needs[17].by_window == {sw.windows[3].pk: frozenset(
+        {sw.categories["A"].pk, sw.categories["B"].pk, sw.categories["C"].pk})}
 
 
 def test_comprehensive_windows_are_sized_by_simulation(world: StaffingWorld,
@@ -188,7 +188,7 @@ def test_override_sets_the_window_count(world: StaffingWorld, monkeypatch: pytes
     _demand(monkeypatch, {})
     needs = {n.slot: n for n in P.needs_for(sw.center.pk, [MONDAY], overrides={(MONDAY, 20): 3})}
     assert needs[20].windows == 3 and needs[20].method == "override"
-    assert list(needs[20].by_window) == [sw.windows[1].pk, sw.windows[2].pk, sw.windows[3].pk]
+    assert list(needs[20].by_window) == [sw.windows[3].pk, sw.windows[1].pk, sw.windows[2].pk]
     assert needs[21].windows == 1
     with pytest.raises(DomainError) as caught:
         P.needs_for(sw.center.pk, [MONDAY], overrides={(MONDAY, 20): 5})
@@ -204,10 +204,10 @@ def test_spans_from_needs_join_consecutive_slots(world: StaffingWorld,
     _demand(monkeypatch, {})
     needs = P.needs_for(sw.center.pk, [MONDAY], overrides={(MONDAY, 20): 2, (MONDAY, 21): 2})
     spans = P.spans_from_needs(needs)[MONDAY]
-    w1, w2 = sw.windows[1].pk, sw.windows[2].pk
+    w1, w3 = sw.windows[1].pk, sw.windows[3].pk
     ac = frozenset({sw.categories["A"].pk, sw.categories["C"].pk})
-    assert [(s.window_id, s.start, s.end) for s in spans] == [(w1, 30600, 61200), (w2, 36000, 39600)]
-    assert spans[0].category_ids == ac
+    assert [(s.window_id, s.start, s.end) for s in spans] == [(w3, 30600, 61200), (w1, 36000, 39600)]
+    assert spans[1].category_ids == ac
 
 
 # ---- the three-way comparison on a planted history ---------------------------------------------
@@ -298,8 +298,8 @@ def test_peak_plan_opens_the_busiest_slots_windows_all_day(world: StaffingWorld,
     needs = P.needs_for(sw.center.pk, [MONDAY], overrides={(MONDAY, 20): 2})
     plan = P.peak_plan(sw.center.pk, needs)[MONDAY]
     assert [(s.window_id, s.start, s.end) for s in plan] == [(sw.windows[1].pk, 30600, 61200),
-                                                             (sw.windows[2].pk, 30600, 61200)]
-    assert plan[1].category_ids == frozenset({sw.categories["B"].pk})  # its usual categories
+                                                             (sw.windows[3].pk, 30600, 61200)]
+    assert plan[0].category_ids == frozenset({sw.categories["A"].pk, sw.categories["C"].pk})  # its usual ones
     moved = P.on_weekdays({MONDAY: plan}, HISTORY)
     assert moved[HISTORY[2]] == plan
 
