@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from onewindow.accounts.testing import make_api_token
 from onewindow.centers.choices import WindowState
@@ -294,3 +296,36 @@ def test_lists_do_not_grow_queries_with_rows(sw: StaffingWorld) -> None:
     add(3)
     after = [_queries(client, p) for p in paths] + [_queries(clerk, f"/me?since={since}")]
     assert after == before
+
+
+@pytest.fixture
+def rows(sw: StaffingWorld) -> dict[str, Any]:
+    """``_rows`` once for all the examples of a hypothesis test."""
+    return _rows(sw)
+
+
+_times = st.one_of(st.sampled_from(["08:30", "12:00", "17:00", "23:59", "00:00"]),
+                   st.text(max_size=8), st.integers(-10, 100_000), st.none())
+_dates = st.one_of(st.dates(datetime.date(1999, 1, 1), datetime.date(2101, 12, 31)).map(datetime.date.isoformat),
+                   st.text(max_size=12), st.none())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shift=st.fixed_dictionaries({"user_id": st.one_of(st.integers(-5, 2**70), st.text(max_size=4)),
+                                    "date": _dates, "starts": _times, "ends": _times,
+                                    "break_starts": _times, "break_ends": _times,
+                                    "assignments": st.lists(st.fixed_dictionaries({
+                                        "window_id": st.integers(-1, 50), "starts": _times, "ends": _times,
+                                        "category_ids": st.lists(st.integers(-1, 2**40), max_size=3)}),
+                                        max_size=2)}),
+       override=st.fixed_dictionaries({"date": _dates, "slot": st.one_of(st.integers(-2, 60), st.text(max_size=3)),
+                                       "windows": st.one_of(st.integers(-2, 200), st.floats(allow_nan=True))}))
+def test_any_shift_or_what_if_is_answered_never_a_500(sw: StaffingWorld, rows: dict[str, Any],
+                                                      shift: dict[str, Any], override: dict[str, Any]) -> None:
+    r = rows
+    client = _client(sw.manager)
+    answer = _send(client, "POST", f"/rosters/{r['draft'].pk}/shifts", shift)
+    assert answer.status_code in (201, 404, 409, 422), answer.content
+    assert "code" in answer.json() or answer.status_code == 201
+    answer = _send(client, "POST", f"/proposals/{r['proposal'].pk}/what-if", {"overrides": [override]})
+    assert answer.status_code in (200, 422), answer.content
