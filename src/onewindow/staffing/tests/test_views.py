@@ -107,6 +107,7 @@ def test_proposal_page_shows_why_comparison_and_what_if(sw: StaffingWorld) -> No
     html = page.content.decode()
     assert page.status_code == 200
     assert 'class="why"' in html and "A 户籍办理" in html
+    assert 'class="beside"' in html  # the proposed roster beside the current duty plan
     charts = json.loads(html.split('id="staffing-charts" type="application/json">')[1].split("</script>")[0])
     assert [c["categories"] for c in charts][-1] == ["现行排班", "按峰值配置", "建议排班"]
     assert charts[-1]["id"] == "cmp-total"

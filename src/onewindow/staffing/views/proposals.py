@@ -26,13 +26,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onewindow.accounts.models import User
 from onewindow.centers.models import Center, TicketCategory, Window
+from onewindow.centers.selectors import user_name
 from onewindow.core.errors import DomainError, NotFound, field_messages
 
 from .. import permissions
 from ..choices import Scenario
 from ..models import Proposal
-from ..plans import SlotNeed, Span, slot_label
+from ..plans import Span, slot_label
 from ..selectors import roster as roster_selectors
 from ..services import proposal as proposal_services
 from .common import chosen_center, clock, error_page, managed, monday, number, required_day
@@ -133,30 +135,27 @@ def comparison_view(comparison: dict[str, Any]) -> tuple[list[dict[str, Any]], l
 
 
 def beside(proposal: Proposal, numbers: dict[int, int]) -> list[dict[str, Any]]:
-    """Per date of the week: each window's spans in the current duty plan and in the proposal."""
+    """Per date of the week: each window's spans (time and clerk) in the current duty plan and in
+    the proposal (its draft roster's assignments; the needs' windows when it has none)."""
     dates = [proposal.week_start + datetime.timedelta(days=d) for d in range(7)]
     current: dict[datetime.date, list[Span]] = roster_selectors.current_plan(proposal.center_id, dates)
-    proposed = proposal_services.spans_from_needs(_needs_of(proposal))
+    roster = proposal.rosters.order_by("id").first()
+    proposed = roster_selectors.roster_spans(roster.pk) if roster is not None else {}
+    if not proposed:  # no draft roster, or no clerk could be placed: the windows the needs open
+        proposed = proposal_services.spans_from_needs(proposal_services.needs_from_json(proposal.needs))
+    clerks = {s.clerk_id for plan in (current, proposed) for spans in plan.values() for s in spans if s.clerk_id}
+    names = {u.pk: user_name(u) for u in User.objects.select_related("person").filter(pk__in=clerks)}
     out = []
     for when in dates:
         windows: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"current": [], "proposal": []})
         for key, plan in (("current", current), ("proposal", proposed)):
             for span in plan.get(when, []):
-                windows[span.window_id][key].append(f"{clock(span.start)}–{clock(span.end)}")
+                who = names.get(span.clerk_id, "") if span.clerk_id else ""
+                windows[span.window_id][key].append(f"{clock(span.start)}–{clock(span.end)} {who}".strip())
         if windows:
             out.append({"date": when, "weekday": WEEKDAYS[when.weekday()],
                         "windows": [(numbers.get(w, w), v["current"], v["proposal"])
                                     for w, v in sorted(windows.items(), key=lambda kv: numbers.get(kv[0], kv[0]))]})
-    return out
-
-
-def _needs_of(proposal: Proposal) -> list[SlotNeed]:
-    out = []
-    for s in proposal.needs.get("slots", []):
-        out.append(SlotNeed(date=datetime.date.fromisoformat(s["date"]), slot=int(s["slot"]),
-                            windows=int(s.get("windows", 0)),
-                            by_window={int(w): frozenset(int(c) for c in cats)
-                                       for w, cats in s.get("by_window", {}).items()}))
     return out
 
 
