@@ -19,13 +19,18 @@ the centers demo (the 临汾路 center and its queue history) and the analytics 
 something; checked by ``tests/test_demo.py`` from the rollups). Nothing staffing-specific is drawn:
 the mismatch is the one the seed article describes, built into the centers demo's generator. Its
 duty plan (``centers.demo.history._History.staffed``) is flat all day — 7 to 10 windows from the
-day's expected volume (one window per ~27 visits), open 09:00–17:00 with a lunch in two shifts —
-while the arrivals follow ``centers.demo_names.QUARTER_WEIGHTS``: the door opens with a queue,
-peaks 09:00–10:30 and 13:30–14:30, and from 16:00 a seventh of the morning peak. So the morning
-peak needs more windows than the day's flat plan gives, and its waits miss the target (人少于事),
-while the late afternoon keeps every window open for a trickle of visitors (人浮于事). On the
-one-month history (``size="small"``) the test counts a short slot on most mornings and an idle
-16:00 slot on every day.
+day's expected volume (one window per ``VISITS_PER_WINDOW`` = 32 expected visits), open
+09:00–17:00 with a lunch in two shifts — while the arrivals follow
+``centers.demo_names.QUARTER_WEIGHTS``: peaks 09:00–10:30 and 13:30–14:30, and from 16:00 about a
+quarter of the morning peak. So the peaks need more windows than the day's flat plan gives, and
+their waits miss the target (人少于事), while the late afternoon keeps every window open for a
+trickle of visitors (人浮于事). The morning peak stays within what the center's ten windows can
+serve on an ordinary week (about 8 erlangs on a Monday), so a proposal exists; a week the windows
+cannot serve (a slot at or above 10 erlangs: the Monday after a holiday, a January Monday) is
+refused by ``proposal_make`` naming the slot, and the demo proposes the first of the next
+``WEEKS_TRIED`` weeks that can be served. On the one-month history (``size="small"``) the test
+counts short slots on most mornings, nearly all of them in the two peaks, and an idle 16:00 slot
+on nearly every day.
 
 Idempotent: each step looks for what it would write (terms, a demand model, next week's proposal,
 advice of today) and skips when it is there, so a second run adds nothing. Prints nothing.
@@ -49,7 +54,7 @@ from onewindow.core.actors import system_actor
 from .models import Advice, ClerkTerms, DemandModel, Proposal
 from .services.advice import advice_refresh
 from .services.demand import demand_model_build
-from .services.proposal import proposal_make
+from .services.proposal import Impossible, proposal_make
 
 #: The part-time clerk of the demo (非全日制: 4 hours a day, 5 days a week).
 PART_TIME_CLERK = "lfl-clerk05"
@@ -85,6 +90,23 @@ def _advice_moment(center: Center, today: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(today, ADVICE_AT))
 
 
+WEEKS_TRIED = 8
+
+
+def _propose(manager: Any, center: Center, weeks: list[datetime.date]) -> None:
+    """Next week's proposal; a week the center's windows cannot serve at the target (a slot whose
+    load is at or above all its windows: the Monday after a holiday, a January Monday) is refused
+    by ``proposal_make`` with nothing written, and the demo proposes the first week that can be."""
+    for week in weeks[:-1]:
+        try:
+            with transaction.atomic():
+                proposal_make(by=manager, center_id=center.pk, week_start=week)
+            return
+        except Impossible:
+            continue
+    proposal_make(by=manager, center_id=center.pk, week_start=weeks[-1])
+
+
 def load(progress: Callable[[int], Any] = lambda n: None, seed: int = 20170929,
          today: datetime.date | None = None, size: str = "full") -> list[tuple[str, str, str]]:
     """Load the staffing demo of the 临汾路 center once (see the module docstring). ``seed`` and
@@ -101,9 +123,9 @@ def load(progress: Callable[[int], Any] = lambda n: None, seed: int = 20170929,
         if not DemandModel.objects.filter(center=center).exists():
             demand_model_build(by=system_actor("demo_staffing"), center_id=center.pk)
             progress(1)
-        week = next_monday(today)
-        if not Proposal.objects.filter(center=center, week_start=week).exists():
-            proposal_make(by=manager, center_id=center.pk, week_start=week)
+        weeks = [next_monday(today) + datetime.timedelta(weeks=n) for n in range(WEEKS_TRIED)]
+        if not Proposal.objects.filter(center=center, week_start__in=weeks).exists():
+            _propose(manager, center, weeks)
             progress(1)
         if not Advice.objects.filter(center=center, date=today).exists():
             advice_refresh(center.pk, _advice_moment(center, today))

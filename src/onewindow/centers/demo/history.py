@@ -215,7 +215,7 @@ class _History:
         absent = {u.pk for u in self.staff if rng.random() < 0.06 and u.pk != self.clerk_pk}
         present = [u.pk for u in self.staff if u.pk not in absent] + [u.pk for u in self.staff if u.pk in absent]
         present = present[:max(7, len(self.staff) - len(absent))]
-        count = min(len(present), max(7, min(10, round(expected / 27))))
+        count = min(len(present), max(7, min(10, round(expected / N.VISITS_PER_WINDOW))))
         rng.shuffle(present)
         prefixes = {number: p for number, _k, _n, p in N.WINDOWS}
         wins = []

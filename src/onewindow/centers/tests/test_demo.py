@@ -100,7 +100,7 @@ def test_demo_center_has_a_consistent_history_and_loads_once() -> None:
 
     # The history: its size and outcomes (exact for the seed), from 2025-05-01 to yesterday.
     tickets = Ticket.objects.filter(center=center)
-    assert dict(Counter(tickets.values_list("status", flat=True))) == {"done": 85022, "no_show": 2437, "cancelled": 391}
+    assert dict(Counter(tickets.values_list("status", flat=True))) == {"done": 85495, "no_show": 2084, "cancelled": 160}
     dates = Counter(tickets.values_list("date", flat=True))
     assert min(dates) == datetime.date(2025, 5, 6)  # 1–5 May 2025: Labour Day holiday
     assert max(dates) == TODAY - datetime.timedelta(days=1)

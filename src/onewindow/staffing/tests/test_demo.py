@@ -32,7 +32,6 @@ from onewindow.staffing import demo
 from onewindow.staffing.choices import FlagKind, RosterStatus
 from onewindow.staffing.models import Advice, ClerkTerms, DemandModel, Proposal, Roster, Shift
 from onewindow.staffing.selectors.advice import flags_for
-from onewindow.staffing.services.proposal import Impossible
 from onewindow.training import demo as training_demo
 
 SEED = 20170929
@@ -111,15 +110,16 @@ def test_demo_history_has_over_and_under_staffed_slots() -> None:
     days = sorted(set(DutyDayFact.objects.filter(center=center).values_list("day", flat=True)))
     idle, short = planted_slots(center)
 
-    # 人少于事: the morning peak (09:00–11:30, slots 18–22) misses the target on most days, and
-    # that is where nearly all the short slots are.
+    # 人少于事: the morning peak (09:00–11:30, slots 18–22) misses the target on most days, and the
+    # two peaks (with the afternoon's 13:30–15:00, slots 27–29) are where nearly all short slots are.
     morning = [(d, s) for d, s in short if 18 <= s <= 22]
+    peaks = [(d, s) for d, s in short if 18 <= s <= 22 or 27 <= s <= 29]
     assert len({d for d, _s in morning}) > len(days) / 2, (len(days), sorted(short))
-    assert len(morning) > 0.75 * len(short), sorted(short)
-    # 人浮于事: every day's 16:00–16:30 (slot 32, a seventh of the peak's arrivals) keeps more
-    # windows than it needs, and the idle slots are mostly in the afternoon (from 13:00).
-    assert {d for d, s in idle if s == 32} == set(days), sorted(idle)
-    assert len([1 for _d, s in idle if s >= 26]) > 0.75 * len(idle), sorted(idle)
+    assert len(peaks) > 0.8 * len(short), sorted(short)
+    # 人浮于事: 16:00–16:30 (slot 32, a quarter of the peak's arrivals) keeps more windows than it
+    # needs on nearly every day, and the idle slots are mostly in the afternoon (from 13:00).
+    assert len({d for d, s in idle if s == 32}) >= 0.9 * len(days), sorted(idle)
+    assert len([1 for _d, s in idle if s >= 26]) > 0.6 * len(idle), sorted(idle)
     # A slot is one or the other (or neither), and both kinds are many.
     assert not set(idle) & set(short)
     assert len(days) > 20 and len(idle) > 2 * len(days) and len(short) > len(days)
@@ -129,13 +129,6 @@ def _staffing_counts() -> tuple[int, ...]:
     return tuple(m.objects.count() for m in (ClerkTerms, DemandModel, Proposal, Roster, Shift, Advice, WindowDuty))
 
 
-# Blocked outside this step (strict: the mark fails the run as soon as the test passes, so it is
-# removed then): proposal_make refuses the demo week as impossible — Monday 09:00–09:30 carries the
-# history's door-opening surge, a load of 12.0 erlangs here (14.7 on the full 18-month demo)
-# against the center's 10 windows (centers.demo_names.QUARTER_WEIGHTS: 15 % of the day's visits
-# in the first half-hour; WINDOWS: ten).
-@pytest.mark.xfail(strict=True, raises=Impossible,
-                   reason="the 临汾路 demo week is refused by proposal_make (see the comment)")
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_demo_step_builds_the_model_the_proposal_and_advice_once() -> None:

@@ -32,6 +32,7 @@ STEPS = [
     ("onewindow.interaction.demo", "互动交流 online questions and the FAQ"),
     ("onewindow.analytics.demo", "综合服务管理 item proposals and the rollups of the whole history"),
     ("onewindow.training.demo", "培训管理 courses, sessions and attendance"),
+    ("onewindow.staffing.demo", "弹性调配 the 临汾路 demand model, next week's proposal and today's advice"),
     ("onewindow.demo.management.reminders_story", "提醒管理 the staff's reminders"),
 ]
 SIZES = ("full", "small")
