@@ -138,7 +138,7 @@ def check_target(target: Target) -> None:
     if target.kind == SERVICE_LEVEL:
         if not math.isfinite(target.share) or target.share <= 0 or target.share >= 1:
             raise Infeasible(
-                _("服务目标的比例须大于0且小于100%%：随机到达时总可能有人遇到所有窗口都忙。"),
+                _("服务目标的比例须大于0且小于1：随机到达时总可能有人遇到所有窗口都忙。"),
                 code="bad_target",
             )
     elif target.minutes == 0:
@@ -206,7 +206,7 @@ def staff_needed(windows: int, shrinkage: float) -> int:
     from the window (breaks, back-office work): ``⌈windows / (1 − shrinkage)⌉`` (as pyworkforce's
     ``positions``); shrinkage must lie in [0, 1)."""
     if not math.isfinite(shrinkage) or shrinkage < 0 or shrinkage >= 1:
-        raise Infeasible(_("缩减率须在0（含）到1（不含）之间。"), code="bad_input")
+        raise Infeasible(_("折损率须在0（含）到1（不含）之间。"), code="bad_input")
     if windows < 0:
         raise Infeasible(_("窗口数不能为负数。"), code="bad_input")
     # round first so 14 / 0.7 = 20.000000000000004 gives 20, not 21

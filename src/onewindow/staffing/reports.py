@@ -86,7 +86,8 @@ def weekly_report(center_id: int, week_start: datetime.date) -> dict[str, Any]:
             _add(day_total, {**row, "advice": len(given)})
             rows.append(row)
         _add(week_total, {**day_total, "windows_open": day_total["window_slots"]})
-        out_days.append({"date": day, "weekday": WEEKDAYS[day.weekday()], "slots": rows, "total": _finish(day_total)})
+        out_days.append({"date": day, "weekday": str(WEEKDAYS[day.weekday()]), "slots": rows,
+                         "total": _finish(day_total)})
     return {"center": center.name, "week_start": week_start, "days": out_days, "total": _finish(week_total)}
 
 

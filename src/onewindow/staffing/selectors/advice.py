@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.centers.choices import TicketStatus, WindowEventAction, WindowKind, WindowState
@@ -42,7 +42,7 @@ from ..forecast import NoHistory
 from ..models import Advice, StaffingPolicy
 from ..plans import SLOT_SECONDS, Arrival, SimResult, SlotDemand, SlotNeed, Span, Target, slot_label
 
-WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 #: Seeds of the slot simulation (fixed: the same forecast always gives the same need).
 SEEDS = (1, 2, 3, 4, 5)
 
@@ -249,7 +249,8 @@ def apply_override(need: SlotNeed, count: int, windows: list[tuple[Window, froze
     need.method = "override"
 
 
-DAY_TYPES = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日",
+DAY_TYPES = {"mon": _("周一"), "tue": _("周二"), "wed": _("周三"), "thu": _("周四"), "fri": _("周五"),
+             "sat": _("周六"), "sun": _("周日"),
              "holiday": _("节假日"), "holiday_eve": _("节前最后一个工作日"), "after_holiday": _("节后第一个工作日"),
              "adjusted": _("调休工作日")}
 
@@ -450,9 +451,9 @@ def advice_text(advice: Advice, prefixes: Mapping[int, str] | None = None) -> st
     until = f"{advice.until:%H:%M}" if advice.until else ""
     cats = "、".join((prefixes or {}).get(int(c), "?") for c in advice.categories or [])
     if advice.kind == AdviceKind.CLOSE:
-        return _g("暂停%(n)d号窗口") % {"n": number}
+        return gettext("暂停%(n)d号窗口") % {"n": number}
     if advice.kind == AdviceKind.ASSIGN:
-        return _g("%(n)d号窗口兼办%(cats)s类，至%(until)s") % {"n": number, "cats": cats, "until": until}
+        return gettext("%(n)d号窗口兼办%(cats)s类，至%(until)s") % {"n": number, "cats": cats, "until": until}
     if cats:
-        return _g("开启%(n)d号窗口受理%(cats)s类，至%(until)s") % {"n": number, "cats": cats, "until": until}
-    return _g("开启%(n)d号窗口，至%(until)s") % {"n": number, "until": until}
+        return gettext("开启%(n)d号窗口受理%(cats)s类，至%(until)s") % {"n": number, "cats": cats, "until": until}
+    return gettext("开启%(n)d号窗口，至%(until)s") % {"n": number, "until": until}

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.centers.choices import WindowState
@@ -54,8 +54,8 @@ def _label(end_slot: int) -> str:
 
 def _open_text(window: Window, cats: list[int], prefixes: dict[int, str], end: int) -> str:
     if not cats:
-        return _g("开启%(n)d号窗口，至%(until)s") % {"n": window.number, "until": _label(end)}
-    return _g("开启%(n)d号窗口受理%(cats)s类，至%(until)s") % {
+        return gettext("开启%(n)d号窗口，至%(until)s") % {"n": window.number, "until": _label(end)}
+    return gettext("开启%(n)d号窗口受理%(cats)s类，至%(until)s") % {
         "n": window.number, "cats": "、".join(prefixes.get(c, "?") for c in cats), "until": _label(end)}
 
 
@@ -96,7 +96,7 @@ def _short(flags: list[SlotFlag], index: int, prefixes: dict[int, str],
             if not set(cats) & set(busy) and window_id in windows:
                 new = sorted(set(cats) | {category_id})
                 out.append({"window": window_id, "kind": AdviceKind.ASSIGN, "categories": new, "until": row.slot + 1,
-                            "text": _g("%(n)d号窗口兼办%(cats)s类，至%(until)s") % {
+                            "text": gettext("%(n)d号窗口兼办%(cats)s类，至%(until)s") % {
                                 "n": windows[window_id].number,
                                 "cats": "、".join(prefixes.get(c, "?") for c in new), "until": _label(row.slot + 1)}})
                 served.add(category_id)
@@ -117,7 +117,7 @@ def _wants(flags: list[SlotFlag], index: int, prefixes: dict[int, str], windows:
         spare = [w for w in row.open_ids if w not in row.by_window and w in windows]
         for window_id in spare[:max(0, row.open - row.need - margin)]:
             out.append({"window": window_id, "kind": AdviceKind.CLOSE, "categories": [], "until": row.slot + 1,
-                        "text": _g("暂停%(n)d号窗口") % {"n": windows[window_id].number}})
+                        "text": gettext("暂停%(n)d号窗口") % {"n": windows[window_id].number}})
     for want in out:
         want["reason"] = {**reason, "text": want.pop("text")}
     return out

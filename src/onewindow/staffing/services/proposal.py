@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.centers.facts import ReplayRow, replay_of
@@ -174,7 +174,7 @@ def comparison_for(center_id: int, plans: Mapping[str, Mapping[datetime.date, li
         per_weekday: dict[int, list[SimResult]] = defaultdict(list)
         for day in days:
             per_weekday[day.weekday()].append(simulation.simulate(arrivals.get(day, []), plan.get(day, [])))
-        weekdays = {WEEKDAYS[w]: _figures(simulation.merge(rs), target) for w, rs in sorted(per_weekday.items())}
+        weekdays = {str(WEEKDAYS[w]): _figures(simulation.merge(rs), target) for w, rs in sorted(per_weekday.items())}
         total = simulation.merge([r for rs in per_weekday.values() for r in rs])
         out["plans"][name] = {"weekdays": weekdays, "total": _figures(total, target)}
     p = out["plans"]
@@ -358,4 +358,4 @@ def what_if(*, by: Actor, proposal_id: Any, overrides: Mapping[Any, Any]) -> dic
     comparison = comparison_for(proposal.center_id, plans, replay, target=target)
     return {"needs": needs_json(changed, target), "comparison": comparison,
             "overrides": {f"{d.isoformat()}:{s}": n for (d, s), n in sorted(parsed.items())},
-            "message": _g("假设调整未保存。")}
+            "message": gettext("假设调整未保存。")}

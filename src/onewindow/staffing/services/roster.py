@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.centers.models import AppointmentSlot, Center, CenterStaff, TicketCategory
@@ -58,7 +58,7 @@ class RosterRuleError(DomainError):
     def __init__(self, found: Sequence[Violation]) -> None:
         lines = [f"{v.date.isoformat()} #{v.user_id}：{v.message}" for v in found]
         shown = "；".join(lines[:5]) + ("……" if len(lines) > 5 else "")
-        super().__init__(_g("排班不符合规则：%(list)s") % {"list": shown}, fields={"shifts": list(lines)})
+        super().__init__(gettext("排班不符合规则：%(list)s") % {"list": shown}, fields={"shifts": list(lines)})
         self.violations = list(found)
 
     def as_dict(self) -> dict[str, Any]:
@@ -257,7 +257,7 @@ def _checked(plan: Any) -> ShiftPlan:
 
 def _week_violations(plans: Iterable[ShiftPlan], week_start: datetime.date) -> list[Violation]:
     last = week_start + datetime.timedelta(days=6)
-    return [Violation("outside_week", p.user_id, p.date, _g("班次日期不在本周（%(a)s至%(b)s）")
+    return [Violation("outside_week", p.user_id, p.date, gettext("班次日期不在本周（%(a)s至%(b)s）")
                       % {"a": week_start.isoformat(), "b": last.isoformat()})
             for p in plans if not week_start <= p.date <= last]
 

@@ -103,7 +103,7 @@ def why_rows(needs: dict[str, Any], categories: dict[str, str], numbers: dict[in
     out = []
     for date in sorted(days):
         when = datetime.date.fromisoformat(date)
-        out.append({"date": when, "weekday": WEEKDAYS[when.weekday()], "slots": days[date]})
+        out.append({"date": when, "weekday": str(WEEKDAYS[when.weekday()]), "slots": days[date]})
     return out
 
 
@@ -153,7 +153,7 @@ def beside(proposal: Proposal, numbers: dict[int, int]) -> list[dict[str, Any]]:
                 who = names.get(span.clerk_id, "") if span.clerk_id else ""
                 windows[span.window_id][key].append(f"{clock(span.start)}–{clock(span.end)} {who}".strip())
         if windows:
-            out.append({"date": when, "weekday": WEEKDAYS[when.weekday()],
+            out.append({"date": when, "weekday": str(WEEKDAYS[when.weekday()]),
                         "windows": [(numbers.get(w, w), v["current"], v["proposal"])
                                     for w, v in sorted(windows.items(), key=lambda kv: numbers.get(kv[0], kv[0]))]})
     return out
