@@ -37,7 +37,7 @@ from onewindow.accounts.models import User
 from onewindow.centers.models import Window
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.normalize import NfkcInt
-from onewindow.core.pagination import paginated
+from onewindow.core.pagination import MAX_PAGE_SIZE, paginated
 from onewindow.core.schemas import ErrorOut, PageOut
 
 from . import permissions, reports
@@ -89,6 +89,22 @@ class ProposalPageOut(PageOut):
 
 class RosterPageOut(PageOut):
     items: list[RosterBriefOut]
+
+
+class AdvicePageOut(PageOut):
+    items: list[AdviceOut]
+
+
+class ClerkPageOut(PageOut):
+    items: list[ClerkOut]
+
+
+class LeavePageOut(PageOut):
+    items: list[LeaveOut]
+
+
+class MyShiftPageOut(PageOut):
+    items: list[MyShiftOut]
 
 
 class WhatIfOut(ProposalBriefOut):
@@ -219,18 +235,20 @@ def flags(request: HttpRequest, center_id: NfkcInt | None = CENTER,
         for f in rows]}
 
 
-@router.get("/advice", response={200: list[AdviceOut], **ERRORS}, summary="调配建议")
-def advice_list(request: HttpRequest, center_id: NfkcInt | None = CENTER,
-                day: datetime.date | None = None) -> list[dict[str, Any]]:
+@router.get("/advice", response={200: AdvicePageOut, **ERRORS}, summary="调配建议")
+def advice_list(request: HttpRequest, center_id: NfkcInt | None = CENTER, day: datetime.date | None = None,
+                page: NfkcInt = PAGE, page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     center = _managed(_user(request), center_id)
     numbers = dict(Window.objects.filter(center_id=center).values_list("pk", "number"))
-    return [advice_out(a, numbers) for a in advice_selectors.advice_of_day(center, _day(day, "day"))]
+    rows = list(advice_selectors.advice_of_day(center, _day(day, "day")))
+    return paginated(rows, page, page_size, render=lambda a: advice_out(a, numbers))
 
 
-@router.post("/advice/refresh", response={200: list[AdviceOut], **WRITE_ERRORS}, summary="按当前排队刷新建议")
-def advice_refresh(request: HttpRequest, center_id: NfkcInt | None = CENTER) -> list[dict[str, Any]]:
+@router.post("/advice/refresh", response={200: AdvicePageOut, **WRITE_ERRORS}, summary="按当前排队刷新建议")
+def advice_refresh(request: HttpRequest, center_id: NfkcInt | None = CENTER) -> dict[str, Any]:
+    """The suggestions now open for the current and next slot (a slot's few windows: one page)."""
     center = _managed(_user(request), center_id)
-    return [advice_out(a) for a in advice_services.advice_refresh(center)]
+    return paginated(advice_services.advice_refresh(center), 1, MAX_PAGE_SIZE, render=advice_out)
 
 
 @router.post("/advice/{advice_id}/apply", response={200: AdviceOut, **WRITE_ERRORS}, summary="采纳调配建议")
@@ -352,15 +370,17 @@ def policy_update(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
     return policy_out(roster_services.policy_update(by=user, center_id=center, **fields))
 
 
-@router.get("/clerks", response={200: list[ClerkOut], **ERRORS}, summary="工作人员用工条件")
-def clerk_list(request: HttpRequest, center_id: NfkcInt | None = CENTER) -> list[dict[str, Any]]:
+@router.get("/clerks", response={200: ClerkPageOut, **ERRORS}, summary="工作人员用工条件")
+def clerk_list(request: HttpRequest, center_id: NfkcInt | None = CENTER, page: NfkcInt = PAGE,
+               page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     user = _user(request)
     center = _managed(user, center_id)
     today = timezone.localdate()
-    return [{"user_id": c.user_id, "name": c.name, "part_time": c.part_time,
-             "max_minutes_per_day": c.max_minutes_per_day, "max_days_per_week": c.max_days_per_week,
-             "qualified": sorted(c.qualified)}
-            for c in roster_selectors.clerks_of(center, today - datetime.timedelta(days=today.weekday()))]
+    clerks = roster_selectors.clerks_of(center, today - datetime.timedelta(days=today.weekday()))
+    return paginated(list(clerks), page, page_size, render=lambda c: {
+        "user_id": c.user_id, "name": c.name, "part_time": c.part_time,
+        "max_minutes_per_day": c.max_minutes_per_day, "max_days_per_week": c.max_days_per_week,
+        "qualified": sorted(c.qualified)})
 
 
 @router.post("/terms", response={200: TermsOut, **WRITE_ERRORS}, summary="设置用工条件")
@@ -374,11 +394,12 @@ def terms_set(request: HttpRequest, payload: TermsIn) -> dict[str, Any]:
             "max_days_per_week": terms.max_days_per_week}
 
 
-@router.get("/leave", response={200: list[LeaveOut], **ERRORS}, summary="请假")
-def leave_list(request: HttpRequest, center_id: NfkcInt | None = CENTER) -> list[dict[str, Any]]:
+@router.get("/leave", response={200: LeavePageOut, **ERRORS}, summary="请假")
+def leave_list(request: HttpRequest, center_id: NfkcInt | None = CENTER, page: NfkcInt = PAGE,
+               page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     user = _user(request)
-    rows = Leave.objects.filter(center_id=_managed(user, center_id)).order_by("-starts", "id")[:500]
-    return [leave_out(x) for x in rows]
+    rows = Leave.objects.filter(center_id=_managed(user, center_id)).order_by("-starts", "id")
+    return paginated(rows, page, page_size, render=leave_out)
 
 
 @router.post("/leave", response={201: LeaveOut, **WRITE_ERRORS}, summary="登记请假")
@@ -411,14 +432,15 @@ def report(request: HttpRequest, center_id: NfkcInt | None = CENTER,
     return {"center_id": center, "week_start": monday, "data": reports.weekly_report(center, monday)}
 
 
-@router.get("/me", response={200: list[MyShiftOut], **ERRORS}, summary="我的排班")
-def my_shifts(request: HttpRequest, since: datetime.date | None = None,
-              until: datetime.date | None = None) -> list[dict[str, Any]]:
+@router.get("/me", response={200: MyShiftPageOut, **ERRORS}, summary="我的排班")
+def my_shifts(request: HttpRequest, since: datetime.date | None = None, until: datetime.date | None = None,
+              page: NfkcInt = PAGE, page_size: NfkcInt = PAGE_SIZE) -> dict[str, Any]:
     user = _user(request)
     start = _day(since, "since")
     end = _day(until, "until") if until is not None else start + datetime.timedelta(days=27)
     if end < start or (end - start).days > 92:
         raise DomainError(_("提交的数据有误，请检查标出的字段。"), code="staffing_invalid", status=422,
                           fields={"until": [_("结束日期须在开始日期之后，且不超过92天。")]})
-    return [{**shift_out(s), "center_id": s.roster.center_id, "roster_status": s.roster.status}
-            for s in roster_selectors.my_shifts(by=user, since=start, until=end)]
+    return paginated(list(roster_selectors.my_shifts(by=user, since=start, until=end)), page, page_size,
+                     render=lambda s: {**shift_out(s), "center_id": s.roster.center_id,
+                                       "roster_status": s.roster.status})

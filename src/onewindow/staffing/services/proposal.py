@@ -209,7 +209,7 @@ def proposal_make(*, by: Actor, center_id: Any, week_start: datetime.date) -> Pr
     """排班建议 for the week starting ``week_start`` (a Monday) of a center: the manager only.
     Needs with their reasons, a draft roster from them (source proposal), and the three-way
     comparison on the last weeks of history, in one transaction and audited. Refusals write nothing."""
-    center = Center.objects.filter(pk=_pk(center_id)).first()
+    center = Center.objects.filter(pk=_pk(center_id, "staffing_center_not_found")).first()
     if center is None:
         raise permissions.center_not_found()
     _guard(by, center.pk)
@@ -279,11 +279,12 @@ def _plain(value: Any) -> Any:
     return [_plain(v) for v in value] if isinstance(value, tuple | list) else value
 
 
-def _pk(value: Any) -> int:
+def _pk(value: Any, code: str) -> int:
+    """An id from ``value`` (a row or a number); anything else is 404 ``code`` (the entity's)."""
     try:
         return int(getattr(value, "pk", value))
     except (TypeError, ValueError):
-        raise NotFound(_("找不到该记录。"), code="not_found") from None
+        raise NotFound(_("找不到该记录。"), code=code) from None
 
 
 def parse_overrides(overrides: Mapping[Any, Any]) -> dict[tuple[datetime.date, int], int]:
@@ -330,7 +331,8 @@ def what_if(*, by: Actor, proposal_id: Any, overrides: Mapping[Any, Any]) -> dic
     (a date outside the week, a slot the center is closed, a count outside 0..windows)."""
     from ..selectors import roster as roster_selectors
 
-    proposal = Proposal.objects.filter(pk=_pk(proposal_id)).select_related("center").first()
+    proposal = (Proposal.objects.filter(pk=_pk(proposal_id, "staffing_proposal_not_found"))
+                .select_related("center").first())
     if proposal is None or not (is_system(by) or permissions.can_manage(by, proposal.center_id)):
         raise NotFound(_("找不到该排班建议。"), code="staffing_proposal_not_found")
     parsed = parse_overrides(overrides)

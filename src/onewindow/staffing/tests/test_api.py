@@ -136,15 +136,17 @@ def test_matrix_of_reads(sw: StaffingWorld) -> None:
     # what the lists hold: a clerk sees only their own published shift
     since = r["week"].isoformat()
     mine = _client(sw.clerks[1]).get(f"{API}/me?since={since}").json()
-    assert [(s["id"], s["roster_status"]) for s in mine] == [(r["mine"].pk, "published")]
-    assert _client(sw.clerks[0]).get(f"{API}/me?since={since}").json() == []  # a draft's shift is not shown
-    assert _client(sw.other_manager).get(f"{API}/me?since={since}").json() == []
+    assert [(s["id"], s["roster_status"]) for s in mine["items"]] == [(r["mine"].pk, "published")]
+    assert mine["total"] == 1
+    empty = {"items": [], "total": 0, "page": 1, "pages": 1}
+    assert _client(sw.clerks[0]).get(f"{API}/me?since={since}").json() == empty  # a draft's shift is not shown
+    assert _client(sw.other_manager).get(f"{API}/me?since={since}").json() == empty
     manager = _client(sw.manager)
     assert [p["id"] for p in manager.get(f"{API}/proposals?center_id={sw.center.pk}").json()["items"]] == [
         r["proposal"].pk]
     assert [s["id"] for s in manager.get(f"{API}/rosters/{r['draft'].pk}").json()["shifts"]] == [r["shift"].pk]
     assert [a["id"] for a in manager.get(f"{API}/advice?center_id={sw.center.pk}&day="
-                                         f"{r['advice'].date.isoformat()}").json()] == [r["advice"].pk]
+                                         f"{r['advice'].date.isoformat()}").json()["items"]] == [r["advice"].pk]
     flags = manager.get(f"{API}/flags?center_id={sw.center.pk}&day={r['week'].isoformat()}").json()
     assert [s["slot"] for s in flags["slots"]] == list(OPEN_SLOTS)
     assert _snapshot(sw) == before
