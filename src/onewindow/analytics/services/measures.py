@@ -68,40 +68,51 @@ def seconds(start: datetime.datetime, end: datetime.datetime) -> int:
     return max(0, int((end - start).total_seconds()))
 
 
+def _ticket_measures(acc: dict[tuple[Any, ...], dict[str, Any]], key: tuple[Any, ...], t: TicketRow,
+                     extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Add one ticket to the row of ``key``: the counts and durations TicketHourFact and
+    TicketSlotFact share (``extra``: more counters the caller fills, started at 0)."""
+    a = acc.get(key)
+    if a is None:
+        a = acc[key] = {"arrivals": 0, "served": 0, "no_shows": 0, "cancelled": 0, "transfers": 0, "waits": 0,
+                        "wait_seconds": 0, "wait_hist": [], "services": 0, "service_seconds": 0,
+                        "service_hist": [], **dict.fromkeys(extra, 0)}
+    a["arrivals"] += 1
+    a["transfers"] += t.transfers
+    if t.status == TicketStatus.NO_SHOW:
+        a["no_shows"] += 1
+    elif t.status == TicketStatus.CANCELLED:
+        a["cancelled"] += 1
+    if t.first_call is not None:
+        wait = seconds(t.taken_at, t.first_call)
+        a["waits"] += 1
+        a["wait_seconds"] += wait
+        a["wait_hist"].append(wait)
+    if t.status == TicketStatus.DONE:
+        a["served"] += 1
+        if t.started_at is not None and t.finished_at is not None:
+            took = seconds(t.started_at, t.finished_at)
+            a["services"] += 1
+            a["service_seconds"] += took
+            a["service_hist"].append(took)
+    return a
+
+
+def _bucketed(acc: dict[tuple[Any, ...], dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    for a in acc.values():  # durations collected one by one, bucketed once
+        a["wait_hist"], a["service_hist"] = histogram.of(a["wait_hist"]), histogram.of(a["service_hist"])
+    return acc
+
+
 def ticket_facts(rows: Iterable[TicketRow]) -> list[TicketHourFact]:
     """TicketHourFact rows of the tickets (any number of partitions)."""
     acc: dict[tuple[Any, ...], dict[str, Any]] = {}
     for t in rows:
         served_at = t.started_at is not None
-        key = (t.center_id, t.date, timezone.localtime(t.taken_at).hour, t.category_id, t.source,
-               t.window_id if served_at else None, t.clerk_id if served_at else None)
-        a = acc.get(key)
-        if a is None:
-            a = acc[key] = {"arrivals": 0, "served": 0, "no_shows": 0, "cancelled": 0, "transfers": 0,
-                            "waits": 0, "wait_seconds": 0, "wait_hist": [], "services": 0,
-                            "service_seconds": 0, "service_hist": []}
-        a["arrivals"] += 1
-        a["transfers"] += t.transfers
-        if t.status == TicketStatus.NO_SHOW:
-            a["no_shows"] += 1
-        elif t.status == TicketStatus.CANCELLED:
-            a["cancelled"] += 1
-        if t.first_call is not None:
-            wait = seconds(t.taken_at, t.first_call)
-            a["waits"] += 1
-            a["wait_seconds"] += wait
-            a["wait_hist"].append(wait)
-        if t.status == TicketStatus.DONE:
-            a["served"] += 1
-            if t.started_at is not None and t.finished_at is not None:
-                took = seconds(t.started_at, t.finished_at)
-                a["services"] += 1
-                a["service_seconds"] += took
-                a["service_hist"].append(took)
-    for a in acc.values():  # durations collected above, bucketed once
-        a["wait_hist"], a["service_hist"] = histogram.of(a["wait_hist"]), histogram.of(a["service_hist"])
+        _ticket_measures(acc, (t.center_id, t.date, timezone.localtime(t.taken_at).hour, t.category_id, t.source,
+                               t.window_id if served_at else None, t.clerk_id if served_at else None), t)
     return [TicketHourFact(center_id=k[0], day=k[1], hour=k[2], category_id=k[3], source=k[4], window_id=k[5],
-                           clerk_id=k[6], **a) for k, a in acc.items()]
+                           clerk_id=k[6], **a) for k, a in _bucketed(acc).items()]
 
 
 def ticket_slot_facts(rows: Iterable[TicketRow]) -> list[TicketSlotFact]:
@@ -109,37 +120,14 @@ def ticket_slot_facts(rows: Iterable[TicketRow]) -> list[TicketSlotFact]:
     acc: dict[tuple[Any, ...], dict[str, Any]] = {}
     for t in rows:
         local = timezone.localtime(t.taken_at)
-        key = (t.center_id, t.date, local.hour * 2 + local.minute // 30, t.category_id)
-        a = acc.get(key)
-        if a is None:
-            a = acc[key] = {"arrivals": 0, "appointments": 0, "priority": 0, "served": 0, "no_shows": 0,
-                            "cancelled": 0, "transfers": 0, "waits": 0, "wait_seconds": 0, "wait_hist": [],
-                            "services": 0, "service_seconds": 0, "service_hist": []}
-        a["arrivals"] += 1
-        a["transfers"] += t.transfers
+        a = _ticket_measures(acc, (t.center_id, t.date, local.hour * 2 + local.minute // 30, t.category_id), t,
+                             ("appointments", "priority"))
         if t.source == "appointment":
             a["appointments"] += 1
         if t.priority != "normal":
             a["priority"] += 1
-        if t.status == TicketStatus.NO_SHOW:
-            a["no_shows"] += 1
-        elif t.status == TicketStatus.CANCELLED:
-            a["cancelled"] += 1
-        if t.first_call is not None:
-            wait = seconds(t.taken_at, t.first_call)
-            a["waits"] += 1
-            a["wait_seconds"] += wait
-            a["wait_hist"].append(wait)
-        if t.status == TicketStatus.DONE:
-            a["served"] += 1
-            if t.started_at is not None and t.finished_at is not None:
-                took = seconds(t.started_at, t.finished_at)
-                a["services"] += 1
-                a["service_seconds"] += took
-                a["service_hist"].append(took)
-    for a in acc.values():
-        a["wait_hist"], a["service_hist"] = histogram.of(a["wait_hist"]), histogram.of(a["service_hist"])
-    return [TicketSlotFact(center_id=k[0], day=k[1], slot=k[2], category_id=k[3], **a) for k, a in acc.items()]
+    return [TicketSlotFact(center_id=k[0], day=k[1], slot=k[2], category_id=k[3], **a)
+            for k, a in _bucketed(acc).items()]
 
 
 def _overlap(spans: list[tuple[datetime.datetime, datetime.datetime]], start: datetime.datetime,

@@ -18,6 +18,7 @@ from onewindow.analytics.models import (
     RollupCursor,
     RollupRun,
     TicketHourFact,
+    TicketSlotFact,
 )
 from onewindow.analytics.services.rollups import rollup_rebuild, rollup_update
 from onewindow.cases.models import Case
@@ -89,6 +90,25 @@ def test_ticket_and_duty_facts_of_one_day(center_world):  # type: ignore[no-unty
     assert run.finished_at is not None
     assert dict(RollupCursor.objects.values_list("source", "last_id")) == {
         "tickets": max(ticket_event_ids()), "windows": max(window_event_ids()), "cases": 0, "ratings": 0}
+
+
+def test_half_hour_slot_facts_of_one_day(center_world):  # type: ignore[no-untyped-def]
+    """TicketSlotFact (issue #15): the same tickets per half-hour of taking and category."""
+    w = center_world
+    queue_day(w)
+    rollup_update()
+    a, b = w.a.pk, w.b.pk
+    one_300, one_600 = [0, 0, 0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    rows = sorted(TicketSlotFact.objects.values_list(
+        "slot", "category_id", "arrivals", "appointments", "priority", "served", "no_shows", "cancelled",
+        "transfers", "waits", "wait_seconds", "wait_hist", "services", "service_seconds", "service_hist"), key=repr)
+    assert rows == sorted([
+        (20, a, 1, 0, 0, 1, 0, 0, 0, 1, 300, one_300, 1, 600, one_600),  # 10:00, served at window 1
+        (20, b, 1, 0, 0, 0, 1, 0, 0, 1, 600, one_600, 0, 0, []),  # 10:10, skipped
+        (21, a, 2, 0, 0, 1, 0, 1, 1, 1, 600, one_600, 1, 600, one_600),  # 10:30 cancelled; 10:40 transferred
+        (22, a, 1, 0, 0, 0, 0, 0, 0, 0, 0, [], 0, 0, []),  # 11:05, still waiting
+    ], key=repr)
+    assert set(TicketSlotFact.objects.values_list("center_id", "day").distinct()) == {(w.center.pk, DAY)}
 
 
 def ticket_event_ids() -> list[int]:
