@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import pytest
 from django.test import Client
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from onewindow.accounts.testing import Principals
 from onewindow.config.api import api
@@ -132,13 +132,26 @@ API_PARAMS = [pytest.param(*field, id=field[0]) for field in API_FIELDS]
 @pytest.mark.parametrize(("where", "annotation", "metadata", "kind"), API_PARAMS)
 def test_api_field_reads_full_width_as_ascii(where: str, annotation: Any, metadata: list[Any], kind: str) -> None:
     adapter = TypeAdapter(Annotated[annotation, *metadata] if metadata else annotation)
-    ascii_value = "1" if kind == "number" else "12"
+    ascii_value = _valid_value(adapter, annotation, kind)
     typed, expected = (full_width(ascii_value), ascii_value)
     if _is_list(annotation):
         typed, expected = [typed], [expected]  # type: ignore[assignment]
     assert adapter.validate_python(typed) == adapter.validate_python(expected)
     if kind == "identifier":
         assert adapter.validate_python("　Ａ１－２　") == "A1-2"
+
+
+def _valid_value(adapter: TypeAdapter[Any], annotation: Any, kind: str) -> str:
+    """The first of a few ASCII values that the field's own bounds accept (a share below 1, a shift
+    of at least 30 minutes…), so that the full-width form is compared with a value that passes."""
+    candidates = ("1", "0.5", "30", "60", "240") if kind == "number" else ("12",)
+    for value in candidates:
+        try:
+            adapter.validate_python([value] if _is_list(annotation) else value)
+        except ValidationError:
+            continue
+        return value
+    raise AssertionError(f"no candidate value passes the field's bounds: {candidates}")
 
 
 def _is_list(annotation: Any) -> bool:
