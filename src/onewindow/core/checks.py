@@ -159,7 +159,8 @@ def production_taxqr_role(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 
 def refuse_to_start_on_errors() -> None:
     """Run the security checks at WSGI start (gunicorn runs no management command): errors stop it."""
-    errors = [m for m in run_checks(tags=[SECURITY_TAG]) if m.is_serious()]
+    # Django keeps its checks in a set: sort by id so that the message is the same at every start.
+    errors = sorted((m for m in run_checks(tags=[SECURITY_TAG]) if m.is_serious()), key=lambda m: str(m.id))
     if errors:
         raise ImproperlyConfigured("; ".join(f"{m.id}: {m.msg}" for m in errors))
 
