@@ -106,6 +106,8 @@ class SlotRowLike(Protocol):
 
 
 def _named_holiday(day: datetime.date) -> bool:
+    """Whether ``chinese_calendar`` names ``day`` a statutory holiday; a year the package does not
+    know has none (as ``core.calendar.library_says_working`` falls back to Monday–Friday)."""
     try:
         import chinese_calendar
 

@@ -16,28 +16,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from onewindow.centers.choices import WindowState
-from onewindow.centers.testing import CenterWorld
 from onewindow.staffing.models import Advice, Leave, Proposal, Roster, Shift, StaffingPolicy
-from onewindow.staffing.testing import StaffingWorld, build_staffing_world
+from onewindow.staffing.testing import StaffingWorld
 
-from .test_api import _rows, _snapshot, known_demand
+from .test_api import _client, _rows, _snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sw(center_world: CenterWorld, monkeypatch: pytest.MonkeyPatch) -> StaffingWorld:
-    """``staffing_world`` with a known, light demand (``test_api.known_demand``)."""
-    world = build_staffing_world(center_world)
-    known_demand(monkeypatch, world)
-    return world
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _pages(sw: StaffingWorld, r: dict[str, Any]) -> list[str]:
