@@ -138,6 +138,7 @@ install_error_handlers(api)
 def _mount_routers() -> None:
     from onewindow.accounts.api import router as accounts_router
     from onewindow.analytics.api import router as analytics_router
+    from onewindow.bigscreen.api import router as bigscreen_router
     from onewindow.cases.api import router as cases_router
     from onewindow.catalog.api import router as catalog_router
     from onewindow.centers.api import router as centers_router
@@ -168,6 +169,7 @@ def _mount_routers() -> None:
     api.add_router("/analytics/", analytics_router)
     api.add_router("/training/", training_router)
     api.add_router("/staffing/", staffing_router)
+    api.add_router("/bigscreen/", bigscreen_router)
     api.add_router("/interaction/", interaction_router)
 
 

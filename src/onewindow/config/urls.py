@@ -28,6 +28,7 @@ urlpatterns = [
     path("analytics/", include("onewindow.analytics.urls")),
     path("training/", include("onewindow.training.urls")),
     path("staffing/", include("onewindow.staffing.urls")),
+    path("bigscreen/", include("onewindow.bigscreen.urls")),
     path("interaction/", include("onewindow.interaction.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onewindow.analytics",
     "onewindow.training",
     "onewindow.staffing",
+    "onewindow.bigscreen",
     "onewindow.demo",
 ]
 
@@ -359,6 +360,33 @@ STAFFING_IDLE_MARGIN = int(env_str("STAFFING_IDLE_MARGIN", "1"))
 # Publishing a roster sets each appointment slot's capacity to this share of the window time planned
 # for its category (so bookings never exceed the windows planned; walk-ins keep the rest).
 STAFFING_BOOKABLE_SHARE = float(env_str("STAFFING_BOOKABLE_SHARE", "0.5"))
+
+# Big-data display (大数据应用展示, issue #16). Crowd flow: a bucket up to BIGSCREEN_SKEW_SECONDS in
+# the future is accepted (clock skew) and aligned; public screens show "<k" for a count below
+# BIGSCREEN_REDACTION_THRESHOLD (FlowKit's rule; an area may set its own); a zone turns amber at
+# BIGSCREEN_AMBER_SHARE and red at BIGSCREEN_RED_SHARE of its capacity (a zone may set its own).
+# BIGSCREEN_ORIGIN_RULE maps a home-region code to an origin class ("class=code|code|…" pairs; a
+# code ending in * is a prefix; a code no rule names is international). Codes: GB/T 2260 province
+# codes (31 = Shanghai) and ISO 3166-1 alpha-2 for HK, MO, TW and other countries.
+BIGSCREEN_SKEW_SECONDS = int(env_str("BIGSCREEN_SKEW_SECONDS", "120"))
+BIGSCREEN_REDACTION_THRESHOLD = int(env_str("BIGSCREEN_REDACTION_THRESHOLD", "15"))
+BIGSCREEN_AMBER_SHARE = float(env_str("BIGSCREEN_AMBER_SHARE", "0.8"))
+BIGSCREEN_RED_SHARE = float(env_str("BIGSCREEN_RED_SHARE", "0.95"))
+BIGSCREEN_ORIGIN_RULE = {
+    klass.strip(): [code.strip() for code in codes.split("|") if code.strip()]
+    for klass, codes in (pair.split("=", 1) for pair in env_list("BIGSCREEN_ORIGIN_RULE", [
+        "local=31", "domestic=1*|2*|3*|4*|5*|6*|HK|MO|TW"]))
+}
+# Push (issue #16 part 6; decision 0019): the shared snapshot of each channel is recomputed at most
+# once per BIGSCREEN_INTERVAL_SECONDS by one producer; the streams answer from it. Where the
+# streaming process runs on another origin (the demo: uvicorn on port 8001), its address is
+# BIGSCREEN_STREAM_ORIGIN ("" = this origin, as behind nginx); a stream ticket lives
+# BIGSCREEN_TICKET_SECONDS. A WSGI worker ends a stream after BIGSCREEN_WSGI_STREAM_SECONDS (the
+# browser reconnects), so a sync worker is never held for long.
+BIGSCREEN_INTERVAL_SECONDS = float(env_str("BIGSCREEN_INTERVAL_SECONDS", "2"))
+BIGSCREEN_STREAM_ORIGIN = env_str("BIGSCREEN_STREAM_ORIGIN", "")
+BIGSCREEN_TICKET_SECONDS = int(env_str("BIGSCREEN_TICKET_SECONDS", "900"))
+BIGSCREEN_WSGI_STREAM_SECONDS = int(env_str("BIGSCREEN_WSGI_STREAM_SECONDS", "25"))
 
 # Item decisions (事项准入, issue #14 part 4): an item of a center whose volume over a window is at
 # most ANALYTICS_LOW_VOLUME_MAX (9: "0 or a single digit") is listed for a change or withdrawal

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BigscreenConfig(AppConfig):
+    name = "onewindow.bigscreen"
+    label = "bigscreen"
+    verbose_name = _("大数据应用展示")
