@@ -63,7 +63,8 @@ class EmergencyMessage(models.Model):
         verbose_name_plural = _("紧急通告")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(severity__in=Severity.values), name="bigscreen_emergency_severity_valid"),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values),
+                                   name="bigscreen_emergency_severity_valid"),
         ]
 
     def __str__(self) -> str:
