@@ -1,0 +1,1 @@
+"""Reads of the big-data display (issue #16); import each from its module."""

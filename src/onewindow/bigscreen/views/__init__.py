@@ -1,0 +1,1 @@
+"""Pages and streams of the big-data display (issue #16)."""
