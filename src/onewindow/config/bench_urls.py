@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from ..bigscreen.bench_urls import bare_crowd_report
 from .urls import urlpatterns as project_urlpatterns
 
 BENCH_ROWS = 10_000
@@ -62,6 +63,7 @@ def bare_counter_insert(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("bench/bare/crowd-report", bare_crowd_report),
     path("bench/bare/counter-insert", bare_counter_insert),
     path("bench/bare/constant", bare_constant),
     path("bench/bare/select50", bare_select_page),
