@@ -60,6 +60,7 @@ EVENTS: tuple[str, ...] = (
     "dual_notice_to_entity",
     "supervision_alert_reminder",
     "reminder_due",
+    "crowd_alert",
 )
 
 LANGUAGES: tuple[str, ...] = ("zh-hans", "en")

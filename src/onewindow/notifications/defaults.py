@@ -17,7 +17,9 @@ credit_code, licences, guides (each licence's guide with its public address), ur
 reminder (``supervision_alert_reminder``, issue #12 part 8; to the owner department's admins,
 in-app only) uses rule, entity, credit_code, summary, raised_on, count, url. A due reminder
 (``reminder_due``, issue #14 part 6; to its user, in-app, and SMS when the user chose it) uses
-title, detail, due, url.
+title, detail, due, url. A crowd-density alert (``crowd_alert``, 大客流预警, issue #16 part 3; to
+the area's duty officer, in-app only) uses area, zone, level ("amber" or "red"), share (percent of
+the zone's capacity), time (HH:MM of the count), url.
 """
 
 from __future__ import annotations
@@ -408,6 +410,20 @@ DEFAULTS_V1: dict[str, dict[str, Texts]] = {
             "Reminder: {{ title }}{% if due %}, due {{ due }}{% endif %}. {{ detail }}",
             "Reminder: {{ title }}",
             "{{ title }}{% if due %}, due {{ due }}{% endif %}. {{ detail }} {{ url }}",
+        ),
+    },
+    "crowd_alert": {
+        "zh-hans": (
+            "",
+            "大客流{% if level == 'red' %}红色{% else %}黄色{% endif %}预警：{{ area }}{{ zone }}",
+            "{{ area }}{{ zone }}{{ time }}在场人数达到承载量的{{ share }}%，"
+            "已触发{% if level == 'red' %}红色{% else %}黄色{% endif %}预警，请及时处置。{{ url }}",
+        ),
+        "en": (
+            "",
+            "Crowd {% if level == 'red' %}red{% else %}amber{% endif %} alert: {{ zone }}, {{ area }}",
+            "At {{ time }} the people present in {{ zone }} ({{ area }}) reached {{ share }}% of its capacity: "
+            "{% if level == 'red' %}red{% else %}amber{% endif %} alert. Please act. {{ url }}",
         ),
     },
 }
