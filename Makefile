@@ -63,6 +63,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m pip install --quiet -e ".[bench]"  # DuckDB and pyarrow: the rollup benchmark's reference
 	$(PY) -m bench.analytics_rollups $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.staffing $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.bigscreen $(filter --postgres,$(BENCH_ARGS))
 
 # Update the English catalog from every source string (needs gettext: apt-get install gettext), then
 # fill the new msgstr entries in src/onewindow/locale/en/LC_MESSAGES/django.po and run it again to
