@@ -181,8 +181,8 @@ def wrk_script(*, areas: list[dict[str, Any]], kind: str, base: int, offset: int
                threads: int = WRK_THREADS) -> str:
     """The Lua header of one phase plus bench/bigscreen_wrk.lua."""
     rows = ",\n".join(
-        "  {code=%s, bearer=%s, source=%d, zones={%s}}" % (
-            lua_string(a["code"]), lua_string(a["bearer"]), a["source"], ", ".join(lua_string(z) for z in a["zones"]))
+        f"  {{code={lua_string(a['code'])}, bearer={lua_string(a['bearer'])}, source={int(a['source'])}, "
+        f"zones={{{', '.join(lua_string(z) for z in a['zones'])}}}}}"
         for a in areas)
     header = (f"areas = {{\n{rows}\n}}\nkind = {lua_string(kind)}\napi_path = {lua_string(API_PATH)}\n"
               f"bare_path = {lua_string(BARE_PATH)}\nbase = {base}\nstep = {BUCKET_SECONDS}\noffset = {offset}\n"
@@ -283,7 +283,8 @@ def ingest_report(result: dict[str, Any], check: dict[str, Any]) -> dict[str, An
     labels = {"bare": "bare crowd-report view (raw SQL)", "api": "POST crowd/reports (new)",
               "unchanged": "POST crowd/reports (unchanged)"}
     print()
-    print(f"ingest: median of {len(rounds)} interleaved rounds, wrk {WRK_THREADS} threads, 3 zones x 3 origins a report")
+    print(f"ingest: median of {len(rounds)} interleaved rounds, wrk {WRK_THREADS} threads, "
+          "3 zones x 3 origins a report")
     print(f"{'':<36} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for key in keys:
         f = figures[key]
