@@ -28,7 +28,7 @@ from onewindow.core.models import Department
 from . import permissions as perms
 from . import workflow
 from .application_form import form_rows
-from .choices import FINAL, CaseStatus, ClockKind, ClockLevel
+from .choices import DECIDED, FINAL, CaseStatus, ClockKind, ClockLevel
 from .deadlines import days_between
 from .models import Case, CaseClock, CaseEvent
 
@@ -394,3 +394,31 @@ STAFF_DRAFT_CHANNELS = frozenset({"window", "kiosk"})
 def staff_may_open(case: Case) -> bool:
     """Whether staff in scope may open the case: any but someone else's online draft."""
     return case.status != CaseStatus.DRAFT or case.channel in STAFF_DRAFT_CHANNELS
+
+
+# ---- the service wall (政务服务大屏, issue #16 part 4): counts per receiving body --------------------
+
+#: Open cases: received, not yet decided (办结) nor ended.
+OPEN_STATUSES = sorted(set(CaseStatus.values) - set(DECIDED) - set(FINAL) - {CaseStatus.DRAFT})
+
+
+def concluded_counts(*, department_ids: list[int], start: datetime.datetime,
+                     end: datetime.datetime) -> dict[int, int]:
+    """Cases decided (办结: cases.choices.DECIDED) from ``start`` to before ``end``, per receiving
+    department among ``department_ids`` (absent: none). Public aggregates; one statement."""
+    rows = (Case.objects.filter(receiving_department_id__in=department_ids, status__in=sorted(DECIDED),
+                                decided_at__gte=start, decided_at__lt=end)
+            .order_by().values("receiving_department_id").annotate(n=Count("id"))
+            .values_list("receiving_department_id", "n"))
+    return dict(rows)
+
+
+def overdue_open_counts(*, department_ids: list[int]) -> dict[int, int]:
+    """Open cases past their deadline (超期: the deadline warning is red, as the periodic deadline
+    check last set it — 行政许可法 art. 42), per receiving department among ``department_ids``.
+    Public aggregates; one statement."""
+    rows = (Case.objects.filter(receiving_department_id__in=department_ids, status__in=OPEN_STATUSES,
+                                deadline_level=ClockLevel.RED)
+            .order_by().values("receiving_department_id").annotate(n=Count("id"))
+            .values_list("receiving_department_id", "n"))
+    return dict(rows)

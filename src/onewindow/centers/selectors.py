@@ -518,3 +518,63 @@ def center_staff_choices(center: Center) -> list[tuple[int, str]]:
     return [(s.user_id, user_name(s.user)) for s in CenterStaff.objects.filter(
         center=center, valid=True, user__is_active=True).select_related("user", "user__person")
         .order_by("user__username")]
+
+
+# ---- the service wall (政务服务大屏, issue #16 part 4) ------------------------------------------------
+
+@dataclass
+class CenterLive:
+    """One active center's live counters of ``day`` for the service wall: tickets waiting now and
+    taken that day, ``waits``/``wait_seconds`` over the tickets called so far (taken → call),
+    windows open now, the last ticket called; ``district_code`` is the GB/T 2260 code of the
+    district its region lies in (the region itself, or its parent for a street; None above)."""
+
+    pk: int
+    code: str
+    name: str
+    department_id: int
+    district_code: str | None
+    tickets_waiting: int = 0
+    tickets_taken: int = 0
+    waits: int = 0
+    wait_seconds: float = 0.0
+    windows_open: int = 0
+    called_last: str | None = None
+
+
+def _district_code(region: Any) -> str | None:
+    while region is not None and region.level not in ("district", "city"):
+        region = region.parent
+    return region.code if region is not None and region.level == "district" else None
+
+
+def centers_live(day: datetime.date) -> list[CenterLive]:
+    """Every active center with its live queue of ``day`` (public aggregates, no personal data):
+    three statements whatever the number of centers (grouped in SQL), by center code."""
+    from django.db.models import DurationField, ExpressionWrapper, OuterRef, Subquery, Sum
+
+    last_call = (Ticket.objects.filter(center=OuterRef("pk"), date=day, called_at__isnull=False)
+                 .order_by("-called_at", "-id").values("display")[:1])
+    centers = list(Center.objects.filter(is_active=True).select_related("region__parent__parent")
+                   .annotate(called_last=Subquery(last_call)).order_by("code"))
+    ids = [c.pk for c in centers]
+    waited = ExpressionWrapper(F("called_at") - F("taken_at"), output_field=DurationField())
+    tickets = {row["center_id"]: row for row in Ticket.objects.filter(center_id__in=ids, date=day).order_by()
+               .values("center_id").annotate(taken=Count("id"), waiting=Count("id", filter=Q(status=S.WAITING)),
+                                             waits=Count("id", filter=Q(called_at__isnull=False)),
+                                             waited=Sum(waited, filter=Q(called_at__isnull=False)))}
+    windows = dict(Window.objects.filter(center_id__in=ids, state=WindowState.OPEN).order_by().values("center_id")
+                   .annotate(n=Count("id")).values_list("center_id", "n"))
+    out = []
+    for center in centers:
+        row = tickets.get(center.pk, {})
+        waited_total = row.get("waited")
+        out.append(CenterLive(
+            pk=center.pk, code=center.code, name=center.short_name or center.name,
+            department_id=center.department_id, district_code=_district_code(center.region),
+            tickets_waiting=int(row.get("waiting") or 0), tickets_taken=int(row.get("taken") or 0),
+            waits=int(row.get("waits") or 0),
+            wait_seconds=max(0.0, waited_total.total_seconds()) if isinstance(waited_total, datetime.timedelta)
+            else 0.0,
+            windows_open=int(windows.get(center.pk, 0)), called_last=getattr(center, "called_last", None)))
+    return out
