@@ -198,8 +198,9 @@ def run_wrk(port: int, script: str, clients: int, seconds: float, threads: int =
         handle.write(script)
         path = handle.name
     try:
-        out = subprocess.run([wrk, "-t", str(min(threads, clients)), "-c", str(clients), "-d", f"{seconds}s",
-                              "--timeout", "60s", "-s", path, f"http://127.0.0.1:{port}"],
+        out = subprocess.run([wrk, "-t", str(min(threads, clients)), "-c", str(clients),
+                              "-d", f"{max(1, round(seconds))}s", "--timeout", "60s", "-s", path,
+                              f"http://127.0.0.1:{port}"],
                              check=True, capture_output=True, text=True)
     finally:
         os.unlink(path)
