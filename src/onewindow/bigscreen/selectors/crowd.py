@@ -101,7 +101,7 @@ def estimate_present(latest: Sequence[CrowdAreaBucket], bucket: datetime.timedel
     if len(latest) > 1 and latest[1].bucket_start == last.bucket_start - bucket:
         seconds = bucket.total_seconds()
         ahead = min(max((now - (last.bucket_start + bucket)).total_seconds(), 0.0), seconds)
-        value += (last.present - latest[1].present) / seconds * ahead
+        value += (last.present - latest[1].present) * ahead / seconds
     return max(0, _round(value))
 
 
