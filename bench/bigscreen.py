@@ -88,10 +88,11 @@ def loadavg() -> str:
 # ---- the benchmark world ------------------------------------------------------------------------------------------
 
 SETUP_SCRIPT = """
-import json
+import datetime, json
 from django.db import transaction
 from django.utils import timezone
-from onewindow.bigscreen.models import Area, Zone
+from onewindow.bigscreen.models import Area, CrowdAreaBucket, Zone
+ORIGINS = ("local", "domestic", "international")
 from onewindow.bigscreen.testing import make_source
 stamp = timezone.localtime().strftime("%m%d%H%M%S")
 out = {"stamp": stamp}
@@ -106,6 +107,19 @@ with transaction.atomic():
             source, bearer = make_source(area, f"基准数据源 {kind} {k}")
             rows.append({"code": area.code, "bearer": bearer, "source": source.pk, "zones": zones})
         out[kind] = rows
+    # The fed area gets a week and a day of history (one merged bucket per 5 minutes), so its
+    # snapshot draws a full week as the demo's does.
+    area = Area.objects.get(code=out["feed"][0]["code"])
+    end = timezone.now().replace(second=0, microsecond=0)
+    end -= datetime.timedelta(minutes=end.minute % 5 + 10)
+    history = []
+    for k in range(8 * 288):
+        at = end - datetime.timedelta(minutes=5 * k)
+        n = 900 + (k * 37) % 600
+        history.append(CrowdAreaBucket(area=area, bucket_start=at, present=3 * n, arrivals=300, sources=1,
+                                       by_origin={o: {"present": n, "arrivals": 100} for o in ORIGINS},
+                                       by_zone={z: {"present": n, "arrivals": 100} for z in ("z1", "z2", "z3")}))
+    CrowdAreaBucket.objects.bulk_create(history)
 print("SETUP " + json.dumps(out))
 """
 
@@ -328,10 +342,9 @@ def post_json(port: int, path: str, body: dict[str, Any], bearer: str) -> tuple[
 
 def fanout(port: int, env: dict[str, str], world: dict[str, Any], args: argparse.Namespace,
            postgres: bool) -> dict[str, Any]:
-    """Placeholder until bench/bigscreen_fanout.py lands (helper D)."""
-    from . import bigscreen_fanout  # type: ignore[attr-defined]
+    from .bigscreen_push import fanout as run_fanout
 
-    return dict(bigscreen_fanout.bench(port=port, env=env, world=world, args=args, postgres=postgres))
+    return run_fanout(api_port=port, env=env, world=world, args=args, postgres=postgres)
 
 
 # ---- main ---------------------------------------------------------------------------------------------------------
