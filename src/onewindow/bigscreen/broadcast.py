@@ -44,7 +44,6 @@ from django.core import signing
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
@@ -183,8 +182,8 @@ def current(channel: str) -> dict[str, Any]:
                 store.delete(_lock_key(channel))
     if entry is not None:
         return dict(entry["envelope"])  # another producer is at work: the previous envelope stands
-    deadline = clock() + FIRST_WAIT_SECONDS
-    while clock() < deadline:  # nothing to serve yet: wait for the producer's first envelope
+    deadline = time.monotonic() + FIRST_WAIT_SECONDS
+    while time.monotonic() < deadline:  # nothing to serve yet: wait for the producer's first envelope
         time.sleep(0.05)
         entry = cached(channel)
         if entry is not None:
@@ -207,7 +206,7 @@ def _produce(channel: str, kind: ChannelKind, arg: str) -> dict[str, Any]:
     try:
         with connection.execute_wrapper(count):
             data = kind.produce(arg)
-            emergency = active_emergency(timezone.now())
+            emergency = active_emergency(datetime.datetime.fromtimestamp(now, tz=datetime.UTC))
     except NotFound:
         raise
     except Exception:
