@@ -525,9 +525,10 @@ def center_staff_choices(center: Center) -> list[tuple[int, str]]:
 @dataclass
 class CenterLive:
     """One active center's live counters of ``day`` for the service wall: tickets waiting now and
-    taken that day, ``waits``/``wait_seconds`` over the tickets called so far (taken → call),
-    windows open now, the last ticket called; ``district_code`` is the GB/T 2260 code of the
-    district its region lies in (the region itself, or its parent for a street; None above)."""
+    taken that day, ``waits``/``wait_seconds`` over the tickets called so far (taken → call, as
+    the waiting board's average), windows open now, the last ticket called; ``name`` the short
+    name (readable on a big screen), else the full one; ``district_code`` the GB/T 2260 code of
+    the district its region lies in (the region itself, or its parent for a street; None above)."""
 
     pk: int
     code: str
