@@ -207,7 +207,7 @@ def test_two_evaluations_at_once_open_one_alert_and_notify_once() -> None:
         try:
             barrier.wait()
             alerts_evaluate(area_id=world.area.pk, bucket_start=at(12, 55))
-        except Exception as exc:  # noqa: BLE001 - the test reports any failure of a thread
+        except Exception as exc:  # the test reports any failure of a thread
             errors.append(exc)
         finally:
             connection.close()
