@@ -50,8 +50,14 @@ twice the zone's capacity (the ingest refuses above ten times), and is never neg
 
 Everything is a pure function of (seed, zone code, capacity, instant): the same seed gives the
 same counts, whatever order the buckets are computed in (the catch-up after downtime and the demo's
-history agree). The feed itself — sending the closed buckets through the ingest service
-(``via="simulator"``) and the demo's bulk history — is :mod:`.simulate_feed`.
+history agree).
+
+The feed (below the generator): the simulator is a registered source of its area named
+:data:`SOURCE_NAME` (its own token, like any operator's feed). :func:`simulate_send` sends each
+closed bucket it has not sent yet, up to now, through the ingest service
+(``crowd_report_ingest(..., via="simulator")``: the same refusals, revisions, merged buckets and
+alerts as any feed); after downtime it catches up at most one day. The demo's 14 days of history go
+through :func:`simulate_history`, a bulk path that writes the same rows the ingest would.
 """
 
 from __future__ import annotations
@@ -60,13 +66,18 @@ import datetime
 import functools
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import chinese_calendar
+from django.db import transaction
 from django.utils import timezone
 
+from ..buckets import bucket_floor
 from ..choices import OriginClass
+from ..models import CrowdAreaBucket, CrowdCount, CrowdReport, CrowdRevision, Source, Zone
+from . import alerts
+from .ingest import Prepared, area_bucket_recompute, crowd_report_ingest, prepare
 
 #: The demo's random seed: the seed article's date (the same as ``demo_data --seed``'s default).
 DEFAULT_SEED = 20170929
@@ -305,3 +316,135 @@ def bucket_counts(zones: Sequence[tuple[str, int]], bucket_start: datetime.datet
             counts.append({"zone": code, "origin": origin, "present": max(0, present),
                            "arrivals": max(0, arrivals)})
     return counts
+
+
+# ---- the feed ------------------------------------------------------------------------------------
+
+#: How far back a catch-up after downtime reaches (issue #16 part 7: at most one day).
+CATCH_UP = datetime.timedelta(days=1)
+
+
+def _zones_of(source: Source) -> list[tuple[str, int]]:
+    return list(source.area.zones.order_by("position", "code").values_list("code", "capacity"))
+
+
+def _unsent(source: Source, now: datetime.datetime) -> list[datetime.datetime]:
+    """The closed buckets (ended at or before ``now``) after the source's last one, at most
+    :data:`CATCH_UP` back, oldest first."""
+    step = datetime.timedelta(minutes=source.area.bucket_minutes)
+    last_closed = bucket_floor(now, source.area.bucket_minutes) - step
+    first = last_closed - CATCH_UP + step
+    if source.last_bucket_start is not None:
+        first = max(first, source.last_bucket_start + step)
+    return [first + n * step for n in range(int((last_closed - first) / step) + 1)] if first <= last_closed else []
+
+
+def simulate_send(source: Source, *, now: datetime.datetime | None = None, seed: int = DEFAULT_SEED) -> int:
+    """Send the simulated counts of every closed bucket ``source`` has not sent yet, oldest
+    first, each through the ingest service in its own transaction (a failure keeps what was
+    sent, and the next run resumes after it). Returns how many buckets were sent."""
+    now = now or timezone.now()
+    zones = _zones_of(source)
+    if not zones:
+        return 0
+    sent = 0
+    for start in _unsent(source, now):
+        crowd_report_ingest(source=source, area_code=source.area.code, bucket_start=start,
+                            counts=bucket_counts(zones, start, bucket_minutes=source.area.bucket_minutes, seed=seed),
+                            via="simulator", now=now)
+        sent += 1
+    return sent
+
+
+def simulator_sources() -> list[Source]:
+    """The active simulator sources of active areas (named :data:`SOURCE_NAME`)."""
+    return list(Source.objects.filter(name=SOURCE_NAME, is_active=True, area__is_active=True)
+                .select_related("area").order_by("pk"))
+
+
+def simulate_sources_send(*, now: datetime.datetime | None = None, seed: int = DEFAULT_SEED) -> dict[str, int]:
+    """:func:`simulate_send` for every simulator source (the periodic task's body)."""
+    sources = simulator_sources()
+    return {"sources": len(sources), "buckets": sum(simulate_send(s, now=now, seed=seed) for s in sources)}
+
+
+# ---- the demo's history in bulk ------------------------------------------------------------------
+
+def _merged(prepared: Prepared, received_at: datetime.datetime) -> CrowdAreaBucket:
+    """The area bucket of a single report, in ``area_bucket_recompute``'s shape (every class in
+    ``by_origin``, zones sorted); a bucket another source also reports is recomputed instead."""
+    by_origin = {klass: {"present": 0, "arrivals": 0} for klass in OriginClass.values}
+    by_zone: dict[str, dict[str, int]] = {}
+    for zone, origin, present, arrivals in prepared.counts:
+        cell = by_zone.setdefault(zone.code, {"present": 0, "arrivals": 0})
+        for target in (cell, by_origin[origin]):
+            target["present"] += present
+            target["arrivals"] += arrivals
+    return CrowdAreaBucket(area_id=prepared.area.pk, bucket_start=prepared.bucket_start,
+                           present=sum(c["present"] for c in by_zone.values()),
+                           arrivals=sum(c["arrivals"] for c in by_zone.values()),
+                           by_origin=by_origin, by_zone=dict(sorted(by_zone.items())), sources=1,
+                           computed_at=received_at)
+
+
+def _write_day(source: Source, prepared: list[Prepared]) -> None:
+    """The rows the ingest writes for first reports (report, revision 1, counts, area bucket),
+    in bulk; each as received at its bucket's end, as if sent live."""
+    step = datetime.timedelta(minutes=source.area.bucket_minutes)
+    CrowdReport.objects.bulk_create([
+        CrowdReport(source=source, area_id=p.area.pk, bucket_start=p.bucket_start, revision=1, digest=p.digest,
+                    received_at=p.bucket_start + step) for p in prepared], batch_size=500)
+    ids = dict(CrowdReport.objects.filter(source=source, bucket_start__gte=prepared[0].bucket_start,
+                                          bucket_start__lte=prepared[-1].bucket_start)
+               .values_list("bucket_start", "pk"))
+    CrowdRevision.objects.bulk_create([
+        CrowdRevision(report_id=ids[p.bucket_start], revision=1, counts=p.canonical, digest=p.digest,
+                      received_at=p.bucket_start + step, via="simulator") for p in prepared], batch_size=500)
+    CrowdCount.objects.bulk_create([
+        CrowdCount(report_id=ids[p.bucket_start], zone=zone, origin=origin, present=present, arrivals=arrivals)
+        for p in prepared for zone, origin, present, arrivals in p.counts], batch_size=2000)
+    CrowdAreaBucket.objects.bulk_create(
+        [_merged(p, p.bucket_start + step) for p in prepared], batch_size=500, update_conflicts=True,
+        unique_fields=["area", "bucket_start"],
+        update_fields=["present", "arrivals", "by_origin", "by_zone", "sources", "computed_at"])
+    shared = set(CrowdReport.objects.filter(area_id=source.area_id, bucket_start__gte=prepared[0].bucket_start,
+                                            bucket_start__lte=prepared[-1].bucket_start)
+                 .exclude(source=source).values_list("bucket_start", flat=True))
+    for start in sorted(shared):  # another source reports these buckets too: merge as the ingest does
+        area_bucket_recompute(area_id=source.area_id, bucket_start=start, now=start + step)
+
+
+def simulate_history(source: Source, *, days: int, now: datetime.datetime | None = None, seed: int = DEFAULT_SEED,
+                     progress: Callable[[int], object] = lambda n: None) -> int:
+    """The demo's history: the simulated counts of every closed bucket of the last ``days`` days
+    up to ``now`` that ``source`` has not sent (those after its last bucket), validated by the
+    ingest's own ``prepare`` (the same refusals and digest, so a later resend of a bucket is
+    ``unchanged``) and written in bulk, a day per round, in one transaction: the same report,
+    revision (``via="simulator"``), count and merged-bucket rows as the ingest, without its
+    per-report statements (the demo's two weeks are 4,032 reports). The source's last bucket moves
+    to the latest one and the alerts are evaluated on it after the commit. Returns the number of
+    buckets written."""
+    now = now or timezone.now()
+    area = source.area
+    step = datetime.timedelta(minutes=area.bucket_minutes)
+    last_closed = bucket_floor(now, area.bucket_minutes) - step
+    first = last_closed - datetime.timedelta(days=days) + step
+    if source.last_bucket_start is not None:
+        first = max(first, source.last_bucket_start + step)
+    zones = _zones_of(source)
+    if first > last_closed or not zones:
+        return 0
+    starts = [first + n * step for n in range(int((last_closed - first) / step) + 1)]
+    per_day = int(datetime.timedelta(days=1) / step)
+    cache: dict[int, dict[str, Zone]] = {}
+    with transaction.atomic():
+        for index in range(0, len(starts), per_day):
+            chunk = starts[index:index + per_day]
+            _write_day(source, [prepare(source, {"area": area.code, "bucket_start": start, "counts": bucket_counts(
+                zones, start, bucket_minutes=area.bucket_minutes, seed=seed)}, now=now, zones=cache)
+                for start in chunk])
+            progress(len(chunk))
+        Source.objects.filter(pk=source.pk).update(last_bucket_start=last_closed, last_received_at=last_closed + step)
+        source.last_bucket_start, source.last_received_at = last_closed, last_closed + step
+        transaction.on_commit(lambda: alerts.alerts_evaluate(area_id=area.pk, bucket_start=last_closed))
+    return len(starts)
