@@ -33,6 +33,7 @@ STEPS = [
     ("onewindow.analytics.demo", "综合服务管理 item proposals and the rollups of the whole history"),
     ("onewindow.training.demo", "培训管理 courses, sessions and attendance"),
     ("onewindow.staffing.demo", "弹性调配 the 临汾路 demand model, next week's proposal and today's advice"),
+    ("onewindow.bigscreen.demo", "大数据应用展示 南京西路商圈: its simulated crowd feed (14 days) and the big screen"),
     ("onewindow.demo.management.reminders_story", "提醒管理 the staff's reminders"),
 ]
 SIZES = ("full", "small")
