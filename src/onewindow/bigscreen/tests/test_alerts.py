@@ -17,10 +17,11 @@ from django.db import connection, transaction
 from onewindow.accounts.models import User
 from onewindow.accounts.testing import UserFactory
 from onewindow.bigscreen.models import CrowdAlert, CrowdAreaBucket
-from onewindow.bigscreen.selectors.crowd import SHANGHAI
+from onewindow.bigscreen.selectors.crowd import SHANGHAI, crowd_snapshot
 from onewindow.bigscreen.services import alerts as alert_services
 from onewindow.bigscreen.services.alerts import alerts_evaluate
-from onewindow.bigscreen.testing import CrowdWorld, build_crowd_world
+from onewindow.bigscreen.services.ingest import crowd_report_ingest
+from onewindow.bigscreen.testing import NOW, CrowdWorld, build_crowd_world
 from onewindow.notifications.models import Message
 
 
@@ -220,3 +221,28 @@ def test_two_evaluations_at_once_open_one_alert_and_notify_once() -> None:
     assert errors == []
     assert state(world) == [("plaza66", "red", at(12, 55), 0.99, True)]
     assert len(messages()) == 1
+
+
+def test_through_the_ingest_a_report_then_its_correction(crowd_world: CrowdWorld, officer: User,
+                                                         django_capture_on_commit_callbacks: Any) -> None:
+    """The ingest evaluates the alerts after its commit: a report over amber opens one and notifies;
+    the source's correction below amber closes it; the crowd snapshot shows it while open."""
+    def send(plaza: int) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            crowd_report_ingest(source=crowd_world.source, area_code="nanjingxilu", bucket_start=at(12, 55),
+                                counts=[{"zone": "plaza66", "origin": "local", "present": plaza, "arrivals": 5},
+                                        {"zone": "citic", "origin": "domestic", "present": 100, "arrivals": 5}],
+                                now=NOW)
+
+    send(880)
+    assert state(crowd_world) == [("plaza66", "amber", at(12, 55), 0.88, True)]
+    assert [m[3] for m in messages()] == ["大客流黄色预警：南京西路商圈恒隆广场"]
+    snap = crowd_snapshot("nanjingxilu", now=NOW)
+    assert snap["alerts"] == [{"zone": "plaza66", "level": "amber", "since": "2026-03-02T13:00:00+08:00",
+                               "peak_share": 0.88}]
+    assert (snap["stale"], snap["now"]["present"], snap["zones"][0]["level"]) == (False, 980, "amber")
+
+    send(400)
+    assert state(crowd_world) == [("plaza66", "amber", at(12, 55), 0.88, False)]
+    assert len(messages()) == 1
+    assert crowd_snapshot("nanjingxilu", now=NOW)["alerts"] == []
