@@ -33,7 +33,7 @@ components, visitors (shoppers, diners, tourists) and commuters (the office towe
   does not jump at 00:00.
 - ``weather_c`` — a slow, weather-like day factor: z_d is an AR(1) series (φ = 0.6, unit
   variance) computed in its moving-average form over 24 days of seeded shocks, so any day is
-  known alone; visitors × exp(0.08 z_d), and a "rainy day" (z_d < −1, about one day in six)
+  known alone; visitors × exp(0.06 z_d), and a "rainy day" (z_d < −1, about one day in six)
   × 0.80 more; commuters × (1 + 0.02 z_d).
 - ``shares_c(o, ·)`` — origin shares (市内, 国内, 国际). Commuters 0.78 / 0.20 / 0.02 always;
   visitors on a workday 0.52 / 0.36 / 0.12, on a weekend 0.58 / 0.32 / 0.10, Golden Week
@@ -109,7 +109,7 @@ ZONES: tuple[ZoneProfile, ...] = (
     ZoneProfile("citic", "中信泰富", "CITIC Square", 6000, 0.38, 0.20),
     ZoneProfile("taikoohui", "兴业太古汇", "HKRI Taikoo Hui", 12000, 0.42, 0.15),
     ZoneProfile("kerry", "静安嘉里中心", "Jing'an Kerry Centre", 10000, 0.38, 0.25),
-    ZoneProfile("zhangyuan", "张园", "Zhangyuan", 4000, 0.58, 0.03),
+    ZoneProfile("zhangyuan", "张园", "Zhangyuan", 4000, 0.54, 0.03),
     ZoneProfile("wujianglu", "吴江路", "Wujiang Road", 5000, 0.50, 0.04),
 )
 DEFAULT_PROFILE = ZoneProfile("", "", "", 0, 0.40, 0.12)
@@ -225,7 +225,7 @@ def is_rainy(seed: int, day: datetime.date) -> bool:
 
 def _weather_factors(seed: int, day: datetime.date) -> tuple[float, float]:
     z = weather(seed, day)
-    visitors = math.exp(0.08 * z) * (RAIN_FACTOR if z < RAIN_BELOW else 1.0)
+    visitors = math.exp(0.06 * z) * (RAIN_FACTOR if z < RAIN_BELOW else 1.0)
     return visitors, 1.0 + 0.02 * z
 
 

@@ -107,6 +107,18 @@ def test_golden_week_has_a_larger_domestic_share_than_an_ordinary_week() -> None
     assert all(day_kind(d).key == "golden_week" for d in golden)
 
 
+def test_zhangyuan_turns_amber_on_a_fair_weekend_and_red_in_golden_week() -> None:
+    """张园 (the fullest zone) crosses the default amber share (0.8) on a fair Saturday evening and
+    the red share (0.95) in Golden Week, and stays below amber on an ordinary weekday, so the
+    demo's 大客流预警 have something to show."""
+    def peak(day: datetime.date) -> float:
+        return max(total(bucket_counts([("zhangyuan", 4000)], b)) for b in day_buckets(day)) / 4000
+
+    assert peak(datetime.date(2026, 12, 5)) > 0.8
+    assert max(peak(datetime.date(2026, 10, d)) for d in range(1, 8)) > 0.95
+    assert peak(datetime.date(2026, 12, 9)) < 0.8
+
+
 @pytest.mark.parametrize(("day", "key"), [
     (datetime.date(2026, 12, 7), "workday"),
     (datetime.date(2026, 12, 5), "weekend"),
