@@ -1,5 +1,26 @@
 """The big-data display API (issue #16): crowd-flow ingest with a source token, and the staff's
-reads and operations. Error shape and paging: core.api (decision 0013)."""
+reads and operations. Error shape and paging: core.api (decision 0013).
+
+Crowd-flow ingest (part 2; helper A), a source's bearer token with the scope ``crowd:ingest``
+(bigscreen/api_auth.py), the rules and refusals in services/ingest.py:
+
+- ``POST /crowd/reports``: one report ``{"area", "bucket_start", "counts": [{"zone", "origin" |
+  "region", "present", "arrivals"}]}`` → 201 ``created``, 200 ``unchanged`` or ``corrected``;
+  body ``{area, bucket_start, revision, status}`` (``bucket_start`` the aligned Shanghai instant);
+- ``POST /crowd/reports/batch``: ``{"reports": [...]}`` (≤ 500, all or nothing, the refusal names
+  ``reports[3].counts[1].present``) → 200 ``{items, created, unchanged, corrected}``;
+- ``POST /crowd/backfill``: a ``text/csv`` body (services/backfill.py) for the source's area,
+  all or nothing, the refusal names the CSV line → 200 ``{rows, reports, created, unchanged,
+  corrected}``; another content type 415 ``crowd_csv_content_type``;
+- ``GET /crowd/reports/{area}/{bucket_start}/revisions``: the history of a bucket (every source's
+  revisions) for staff — a session or a token with the scope ``bigscreen`` of a staff user; 401
+  anonymous, 403 ``bigscreen_staff_only`` (a citizen), ``insufficient_scope``, ``token_without_user``;
+  404 ``bigscreen_area_not_found``; 422 for a bucket off the grid.
+
+Ingest refusals: 401 no or bad token (``token_invalid``, ``token_revoked``, ``token_expired``; a
+session is not a source); 403 ``insufficient_scope``, ``crowd_source_unknown``,
+``crowd_source_inactive``, ``crowd_source_wrong_area``; 422 every bad input with its field.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +29,83 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Path, Query, Router, Schema, Status
 
 from onewindow.accounts.api_auth import require_user, session_or_token
+from onewindow.core.errors import DomainError
 from onewindow.core.pagination import paginated
 from onewindow.core.schemas import ErrorOut, PageOut
 
+from .api_auth import source_auth, source_of
+from .buckets import bucket_iso
 from .choices import ScreenLayout, Severity
-from .models import EmergencyMessage, Screen
+from .models import CrowdRevision, EmergencyMessage, Screen
+from .schemas import BackfillOut, BatchIn, BatchOut, IngestOut, ReportIn, RevisionPageOut
 from .selectors import ops as ops_selectors
+from .selectors import reports as report_selectors
+from .services import backfill as backfill_services
+from .services import ingest as ingest_services
 from .services import screens as screen_services
 
 router = Router(tags=["bigscreen"])
+
+
+# ---- crowd-flow ingest (issue #16 part 2; helper A) --------------------------------------------
+
+_INGEST_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
+_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+STAFF_SCOPE = "bigscreen"
+
+
+def _ingest_out(result: ingest_services.IngestResult) -> dict[str, Any]:
+    report = result.report
+    return {"area": report.area.code, "bucket_start": bucket_iso(report.bucket_start), "revision": result.revision,
+            "status": result.status}
+
+
+@router.post("/crowd/reports", auth=source_auth, response={200: IngestOut, 201: IngestOut, **_INGEST_ERRORS},
+             summary="客流报送 crowd report")
+def crowd_report(request: HttpRequest, body: ReportIn) -> Any:
+    result = ingest_services.crowd_report_ingest(source=source_of(request), area_code=body.area,
+                                                 bucket_start=body.bucket_start, counts=body.counts)
+    return Status(201 if result.status == "created" else 200, _ingest_out(result))
+
+
+@router.post("/crowd/reports/batch", auth=source_auth, response={200: BatchOut, **_INGEST_ERRORS},
+             summary="客流批量报送 crowd reports, all or nothing")
+def crowd_reports_batch(request: HttpRequest, body: BatchIn) -> Any:
+    results = ingest_services.crowd_reports_ingest(source=source_of(request), reports=body.reports)
+    statuses = [result.status for result in results]
+    return {"items": [_ingest_out(result) for result in results], "created": statuses.count("created"),
+            "unchanged": statuses.count("unchanged"), "corrected": statuses.count("corrected")}
+
+
+@router.post("/crowd/backfill", auth=source_auth, response={200: BackfillOut, **_INGEST_ERRORS},
+             summary="客流历史补录（CSV）crowd backfill")
+def crowd_backfill(request: HttpRequest) -> Any:
+    if request.content_type not in ("text/csv", "text/plain"):
+        raise DomainError(_("请以 text/csv 提交 CSV 文件。"), code="crowd_csv_content_type", status=415)
+    result = backfill_services.crowd_backfill(source=source_of(request), data=request.body)
+    return {"rows": result.rows, "reports": result.reports, "created": result.created,
+            "unchanged": result.unchanged, "corrected": result.corrected}
+
+
+def _revision_out(revision: CrowdRevision) -> dict[str, Any]:
+    report = revision.report
+    return {"source": report.source.name, "source_id": report.source_id, "revision": revision.revision,
+            "current": revision.revision == report.revision, "received_at": bucket_iso(revision.received_at),
+            "via": revision.via, "digest": revision.digest, "counts": revision.counts}
+
+
+@router.get("/crowd/reports/{area}/{bucket_start}/revisions", auth=session_or_token,
+            response={200: RevisionPageOut, **_READ_ERRORS}, summary="客流报送更正记录 revisions of a bucket")
+def crowd_revisions(request: HttpRequest, area: str = Path(..., max_length=40),
+                    bucket_start: str = Path(..., max_length=40),
+                    page: int = Query(1, ge=1, le=100_000), page_size: int = Query(50, ge=1, le=100)) -> Any:
+    rows = report_selectors.report_revisions_for(require_user(request, STAFF_SCOPE), area_code=area,
+                                                 bucket_start=bucket_start)
+    return paginated(rows, page, page_size, _revision_out)
 
 
 # ---- the operator's endpoints (issue #16 part 5; helper E) -------------------------------------

@@ -41,7 +41,7 @@ import datetime
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -296,10 +296,11 @@ def _touch_source(source: Source, latest: datetime.datetime, now: datetime.datet
     source.last_received_at = now
 
 
-def ingest_prepared(source: Source, reports: Sequence[Prepared], *, via: str,
-                    now: datetime.datetime) -> list[IngestResult]:
+def ingest_prepared(source: Source, reports: Sequence[Prepared], *, via: str, now: datetime.datetime,
+                    progress: Callable[[int], object] | None = None) -> list[IngestResult]:
     """Write validated reports of one source in one transaction (all or nothing), recompute the
-    buckets that changed, move the source's marks, and evaluate the alerts after the commit."""
+    buckets that changed, move the source's marks, and evaluate the alerts after the commit.
+    ``progress(1)`` is called after each report (the CSV backfill's progress bar)."""
     if via not in VIA:
         raise ValueError(f"via must be one of {VIA}")
     results: list[IngestResult] = []
@@ -309,6 +310,8 @@ def ingest_prepared(source: Source, reports: Sequence[Prepared], *, via: str,
             if result.status != "unchanged":
                 area_bucket_recompute(area_id=prepared.area.pk, bucket_start=prepared.bucket_start, now=now)
             results.append(result)
+            if progress is not None:
+                progress(1)
         changed = [p for p, r in zip(reports, results, strict=True) if r.status != "unchanged"]
         if changed:
             latest = max(p.bucket_start for p in changed)
