@@ -48,14 +48,16 @@ class ScreenForm(forms.Form):
 
     def __init__(self, *args: Any, areas: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("（不显示客流）")), *(areas or [])]
+        area = self.fields["area"]
+        assert isinstance(area, forms.ChoiceField)
+        area.choices = [("", _("（不显示客流）")), *(areas or [])]
 
 
 def parsed(form: forms.Form) -> dict[str, Any]:
     """The form's cleaned values, or a 422 refusal naming the fields (never a 500)."""
     if not form.is_valid():
         raise DomainError(_("提交的数据有误，请检查标出的字段。"), code="bigscreen_invalid", status=422,
-                          fields={name: list(errors) for name, errors in form.errors.items()})
+                          fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
     values = dict(form.cleaned_data)
     ends = values.get("ends_at")
     if isinstance(ends, datetime.datetime) and timezone.is_naive(ends):
