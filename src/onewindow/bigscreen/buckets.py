@@ -12,7 +12,7 @@ sit on, and the clock-skew rule.
   refused (``crowd_bucket_future``); up to that skew it is accepted — the source's clock runs
   ahead of ours ("a bucket timestamp up to 2 minutes in the future (clock skew) is accepted and
   aligned", issue #16 part 2). The accepted instant is the aware Shanghai grid instant.
-- Buckets before :data:`EARLIEST` are refused (``crowd_bucket_too_old``): no feed of this kind
+- Buckets of a year before :data:`EARLIEST` are refused (``crowd_bucket_too_old``): no feed of this kind
   existed then, and a year-1 timestamp would overflow the arithmetic below.
 
 Pure functions (no database): the ingest service and the CSV backfill call :func:`bucket_align`.
@@ -66,9 +66,13 @@ def bucket_parse(value: Any, *, field: str = FIELD) -> datetime.datetime:
     zone = local_zone()
     if moment.tzinfo is None or moment.utcoffset() is None:
         moment = moment.replace(tzinfo=zone)
-    if moment < EARLIEST:
+    if moment.year < EARLIEST.year:
         raise _refuse("crowd_bucket_too_old", _("时段早于 2000 年，不予接收。"), field)
-    return moment.astimezone(zone).replace(microsecond=0)
+    try:
+        return moment.astimezone(zone).replace(microsecond=0)
+    except (OverflowError, ValueError):  # the last hours of year 9999 in another offset
+        raise _refuse("crowd_bucket_invalid", _("请输入有效时间（ISO 8601，如 2026-03-02T12:55:00+08:00）。"),
+                      field) from None
 
 
 def is_aligned(moment: datetime.datetime, bucket_minutes: int) -> bool:
@@ -99,7 +103,8 @@ def bucket_align(value: Any, *, bucket_minutes: int, now: datetime.datetime,
     if not is_aligned(start, bucket_minutes):
         raise _refuse("crowd_bucket_misaligned",
                       _("时段开始时间须为从零点起每 %(n)s 分钟的整点（如 12:55:00）。") % {"n": bucket_minutes}, field)
-    if bucket_end(start, bucket_minutes) > now + skew():
+    latest = now + skew()
+    if start >= latest or bucket_end(start, bucket_minutes) > latest:  # (the first test: no overflow in 9999)
         message = _("该时段尚未结束（超出允许的时钟偏差 %(s)s 秒），不予接收。") % {"s": int(skew().total_seconds())}
         raise _refuse("crowd_bucket_future", message, field)
     return start
