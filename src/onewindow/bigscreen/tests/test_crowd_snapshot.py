@@ -10,8 +10,12 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from onewindow.bigscreen import redaction
 from onewindow.bigscreen.models import CrowdAlert, CrowdAreaBucket
 from onewindow.bigscreen.selectors.crowd import SHANGHAI, crowd_snapshot, estimate_present, zone_level
 from onewindow.bigscreen.testing import NOW, CrowdWorld, make_source
@@ -265,3 +269,50 @@ def test_snapshot_zone_levels(crowd_world: CrowdWorld) -> None:
     snap = crowd_snapshot("nanjingxilu", now=NOW)
     assert [(z["code"], z["share"], z["level"]) for z in snap["zones"]] == [
         ("plaza66", 0.8, "amber"), ("citic", 0.96, "red"), ("zhangyuan", 0.995, "red")]
+
+
+# ---- redaction never leaks a small count ----------------------------------------------------------
+
+
+def _counts(snap: dict[str, Any]) -> list[Any]:
+    return ([snap["now"]["present"]] + [o["present"] for o in snap["origins"]]
+            + [c[2] for c in snap["week"]["heatmap"]] + [p[1] for p in snap["week"]["line"]]
+            + [snap["peak"]["today"]["present"], snap["peak"]["last_week"]["present"]]
+            + [z["present"] for z in snap["zones"]])
+
+
+ZONE_CODES = ("plaza66", "citic", "zhangyuan")
+ORIGINS = ("local", "domestic", "international")
+small = st.integers(min_value=0, max_value=30)
+cells = st.fixed_dictionaries({(z, o): small for z in ZONE_CODES for o in ORIGINS})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(k=st.integers(min_value=1, max_value=60),
+       buckets=st.lists(st.tuples(st.integers(min_value=0, max_value=7 * 288), cells), min_size=1, max_size=6,
+                        unique_by=lambda b: b[0]))
+def test_a_redacted_snapshot_shows_no_count_below_k(crowd_world: CrowdWorld, k: int,
+                                                    buckets: list[tuple[int, dict[tuple[str, str], int]]]) -> None:
+    """Whatever the counts: every count of the public payload is a number of at least k, "<k" or
+    null; it is exactly the unredacted count redacted; a share is null exactly where its count is
+    hidden, else the same share."""
+    with transaction.atomic():
+        crowd_world.area.redaction_threshold = k
+        crowd_world.area.save(update_fields=["redaction_threshold"])
+        for steps_back, cell in buckets:
+            by_zone = {z: sum(cell[(z, o)] for o in ORIGINS) for z in ZONE_CODES}
+            by_origin = {o: sum(cell[(z, o)] for z in ZONE_CODES) for o in ORIGINS}
+            bucket(crowd_world, at(2, 12, 55) - steps_back * FIVE, sum(by_zone.values()),
+                   by_origin=by_origin, by_zone=by_zone)
+        public = crowd_snapshot("nanjingxilu", now=NOW)
+        plain = crowd_snapshot("nanjingxilu", now=NOW, redact=False)
+        transaction.set_rollback(True)
+    shown = _counts(public)
+    assert all(v is None or v == f"<{k}" or (isinstance(v, int) and v >= k) for v in shown)
+    assert shown == [redaction.redact(v, k) for v in _counts(plain)]
+    for part in ("origins", "zones"):
+        for red, true in zip(public[part], plain[part], strict=True):
+            hidden = true["present"] is not None and true["present"] < k
+            assert red["share"] == (None if hidden else true["share"])
+    ratio_hidden = any(redaction.is_hidden(plain["peak"][p]["present"], k) for p in ("today", "last_week"))
+    assert public["peak"]["ratio"] == (None if ratio_hidden else plain["peak"]["ratio"])
