@@ -362,3 +362,85 @@ def test_alerts_are_evaluated_after_commit_for_the_latest_changed_bucket(
     with django_capture_on_commit_callbacks(execute=True):
         send(w, [GOOD], B1250)  # unchanged: nothing to evaluate
     assert calls == [(w.area.pk, at(12, 50))]
+
+
+# ---- areas, zones and sources (services/sources.py) ---------------------------------------------
+
+def test_admin_registers_an_area_zone_and_source_whose_token_ingests(principals: Any) -> None:
+    from django.test import Client
+
+    from onewindow.accounts.models import ApiToken
+    from onewindow.bigscreen.models import Zone
+    from onewindow.bigscreen.services import sources
+    from onewindow.core.models import AuditEntry
+
+    admin = principals.admin
+    area = sources.area_create(by=admin, code="xujiahui", name="徐家汇商圈", name_en="Xujiahui", bucket_minutes=15)
+    zone = sources.zone_create(by=admin, area=area, code="grand-gateway", name="港汇恒隆", capacity=800,
+                               amber_share=0.7, red_share=0.9)
+    source, bearer = sources.source_create(by=admin, area=area, name="运营商C")
+    token = ApiToken.objects.get(pk=source.token_id)
+    assert (token.scopes, token.system_name) == (["crowd:ingest"], "crowd-xujiahui")
+    assert list(AuditEntry.objects.filter(action__startswith="bigscreen.").order_by("pk")
+                .values_list("action", flat=True)) == [
+        "bigscreen.area.create", "bigscreen.zone.create", "bigscreen.source.create"]
+    client = Client(headers={"Authorization": f"Bearer {bearer}"})
+    start = buckets.bucket_iso(buckets.bucket_floor(datetime.datetime.now(tz=SH) - datetime.timedelta(minutes=30), 15))
+    answer = client.post("/api/v1/bigscreen/crowd/reports", content_type="application/json", data={
+        "area": "xujiahui", "bucket_start": start,
+        "counts": [{"zone": "grand-gateway", "origin": "local", "present": 5, "arrivals": 1}]})
+    assert (answer.status_code, answer.json()["status"]) == (201, "created")
+    sources.source_deactivate(by=admin, source=source, reason="合同到期")
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+    assert Source.objects.get(pk=source.pk).is_active is False
+    answer = client.post("/api/v1/bigscreen/crowd/reports", content_type="application/json", data={
+        "area": "xujiahui", "bucket_start": start,
+        "counts": [{"zone": "grand-gateway", "origin": "local", "present": 6, "arrivals": 1}]})
+    assert (answer.status_code, answer.json()["code"]) == (401, "token_revoked")
+    assert Zone.objects.get(pk=zone.pk).capacity == 800
+
+
+def test_source_services_refusals_change_nothing(principals: Any, crowd_world: CrowdWorld) -> None:
+    from onewindow.accounts.models import ApiToken
+    from onewindow.bigscreen.models import Zone
+    from onewindow.bigscreen.services import sources
+    from onewindow.core.models import AuditEntry
+
+    w = crowd_world
+
+    def rows() -> Any:
+        return (sorted(Area.objects.values_list("code", "name")), sorted(Zone.objects.values_list("code", "capacity")),
+                sorted(Source.objects.values_list("name", "is_active")), ApiToken.objects.count(),
+                AuditEntry.objects.count())
+
+    before = rows()
+    refusals: list[tuple[Any, str, int]] = [
+        (lambda: sources.area_create(by=principals.clerk, code="x", name="X"), "bigscreen_admin_only", 403),
+        (lambda: sources.source_create(by=principals.manager, area=w.area, name="X"), "bigscreen_admin_only", 403),
+        (lambda: sources.source_deactivate(by=principals.citizen, source=w.source, reason="x"),
+         "bigscreen_admin_only", 403),
+        (lambda: sources.area_create(by=principals.admin, code="nanjingxilu", name="X"), "bigscreen_area_exists", 409),
+        (lambda: sources.area_create(by=principals.admin, code="Bad Code", name="X"), "bigscreen_code_invalid", 422),
+        (lambda: sources.area_create(by=principals.admin, code="x", name="X", bucket_minutes=7),
+         "bigscreen_number_invalid", 422),
+        (lambda: sources.area_create(by=principals.admin, code="x", name=""), "bigscreen_field_required", 422),
+        (lambda: sources.zone_create(by=principals.admin, area=w.area, code="plaza66", name="X", capacity=5),
+         "bigscreen_zone_exists", 409),
+        (lambda: sources.zone_create(by=principals.admin, area=w.area, code="z", name="X", capacity=0),
+         "bigscreen_number_invalid", 422),
+        (lambda: sources.zone_create(by=principals.admin, area=w.area, code="z", name="X", capacity=5,
+                                     amber_share=0.9, red_share=0.8), "bigscreen_share_invalid", 422),
+        (lambda: sources.source_create(by=principals.admin, area=w.area, name=" "), "bigscreen_field_required", 422),
+        (lambda: sources.source_deactivate(by=principals.admin, source=w.source, reason=""),
+         "bigscreen_field_required", 422),
+    ]
+    for call, code, status in refusals:
+        with pytest.raises(DomainError) as caught:
+            call()
+        assert (caught.value.code, caught.value.status) == (code, status)
+        assert rows() == before
+    sources.source_deactivate(by=principals.admin, source=w.source, reason="停用")
+    after = rows()
+    with pytest.raises(DomainError) as caught:
+        sources.source_deactivate(by=principals.admin, source=w.source, reason="再次")
+    assert (caught.value.code, caught.value.status, rows()) == ("bigscreen_source_inactive", 409, after)
