@@ -219,10 +219,15 @@ def _prepare_counts(area: Area, start: datetime.datetime, counts: Sequence[Any],
 
 # ---- writes -----------------------------------------------------------------------------------
 
+def _locked_report(key: dict[str, Any]) -> CrowdReport | None:
+    """The report of (source, area, bucket), locked until the commit, if there is one yet."""
+    return CrowdReport.objects.select_for_update().filter(**key).first()
+
+
 def _write(source: Source, prepared: Prepared, *, via: str, now: datetime.datetime) -> IngestResult:
     """Create, leave or correct the report of (source, area, bucket); inside the caller's atomic."""
     key = {"source_id": source.pk, "area_id": prepared.area.pk, "bucket_start": prepared.bucket_start}
-    report = CrowdReport.objects.select_for_update().filter(**key).first()
+    report = _locked_report(key)
     status: Status = "corrected"
     if report is None:
         try:

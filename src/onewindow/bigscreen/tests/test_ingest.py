@@ -444,3 +444,53 @@ def test_source_services_refusals_change_nothing(principals: Any, crowd_world: C
     with pytest.raises(DomainError) as caught:
         sources.source_deactivate(by=principals.admin, source=w.source, reason="再次")
     assert (caught.value.code, caught.value.status, rows()) == ("bigscreen_source_inactive", 409, after)
+
+
+# ---- two identical first sends at once -------------------------------------------------------------
+
+def test_the_loser_of_the_insert_race_answers_unchanged(crowd_world: CrowdWorld,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the second of two simultaneous first sends meets: it found no report, its INSERT is
+    refused by the unique key inside a savepoint, and it goes on with the winner's row."""
+    w = crowd_world
+    send(w, [GOOD])
+    before = state()
+    monkeypatch.setattr(ingest, "_locked_report", lambda key: None)
+    again = send(w, [GOOD], now=NOW + datetime.timedelta(seconds=1))
+    assert (again.status, again.revision) == ("unchanged", 1)
+    assert state() == before
+    fixed = send(w, [{**GOOD, "present": 11}], now=NOW + datetime.timedelta(seconds=2))
+    assert (fixed.status, fixed.revision) == ("corrected", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_first_sends_at_once_make_one_report() -> None:
+    import threading
+
+    from onewindow.bigscreen.testing import build_crowd_world
+
+    world = build_crowd_world()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            source = Source.objects.select_related("area").get(pk=world.source.pk)
+            barrier.wait()
+            results.append(ingest.crowd_report_ingest(source=source, area_code="nanjingxilu", bucket_start=B1255,
+                                                      counts=grid(plaza66=(300, 200, 20)), now=NOW).status)
+        except Exception as exc:  # the test reports any failure of a thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == ["created", "unchanged"]
+    assert (CrowdReport.objects.count(), CrowdRevision.objects.count(), CrowdCount.objects.count()) == (1, 1, 3)
+    assert CrowdAreaBucket.objects.get().present == 520
