@@ -28,21 +28,21 @@ def received_by_center(day: datetime.date) -> dict[int, int]:
     return {center_id: int(n) for center_id, n in rows if n}
 
 
-def top_items(day: datetime.date, *, limit: int = 5) -> list[dict[str, Any]]:
-    """The items most received at the centers on ``day`` (办件量, issue #14's definition), most
-    first (ties by item code): ``{"code", "name", "count"}``."""
-    rows = (CaseDayFact.objects.filter(day=day, center_id__isnull=False, item_id__isnull=False).order_by()
+def top_items(day: datetime.date, *, center_ids: list[int], limit: int = 5) -> list[dict[str, Any]]:
+    """The items most received at the centers ``center_ids`` on ``day`` (办件量, issue #14's
+    definition), most first (ties by item code): ``{"code", "name", "count"}``."""
+    rows = (CaseDayFact.objects.filter(day=day, center_id__in=center_ids, item_id__isnull=False).order_by()
             .values("item_id", "item__code", "item__name").annotate(n=Sum("received"))
             .filter(n__gt=0).order_by("-n", "item__code")[:limit])
     return [{"code": str(r["item__code"] or ""), "name": str(r["item__name"] or ""), "count": int(r["n"])}
             for r in rows]
 
 
-def ratings_by_level(day: datetime.date) -> dict[str, int]:
-    """Ratings (好差评) given on ``day`` to the centers' services and cases, per level "1".."5"
-    (levels without a rating absent)."""
+def ratings_by_level(day: datetime.date, *, center_ids: list[int]) -> dict[str, int]:
+    """Ratings (好差评) given on ``day`` to the services and cases of the centers ``center_ids``,
+    per level "1".."5" (levels without a rating absent)."""
     levels: dict[str, int] = defaultdict(int)
-    for row in RatingDayFact.objects.filter(day=day, center_id__isnull=False).values_list("levels", flat=True):
+    for row in RatingDayFact.objects.filter(day=day, center_id__in=center_ids).values_list("levels", flat=True):
         for level, n in (row or {}).items():
             levels[str(level)] += int(n or 0)
     return {level: n for level, n in levels.items() if n}

@@ -39,17 +39,20 @@ def test_day_figures_of_the_centers(center_world: CenterWorld, django_assert_num
     ])
     with django_assert_num_queries(1):
         assert wall.received_by_center(MON) == {w.center.pk: 8}
+    ids = [w.center.pk]
     with django_assert_num_queries(1):
-        assert wall.top_items(MON) == [
+        assert wall.top_items(MON, center_ids=ids) == [
             {"code": "TESTCASE0000000000000000000001", "name": "食品经营许可（测试）", "count": 4},
             {"code": "TESTCASE0000000000000000000002", "name": "小餐饮经营许可（测试）", "count": 4}]
-    assert wall.top_items(MON, limit=1) == [
+    assert wall.top_items(MON, center_ids=ids, limit=1) == [
         {"code": "TESTCASE0000000000000000000001", "name": "食品经营许可（测试）", "count": 4}]
-    levels = wall.ratings_by_level(MON)
+    levels = wall.ratings_by_level(MON, center_ids=ids)
     assert levels == {"5": 2, "4": 1, "2": 1, "3": 1}
     assert wall.good_share(levels) == 0.6
     assert wall.good_share({}) is None
-    assert wall.received_by_center(datetime.date(2026, 3, 4)) == {} and wall.top_items(TUE)[0]["count"] == 9
+    assert wall.received_by_center(datetime.date(2026, 3, 4)) == {}
+    assert wall.top_items(TUE, center_ids=ids)[0]["count"] == 9
+    assert wall.top_items(MON, center_ids=[]) == [] and wall.ratings_by_level(MON, center_ids=[]) == {}
 
 
 def test_the_last_successful_rollup_run() -> None:

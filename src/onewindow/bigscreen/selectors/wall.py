@@ -150,7 +150,7 @@ def wall_snapshot(*, now: datetime.datetime | None = None) -> dict[str, Any]:
     concluded = _by_center(concluded_counts(department_ids=departments, start=_day_bounds(day)[0],
                                             end=_day_bounds(day)[1]), centers)
     overdue = _by_center(overdue_open_counts(department_ids=departments), centers)
-    levels = day_figures.ratings_by_level(day)
+    levels = day_figures.ratings_by_level(day, center_ids=[c.pk for c in centers])
     as_of = day_figures.rollups_as_of()
     waits = sum(c.waits for c in centers)
     today = {
@@ -164,7 +164,7 @@ def wall_snapshot(*, now: datetime.datetime | None = None) -> dict[str, Any]:
         "overdue": sum(overdue.values()),
         "rating_good_share": day_figures.good_share(levels),
         "ratings": sum(levels.values()),
-        "top_items": day_figures.top_items(day, limit=TOP_ITEMS),
+        "top_items": day_figures.top_items(day, center_ids=[c.pk for c in centers], limit=TOP_ITEMS),
     }
     return {
         "as_of": _iso(now),

@@ -214,6 +214,8 @@ def test_an_inactive_center_is_left_out(today: Today) -> None:
     data = wall_snapshot(now=AT)
     assert data["centers"] == []
     assert data["today"]["tickets_waiting"] == 0 and data["today"]["cases_concluded"] == 0
+    assert data["today"]["cases_received"] == 0 and data["today"]["top_items"] == []
+    assert data["today"]["ratings"] == 0 and data["today"]["rating_good_share"] is None
     assert not any(d["has_data"] for d in data["districts"])
 
 
