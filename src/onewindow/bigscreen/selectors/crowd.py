@@ -15,7 +15,8 @@ Rules (issue #16 parts 2–3):
   ``stale_minutes`` before now (or none at all), when the latest bucket is that old, or when there is
   no data; ``late_sources`` names the late sources;
 * public payloads are redacted by FlowKit's rule (``bigscreen/redaction.py``): every count below k
-  is ``"<k"``, a share of a redacted count is null; totals and levels come from the true values;
+  is ``"<k"``, a share of a redacted count is null (an alert's peak share too, in a zone so small
+  that its peak was below k); totals and levels come from the true values;
 * times are Asia/Shanghai (+08:00); a bucket's ``present`` is counted at its end, so ``as_of`` and
   the peaks' ``at`` are bucket ends, while the heatmap and the line put a bucket in the hour it starts.
 """
@@ -182,8 +183,9 @@ def crowd_snapshot(area_code: str, *, now: datetime.datetime | None = None, reda
             "ratio": ratio,
         },
         "zones": zone_rows,
-        "alerts": [{"zone": alert.zone.code, "level": alert.level,
-                    "since": iso(alert.opened_bucket + bucket), "peak_share": round(alert.peak_share, 4)}
+        "alerts": [{"zone": alert.zone.code, "level": alert.level, "since": iso(alert.opened_bucket + bucket),
+                    "peak_share": None if redact and alert.peak_share * alert.zone.capacity < k - 1e-6
+                    else round(alert.peak_share, 4)}
                    for alert in alerts],
     }
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onewindow.bigscreen import redaction
-from onewindow.bigscreen.models import CrowdAlert, CrowdAreaBucket
+from onewindow.bigscreen.models import CrowdAlert, CrowdAreaBucket, Zone
 from onewindow.bigscreen.selectors.crowd import SHANGHAI, crowd_snapshot, estimate_present, zone_level
 from onewindow.bigscreen.testing import NOW, CrowdWorld, make_source
 from onewindow.core.errors import NotFound
@@ -316,3 +316,15 @@ def test_a_redacted_snapshot_shows_no_count_below_k(crowd_world: CrowdWorld, k: 
             assert red["share"] == (None if hidden else true["share"])
     ratio_hidden = any(redaction.is_hidden(plain["peak"][p]["present"], k) for p in ("today", "last_week"))
     assert public["peak"]["ratio"] == (None if ratio_hidden else plain["peak"]["ratio"])
+
+
+def test_an_alert_of_a_zone_too_small_for_k_has_no_peak_share_in_public(crowd_world: CrowdWorld) -> None:
+    tiny = Zone.objects.create(area=crowd_world.area, code="kiosk", name="问询亭", capacity=10, position=9)
+    CrowdAlert.objects.create(area=crowd_world.area, zone=tiny, level="red", opened_bucket=at(2, 12, 55),
+                              peak_share=1.4)  # 14 people
+    CrowdAlert.objects.create(area=crowd_world.area, zone=crowd_world.zhangyuan, level="amber",
+                              opened_bucket=at(2, 12, 55), peak_share=0.075)  # 15 people: shown
+    public = crowd_snapshot("nanjingxilu", now=NOW)["alerts"]
+    assert [(a["zone"], a["peak_share"]) for a in public] == [("zhangyuan", 0.075), ("kiosk", None)]
+    plain = crowd_snapshot("nanjingxilu", now=NOW, redact=False)["alerts"]
+    assert [(a["zone"], a["peak_share"]) for a in plain] == [("zhangyuan", 0.075), ("kiosk", 1.4)]
