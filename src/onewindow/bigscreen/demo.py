@@ -119,8 +119,9 @@ def load(progress: Callable[[int], Any] = lambda n: None, seed: int = DEFAULT_SE
         area = _area(admin, manager)
         source = _source(admin, area)
         progress(1)
-        simulate_history(source, days=HISTORY_DAYS.get(size, HISTORY_DAYS["full"]), now=now, seed=seed,
-                         progress=progress)
+        if source.is_active:  # an administrator may have stopped the simulated feed: leave it so
+            simulate_history(source, days=HISTORY_DAYS.get(size, HISTORY_DAYS["full"]), now=now, seed=seed,
+                             progress=progress)
         _screen(admin, manager, area)
         progress(1)
     return _printed(area)

@@ -97,6 +97,11 @@ def test_demo_is_idempotent_and_tops_up_only_the_missing_buckets(
     assert after["CrowdAreaBucket"] == before["CrowdAreaBucket"] + 12
     assert after["Screen"] == before["Screen"] == 1
 
+    # an administrator stopped the simulated feed: a later run leaves it stopped and sends nothing
+    Source.objects.filter(name=SOURCE_NAME).update(is_active=False)
+    demo.load(seed=20170929, size="small", now=NOW + datetime.timedelta(hours=2))
+    assert counts() == after
+
 
 def test_bulk_history_is_what_the_ingest_writes(demo_world: CenterWorld) -> None:
     """A resend of a history bucket through the ingest is ``unchanged`` (same digest), and the
