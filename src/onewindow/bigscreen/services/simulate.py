@@ -73,7 +73,7 @@ import chinese_calendar
 from django.db import transaction
 from django.utils import timezone
 
-from ..buckets import bucket_floor
+from ..buckets import bucket_floor, local_zone
 from ..choices import OriginClass
 from ..models import CrowdAreaBucket, CrowdCount, CrowdReport, CrowdRevision, Source, Zone
 from . import alerts
@@ -266,7 +266,7 @@ def _day_levels(seed: int, day: datetime.date, minute: float) -> tuple[float, fl
 
 @functools.lru_cache(maxsize=8192)
 def _levels(seed: int, instant: datetime.datetime) -> _Levels:
-    local = timezone.localtime(instant)
+    local = instant.astimezone(local_zone())  # the grid's zone (Asia/Shanghai), whatever zone is active
     minute = local.hour * 60 + local.minute + local.second / 60
     visitors, commuters, shares = _day_levels(seed, local.date(), minute)
     if minute < NIGHT_FADE_MINUTES:  # the previous day's factors fade out until 06:00
