@@ -113,6 +113,8 @@ class Case(models.Model):
             models.Index(fields=["receiving_department", "status", "due_date"], name="cases_inbox_receiving"),
             models.Index(fields=["handling_department", "status", "due_date"], name="cases_inbox_handling"),
             models.Index(fields=["owner", "-id"], name="cases_owner"),
+            # The service wall's "concluded today" per receiving body, read every few seconds (issue #16).
+            models.Index(fields=["receiving_department", "decided_at"], name="cases_decided_receiving"),
             models.Index(fields=["applicant_person", "-id"], name="cases_applicant_person"),
             models.Index(fields=["applicant_organization", "-id"], name="cases_applicant_org"),
             models.Index(fields=["status", "deadline_level"], name="cases_status_level"),

@@ -387,6 +387,9 @@ BIGSCREEN_INTERVAL_SECONDS = float(env_str("BIGSCREEN_INTERVAL_SECONDS", "2"))
 BIGSCREEN_STREAM_ORIGIN = env_str("BIGSCREEN_STREAM_ORIGIN", "")
 BIGSCREEN_TICKET_SECONDS = int(env_str("BIGSCREEN_TICKET_SECONDS", "900"))
 BIGSCREEN_WSGI_STREAM_SECONDS = int(env_str("BIGSCREEN_WSGI_STREAM_SECONDS", "25"))
+# The service wall is stale (数据延迟) when no rollup run has finished for this many minutes (the
+# rollups run every 5 minutes, even without new events; three missed runs mean the worker is down).
+BIGSCREEN_WALL_STALE_MINUTES = int(env_str("BIGSCREEN_WALL_STALE_MINUTES", "15"))
 
 # Item decisions (事项准入, issue #14 part 4): an item of a center whose volume over a window is at
 # most ANALYTICS_LOW_VOLUME_MAX (9: "0 or a single digit") is listed for a change or withdrawal
