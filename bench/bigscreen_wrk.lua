@@ -7,7 +7,7 @@
 --
 -- Request n (n = offset + thread id + nthreads * i) goes to area n % #areas, bucket
 -- base - floor(n / #areas) * step; its counts are a deterministic function of n, so a repeat of n
--- sends the very same body, and distinct n send distinct counts.
+-- sends the very same body, and distinct n send distinct counts. `i` counts the requests sent.
 
 local origins = {"local", "domestic", "international"}
 local threads = {}
@@ -19,6 +19,7 @@ end
 
 function init(args)
   i = 0
+  verified = false
   ok = 0
   bad = 0
   first_bad = ""
@@ -35,7 +36,13 @@ function request()
   else
     n = offset + tid + nthreads * i
   end
-  i = i + 1
+  if tid == 0 and not verified then
+    -- wrk calls request() once on thread 0 to check the script before the run: that request is
+    -- never sent, so it must not use up key n.
+    verified = true
+  else
+    i = i + 1
+  end
   local a = areas[(n % #areas) + 1]
   local bucket = base - math.floor(n / #areas) * step
   local iso = os.date("!%Y-%m-%dT%H:%M:%S", bucket + 28800) .. "+08:00"
@@ -71,11 +78,13 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local good, wrong, most, sample = 0, 0, 0, ""
+  local good, wrong, most, least, total, sample = 0, 0, 0, -1, 0, ""
   for _, t in ipairs(threads) do
     good = good + t:get("ok")
     wrong = wrong + t:get("bad")
+    total = total + t:get("i")
     if t:get("i") > most then most = t:get("i") end
+    if least < 0 or t:get("i") < least then least = t:get("i") end
     if sample == "" then sample = t:get("first_bad") end
   end
   local e = summary.errors
@@ -83,7 +92,7 @@ function done(summary, latency, requests)
   sample = string.gsub(sample, "[%c]", " ")
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"ok":%d,"bad":%d,' ..
-    '"sent_per_thread":%d,"socket_errors":%d,"first_bad":"%s"}\n',
+    '"sent_per_thread":%d,"least_per_thread":%d,"sent":%d,"socket_errors":%d,"first_bad":"%s"}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max, good,
-    wrong, most, e.connect + e.read + e.write + e.timeout, sample))
+    wrong, most, least, total, e.connect + e.read + e.write + e.timeout, sample))
 end

@@ -83,8 +83,11 @@ def test_wrk_sends_the_described_bodies(recorder: Any, modulo: int) -> None:
         numbers.append(n)
     if modulo:
         assert set(numbers) == set(range(10, 15))
-    else:
+    else:  # each thread sends its keys in turn from the first (wrk's check call uses none up)
         assert len(set(numbers)) == len(numbers)
+        for tid in (0, 1):
+            mine = sorted(n for n in numbers if n % 2 == tid)
+            assert mine == list(range(10 + tid, 10 + tid + 2 * len(mine), 2))
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="Debian's wrk is the bench's load client (apt-get install wrk)")
@@ -96,3 +99,28 @@ def test_bare_side_names_the_source(recorder: Any) -> None:
     for path, headers, body in Recorder.seen:
         assert path == f"{bigscreen.BARE_PATH}?source={sources[body['area']]}"
         assert "Authorization" not in headers
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="Debian's wrk is the bench's load client (apt-get install wrk)")
+def test_tiny_mode_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole bench at toy size on its own SQLite file: every ingest answer as expected, the
+    database consistent with the answers, and every screen receiving every fed bucket."""
+    assert bigscreen.main(["--tiny"]) == 0
+    printed = capsys.readouterr().out
+    saved = sorted(bigscreen.RESULTS.glob("*-bigscreen-sqlite.json"))[-1]
+    result = json.loads(saved.read_text())
+    saved.unlink()
+    ingest = result["ingest"]
+    assert ingest["consistent"] is True
+    assert all(f["errors"] == 0 and f["requests"] > 0 for f in ingest["figures"].values())
+    assert ingest["check"]["api"]["reports"] == ingest["sent_ok"]["api"]
+    steps = result["fanout"]["steps"]
+    assert [s["screens"] for s in steps] == [1, 10]
+    for s in steps:
+        assert s["feeds"] >= 2
+        assert s["screens_reporting"] == s["screens"]
+        assert s["missed"] == 0
+        assert s["deliveries"] == s["feeds"] * s["screens"]
+    assert "database check: API" in printed
+    assert "update latency p99" in printed
