@@ -6,3 +6,6 @@ class BigscreenConfig(AppConfig):
     name = "onewindow.bigscreen"
     label = "bigscreen"
     verbose_name = _("大数据应用展示")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

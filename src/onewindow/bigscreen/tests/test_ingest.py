@@ -494,3 +494,13 @@ def test_two_identical_first_sends_at_once_make_one_report() -> None:
     assert sorted(results) == ["created", "unchanged"]
     assert (CrowdReport.objects.count(), CrowdRevision.objects.count(), CrowdCount.objects.count()) == (1, 1, 3)
     assert CrowdAreaBucket.objects.get().present == 520
+
+
+def test_the_system_check_names_a_broken_origin_rule(settings: Any) -> None:
+    from django.core.checks import run_checks
+
+    assert [m.id for m in run_checks() if m.id == "bigscreen.E001"] == []
+    settings.BIGSCREEN_ORIGIN_RULE = {"local": ["31"], "abroad": ["US"]}
+    found = [m for m in run_checks() if m.id == "bigscreen.E001"]
+    assert [m.msg for m in found] == [
+        "BIGSCREEN_ORIGIN_RULE names the origin class 'abroad'; the classes are local, domestic, international."]
