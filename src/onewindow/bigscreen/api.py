@@ -53,8 +53,9 @@ router = Router(tags=["bigscreen"])
 
 # ---- crowd-flow ingest (issue #16 part 2; helper A) --------------------------------------------
 
-_INGEST_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
-_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+_INGEST_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 415: ErrorOut,
+                                  422: ErrorOut}
+_READ_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 STAFF_SCOPE = "bigscreen"
 
 
