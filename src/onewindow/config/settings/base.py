@@ -390,6 +390,10 @@ BIGSCREEN_WSGI_STREAM_SECONDS = int(env_str("BIGSCREEN_WSGI_STREAM_SECONDS", "25
 # The service wall is stale (数据延迟) when no rollup run has finished for this many minutes (the
 # rollups run every 5 minutes, even without new events; three missed runs mean the worker is down).
 BIGSCREEN_WALL_STALE_MINUTES = int(env_str("BIGSCREEN_WALL_STALE_MINUTES", "15"))
+# The demo's live hall (issue #16, centers.services.demo_hall): comma-separated codes of the centers
+# whose day the scheduler plays every minute through the real queue services ("" = none; never in
+# production — the local demo profile names 临汾路).
+CENTERS_DEMO_HALL = env_str("CENTERS_DEMO_HALL", "")
 
 # Item decisions (事项准入, issue #14 part 4): an item of a center whose volume over a window is at
 # most ANALYTICS_LOW_VOLUME_MAX (9: "0 or a single digit") is listed for a change or withdrawal

@@ -12,3 +12,5 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret-onewindow-local-profile-
 ONEWINDOW_FIELD_KEYS = env_str(
     "ONEWINDOW_FIELD_KEYS", "dev1:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1zZWNyZXQtMDE="
 )
+# The demo's live hall: today's queue of 临汾路 (center code 310106021) is played every minute.
+CENTERS_DEMO_HALL = env_str("CENTERS_DEMO_HALL", "310106021")
