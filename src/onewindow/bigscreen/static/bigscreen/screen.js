@@ -43,8 +43,8 @@
       return words["level" + String(value || "normal").charAt(0).toUpperCase() + String(value || "normal").slice(1)];
     }
     if (format === "list") { return (value || []).join(ENGLISH ? ", " : "、"); }
+    if (format === "hhmm") { return value ? String(value).slice(11, 16) : ""; }
     if (value === null || value === undefined || value === "") { return "—"; }
-    if (format === "hhmm") { return String(value).slice(11, 16); }
     if (format === "share") { return typeof value === "number" ? Math.round(value * 100) + "%" : "—"; }
     if (format === "minutes") { return typeof value === "number" ? value.toFixed(1) : String(value); }
     return String(value);
