@@ -93,12 +93,12 @@ def emergency_post(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def emergency_clear(request: HttpRequest, message_id: int) -> HttpResponse:
+def emergency_clear(request: HttpRequest, emergency_id: int) -> HttpResponse:
     refused = _refused(request)
     if refused:
         return refused
     try:
-        screen_services.emergency_clear(by=request.user, message_id=message_id)
+        screen_services.emergency_clear(by=request.user, message_id=emergency_id)
     except DomainError as exc:
         return _page(request, error=exc, failed="emergency")
     messages.success(request, _("紧急通告已撤除。"))
