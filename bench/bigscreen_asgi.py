@@ -2,9 +2,9 @@
 (``onewindow.config.asgi``) with one path of its own, ``GET /bench/stream-stats``, answered before
 Django: the database statements this process has run since it started (every connection it opens
 gets an execute wrapper that counts), the push layer's own counters (``broadcast.stats``:
-producer runs, seq increments, the producer's queries) and the process's CPU seconds and resident
-size. Only the bench starts it (``uvicorn bench.bigscreen_asgi:application``); nothing else imports
-it.
+producer runs, seq increments, the producer's queries), the process's CPU seconds and resident
+size, and the open streams per channel (the hubs' subscribers). Only the bench starts it
+(``uvicorn bench.bigscreen_asgi:application``); nothing else imports it.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ def _count(execute: Callable[..., Any], sql: Any, params: Any, many: Any, contex
 
 
 def _wrap(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # First in the list: a connection made inside ``connection.execute_wrapper(...)`` (the
+    # producer's own count) would otherwise lose this wrapper to that context's closing pop().
     if _count not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_count)
+        connection.execute_wrappers.insert(0, _count)
 
 
 connection_created.connect(_wrap, dispatch_uid="bench-bigscreen-count")
@@ -55,7 +57,8 @@ def stats() -> dict[str, Any]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     with _lock:
         statements = _statements[0]
-    return {"pid": os.getpid(), "statements": statements, "broadcast": dict(broadcast.stats),
+    hubs = {channel: hub.subscribers for channel, hub in broadcast.live_hubs().items()}
+    return {"pid": os.getpid(), "statements": statements, "broadcast": dict(broadcast.stats), "subscribers": hubs,
             "cpu_seconds": usage.ru_utime + usage.ru_stime, "rss_kb": _rss_kb(), "max_rss_kb": usage.ru_maxrss}
 
 
