@@ -6,7 +6,8 @@ Crowd-flow ingest (part 2; helper A), a source's bearer token with the scope ``c
 
 - ``POST /crowd/reports``: one report ``{"area", "bucket_start", "counts": [{"zone", "origin" |
   "region", "present", "arrivals"}]}`` → 201 ``created``, 200 ``unchanged`` or ``corrected``;
-  body ``{area, bucket_start, revision, status}`` (``bucket_start`` the aligned Shanghai instant);
+  body ``{area, bucket_start, revision, status}`` (``bucket_start`` the aligned Shanghai instant,
+  whatever offset was sent; a sub-second fraction is dropped, whole seconds off the grid refused);
 - ``POST /crowd/reports/batch``: ``{"reports": [...]}`` (≤ 500, all or nothing, the refusal names
   ``reports[3].counts[1].present``) → 200 ``{items, created, unchanged, corrected}``;
 - ``POST /crowd/backfill``: a ``text/csv`` body (services/backfill.py) for the source's area,

@@ -24,7 +24,8 @@ Rules:
 - **Idempotent per (source, area, bucket)**: the canonical counts (zone code, class, present,
   arrivals; sorted) are hashed with SHA-256. The same digest again is ``unchanged`` and writes
   nothing; another digest is a correction (更正): the revision goes up by one, a
-  :class:`CrowdRevision` keeps it (history), the report's counts are replaced. Two identical first
+  :class:`CrowdRevision` keeps it (history: the canonical counts, regions already summed into
+  their class, with the channel ``via``), the report's counts are replaced. Two identical first
   sends at once: the second waits on the first's row lock (or loses the insert race inside a
   savepoint) and answers ``unchanged``, never an IntegrityError.
 - **Merged figures**: after a change, :class:`CrowdAreaBucket` of that (area, bucket) — and only
