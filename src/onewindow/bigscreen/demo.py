@@ -21,7 +21,8 @@
 The printed lines say how to enrol the screen's browser and where the public crowd page is.
 Idempotent: each step looks for what it would write and skips it; a second run only adds the
 buckets missing since the last one (none when the task has been running). Deterministic from the
-seed apart from the clock and the device token. Typically about 5 s for 14 days on SQLite.
+seed apart from the clock and the device token. The 14 days (4,032 buckets) took 16 s on SQLite on
+the shared 2-core machine in a full ``demo_data`` run; a second run about 0.02 s.
 """
 
 from __future__ import annotations
