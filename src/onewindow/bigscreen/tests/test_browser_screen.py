@@ -141,3 +141,18 @@ def test_emergency_overlay_reaches_an_open_screen(bound_screen: tuple[CenterWorl
     page.wait_for_timeout(800)  # the fade-in of the slot, for the picture only
     page.screenshot(path="/tmp/bigscreen-screen-wall.png")  # noqa: S108
     assert errors == []
+
+
+def test_falls_back_to_long_poll_when_the_stream_fails(area_with_history: tuple[CrowdWorld, datetime.datetime],
+                                                       page: Any) -> None:
+    world, latest = area_with_history
+    errors = _watch(page)
+    page.route("**/bigscreen/stream/**", lambda route: route.abort())  # a proxy that cuts event streams
+    page.goto("/bigscreen/nanjingxilu/")
+    assert page.locator("#crowd-now").inner_text() == "527"
+    wait_until(page, "window.bigscreen.mode.crowd === 'poll'", timeout_ms=30_000)
+    orm_beside_browser(lambda: crowd_report_ingest(
+        source=world.source, area_code="nanjingxilu", bucket_start=latest, counts=counts(2400, 500, 100),
+        via="simulator"))
+    wait_until(page, "Number(document.getElementById('crowd-now').textContent) >= 3000")
+    assert [e for e in errors if "bigscreen/stream" not in e and "ERR_FAILED" not in e] == []
