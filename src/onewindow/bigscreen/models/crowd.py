@@ -127,8 +127,9 @@ class CrowdReport(models.Model):
 
 
 class CrowdRevision(models.Model):
-    """Every version of a report, kept (更正留痕): the counts as received, when, and from which
-    address. The current version is also the report's :class:`CrowdCount` rows."""
+    """Every version of a report, kept (更正留痕): its counts per zone and origin class (counts sent
+    by home-region code are kept after the origin rule summed them into their class), when, and
+    through which channel. The current version is also the report's :class:`CrowdCount` rows."""
 
     report = models.ForeignKey(CrowdReport, verbose_name=_("报送"), on_delete=models.CASCADE, related_name="revisions")
     revision = models.PositiveIntegerField(_("版本"))

@@ -367,7 +367,8 @@ STAFFING_BOOKABLE_SHARE = float(env_str("STAFFING_BOOKABLE_SHARE", "0.5"))
 # BIGSCREEN_AMBER_SHARE and red at BIGSCREEN_RED_SHARE of its capacity (a zone may set its own).
 # BIGSCREEN_ORIGIN_RULE maps a home-region code to an origin class ("class=code|code|…" pairs; a
 # code ending in * is a prefix; a code no rule names is international). Codes: GB/T 2260 province
-# codes (31 = Shanghai) and ISO 3166-1 alpha-2 for HK, MO, TW and other countries.
+# codes (31 = Shanghai; 71, 81, 82 = Taiwan, Hong Kong, Macao) and ISO 3166-1 alpha-2 for HK, MO, TW
+# and other countries.
 BIGSCREEN_SKEW_SECONDS = int(env_str("BIGSCREEN_SKEW_SECONDS", "120"))
 BIGSCREEN_REDACTION_THRESHOLD = int(env_str("BIGSCREEN_REDACTION_THRESHOLD", "15"))
 BIGSCREEN_AMBER_SHARE = float(env_str("BIGSCREEN_AMBER_SHARE", "0.8"))
@@ -375,7 +376,7 @@ BIGSCREEN_RED_SHARE = float(env_str("BIGSCREEN_RED_SHARE", "0.95"))
 BIGSCREEN_ORIGIN_RULE = {
     klass.strip(): [code.strip() for code in codes.split("|") if code.strip()]
     for klass, codes in (pair.split("=", 1) for pair in env_list("BIGSCREEN_ORIGIN_RULE", [
-        "local=31", "domestic=1*|2*|3*|4*|5*|6*|HK|MO|TW"]))
+        "local=31", "domestic=1*|2*|3*|4*|5*|6*|71|81|82|HK|MO|TW"]))
 }
 # Push (issue #16 part 6; decision 0019): the shared snapshot of each channel is recomputed at most
 # once per BIGSCREEN_INTERVAL_SECONDS by one producer; the streams answer from it. Where the
