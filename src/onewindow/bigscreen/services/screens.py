@@ -19,7 +19,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -197,11 +197,15 @@ def screen_create(*, by: Actor, device_id: Any, name: Any, layout: Any = ScreenL
     device = next((d for d in enrolable_devices_for(by) if d.pk == pk and d.kind == DeviceKind.DISPLAY), None)
     if device is None:
         raise NotFound(_("找不到该显示屏设备。"), code="bigscreen_device_not_found")
-    with transaction.atomic():
-        if Screen.objects.select_for_update().filter(device_id=device.pk).exists():
-            raise Conflict(_("该设备已登记为大屏。"), code="bigscreen_screen_exists")
-        screen = Screen.objects.create(device=device, **fields)
-        audit_record(actor=by, action="bigscreen.screen.create", target=screen, after=_screen_summary(screen))
+    exists = Conflict(_("该设备已登记为大屏。"), code="bigscreen_screen_exists")
+    if Screen.objects.filter(device_id=device.pk).exists():
+        raise exists
+    try:
+        with transaction.atomic():
+            screen = Screen.objects.create(device=device, **fields)
+            audit_record(actor=by, action="bigscreen.screen.create", target=screen, after=_screen_summary(screen))
+    except IntegrityError:  # made by another operator in the meantime (one screen per device)
+        raise exists from None
     return screen
 
 
@@ -212,7 +216,8 @@ def screen_configure(*, by: Actor, screen_id: Any, name: Any, layout: Any, area:
     permissions.require_operator(by)
     fields = _clean_screen(name=name, layout=layout, area=area, panels=panels, rotate_seconds=rotate_seconds)
     with transaction.atomic():
-        screen = Screen.objects.select_for_update().select_related("area").filter(pk=_as_pk(screen_id)).first()
+        screen = (Screen.objects.select_for_update(of=("self",)).select_related("area")
+                  .filter(pk=_as_pk(screen_id)).first())
         if screen is None:
             raise NotFound(_("找不到该大屏。"), code="bigscreen_screen_not_found")
         before = _screen_summary(screen)

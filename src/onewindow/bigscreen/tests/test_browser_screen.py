@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from onewindow.bigscreen import broadcast
 from onewindow.bigscreen.models import Area, CrowdAreaBucket, Screen
 from onewindow.bigscreen.services.ingest import crowd_report_ingest
 from onewindow.bigscreen.services.screens import emergency_clear, emergency_post
@@ -46,6 +47,7 @@ def counts(plaza: int, citic: int, zhangyuan: int) -> list[dict[str, Any]]:
 def area_with_history(crowd_world: CrowdWorld) -> tuple[CrowdWorld, datetime.datetime]:
     # Made before the page fixture starts Playwright's event loop (the ORM is sync-only): a day of
     # buckets every hour for the week's charts, and one bucket 5 minutes before the latest.
+    broadcast.cache().clear()  # no shared envelope left from another test
     latest = latest_bucket(crowd_world.area)
     for hours in range(1, 48):
         start = latest - datetime.timedelta(hours=hours)
@@ -108,6 +110,7 @@ def test_crowd_page_updates_without_reload(area_with_history: tuple[CrowdWorld, 
 
 @pytest.fixture
 def bound_screen(center_world: CenterWorld, crowd_world: CrowdWorld) -> tuple[CenterWorld, tuple[str, str]]:
+    broadcast.cache().clear()
     Screen.objects.create(device=center_world.display, name="展示中心大屏", area=crowd_world.area,
                           panels=["crowd_now", "service_today"], rotate_seconds=5)
     return center_world, binding_cookie(center_world.display)

@@ -14,12 +14,19 @@ from django.test import Client
 from django.utils import timezone
 
 from onewindow.accounts.testing import Principals
+from onewindow.bigscreen import broadcast
 from onewindow.bigscreen.models import Area, CrowdAreaBucket, EmergencyMessage, Screen
 from onewindow.bigscreen.services.screens import emergency_post
 from onewindow.bigscreen.testing import CrowdWorld
 from onewindow.centers.testing import CenterWorld, enrol
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channels() -> None:
+    """The pages read the channels' shared envelopes (broadcast.current): none left from another test."""
+    broadcast.cache().clear()
 
 
 def latest_bucket(area: Area, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -70,7 +77,8 @@ def test_public_crowd_page_redacts_small_counts(crowd: CrowdWorld) -> None:
     assert 'data-key="international"><span class="label" data-field="origin" data-format="origin">国际</span> ' \
            '<span class="numeral-m" data-field="present">&lt;15</span>' in html
     data = envelope(html, "crowd-envelope")
-    assert (data["channel"], data["seq"], data["emergency"]) == ("crowd:nanjingxilu", 0, None)
+    assert (data["channel"], data["seq"], data["emergency"]) == ("crowd:nanjingxilu", 1, None)
+    assert broadcast.cached("crowd:nanjingxilu")["envelope"] == data  # type: ignore[index]  # the shared one
     assert (data["data"]["redacted"], data["data"]["threshold"]) == (True, 15)
     assert [z["present"] for z in data["data"]["zones"]] == [500, "<15", 20]
     assert 'data-stream="/bigscreen/stream/crowd:nanjingxilu/"' in html
@@ -85,7 +93,9 @@ def test_public_crowd_page_redacts_small_counts(crowd: CrowdWorld) -> None:
 def test_staff_see_the_numbers(crowd: CrowdWorld, principals: Principals, name: str) -> None:
     html = principals.client(name).get("/bigscreen/nanjingxilu/").content.decode()
     assert '<td class="num" data-field="present">7</td>' in zone_row(html, "citic")
-    assert envelope(html, "crowd-envelope")["data"]["redacted"] is False
+    shown = envelope(html, "crowd-envelope")
+    assert (shown["data"]["redacted"], shown["seq"]) == (False, 0)
+    assert broadcast.cached("crowd:nanjingxilu") is None  # computed for this member of staff alone
     assert "此后的实时更新与公众大屏相同" in html
 
 

@@ -15,8 +15,10 @@
 
 Each page renders its first snapshot on the server (numbers without JavaScript), then
 ``bigscreen/screen.js`` keeps it current from the Server-Sent Events stream (long-poll fallback)
-without a reload. The envelope shape is the one of bigscreen/broadcast.py (seq 0 for the first
-render: any pushed envelope replaces it).
+without a reload. The first render reads the channel's shared envelope (``broadcast.current``: one
+computation per interval, so a thousand screens reloading at once do not each query the
+database); only a staff member's unredacted crowd page is computed for them (seq 0: the next
+pushed envelope replaces it).
 """
 
 from __future__ import annotations
@@ -35,12 +37,11 @@ from django.views.decorators.http import require_GET
 
 from onewindow.core.errors import DomainError, PermissionDenied
 
-from .. import permissions
+from .. import broadcast, permissions
 from ..choices import Panel, ScreenLayout
 from ..models import Screen
 from ..selectors.crowd import crowd_snapshot
 from ..selectors.screens import active_emergency, iso, screen_of_device
-from ..selectors.wall import wall_snapshot
 
 CROWD_PANELS = [Panel.CROWD_NOW, Panel.CROWD_WEEK, Panel.CROWD_ORIGIN, Panel.CROWD_ZONES]
 SERVICE_PANELS = [Panel.SERVICE_TODAY, Panel.SERVICE_DISTRICTS]
@@ -94,14 +95,16 @@ def error_page(request: HttpRequest, exc: DomainError, *, device: bool = False) 
 def crowd(request: HttpRequest, area_code: str) -> HttpResponse:
     """The public crowd page of an area (redacted; unredacted first render for staff)."""
     staff = permissions.can_view_unredacted(request.user)
+    channel = crowd_channel(area_code)
     try:
-        data = crowd_snapshot(area_code, redact=not staff)
+        if staff:
+            shown = envelope(channel, crowd_snapshot(area_code, redact=False), active_emergency())
+        else:
+            shown = broadcast.current(channel)
     except DomainError as exc:
         return error_page(request, exc)
-    channel = crowd_channel(data["area"]["code"])
-    emergency = active_emergency()
     return render(request, "bigscreen/crowd.html", page_context(
-        request, emergency, layout=layout_of(request), staff=staff, crowd=envelope(channel, data, emergency),
+        request, shown["emergency"], layout=layout_of(request), staff=staff, crowd=shown,
         crowd_config=channel_config(channel, ticket=False), panels=CROWD_PANELS))
 
 
@@ -114,10 +117,10 @@ def wall(request: HttpRequest) -> HttpResponse:
             return redirect_to_login(request.get_full_path())
         return error_page(request, PermissionDenied(_("只有工作人员或已登记的大屏可以查看政务服务大屏。"),
                                                     code="bigscreen_wall_forbidden"))
-    emergency = active_emergency()
+    shown = broadcast.current(WALL_CHANNEL)
     return render(request, "bigscreen/wall.html", page_context(
-        request, emergency, layout=layout_of(request, screen.layout if screen else ScreenLayout.HD),
-        wall=envelope(WALL_CHANNEL, wall_snapshot(), emergency), wall_config=channel_config(WALL_CHANNEL, ticket=True),
+        request, shown["emergency"], layout=layout_of(request, screen.layout if screen else ScreenLayout.HD),
+        wall=shown, wall_config=channel_config(WALL_CHANNEL, ticket=True),
         panels=[*SERVICE_PANELS, "centers"]))
 
 
@@ -139,12 +142,10 @@ def screen(request: HttpRequest) -> HttpResponse:
             _("本设备尚未登记为大屏，不能使用此页面。请联系中心负责人在本设备上登记。"),
             code="bigscreen_screen_not_enrolled"), device=True)
     panels = [p for p in row.panels if p in Panel.values] or [*SERVICE_PANELS]
-    emergency = active_emergency()
     crowd_env = crowd_cfg = None
     if row.area is not None and any(p in CROWD_PANELS for p in panels):
         try:
-            crowd_env = envelope(crowd_channel(row.area.code), crowd_snapshot(row.area.code, redact=True),
-                                 emergency)
+            crowd_env = broadcast.current(crowd_channel(row.area.code))
             crowd_cfg = channel_config(crowd_channel(row.area.code), ticket=False)
         except DomainError:  # the area was switched off: its panels drop out, the rest still rotate
             crowd_env = None
@@ -152,8 +153,9 @@ def screen(request: HttpRequest) -> HttpResponse:
         panels = [p for p in panels if p not in CROWD_PANELS] or [*SERVICE_PANELS]
     wall_env = wall_cfg = None
     if any(p in SERVICE_PANELS for p in panels):
-        wall_env = envelope(WALL_CHANNEL, wall_snapshot(), emergency)
+        wall_env = broadcast.current(WALL_CHANNEL)
         wall_cfg = channel_config(WALL_CHANNEL, ticket=True)
+    emergency = (crowd_env or wall_env or {}).get("emergency")
     return render(request, "bigscreen/screen.html", page_context(
         request, emergency, layout=layout_of(request, row.layout), screen=row, panels=panels,
         rotate_ms=row.rotate_seconds * 1000, crowd=crowd_env, crowd_config=crowd_cfg, wall=wall_env,
