@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django_tasks import task
@@ -10,7 +11,7 @@ from django_tasks import task
 from onewindow.core.actors import system_actor
 
 from .services import appointments_mark_no_shows, appointments_send_reminders
-from .services.demo_hall import demo_hall_tick
+from .services.demo_hall import HallProfile, demo_hall_tick
 
 
 @task()
@@ -28,8 +29,13 @@ def demo_hall_codes() -> list[str]:
 
 
 @task()
-def centers_demo_hall(now: str | None = None) -> dict[str, dict[str, int]]:
-    """The demo's live hall (every minute): a no-op unless ``CENTERS_DEMO_HALL`` names centers;
-    ``now`` (ISO 8601) for a replay at a given moment."""
+def centers_demo_hall(profile: dict[str, Any], now: str | None = None) -> dict[str, dict[str, int]]:
+    """The demo's live hall (every minute; ``centers.schedules`` passes the demo's profile, see
+    ``HallProfile.as_json``): a no-op unless ``CENTERS_DEMO_HALL`` names centers; ``now`` (ISO
+    8601) for a replay at a given moment."""
+    codes = demo_hall_codes()
+    if not codes:
+        return {}
     moment = datetime.datetime.fromisoformat(now) if now else None
-    return {code: demo_hall_tick(center_code=code, now=moment) for code in demo_hall_codes()}
+    hall = HallProfile.from_json(profile)
+    return {code: demo_hall_tick(center_code=code, profile=hall, now=moment) for code in codes}

@@ -4,10 +4,11 @@ services, so the hall display, the clerk desk and the service wall see a live da
 
 ``demo_hall_tick`` is deterministic per (seed, date) and idempotent:
 
-- today's arrivals (times, categories, priorities) are drawn from the demo history's profile
-  (``demo_names``: BASE_VISITS, weekday and month factors, category shares, the quarter-hour
-  weights from opening; service times lognormal around each category's median; 2.5 % no-shows,
-  called, called again and skipped) — so today looks like the history the demo loaded;
+- today's arrivals (times, categories, priorities) are drawn from a ``HallProfile``: the demo
+  history's (``centers.schedules.demo_hall_profile`` builds it from ``demo_names``, which sits
+  above the services layer: BASE_VISITS, weekday and month factors, category shares, the
+  quarter-hour weights from opening; service times lognormal around each category's median;
+  2.5 % no-shows, called, called again and skipped) — so today looks like the history;
 - every arrival due by ``now`` and not yet taken is taken with ``ticket_take`` at its own time by
   the simulator's ticket printer "演示取号机" (created if missing). The state is the tickets
   themselves: the i-th ticket of that device today is arrival i, so a tick counts them instead
@@ -45,7 +46,6 @@ from django.utils import timezone
 from onewindow.accounts.models import ApiToken, User, hash_token_secret, new_token_parts
 from onewindow.core.errors import DomainError
 
-from .. import demo_names as N
 from .. import hours
 from ..choices import DeviceKind, TicketPriority, TicketSource, TicketStatus, WindowState
 from ..models import Center, CenterStaff, Device, Ticket, TicketEvent, Window, WindowDuty
@@ -54,9 +54,41 @@ from .windows import clerk_sign_in, signed_in_at, window_set_state
 
 DEVICE_NAME = "演示取号机"
 DEFAULT_SEED = 16
-NO_SHOW_SHARE = 0.025  # as the history (centers.demo.history ``serve``)
 GAP_SECONDS = 20  # between the end of one service and the next call
 S = TicketStatus
+
+
+@dataclass(frozen=True)
+class HallProfile:
+    """The arrival and service profile of a demo day (the history generator's tables)."""
+
+    base_visits: float  # an ordinary Wednesday's visits
+    weekday_factor: tuple[float, ...]  # Monday … Friday (and on)
+    adjusted_workday_factor: float  # 调休 working day on a weekend
+    month_factor: dict[int, float]
+    categories: dict[str, tuple[float, float]]  # prefix → (share of visits, median service minutes)
+    month_boost: dict[tuple[int, str], float]  # (month, prefix) → factor
+    quarter_weights: tuple[float, ...]  # arrivals per quarter hour from opening
+    no_show_share: float = 0.025  # as the history (centers.demo.history ``serve``)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"base_visits": self.base_visits, "weekday_factor": list(self.weekday_factor),
+                "adjusted_workday_factor": self.adjusted_workday_factor,
+                "month_factor": {str(m): f for m, f in self.month_factor.items()},
+                "categories": {p: list(v) for p, v in self.categories.items()},
+                "month_boost": [[m, p, f] for (m, p), f in self.month_boost.items()],
+                "quarter_weights": list(self.quarter_weights), "no_show_share": self.no_show_share}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HallProfile:
+        return cls(base_visits=float(data["base_visits"]),
+                   weekday_factor=tuple(float(f) for f in data["weekday_factor"]),
+                   adjusted_workday_factor=float(data["adjusted_workday_factor"]),
+                   month_factor={int(m): float(f) for m, f in data["month_factor"].items()},
+                   categories={str(p): (float(v[0]), float(v[1])) for p, v in data["categories"].items()},
+                   month_boost={(int(m), str(p)): float(f) for m, p, f in data["month_boost"]},
+                   quarter_weights=tuple(float(w) for w in data["quarter_weights"]),
+                   no_show_share=float(data["no_show_share"]))
 
 
 @dataclass(frozen=True)
@@ -90,7 +122,8 @@ def _windows_of_day(center: Center, day: datetime.date) -> list[tuple[int, int, 
             if h.opens is not None and h.last_ticket is not None and h.closes is not None]
 
 
-def day_arrivals(center: Center, day: datetime.date, *, seed: int = DEFAULT_SEED) -> list[Arrival]:
+def day_arrivals(center: Center, day: datetime.date, profile: HallProfile, *, seed: int = DEFAULT_SEED
+                 ) -> list[Arrival]:
     """The day's arrivals, deterministic per (seed, date): the demo history's volume and shares
     for the center's categories (a prefix the demo profile does not know gets a share of 0.1),
     spread over the quarter hours from opening by ``QUARTER_WEIGHTS``; only moments at which a
@@ -99,16 +132,17 @@ def day_arrivals(center: Center, day: datetime.date, *, seed: int = DEFAULT_SEED
     if not periods:
         return []
     rng = _rng(seed, day, center.code)
-    factor = N.WEEKDAY_FACTOR[day.weekday()] if day.weekday() < 5 else N.ADJUSTED_WORKDAY_FACTOR
-    factor *= N.MONTH_FACTOR[day.month]
-    shares = {p: share for p, _n, _m, share, _s in N.CATEGORIES}
+    weekday = day.weekday()
+    factor = profile.weekday_factor[weekday] if weekday < 5 else profile.adjusted_workday_factor
+    factor *= profile.month_factor.get(day.month, 1.0)
     opens = min(p[0] for p in periods)
-    quarters = range(len(N.QUARTER_WEIGHTS))
+    quarters = range(len(profile.quarter_weights))
     out: list[Arrival] = []
     for prefix in center.categories.filter(is_active=True).order_by("sort", "prefix").values_list("prefix", flat=True):
-        mean = N.BASE_VISITS * factor * shares.get(prefix, 0.1) * N.CATEGORY_MONTH_BOOST.get((day.month, prefix), 1.0)
+        share = profile.categories.get(prefix, (0.1, 8.0))[0]
+        mean = profile.base_visits * factor * share * profile.month_boost.get((day.month, prefix), 1.0)
         count = max(0, round(rng.gauss(mean, math.sqrt(mean))))
-        for q in rng.choices(quarters, weights=N.QUARTER_WEIGHTS, k=count):
+        for q in rng.choices(quarters, weights=profile.quarter_weights, k=count):
             seconds = opens + q * 900 + rng.randrange(900)
             r = rng.random()
             priority = TicketPriority.ELDERLY if r < (0.18 if prefix == "C" else 0.08) else TicketPriority.NORMAL
@@ -118,13 +152,14 @@ def day_arrivals(center: Center, day: datetime.date, *, seed: int = DEFAULT_SEED
     return out
 
 
-def _service_plan(seed: int, day: datetime.date, key: Any, prefix: str) -> tuple[bool, int, int]:
+def _service_plan(profile: HallProfile, seed: int, day: datetime.date, key: Any, prefix: str
+                  ) -> tuple[bool, int, int]:
     """(no-show, seconds from call to start, service seconds) of one ticket."""
     rng = _rng(seed, day, "ticket", key)
-    medians = {p: median for p, _n, median, _s, _m in N.CATEGORIES}
-    no_show = rng.random() < NO_SHOW_SHARE
+    median = profile.categories.get(prefix, (0.1, 8.0))[1]
+    no_show = rng.random() < profile.no_show_share
     delay = rng.randint(20, 90)
-    service = int(min(3600, max(60, rng.lognormvariate(math.log(medians.get(prefix, 8.0) * 60), 0.5))))
+    service = int(min(3600, max(60, rng.lognormvariate(math.log(median * 60), 0.5))))
     return no_show, delay, service
 
 
@@ -168,7 +203,7 @@ def _close_idle(center: Center, day: datetime.date, manager: User | None, counts
         counts["closed"] += 1
 
 
-def demo_hall_tick(*, center_code: str, now: datetime.datetime | None = None,
+def demo_hall_tick(*, center_code: str, profile: HallProfile, now: datetime.datetime | None = None,
                    seed: int = DEFAULT_SEED) -> dict[str, int]:
     """One tick of the live hall of ``center_code`` at ``now`` (see the module docstring).
     Returns what it did: taken, called, started, finished, skipped, opened, signed_in, closed."""
@@ -191,7 +226,7 @@ def demo_hall_tick(*, center_code: str, now: datetime.datetime | None = None,
         opens, closes = min(p[0] for p in periods), max(p[2] for p in periods)
         plays = _open_windows(center, day, manager, counts, opening=seconds_now < closes)
         if plays or seconds_now < closes:  # after closing, a day nobody played is not played at all
-            _replay(center, device, day, midnight, seconds_now, opens, plays, seed, counts)
+            _replay(center, device, day, midnight, seconds_now, opens, plays, profile, seed, counts)
         if seconds_now >= closes:
             _close_idle(center, day, manager, counts)
     return counts
@@ -225,10 +260,10 @@ def _open_windows(center: Center, day: datetime.date, manager: User | None, coun
 
 
 def _replay(center: Center, device: Device, day: datetime.date, midnight: datetime.datetime, until: int,
-            opens: int, plays: list[_Play], seed: int, counts: dict[str, int]) -> None:
+            opens: int, plays: list[_Play], profile: HallProfile, seed: int, counts: dict[str, int]) -> None:
     """Play the arrivals and the played windows' steps in time order, from where the tickets
     stand up to ``until`` (seconds from midnight)."""
-    arrivals = day_arrivals(center, day, seed=seed)
+    arrivals = day_arrivals(center, day, profile, seed=seed)
     mine = list(Ticket.objects.filter(device=device, date=day).order_by("taken_at", "pk").values_list("pk", flat=True))
     index_of = {pk: i for i, pk in enumerate(mine)}
     taken = len(mine)
@@ -241,7 +276,7 @@ def _replay(center: Center, device: Device, day: datetime.date, midnight: dateti
 
     def plan(ticket: Ticket) -> tuple[bool, int, int]:
         key = index_of.get(ticket.pk, f"t{ticket.pk}")
-        return _service_plan(seed, day, key, ticket.category.prefix)
+        return _service_plan(profile, seed, day, key, ticket.category.prefix)
 
     def next_step(play: _Play) -> int:
         ticket = play.busy

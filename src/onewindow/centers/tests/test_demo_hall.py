@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 import threading
 from typing import Any
 
@@ -15,10 +16,13 @@ from django.test import override_settings
 from onewindow.accounts.models import User
 from onewindow.centers.choices import DeviceKind, TicketStatus, WindowEventAction, WindowState
 from onewindow.centers.models import CenterStaff, Device, Ticket, TicketEvent, Window, WindowDuty, WindowEvent
-from onewindow.centers.services.demo_hall import DEVICE_NAME, day_arrivals, demo_hall_tick
+from onewindow.centers.schedules import _DemoHallJob, demo_hall_profile
+from onewindow.centers.services.demo_hall import DEVICE_NAME, HallProfile, day_arrivals, demo_hall_tick
 from onewindow.centers.services.windows import signed_in_at
 from onewindow.centers.tasks import centers_demo_hall, demo_hall_codes
 from onewindow.centers.testing import MONDAY_10, CenterWorld
+
+PROFILE = demo_hall_profile()
 
 S = TicketStatus
 
@@ -52,26 +56,30 @@ def _snapshot(world: CenterWorld) -> tuple[Any, ...]:
 
 def _due(world: CenterWorld, moment: datetime.datetime) -> int:
     seconds = moment.hour * 3600 + moment.minute * 60
-    return len([a for a in day_arrivals(world.center, moment.date()) if a.seconds <= seconds])
+    return len([a for a in day_arrivals(world.center, moment.date(), PROFILE) if a.seconds <= seconds])
+
+
+def test_the_profile_survives_its_json_form() -> None:
+    assert HallProfile.from_json(json.loads(json.dumps(PROFILE.as_json()))) == PROFILE
 
 
 @pytest.mark.django_db
 def test_arrivals_are_deterministic_per_seed_and_date_and_follow_the_hours(hall: CenterWorld) -> None:
     day = MONDAY_10.date()
-    first = day_arrivals(hall.center, day)
-    assert first == day_arrivals(hall.center, day)
-    assert first != day_arrivals(hall.center, day, seed=99)
+    first = day_arrivals(hall.center, day, PROFILE)
+    assert first == day_arrivals(hall.center, day, PROFILE)
+    assert first != day_arrivals(hall.center, day, PROFILE, seed=99)
     assert {a.prefix for a in first} == {"A", "B", "C"}
     assert all(8 * 3600 + 1800 <= a.seconds <= 16 * 3600 + 1800 for a in first)
     assert [a.seconds for a in first] == sorted(a.seconds for a in first)
-    assert day_arrivals(hall.center, day - datetime.timedelta(days=1)) == []  # Sunday
+    assert day_arrivals(hall.center, day - datetime.timedelta(days=1), PROFILE) == []  # Sunday
 
 
 @pytest.mark.django_db
 def test_tick_at_ten_takes_the_due_arrivals_calls_at_the_played_windows_and_leaves_a_queue(hall: CenterWorld) -> None:
     due = _due(hall, MONDAY_10)
     assert due > 20
-    counts = demo_hall_tick(center_code=hall.center.code, now=MONDAY_10)
+    counts = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10)
     device = Device.objects.get(center=hall.center, name=DEVICE_NAME)
     assert device.kind == DeviceKind.TICKET_PRINTER
     tickets = Ticket.objects.filter(center=hall.center)
@@ -101,9 +109,9 @@ def test_tick_at_ten_takes_the_due_arrivals_calls_at_the_played_windows_and_leav
 
 @pytest.mark.django_db
 def test_a_second_tick_at_the_same_instant_changes_nothing(hall: CenterWorld) -> None:
-    demo_hall_tick(center_code=hall.center.code, now=MONDAY_10)
+    demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10)
     before = _snapshot(hall)
-    counts = demo_hall_tick(center_code=hall.center.code, now=MONDAY_10)
+    counts = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10)
     assert counts == dict.fromkeys(counts, 0)
     assert _snapshot(hall) == before
 
@@ -121,12 +129,13 @@ def _played(world: CenterWorld) -> list[tuple[Any, ...]]:
 def test_ticks_every_few_minutes_play_the_same_day_as_one_catch_up(hall: CenterWorld) -> None:
     until = MONDAY_10 + datetime.timedelta(minutes=30)
     with pytest.raises(_Rollback), transaction.atomic():
-        demo_hall_tick(center_code=hall.center.code, now=until)
+        demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=until)
         caught_up = _played(hall)
         raise _Rollback
     assert not Ticket.objects.exists()
     for minute in range(0, 31, 3):
-        demo_hall_tick(center_code=hall.center.code, now=MONDAY_10 + datetime.timedelta(minutes=minute))
+        moment = MONDAY_10 + datetime.timedelta(minutes=minute)
+        demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=moment)
     assert _played(hall) == caught_up
     assert len(caught_up) == _due(hall, until)
 
@@ -134,11 +143,11 @@ def test_ticks_every_few_minutes_play_the_same_day_as_one_catch_up(hall: CenterW
 @pytest.mark.django_db
 def test_a_tick_at_twenty_drains_the_day_and_closes_the_windows(hall: CenterWorld) -> None:
     WindowDuty.objects.filter(window=hall.w1).update(user=_generated_clerk(hall, "gen-clerk-1"))  # 3 windows played
-    morning = demo_hall_tick(center_code=hall.center.code, now=MONDAY_10)
+    morning = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10)
     evening = MONDAY_10.replace(hour=20)
-    counts = demo_hall_tick(center_code=hall.center.code, now=evening)
+    counts = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=evening)
     tickets = Ticket.objects.filter(center=hall.center)
-    assert tickets.count() == len(day_arrivals(hall.center, MONDAY_10.date()))
+    assert tickets.count() == len(day_arrivals(hall.center, MONDAY_10.date(), PROFILE))
     assert not tickets.filter(status__in=[S.WAITING, S.CALLED, S.SERVING]).exists()
     assert set(tickets.values_list("status", flat=True)) <= {S.DONE, S.NO_SHOW}
     assert morning["skipped"] + counts["skipped"] == tickets.filter(status=S.NO_SHOW).count()
@@ -148,20 +157,21 @@ def test_a_tick_at_twenty_drains_the_day_and_closes_the_windows(hall: CenterWorl
     sign_outs = WindowEvent.objects.filter(center=hall.center, action=WindowEventAction.SIGN_OUT, reason="closed")
     assert sign_outs.count() == 3
     before = _snapshot(hall)
-    assert demo_hall_tick(center_code=hall.center.code, now=evening) == dict.fromkeys(counts, 0)
+    again = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=evening)
+    assert again == dict.fromkeys(counts, 0)
     assert _snapshot(hall) == before
 
 
 @pytest.mark.django_db
 def test_a_first_tick_after_closing_plays_nothing_and_closes_the_windows(hall: CenterWorld) -> None:
-    counts = demo_hall_tick(center_code=hall.center.code, now=MONDAY_10.replace(hour=20))
+    counts = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10.replace(hour=20))
     assert not Ticket.objects.filter(center=hall.center).exists()
     assert counts["closed"] == 3 and counts["taken"] == counts["signed_in"] == 0
 
 
 @pytest.mark.django_db
 def test_a_tick_before_opening_opens_nothing_and_closes_what_was_left_open(hall: CenterWorld) -> None:
-    counts = demo_hall_tick(center_code=hall.center.code, now=MONDAY_10.replace(hour=7))
+    counts = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10.replace(hour=7))
     assert counts["closed"] == 3 and counts["signed_in"] == counts["taken"] == 0
     assert not Ticket.objects.filter(center=hall.center).exists()
     assert not WindowEvent.objects.filter(action=WindowEventAction.SIGN_IN).exists()
@@ -170,7 +180,7 @@ def test_a_tick_before_opening_opens_nothing_and_closes_what_was_left_open(hall:
 @pytest.mark.django_db
 def test_the_tick_opens_a_closed_duty_window_at_opening(hall: CenterWorld) -> None:
     Window.objects.filter(pk=hall.w2.pk).update(state=WindowState.CLOSED)
-    counts = demo_hall_tick(center_code=hall.center.code, now=MONDAY_10)
+    counts = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10)
     assert counts["opened"] == 1
     hall.w2.refresh_from_db()
     assert hall.w2.state == WindowState.OPEN
@@ -182,7 +192,7 @@ def test_a_tick_on_a_sunday_does_nothing(hall: CenterWorld) -> None:
     Window.objects.filter(center=hall.center).update(state=WindowState.CLOSED)
     before = _snapshot(hall)
     sunday = MONDAY_10 - datetime.timedelta(days=1)
-    counts = demo_hall_tick(center_code=hall.center.code, now=sunday)
+    counts = demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=sunday)
     assert counts == dict.fromkeys(counts, 0)
     assert _snapshot(hall) == before
 
@@ -190,7 +200,7 @@ def test_a_tick_on_a_sunday_does_nothing(hall: CenterWorld) -> None:
 @pytest.mark.django_db
 def test_an_unknown_center_does_nothing(hall: CenterWorld) -> None:
     before = _snapshot(hall)
-    assert demo_hall_tick(center_code="NOPE", now=MONDAY_10) == dict.fromkeys(
+    assert demo_hall_tick(center_code="NOPE", profile=PROFILE, now=MONDAY_10) == dict.fromkeys(
         ("taken", "called", "started", "finished", "skipped", "opened", "signed_in", "closed"), 0)
     assert _snapshot(hall) == before
     assert not Device.objects.filter(name=DEVICE_NAME).exists()
@@ -200,11 +210,12 @@ def test_an_unknown_center_does_nothing(hall: CenterWorld) -> None:
 def test_the_task_is_a_no_op_unless_the_setting_names_the_center(hall: CenterWorld) -> None:
     with override_settings(CENTERS_DEMO_HALL=""):
         assert demo_hall_codes() == []
-        assert centers_demo_hall.call(MONDAY_10.isoformat()) == {}
+        assert _DemoHallJob().enqueue() is None  # nothing queued when off
+        assert centers_demo_hall.call(PROFILE.as_json(), MONDAY_10.isoformat()) == {}
     assert not Ticket.objects.exists()
     with override_settings(CENTERS_DEMO_HALL=f" {hall.center.code} ,"):
         assert demo_hall_codes() == [hall.center.code]
-        result = centers_demo_hall.call(MONDAY_10.isoformat())
+        result = centers_demo_hall.call(PROFILE.as_json(), MONDAY_10.isoformat())
     assert result[hall.center.code]["taken"] == _due(hall, MONDAY_10) == Ticket.objects.count()
 
 
@@ -218,7 +229,7 @@ def test_two_ticks_at_once_take_each_arrival_once(hall: CenterWorld) -> None:
     def tick() -> None:
         try:
             start.wait()
-            results.append(demo_hall_tick(center_code=hall.center.code, now=MONDAY_10))
+            results.append(demo_hall_tick(center_code=hall.center.code, profile=PROFILE, now=MONDAY_10))
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
         finally:
