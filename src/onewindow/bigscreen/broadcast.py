@@ -317,17 +317,17 @@ class Hub:
 
     async def tick(self) -> None:
         """One fetch of the shared envelope (at most one computation, by the single producer)."""
-        self.ticks += 1
         try:
             envelope = await sync_to_async(current)(self.channel)
         except NotFound:
             self.gone = True
             self._wake()
-            return
         except Exception:
             log.exception("bigscreen: hub of %s could not fetch", self.channel)
-            return
-        self.publish(envelope)
+        else:
+            self.publish(envelope)
+        finally:
+            self.ticks += 1
 
     async def _run(self) -> None:
         try:

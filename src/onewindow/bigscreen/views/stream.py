@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -90,7 +91,7 @@ def _cors(request: HttpRequest, response: HttpResponse | StreamingHttpResponse) 
     origin = allowed_origin(request)
     if origin:
         response["Access-Control-Allow-Origin"] = origin
-    response["Vary"] = "Origin"
+    patch_vary_headers(response, ["Origin"])
 
 
 def _refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -106,6 +107,10 @@ def sse_event(envelope: dict[str, Any]) -> bytes:
     body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
     return f"id: {envelope['seq']}\nevent: snapshot\ndata: {body}\n\n".encode()
 
+
+#: The WSGI stream's waits and clock (the tests step them by hand).
+sleep = time.sleep
+monotonic = time.monotonic
 
 RETRY = f"retry: {RETRY_MILLISECONDS}\n\n".encode()
 HEARTBEAT = b": heartbeat\n\n"
@@ -124,10 +129,10 @@ def sync_events(channel: str, envelope: dict[str, Any], last: int | None) -> Ite
     if envelope["seq"] != sent:
         yield sse_event(envelope)
         sent = envelope["seq"]
-    deadline = time.monotonic() + float(settings.BIGSCREEN_WSGI_STREAM_SECONDS)
-    quiet_since = time.monotonic()
-    while (left := deadline - time.monotonic()) > 0:
-        time.sleep(min(broadcast.interval(), left))
+    deadline = monotonic() + float(settings.BIGSCREEN_WSGI_STREAM_SECONDS)
+    quiet_since = monotonic()
+    while (left := deadline - monotonic()) > 0:
+        sleep(min(broadcast.interval(), left))
         try:
             envelope = broadcast.current(channel)
         except DomainError:
@@ -135,10 +140,10 @@ def sync_events(channel: str, envelope: dict[str, Any], last: int | None) -> Ite
         if envelope["seq"] != sent:
             yield sse_event(envelope)
             sent = envelope["seq"]
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+            quiet_since = monotonic()
+        elif monotonic() - quiet_since >= HEARTBEAT_SECONDS:
             yield HEARTBEAT
-            quiet_since = time.monotonic()
+            quiet_since = monotonic()
 
 
 async def async_events(channel: str, envelope: dict[str, Any], last: int | None) -> AsyncIterator[bytes]:
