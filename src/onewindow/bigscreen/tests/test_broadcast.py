@@ -82,7 +82,8 @@ def test_seq_grows_by_one_when_the_data_changes(feed: StubFeed) -> None:
 def test_emergency_message_in_the_envelope(feed: StubFeed) -> None:
     assert broadcast.current(PUBLIC)["emergency"] is None
     since = timezone.make_aware(datetime.datetime(2027, 1, 15, 15, 58))
-    message = EmergencyMessage.objects.create(text="南京西路临时交通管制", text_en="Traffic control on West Nanjing Road",
+    message = EmergencyMessage.objects.create(text="南京西路临时交通管制",
+                                              text_en="Traffic control on West Nanjing Road",
                                               severity="critical", starts_at=since)
     feed.step(INTERVAL)
     envelope = broadcast.current(PUBLIC)

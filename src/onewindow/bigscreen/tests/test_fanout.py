@@ -61,7 +61,7 @@ def run_screens(feed: StubFeed, monkeypatch: pytest.MonkeyPatch, screens: int) -
         want = TICKS + 1
 
         async def screen(index: int) -> None:
-            async for chunk in responses[index].streaming_content:
+            async for chunk in responses[index].streaming_content:  # type: ignore[attr-defined]
                 seq = seq_of(chunk)
                 if seq is not None:
                     received[index].append(seq)

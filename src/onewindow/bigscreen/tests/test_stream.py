@@ -40,7 +40,8 @@ def feed(monkeypatch: pytest.MonkeyPatch, settings: Any, db: None) -> Iterator[S
 
 
 def event(envelope: dict[str, Any]) -> bytes:
-    return f"id: {envelope['seq']}\nevent: snapshot\ndata: {json.dumps(envelope, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+    body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {envelope['seq']}\nevent: snapshot\ndata: {body}\n\n".encode()
 
 
 def read(response: Any) -> bytes:
@@ -241,7 +242,7 @@ def test_asgi_stream_is_woken_by_the_hub(feed: StubFeed, monkeypatch: pytest.Mon
         response = await AsyncClient().get("/bigscreen/stream/stub/")
         assert response.status_code == 200
         assert response["Content-Type"] == "text/event-stream; charset=utf-8"
-        content = aiter(response.streaming_content)
+        content = aiter(response.streaming_content)  # type: ignore[attr-defined]
         assert await next_chunk(content) == b"retry: 3000\n\n"
         assert await next_chunk(content) == event(envelope_of(feed))
         hub = broadcast.live_hubs()["stub"]
