@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+STREAM_PORT ?= 8001
 WORKERS ?= 3
 PYTEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= onewindow.config.settings.local
@@ -32,11 +33,15 @@ demo: $(VENV)/.installed
 	$(BIN)/onewindow demo_data
 	$(MAKE) --no-print-directory serve
 
+# The big screens' streams (SSE, long poll) are served by one ASGI process on STREAM_PORT: a sync
+# gunicorn worker would be held by each open screen (docs/decisions/0019).
 serve:
-	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops the server, the task worker and the scheduler)"
+	@echo "Serving http://$(HOST):$(PORT), streams on http://$(HOST):$(STREAM_PORT)  (Ctrl-C stops the servers, the task worker and the scheduler)"
 	@bash -c 'trap "kill 0" EXIT INT TERM; \
 	  $(BIN)/onewindow db_worker --queue-name "*" >var/worker.log 2>&1 & \
 	  $(BIN)/onewindow core_scheduler >var/scheduler.log 2>&1 & \
+	  $(BIN)/uvicorn onewindow.config.asgi:application --host $(HOST) --port $(STREAM_PORT) \
+	    --no-access-log --timeout-graceful-shutdown 2 >var/stream.log 2>&1 & \
 	  $(BIN)/gunicorn onewindow.config.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - '
 
 test: $(VENV)/.installed-dev lint types contracts pytest

@@ -19,6 +19,7 @@ V3 Web Frontend Security (V3.4 browser security mechanism headers).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 
@@ -85,13 +86,28 @@ class CspNonce:
         return bool(self.value)
 
 
+def stream_origin() -> str:
+    """The big screens' streaming process when it answers on another origin of this installation
+    (``BIGSCREEN_STREAM_ORIGIN``, the demo's uvicorn on port 8001; decision 0019), else ""."""
+    from django.conf import settings
+
+    origin = str(getattr(settings, "BIGSCREEN_STREAM_ORIGIN", "") or "").rstrip("/")
+    return origin if re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin) else ""
+
+
 def content_security_policy(nonce: str = "") -> str:
-    """The header value; ``nonce`` (when a page used one) is allowed for scripts and styles."""
+    """The header value; ``nonce`` (when a page used one) is allowed for scripts and styles.
+
+    Where the streaming process has its own origin, ``connect-src`` names it beside 'self' (the
+    screens' EventSource and long poll); otherwise connect-src falls back to default-src 'self'.
+    """
     parts = []
     for name, sources in CSP_DIRECTIVES:
         if nonce and name in NONCE_DIRECTIVES:
             sources = f"{sources} 'nonce-{nonce}'"
         parts.append(f"{name} {sources}")
+    if origin := stream_origin():
+        parts.append(f"connect-src 'self' {origin}")
     return "; ".join(parts)
 
 

@@ -14,3 +14,6 @@ ONEWINDOW_FIELD_KEYS = env_str(
 )
 # The demo's live hall: today's queue of 临汾路 (center code 310106021) is played every minute.
 CENTERS_DEMO_HALL = env_str("CENTERS_DEMO_HALL", "310106021")
+# The big screens' streams come from the streaming process that `make serve` starts beside
+# gunicorn (uvicorn on port 8001, decision 0019); behind nginx set it to "" (one origin).
+BIGSCREEN_STREAM_ORIGIN = env_str("BIGSCREEN_STREAM_ORIGIN", "http://127.0.0.1:8001")
