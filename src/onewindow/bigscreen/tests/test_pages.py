@@ -189,8 +189,11 @@ def test_screen_page_refusals(center_world: CenterWorld, crowd: CrowdWorld, prin
 def test_screen_page_rotates_the_screens_panels(center_world: CenterWorld, crowd: CrowdWorld) -> None:
     Screen.objects.create(device=center_world.display, name="展示中心大屏", area=crowd.area, rotate_seconds=15,
                           panels=["crowd_zones", "service_districts", "crowd_now"])
+    assert center_world.display.last_seen_at is None
     response = enrol(Client(), center_world.display).get("/bigscreen/screen/")
     assert response.status_code == 200
+    center_world.display.refresh_from_db()
+    assert center_world.display.last_seen_at is not None  # the operator's page shows when it was last seen
     html = response.content.decode()
     assert re.findall(r'data-slot="(\w+)"', html) == ["crowd_zones", "service_districts", "crowd_now"]
     assert re.findall(r'class="slot( slot-off)?" data-slot', html) == ["", " slot-off", " slot-off"]

@@ -35,6 +35,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from onewindow.centers import device_auth
 from onewindow.core.errors import DomainError, PermissionDenied
 
 from .. import broadcast, permissions
@@ -136,7 +137,11 @@ def _previewed(request: HttpRequest) -> Screen | None:
 def screen(request: HttpRequest) -> HttpResponse:
     """The full-screen page of a bound big screen: its panels in rotation, no login. Refused with 403
     ``bigscreen_screen_not_enrolled`` in a browser that is not bound to a big screen."""
-    row = screen_of_device(getattr(request, "bound_device", None)) or _previewed(request)
+    device = getattr(request, "bound_device", None)
+    row = screen_of_device(device)
+    if row is not None and device is not None:
+        device_auth.touch(device)  # the operator's "last seen" (at most one UPDATE a minute)
+    row = row or _previewed(request)
     if row is None:
         return error_page(request, PermissionDenied(
             _("本设备尚未登记为大屏，不能使用此页面。请联系中心负责人在本设备上登记。"),
