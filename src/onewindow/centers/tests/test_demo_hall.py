@@ -250,3 +250,9 @@ def test_two_ticks_at_once_take_each_arrival_once(hall: CenterWorld) -> None:
     for category in (hall.a, hall.b, hall.c):
         numbers = sorted(tickets.filter(category=category).values_list("number", flat=True))
         assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_the_scheduler_runs_the_hall_every_minute() -> None:
+    from onewindow.core import scheduling
+
+    assert scheduling.registered()["centers.demo_hall"].every == datetime.timedelta(minutes=1)
