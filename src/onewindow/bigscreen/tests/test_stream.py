@@ -88,7 +88,7 @@ def test_wsgi_stream_follows_the_shared_envelope_then_ends(feed: StubFeed, setti
 
     settings.BIGSCREEN_WSGI_STREAM_SECONDS = 3
     slept: list[float] = []
-    moments = iter([0.0, 0.0, 0.0, 2.0, 2.0, 4.0, 4.0])
+    moments = iter([0.0, 0.0, 0.0, 2.0, 2.0, 4.0, 4.0])  # request start, stream start, then per wait
 
     def fake_sleep(seconds: float) -> None:
         slept.append(seconds)

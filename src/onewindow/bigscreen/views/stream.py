@@ -121,15 +121,16 @@ def _last_seq(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 18 else None
 
 
-def sync_events(channel: str, envelope: dict[str, Any], last: int | None) -> Iterator[bytes]:
-    """The WSGI stream: polls the shared envelope once an interval, ends after
-    ``BIGSCREEN_WSGI_STREAM_SECONDS`` (the browser reconnects with Last-Event-ID)."""
+def sync_events(channel: str, envelope: dict[str, Any], last: int | None, deadline: float) -> Iterator[bytes]:
+    """The WSGI stream: polls the shared envelope once an interval, ends at ``deadline`` (the
+    request's start + ``BIGSCREEN_WSGI_STREAM_SECONDS``; the browser reconnects with
+    Last-Event-ID). Counted from the request's start, because gunicorn kills a sync worker whose
+    request outlives its ``--timeout`` (30 s), the first computation included."""
     yield RETRY
     sent = last
     if envelope["seq"] != sent:
         yield sse_event(envelope)
         sent = envelope["seq"]
-    deadline = monotonic() + float(settings.BIGSCREEN_WSGI_STREAM_SECONDS)
     quiet_since = monotonic()
     while (left := deadline - monotonic()) > 0:
         sleep(min(broadcast.interval(), left))
@@ -174,6 +175,7 @@ def _start(request: HttpRequest, channel: str) -> dict[str, Any]:
 @require_GET
 def stream(request: HttpRequest, channel: str) -> HttpResponse | StreamingHttpResponse:
     """SSE stream of one channel (see the module's docstring)."""
+    deadline = monotonic() + float(settings.BIGSCREEN_WSGI_STREAM_SECONDS)
     try:
         envelope = _start(request, channel)
     except DomainError as exc:
@@ -183,7 +185,7 @@ def stream(request: HttpRequest, channel: str) -> HttpResponse | StreamingHttpRe
     if isinstance(request, ASGIRequest):
         content = async_events(channel, envelope, last)
     else:
-        content = sync_events(channel, envelope, last)
+        content = sync_events(channel, envelope, last, deadline)
     response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
