@@ -216,3 +216,38 @@ def test_ticket_expires(feed: StubFeed, settings: Any, monkeypatch: pytest.Monke
     assert broadcast.ticket_allows(old, SECRET) is False
     settings.BIGSCREEN_TICKET_SECONDS = 1000
     assert broadcast.ticket_allows(old, SECRET) is True
+
+
+# -- The real channels (selectors of issue #16 parts 3 and 4) ------------------------------------------
+
+def test_crowd_channel_carries_the_redacted_snapshot(crowd_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onewindow.bigscreen.selectors.crowd import crowd_snapshot
+    from onewindow.bigscreen.testing import NOW
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    envelope = broadcast.current("crowd:nanjingxilu")
+    assert envelope["channel"] == "crowd:nanjingxilu"
+    assert envelope["seq"] == 1
+    assert envelope["data"] == crowd_snapshot("nanjingxilu", redact=True)
+    assert envelope["data"]["redacted"] is True
+    assert broadcast.is_public("crowd:nanjingxilu") is True
+
+
+def test_crowd_channel_of_an_unknown_or_inactive_area(crowd_world: Any) -> None:
+    with pytest.raises(NotFound) as refused:
+        broadcast.current("crowd:nosuch")
+    assert refused.value.code == "bigscreen_area_not_found"
+    crowd_world.other_area.is_active = False
+    crowd_world.other_area.save(update_fields=["is_active"])
+    with pytest.raises(NotFound):
+        broadcast.current("crowd:lujiazui")
+    assert broadcast.cached("crowd:lujiazui") is None
+
+
+def test_wall_channel_is_staff_only_and_carries_the_wall(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onewindow.bigscreen.selectors.wall import wall_snapshot
+    from onewindow.bigscreen.testing import NOW
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    assert broadcast.is_public("wall") is False
+    assert broadcast.current("wall")["data"] == wall_snapshot()
