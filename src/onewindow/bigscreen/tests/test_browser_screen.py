@@ -97,6 +97,8 @@ def test_crowd_page_updates_without_reload(area_with_history: tuple[CrowdWorld, 
     wait_until(page, "Number(document.getElementById('crowd-now').textContent) >= 3000")
     assert page.evaluate("window.__loaded") == page.evaluate("performance.timeOrigin")  # the same document
     assert page.locator("tr[data-key='plaza66'] [data-field='present']").inner_text() == "2400"
+    wait_until(page, "document.querySelector(\"ul.alerts li[data-key='plaza66']\") !== null")  # 大客流预警
+    assert page.locator("ul.alerts li[data-key='plaza66'] [data-field='zone']").inner_text() == "恒隆广场"
     assert page.locator(".panel-now .stale-badge").is_hidden()
     assert orm_beside_browser(lambda: CrowdAreaBucket.objects.filter(bucket_start=latest).count()) == 1
     page.screenshot(path=SCREENSHOT)

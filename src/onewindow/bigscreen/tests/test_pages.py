@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from onewindow.accounts.testing import Principals
 from onewindow.bigscreen import broadcast
-from onewindow.bigscreen.models import Area, CrowdAreaBucket, EmergencyMessage, Screen
+from onewindow.bigscreen.models import Area, CrowdAlert, CrowdAreaBucket, EmergencyMessage, Screen
 from onewindow.bigscreen.services.screens import emergency_post
 from onewindow.bigscreen.testing import CrowdWorld
 from onewindow.centers.testing import CenterWorld, enrol
@@ -87,6 +87,16 @@ def test_public_crowd_page_redacts_small_counts(crowd: CrowdWorld) -> None:
     assert "少于 15 人的数字显示为“&lt;15”" in html
     assert 'class="bigscreen layout-1080p"' in html
     assert 'id="emergency" class="emergency" role="alert" aria-live="assertive" hidden' in html
+
+
+def test_open_alerts_are_listed(crowd: CrowdWorld) -> None:
+    CrowdAlert.objects.create(area=crowd.area, zone=crowd.zhangyuan, level="amber", peak_share=0.87,
+                              opened_bucket=latest_bucket(crowd.area))
+    html = Client().get("/bigscreen/nanjingxilu/").content.decode()
+    found = re.search(r'<li data-key="zhangyuan" class="level-amber">(.*?)</li>', html, re.S)
+    assert found
+    assert '<span data-field="zone" data-format="zone">张园</span>' in found.group(1)
+    assert '<span data-field="peak_share" data-format="share">87%</span>' in found.group(1)
 
 
 @pytest.mark.parametrize("name", ["clerk", "manager", "admin"])

@@ -34,7 +34,10 @@
     return obj;
   }
 
+  var zoneNames = {};  // zone code → name, from the latest crowd envelope (the alerts name their zone by code)
+
   function fmt(value, format, item) {
+    if (format === "zone") { return zoneNames[value] || value; }
     if (format === "place") {
       return (ENGLISH && item && item.name_en) ? item.name_en : (value === null || value === undefined ? "—" : value);
     }
@@ -216,6 +219,7 @@
     this.envelope = envelope;
     this.seq = envelope.seq;
     var data = envelope.data;
+    (data.zones || []).forEach(function (z) { zoneNames[z.code] = z.name; });
     this.panels().forEach(function (panel) {
       Array.prototype.forEach.call(panel.querySelectorAll("[data-bind]"), function (el) {
         setField(el, get(data, el.getAttribute("data-bind")), data);
