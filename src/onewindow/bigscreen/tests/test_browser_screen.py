@@ -161,3 +161,16 @@ def test_falls_back_to_long_poll_when_the_stream_fails(area_with_history: tuple[
         via="simulator"))
     wait_until(page, "Number(document.getElementById('crowd-now').textContent) >= 3000")
     assert [e for e in errors if "bigscreen/stream" not in e and "ERR_FAILED" not in e] == []
+
+
+def test_panels_turn_stale_when_the_feed_is_cut(area_with_history: tuple[CrowdWorld, datetime.datetime],
+                                                page: Any) -> None:
+    page.route("**/bigscreen/stream/**", lambda route: route.abort())
+    page.route("**/bigscreen/poll/**", lambda route: route.abort())
+    page.goto("/bigscreen/nanjingxilu/")
+    assert page.locator(".panel-now .stale-badge").is_hidden()  # fresh data, as drawn by the server
+    assert "is-stale" not in (page.locator(".panel-now").get_attribute("class") or "")
+    # cut off for more than three intervals (3 × max(interval, 5 s)): every panel greys with 数据延迟
+    wait_until(page, "document.querySelectorAll('.panel.is-stale').length === 4", timeout_ms=40_000)
+    assert page.locator(".panel-now .stale-badge").is_visible()
+    assert page.locator("#crowd-now").inner_text() == "527"  # the last figures stay, never drawn as zero

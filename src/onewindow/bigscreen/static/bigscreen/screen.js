@@ -41,7 +41,10 @@
     if (format === "place") {
       return (ENGLISH && item && item.name_en) ? item.name_en : (value === null || value === undefined ? "—" : value);
     }
-    if (format === "origin") { return words["origin" + value.charAt(0).toUpperCase() + value.slice(1)] || value; }
+    if (format === "origin") {
+      var code = String(value || "");
+      return words["origin" + code.charAt(0).toUpperCase() + code.slice(1)] || code;
+    }
     if (format === "level") {
       return words["level" + String(value || "normal").charAt(0).toUpperCase() + String(value || "normal").slice(1)];
     }
