@@ -207,6 +207,23 @@ def test_no_cors_for_other_origins_or_other_paths(feed: StubFeed, settings: Any)
     assert "Access-Control-Allow-Origin" not in Client().get("/", headers={"Origin": SITE})
 
 
+def test_cors_preflight_of_the_stream_paths(feed: StubFeed, settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+    for path in ("/bigscreen/stream/stub/", "/bigscreen/poll/stub/"):
+        response = Client().options(path, headers={"Origin": SITE, "Access-Control-Request-Method": "GET",
+                                                   "Access-Control-Request-Headers": "last-event-id"})
+        assert response.status_code == 204
+        assert response["Access-Control-Allow-Origin"] == SITE
+        assert response["Access-Control-Allow-Methods"] == "GET"
+        assert response["Access-Control-Allow-Headers"] == "Last-Event-ID, Cache-Control"
+        assert "Access-Control-Allow-Credentials" not in response
+        other = Client().options(path, headers={"Origin": "http://evil.example"})
+        assert other.status_code == 204
+        assert "Access-Control-Allow-Origin" not in other
+        assert "Access-Control-Allow-Methods" not in other
+    assert feed.calls == 0
+
+
 # -- Long poll ---------------------------------------------------------------------------------------
 
 def test_poll_under_wsgi(feed: StubFeed) -> None:

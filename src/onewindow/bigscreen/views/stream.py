@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from onewindow.core.errors import DomainError, PermissionDenied
 
@@ -92,6 +92,18 @@ def _cors(request: HttpRequest, response: HttpResponse | StreamingHttpResponse) 
     if origin:
         response["Access-Control-Allow-Origin"] = origin
     patch_vary_headers(response, ["Origin"])
+
+
+def _preflight(request: HttpRequest) -> HttpResponse:
+    """CORS preflight of the stream paths: a reconnecting EventSource sends Last-Event-ID, which
+    a browser may first ask about. GET only, no credentials."""
+    response = HttpResponse(status=204)
+    _cors(request, response)
+    if "Access-Control-Allow-Origin" in response:
+        response["Access-Control-Allow-Methods"] = "GET"
+        response["Access-Control-Allow-Headers"] = "Last-Event-ID, Cache-Control"
+        response["Access-Control-Max-Age"] = "600"
+    return response
 
 
 def _refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -172,9 +184,11 @@ def _start(request: HttpRequest, channel: str) -> dict[str, Any]:
     return broadcast.current(channel)
 
 
-@require_GET
+@require_http_methods(["GET", "OPTIONS"])
 def stream(request: HttpRequest, channel: str) -> HttpResponse | StreamingHttpResponse:
     """SSE stream of one channel (see the module's docstring)."""
+    if request.method == "OPTIONS":
+        return _preflight(request)
     deadline = monotonic() + float(settings.BIGSCREEN_WSGI_STREAM_SECONDS)
     try:
         envelope = _start(request, channel)
@@ -204,9 +218,11 @@ def _poll_answer(request: HttpRequest, envelope: dict[str, Any] | None) -> HttpR
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "OPTIONS"])
 async def poll(request: HttpRequest, channel: str) -> HttpResponse:
     """Long-poll fallback (see the module's docstring): 200 with the envelope, or 204."""
+    if request.method == "OPTIONS":
+        return _preflight(request)
     try:
         envelope = await sync_to_async(_start)(request, channel)
     except DomainError as exc:
