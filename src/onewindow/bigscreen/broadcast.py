@@ -282,6 +282,9 @@ class Hub:
         self.subscribers = 0
         self.gone = False
         self.ticks = 0
+        #: The latest envelope as its streams send it (the envelope, its encoded event): encoded
+        #: once per change, not once per screen.
+        self.frame: tuple[dict[str, Any], bytes] | None = None
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 

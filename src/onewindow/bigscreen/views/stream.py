@@ -171,7 +171,9 @@ async def async_events(channel: str, envelope: dict[str, Any], last: int | None)
         while not hub.gone:
             current = hub.envelope or envelope
             if current["seq"] != sent:
-                yield sse_event(current)
+                if hub.frame is None or hub.frame[0] is not current:
+                    hub.frame = (current, sse_event(current))  # once per change for all its screens
+                yield hub.frame[1]
                 sent = current["seq"]
             if not await hub.wait_newer(sent, HEARTBEAT_SECONDS):
                 yield HEARTBEAT
