@@ -105,6 +105,24 @@ def test_wsgi_stream_follows_the_shared_envelope_then_ends(feed: StubFeed, setti
     assert body.count(b"event: snapshot") == 3
 
 
+def test_wsgi_stream_heartbeat_while_nothing_changes(feed: StubFeed, settings: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from onewindow.bigscreen.views import stream
+
+    settings.BIGSCREEN_WSGI_STREAM_SECONDS = 20
+    now = [0.0]
+
+    def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+        feed.step(seconds)
+
+    monkeypatch.setattr(stream, "sleep", fake_sleep)
+    monkeypatch.setattr(stream, "monotonic", lambda: now[0])
+    body = read(Client().get("/bigscreen/stream/stub/"))
+    assert body == b"retry: 3000\n\n" + event(envelope_of(feed)) + b": heartbeat\n\n"  # at 16 s of 20
+    assert feed.calls == 1 + 10  # the first envelope, then one read per 2-s interval (each recomputed here)
+
+
 def test_unknown_channel_refused(feed: StubFeed) -> None:
     for path in ("/bigscreen/stream/nope/", "/bigscreen/poll/nope/", "/bigscreen/ticket/nope/",
                  "/bigscreen/stream/stub:x/", "/bigscreen/poll/crowd/"):
