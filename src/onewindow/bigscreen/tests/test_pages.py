@@ -316,3 +316,60 @@ def test_ops_page_makes_a_display_a_screen(center_world: CenterWorld, crowd: Cro
     assert response.status_code == 302
     screen = Screen.objects.get()
     assert (screen.device_id, screen.panels) == (center_world.display.pk, ["crowd_now", "service_today"])
+
+
+# ---- the authorization matrix of the pages and the query-count guards ----------------------------
+
+STAFF = ("clerk_other_department", "clerk", "reviewer", "manager", "admin")
+
+
+@pytest.mark.parametrize("name", ["anonymous", "device", "citizen", "another_citizen", "agent", *STAFF])
+def test_pages_authorization_matrix(crowd: CrowdWorld, principals: Principals, name: str) -> None:
+    client = principals.client(name)
+    crowd_page = client.get("/bigscreen/nanjingxilu/")
+    wall = client.get("/bigscreen/wall/")
+    ops = client.get("/bigscreen/ops/")
+    screen = client.get("/bigscreen/screen/")
+    assert crowd_page.status_code == 200
+    assert screen.status_code == 403
+    if name in ("anonymous", "device"):  # a bearer header is no browser session
+        assert (wall.status_code, ops.status_code) == (302, 302)
+    elif name in STAFF:
+        assert wall.status_code == 200
+        assert ops.status_code == (200 if name in ("manager", "admin") else 403)
+    else:
+        assert (wall.status_code, ops.status_code) == (403, 403)
+    redacted = envelope(crowd_page.content.decode(), "crowd-envelope")["data"]["redacted"]
+    assert redacted is (name not in STAFF)
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_ops_page_and_lists_query_counts(center_world: CenterWorld, crowd: CrowdWorld,
+                                         principals: Principals) -> None:
+    from onewindow.accounts.testing import make_api_token
+    from onewindow.bigscreen.testing import make_source
+    from onewindow.centers.choices import DeviceKind
+    from onewindow.centers.models import Device
+
+    client = principals.client("admin")
+    Screen.objects.create(device=center_world.display, name="大屏1", area=crowd.area, panels=["crowd_now"])
+    emergency_post(by=principals.admin, text="通告1")
+    paths = ("/bigscreen/ops/", "/api/v1/bigscreen/screens", "/api/v1/bigscreen/emergency")
+    before = [_queries(client, path) for path in paths]
+    for n in range(2, 6):  # more screens, sources and messages: the queries stay the same
+        token, _bearer = make_api_token(name=f"屏{n}", scopes=["device"], system_name=f"screen-{n}")
+        device = Device.objects.create(center=center_world.center, kind=DeviceKind.DISPLAY, name=f"屏{n}",
+                                       token=token)
+        Screen.objects.create(device=device, name=f"大屏{n}", area=crowd.area, panels=["crowd_now"])
+        make_source(crowd.area, f"数据源{n}")
+        emergency_post(by=principals.admin, text=f"通告{n}")
+    assert [_queries(client, path) for path in paths] == before
+    assert len(client.get("/api/v1/bigscreen/screens").json()["items"]) == 5
