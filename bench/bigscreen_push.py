@@ -5,11 +5,10 @@ application plus a statement counter, one process, as ``make serve`` runs it). F
 ``--screens`` (1, 10, 100, 1,000), the screens open ``crowd:<feed area>``; once the streaming
 process counts them all (its hub's subscribers), for ``--fanout-seconds`` this module posts, every
 ``--feed-every`` seconds, a correction of the feed area's newest bucket through the ingest API on
-gunicorn, in which zone z1's count is a marker (2,000 + feed number). The screens are this module's
-own asyncio SSE clients (``python -m bench.bigscreen_push``, a process of their own, raw sockets)
-unless ``bench/bigscreen_fanout.py`` can write the receipts itself (``--receipts``). One monitor
-screen of this module reads every envelope's ``zones[0].present`` to learn which seq first shows
-which marker.
+gunicorn, in which zone z1's count is a marker (2,000 + feed number). The screens are those of
+``bench/bigscreen_fanout.py`` (the streaming layer's load script: raw asyncio sockets in a process
+of their own, each screen's receipts written to a file). One monitor screen of this module reads
+every envelope's ``zones[0].present`` to learn which seq first shows which marker.
 
 Per step: the streaming process's statements per second (its own counter, every statement of the
 process), its producer runs per second (``broadcast.stats``), and on PostgreSQL the database's
@@ -23,7 +22,6 @@ screens that missed a feed (none is the aim).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime
 import http.client
 import json
@@ -158,24 +156,16 @@ class Monitor(threading.Thread):
 # ---- the screens ------------------------------------------------------------------------------------------------
 
 
-def fanout_script_fits() -> bool:
-    """Whether bench/bigscreen_fanout.py (the streaming layer's load script) can write each
-    screen's receipts; otherwise this module's own asyncio screens (``--screens-only``) are used."""
-    script = Path(__file__).with_name("bigscreen_fanout.py")
-    return script.exists() and "--receipts" in script.read_text()
-
-
 class Screens:
-    """The screens, in a process of their own; it writes each screen's receipts (seq, epoch
-    seconds) to a JSON file when it ends."""
+    """The screens: ``python -m bench.bigscreen_fanout --url … --clients N --seconds S --receipts
+    FILE`` (the streaming layer's load script, raw asyncio sockets, a process of its own); it
+    writes each screen's receipts (seq, epoch seconds) to FILE when it ends."""
 
     def __init__(self, port: int, path: str, clients: int, seconds: float) -> None:
         fd, name = tempfile.mkstemp(suffix=".json")
         os.close(fd)
         self.out = Path(name)
-        module = "bench.bigscreen_fanout" if fanout_script_fits() else "bench.bigscreen_push"
-        self.client = module
-        command = [sys.executable, "-m", module, "--url", f"http://127.0.0.1:{port}{path}",
+        command = [sys.executable, "-m", "bench.bigscreen_fanout", "--url", f"http://127.0.0.1:{port}{path}",
                    "--clients", str(clients), "--seconds", str(seconds), "--receipts", str(self.out)]
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
 
@@ -190,72 +180,7 @@ class Screens:
         finally:
             self.out.unlink(missing_ok=True)
         data["stdout"] = stdout[-3000:]
-        data["client"] = self.client
         return dict(data)
-
-
-async def _screen(port: int, path: str, until: float, receipts: list[list[float]], errors: list[str],
-                  gate: asyncio.Semaphore) -> None:
-    """One SSE screen on a raw connection: each event's (seq, time its data line arrived)."""
-    async with gate:  # open the connections a hundred at a time
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
-                         .encode())
-            await writer.drain()
-            status = await reader.readline()
-        except OSError as exc:
-            errors.append(repr(exc))
-            return
-    if b" 200 " not in status:
-        errors.append(status.decode(errors="replace").strip())
-        writer.close()
-        return
-    seq = -1
-    try:
-        while (left := until - time.time()) > 0:
-            try:
-                line = await asyncio.wait_for(reader.readline(), left)
-            except TimeoutError:
-                break
-            if not line:
-                errors.append("closed by the server")
-                break
-            if line.startswith(b"id: "):
-                seq = int(line[4:])
-            elif line.startswith(b"data: ") and seq >= 0:
-                receipts.append([seq, time.time()])
-    finally:
-        writer.close()
-
-
-async def _screens(port: int, path: str, clients: int, seconds: float) -> dict[str, Any]:
-    until = time.time() + seconds
-    gate = asyncio.Semaphore(100)
-    receipts: list[list[list[float]]] = [[] for _ in range(clients)]
-    errors: list[str] = []
-    await asyncio.gather(*(_screen(port, path, until, receipts[k], errors, gate) for k in range(clients)))
-    return {"receipts": receipts, "errors": errors[:20], "error_count": len(errors)}
-
-
-def screens_main(argv: list[str] | None = None) -> int:
-    """``python -m bench.bigscreen_push --url URL --clients N --seconds S --receipts FILE``: N SSE
-    screens for S seconds in one asyncio process; their receipts to FILE."""
-    from urllib.parse import urlsplit
-
-    parser = argparse.ArgumentParser(description=screens_main.__doc__)
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--clients", type=int, default=1)
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--receipts", required=True)
-    args = parser.parse_args(argv)
-    url = urlsplit(args.url)
-    result = asyncio.run(_screens(url.port or 80, url.path + (f"?{url.query}" if url.query else ""), args.clients,
-                                  args.seconds))
-    Path(args.receipts).write_text(json.dumps(result))
-    print(f"{args.clients} screens, {sum(len(r) for r in result['receipts'])} events, "
-          f"{result['error_count']} errors")
-    return 0
 
 
 # ---- one step ---------------------------------------------------------------------------------------------------
@@ -301,7 +226,6 @@ def step(*, screens: int, stream_port: int, api_port: int, feed: dict[str, Any],
     result = measure(screens=screens, s0=s0, s1=s1, t0=t0, t1=t1, p0=p0, p1=p1, feeds=feeds, statuses=statuses,
                    receipts=receipts, monitor=monitor)
     result["opened"] = opened
-    result["client"] = receipts.get("client")
     result["client_errors"] = receipts.get("error_count", 0)
     return result
 
@@ -396,7 +320,3 @@ def report(steps: list[dict[str, Any]], postgres: bool) -> dict[str, Any]:
     return {"steps": steps, "statement_rate_spread": round(spread, 3), "worst_p99_s": worst,
             "latency_aim_met": latency_ok, "ok": latency_ok,
             "measured_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
-
-
-if __name__ == "__main__":
-    sys.exit(screens_main())
