@@ -387,7 +387,7 @@ BIGSCREEN_ORIGIN_RULE = {
 BIGSCREEN_INTERVAL_SECONDS = float(env_str("BIGSCREEN_INTERVAL_SECONDS", "2"))
 BIGSCREEN_STREAM_ORIGIN = env_str("BIGSCREEN_STREAM_ORIGIN", "")
 BIGSCREEN_TICKET_SECONDS = int(env_str("BIGSCREEN_TICKET_SECONDS", "900"))
-BIGSCREEN_WSGI_STREAM_SECONDS = int(env_str("BIGSCREEN_WSGI_STREAM_SECONDS", "25"))
+BIGSCREEN_WSGI_STREAM_SECONDS = int(env_str("BIGSCREEN_WSGI_STREAM_SECONDS", "20"))
 # The service wall is stale (数据延迟) when no rollup run has finished for this many minutes (the
 # rollups run every 5 minutes, even without new events; three missed runs mean the worker is down).
 BIGSCREEN_WALL_STALE_MINUTES = int(env_str("BIGSCREEN_WALL_STALE_MINUTES", "15"))
