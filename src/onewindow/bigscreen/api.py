@@ -121,7 +121,7 @@ def crowd_revisions(request: HttpRequest, area: str = Path(..., max_length=40),
 # (``bigscreen_panel_unknown``, ``bigscreen_emergency_text_required``, … with the field named).
 
 OPS_SCOPE = "bigscreen"
-_OPS_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+_OPS_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 _ID = Path(..., ge=1, le=2**63 - 1)
 
 
