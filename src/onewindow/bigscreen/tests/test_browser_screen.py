@@ -8,6 +8,7 @@ No console error and no CSP violation. A screenshot is left at /tmp/bigscreen-10
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Any
 
 import pytest
@@ -18,12 +19,24 @@ from onewindow.bigscreen.models import Area, CrowdAreaBucket, Screen
 from onewindow.bigscreen.services.ingest import crowd_report_ingest
 from onewindow.bigscreen.services.screens import emergency_clear, emergency_post
 from onewindow.bigscreen.testing import CrowdWorld
+from onewindow.bigscreen.views import stream as stream_views
 from onewindow.centers.testing import CenterWorld, binding_cookie
 from onewindow.core.testing import orm_beside_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = "/tmp/bigscreen-1080.png"  # noqa: S108 - the brief's agreed place to look at the page
+
+
+@pytest.fixture(autouse=True)
+def _streams_ended() -> Any:
+    """After the page is gone, wait until the live server's streams have ended (each within
+    BIGSCREEN_WSGI_STREAM_SECONDS), so no stream thread reads a database that is torn down."""
+    yield
+    waited = 0.0
+    while stream_views.wsgi_streams_open() and waited < 30:
+        time.sleep(0.2)
+        waited += 0.2
 
 
 def latest_bucket(area: Area) -> datetime.datetime:

@@ -25,6 +25,7 @@ credentials.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -133,30 +134,48 @@ def _last_seq(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 18 else None
 
 
+_wsgi_lock = threading.Lock()
+_wsgi_streams = 0
+
+
 def sync_events(channel: str, envelope: dict[str, Any], last: int | None, deadline: float) -> Iterator[bytes]:
     """The WSGI stream: polls the shared envelope once an interval, ends at ``deadline`` (the
     request's start + ``BIGSCREEN_WSGI_STREAM_SECONDS``; the browser reconnects with
     Last-Event-ID). Counted from the request's start, because gunicorn kills a sync worker whose
     request outlives its ``--timeout`` (30 s), the first computation included."""
-    yield RETRY
-    sent = last
-    if envelope["seq"] != sent:
-        yield sse_event(envelope)
-        sent = envelope["seq"]
-    quiet_since = monotonic()
-    while (left := deadline - monotonic()) > 0:
-        sleep(min(broadcast.interval(), left))
-        try:
-            envelope = broadcast.current(channel)
-        except DomainError:
-            return  # the channel is gone (an area switched off): end; the reconnect gets the 404
+    global _wsgi_streams
+    with _wsgi_lock:
+        _wsgi_streams += 1
+    try:
+        yield RETRY
+        sent = last
         if envelope["seq"] != sent:
             yield sse_event(envelope)
             sent = envelope["seq"]
-            quiet_since = monotonic()
-        elif monotonic() - quiet_since >= HEARTBEAT_SECONDS:
-            yield HEARTBEAT
-            quiet_since = monotonic()
+        quiet_since = monotonic()
+        while (left := deadline - monotonic()) > 0:
+            sleep(min(broadcast.interval(), left))
+            try:
+                envelope = broadcast.current(channel)
+            except DomainError:
+                return  # the channel is gone (an area switched off): end; the reconnect gets the 404
+            if envelope["seq"] != sent:
+                yield sse_event(envelope)
+                sent = envelope["seq"]
+                quiet_since = monotonic()
+            elif monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+                yield HEARTBEAT
+                quiet_since = monotonic()
+    finally:
+        with _wsgi_lock:
+            _wsgi_streams -= 1
+
+
+def wsgi_streams_open() -> int:
+    """How many WSGI streams of this process are running (the browser tests wait for none before
+    their database goes away: a stream's thread holds a connection until its deadline)."""
+    with _wsgi_lock:
+        return _wsgi_streams
 
 
 async def async_events(channel: str, envelope: dict[str, Any], last: int | None) -> AsyncIterator[bytes]:

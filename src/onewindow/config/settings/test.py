@@ -17,6 +17,9 @@ ONEWINDOW_FIELD_KEYS = (
 # embedded profile's database cache and the city profile's Redis in real worker processes.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
           "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}}
+# The live server's streams end soon, so none outlives its test by more than a few seconds (the
+# browser tests wait for them; a stream's thread holds a database connection).
+BIGSCREEN_WSGI_STREAM_SECONDS = 5
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["*"]
