@@ -129,3 +129,16 @@ def test_the_site_home_links_the_management_home_for_center_staff_only(history: 
     assert 'id="manage-link" href="/manage/"' in login(history.world.clerk).get("/").content.decode()
     assert 'id="manage-link"' not in principals.client("citizen").get("/").content.decode()
     assert 'id="manage-link"' not in Client().get("/").content.decode()
+
+
+def test_the_manager_finds_the_big_screens_beside_the_modules(center_world: CenterWorld) -> None:
+    """The service wall and the operator's page of the big screens (issue #16) are a card for the
+    manager; a clerk of the center does not get it."""
+    manager, clerk = Client(), Client()
+    manager.force_login(center_world.manager)
+    clerk.force_login(center_world.clerk)
+    html = manager.get(URL).content.decode()
+    assert 'id="bigscreen"' in html
+    assert 'href="/bigscreen/wall/"' in html and 'href="/bigscreen/ops/"' in html
+    assert html.count('<li data-module="') == 8
+    assert 'id="bigscreen"' not in clerk.get(URL).content.decode()

@@ -110,6 +110,8 @@ def manage_home(request: HttpRequest) -> HttpResponse:
                           if center.department_id else {"open": 0, "overdue": 0}),
             # 弹性调配 (issue #15) is a card beside the eight modules, not a ninth module.
             "staffing_url": _module_url("staffing:today", False, center.pk),
+            # 大数据应用展示 (issue #16): the service wall and the operator's page of the big screens.
+            "bigscreen_urls": (reverse("bigscreen:wall"), reverse("bigscreen:ops")),
         })
     return render(request, "manage_home.html", context)
 
