@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from bench import bigscreen
 
-AREAS = [{"code": "b1-api-0", "bearer": "ow_a_secret0", "source": 7, "zones": ["z1", "z2", "z3"]},
+AREAS: list[dict[str, Any]] = [{"code": "b1-api-0", "bearer": "ow_a_secret0", "source": 7, "zones": ["z1", "z2", "z3"]},
          {"code": "b1-api-1", "bearer": "ow_b_secret1", "source": 8, "zones": ["z1", "z2", "z3"]}]
 BASE = 1_796_619_300  # 2026-12-07 12:55 Shanghai, a bucket start (a multiple of 300 s)
 
