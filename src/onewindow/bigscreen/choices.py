@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OriginClass(models.TextChoices):
@@ -46,6 +47,6 @@ class Panel(models.TextChoices):
 class Severity(models.TextChoices):
     """紧急通告 severity: how the overlay looks."""
 
-    INFO = "info", _("提示")
+    INFO = "info", pgettext_lazy("emergency severity", "提示")
     WARNING = "warning", _("警示")
     CRITICAL = "critical", _("紧急")

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import AlertLevel, OriginClass
 
@@ -212,7 +213,7 @@ class CrowdAlert(models.Model):
     opened_bucket = models.DateTimeField(_("起始时段"))
     opened_at = models.DateTimeField(_("预警时间"), default=timezone.now)
     peak_share = models.FloatField(_("最高占比"), default=0)
-    closed_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("crowd alert", "解除时间"), null=True, blank=True)
     notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
 
     class Meta:
