@@ -35,6 +35,7 @@ from ninja import Path, Query, Router, Schema, Status
 
 from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.core.errors import DomainError
+from onewindow.core.normalize import NfkcInt
 from onewindow.core.pagination import paginated
 from onewindow.core.schemas import ErrorOut, PageOut
 
@@ -42,7 +43,7 @@ from .api_auth import source_auth, source_of
 from .buckets import bucket_iso
 from .choices import ScreenLayout, Severity
 from .models import CrowdRevision, EmergencyMessage, Screen
-from .schemas import BackfillOut, BatchIn, BatchOut, IngestOut, ReportIn, RevisionPageOut
+from .schemas import CrowdBackfillOut, CrowdBatchIn, CrowdBatchOut, CrowdIngestOut, CrowdReportIn, CrowdRevisionPageOut
 from .selectors import ops as ops_selectors
 from .selectors import reports as report_selectors
 from .services import backfill as backfill_services
@@ -66,24 +67,27 @@ def _ingest_out(result: ingest_services.IngestResult) -> dict[str, Any]:
             "status": result.status}
 
 
-@router.post("/crowd/reports", auth=source_auth, response={200: IngestOut, 201: IngestOut, **_INGEST_ERRORS},
+PAGE = Query(1, ge=1, le=100_000)
+PAGE_SIZE = Query(50, ge=1, le=100)
+
+@router.post("/crowd/reports", auth=source_auth, response={200: CrowdIngestOut, 201: CrowdIngestOut, **_INGEST_ERRORS},
              summary="客流报送 crowd report")
-def crowd_report(request: HttpRequest, body: ReportIn) -> Any:
+def crowd_report(request: HttpRequest, body: CrowdReportIn) -> Any:
     result = ingest_services.crowd_report_ingest(source=source_of(request), area_code=body.area,
                                                  bucket_start=body.bucket_start, counts=body.counts)
     return Status(201 if result.status == "created" else 200, _ingest_out(result))
 
 
-@router.post("/crowd/reports/batch", auth=source_auth, response={200: BatchOut, **_INGEST_ERRORS},
+@router.post("/crowd/reports/batch", auth=source_auth, response={200: CrowdBatchOut, **_INGEST_ERRORS},
              summary="客流批量报送 crowd reports, all or nothing")
-def crowd_reports_batch(request: HttpRequest, body: BatchIn) -> Any:
+def crowd_reports_batch(request: HttpRequest, body: CrowdBatchIn) -> Any:
     results = ingest_services.crowd_reports_ingest(source=source_of(request), reports=body.reports)
     statuses = [result.status for result in results]
-    return {"items": [_ingest_out(result) for result in results], "created": statuses.count("created"),
+    return {"reports": [_ingest_out(result) for result in results], "created": statuses.count("created"),
             "unchanged": statuses.count("unchanged"), "corrected": statuses.count("corrected")}
 
 
-@router.post("/crowd/backfill", auth=source_auth, response={200: BackfillOut, **_INGEST_ERRORS},
+@router.post("/crowd/backfill", auth=source_auth, response={200: CrowdBackfillOut, **_INGEST_ERRORS},
              summary="客流历史补录（CSV）crowd backfill")
 def crowd_backfill(request: HttpRequest) -> Any:
     if request.content_type not in ("text/csv", "text/plain"):
@@ -101,10 +105,10 @@ def _revision_out(revision: CrowdRevision) -> dict[str, Any]:
 
 
 @router.get("/crowd/reports/{area}/{bucket_start}/revisions", auth=session_or_token,
-            response={200: RevisionPageOut, **_READ_ERRORS}, summary="客流报送更正记录 revisions of a bucket")
+            response={200: CrowdRevisionPageOut, **_READ_ERRORS}, summary="客流报送更正记录 revisions of a bucket")
 def crowd_revisions(request: HttpRequest, area: str = Path(..., max_length=40),
                     bucket_start: str = Path(..., max_length=40),
-                    page: int = Query(1, ge=1, le=100_000), page_size: int = Query(50, ge=1, le=100)) -> Any:
+                    page: NfkcInt = PAGE, page_size: NfkcInt = PAGE_SIZE) -> Any:
     rows = report_selectors.report_revisions_for(require_user(request, STAFF_SCOPE), area_code=area,
                                                  bucket_start=bucket_start)
     return paginated(rows, page, page_size, _revision_out)
@@ -153,11 +157,11 @@ class ScreenIn(Schema):
     layout: str = ScreenLayout.HD
     area: str | None = None
     panels: list[str] = []
-    rotate_seconds: int = 20
+    rotate_seconds: NfkcInt = 20
 
 
 class ScreenCreateIn(ScreenIn):
-    device_id: int
+    device_id: NfkcInt
 
 
 class ScreenOut(Schema):
@@ -190,9 +194,9 @@ def _screen_out(screen: Screen, last_seen_at: datetime.datetime | None = None) -
 
 @router.get("/emergency", auth=session_or_token, response={200: EmergencyPageOut, **_OPS_ERRORS},
             summary="紧急通告列表")
-def emergency_list(request: HttpRequest, page: int = Query(1, ge=1, le=100_000)) -> Any:
+def emergency_list(request: HttpRequest, page: NfkcInt = PAGE, page_size: NfkcInt = PAGE_SIZE) -> Any:
     rows = ops_selectors.emergency_list_for(require_user(request, OPS_SCOPE), limit=500)
-    return paginated(rows, page, 50, _emergency_out)
+    return paginated(rows, page, page_size, _emergency_out)
 
 
 @router.post("/emergency", auth=session_or_token, response={201: EmergencyOut, **_OPS_ERRORS},
@@ -210,9 +214,9 @@ def emergency_clear(request: HttpRequest, message_id: int = _ID) -> Any:
 
 
 @router.get("/screens", auth=session_or_token, response={200: ScreenPageOut, **_OPS_ERRORS}, summary="大屏列表")
-def screen_list(request: HttpRequest, page: int = Query(1, ge=1, le=100_000)) -> Any:
+def screen_list(request: HttpRequest, page: NfkcInt = PAGE, page_size: NfkcInt = PAGE_SIZE) -> Any:
     rows = ops_selectors.screen_list_for(require_user(request, OPS_SCOPE))
-    return paginated(rows, page, 50, lambda row: _screen_out(row.screen, row.last_seen_at))
+    return paginated(rows, page, page_size, lambda row: _screen_out(row.screen, row.last_seen_at))
 
 
 @router.post("/screens", auth=session_or_token, response={201: ScreenOut, **_OPS_ERRORS}, summary="登记大屏")

@@ -112,11 +112,11 @@ register("wall", _wall, public=False, takes_arg=False)
 
 
 def unknown_channel() -> NotFound:
-    return NotFound(_("没有这个推送频道。"), code="bigscreen_channel_unknown")
+    return NotFound(_("没有这个推送频道。"), code="bigscreen_channel_not_found")
 
 
 def channel_kind(channel: str) -> tuple[ChannelKind, str]:
-    """The registered family of ``channel`` and its argument; NotFound ``bigscreen_channel_unknown``
+    """The registered family of ``channel`` and its argument; NotFound ``bigscreen_channel_not_found``
     for a malformed name, an unknown prefix, or an argument where none belongs (and the reverse)."""
     match = CHANNEL_RE.match(channel or "")
     if match is None:
@@ -164,7 +164,7 @@ def cached(channel: str) -> dict[str, Any] | None:
 def current(channel: str) -> dict[str, Any]:
     """The channel's envelope, recomputed by a single producer at most once per interval.
 
-    Unknown channel: NotFound ``bigscreen_channel_unknown``; a producer's own refusal (an unknown
+    Unknown channel: NotFound ``bigscreen_channel_not_found``; a producer's own refusal (an unknown
     or inactive area: ``bigscreen_area_not_found``) passes through. A producer that fails
     unexpectedly is logged and the previous envelope served until the next interval.
     """

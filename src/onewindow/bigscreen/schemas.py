@@ -18,7 +18,7 @@ COUNT_DOC = ('计数：{"zone": 分区代码, "origin": "local"|"domestic"|"inte
              '"arrivals": 时段内到达人数}')
 
 
-class ReportIn(Schema):
+class CrowdReportIn(Schema):
     """One source's counts for one area and one time bucket."""
 
     area: Any = Field(..., description="商圈代码，如 nanjingxilu（须为令牌所属商圈）")
@@ -26,25 +26,28 @@ class ReportIn(Schema):
     counts: Any = Field(..., description=COUNT_DOC)
 
 
-class BatchIn(Schema):
+class CrowdBatchIn(Schema):
     reports: Any = Field(..., description="至多 500 份报送，全部接收或全部拒绝")
 
 
-class IngestOut(Schema):
+class CrowdIngestOut(Schema):
     area: str
     bucket_start: str
     revision: int
     status: str = Field(..., description="created | unchanged | corrected")
 
 
-class BatchOut(Schema):
-    items: list[IngestOut]
+class CrowdBatchOut(Schema):
+    """The batch's answer: one result per report, in the order sent (``reports``, not ``items``:
+    ``items`` is the page shape's key, decision 0013)."""
+
+    reports: list[CrowdIngestOut]
     created: int
     unchanged: int
     corrected: int
 
 
-class BackfillOut(Schema):
+class CrowdBackfillOut(Schema):
     rows: int
     reports: int
     created: int
@@ -52,7 +55,7 @@ class BackfillOut(Schema):
     corrected: int
 
 
-class RevisionOut(Schema):
+class CrowdRevisionOut(Schema):
     source: str
     source_id: int
     revision: int
@@ -63,5 +66,5 @@ class RevisionOut(Schema):
     counts: list[dict[str, Any]]
 
 
-class RevisionPageOut(PageOut):
-    items: list[RevisionOut]
+class CrowdRevisionPageOut(PageOut):
+    items: list[CrowdRevisionOut]

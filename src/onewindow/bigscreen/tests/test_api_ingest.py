@@ -117,7 +117,7 @@ def test_the_source_token_of_the_area_is_accepted(crowd_world: CrowdWorld, endpo
     if endpoint == "report":
         assert (answer.status_code, answer.json()) == (201, expected)
     elif endpoint == "batch":
-        assert (answer.status_code, answer.json()) == (200, {"items": [expected], "created": 1, "unchanged": 0,
+        assert (answer.status_code, answer.json()) == (200, {"reports": [expected], "created": 1, "unchanged": 0,
                                                              "corrected": 0})
     else:
         assert (answer.status_code, answer.json()) == (200, {"rows": 2, "reports": 1, "created": 1, "unchanged": 0,

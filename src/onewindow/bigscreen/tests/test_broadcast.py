@@ -114,7 +114,7 @@ def test_ended_and_future_messages_are_not_shown(feed: StubFeed) -> None:
 def test_unknown_channel(feed: StubFeed, channel: str) -> None:
     with pytest.raises(NotFound) as refused:
         broadcast.current(channel)
-    assert (refused.value.code, refused.value.status) == ("bigscreen_channel_unknown", 404)
+    assert (refused.value.code, refused.value.status) == ("bigscreen_channel_not_found", 404)
     assert feed.calls == 0
     assert broadcast.stats["computed"] == 0
 

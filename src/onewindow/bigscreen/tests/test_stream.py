@@ -126,7 +126,7 @@ def test_wsgi_stream_heartbeat_while_nothing_changes(feed: StubFeed, settings: A
 def test_unknown_channel_refused(feed: StubFeed) -> None:
     for path in ("/bigscreen/stream/nope/", "/bigscreen/poll/nope/", "/bigscreen/ticket/nope/",
                  "/bigscreen/stream/stub:x/", "/bigscreen/poll/crowd/"):
-        assert refusal(Client().get(path)) == (404, "bigscreen_channel_unknown")
+        assert refusal(Client().get(path)) == (404, "bigscreen_channel_not_found")
     assert feed.calls == 0
 
 

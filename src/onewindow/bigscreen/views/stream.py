@@ -17,7 +17,7 @@
 
 Access: ``crowd:*`` is public (its data is redacted); ``wall`` needs a staff session, a bound big
 screen or a ticket. Refusals use the error shape: 403 ``bigscreen_stream_forbidden``, 404
-``bigscreen_channel_unknown``. The stream paths answer CORS ``Access-Control-Allow-Origin`` for
+``bigscreen_channel_not_found``. The stream paths answer CORS ``Access-Control-Allow-Origin`` for
 the site's own origin (``ONEWINDOW_PUBLIC_URL`` or a host of ``ALLOWED_HOSTS``), without
 credentials.
 """
