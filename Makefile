@@ -39,6 +39,7 @@ serve:
 	@echo "Serving http://$(HOST):$(PORT), streams on http://$(HOST):$(STREAM_PORT)  (Ctrl-C stops the servers, the task worker and the scheduler)"
 	@bash -c 'trap "kill 0" EXIT INT TERM; \
 	  $(BIN)/onewindow db_worker --queue-name "*" >var/worker.log 2>&1 & \
+	  $(BIN)/onewindow db_worker --queue-name live >var/worker-live.log 2>&1 & \
 	  $(BIN)/onewindow core_scheduler >var/scheduler.log 2>&1 & \
 	  $(BIN)/uvicorn onewindow.config.asgi:application --host $(HOST) --port $(STREAM_PORT) \
 	    --no-access-log --timeout-graceful-shutdown 2 >var/stream.log 2>&1 & \

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django_tasks import task
 
 
-@task()
+@task(queue_name="live")
 def bigscreen_crowd_simulate() -> dict[str, int]:
     """The simulated 南京西路商圈 feed (issue #16 part 7): every active simulator source sends each
     closed bucket it has not sent yet, up to now, through the ingest service — a catch-up after

@@ -28,7 +28,7 @@ def demo_hall_codes() -> list[str]:
     return [str(code).strip() for code in items if str(code).strip()]
 
 
-@task()
+@task(queue_name="live")
 def centers_demo_hall(profile: dict[str, Any], now: str | None = None) -> dict[str, dict[str, int]]:
     """The demo's live hall (every minute; ``centers.schedules`` passes the demo's profile, see
     ``HallProfile.as_json``): a no-op unless ``CENTERS_DEMO_HALL`` names centers; ``now`` (ISO

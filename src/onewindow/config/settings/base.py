@@ -233,7 +233,11 @@ CACHES = cache_settings(env_str("REDIS_URL"))
 if env_str("REDIS_URL"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues: "default" for every job, "live" for the jobs a screen waits on (the simulated crowd
+# feed, the demo's live hall), so that a long nightly job never holds the big screen's data back;
+# `make serve` runs one worker on every queue and one on "live" only.
+TASK_QUEUES = ["default", "live"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 
 # Personal-data encryption (AES-256-GCM) and keyed hashes (HMAC-SHA256) for lookup.
 # ONEWINDOW_FIELD_KEYS = "k2:<base64 32 bytes>,k1:<base64 32 bytes>"; the first key encrypts,

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, database_from_url
+from .base import DATABASES, TASK_QUEUES, database_from_url
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-onewindow-0123456789-abcdefghijklmnop"  # noqa: S105 (public, tests only)
@@ -21,7 +21,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # browser tests wait for them; a stream's thread holds a database connection).
 BIGSCREEN_WSGI_STREAM_SECONDS = 5
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": TASK_QUEUES}}
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="onewindow-test-media-"))
 ONEWINDOW_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="onewindow-test-audit-"))

@@ -343,9 +343,16 @@
   function clock() {
     var el = document.getElementById("bs-clock");
     if (!el) { return; }
-    var now = new Date();
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    el.textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+    // The installation's time zone (Asia/Shanghai), whatever the screen's operating system says.
+    var zone = el.getAttribute("data-tz") || "Asia/Shanghai";
+    try {
+      el.textContent = new Intl.DateTimeFormat("en-GB", {timeZone: zone, hour: "2-digit", minute: "2-digit",
+                                                        second: "2-digit", hour12: false}).format(new Date());
+    } catch (e) {
+      var now = new Date();
+      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+      el.textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+    }
   }
 
   function rotate() {
