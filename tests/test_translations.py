@@ -65,3 +65,34 @@ def test_compiled_catalog_matches_the_po_file(catalog: Path) -> None:
         else:
             got = compiled.pgettext(context, entry["msgid"]) if context else compiled.gettext(entry["msgid"])
             assert got == entry["msgstr"], entry["msgid"]
+
+
+# The names xgettext collects for makemessages (its Python defaults plus Django's keywords). A translation
+# function bound to any other name (``gettext as _g``, ``_t = gettext_lazy``) still translates at run time,
+# but its strings never reach django.po, so English users see them in Chinese.
+COLLECTED = {"gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy",
+             "pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
+TRANSLATION_IMPORT = re.compile(r"^[ \t]*from[ \t]+django\.utils\.translation[ \t]+import[ \t]+(\([^)]*\)|.*)", re.M)
+REBINDING = re.compile(rf"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*({'|'.join(sorted(COLLECTED))})[ \t]*(?:#.*)?$", re.M)
+
+
+def allowed_alias(name: str, alias: str) -> bool:
+    # ``_`` is read as a one-argument gettext, so only the one-argument functions may take it.
+    return alias == name or (alias == "_" and name in {"gettext", "gettext_lazy", "gettext_noop"})
+
+
+def test_translation_functions_keep_names_makemessages_collects() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        where = path.relative_to(PACKAGE)
+        for match in TRANSLATION_IMPORT.finditer(source):
+            names = re.sub(r"#.*", "", match.group(1)).strip("() \t\n\\")
+            for item in names.split(","):
+                name, _sep, alias = item.strip().partition(" as ")
+                name, alias = name.strip(), alias.strip()
+                if name in COLLECTED and alias and not allowed_alias(name, alias):
+                    offenders.append(f"{where}: {name} as {alias}")
+        offenders += [f"{where}: {alias} = {name}" for alias, name in REBINDING.findall(source)
+                      if not allowed_alias(name, alias)]
+    assert offenders == []

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from django.db import models
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.iso7064 import mod_11_10
 
@@ -255,9 +255,9 @@ def credit_code_check(value: Any) -> tuple[str, str]:
     per GB/T 17710) or the 15-digit 注册号 of a 个体工商户 without one (ISO 7064 MOD 11,10)."""
     code = _code(value).upper()
     if not code:
-        return "", _g("请填写统一社会信用代码。")
+        return "", gettext("请填写统一社会信用代码。")
     if len(code) == 15 and code.isdigit():
-        return (code, "") if mod_11_10.is_valid(code) else (code, _g("注册号校验位错误，请核对。"))
+        return (code, "") if mod_11_10.is_valid(code) else (code, gettext("注册号校验位错误，请核对。"))
     try:
         return validate_credit_code(code), ""
     except DomainError as exc:
@@ -300,15 +300,15 @@ def record_parse(
     def text(name: str, *, required: bool = False) -> str:
         value = _code(raw.get(name)) if name == "source_id" else _text(raw.get(name))
         if required and not value:
-            fail(name, _g("此项为必填项。"))
+            fail(name, gettext("此项为必填项。"))
         elif len(value) > TEXT_LIMITS.get(name, 200):
-            fail(name, _g("最多 %(n)s 个字符。") % {"n": TEXT_LIMITS.get(name, 200)})
+            fail(name, gettext("最多 %(n)s 个字符。") % {"n": TEXT_LIMITS.get(name, 200)})
         return value
 
     source_id = text("source_id", required=True)
     record_kind = kind if kind is not None else _choice(raw.get("kind"), RecordKind)
     if record_kind not in RecordKind.values:
-        fail("kind", _g("信息类别应为行政许可、备案、行政处罚或检查结果。"))
+        fail("kind", gettext("信息类别应为行政许可、备案、行政处罚或检查结果。"))
         return source_id, None, errors
     credit_code, problem = credit_code_check(raw.get("credit_code"))
     if problem:
@@ -318,14 +318,14 @@ def record_parse(
     if _text(raw.get("status")):
         status = _choice(raw.get("status"), RecordStatus) or ""
         if not status:
-            fail("status", _g("状态应为有效、暂停、注销或撤销。"))
+            fail("status", gettext("状态应为有效、暂停、注销或撤销。"))
     title = text("title", required=True)
     number = text("number", required=record_kind != RecordKind.INSPECTION)
     record_date = _date(raw.get("record_date"))
     if record_date is None:
-        fail("record_date", _g("请填写有效日期（YYYY-MM-DD）。"))
+        fail("record_date", gettext("请填写有效日期（YYYY-MM-DD）。"))
     elif record_date > timezone.localdate():
-        fail("record_date", _g("日期不能晚于今天。"))
+        fail("record_date", gettext("日期不能晚于今天。"))
     item_id, item_code, valid_from, valid_to = None, "", None, None
     legal_basis, amount, disclosure = "", None, ""
     penalty_kinds: list[str] = []
@@ -335,50 +335,50 @@ def record_parse(
         if item_code:
             item = refs.items.get(item_code)
             if item is None:
-                fail("item_code", _g("目录中没有该事项编码。"))
+                fail("item_code", gettext("目录中没有该事项编码。"))
             elif item[1] != refs.department.pk:
-                fail("item_code", _g("该事项不由报送部门实施。"))
+                fail("item_code", gettext("该事项不由报送部门实施。"))
             else:
                 item_id = item[0]
         valid_from = record_date
         if _text(raw.get("valid_from")):
             valid_from = _date(raw.get("valid_from"))
             if valid_from is None:
-                fail("valid_from", _g("请填写有效日期（YYYY-MM-DD）。"))
+                fail("valid_from", gettext("请填写有效日期（YYYY-MM-DD）。"))
         if _text(raw.get("valid_to")):
             valid_to = _date(raw.get("valid_to"))
             if valid_to is None:
-                fail("valid_to", _g("请填写有效日期（YYYY-MM-DD）。"))
+                fail("valid_to", gettext("请填写有效日期（YYYY-MM-DD）。"))
             elif valid_from is not None and valid_to < valid_from:
-                fail("valid_to", _g("有效期至不能早于有效期起。"))
+                fail("valid_to", gettext("有效期至不能早于有效期起。"))
     elif record_kind == RecordKind.PENALTY:
         legal_basis = text("legal_basis", required=True)
         penalty_kinds, bad = _kinds(raw.get("penalty_kinds"))
         if bad:
-            fail("penalty_kinds", _g("无法识别的处罚种类：%(kinds)s") % {"kinds": "、".join(bad)})
+            fail("penalty_kinds", gettext("无法识别的处罚种类：%(kinds)s") % {"kinds": "、".join(bad)})
         elif not penalty_kinds:
-            fail("penalty_kinds", _g("请至少填写一种处罚种类。"))
+            fail("penalty_kinds", gettext("请至少填写一种处罚种类。"))
         if _text(raw.get("amount")):
             amount = _amount(raw.get("amount"))
             if amount is None or amount < 0 or amount > MAX_AMOUNT:
-                fail("amount", _g("请填写不小于0的金额（元）。"))
+                fail("amount", gettext("请填写不小于0的金额（元）。"))
         elif PenaltyKind.FINE in penalty_kinds:
-            fail("amount", _g("处罚种类含罚款时，请填写罚没金额。"))
+            fail("amount", gettext("处罚种类含罚款时，请填写罚没金额。"))
         disclosure = DisclosureStatus.PENDING.value
         if _text(raw.get("disclosure")):
             disclosure = _choice(raw.get("disclosure"), DisclosureStatus) or ""
             if not disclosure:
-                fail("disclosure", _g("公示状态应为待公示、已公示或已撤下。"))
+                fail("disclosure", gettext("公示状态应为待公示、已公示或已撤下。"))
     elif record_kind == RecordKind.INSPECTION:
         inspection_result = _choice(raw.get("inspection_result"), InspectionResult) or ""
         if not inspection_result:
-            fail("inspection_result", _g("请选择检查结果。"))
+            fail("inspection_result", gettext("请选择检查结果。"))
         inspector_code = _code(raw.get("inspector_department")) or refs.department.code
         inspector_id = (
             refs.department.pk if inspector_code == refs.department.code else refs.departments.get(inspector_code)
         )
         if inspector_id is None:
-            fail("inspector_department", _g("找不到该部门代码。"))
+            fail("inspector_department", gettext("找不到该部门代码。"))
     if errors or record_date is None:
         return source_id, None, errors
     return (
@@ -480,9 +480,8 @@ def read_spreadsheet(
     ``max_rows``, is refused whole (422, nothing written). Empty rows are skipped.
     """
     if kind not in COLUMNS:
-        raise DomainError(
-            _g("请选择信息类别。"), code="records_upload_kind", status=422, fields={"kind": [_g("请选择信息类别。")]}
-        )
+        message = gettext("请选择信息类别。")
+        raise DomainError(message, code="records_upload_kind", status=422, fields={"kind": [message]})
     table = open_table(io.BytesIO(content) if isinstance(content, bytes) else content, filename)
     columns = COLUMNS[kind]
     names: dict[str, str] = {}
@@ -493,18 +492,18 @@ def read_spreadsheet(
     headers = [_text(cell).rstrip("*").strip() for cell in table.header]
     while headers and not headers[-1]:
         headers.pop()
-    unknown = [h or _g("（空）") for h in headers if names.get(h) is None]
+    unknown = [h or gettext("（空）") for h in headers if names.get(h) is None]
     present = {names[h] for h in headers if h in names}
     missing = [str(label) for name, label, required in columns if required and name not in present]
     if unknown or missing:
         parts = []
         if missing:
-            parts.append(_g("缺少列：%(names)s") % {"names": "、".join(missing)})
+            parts.append(gettext("缺少列：%(names)s") % {"names": "、".join(missing)})
         if unknown:
-            parts.append(_g("无法识别的列：%(names)s") % {"names": "、".join(unknown)})
+            parts.append(gettext("无法识别的列：%(names)s") % {"names": "、".join(unknown)})
         raise _refuse(
             "records_upload_columns",
-            _g("表头与模板不一致（%(detail)s），请下载模板后重新填写。") % {"detail": "；".join(parts)},
+            gettext("表头与模板不一致（%(detail)s），请下载模板后重新填写。") % {"detail": "；".join(parts)},
         )
     keys = [names[h] for h in headers]
     rows: list[dict[str, Any]] = []
@@ -515,12 +514,12 @@ def read_spreadsheet(
             continue
         if len(rows) >= max_rows:
             raise _refuse(
-                "records_upload_too_many_rows", _g("一次最多上传 %(n)s 行，请拆分文件后上传。") % {"n": max_rows}
+                "records_upload_too_many_rows", gettext("一次最多上传 %(n)s 行，请拆分文件后上传。") % {"n": max_rows}
             )
         rows.append({key: cells[i] if i < len(cells) else None for i, key in enumerate(keys)})
         lines.append(line)
     if not rows:
-        raise _refuse("records_upload_empty", _g("文件中没有数据行。"))
+        raise _refuse("records_upload_empty", gettext("文件中没有数据行。"))
     return rows, lines
 
 
@@ -539,7 +538,7 @@ def template_xlsx(kind: str) -> bytes:
         accepted = "、".join(str(lab) for _v, lab in choices[name].choices) if name in choices else ""
         if name in ("record_date", "valid_from", "valid_to"):
             accepted = "YYYY-MM-DD"
-        notes.append([str(label), _g("必填") if required else _g("选填"), accepted])
+        notes.append([str(label), gettext("必填") if required else gettext("选填"), accepted])
     return workbook_bytes(
         [
             Sheet(
@@ -549,9 +548,9 @@ def template_xlsx(kind: str) -> bytes:
                 widths=[22] * len(columns),
             ),
             Sheet(
-                name=_g("填写说明"),
+                name=gettext("填写说明"),
                 rows=notes,
-                headers=[_g("列"), _g("是否必填"), _g("可填写的值")],
+                headers=[gettext("列"), gettext("是否必填"), gettext("可填写的值")],
                 widths=[22, 10, 60],
             ),
         ]

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalog.models import ItemType, ServiceItem
@@ -169,15 +169,15 @@ def listing_parse(raw: Mapping[str, Any]) -> tuple[ListingContent | None, dict[s
 
     list_kind = _choice(raw.get("list_kind"), SanctionList) or ""
     if not list_kind:
-        fail("list_kind", _g("请选择名单类别。"))
+        fail("list_kind", gettext("请选择名单类别。"))
     subject_type = _choice(raw.get("subject_type") or SanctionSubject.ORGANIZATION, SanctionSubject) or ""
     if not subject_type:
-        fail("subject_type", _g("主体类别应为组织或自然人。"))
+        fail("subject_type", gettext("主体类别应为组织或自然人。"))
     elif subject_type == SanctionSubject.PERSON and list_kind in ORGANIZATION_ONLY:
-        fail("subject_type", _g("该名单只列入企业等组织，不列入自然人。"))
+        fail("subject_type", gettext("该名单只列入企业等组织，不列入自然人。"))
     subject_name = _text(raw.get("subject_name"))[:200]
     if not subject_name:
-        fail("subject_name", _g("请填写主体名称或姓名。"))
+        fail("subject_name", gettext("请填写主体名称或姓名。"))
     credit_code = id_number = ""
     if subject_type == SanctionSubject.ORGANIZATION:
         credit_code, problem = credit_code_check(raw.get("credit_code"))
@@ -190,47 +190,47 @@ def listing_parse(raw: Mapping[str, Any]) -> tuple[ListingContent | None, dict[s
             fail("id_number", str(exc.message))
     reason = _text(raw.get("reason"))[:2000]
     if not reason:
-        fail("reason", _g("请填写列入事由。"))
+        fail("reason", gettext("请填写列入事由。"))
     legal_basis = _text(raw.get("legal_basis"))[:2000]
     if not legal_basis:
-        fail("legal_basis", _g("请填写列入依据。"))
+        fail("legal_basis", gettext("请填写列入依据。"))
     listed_on = _date(raw.get("listed_on"))
     if listed_on is None:
-        fail("listed_on", _g("请填写有效日期（YYYY-MM-DD）。"))
+        fail("listed_on", gettext("请填写有效日期（YYYY-MM-DD）。"))
     elif listed_on > timezone.localdate():
-        fail("listed_on", _g("列入日期不能晚于今天。"))
+        fail("listed_on", gettext("列入日期不能晚于今天。"))
     removable_on: datetime.date | None = None
     if listed_on is not None:
         removable_on = listed_on + datetime.timedelta(days=period_days(list_kind))
         if raw.get("removable_on") not in (None, ""):
             named = _date(raw.get("removable_on"))
             if named is None:
-                fail("removable_on", _g("请填写有效日期（YYYY-MM-DD）。"))
+                fail("removable_on", gettext("请填写有效日期（YYYY-MM-DD）。"))
             elif named < removable_on:
-                fail("removable_on", _g("最早移出日期不能早于该名单的期限届满日 %(day)s。") % {"day": removable_on})
+                fail(
+                    "removable_on",
+                    gettext("最早移出日期不能早于该名单的期限届满日 %(day)s。") % {"day": removable_on},
+                )
             else:
                 removable_on = named
     measure_values = raw.get("measures")
     measures = [_choice(m, SanctionMeasure) for m in (measure_values or default_measures(list_kind))]
     if any(m is None for m in measures):
-        fail("measures", _g("惩戒措施应为窗口受理提示、限制办理事项、提高抽查比例或向社会公示。"))
+        fail("measures", gettext("惩戒措施应为窗口受理提示、限制办理事项、提高抽查比例或向社会公示。"))
     ordered = tuple(m for m in SanctionMeasure.values if m in measures)
     refused_items, refused_types = _codes(raw.get("refused_items")), _codes(raw.get("refused_item_types"))
     if SanctionMeasure.WINDOW_REFUSAL in ordered:
         if not refused_items and not refused_types:
-            fail("refused_items", _g("限制办理事项须写明事项编码或事项类型。"))
+            fail("refused_items", gettext("限制办理事项须写明事项编码或事项类型。"))
         known_items = set(ServiceItem.objects.filter(code__in=refused_items).values_list("code", flat=True))
         if set(refused_items) - known_items:
             fail(
                 "refused_items",
-                _g("找不到这些事项：%(codes)s") % {"codes": "、".join(sorted(set(refused_items) - known_items))},
+                gettext("找不到这些事项：%(codes)s") % {"codes": "、".join(sorted(set(refused_items) - known_items))},
             )
         known_types = set(ItemType.objects.filter(code__in=refused_types).values_list("code", flat=True))
-        if set(refused_types) - known_types:
-            fail(
-                "refused_item_types",
-                _g("找不到这些事项类型：%(codes)s") % {"codes": "、".join(sorted(set(refused_types) - known_types))},
-            )
+        if unknown_types := sorted(set(refused_types) - known_types):
+            fail("refused_item_types", gettext("找不到这些事项类型：%(codes)s") % {"codes": "、".join(unknown_types)})
     else:
         refused_items, refused_types = [], []
     weight = Decimal(1)
@@ -241,7 +241,7 @@ def listing_parse(raw: Mapping[str, Any]) -> tuple[ListingContent | None, dict[s
         except InvalidOperation:
             weight = Decimal(0)
         if not weight.is_finite() or not Decimal(1) <= weight <= MAX_WEIGHT:
-            fail("draw_weight", _g("抽查比例倍数应在1到100之间。"))
+            fail("draw_weight", gettext("抽查比例倍数应在1到100之间。"))
     if errors or listed_on is None or removable_on is None:
         return None, errors
     return (
@@ -400,7 +400,7 @@ def sanction_list(
     source_id = _text(entry.get("source_id"))[:64]
     content, errors = listing_parse(entry)
     if not source_id:
-        errors = {**errors, "source_id": [_g("请填写来源记录编号。")]}
+        errors = {**errors, "source_id": [gettext("请填写来源记录编号。")]}
     if errors or content is None:
         raise DomainError(
             _("名单条目有误，请检查标出的字段。"),
