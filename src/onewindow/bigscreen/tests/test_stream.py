@@ -180,7 +180,11 @@ def test_ticket_issued_to_staff_and_screens_only(feed: StubFeed, principals: Pri
     assert body["stream"] == f"http://127.0.0.1:8001/bigscreen/stream/secret/?t={body['ticket']}"
     assert body["poll"] == f"http://127.0.0.1:8001/bigscreen/poll/secret/?t={body['ticket']}"
     assert broadcast.ticket_allows(body["ticket"], SECRET)
+    center_world.display.refresh_from_db()
+    assert center_world.display.last_seen_at is None
     assert enrol(Client(), center_world.display).get(url).status_code == 200
+    center_world.display.refresh_from_db()
+    assert center_world.display.last_seen_at is not None  # the screen's renewal is its "last seen"
     assert Client().get("/bigscreen/ticket/stub/").status_code == 200  # a public channel: anyone
 
 

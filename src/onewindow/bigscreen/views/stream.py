@@ -40,6 +40,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from onewindow.centers import device_auth
 from onewindow.core.errors import DomainError, PermissionDenied
 
 from .. import broadcast, permissions
@@ -276,6 +277,11 @@ def ticket(request: HttpRequest, channel: str) -> HttpResponse:
             raise forbidden()
     except DomainError as exc:
         return _refusal(request, exc)
+    device = getattr(request, "bound_device", None)
+    if device is not None and screen_of_device(device) is not None:
+        # A screen lives on its stream for days: each ticket renewal is its "last seen" (at most
+        # one UPDATE a minute), so the operator's list tells a dark screen from a live one.
+        device_auth.touch(device)
     signed = broadcast.make_ticket(channel)
     origin = str(settings.BIGSCREEN_STREAM_ORIGIN).rstrip("/")
     query = f"?t={signed}"
