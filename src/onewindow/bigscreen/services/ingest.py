@@ -42,7 +42,7 @@ import datetime
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -253,6 +253,21 @@ def _write(source: Source, prepared: Prepared, *, via: str, now: datetime.dateti
     return IngestResult(report=report, status=status, revision=report.revision)
 
 
+def merged_figures(counts: Iterable[tuple[str, str, int, int]]) -> dict[str, Any]:
+    """The merged figures of one bucket from its counting rows (zone code, origin class, present,
+    arrivals): totals, ``by_origin`` (every class, zero where none) and ``by_zone`` (zones sorted) —
+    the fields of :class:`CrowdAreaBucket` that the ingest and the simulator's bulk history share."""
+    by_origin = {klass: {"present": 0, "arrivals": 0} for klass in OriginClass.values}
+    by_zone: dict[str, dict[str, int]] = {}
+    for zone, origin, present, arrivals in counts:
+        for cell in (by_zone.setdefault(zone, {"present": 0, "arrivals": 0}), by_origin[origin]):
+            cell["present"] += present
+            cell["arrivals"] += arrivals
+    return {"present": sum(cell["present"] for cell in by_zone.values()),
+            "arrivals": sum(cell["arrivals"] for cell in by_zone.values()),
+            "by_origin": by_origin, "by_zone": dict(sorted(by_zone.items()))}
+
+
 def area_bucket_recompute(*, area_id: int, bucket_start: datetime.datetime,
                           now: datetime.datetime | None = None) -> CrowdAreaBucket | None:
     """Recompute the merged figures of one (area, bucket) from its current reports (per zone the
@@ -269,20 +284,10 @@ def area_bucket_recompute(*, area_id: int, bucket_start: datetime.datetime,
         mark = (received_at, report_id)
         if zone not in winner or mark > winner[zone]:
             winner[zone] = mark
-    by_origin = {klass: {"present": 0, "arrivals": 0} for klass in OriginClass.values}
-    by_zone: dict[str, dict[str, int]] = {}
-    for report_id, _received, zone, origin, present, arrivals in rows:
-        if winner[zone][1] != report_id:
-            continue
-        cell = by_zone.setdefault(zone, {"present": 0, "arrivals": 0})
-        cell["present"] += present
-        cell["arrivals"] += arrivals
-        by_origin[origin]["present"] += present
-        by_origin[origin]["arrivals"] += arrivals
-    bucket = CrowdAreaBucket(area_id=area_id, bucket_start=bucket_start,
-                             present=sum(cell["present"] for cell in by_zone.values()),
-                             arrivals=sum(cell["arrivals"] for cell in by_zone.values()),
-                             by_origin=by_origin, by_zone=dict(sorted(by_zone.items())),
+    figures = merged_figures((zone, origin, present, arrivals)
+                             for report_id, _received, zone, origin, present, arrivals in rows
+                             if winner[zone][1] == report_id)
+    bucket = CrowdAreaBucket(area_id=area_id, bucket_start=bucket_start, **figures,
                              sources=len({row[0] for row in rows}), computed_at=now or timezone.now())
     CrowdAreaBucket.objects.bulk_create([bucket], update_conflicts=True, unique_fields=["area", "bucket_start"],
                                         update_fields=["present", "arrivals", "by_origin", "by_zone", "sources",

@@ -77,7 +77,7 @@ from ..buckets import bucket_floor, local_zone
 from ..choices import OriginClass
 from ..models import CrowdAreaBucket, CrowdCount, CrowdReport, CrowdRevision, Source, Zone
 from . import alerts
-from .ingest import Prepared, area_bucket_recompute, crowd_report_ingest, prepare
+from .ingest import Prepared, area_bucket_recompute, crowd_report_ingest, merged_figures, prepare
 
 #: The demo's random seed: the seed article's date (the same as ``demo_data --seed``'s default).
 DEFAULT_SEED = 20170929
@@ -371,19 +371,11 @@ def simulate_sources_send(*, now: datetime.datetime | None = None, seed: int = D
 # ---- the demo's history in bulk ------------------------------------------------------------------
 
 def _merged(prepared: Prepared, received_at: datetime.datetime) -> CrowdAreaBucket:
-    """The area bucket of a single report, in ``area_bucket_recompute``'s shape (every class in
-    ``by_origin``, zones sorted); a bucket another source also reports is recomputed instead."""
-    by_origin = {klass: {"present": 0, "arrivals": 0} for klass in OriginClass.values}
-    by_zone: dict[str, dict[str, int]] = {}
-    for zone, origin, present, arrivals in prepared.counts:
-        cell = by_zone.setdefault(zone.code, {"present": 0, "arrivals": 0})
-        for target in (cell, by_origin[origin]):
-            target["present"] += present
-            target["arrivals"] += arrivals
-    return CrowdAreaBucket(area_id=prepared.area.pk, bucket_start=prepared.bucket_start,
-                           present=sum(c["present"] for c in by_zone.values()),
-                           arrivals=sum(c["arrivals"] for c in by_zone.values()),
-                           by_origin=by_origin, by_zone=dict(sorted(by_zone.items())), sources=1,
+    """The area bucket of a single report (``ingest.merged_figures``, as the ingest merges it); a
+    bucket another source also reports is recomputed instead."""
+    figures = merged_figures((zone.code, origin, present, arrivals)
+                             for zone, origin, present, arrivals in prepared.counts)
+    return CrowdAreaBucket(area_id=prepared.area.pk, bucket_start=prepared.bucket_start, **figures, sources=1,
                            computed_at=received_at)
 
 
@@ -446,5 +438,5 @@ def simulate_history(source: Source, *, days: int, now: datetime.datetime | None
             progress(len(chunk))
         Source.objects.filter(pk=source.pk).update(last_bucket_start=last_closed, last_received_at=last_closed + step)
         source.last_bucket_start, source.last_received_at = last_closed, last_closed + step
-        transaction.on_commit(lambda: alerts.alerts_evaluate(area_id=area.pk, bucket_start=last_closed))
+        transaction.on_commit(lambda: alerts.alerts_evaluate(area_id=area.pk, bucket_start=last_closed), robust=True)
     return len(starts)
