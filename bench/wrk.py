@@ -1,0 +1,229 @@
+"""The wrk load client of the benches (issue #17): varied requests, each phase beside its baseline.
+
+Debian's ``wrk`` (C, epoll, keep-alive connections; ``apt-get install wrk``) costs far less CPU than
+the server it loads, unlike ``bench/load.py``'s Python threads, which shared the 2 cores with
+gunicorn and flattened every ratio. A phase sends a list of :class:`Req` in order through
+``bench/wrk_requests.lua``: request *n* is ``reqs[n % len(reqs)]``, and ``{n}`` in its path, body or a
+header value becomes *n* (a unique idempotency key, say). Phases continue the list where the last one
+stopped (:class:`Cursor`), so a list longer than a round's requests is never repeated within the round
+(``wrapped`` in the result says when it was).
+
+Use::
+
+    from bench.wrk import Req, Cursor, run_wrk, measure_pair, report
+    base = [Req("/bench/bare/constant")]
+    bench = [Req(f"/api/v1/catalog/items?q={quote(q)}") for q in queries]
+    rounds = measure_pair(port, base, bench, rounds=3, seconds=10)
+    result = report("catalog search (varied)", "constant", rounds, aims={"throughput_ratio_at_64": 0.5})
+
+Latency is wrk's: from sending a request to the last byte of its answer, per connection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+LUA = Path(__file__).with_name("wrk_requests.lua")
+LATENCY_CLIENTS = 16
+THROUGHPUT_CLIENTS = 64
+WRK_THREADS = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Req:
+    """One request of a workload. ``{n}`` anywhere in path, body or a header value is replaced by the
+    request's number in the run."""
+
+    path: str
+    method: str = "GET"
+    body: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def json(cls, path: str, payload: Any, *, method: str = "POST", headers: dict[str, str] | None = None) -> Req:
+        """A JSON request; the body keeps Chinese as UTF-8 (the Lua literal escapes its bytes)."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        merged = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        return cls(path, method, body, tuple(merged.items()))
+
+
+def lua_string(value: str) -> str:
+    """A Lua 5.1 string literal of ``value``'s UTF-8 bytes (wrk's LuaJIT has no ``\\u`` escapes)."""
+    out = []
+    for byte in value.encode():
+        if 32 <= byte < 127 and byte not in (34, 92):
+            out.append(chr(byte))
+        else:
+            out.append(f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
+
+
+def lua_script(reqs: list[Req], *, offset: int, threads: int, expected: tuple[int, ...]) -> str:
+    if not reqs:
+        raise ValueError("a wrk phase needs at least one request")
+    rows = []
+    for r in reqs:
+        parts = [f"method={lua_string(r.method)}", f"path={lua_string(r.path)}"]
+        if r.body is not None:
+            parts.append(f"body={lua_string(r.body)}")
+        if r.headers:
+            parts.append("headers={" + ", ".join(f"[{lua_string(k)}]={lua_string(v)}" for k, v in r.headers) + "}")
+        rows.append("{" + ", ".join(parts) + "}")
+    header = ("reqs = {\n" + ",\n".join(rows) + "\n}\n"
+              f"offset = {int(offset)}\nnthreads = {int(threads)}\n"
+              "expected = {" + ", ".join(f"[{int(s)}]=true" for s in expected) + "}\n")
+    return header + LUA.read_text()
+
+
+def loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as handle:
+            return " ".join(handle.read().split()[:3])
+    except OSError:
+        return ""
+
+
+def wrk_binary() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (the benches' load client)")
+    return wrk
+
+
+def run_wrk(port: int, reqs: list[Req], clients: int, seconds: float, *, offset: int = 0,
+            expected: tuple[int, ...] = (200,), threads: int = WRK_THREADS, host: str = "127.0.0.1") -> dict[str, Any]:
+    """One phase: ``clients`` keep-alive connections for ``seconds``; returns wrk's figures."""
+    threads = max(1, min(threads, clients))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as handle:
+        handle.write(lua_script(reqs, offset=offset, threads=threads, expected=expected))
+        path = handle.name
+    try:
+        out = subprocess.run([wrk_binary(), "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
+                              "--timeout", "30s", "-s", path, f"http://{host}:{port}"],
+                             check=True, capture_output=True, text=True)
+    finally:
+        os.unlink(path)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("WRKJSON ")]
+    if not lines:
+        raise SystemExit(f"wrk printed no figures:\n{out.stdout}\n{out.stderr}")
+    result: dict[str, Any] = json.loads(lines[-1][len("WRKJSON "):])
+    seconds_run = result["duration_us"] / 1e6
+    result.update(clients=clients, threads=threads, offset=offset, seconds=seconds_run,
+                  req_per_s=result["requests"] / seconds_run if seconds_run else 0.0,
+                  p50_ms=result["p50_us"] / 1000, p90_ms=result["p90_us"] / 1000, p99_ms=result["p99_us"] / 1000,
+                  errors=result["bad"] + result["socket_errors"],
+                  wrapped=result["sent"] > len(reqs), loadavg=loadavg())
+    if result["errors"]:
+        print(f"[bench] WARNING: {result['bad']} answers not in {expected}, {result['socket_errors']} socket errors"
+              f" ({result['timeouts']} timeouts); first: {result['first_bad']}", flush=True)
+    return result
+
+
+class Cursor:
+    """Where the next phase of a request list starts, so phases do not repeat each other's requests."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.next = start
+
+    def advance(self, result: dict[str, Any]) -> None:
+        # Every thread sent at most sent_per_thread (+1 for wrk's unsent check request).
+        self.next += result["threads"] * (int(result["sent_per_thread"]) + 1)
+
+
+def measure_pair(port: int, base: list[Req], bench: list[Req], *, rounds: int = 3, seconds: float = 10,
+                 warm_seconds: float = 3, expected: tuple[int, ...] = (200,),
+                 base_expected: tuple[int, ...] = (200,), clients: tuple[int, int] = (LATENCY_CLIENTS,
+                                                                                   THROUGHPUT_CLIENTS),
+                 log: Any = print) -> list[dict[str, Any]]:
+    """Interleaved rounds: in each, the baseline then the benchmark at 16 clients (latency), then both at
+    64 (throughput); both sides see the same background load. A short warm-up of each side first (it
+    uses up the first requests of the list: caches warm only from the workload itself)."""
+    cursors = {"base": Cursor(), "bench": Cursor()}
+    lists = {"base": base, "bench": bench}
+    wanted = {"base": base_expected, "bench": expected}
+    if warm_seconds > 0:
+        for side in ("base", "bench"):
+            warm = run_wrk(port, lists[side], LATENCY_CLIENTS, warm_seconds, offset=cursors[side].next,
+                           expected=wanted[side])
+            cursors[side].advance(warm)
+    out = []
+    for index in range(rounds):
+        log(f"[bench] round {index + 1} of {rounds} (load average {loadavg()})")
+        one: dict[str, Any] = {}
+        for phase, count in zip(("latency", "throughput"), clients, strict=True):
+            for side in ("base", "bench"):
+                result = run_wrk(port, lists[side], count, seconds, offset=cursors[side].next, expected=wanted[side])
+                cursors[side].advance(result)
+                one[f"{side}_{phase}"] = result
+        out.append(one)
+    return out
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    med = statistics.median
+    return {"clients": results[0]["clients"], "requests": sum(r["requests"] for r in results),
+            "errors": sum(r["errors"] for r in results), "wrapped": any(r["wrapped"] for r in results),
+            "req_per_s": round(med([r["req_per_s"] for r in results]), 1),
+            "p50_ms": round(med([r["p50_ms"] for r in results]), 2),
+            "p99_ms": round(med([r["p99_ms"] for r in results]), 2)}
+
+
+def _row(label: str, f: dict[str, Any]) -> str:
+    return (f"{label:<40} {f['clients']:>7} {f['requests']:>8} {f['errors']:>6} {f['req_per_s']:>9.0f} "
+            f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f}")
+
+
+def report(name: str, base_name: str, rounds: list[dict[str, Any]], aims: dict[str, float],
+           *, distinct: int | None = None) -> dict[str, Any]:
+    """Print the medians and ratios of :func:`measure_pair`'s rounds; returns them (for the JSON file).
+
+    ``aims``: ``throughput_ratio_at_64`` (≥), ``p99_ms_at_16`` (<)."""
+    med = statistics.median
+    per_round = [{
+        "p50_ratio_at_16": r["bench_latency"]["p50_ms"] / r["base_latency"]["p50_ms"],
+        "p99_ratio_at_16": r["bench_latency"]["p99_ms"] / r["base_latency"]["p99_ms"],
+        "throughput_ratio_at_64": r["bench_throughput"]["req_per_s"] / r["base_throughput"]["req_per_s"],
+    } for r in rounds]
+    ratios = {key: med([r[key] for r in per_round]) for key in per_round[0]}
+    figures = {key: summary([r[key] for r in rounds]) for key in rounds[0]}
+    lat, base_lat = figures["bench_latency"], figures["base_latency"]
+    thr, base_thr = figures["bench_throughput"], figures["base_throughput"]
+    print()
+    print(f"{name}: median of {len(rounds)} interleaved rounds, load client wrk ({WRK_THREADS} threads)"
+          + (f", {distinct} distinct requests" if distinct else ""))
+    print(f"{'':<40} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(_row(f"bare {base_name} view", base_lat))
+    print(_row(name, lat))
+    print(_row(f"bare {base_name} view", base_thr))
+    print(_row(name, thr))
+    print(f"latency at {lat['clients']} clients: p50 {lat['p50_ms']:.1f} ms ({ratios['p50_ratio_at_16']:.2f}x the bare "
+          f"view), p99 {lat['p99_ms']:.1f} ms ({ratios['p99_ratio_at_16']:.2f}x; the bare view's p99 "
+          f"{base_lat['p99_ms']:.1f} ms)")
+    print(f"throughput at {thr['clients']} clients: {thr['req_per_s']:.0f} req/s = "
+          f"{ratios['throughput_ratio_at_64']:.2f} of the bare view's {base_thr['req_per_s']:.0f} req/s (per round: "
+          + ", ".join(f"{r['throughput_ratio_at_64']:.2f}" for r in per_round) + ")")
+    if lat["wrapped"] or thr["wrapped"]:
+        print("NOTE: a phase sent more requests than the list holds: it wrapped around and repeated requests")
+    verdicts = {}
+    if "p99_ms_at_16" in aims:
+        verdicts["p99_ms_at_16"] = lat["p99_ms"] < aims["p99_ms_at_16"]
+        print(f"aim p99 < {aims['p99_ms_at_16']:.0f} ms at {lat['clients']}: "
+              f"{'met' if verdicts['p99_ms_at_16'] else 'NOT met'}")
+    if "throughput_ratio_at_64" in aims:
+        verdicts["throughput_ratio_at_64"] = ratios["throughput_ratio_at_64"] >= aims["throughput_ratio_at_64"]
+        print(f"aim throughput >= {aims['throughput_ratio_at_64']} of the bare view at {thr['clients']}: "
+              f"{'met' if verdicts['throughput_ratio_at_64'] else 'NOT met'}")
+    errors = sum(f["errors"] for f in figures.values())
+    if errors:
+        print(f"WARNING: {errors} requests were not answered as expected")
+    return {"name": name, "baseline": base_name, "client": "wrk", "distinct": distinct,
+            "ratios": {k: round(v, 3) for k, v in ratios.items()}, "ratios_per_round": per_round,
+            "aims_met": verdicts, "figures": figures}

@@ -1,0 +1,77 @@
+-- The generic wrk script of bench/wrk.py (issue #17): a list of distinct requests, sent in order.
+-- bench.wrk prepends a header that defines:
+--   reqs      = { {method=..., path=..., body=..., headers={...}}, ... }   (at least one)
+--   offset    = the index of the first request of this phase (0-based; phases continue the list)
+--   nthreads  = wrk's thread count
+--   expected  = { [200]=true, ... } the statuses that count as answered correctly
+-- Request n (n = offset + thread id + nthreads * i) is reqs[n % #reqs + 1]; "{n}" in its path, body
+-- or a header value is replaced by n (a unique key: an idempotency key, a new applicant's number…),
+-- so no two requests of a run are the same body unless the run wraps around the list (`sent` >
+-- #reqs tells it).
+
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  i = 0
+  verified = false
+  ok = 0
+  bad = 0
+  first_bad = ""
+end
+
+local function fill(value, n)
+  if value == nil then return nil end
+  return (string.gsub(value, "{n}", tostring(n)))
+end
+
+function request()
+  local n = offset + tid + nthreads * i
+  if tid == 0 and not verified then
+    -- wrk calls request() once on thread 0 to check the script before the run: never sent.
+    verified = true
+  else
+    i = i + 1
+  end
+  local r = reqs[(n % #reqs) + 1]
+  local headers = {}
+  for k, v in pairs(r.headers or {}) do headers[k] = fill(v, n) end
+  return wrk.format(r.method or "GET", fill(r.path, n), headers, fill(r.body, n))
+end
+
+function response(status, headers, body)
+  if expected[status] then
+    ok = ok + 1
+  else
+    bad = bad + 1
+    if first_bad == "" then
+      first_bad = status .. " " .. string.sub(body or "", 1, 300)
+    end
+  end
+end
+
+function done(summary, latency, requests)
+  local good, wrong, most, least, total, sample = 0, 0, 0, -1, 0, ""
+  for _, t in ipairs(threads) do
+    good = good + t:get("ok")
+    wrong = wrong + t:get("bad")
+    total = total + t:get("i")
+    if t:get("i") > most then most = t:get("i") end
+    if least < 0 or t:get("i") < least then least = t:get("i") end
+    if sample == "" then sample = t:get("first_bad") end
+  end
+  local e = summary.errors
+  sample = string.gsub(string.gsub(sample, "\\", "\\\\"), '"', '\\"')
+  sample = string.gsub(sample, "[%c]", " ")
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"ok":%d,' ..
+    '"bad":%d,"sent_per_thread":%d,"least_per_thread":%d,"sent":%d,"distinct":%d,"socket_errors":%d,' ..
+    '"timeouts":%d,"first_bad":"%s"}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, good, wrong, most, least, total, #reqs, e.connect + e.read + e.write + e.timeout, e.timeout,
+    sample))
+end
