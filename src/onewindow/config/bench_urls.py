@@ -13,7 +13,7 @@ import random
 
 from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 from ..bigscreen.bench_urls import bare_crowd_report
 from .urls import urlpatterns as project_urlpatterns
@@ -63,6 +63,8 @@ def bare_counter_insert(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("bench/bare/cases/", include("onewindow.cases.bench_urls")),
+    path("bench/bare/centers/", include("onewindow.centers.bench_urls")),
     path("bench/bare/crowd-report", bare_crowd_report),
     path("bench/bare/counter-insert", bare_counter_insert),
     path("bench/bare/constant", bare_constant),
