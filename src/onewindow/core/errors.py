@@ -76,6 +76,8 @@ STANDARD_ERRORS: dict[int, tuple[str, Promise]] = {
     422: ("invalid", _("提交的数据有误，请检查标出的字段。")),
     429: ("rate_limited", _("请求过于频繁，请稍后再试。")),
     500: ("server_error", _("服务器内部错误，请稍后再试；如问题持续，请联系管理员并提供请求编号。")),
+    # Load shedding at a surge (core/shedding.py, decision 0021), with Retry-After.
+    503: ("overloaded", _("当前办理人数较多，请稍后再试。")),
 }
 
 

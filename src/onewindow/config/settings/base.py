@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response, static files included (decision 0010).
     "onewindow.core.headers.SecurityHeadersMiddleware",
+    # A request that waited in the queue longer than ONEWINDOW_SHED_QUEUE_MS: 503 + Retry-After (decision 0021).
+    "onewindow.core.shedding.LoadSheddingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "onewindow.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -326,6 +328,12 @@ CASES_MAX_UPLOAD_BYTES = int(env_str("CASES_MAX_UPLOAD_BYTES", str(10 * 1024 * 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_str("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
 ONEWINDOW_MAX_REQUEST_BYTES = int(env_str("ONEWINDOW_MAX_REQUEST_BYTES", "0")) or None
 ONEWINDOW_IDEMPOTENCY_HOURS = int(env_str("ONEWINDOW_IDEMPOTENCY_HOURS", "48"))
+
+# Load shedding (core/shedding.py, decision 0021): a request stamped by the front proxy
+# (X-Request-Start) that waited longer than this many milliseconds before a worker took it is
+# answered 503 with Retry-After (seconds) at once; 0 turns shedding off.
+ONEWINDOW_SHED_QUEUE_MS = int(env_str("ONEWINDOW_SHED_QUEUE_MS", "1000"))
+ONEWINDOW_SHED_RETRY_AFTER = int(env_str("ONEWINDOW_SHED_RETRY_AFTER", "5"))
 
 # The address citizens reach this installation at, for links in SMS (rating link, case page).
 ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
