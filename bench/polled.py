@@ -1,0 +1,261 @@
+"""``python -m bench.polled``: the public polled pages (issue #17) against the bare SELECT view.
+
+A hall of 200 waiting people with their status pages open polls 200 times a second per center. The
+bench builds CENTERS centers (each: four categories, six open windows, 200 waiting tickets, 60
+served today and a few windows calling) and reads the demo's cases with a query code, then sends,
+each beside ``/bench/bare/select`` (one SELECT by primary key) in interleaved rounds (bench.wrk):
+
+1. the ticket status fragment ``/centers/t/<status code>/live/?seen=waiting`` (htmx polling), over
+   every waiting ticket of every center in turn; three requests in four carry the ``If-None-Match``
+   a polling browser sends after its first load (the ETag that ticket's page answered with, when
+   the view gives one), the fourth none (a first load);
+2. the waiting board fragment ``/centers/<center>/board/`` with ``HX-Request`` (its polled rows),
+   each center in turn, with the same three-in-four ``If-None-Match`` mix;
+3. 一码查询 ``POST /api/v1/cases/query`` with a query code and the phone's last four digits, every
+   request another case (a valid pair; the failure throttle is counted and given back as usual).
+
+The queue does not change during the measurement: a real hall changes its version (a take, a call)
+every few seconds, so a share of real polls renders anew: the fourth request without
+``If-None-Match`` stands for them. Aim: each ≥ 0.5 of the bare view's throughput at 64 clients.
+
+Databases: SQLite ``var/bench/polled.sqlite3``; PostgreSQL (``--postgres``) ``onewindow_bench_polled``.
+
+Usage: python -m bench.polled [--postgres] [--rounds 3] [--seconds 8] [--workers 3]
+                              [--only status|board|query] [--profile docs/profiles/polled-before]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import profile as spy
+from .run import (
+    BIN,
+    RESULTS,
+    ROOT,
+    VAR,
+    create_bench_table,
+    create_postgres_database,
+    django_shell,
+    free_port,
+    log,
+    own_database_env,
+    start_server,
+    stop_server,
+)
+from .wrk import Req, loadavg, measure_pair, report, run_wrk
+
+PG_DATABASE = "onewindow_bench_polled"
+CENTERS = 5
+WAITING = 200
+AIMS = {"throughput_ratio_at_64": 0.5}
+BASE = [Req("/bench/bare/select")]
+PATHS = ("status", "board", "query")
+
+MARKER_SCRIPT = """
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("CREATE TABLE IF NOT EXISTS bench_polled_ready (version VARCHAR(40) NOT NULL)")
+    c.execute("SELECT 1 FROM bench_polled_ready WHERE version = 'demo-1'")
+    print("READY" if c.fetchone() else "MISSING")
+"""
+
+DEMO_SCRIPT = """
+import importlib, time
+from django.db import connection
+for name in ("onewindow.core.demo", "onewindow.catalog.demo", "onewindow.accounts.demo"):
+    started = time.monotonic()
+    importlib.import_module(name).load(progress=lambda n: None, seed=20170929)
+    print(name, round(time.monotonic() - started, 1), "s")
+started = time.monotonic()
+importlib.import_module("onewindow.cases.demo").load(progress=lambda n: None, seed=20170929, size="small")
+print("onewindow.cases.demo (small)", round(time.monotonic() - started, 1), "s")
+with connection.cursor() as c:
+    c.execute("INSERT INTO bench_polled_ready (version) VALUES ('demo-1')")
+"""
+
+# Centers made anew for each run (today's queue), open all day, their tickets written in bulk.
+SETUP_SCRIPT = """
+import datetime, json, random
+from django.db import transaction
+from django.utils import timezone
+from onewindow.cases.models import Case
+from onewindow.centers.models import Center, OpeningHours, Ticket, TicketCategory, TicketEvent, Window
+from onewindow.core.models import CalendarDay, Department, Region
+
+rng = random.Random(17)
+alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+stamp = timezone.localtime().strftime("%m%d%H%M%S")
+now = timezone.localtime()
+today = now.date()
+out = {"centers": [], "tickets": []}
+with transaction.atomic():
+    region, _ = Region.objects.get_or_create(code="310106", defaults={"name": "静安区", "level": "district"})
+    dept, _ = Department.objects.get_or_create(code="BENCH-POLLED", defaults={
+        "name": "基准测试社区事务受理服务中心", "level": "street", "region": region})
+    CalendarDay.objects.update_or_create(date=today, defaults={"is_working_day": True, "name": "基准测试"})
+    for k in range(CENTERS):
+        center = Center.objects.create(code=f"BP{stamp}{k}", name=f"基准测试中心 {k}", level="street",
+                                       region=region, department=dept)
+        for weekday in range(7):
+            OpeningHours.objects.create(center=center, weekday=weekday, opens=datetime.time(0, 0),
+                                        closes=datetime.time(23, 59, 59), last_ticket=datetime.time(23, 59, 59))
+        cats = [TicketCategory.objects.create(center=center, prefix=p, name="业务" + p, sort=i)
+                for i, p in enumerate("ABCD")]
+        windows = []
+        for number in range(1, 7):
+            window = Window.objects.create(center=center, number=number, state="open")
+            window.categories.set(cats if number > 2 else cats[:2])
+            windows.append(window)
+        tickets = []
+        numbers = {c.pk: 0 for c in cats}
+        start = now - datetime.timedelta(hours=3)
+        for i in range(60 + len(windows) + WAITING):
+            cat = cats[i % len(cats)]
+            numbers[cat.pk] += 1
+            taken = start + datetime.timedelta(seconds=30 * i)
+            t = Ticket(center=center, category=cat, date=today, number=numbers[cat.pk],
+                       display=f"{cat.prefix}{numbers[cat.pk]:03d}", queue_key=taken, taken_at=taken,
+                       status_code="".join(rng.choice(alphabet) for _ in range(10)), source="kiosk")
+            if i < 60:
+                w = windows[i % len(windows)]
+                t.status, t.window = "done", w
+                t.called_at = taken + datetime.timedelta(minutes=10)
+                t.started_at = t.called_at + datetime.timedelta(minutes=1)
+                t.finished_at = t.started_at + datetime.timedelta(minutes=6 + i % 5)
+            elif i < 60 + len(windows):
+                w = windows[i - 60]
+                t.status, t.window, t.called_at = "called", w, now - datetime.timedelta(minutes=i - 60)
+            tickets.append(t)
+        Ticket.objects.bulk_create(tickets)
+        events = []
+        for t in tickets:
+            events.append(TicketEvent(ticket=t, action="take", from_status="", to_status="waiting", at=t.taken_at))
+            if t.called_at:
+                events.append(TicketEvent(ticket=t, action="call", from_status="waiting", to_status="called",
+                                          window=t.window, at=t.called_at))
+        TicketEvent.objects.bulk_create(events)
+        out["centers"].append(center.code)
+        out["tickets"] += [t.status_code for t in tickets if t.status == "waiting"]
+cases = (Case.objects.exclude(status="draft").exclude(phone_tail="").exclude(query_code="")
+         .order_by("id").values_list("query_code", "phone_tail")[:QUERIES])
+out["cases"] = [list(c) for c in cases]
+print("SETUP " + json.dumps(out))
+"""
+
+
+def database_env(postgres: bool) -> dict[str, str]:
+    return own_database_env(postgres, PG_DATABASE, "polled.sqlite3")
+
+
+def prepare(env: dict[str, str], postgres: bool, queries: int) -> dict[str, Any]:
+    VAR.mkdir(parents=True, exist_ok=True)
+    if postgres:
+        create_postgres_database(env["DATABASE_URL"])
+    subprocess.run([str(BIN / "onewindow"), "migrate", "--noinput", "--verbosity", "0"], env=env, check=True,
+                   cwd=ROOT)
+    create_bench_table(env)
+    if django_shell(env, MARKER_SCRIPT).strip().splitlines()[-1] != "READY":
+        log("loading the demo steps (regions, catalog, accounts, the small demo year of cases)")
+        print(django_shell(env, DEMO_SCRIPT), end="")
+    out = django_shell(env, f"CENTERS = {CENTERS}\nWAITING = {WAITING}\nQUERIES = {queries}\n" + SETUP_SCRIPT)
+    return dict(json.loads(out.strip().splitlines()[-1][6:]))
+
+
+def etag_of(port: int, path: str, headers: dict[str, str]) -> str:
+    """The ETag a first load answers with ('' when the view sends none)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+        return response.getheader("ETag") or ""
+    finally:
+        conn.close()
+
+
+def polled(port: int, paths: list[str], headers: dict[str, str]) -> list[Req]:
+    """Each path once without If-None-Match and three times with its ETag (when there is one),
+    the lists interleaved so that consecutive requests are different pages."""
+    tags = {p: etag_of(port, p, headers) for p in paths}
+    plain = tuple(headers.items())
+    rows: list[list[Req]] = [[], [], [], []]
+    for p in paths:
+        cond = plain + ((("If-None-Match", tags[p]),) if tags[p] else ())
+        rows[0].append(Req(p, headers=plain))
+        rows[1].append(Req(p, headers=cond))
+        rows[2].append(Req(p, headers=cond))
+        rows[3].append(Req(p, headers=cond))
+    return [r for quad in zip(*rows, strict=True) for r in quad]
+
+
+def workloads(port: int, info: dict[str, Any]) -> dict[str, tuple[list[Req], tuple[int, ...], int]]:
+    status = polled(port, [f"/centers/t/{code}/live/?seen=waiting" for code in info["tickets"]], {})
+    board = polled(port, [f"/centers/{code}/board/" for code in info["centers"]], {"HX-Request": "true"})
+    query = [Req.json("/api/v1/cases/query", {"code": code, "phone_tail": tail}) for code, tail in info["cases"]]
+    return {"status": (status, (200, 304), len(info["tickets"])),
+            "board": (board, (200, 304), len(info["centers"])),
+            "query": (query, (200,), len(query))}
+
+
+NAMES = {"status": "ticket status fragment", "board": "waiting board fragment",
+         "query": "一码查询 POST /api/v1/cases/query"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--queries", type=int, default=600, help="distinct cases queried (default 600)")
+    parser.add_argument("--only", action="append", choices=PATHS)
+    parser.add_argument("--profile", type=Path, help="record a flame graph of the three paths mixed (out stem)")
+    args = parser.parse_args(argv)
+    env = database_env(args.postgres)
+    info = prepare(env, args.postgres, args.queries)
+    log(f"{len(info['centers'])} centers, {len(info['tickets'])} waiting tickets, {len(info['cases'])} query codes")
+    port = free_port()
+    server = start_server(env, port, args.workers, 1)
+    log(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {'PostgreSQL' if args.postgres else 'SQLite'}; "
+        f"{datetime.datetime.now(datetime.UTC):%H:%M} UTC, load average {loadavg()}")
+    results = []
+    try:
+        loads = workloads(port, info)
+        if args.profile:
+            mixed = [r for trio in zip(loads["status"][0], loads["board"][0] * 400, loads["query"][0] * 4,
+                                       strict=False) for r in trio]
+            recorders = spy.start(server.pid, 12, args.profile)
+            time.sleep(1)
+            run_wrk(port, mixed, 64, 10, expected=(200, 304))
+            spy.finish(recorders)
+            print(spy.top_costs(args.profile.with_suffix(".txt"), 30))
+        for key in args.only or PATHS:
+            reqs, expected, distinct = loads[key]
+            log(f"measuring the {NAMES[key]} against the bare select view")
+            rounds = measure_pair(port, BASE, reqs, rounds=args.rounds, seconds=args.seconds, warm_seconds=2,
+                                  expected=expected)
+            results.append(report(NAMES[key], "select", rounds, AIMS, distinct=distinct))
+    finally:
+        stop_server(server)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / f"{stamp}-polled-{'postgres' if args.postgres else 'sqlite'}.json"
+    out.write_text(json.dumps({"workers": args.workers, "database": "postgresql" if args.postgres else "sqlite",
+                               "loadavg": loadavg(), "results": results}, indent=2, ensure_ascii=False))
+    log(f"figures saved to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
