@@ -1,30 +1,35 @@
-"""``python -m bench.centers``: the hall's two hot writes (issue #4) through the device API.
+"""``python -m bench.centers``: the hall's two hot writes (issues #4 and #17) through the device API, each
+beside a bare view that makes the same writes in raw SQL in one transaction (centers/bench_urls.py).
 
-1. Take a ticket: ``POST /api/v1/centers/devices/ticket`` (a ticket printer's token; four
-   categories in turn: a gap-free number from the counter row, the ticket, its event, an audit
-   entry, the wait estimate for the printout) against the bare counter-plus-INSERT view
-   (``/bench/bare/counter-insert``: one counter UPDATE and one INSERT in a transaction, four counter
-   rows in turn): throughput at 64 concurrent clients and p99 at 16, as ratios in the same run.
-2. Call the next: ``POST /api/v1/centers/devices/call-next`` by call keypads, one window each; each
-   client skips (``POST devices/skip``) the ticket it called before calling again, so its window is
-   free. Both are one-ticket writes; the throughput counts both requests (call-next and skip),
-   the latency is the call-next requests' alone; same baseline.
-3. Correctness at 200 clients: 200 clients take tickets of one category at once, then 200 keypads
-   (200 windows) call and skip until the queue is empty. Counted in the database: tickets issued
-   (= 201 answers), duplicates (must be 0), gaps in the numbers (must be 0), tickets called twice
-   (must be 0; call events per ticket, and ticket ids in the 200 answers).
+1. Take a ticket: ``POST /api/v1/centers/devices/ticket`` by PRINTERS ticket printers (a printer's take
+   limit is per device, so the load comes from many), the four categories A–D in turn — the gap-free
+   number, the ticket, its event, the audit entry, the printout's people-ahead and wait estimate —
+   against ``/bench/bare/centers/take`` (counter upsert, ticket, event, audit; four categories of its own).
+2. Call the next: ``POST devices/call-next`` by KEYPADS call keypads, one window each, and ``POST
+   devices/skip`` of the ticket called (so the window is free again): the request list is every keypad's
+   call, then every keypad's skip, in turn (a keypad's skip is sent KEYPADS requests after its call, long
+   after the call's answer at 64 connections); the figures count both requests. Against
+   ``/bench/bare/centers/call`` and ``/skip`` (the claim, event and audit of each) on windows of their own.
+   Both measured with wrk (bench/wrk.py: Lua, C, far cheaper than the server), interleaved with their
+   bare view in each round: latency at 16 connections, throughput at 64.
+3. Correctness at 200 clients (its own Python client, as before): 200 clients take tickets of one category
+   at once, then 200 keypads (200 windows) call and skip until the queue is empty. Counted in the
+   database: tickets issued (= 201 answers), duplicates (must be 0), gaps in the numbers (must be 0),
+   tickets called twice (must be 0; call events per ticket, and ticket ids in the 200 answers).
 
-Aims: throughput ≥ 0.5 of the bare view; p99 < 100 ms at 16 clients. The city line: Shanghai's
-community centers serve over 10 million visits a year (one ticket and one call each); at the
-measured rates one machine carries that many visits this many times over, counting only
-opening hours (250 working days × 8 hours) and a peak hour 3 times the day's average.
+Aims (issue #17): throughput ≥ 0.5 of the same-writes bare view; p99 < 100 ms at 16 clients. The city
+line: Shanghai's community centers serve over 10 million visits a year (one ticket and one call each);
+at the measured rates one machine carries that many visits this many times over, counting only opening
+hours (250 working days × 8 hours) and a peak hour 3 times the day's average.
 
 The center is created anew for each run ("BENCH-<time>"), open every day 00:00–23:59:59, with
 CalendarDay rows making the bench days working days. SQLite: ``var/bench/centers.sqlite3``;
 PostgreSQL (``--postgres``): the database ``onewindow_bench_centers`` on the server of DATABASE_URL.
 
-Usage: python -m bench.centers [--postgres] [--rounds R] [--requests N] [--seconds T] [--workers W]
-                               [--check-clients 200] [--check-tickets 2000]
+Usage: python -m bench.centers [--postgres] [--rounds R] [--seconds T] [--workers W]
+                               [--check-clients 200] [--check-tickets 2000] [--profile NAME]
+(``--profile NAME``: py-spy flame graphs of the workers during one extra 64-connection phase of each path,
+docs/profiles/NAME-take.svg and NAME-call.svg; the collapsed stacks go to var/bench/.)
 """
 
 from __future__ import annotations
@@ -35,7 +40,6 @@ import http.client
 import itertools
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -43,15 +47,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .load import LoadResult, run_load
+from . import profile as pyspy
+from .load import LoadResult
 from .run import (
     BIN,
-    LATENCY_CLIENTS,
     RESULTS,
     ROOT,
-    THROUGHPUT_CLIENTS,
     VAR,
-    create_bench_table,
     create_postgres_database,
     django_shell,
     free_port,
@@ -60,16 +62,20 @@ from .run import (
     start_server,
     stop_server,
 )
+from .wrk import THROUGHPUT_CLIENTS, Req, loadavg, measure_pair, run_wrk
+from .wrk import report as wrk_report
 
 PG_DATABASE = "onewindow_bench_centers"
 AIMS = {"throughput_ratio_at_64": 0.5, "p99_ms_at_16": 100.0}
 SHANGHAI_VISITS_PER_YEAR = 10_000_000
 OPEN_SECONDS_PER_YEAR = 250 * 8 * 3600
 PEAK_FACTOR = 3
-BASE_PATHS = [f"/bench/bare/counter-insert?k={k}" for k in range(4)]
+PRINTERS = 600  # 60 tickets per printer per 10 minutes (CENTERS_TAKE_LIMITS): many printers carry the load
+KEYPADS = 256
 TAKE = "/api/v1/centers/devices/ticket"
 CALL = "/api/v1/centers/devices/call-next"
 SKIP = "/api/v1/centers/devices/skip"
+PROFILES = ROOT / "docs" / "profiles"
 
 
 def database_env(postgres: bool) -> dict[str, str]:
@@ -82,18 +88,12 @@ def shell(env: dict[str, str], script: str) -> str:
 
 SETUP_SCRIPT = """
 import datetime, json
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from onewindow.accounts.testing import make_api_token
 from onewindow.centers.models import Center, Device, OpeningHours, TicketCategory, Window
 from onewindow.core.models import CalendarDay, Department, Region
 
-with connection.cursor() as c:
-    c.execute("CREATE TABLE IF NOT EXISTS bench_counter (scope VARCHAR(8) PRIMARY KEY, value BIGINT NOT NULL)")
-    for k in range(4):
-        c.execute("SELECT 1 FROM bench_counter WHERE scope = %s", [str(k)])
-        if c.fetchone() is None:
-            c.execute("INSERT INTO bench_counter (scope, value) VALUES (%s, 0)", [str(k)])
 stamp = timezone.localtime().strftime("%m%d%H%M%S")
 with transaction.atomic():
     region, _ = Region.objects.get_or_create(code="310106", defaults={"name": "静安区", "level": "district"})
@@ -110,23 +110,43 @@ with transaction.atomic():
                                     closes=datetime.time(23, 59, 59), last_ticket=datetime.time(23, 59, 59))
     cats = [TicketCategory.objects.create(center=center, prefix=p, name="业务" + p, sort=i)
             for i, p in enumerate("ABCD")]
+    bare = [TicketCategory.objects.create(center=center, prefix=p, name="裸视图" + p, sort=10 + i)
+            for i, p in enumerate("WXYV")]
     z = TicketCategory.objects.create(center=center, prefix="Z", name="正确性检查", sort=9)
-    def keypads(first, count, categories):
-        bearers = []
+    def windows(first, count, categories):
+        made = []
         for number in range(first, first + count):
             window = Window.objects.create(center=center, number=number, state="open")
             window.categories.set(categories)
-            token, bearer = make_api_token(name=f"bench keypad {number}", scopes=["device"],
-                                           system_name=f"bench-{stamp}-{number}")
-            Device.objects.create(center=center, window=window, kind="call_keypad", name=f"{number}", token=token)
+            made.append(window)
+        return made
+    def keypads(first, count, categories):
+        bearers = []
+        for window in windows(first, count, categories):
+            token, bearer = make_api_token(name=f"bench keypad {window.number}", scopes=["device"],
+                                           system_name=f"bench-{stamp}-{window.number}")
+            Device.objects.create(center=center, window=window, kind="call_keypad", name=f"{window.number}",
+                                  token=token)
             bearers.append(bearer)
         return bearers
+    def printers(first, count):
+        made = []
+        for number in range(first, first + count):
+            token, bearer = make_api_token(name=f"bench printer {number}", scopes=["device"],
+                                           system_name=f"bench-{stamp}-printer-{number}")
+            device = Device.objects.create(center=center, kind="ticket_printer", name=f"printer {number}",
+                                           token=token)
+            made.append([device.pk, bearer])
+        return made
     bench_keypads = keypads(1, KEYPADS, cats)
+    bare_windows = [w.pk for w in windows(501, KEYPADS, bare)]
     check_keypads = keypads(1001, CHECK, [z])
-    token, printer = make_api_token(name="bench printer", scopes=["device"], system_name=f"bench-{stamp}-printer")
-    Device.objects.create(center=center, kind="ticket_printer", name="printer", token=token)
+    bench_printers = printers(1, PRINTERS)
+    check_printers = [b for _, b in printers(1001, CHECK)]
 print("SETUP " + json.dumps({"center": center.pk, "code": center.code, "categories": [c.pk for c in cats],
-                             "z": z.pk, "printer": printer, "keypads": bench_keypads, "check": check_keypads}))
+                             "bare_categories": [[c.pk, c.prefix] for c in bare], "bare_windows": bare_windows,
+                             "z": z.pk, "printers": bench_printers, "keypads": bench_keypads,
+                             "check": check_keypads, "check_printers": check_printers}))
 """
 
 CHECK_SCRIPT = """
@@ -151,15 +171,46 @@ print("CHECK " + json.dumps({"tickets": len(tickets), "days": [str(d) for d in d
 """
 
 
-def prepare(env: dict[str, str], postgres: bool, keypads: int, check: int) -> dict[str, Any]:
+def prepare(env: dict[str, str], postgres: bool, check: int) -> dict[str, Any]:
     VAR.mkdir(parents=True, exist_ok=True)
     if postgres:
         create_postgres_database(env["DATABASE_URL"])
     subprocess.run([str(BIN / "onewindow"), "migrate", "--noinput", "--verbosity", "0"], env=env, check=True,
                    cwd=ROOT)
-    create_bench_table(env)
-    out = shell(env, f"KEYPADS = {keypads}\nCHECK = {check}\n" + SETUP_SCRIPT)
+    out = shell(env, f"KEYPADS = {KEYPADS}\nPRINTERS = {PRINTERS}\nCHECK = {check}\n" + SETUP_SCRIPT)
     return dict(json.loads(out.strip().splitlines()[-1][6:]))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def take_lists(info: dict[str, Any]) -> tuple[list[Req], list[Req]]:
+    """The API's takes (printer i, category i % 4) and the bare view's (the same printer ids, its own
+    four categories), PRINTERS × 4 distinct requests each."""
+    center = info["center"]
+    api, bare = [], []
+    for n in range(PRINTERS * 4):
+        device, token = info["printers"][n % PRINTERS]
+        api.append(Req.json(TAKE, {"category_id": info["categories"][(n // PRINTERS + n) % 4]}, headers=bearer(token)))
+        category, prefix = info["bare_categories"][(n // PRINTERS + n) % 4]
+        bare.append(Req(f"/bench/bare/centers/take?center={center}&c={category}&p={prefix}&d={device}", "POST"))
+    return bare, api
+
+
+def call_lists(info: dict[str, Any], cycles: int = 20) -> tuple[list[Req], list[Req]]:
+    """Every keypad calls, then every keypad skips the ticket it called, ``cycles`` times over (each call
+    claims a different ticket: the list does not repeat a request's effect)."""
+    center = info["center"]
+    cats = ",".join(str(c) for c, _ in info["bare_categories"])
+    api, bare = [], []
+    for _ in range(cycles):
+        api += [Req.json(CALL, {}, headers=bearer(k)) for k in info["keypads"]]
+        api += [Req.json(SKIP, {}, headers=bearer(k)) for k in info["keypads"]]
+        bare += [Req(f"/bench/bare/centers/call?center={center}&w={w}&d={w}&cats={cats}", "POST")
+                 for w in info["bare_windows"]]
+        bare += [Req(f"/bench/bare/centers/skip?w={w}&d={w}", "POST") for w in info["bare_windows"]]
+    return bare, api
 
 
 class Conn:
@@ -242,13 +293,13 @@ def drive(port: int, clients: int, max_requests: int, max_seconds: float, step: 
     return result, sent[0] / elapsed if elapsed else 0.0
 
 
-def take_step(info: dict[str, Any], *, record: list[int] | None = None, category: int | None = None) -> Step:
-    headers = headers_for(info["printer"])
-    bodies = [json.dumps({"category_id": c}).encode() for c in ([category] if category else info["categories"])]
-    turn = itertools.count()
+def take_step(printers: list[str], category: int, *, record: list[int] | None = None) -> Step:
+    """Take a ticket of ``category``; client *i* uses printer *i* (a printer's take limit is per device)."""
+    heads = [headers_for(p) for p in printers]
+    body = json.dumps({"category_id": category}).encode()
 
     def step(index: int, conn: Conn, mine: list[float], bad: list[int], count: list[int]) -> bool:
-        status, data, ms = conn.post(TAKE, bodies[next(turn) % len(bodies)], headers)
+        status, data, ms = conn.post(TAKE, body, heads[index % len(heads)])
         mine.append(ms)
         count[0] += 1
         if status != 201:
@@ -287,7 +338,7 @@ def call_step(bearers: list[str], *, record: list[int] | None = None, until_empt
 
 def correctness(port: int, env: dict[str, str], info: dict[str, Any], clients: int, tickets: int) -> dict[str, Any]:
     taken: list[int] = []
-    result, _ = drive(port, clients, tickets, 300, take_step(info, record=taken, category=info["z"]))
+    result, _ = drive(port, clients, tickets, 300, take_step(info["check_printers"], info["z"], record=taken))
     called: list[int] = []
     calls, _ = drive(port, clients, 10 * tickets, 300,
                      call_step(info["check"][:clients], record=called, until_empty=True))
@@ -300,101 +351,82 @@ def correctness(port: int, env: dict[str, str], info: dict[str, Any], clients: i
             "call_errors": calls.errors, "days": db["days"]}
 
 
+def profile_phase(server_pid: int, port: int, reqs: list[Req], out: str, seconds: float, offset: int,
+                  expected: tuple[int, ...]) -> str:
+    """One extra 64-connection phase under py-spy: the SVG to docs/profiles/, the stacks to var/bench/."""
+    stacks = VAR / f"{out}.txt"
+    recorders = pyspy.start(server_pid, seconds, VAR / out)
+    run_wrk(port, reqs, THROUGHPUT_CLIENTS, seconds, offset=offset, expected=expected)
+    pyspy.finish(recorders, timeout=seconds + 60)
+    PROFILES.mkdir(parents=True, exist_ok=True)
+    (VAR / f"{out}.svg").replace(PROFILES / f"{out}.svg")
+    top = pyspy.top_costs(stacks, 30)
+    log(f"profile {out}: docs/profiles/{out}.svg, stacks {stacks.relative_to(ROOT)}\n{top}")
+    return top
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help=f"PostgreSQL (database {PG_DATABASE})")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--requests", type=int, default=2000, help="requests per phase (default 2000)")
-    parser.add_argument("--seconds", type=float, default=10, help="time limit per phase (default 10 s)")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds per phase (default 10)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as make demo)")
     parser.add_argument("--check-clients", type=int, default=200, help="clients of the correctness line")
     parser.add_argument("--check-tickets", type=int, default=2000, help="tickets of the correctness line")
+    parser.add_argument("--profile", metavar="NAME", help="flame graphs docs/profiles/NAME-take.svg, NAME-call.svg")
+    parser.add_argument("--skip-check", action="store_true", help="leave out the 200-client correctness line")
     args = parser.parse_args(argv)
 
     env = database_env(args.postgres)
-    info = prepare(env, args.postgres, THROUGHPUT_CLIENTS, args.check_clients)
-    log(f"center {info['code']}: {THROUGHPUT_CLIENTS} keypads for the load, {args.check_clients} for the check")
+    info = prepare(env, args.postgres, args.check_clients)
+    log(f"center {info['code']}: {PRINTERS} printers and {KEYPADS} keypads for the load, {args.check_clients} of "
+        "each for the check")
     port = free_port()
-    log(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {'PostgreSQL' if args.postgres else 'SQLite'}")
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    log(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {database}, load average {loadavg()}")
     server = start_server(env, port, args.workers, 1)
-    rounds: list[dict[str, Any]] = []
+    started = datetime.datetime.now(datetime.UTC)
+    check: dict[str, Any] = {}
     try:
-        run_load(port, BASE_PATHS, clients=LATENCY_CLIENTS, max_requests=300, max_seconds=5)
-        drive(port, LATENCY_CLIENTS, 600, 20, take_step(info))  # warm-up; also fills the queue
-        for index in range(args.rounds):
-            log(f"round {index + 1} of {args.rounds}")
-            one: dict[str, Any] = {}
-            for clients in (LATENCY_CLIENTS, THROUGHPUT_CLIENTS):
-                one[f"base_{clients}"] = run_load(port, BASE_PATHS, clients=clients, max_requests=args.requests,
-                                                  max_seconds=args.seconds)
-                one[f"take_{clients}"], _ = drive(port, clients, args.requests, args.seconds, take_step(info))
-            for clients in (LATENCY_CLIENTS, THROUGHPUT_CLIENTS):
-                one[f"call_{clients}"], one[f"call_rps_{clients}"] = drive(
-                    port, clients, args.requests // 2, args.seconds, call_step(info["keypads"]))
-            rounds.append(one)
-        log(f"correctness line: {args.check_clients} clients, {args.check_tickets} tickets")
-        check = correctness(port, env, info, args.check_clients, args.check_tickets)
+        bare_take, api_take = take_lists(info)
+        take_rounds = measure_pair(port, bare_take, api_take, rounds=args.rounds, seconds=args.seconds,
+                                   expected=(201,), base_expected=(201,), log=log)
+        bare_call, api_call = call_lists(info)
+        call_rounds = measure_pair(port, bare_call, api_call, rounds=args.rounds, seconds=args.seconds, log=log)
+        if args.profile:
+            profile_phase(server.pid, port, api_take, f"{args.profile}-take", args.seconds, len(api_take) // 2,
+                          (201,))
+            profile_phase(server.pid, port, api_call, f"{args.profile}-call", args.seconds,
+                          (len(api_call) // (4 * KEYPADS)) * 2 * KEYPADS, (200,))
+        if not args.skip_check:
+            log(f"correctness line: {args.check_clients} clients, {args.check_tickets} tickets")
+            check = correctness(port, env, info, args.check_clients, args.check_tickets)
     finally:
         stop_server(server)
-    return report(args, rounds, check)
+    return report(args, database, started, take_rounds, call_rounds, check)
 
 
-def report(args: argparse.Namespace, rounds: list[dict[str, Any]], check: dict[str, Any]) -> int:
-    med = statistics.median
-
-    def fig(key: str) -> dict[str, float]:
-        rs: list[LoadResult] = [r[key] for r in rounds]
-        return {"clients": rs[0].clients, "requests": sum(r.requests for r in rs), "errors": sum(r.errors for r in rs),
-                "req_per_s": round(med([r.throughput for r in rs]), 1), "p50_ms": round(med([r.p50 for r in rs]), 2),
-                "p99_ms": round(med([r.p99 for r in rs]), 2)}
-
-    figures = {key: fig(key) for key in ("base_16", "take_16", "base_64", "take_64", "call_16", "call_64")}
-    call_rps_64 = med([r["call_rps_64"] for r in rounds])
-    ratios = {
-        "take_throughput_ratio_at_64": med([r["take_64"].throughput / r["base_64"].throughput for r in rounds]),
-        "take_p99_ratio_at_16": med([r["take_16"].p99 / r["base_16"].p99 for r in rounds]),
-        "call_throughput_ratio_at_64": med([r["call_rps_64"] / r["base_64"].throughput for r in rounds]),
-        "call_p99_ratio_at_16": med([r["call_16"].p99 / r["base_16"].p99 for r in rounds]),
-    }
-    database = "PostgreSQL" if args.postgres else "SQLite"
-    print()
-    print(f"centers ({database}, {args.workers} gunicorn workers, {os.cpu_count()} CPUs): median of {len(rounds)} "
-          f"interleaved rounds")
-    print(f"{'':<40} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    labels = {"base_16": "bare counter+INSERT view", "take_16": "take POST devices/ticket",
-              "base_64": "bare counter+INSERT view", "take_64": "take POST devices/ticket",
-              "call_16": "call-next POST devices/call-next", "call_64": "call-next POST devices/call-next"}
-    for key, label in labels.items():
-        f = figures[key]
-        print(f"{label:<40} {f['clients']:>7} {f['requests']:>8} {f['errors']:>6} {f['req_per_s']:>9.0f} "
-              f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f}")
-    verdict = {
-        "take_throughput": ratios["take_throughput_ratio_at_64"] >= AIMS["throughput_ratio_at_64"],
-        "take_p99": figures["take_16"]["p99_ms"] < AIMS["p99_ms_at_16"],
-        "call_throughput": ratios["call_throughput_ratio_at_64"] >= AIMS["throughput_ratio_at_64"],
-        "call_p99": figures["call_16"]["p99_ms"] < AIMS["p99_ms_at_16"],
-    }
-
-    def met(key: str) -> str:
-        return "met" if verdict[key] else "NOT met"
-
-    take64, call64 = figures["take_64"]["req_per_s"], figures["call_64"]["req_per_s"]
-    print(f"take throughput at {THROUGHPUT_CLIENTS}: {take64:.0f} tickets/s = "
-          f"{ratios['take_throughput_ratio_at_64']:.2f} of the bare view (aim >= 0.5: {met('take_throughput')})")
-    print(f"take p99 at {LATENCY_CLIENTS}: {figures['take_16']['p99_ms']:.1f} ms = "
-          f"{ratios['take_p99_ratio_at_16']:.2f}x the bare view (aim < 100 ms: {met('take_p99')})")
-    print(f"call-next throughput at {THROUGHPUT_CLIENTS}: {call64:.0f} calls/s ({call_rps_64:.0f} keypad requests/s "
-          f"with the skips) = {ratios['call_throughput_ratio_at_64']:.2f} of the bare view (aim >= 0.5: "
-          f"{met('call_throughput')})")
-    print(f"call-next p99 at {LATENCY_CLIENTS}: {figures['call_16']['p99_ms']:.1f} ms = "
-          f"{ratios['call_p99_ratio_at_16']:.2f}x the bare view (aim < 100 ms: {met('call_p99')})")
-    print(f"correctness at {check['clients']} clients: {check['tickets_in_database']} tickets issued "
-          f"({check['take_answers_201']} answers 201, {check['take_errors']} errors), "
-          f"duplicates {check['duplicates']}, "
-          f"gaps {check['gaps']}, called {check['called']}, called twice {check['called_twice_in_answers']} in the "
-          f"answers / {check['called_twice_events']} by the events, left waiting {check['left_waiting']}")
+def report(args: argparse.Namespace, database: str, started: datetime.datetime, take_rounds: list[dict[str, Any]],
+           call_rounds: list[dict[str, Any]], check: dict[str, Any]) -> int:
+    print(f"\ncenters ({database}, {args.workers} gunicorn workers, {os.cpu_count()} CPUs, started "
+          f"{started:%Y-%m-%d %H:%M} UTC, load average now {loadavg()})")
+    take = wrk_report("take POST devices/ticket", "same-writes take", take_rounds, AIMS, distinct=PRINTERS * 4)
+    call = wrk_report("call-next + skip POST devices/call-next|skip", "same-writes call+skip", call_rounds, AIMS,
+                      distinct=2 * KEYPADS)
+    take64 = take["figures"]["bench_throughput"]["req_per_s"]
+    calls64 = call["figures"]["bench_throughput"]["req_per_s"] / 2  # every other request is the skip
+    print(f"\ncall-next throughput at {THROUGHPUT_CLIENTS}: {calls64:.0f} calls/s (half the keypad requests)")
+    bad = 0
+    if check:
+        print(f"correctness at {check['clients']} clients: {check['tickets_in_database']} tickets issued "
+              f"({check['take_answers_201']} answers 201, {check['take_errors']} errors), "
+              f"duplicates {check['duplicates']}, gaps {check['gaps']}, called {check['called']}, called twice "
+              f"{check['called_twice_in_answers']} in the answers / {check['called_twice_events']} by the events, "
+              f"left waiting {check['left_waiting']}")
+        bad = int(bool(check["duplicates"] or check["gaps"] or check["called_twice_in_answers"]
+                       or check["called_twice_events"] or check["tickets_in_database"] != check["take_answers_201"]))
     # One visit = one ticket taken + one call (the other steps are as cheap as a call).
-    visit_seconds = 1 / take64 + 1 / call64 if take64 and call64 else float("inf")
+    visit_seconds = 1 / take64 + 1 / calls64 if take64 and calls64 else float("inf")
     visits_per_second = 1 / visit_seconds
     city_average = SHANGHAI_VISITS_PER_YEAR / OPEN_SECONDS_PER_YEAR
     cities = visits_per_second / city_average
@@ -405,15 +437,12 @@ def report(args: argparse.Namespace, rounds: list[dict[str, Any]], check: dict[s
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"{stamp}-centers-{'postgres' if args.postgres else 'sqlite'}.json"
-    out.write_text(json.dumps({"workers": args.workers, "figures": figures, "call_rps_64": call_rps_64,
-                               "ratios": {k: round(v, 3) for k, v in ratios.items()}, "aims_met": verdict,
-                               "correctness": check, "cities": round(cities, 1),
-                               "cities_at_peak": round(cities / PEAK_FACTOR, 1),
-                               "load_average_1min": os.getloadavg()[0]}, indent=2))
+    out.write_text(json.dumps({"workers": args.workers, "client": "wrk", "started_utc": started.isoformat(),
+                               "take": take, "call": call, "correctness": check, "cities": round(cities, 1),
+                               "cities_at_peak": round(cities / PEAK_FACTOR, 1), "load_average": loadavg()},
+                              indent=2, default=str))
     log(f"figures saved to {out.relative_to(ROOT)}")
-    bad = (check["duplicates"] or check["gaps"] or check["called_twice_in_answers"] or check["called_twice_events"]
-           or check["tickets_in_database"] != check["take_answers_201"])
-    return 1 if bad else 0
+    return bad
 
 
 if __name__ == "__main__":
