@@ -16,17 +16,22 @@ its own 4xx status.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,7 +40,7 @@ from onewindow.core.errors import DomainError
 from onewindow.ratings.choices import RatingLevel
 from onewindow.ratings.selectors import rating_of
 
-from .. import selectors, services, voice
+from .. import polled, selectors, services, voice
 from ..choices import DeviceKind, TicketStatus
 from ..device_auth import page_device
 
@@ -87,19 +92,61 @@ def ticket_status(request: HttpRequest, status_code: str) -> HttpResponse:
     return render(request, "centers/public/status.html", _status_context(view, status_code))
 
 
+def _etag(*parts: Any) -> str:
+    """A strong ETag of a polled fragment: what it shows depends only on ``parts`` (hashed: the tag
+    tells nothing about the queue)."""
+    return '"' + hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=12).hexdigest() + '"'
+
+
+def _polled(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
+    """A polled fragment's caching headers: the browser keeps it but asks again every time (no-cache),
+    for itself only (private); it differs by language."""
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def _not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
+    response = get_conditional_response(request, etag=etag)
+    return _polled(request, response, etag) if response is not None else None
+
+
 @background_poll
 @require_GET
 def ticket_status_live(request: HttpRequest, status_code: str) -> HttpResponse:
     """The polled fragment: facts every second; the call box and the actions again only when the
     status differs from the one the page shows (?seen=), so focus and screen readers are not
-    disturbed by identical updates."""
-    try:
-        view = selectors.ticket_status(status_code)
-    except DomainError as exc:
-        return _error(request, exc)
+    disturbed by identical updates.
+
+    One SELECT reads the ticket and its center's queue version (centers.polled): an unchanged
+    version answers 304 to the browser's If-None-Match; else people ahead and the wait come from the
+    center's queue snapshot of that version. A final ticket (it stops polling; it may be rated) and
+    a changed status (the fragment carries the actions) are read and rendered in full, untagged."""
     seen = request.GET.get("seen", "")
-    return render(request, "centers/public/_status_live.html",
-                  _status_context(view, status_code, changed=seen != view.status))
+    row = polled.ticket_row(status_code)
+    if row is None or row.status in FINAL or seen != row.status:
+        try:
+            view = selectors.ticket_status(status_code)
+        except DomainError as exc:
+            return _error(request, exc)
+        return render(request, "centers/public/_status_live.html",
+                      _status_context(view, status_code, changed=seen != view.status))
+    etag = _etag("ticket", row.id, row.version, row.status, get_language())
+    if (not_modified := _not_modified(request, etag)) is not None:
+        return not_modified
+    ahead, wait = 0, (0, 0)
+    if row.status == TicketStatus.WAITING:
+        snapshot = polled.queue_snapshot(row.center_id, row.date, row.version)
+        ahead = snapshot.ahead(row.category_id, row.queue_key, row.id)
+        wait = snapshot.wait(row.category_id, ahead)
+    view = selectors.TicketStatusView(display=row.display, center=row.center, category=row.category,
+                                      status=row.status, status_label=str(TicketStatus(row.status).label),
+                                      ahead=ahead, wait=wait, window=row.window, taken_at=row.taken_at,
+                                      called_at=row.called_at, rateable=False)
+    response = render(request, "centers/public/_status_live.html",
+                      _status_context(view, status_code, changed=False))
+    return _polled(request, response, etag)
 
 
 @require_POST
@@ -156,14 +203,32 @@ def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
 @background_poll
 @require_GET
 def board(request: HttpRequest, center_code: str) -> HttpResponse:
-    """The center's waiting board (its WeChat page): waiting, average and estimated wait per category."""
-    try:
-        data = selectors.center_board(center_code)
-    except DomainError as exc:
-        return _error(request, exc)
-    template = ("centers/public/_board_rows.html" if request.headers.get("HX-Request")
-                else "centers/public/board.html")
-    return render(request, template, {"board": data, "code": center_code})
+    """The center's waiting board (its WeChat page): waiting, average and estimated wait per category.
+
+    Its polled rows (HX-Request) are tagged with the center's queue version (centers.polled): an
+    unchanged version answers 304 to If-None-Match, and the rows are rendered once per worker,
+    version and language (the default cache)."""
+    hx = bool(request.headers.get("HX-Request"))
+    day = timezone.localdate()
+    row = polled.center_row(center_code, day=day) if hx else None
+    if row is None:  # the page itself, or an unknown center (its 404)
+        try:
+            data = selectors.center_board(center_code)
+        except DomainError as exc:
+            return _error(request, exc)
+        template = "centers/public/_board_rows.html" if hx else "centers/public/board.html"
+        return render(request, template, {"board": data, "code": center_code})
+    language = get_language()
+    etag = _etag("board", row.id, row.version, language)
+    if (not_modified := _not_modified(request, etag)) is not None:
+        return not_modified
+    key = f"centers:polled:board:{row.id}:{row.version}:{language}"
+    html = caches["default"].get(key)
+    if not isinstance(html, str):
+        html = render_to_string("centers/public/_board_rows.html",
+                                {"board": selectors.center_board(row.code, day=day), "code": row.code})
+        caches["default"].set(key, html, polled.SNAPSHOT_SECONDS)
+    return _polled(request, HttpResponse(html), etag)
 
 
 def _calls(recent: list[tuple[str, int]]) -> list[dict[str, Any]]:

@@ -1,0 +1,165 @@
+"""Reads of the public polled pages (issue #17): the ticket status fragment and the waiting board,
+which a hall of 200 waiting people polls 200 times a second per center.
+
+Every change of what these pages show is a step of the queue that the services already record: a
+ticket step writes a ``TicketEvent`` (take, call, recall, skip, transfer, start, finish, cancel)
+and a window's state change a ``WindowEvent`` (open, pause, close; a closed window leaves the wait
+estimate). So the **queue version** of a center and day is the pair (latest TicketEvent id of the
+center's tickets of the day, latest WindowEvent id of the center): one SELECT, read together with
+the ticket or center the page names. Nothing new is written for it.
+
+- An unchanged version answers the poll with 304 (the page's ETag names the version, the ticket,
+  the status the page shows and the language).
+- A changed version computes the center's **queue snapshot** once per worker and version (the
+  waiting order per category, the live service time and open windows per category), from which
+  any ticket's people-ahead and wait range follow in memory; the board's rows are rendered once
+  per worker, version and language. The snapshot is keyed on the version: it is never stale.
+
+Not covered by the version (no event is written for them): a change of a category's planned
+minutes or of a window's categories in the admin; the estimate follows at the next queue step.
+A rating changes a finished ticket's page: final tickets are always read in full (they stop polling).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import caches
+from django.db.models import IntegerField, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .choices import TicketStatus, WindowState
+from .models import Center, Ticket, TicketCategory, TicketEvent, Window, WindowEvent
+from .selectors import LIVE_SAMPLE, wait_range
+
+S = TicketStatus
+FINAL = frozenset({S.DONE, S.NO_SHOW, S.CANCELLED})
+SNAPSHOT_SECONDS = 600  # a snapshot lives at most this long; a new version takes a new key at once
+
+
+def _ticket_version(center: Any, day: Any) -> Coalesce:
+    """The latest TicketEvent id of a center's tickets of a day (``center``/``day``: values or OuterRefs)."""
+    latest = (TicketEvent.objects.filter(ticket__center_id=center, ticket__date=day).order_by()
+              .values("ticket__center_id").annotate(m=Max("id")).values("m"))
+    return Coalesce(Subquery(latest, output_field=IntegerField()), 0)
+
+
+def _window_version(center: Any) -> Coalesce:
+    """The latest WindowEvent id of a center (a window opened, paused or closed)."""
+    latest = (WindowEvent.objects.filter(center_id=center).order_by().values("center_id").annotate(m=Max("id"))
+              .values("m"))
+    return Coalesce(Subquery(latest, output_field=IntegerField()), 0)
+
+
+def version_tag(row: dict[str, Any]) -> str:
+    return f"{row['ticket_version']}.{row['window_version']}"
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """A ticket as its status page shows it, with its center's queue version (one SELECT)."""
+
+    id: int
+    center_id: int
+    category_id: int
+    date: datetime.date
+    status: str
+    queue_key: datetime.datetime
+    display: str
+    center: str
+    category: str
+    window: int | None
+    taken_at: datetime.datetime
+    called_at: datetime.datetime | None
+    version: str
+
+
+def ticket_row(status_code: str) -> TicketRow | None:
+    """The ticket of a status code and its center's queue version, in one statement; None if unknown."""
+    row = (Ticket.objects.filter(status_code=str(status_code or "")[:16])
+           .annotate(ticket_version=_ticket_version(OuterRef("center_id"), OuterRef("date")),
+                     window_version=_window_version(OuterRef("center_id")))
+           .values("id", "center_id", "category_id", "date", "status", "queue_key", "display", "center__name",
+                   "category__name", "window__number", "taken_at", "called_at", "ticket_version",
+                   "window_version").first())
+    if row is None:
+        return None
+    return TicketRow(id=row["id"], center_id=row["center_id"], category_id=row["category_id"], date=row["date"],
+                     status=row["status"], queue_key=row["queue_key"], display=row["display"],
+                     center=row["center__name"], category=row["category__name"], window=row["window__number"],
+                     taken_at=row["taken_at"], called_at=row["called_at"], version=version_tag(row))
+
+
+@dataclass(frozen=True)
+class CenterRow:
+    id: int
+    code: str
+    version: str
+
+
+def center_row(center_code: str, *, day: datetime.date | None = None) -> CenterRow | None:
+    """An active center by its code and its queue version of ``day`` (today), in one statement."""
+    day = day or timezone.localdate()
+    row = (Center.objects.filter(code=str(center_code or "")[:32], is_active=True)
+           .annotate(ticket_version=_ticket_version(OuterRef("pk"), day),
+                     window_version=_window_version(OuterRef("pk")))
+           .values("id", "code", "ticket_version", "window_version")
+           .first())
+    if row is None:
+        return None
+    return CenterRow(id=row["id"], code=row["code"], version=f"{day.isoformat()}.{version_tag(row)}")
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """A center's queue of a day at one version: enough to place any waiting ticket in memory."""
+
+    waiting: dict[int, list[tuple[datetime.datetime, int]]]  # category → (queue_key, id), in queue order
+    minutes: dict[int, float]  # category → live (or planned) service minutes
+    windows: dict[int, int]  # category → open windows serving it
+
+    def ahead(self, category_id: int, queue_key: datetime.datetime, ticket_id: int) -> int:
+        return bisect.bisect_left(self.waiting.get(category_id, []), (queue_key, ticket_id))
+
+    def wait(self, category_id: int, ahead: int) -> tuple[int, int]:
+        return wait_range(ahead, self.minutes.get(category_id, 0.0), self.windows.get(category_id, 0))
+
+
+def _snapshot(center_id: int, day: datetime.date) -> QueueSnapshot:
+    waiting: dict[int, list[tuple[datetime.datetime, int]]] = {}
+    for category_id, queue_key, pk in (Ticket.objects.filter(center_id=center_id, date=day, status=S.WAITING)
+                                       .order_by("category_id", "queue_key", "id")
+                                       .values_list("category_id", "queue_key", "id")):
+        waiting.setdefault(category_id, []).append((queue_key, pk))
+    # The last LIVE_SAMPLE services of each category today (selectors.service_minutes, per category).
+    done: dict[int, list[float]] = {}
+    for category_id, started, finished in (Ticket.objects.filter(center_id=center_id, date=day, status=S.DONE,
+                                                                 started_at__isnull=False, finished_at__isnull=False)
+                                           .order_by("-finished_at").values_list("category_id", "started_at",
+                                                                                 "finished_at")):
+        sample = done.setdefault(category_id, [])
+        if len(sample) < LIVE_SAMPLE and started is not None and finished is not None:
+            sample.append((finished - started).total_seconds())
+    minutes = {pk: (sum(done[pk]) / 60 / len(done[pk]) if len(done.get(pk, [])) >= 3 else float(planned))
+               for pk, planned in TicketCategory.objects.filter(center_id=center_id).values_list("pk",
+                                                                                                  "service_minutes")}
+    windows = Counter(Window.categories.through.objects.filter(window__center_id=center_id,
+                                                               window__state=WindowState.OPEN)
+                      .values_list("ticketcategory_id", flat=True))
+    return QueueSnapshot(waiting=waiting, minutes=minutes, windows=dict(windows))
+
+
+def queue_snapshot(center_id: int, day: datetime.date, version: str) -> QueueSnapshot:
+    """The center's snapshot at ``version``: computed once per worker (the default cache) and version."""
+    cache = caches["default"]
+    key = f"centers:polled:snapshot:{center_id}:{day.isoformat()}:{version}"
+    snapshot = cache.get(key)
+    if not isinstance(snapshot, QueueSnapshot):
+        snapshot = _snapshot(center_id, day)
+        cache.set(key, snapshot, SNAPSHOT_SECONDS)
+    return snapshot
