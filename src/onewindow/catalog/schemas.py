@@ -1,9 +1,10 @@
 """Schemas of the catalog API (/api/v1/catalog/) and the one place that renders its answers.
 
-The selectors return model objects and plain dataclasses (``SearchResult``, ``CatalogStats``);
-the functions below turn them into the JSON shapes of the schemas (issue #10 part 3). The search
-page's answer is rendered once per catalog generation and kept in the cache
-(``item_list_payload``): the public hot path costs one cache read, no query and no per-item work.
+The selectors return model objects and plain dataclasses (``SearchResult``, ``CatalogStats``, and
+``SearchRows`` of ``values()`` rows for the API's search); the functions below turn them into the
+JSON shapes of the schemas (issue #10 part 3). The search page's answer is rendered once per
+catalog generation and kept in the cache (``item_list_payload``): a repeated search costs one cache
+read, no query and no per-item work; a new one the in-memory index and one statement (decision 0020).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from ninja import Schema
 
 from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
@@ -21,7 +22,7 @@ from onewindow.core.schemas import PageOut
 
 from . import selectors
 from .models import ItemVersion, ServiceItem
-from .selectors import SearchResult
+from .selectors import SearchResult, SearchRows
 
 
 class FacetOut(Schema):
@@ -158,24 +159,62 @@ def item_summary_out(item: ServiceItem) -> dict[str, Any]:
     }
 
 
+_GUIDE_URL: dict[str, str] = {}  # script prefix → the guide's URL with CODE0 for the code
+
+
+def _guide_url(code: str) -> str:
+    """``reverse("catalog:guide", args=[code])``, formatted from the reversed pattern for the
+    plain codes of the catalog (letters and digits; a reverse costs more than the rest of a row),
+    reversed for any other."""
+    if not (code.isascii() and code.isalnum()):
+        return reverse("catalog:guide", args=[code])
+    prefix = get_script_prefix()
+    pattern = _GUIDE_URL.get(prefix)
+    if pattern is None:
+        pattern = _GUIDE_URL[prefix] = reverse("catalog:guide", args=["CODE0"])
+    return pattern.replace("CODE0", code)
+
+
+def item_row_out(row: dict[str, Any]) -> dict[str, Any]:
+    """``item_summary_out`` of a ``selectors.ROW_COLUMNS`` row."""
+    return {
+        "code": row["code"], "name": row["name"], "level": row["level"], "category": row["category"],
+        "type": _ref(row["item_type__code"], row["item_type__name"]),
+        "department": _ref(row["department__code"], row["department__name"]),
+        "region": _ref(row["region__code"], row["region__name"]),
+        "depth_level": row["depth_level"], "fully_online": row["fully_online"], "status": row["status"],
+        "url": _guide_url(row["code"]),
+    }
+
+
+def _facets_out(result: SearchResult | SearchRows) -> dict[str, list[dict[str, Any]]]:
+    return {name: [{"value": fc.value, "label": fc.label, "count": fc.count} for fc in values]
+            for name, values in result.facets.items()}
+
+
+def item_rows_out(result: SearchRows) -> dict[str, Any]:
+    """``item_list_out`` of a page of rows."""
+    return {"total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
+            "items": [item_row_out(r) for r in result.rows], "facets": _facets_out(result)}
+
+
 def item_list_out(result: SearchResult) -> dict[str, Any]:
     """One page of search results with its facets (``ItemListOut``)."""
     return {"total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
-            "items": [item_summary_out(i) for i in result.items],
-            "facets": {name: [{"value": fc.value, "label": fc.label, "count": fc.count} for fc in values]
-                       for name, values in result.facets.items()}}
+            "items": [item_summary_out(i) for i in result.items], "facets": _facets_out(result)}
 
 
 def item_list_payload(*, user: Any, page: int = 1, page_size: int = selectors.PAGE_SIZE,
                       **filters: Any) -> dict[str, Any]:
-    """``item_list_out`` of ``selectors.item_search``, kept in the cache per catalog generation
+    """``item_list_out`` of ``selectors.item_search`` (as rows: ``item_search_rows``), kept in the
+    cache per catalog generation
     under ``selectors.search_page_key`` (every committed catalog write bumps the generation, so a
     kept answer is never older than the last write this cache has seen)."""
     with selectors.one_generation():
         key = selectors.search_page_key(user=user, page=page, page_size=page_size, **filters)
         payload: dict[str, Any] | None = cache.get(key)
         if payload is None:
-            payload = item_list_out(selectors.item_search(user=user, page=page, page_size=page_size, **filters))
+            payload = item_rows_out(selectors.item_search_rows(user=user, page=page, page_size=page_size, **filters))
             cache.set(key, payload, selectors.FACET_TTL)
     return payload
 

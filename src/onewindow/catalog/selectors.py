@@ -7,9 +7,10 @@ Visibility (decision, documented in docs/glossary and the API description):
   and since when — 政务公开), a **withdrawn** item is not found;
 - staff (``is_staff``) search and read every status, and may filter by status.
 
-Search (``item_search``) is one SQL query for the page plus one grouped query for the facet counts
-(cached per catalog generation), never a scan in Python: Chinese substring on the name, full
-pinyin and pinyin initials on precomputed columns (``hz`` finds 护照).
+Search (``item_search``, and ``item_search_rows`` for the API) filters, ranks, counts the facets
+and pages in an in-memory index of the catalog per catalog generation per worker
+(``search_index``, decision 0020): Chinese substring on the name, full pinyin and pinyin initials
+of precomputed columns (``hz`` finds 护照); then one statement reads the page's rows.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.permissions import is_staff_member
@@ -36,6 +38,7 @@ from onewindow.core.models import Department, Region
 
 from .choices import Category, DepthLevel, ItemStatus, Level
 from .models import CatalogGeneration, ItemType, ItemVersion, Material, ServiceItem
+from .search_index import SearchIndex, build
 from .search_keys import normalize_query
 
 P = ParamSpec("P")
@@ -62,9 +65,11 @@ _last_read: tuple[float, int] | None = None
 
 
 def forget_generation() -> None:
-    """Make the next search read the generation from the database (after a write, and in tests)."""
-    global _last_read
+    """Make the next search read the generation from the database and rebuild its index (after a
+    write, and in tests)."""
+    global _last_read, _index
     _last_read = None
+    _index = None
 
 
 def _generation() -> int:
@@ -284,7 +289,7 @@ def _facets(qs: QuerySet[ServiceItem], f: SearchFilters) -> tuple[int, dict[str,
     labels = _labels()
     level_labels, category_labels, depth_labels = dict(Level.choices), dict(Category.choices), dict(DepthLevel.choices)
     facets = {
-        "level": [FacetCount(v, str(level_labels[v]), sums["level"][v]) for v in Level.values if v in sums["level"]],
+        "level": [FacetCount(v, str(level_labels[v]), sums["level"][v]) for v in level_labels if v in sums["level"]],
         "category": [FacetCount(v, str(category_labels[v]), sums["category"][v])
                      for v in Category.values if v in sums["category"]],
         "depth": [FacetCount(str(v), str(depth_labels[v]), sums["depth"][v])
@@ -304,6 +309,145 @@ def _facets(qs: QuerySet[ServiceItem], f: SearchFilters) -> tuple[int, dict[str,
     return total, facets
 
 
+#: The search index of this worker, rebuilt when the generation it was built at is not the current
+#: one (so a write on any app server reaches this worker's searches within ``GENERATION_TTL``), and
+#: after ``INDEX_MAX_AGE`` seconds at the latest (the labels of districts and departments, which
+#: change without a catalog write, are as old as the cached labels were before: ``FACET_TTL``).
+_index: SearchIndex | None = None
+INDEX_MAX_AGE = FACET_TTL
+INDEX_COLUMNS = ("id", "name", "name_pinyin", "name_initials", "status", "level", "category", "depth_level",
+                 "district_id", "district__code", "region__code", "department_id", "department__code",
+                 "item_type_id", "item_type__code")
+
+
+def search_index() -> SearchIndex:
+    """This worker's index of the current catalog generation (built on the first search after a
+    change: five statements, about 10.7k rows)."""
+    global _index, _last_read
+    generation = _generation()
+    index = _index
+    if index is None or index.generation != generation or time.monotonic() - index.built_at > INDEX_MAX_AGE:
+        started = time.monotonic()
+        # The generation first, then the rows: the rows are at least as new as the generation they
+        # are filed under (it is bumped in the transaction of every write).
+        fresh = int(CatalogGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0)
+        rows = list(ServiceItem.objects.order_by("level_rank", "sort_order", "id").values_list(*INDEX_COLUMNS))
+        labels = {
+            "district": {pk: (code, name) for pk, code, name in
+                         Region.objects.filter(level=Level.DISTRICT).values_list("pk", "code", "name")},
+            "type": {pk: (code, name) for pk, code, name in ItemType.objects.values_list("pk", "code", "name")},
+        }
+        departments = list(Department.objects.values_list("pk", "code", "name", "sort_order"))
+        labels["department"] = {pk: (code, name) for pk, code, name, _sort in departments}
+        index = build(fresh, rows, labels, {pk: sort for pk, _c, _n, sort in departments}, started)
+        index.build_seconds = time.monotonic() - started
+        _index = index
+        if _pinned_generation.get() is None:
+            _last_read = (index.built_at, fresh)
+    return index
+
+
+_CHOICE_LABELS: dict[str, tuple[dict[Any, str], ...]] = {}
+
+
+def _choice_labels() -> tuple[dict[Any, str], ...]:
+    """The labels of levels, categories and depths in the active language (translated once)."""
+    language = get_language() or ""
+    found = _CHOICE_LABELS.get(language)
+    if found is None:
+        found = _CHOICE_LABELS[language] = tuple({value: str(label) for value, label in choices.choices}
+                                                 for choices in (Level, Category, DepthLevel))
+    return found
+
+
+def _index_search(f: SearchFilters, *, staff: bool, page: int,
+                  page_size: int) -> tuple[int, dict[str, list[FacetCount]], list[int]]:
+    """(total, facets, the page's item ids in order) from the index: ``_filtered``, ``_ranked`` and
+    ``_facets`` without SQL."""
+    index = search_index()
+    matched = index.all
+    if f.status:
+        matched &= index.status.get(f.status, 0)
+    elif not staff:
+        matched &= index.status.get(ItemStatus.ACTIVE, 0)
+    for value, source in ((f.level, index.level.bits), (f.category, index.category.bits)):
+        if value:
+            matched &= source.get(value, 0)
+    for value, name in ((f.district, "district"), (f.street, "street"), (f.department, "department"),
+                        (f.type, "type")):
+        if value:
+            matched &= index.by_code[name].get(value, 0)
+    if f.depth is not None:
+        matched &= index.depth.bits.get(f.depth, 0)
+    for term in f.q.split():
+        if not matched:
+            break
+        matched &= index.term(term)
+    total = matched.bit_count()
+    level_labels, category_labels, depth_labels = _choice_labels()
+    sums = index.counts(matched, total, ("level", "category", "depth", "district", "type"))
+    labels = index.labels
+    facets = {
+        "level": [FacetCount(v, level_labels[v], sums["level"][v]) for v in level_labels if v in sums["level"]],
+        "category": [FacetCount(v, category_labels[v], sums["category"][v])
+                     for v in category_labels if v in sums["category"]],
+        "depth": [FacetCount(str(v), depth_labels[v], sums["depth"][v])
+                  for v in depth_labels if v in sums["depth"]],
+        "district": sorted((FacetCount(*labels["district"].get(pk, (str(pk), str(pk))), n)
+                            for pk, n in sums["district"].items()), key=lambda fc: fc.value),
+        "type": sorted((FacetCount(*labels["type"].get(pk, (str(pk), str(pk))), n)
+                        for pk, n in sums["type"].items()), key=lambda fc: fc.value),
+        "department": [],
+    }
+    if f.district or f.street or f.level == Level.CITY:
+        by_department = index.counts(matched, total, ("department",))["department"]
+        facets["department"] = [FacetCount(*labels["department"][pk], n) for pk, n in
+                                sorted(by_department.items(),
+                                       key=lambda kv: (index.department_sort[kv[0]], labels["department"][kv[0]][0]))]
+    start = (page - 1) * page_size
+    ids = index.page(index.ranked(matched, f.q), start, page_size) if total and start < total else []
+    return total, facets, ids
+
+
+def _checked(*, user: Any, page: int, page_size: int, **filters: Any) -> tuple[SearchFilters, bool, int]:
+    f = clean_filters(user=user, **filters)
+    if page < 1 or page > MAX_PAGE:
+        raise _bad("page", _("页码应在1到%(max)s之间。") % {"max": MAX_PAGE})
+    return f, user_is_catalog_staff(user), max(1, min(page_size, 100))
+
+
+#: The columns of a search result row (``item_search_rows``), what ``schemas.ItemSummaryOut`` shows.
+ROW_COLUMNS = ("id", "code", "name", "level", "category", "item_type__code", "item_type__name", "department__code",
+               "department__name", "region__code", "region__name", "depth_level", "fully_online", "status")
+
+
+@dataclass
+class SearchRows:
+    """One page of search results as rows (``ROW_COLUMNS``), for the API's renderer."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+
+
+@_one_generation
+def item_search_rows(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> SearchRows:
+    """``item_search`` for the API: the same results, facets and paging, the page as ``values()``
+    rows (one statement; none when the page is empty), no model instances, nothing cached here (the
+    rendered answer is, by ``schemas.item_list_payload``)."""
+    f, staff, page_size = _checked(user=user, page=page, page_size=page_size, **filters)
+    total, facets, ids = _index_search(f, staff=staff, page=page, page_size=page_size)
+    rows: list[dict[str, Any]] = []
+    if ids:
+        by_id = {row["id"]: row for row in ServiceItem.objects.filter(pk__in=ids).values(*ROW_COLUMNS)}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    return SearchRows(rows=rows, total=total, page=page, pages=max(1, math.ceil(total / page_size)),
+                      page_size=page_size, facets=facets)
+
+
 @_one_generation
 def item_search(*, user: Any, q: str | None = None, level: str | None = None, district: str | None = None,
                 street: str | None = None, department: str | None = None, type: str | None = None,
@@ -315,12 +459,9 @@ def item_search(*, user: Any, q: str | None = None, level: str | None = None, di
     street, department, type, category, online depth (and status for staff); ranked (see
     ``_ranked``); paginated; with facet counts. Actor: anyone; the public sees active items only.
     """
-    f = clean_filters(user=user, q=q, level=level, district=district, street=street, department=department,
-                      type=type, category=category, depth=depth, status=status)
-    if page < 1 or page > MAX_PAGE:
-        raise _bad("page", _("页码应在1到%(max)s之间。") % {"max": MAX_PAGE})
-    page_size = max(1, min(page_size, 100))
-    staff = user_is_catalog_staff(user)
+    f, staff, page_size = _checked(user=user, page=page, page_size=page_size, q=q, level=level, district=district,
+                                   street=street, department=department, type=type, category=category, depth=depth,
+                                   status=status)
     digest = hashlib.sha1(json.dumps([f.__dict__, staff], sort_keys=True, ensure_ascii=False).encode(),
                           usedforsecurity=False).hexdigest()
     generation = _generation()
@@ -331,18 +472,13 @@ def item_search(*, user: Any, q: str | None = None, level: str | None = None, di
     result: SearchResult | None = cache.get(page_key)
     if result is not None:
         return result
-    qs = _filtered(f, staff=staff)
-    facet_key = f"catalog:facets:{generation}:{digest}"
-    cached: tuple[int, dict[str, list[FacetCount]]] | None = cache.get(facet_key)
-    if cached is None:
-        cached = _facets(qs, f)
-        cache.set(facet_key, cached, FACET_TTL)
-    total, facets = cached
-    pages = max(1, math.ceil(total / page_size))
-    start = (page - 1) * page_size
-    items = (list(_ranked(qs, f.q).select_related("department", "region", "item_type")[start:start + page_size])
-             if total and start < total else [])
-    result = SearchResult(items=items, total=total, page=page, pages=pages, page_size=page_size, facets=facets)
+    total, facets, ids = _index_search(f, staff=staff, page=page, page_size=page_size)
+    items: list[ServiceItem] = []
+    if ids:
+        by_id = ServiceItem.objects.select_related("department", "region", "item_type").in_bulk(ids)
+        items = [by_id[pk] for pk in ids if pk in by_id]
+    result = SearchResult(items=items, total=total, page=page, pages=max(1, math.ceil(total / page_size)),
+                          page_size=page_size, facets=facets)
     cache.set(page_key, result, FACET_TTL)
     return result
 

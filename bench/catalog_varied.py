@@ -1,0 +1,216 @@
+"""``python -m bench.catalog_varied``: catalog search under a varied workload (issue #17).
+
+``GET /api/v1/catalog/items?q=…`` with a list of many thousands of distinct searches generated from
+the catalog's own names — 2–4-character substrings, their full pinyin and pinyin initials (as the
+catalog stores them, ``catalog.search_keys.name_search_keys``), the full pinyin of whole names, some
+with a level, category or district filter, some asking for page 2 — shuffled deterministically and
+sent in order by wrk (``bench.wrk``), so a run never repeats a request (``wrapped`` stays false) and
+the caches warm only from the workload itself. Beside it, the bare constant view, interleaved.
+
+Aims: throughput ≥ 0.5 of the bare constant view at 64 clients; p99 < 30 ms at 16 clients.
+
+The database is the demo catalog only (regions, then the catalog's 10,741 items: the ``load`` of
+``onewindow.core.demo`` and ``onewindow.catalog.demo``, each a no-op when already loaded), in
+``var/bench/catalog.sqlite3`` or (``--postgres``) the database ``onewindow_bench_catalog`` on the
+server of DATABASE_URL.
+
+``--profile NAME`` records the gunicorn workers with py-spy during one extra 15-s phase at 16 clients
+(after the rounds): ``docs/profiles/catalog-NAME.svg`` and ``var/bench/profiles/catalog-NAME.txt``,
+and prints the top costs.
+
+Usage: python -m bench.catalog_varied [--postgres] [--rounds 3] [--seconds 8] [--workers 3]
+                                      [--profile before|after]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from . import profile
+from .run import (
+    BIN,
+    RESULTS,
+    ROOT,
+    VAR,
+    create_postgres_database,
+    django_shell,
+    free_port,
+    log,
+    own_database_env,
+    start_server,
+    stop_server,
+)
+from .wrk import LATENCY_CLIENTS, Req, loadavg, measure_pair, report, run_wrk
+
+NAME = "catalog search, varied"
+PG_DATABASE = "onewindow_bench_catalog"
+SQLITE_FILE = "catalog.sqlite3"
+AIMS = {"throughput_ratio_at_64": 0.5, "p99_ms_at_16": 30.0}
+SEED = 20170929
+#: Distinct searches to generate: a Lua chunk holds at most 65,536 constants (wrk's LuaJIT), and one
+#: path is one constant; about what a whole run sends at ~1,000 req/s (8-s phases, 3 rounds, profile).
+TARGET = 60_000
+PROFILE_SECONDS = 15
+
+DEMO_SCRIPT = """
+import importlib, time
+for name in ("onewindow.core.demo", "onewindow.catalog.demo"):
+    started = time.monotonic()
+    importlib.import_module(name).load(progress=lambda n: None, seed=20170929)
+    print(name, round(time.monotonic() - started, 1), "s")
+"""
+
+NAMES_SCRIPT = """
+import json
+from onewindow.catalog.models import ServiceItem
+rows = list(ServiceItem.objects.filter(status="active").order_by("id")
+            .values_list("name", "level", "category", "district__code"))
+print("NAMES " + json.dumps(rows, ensure_ascii=False))
+"""
+
+
+def prepare(env: dict[str, str], postgres: bool) -> list[tuple[str, str, str, str | None]]:
+    """Migrate, load regions and the demo catalog (no-ops once done); the active items' names."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    if postgres:
+        create_postgres_database(env["DATABASE_URL"])
+    subprocess.run([str(BIN / "onewindow"), "migrate", "--noinput", "--verbosity", "0"], env=env, check=True,
+                   cwd=ROOT)
+    started = time.monotonic()
+    print(django_shell(env, DEMO_SCRIPT), end="")
+    log(f"regions and demo catalog ready in {time.monotonic() - started:.1f} s")
+    out = django_shell(env, NAMES_SCRIPT).strip().splitlines()[-1]
+    return [tuple(row) for row in json.loads(out[len("NAMES "):])]  # type: ignore[misc]
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _span(rng: random.Random, name: str) -> tuple[int, int]:
+    """A random 2–4-character run of Chinese characters of ``name`` (start, end)."""
+    size = rng.randint(2, 4)
+    starts = [i for i in range(len(name) - size + 1) if all(_is_han(c) for c in name[i:i + size])]
+    if not starts:
+        return 0, len(name)
+    start = rng.choice(starts)
+    return start, start + size
+
+
+def queries(names: list[tuple[str, str, str, str | None]], target: int = TARGET,
+            seed: int = SEED) -> list[dict[str, str]]:
+    """Distinct search parameter sets, in a deterministic shuffled order (see the module doc).
+
+    A substring's pinyin is the slice of its name's syllables, as the catalog stores them
+    (``search_keys.name_search_keys``: one syllable per character, in the name's context)."""
+    from pypinyin import lazy_pinyin
+
+    rng = random.Random(seed)
+    syllables = {}
+    for name, *_rest in names:
+        if name not in syllables:
+            one = [s.lower() for s in lazy_pinyin(name, errors=list)]
+            syllables[name] = one if len(one) == len(name) else [c.lower() for c in name]
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    out: list[dict[str, str]] = []
+    attempts = 0
+    while len(out) < target and attempts < target * 20:
+        attempts += 1
+        name, level, category, district = names[rng.randrange(len(names))]
+        start, end = _span(rng, name)
+        keys = syllables[name][start:end]
+        kind = rng.random()
+        if kind < 0.45:
+            q = name[start:end]
+        elif kind < 0.65:
+            q = "".join(keys)
+        elif kind < 0.70:
+            q = "".join(s for s in syllables[name] if s.isalnum())[:rng.randint(8, 30)]
+        else:
+            q = "".join(s[:1] for s in keys)
+        params = {"q": q}
+        extra = rng.random()
+        if extra < 0.10:
+            params["level"] = level
+        elif extra < 0.18:
+            params["category"] = category
+        elif extra < 0.24 and district:
+            params["district"] = district
+        if rng.random() < 0.10:
+            params["page"] = "2"
+        key = tuple(sorted(params.items()))
+        if q.strip() and q.isalnum() and key not in seen:
+            seen.add(key)
+            out.append(params)
+    rng.shuffle(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (the server of DATABASE_URL)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as make demo)")
+    parser.add_argument("--distinct", type=int, default=TARGET, help="distinct searches to generate")
+    parser.add_argument("--profile", metavar="NAME", help="py-spy phase: docs/profiles/catalog-NAME.svg")
+    args = parser.parse_args(argv)
+
+    env = own_database_env(args.postgres, PG_DATABASE, SQLITE_FILE)
+    names = prepare(env, args.postgres)
+    started = time.monotonic()
+    params = queries(names, args.distinct)
+    log(f"{len(params):,} distinct searches from {len(names):,} active items' names "
+        f"in {time.monotonic() - started:.1f} s")
+    bench = [Req("/api/v1/catalog/items?" + urlencode(p)) for p in params]
+    base = [Req("/bench/bare/constant")]
+    port = free_port()
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    log(f"gunicorn on 127.0.0.1:{port}, {args.workers} sync workers, {database}; "
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average {loadavg()}")
+    server = start_server(env, port, args.workers, 1)
+    top = ""
+    try:
+        rounds = measure_pair(port, base, bench, rounds=args.rounds, seconds=args.seconds)
+        result = report(NAME, "constant", rounds, AIMS, distinct=len(bench))
+        if args.profile:
+            used = max(r["bench_throughput"]["offset"] + r["bench_throughput"]["sent"] for r in rounds) + 1000
+            stem = VAR / "profiles" / f"catalog-{args.profile}"
+            log(f"profiling the workers with py-spy for {PROFILE_SECONDS} s at {LATENCY_CLIENTS} clients")
+            recorders = profile.start(server.pid, PROFILE_SECONDS, stem)
+            time.sleep(1)
+            phase = run_wrk(port, bench, LATENCY_CLIENTS, PROFILE_SECONDS - 2, offset=used)
+            profile.finish(recorders)
+            target = ROOT / "docs" / "profiles" / f"catalog-{args.profile}.svg"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(stem.with_suffix(".svg"), target)
+            top = profile.top_costs(stem.with_suffix(".txt"), 25)
+            log(f"profile phase: {phase['req_per_s']:.0f} req/s, p99 {phase['p99_ms']:.1f} ms; "
+                f"flame graph {target.relative_to(ROOT)}")
+            print(top)
+    finally:
+        stop_server(server)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / f"{stamp}-catalog-varied-{'postgres' if args.postgres else 'sqlite'}.json"
+    payload: dict[str, Any] = {"cpu_count": os.cpu_count(), "workers": args.workers, "database": database.lower(),
+                               "utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                               "loadavg": loadavg(), "results": [result], "profile_top": top}
+    out.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+    log(f"figures saved to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
