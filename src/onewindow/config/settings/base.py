@@ -105,7 +105,14 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str) -> dict[str, object]:
+#: How a worker holds its PostgreSQL connection (ONEWINDOW_DB_CONNECTIONS, docs/operations.md):
+#: "persistent" keeps one connection per worker for CONN_MAX_AGE seconds, "pool" checks one out of
+#: psycopg's pool per request (Django 5.1+; for threaded workers), "per-request" opens and closes one
+#: per request (for an outside pooler such as PgBouncer). SQLite always keeps its connection.
+DB_CONNECTION_MODES = ("persistent", "pool", "per-request")
+
+
+def database_from_url(url: str, connections: str = "persistent") -> dict[str, object]:
     """A Django DATABASES entry from a URL; SQLite gets WAL and IMMEDIATE transactions.
 
     IMMEDIATE makes every transaction take the write lock at BEGIN, so two writers queue on the
@@ -125,11 +132,25 @@ def database_from_url(url: str) -> dict[str, object]:
         }
     config["CONN_MAX_AGE"] = 600 if config["ENGINE"] == "django.db.backends.sqlite3" else 60
     config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.postgresql" and connections != "persistent":
+        if connections not in DB_CONNECTION_MODES:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(f"ONEWINDOW_DB_CONNECTIONS must be one of {', '.join(DB_CONNECTION_MODES)}, "
+                                       f"not {connections!r}.")
+        config["CONN_MAX_AGE"] = 0  # Django refuses persistent connections beside a pool
+        config["CONN_HEALTH_CHECKS"] = False
+        if connections == "pool":
+            options = config.get("OPTIONS")
+            config["OPTIONS"] = {**(options if isinstance(options, dict) else {}),
+                                 "pool": {"min_size": 1, "max_size": int(env_str("ONEWINDOW_DB_POOL_MAX", "4")),
+                                          "timeout": 10}}
     return config
 
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'onewindow.sqlite3'}")
-DATABASES = {"default": database_from_url(DATABASE_URL)}
+DB_CONNECTIONS = env_str("ONEWINDOW_DB_CONNECTIONS", "persistent")
+DATABASES = {"default": database_from_url(DATABASE_URL, DB_CONNECTIONS)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

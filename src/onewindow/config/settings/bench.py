@@ -13,6 +13,6 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "onewindow.config.bench_urls"
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bench' / 'bench.sqlite3'}")
-DATABASES = {"default": database_from_url(DATABASE_URL)}  # noqa: F405
+DATABASES = {"default": database_from_url(DATABASE_URL, DB_CONNECTIONS)}  # noqa: F405
 # Requests are measured, not logged.
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}

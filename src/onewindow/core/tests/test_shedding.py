@@ -4,6 +4,7 @@ ONEWINDOW_SHED_QUEUE_MS is answered 503 with Retry-After in the error shape, bef
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -28,7 +29,7 @@ def shedding(settings):  # type: ignore[no-untyped-def]
 
 
 def test_an_api_request_that_waited_too_long_is_503_with_retry_after_and_no_query(
-        shedding, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+        shedding: Any, django_assert_num_queries: Any) -> None:
     client = Client()
     with django_assert_num_queries(0):
         response = client.get("/api/v1/core/regions", HTTP_X_REQUEST_START=stamp(2))
@@ -41,7 +42,7 @@ def test_an_api_request_that_waited_too_long_is_503_with_retry_after_and_no_quer
 
 
 def test_a_write_that_waited_too_long_is_refused_before_anything_is_written(
-        shedding, principals) -> None:  # type: ignore[no-untyped-def]
+        shedding: Any, principals: Any) -> None:
     from django.apps import apps
 
     cases = apps.get_model("cases", "Case")
