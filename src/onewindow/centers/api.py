@@ -49,6 +49,7 @@ from . import selectors, services
 from .choices import DeviceKind, TicketSource
 from .device_auth import device_auth, device_of
 from .models import Device, Ticket
+from .printout import printout
 from .schemas import (
     AppointmentOut,
     AppointmentPageOut,
@@ -189,7 +190,7 @@ def device_take(request: HttpRequest, payload: TakeIn) -> Status[TakenOut]:
     source = TicketSource.KIOSK if device.kind == DeviceKind.KIOSK else TicketSource.DEVICE
     ticket = services.ticket_take(by=device, center_id=device.center_id, category_id=payload.category_id,
                                   priority=payload.priority, source=source, phone=payload.phone)
-    return Status(201, taken_out(ticket, selectors.ticket_status(ticket.status_code)))
+    return Status(201, taken_out(ticket, printout(ticket)))  # the ticket in hand: not read again
 
 
 @router.post("/devices/phone-code", auth=device_auth, response={200: TakenOut, **ERRORS},
