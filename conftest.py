@@ -24,8 +24,30 @@ CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM") or shutil.which("chromium") or s
 NOT_RUN_BROWSER_TESTS: list[str] = []
 
 
+DB_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                         "live_server"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db-only", action="store_true",
+                     help="run only the tests that touch the database (CI's PostgreSQL stage: the others "
+                          "already ran on SQLite and do not depend on the database)")
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """A test touches the database when it is marked django_db or asks (directly or through its
+    fixtures) for a database fixture: pytest-django refuses every other test a database access."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(DB_FIXTURES & fixtures)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without Chromium, browser tests are not run, and the run says so plainly; in CI they fail."""
+    """``--db-only`` deselects the tests without a database. Without Chromium, browser tests are not
+    run, and the run says so plainly; in CI they fail."""
+    if config.getoption("--db-only"):
+        kept = [item for item in items if uses_database(item)]
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
     if CHROMIUM:
         return
     for item in items:
