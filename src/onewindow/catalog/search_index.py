@@ -250,9 +250,10 @@ def _source(values: list[Any]) -> FacetSource:
 def build(generation: int, rows: list[tuple[Any, ...]], labels: dict[str, dict[int, tuple[str, str]]],
           department_sort: dict[int, int], started: float) -> SearchIndex:
     """The index of ``rows`` (``selectors.INDEX_COLUMNS``, in the default order)."""
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(17)]
     (ids, names, pinyins, initials, statuses, levels, categories, depths, districts, district_codes,
-     region_codes, departments, department_codes, types, type_codes) = (list(c) for c in zip(*rows, strict=True)) \
-        if rows else ([] for _ in range(15))
+     regions, region_codes, region_names, departments, department_codes, types, type_codes) = columns
+    labels = {**labels, "region": dict(zip(regions, zip(region_codes, region_names, strict=True), strict=True))}
     by_code = {"district": _exact(c or "" for c in district_codes), "street": _exact(region_codes),
                "department": _exact(department_codes), "type": _exact(type_codes)}
     by_code["district"].pop("", None)

@@ -198,7 +198,8 @@ def clean_filters(*, user: Any, q: str | None = None, level: str | None = None, 
 _index: SearchIndex | None = None
 INDEX_MAX_AGE = FACET_TTL
 INDEX_COLUMNS = ("id", "name", "name_pinyin", "name_initials", "status", "level", "category", "depth_level",
-                 "district_id", "district__code", "region__code", "department_id", "department__code",
+                 "district_id", "district__code", "region_id", "region__code", "region__name", "department_id",
+                 "department__code",
                  "item_type_id", "item_type__code")
 
 
@@ -301,6 +302,10 @@ def _checked(*, user: Any, page: int, page_size: int, **filters: Any) -> tuple[S
 #: The columns of a search result row (``item_search_rows``), what ``schemas.ItemSummaryOut`` shows.
 ROW_COLUMNS = ("id", "code", "name", "level", "category", "item_type__code", "item_type__name", "department__code",
                "department__name", "region__code", "region__name", "depth_level", "fully_online", "status")
+#: What the page's statement reads (no joins): the names of type, department and region are the
+#: index's labels (of its generation; renamed departments and regions within ``INDEX_MAX_AGE``).
+_PAGE_COLUMNS = ("id", "code", "name", "level", "category", "item_type_id", "department_id", "region_id",
+                 "depth_level", "fully_online", "status")
 
 
 @dataclass
@@ -324,8 +329,18 @@ def item_search_rows(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **
     total, facets, ids = _index_search(f, staff=staff, page=page, page_size=page_size)
     rows: list[dict[str, Any]] = []
     if ids:
-        by_id = {row["id"]: row for row in ServiceItem.objects.filter(pk__in=ids).values(*ROW_COLUMNS)}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        labels = search_index().labels
+        by_id = {row["id"]: row for row in ServiceItem.objects.filter(pk__in=ids).values(*_PAGE_COLUMNS)}
+        for pk in ids:
+            row = by_id.get(pk)
+            if row is None:
+                continue
+            type_code, type_name = labels["type"].get(row.pop("item_type_id"), ("", ""))
+            department_code, department_name = labels["department"].get(row.pop("department_id"), ("", ""))
+            region_code, region_name = labels["region"].get(row.pop("region_id"), ("", ""))
+            row.update(item_type__code=type_code, item_type__name=type_name, department__code=department_code,
+                       department__name=department_name, region__code=region_code, region__name=region_name)
+            rows.append(row)
     return SearchRows(rows=rows, total=total, page=page, pages=max(1, math.ceil(total / page_size)),
                       page_size=page_size, facets=facets)
 
