@@ -91,7 +91,7 @@ from onewindow.cases.models import Case
 from onewindow.centers.models import Center, OpeningHours, Ticket, TicketCategory, TicketEvent, Window
 from onewindow.core.models import CalendarDay, Department, Region
 
-rng = random.Random(17)
+rng = random.SystemRandom()  # new codes on every run (status codes are unique)
 alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 stamp = timezone.localtime().strftime("%m%d%H%M%S")
 now = timezone.localtime()
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--queries", type=int, default=600, help="distinct cases queried (default 600)")
     parser.add_argument("--only", action="append", choices=PATHS)
-    parser.add_argument("--profile", type=Path, help="record a flame graph of the three paths mixed (out stem)")
+    parser.add_argument("--profile", type=Path, help="record a flame graph of the paths (--only) mixed (out stem)")
     args = parser.parse_args(argv)
     env = database_env(args.postgres)
     info = prepare(env, args.postgres, args.queries)
@@ -232,15 +232,16 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         loads = workloads(port, info)
-        if args.profile:
-            mixed = [r for trio in zip(loads["status"][0], loads["board"][0] * 400, loads["query"][0] * 4,
-                                       strict=False) for r in trio]
+        if args.profile:  # the chosen paths (--only) mixed, request by request
+            lists = [loads[key][0] for key in args.only or PATHS]
+            longest = max(len(reqs) for reqs in lists)
+            mixed = [reqs[i % len(reqs)] for i in range(longest) for reqs in lists]
             recorders = spy.start(server.pid, 12, args.profile)
             time.sleep(1)
             run_wrk(port, mixed, 64, 10, expected=(200, 304))
             spy.finish(recorders)
             print(spy.top_costs(args.profile.with_suffix(".txt"), 30))
-        for key in args.only or PATHS:
+        for key in (args.only or PATHS) if args.rounds > 0 else ():  # --rounds 0: the profile only
             reqs, expected, distinct = loads[key]
             log(f"measuring the {NAMES[key]} against the bare select view")
             rounds = measure_pair(port, BASE, reqs, rounds=args.rounds, seconds=args.seconds, warm_seconds=2,

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
+from django.db import connection
 from django.db.models import IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from .choices import TicketStatus, WindowState
 from .models import Center, Ticket, TicketCategory, TicketEvent, Window, WindowEvent
@@ -58,6 +58,48 @@ def _window_version(center: Any) -> Coalesce:
 
 def version_tag(row: dict[str, Any]) -> str:
     return f"{row['ticket_version']}.{row['window_version']}"
+
+
+# The revalidation of a poll, in plain SQL: the ORM builds the same statement in about ten times the
+# time it takes to run (the flame graph after the first lever: 41 % of the status fragment's samples in
+# building the query). The row carries only integers and text, so no value conversion is needed.
+_VERSIONS = """(SELECT MAX(e.id) FROM {event} e INNER JOIN {ticket} et ON e.ticket_id = et.id
+                 WHERE et.center_id = {center} AND et.date = {day}),
+                (SELECT MAX(v.id) FROM {window_event} v WHERE v.center_id = {center})"""
+
+
+def _tables() -> dict[str, str]:
+    return {"event": TicketEvent._meta.db_table, "ticket": Ticket._meta.db_table,
+            "window_event": WindowEvent._meta.db_table, "center_table": Center._meta.db_table}
+
+
+def _tag_sql() -> str:
+    tables = _tables()
+    versions = _VERSIONS.format(center="t.center_id", day="t.date", **tables)
+    return f"SELECT t.id, t.status, {versions} FROM {tables['ticket']} t WHERE t.status_code = %s"  # noqa: S608
+
+
+def _center_tag_sql() -> str:
+    tables = _tables()
+    versions = _VERSIONS.format(center="c.id", day="%s", **tables)
+    return (f"SELECT c.id, c.code, {versions} FROM {tables['center_table']} c "  # noqa: S608
+            "WHERE c.code = %s AND c.is_active = %s")
+
+
+def ticket_tag(status_code: str) -> tuple[int, str, str] | None:
+    """(id, status, queue version) of the ticket of a status code, in one plain statement; None if unknown."""
+    with connection.cursor() as cursor:
+        cursor.execute(_tag_sql(), [str(status_code or "")[:16]])
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), str(row[1]), f"{row[2] or 0}.{row[3] or 0}")
+
+
+def center_tag(center_code: str, day: datetime.date) -> tuple[int, str, str] | None:
+    """(id, code, queue version of ``day``) of an active center, in one plain statement; None if unknown."""
+    with connection.cursor() as cursor:
+        cursor.execute(_center_tag_sql(), [day, str(center_code or "")[:32], True])
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), str(row[1]), f"{day.isoformat()}.{row[2] or 0}.{row[3] or 0}")
 
 
 @dataclass(frozen=True)
@@ -93,26 +135,6 @@ def ticket_row(status_code: str) -> TicketRow | None:
                      status=row["status"], queue_key=row["queue_key"], display=row["display"],
                      center=row["center__name"], category=row["category__name"], window=row["window__number"],
                      taken_at=row["taken_at"], called_at=row["called_at"], version=version_tag(row))
-
-
-@dataclass(frozen=True)
-class CenterRow:
-    id: int
-    code: str
-    version: str
-
-
-def center_row(center_code: str, *, day: datetime.date | None = None) -> CenterRow | None:
-    """An active center by its code and its queue version of ``day`` (today), in one statement."""
-    day = day or timezone.localdate()
-    row = (Center.objects.filter(code=str(center_code or "")[:32], is_active=True)
-           .annotate(ticket_version=_ticket_version(OuterRef("pk"), day),
-                     window_version=_window_version(OuterRef("pk")))
-           .values("id", "code", "ticket_version", "window_version")
-           .first())
-    if row is None:
-        return None
-    return CenterRow(id=row["id"], code=row["code"], version=f"{day.isoformat()}.{version_tag(row)}")
 
 
 @dataclass(frozen=True)

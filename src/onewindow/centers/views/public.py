@@ -119,11 +119,18 @@ def ticket_status_live(request: HttpRequest, status_code: str) -> HttpResponse:
     status differs from the one the page shows (?seen=), so focus and screen readers are not
     disturbed by identical updates.
 
-    One SELECT reads the ticket and its center's queue version (centers.polled): an unchanged
-    version answers 304 to the browser's If-None-Match; else people ahead and the wait come from the
-    center's queue snapshot of that version. A final ticket (it stops polling; it may be rated) and
+    A revalidation (If-None-Match) reads the ticket's status and its center's queue version in one
+    plain statement (centers.polled): unchanged, it is answered 304. Else one SELECT reads the
+    ticket with the version, and people ahead and the wait come from the center's queue snapshot of
+    that version. A final ticket (it stops polling; it may be rated) and
     a changed status (the fragment carries the actions) are read and rendered in full, untagged."""
     seen = request.GET.get("seen", "")
+    language = get_language()
+    if request.headers.get("If-None-Match"):  # the browser's revalidation: one plain statement
+        tag = polled.ticket_tag(status_code)
+        if (tag is not None and tag[1] == seen and tag[1] not in FINAL
+                and (not_modified := _not_modified(request, _etag("ticket", tag[0], tag[2], tag[1], language)))):
+            return not_modified
     row = polled.ticket_row(status_code)
     if row is None or row.status in FINAL or seen != row.status:
         try:
@@ -132,9 +139,7 @@ def ticket_status_live(request: HttpRequest, status_code: str) -> HttpResponse:
             return _error(request, exc)
         return render(request, "centers/public/_status_live.html",
                       _status_context(view, status_code, changed=seen != view.status))
-    etag = _etag("ticket", row.id, row.version, row.status, get_language())
-    if (not_modified := _not_modified(request, etag)) is not None:
-        return not_modified
+    etag = _etag("ticket", row.id, row.version, row.status, language)
     ahead, wait = 0, (0, 0)
     if row.status == TicketStatus.WAITING:
         snapshot = polled.queue_snapshot(row.center_id, row.date, row.version)
@@ -210,23 +215,24 @@ def board(request: HttpRequest, center_code: str) -> HttpResponse:
     version and language (the default cache)."""
     hx = bool(request.headers.get("HX-Request"))
     day = timezone.localdate()
-    row = polled.center_row(center_code, day=day) if hx else None
-    if row is None:  # the page itself, or an unknown center (its 404)
+    tag = polled.center_tag(center_code, day) if hx else None
+    if tag is None:  # the page itself, or an unknown center (its 404)
         try:
             data = selectors.center_board(center_code)
         except DomainError as exc:
             return _error(request, exc)
         template = "centers/public/_board_rows.html" if hx else "centers/public/board.html"
         return render(request, template, {"board": data, "code": center_code})
+    center_id, code, version = tag
     language = get_language()
-    etag = _etag("board", row.id, row.version, language)
+    etag = _etag("board", center_id, version, language)
     if (not_modified := _not_modified(request, etag)) is not None:
         return not_modified
-    key = f"centers:polled:board:{row.id}:{row.version}:{language}"
+    key = f"centers:polled:board:{center_id}:{version}:{language}"
     html = caches["default"].get(key)
     if not isinstance(html, str):
         html = render_to_string("centers/public/_board_rows.html",
-                                {"board": selectors.center_board(row.code, day=day), "code": row.code})
+                                {"board": selectors.center_board(code, day=day), "code": code})
         caches["default"].set(key, html, polled.SNAPSHOT_SECONDS)
     return _polled(request, HttpResponse(html), etag)
 
