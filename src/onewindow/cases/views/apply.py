@@ -39,7 +39,7 @@ from onewindow.core.net import client_ip
 from onewindow.core.normalize import nfkc, nfkc_number
 from onewindow.core.throttle import throttle_forgive, throttle_hit
 
-from .. import forms, selectors, services
+from .. import forms, public_query, selectors, services
 from ..choices import FINAL, CaseChannel, CaseStatus, DeliveryMethod, DocumentKind
 from ..models import Case
 from ..services.apply import max_upload_bytes
@@ -415,7 +415,7 @@ def query(request: HttpRequest) -> HttpResponse:
         exc: DomainError = RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="query_throttled")
         return render(request, "cases/apply/query.html", {**context, "error": exc}, status=exc.status)
     try:
-        result = selectors.case_by_query_code(code, tail)
+        result = public_query.public_status(code, tail)  # two statements, values() rows (issue #17)
     except DomainError as exc:
         return render(request, "cases/apply/query.html", {**context, "error": exc}, status=exc.status)
     throttle_forgive(key)
