@@ -23,6 +23,8 @@ import re
 import secrets
 from collections.abc import Callable
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 #: Directives of the policy; the nonce is added to script-src and style-src when a page used it.
@@ -111,6 +113,25 @@ def content_security_policy(nonce: str = "") -> str:
     return "; ".join(parts)
 
 
+_default_policy: str | None = None
+
+
+def default_policy() -> str:
+    """The header of a page without a nonce (nearly every answer): built once per process, not per
+    request (issue #17: no per-request settings reads); rebuilt when a test changes the origin."""
+    global _default_policy
+    if _default_policy is None:
+        _default_policy = content_security_policy()
+    return _default_policy
+
+
+@receiver(setting_changed)
+def _forget_policy(setting: str, **kwargs: object) -> None:
+    global _default_policy
+    if setting == "BIGSCREEN_STREAM_ORIGIN":
+        _default_policy = None
+
+
 class SecurityHeadersMiddleware:
     """Sets Content-Security-Policy and Permissions-Policy on every response, HTML or not.
 
@@ -127,7 +148,7 @@ class SecurityHeadersMiddleware:
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = content_security_policy(nonce.value if nonce.used else "")
+            response["Content-Security-Policy"] = content_security_policy(nonce.value) if nonce.used else default_policy()
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = PERMISSIONS_POLICY
         return response
