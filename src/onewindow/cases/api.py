@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Header, Path, Query, Router, Status
 from ninja.files import UploadedFile
@@ -48,10 +48,12 @@ from onewindow.accounts import selectors as account_selectors
 from onewindow.accounts.api_auth import require_user, session_or_token
 from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+from onewindow.core.masking import mask_name, mask_phone
 from onewindow.core.net import client_ip
 from onewindow.core.normalize import NfkcInt
 from onewindow.core.throttle import throttle_forgive, throttle_hit
 
+from . import permissions as case_perms
 from . import public_query, selectors, services
 from .models import Case
 from .schemas import (
@@ -77,9 +79,14 @@ from .schemas import (
     RefuseIn,
     RejectIn,
     SuspendIn,
+    clock_out,
     detail_out,
+    event_out,
     file_out,
+    mask_address,
+    mask_form,
     public_out,
+    row_from_values,
     row_out,
 )
 from .services.apply import max_upload_bytes
@@ -127,7 +134,7 @@ def _page(total: int, page: int, page_size: int) -> tuple[int, int]:
 
 # --------------------------------------------------------------------------- applicant side
 @router.post("/", response={200: CaseDetailOut, 201: CaseDetailOut, **WRITE_ERRORS}, summary="申请办事（可立即提交）")
-def case_apply(request: HttpRequest, payload: CaseApplyIn,
+def case_apply(request: HttpRequest, response: HttpResponse, payload: CaseApplyIn,
                idempotency_key: str = Header("", alias="Idempotency-Key", max_length=100,
                                              description="同一键同一内容重复提交只产生一个办件（200 重放）")
                ) -> Status[CaseDetailOut]:
@@ -145,7 +152,30 @@ def case_apply(request: HttpRequest, payload: CaseApplyIn,
         idempotency_key=idempotency_key, form_data=payload.form_data, applicant_organization=organization,
         contact_phone=payload.contact_phone, delivery_method=str(payload.delivery_method),
         delivery_address=payload.delivery_address)
-    return Status(200 if replayed else 201, _detail(user, case.pk))
+    if not replayed:
+        response["Location"] = f"{request.path.rstrip('/')}/{case.pk}"
+    fresh = not replayed and hasattr(case, "fresh_events")
+    return Status(200 if replayed else 201, _fresh_detail(user, case) if fresh else _detail(user, case.pk))
+
+
+def _fresh_detail(user: User, case: Case) -> CaseDetailOut:
+    """The detail of a case ``services.case_apply`` has just created and submitted, from the rows it
+    wrote (issue #17: the 201 does not read back what it wrote). The same document as ``_detail``: a
+    new case has no files, documents or licence; its one clock and two events are at hand; the
+    timeline shows the public steps unless ``user`` is staff in scope (``selectors.timeline_for``)."""
+    ids = case_perms.staff_department_ids(user)
+    in_scope = ids is None or bool(ids & {case.receiving_department_id, case.handling_department_id})
+    events = [e for e in case.fresh_events if in_scope or e.public]  # type: ignore[attr-defined]
+    return CaseDetailOut(
+        **row_out(case), query_code=case.query_code, item_version=case.item_version.number,
+        agent=mask_name(case.agent.name) if case.agent_id and case.agent else None,
+        contact_phone=mask_phone(case.contact_phone), delivery_method=case.delivery_method,
+        delivery_address=mask_address(case.delivery_address),
+        form_data=mask_form(case.item_version.form_schema or {}, case.form_data or {}),
+        refusal_reason=case.refusal_reason, accepted_at=None, forwarded_at=None, decided_at=None, delivered_at=None,
+        closed_at=None, timeline=[event_out(e) for e in events], files=[],
+        clocks=[clock_out(c) for c in case.fresh_clocks], documents=[], licence=None,  # type: ignore[attr-defined]
+        actions=selectors.actions_for(user, case))
 
 
 @router.get("/", response={200: CasePageOut, **ERRORS}, summary="我的办件")
@@ -167,11 +197,13 @@ def inbox(request: HttpRequest, status: str = Query("", max_length=20), level: s
           q: str = Query("", max_length=60), mine: bool = False, sort: str = Query("due", max_length=5),
           page: NfkcInt = Query(1, ge=1, le=100_000),  # noqa: B008
           department_id: NfkcInt | None = Query(None, ge=1, le=MAX_ID)  # noqa: B008
-          ) -> InboxOut:
+          ) -> dict[str, Any]:
     user = _staff(request, READ)
-    box = selectors.inbox_for(user, status=status, level=level, q=q, mine=mine, sort=sort, page=page,
-                              department_id=department_id)
-    return InboxOut(items=_rows(box.rows), total=box.total, page=box.page, pages=box.pages, counts=box.counts)
+    box = selectors.inbox_values_for(user, status=status, level=level, q=q, mine=mine, sort=sort, page=page,
+                                     department_id=department_id)
+    # Value rows (one statement, no model instances), validated once, as the response (issue #17).
+    return {"items": [row_from_values(row) for row in box.rows], "total": box.total, "page": box.page,
+            "pages": box.pages, "counts": box.counts, "capped": box.capped}
 
 
 @router.get("/review-queue", response={200: CasePageOut, **ERRORS}, summary="网上办理审核队列（工作人员）")

@@ -166,6 +166,8 @@ class CasePageOut(Schema):
 
 class InboxOut(CasePageOut):
     counts: dict[str, int]
+    #: True when a filtered total reached the count's cap (selectors.INBOX_COUNT_CAP): "1,000 or more".
+    capped: bool = False
 
 
 class EventOut(Schema):
@@ -317,6 +319,26 @@ def row_out(case: Case) -> dict[str, Any]:
             "handling_department": _department(case.handling_department), "handler": handler,
             "deadline_level": case.deadline_level, "due_date": case.due_date, "created_at": case.created_at,
             "submitted_at": case.submitted_at}
+
+
+def row_from_values(row: dict[str, Any]) -> dict[str, Any]:
+    """``row_out`` of a value row of ``selectors.inbox_values_for`` (masked alike)."""
+    if row["applicant_organization_id"] is not None:
+        applicant = {"kind": "organization", "name": row["applicant_organization__name"],
+                     "credit_code": row["applicant_organization__credit_code"]}
+    else:
+        applicant = {"kind": "person", "name": mask_name(row["applicant_person__name"] or "")}
+    handler = None
+    if row["handler_id"] is not None:
+        name = row["handler__person__name"]
+        handler = {"id": row["handler_id"], "name": mask_name(row["handler__username"] if name is None else name)}
+    return {"id": row["id"], "number": row["number"], "status": row["status"], "status_label": _label(row["status"]),
+            "channel": row["channel"], "title": row["title"], "item_code": row["item__code"], "applicant": applicant,
+            "receiving_department": {"code": row["receiving_department__code"],
+                                     "name": row["receiving_department__name"]},
+            "handling_department": {"code": row["handling_department__code"], "name": row["handling_department__name"]},
+            "handler": handler, "deadline_level": row["deadline_level"], "due_date": row["due_date"],
+            "created_at": row["created_at"], "submitted_at": row["submitted_at"]}
 
 
 def event_out(event: CaseEvent) -> EventOut:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.fields import EncryptedTextField
@@ -110,8 +110,14 @@ class Case(models.Model):
                                    name="cases_case_numbered_once_submitted"),
         ]
         indexes = [
-            models.Index(fields=["receiving_department", "status", "due_date"], name="cases_inbox_receiving"),
+            # The inbox's page per receiving body and status, by deadline then id (a finished case has
+            # no deadline: without the id, a page of a busy body's finished cases sorted them all).
+            models.Index(fields=["receiving_department", "status", "due_date", "id"], name="cases_inbox_receiving_id"),
             models.Index(fields=["handling_department", "status", "due_date"], name="cases_inbox_handling"),
+            # The inbox's handling side: the cases handled by another body than the one that received
+            # them (forwarded, a few thousand in a million); the rest are found by the receiving side.
+            models.Index(fields=["handling_department", "status", "due_date", "id"],
+                         condition=~Q(receiving_department=F("handling_department")), name="cases_inbox_handled_apart"),
             models.Index(fields=["owner", "-id"], name="cases_owner"),
             # The service wall's "concluded today" per receiving body, read every few seconds (issue #16).
             models.Index(fields=["receiving_department", "decided_at"], name="cases_decided_receiving"),
