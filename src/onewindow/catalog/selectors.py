@@ -330,7 +330,8 @@ def item_search_rows(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **
     rows: list[dict[str, Any]] = []
     if ids:
         labels = search_index().labels
-        by_id = {row["id"]: row for row in ServiceItem.objects.filter(pk__in=ids).values(*_PAGE_COLUMNS)}
+        # no ORDER BY (the model's default ordering): the index has ordered the page already
+        by_id = {row["id"]: row for row in ServiceItem.objects.filter(pk__in=ids).order_by().values(*_PAGE_COLUMNS)}
         for pk in ids:
             row = by_id.get(pk)
             if row is None:
