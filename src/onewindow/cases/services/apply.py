@@ -142,6 +142,21 @@ def case_create(*, by: Actor, item_code: str, channel: str, form_data: dict[str,
     not allow (422), an invalid partial form (422), acting for someone without a valid mandate
     (民法典 art. 161-175; 403).
     """
+    case = _new_case(by=by, item_code=item_code, channel=channel, form_data=form_data, partial=True,
+                     applicant_person=applicant_person, applicant_organization=applicant_organization,
+                     receiving_department=receiving_department, contact_phone=contact_phone,
+                     delivery_method=delivery_method, delivery_address=delivery_address)
+    common.require_atomic()
+    case.save(force_insert=True)
+    common.record(case, "create", by, from_status="", public=False, data={"channel": channel})
+    return case
+
+
+def _new_case(*, by: Actor, item_code: str, channel: str, form_data: dict[str, Any] | None, partial: bool,
+              applicant_person: Person | None = None, applicant_organization: Organization | None = None,
+              receiving_department: Department | None = None, contact_phone: str = "",
+              delivery_method: str = DeliveryMethod.WINDOW, delivery_address: str = "") -> Case:
+    """The draft of ``case_create``, checked and not yet saved (the form complete unless ``partial``)."""
     if channel not in CaseChannel.values:
         raise DomainError(_("不支持的受理渠道。"), code="channel_invalid", status=422,
                           fields={"channel": [_("请从给定选项中选择。")]})
@@ -154,7 +169,7 @@ def case_create(*, by: Actor, item_code: str, channel: str, form_data: dict[str,
     if not channel_allowed(version, channel):
         raise DomainError(_("该事项不支持通过“%(channel)s”办理。") % {"channel": CaseChannel(channel).label},
                           code="channel_not_allowed", status=422, fields={"channel": [_("该事项不支持此渠道。")]})
-    data = check_form(version.form_schema, form_data or {}, partial=True)
+    data = check_form(version.form_schema, form_data or {}, partial=partial)
     parties = _parties(by, item, channel, applicant_person=applicant_person,
                        applicant_organization=applicant_organization)
     receiving = _receiving(by, item, channel, receiving_department)
@@ -162,14 +177,11 @@ def case_create(*, by: Actor, item_code: str, channel: str, form_data: dict[str,
     if not phone:
         holder = parties["applicant_person"] or parties["agent"]
         phone = holder.phone if holder is not None else ""
-    common.require_atomic()
     case = Case(query_code=common.new_query_code(), channel=channel, item=item, item_version=version,
                 title=version.name, submitter=account_perms.as_user(by), receiving_department=receiving,
                 handling_department=item.department, contact_phone=phone, phone_tail=phone[-4:],
                 delivery_method=delivery_method, delivery_address=delivery_address[:300], **parties)
     case.form_set(version.form_schema, data)  # personal fields encrypted, the shown copy masked
-    case.save(force_insert=True)
-    common.record(case, "create", by, from_status="", public=False, data={"channel": channel})
     return case
 
 
@@ -185,15 +197,54 @@ def case_apply(*, by: Actor, item_code: str, channel: str, submit: bool = False,
     user = account_perms.as_user(by)
     if user is None:
         raise PermissionDenied(_("请先登录。"), code="login_required", status=401)
+    prepared: Case | None = None
+    if submit:
+        # The reads and checks of the new case before the write transaction, which on SQLite holds the
+        # database's one write lock (issue #17: the other workers waited through them). A refusal is
+        # not answered here: checked again after the claim, a repeat of an earlier success still replays.
+        try:
+            prepared = _new_case(by=by, item_code=item_code, channel=channel, partial=False, **fields)
+        except DomainError:
+            prepared = None
     with transaction.atomic():
         claim = idempotency_claim(user=user, operation="cases.apply", key=idempotency_key, body=body)
         if claim.replay_id:
             return Case.objects.get(pk=int(claim.replay_id)), True
-        case = case_create(by=by, item_code=item_code, channel=channel, **fields)
         if submit:
-            case = _submit(case, by)
+            case = _create_submitted(by, prepared or _new_case(by=by, item_code=item_code, channel=channel,
+                                                               partial=False, **fields))
+        else:
+            case = case_create(by=by, item_code=item_code, channel=channel, **fields)
         idempotency_done(claim, case.pk)
     return case, False
+
+
+def _create_submitted(by: Actor, case: Case) -> Case:
+    """``case_create`` then ``_submit`` for a new case (issue #17): the same checks and the same rows —
+    the case (inserted once, already numbered), its correction clock, the create and submit events and
+    audit entries, the notification — without writing a draft first and reading it back. The form is
+    checked complete once; the new case has no uploads, so a required material is missing (422).
+    ``case``: the unsaved case of ``_new_case``; this runs inside case_apply's transaction."""
+    common.require_atomic()
+    # The submitter is ``by`` (case_create sets it), so ``by`` is the applicant side (permissions.applicant_q).
+    common.guard(case, CaseAction.SUBMIT, by, kinds={"applicant"})
+    _check_complete(case, fresh=True)
+    draft_label = str(case)
+    now = timezone.now()
+    case.status = CaseStatus.SUBMITTED
+    case.number = common.case_number(case.receiving_department, timezone.localdate(now).year)
+    case.submitted_at = now
+    clock = common.new_clock(case, ClockKind.CORRECTION, common.today(), common.CORRECTION_LIMIT)
+    case.due_date, case.deadline_level = clock.due_date, clock.level  # common.refresh_due with this one clock
+    case.save(force_insert=True)
+    clock.case = case
+    clock.save(force_insert=True)
+    case.fresh_clocks = [clock]  # type: ignore[attr-defined]  # the API's 201 answers from these
+    case.fresh_events = common.record_steps(case, by, [  # type: ignore[attr-defined]
+        common.Step("create", "", CaseStatus.DRAFT, public=False, data={"channel": case.channel}, label=draft_label),
+        common.Step(CaseAction.SUBMIT, CaseStatus.DRAFT, CaseStatus.SUBMITTED, data={"number": case.number})])
+    common.notify(case, "case_submitted")
+    return case
 
 
 def case_update(*, by: Actor, case_id: Any, form_data: dict[str, Any] | None = None,
@@ -302,12 +353,19 @@ def case_detach(*, by: Actor, case_id: Any, attachment_id: int) -> None:
         audit_record(actor=by, action="cases.detach", target=case, after={"material": attachment_id})
 
 
-def _check_complete(case: Case) -> None:
+def _check_complete(case: Case, *, fresh: bool = False) -> None:
     """Before submission: the form is complete, and online applications carry every required material
-    — uploaded, or proven by a shared register (a shared row of ``services.prefill``: 已共享)."""
+    — uploaded, or proven by a shared register (a shared row of ``services.prefill``: 已共享).
+
+    ``fresh``: a case not saved yet, built from the item's current version with its form checked
+    complete (``_create_submitted``): only the materials are left to check, and none is uploaded."""
     item = case.item
     if item.status != ItemStatus.ACTIVE or item.current_version_id is None:
         raise Conflict(_("该事项暂停办理或已取消，暂不接受申请。"), code="item_suspended")
+    if fresh:
+        if case.channel in _ONLINE:
+            _require_materials(case, set())
+        return
     values = case.form_values()
     if item.current_version_id != case.item_version_id:  # filed under the version in force at submission
         version = item.current_version
@@ -319,11 +377,16 @@ def _check_complete(case: Case) -> None:
     if case.channel in _ONLINE:
         # Matched by name: a draft's files may name the materials of an earlier version of the item.
         uploaded = set(case.materials.filter(removed_at__isnull=True).values_list("material__name", flat=True))
-        missing: list[Any] = [m.name for m in case.item_version.materials.filter(required=True)
-                              if m.name not in uploaded]
-        if missing:
-            raise DomainError(_("请上传全部必需材料：%(names)s") % {"names": "、".join(missing)},
-                              code="materials_missing", status=422, fields={"materials": list(missing)})
+        _require_materials(case, uploaded)
+
+
+def _require_materials(case: Case, uploaded: set[str]) -> None:
+    """422 ``materials_missing`` naming the required materials of the case's version not in ``uploaded``."""
+    missing: list[Any] = [name for name in case.item_version.materials.filter(required=True)
+                          .values_list("name", flat=True) if name not in uploaded]
+    if missing:
+        raise DomainError(_("请上传全部必需材料：%(names)s") % {"names": "、".join(missing)},
+                          code="materials_missing", status=422, fields={"materials": list(missing)})
 
 
 def _submit(case: Case, by: Actor) -> Case:

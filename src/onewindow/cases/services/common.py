@@ -4,6 +4,7 @@ mutate, append a timeline event and an audit entry, queue notifications in the s
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -48,8 +49,10 @@ def new_query_code() -> str:
 def district_code(department: Department) -> str:
     """The district of a receiving body for case numbers: its region's district, or the city."""
     region = department.region
-    while region.parent is not None and region.level == "street":
-        region = region.parent
+    while region.level == "street" and region.parent_id is not None:  # the parent is read only for a street
+        parent = region.parent
+        assert parent is not None
+        region = parent
     return region.code[:6]
 
 
@@ -70,13 +73,15 @@ def lock_case(case_id: Any) -> Case:
     return case
 
 
-def guard(case: Case, action: str, by: Actor) -> None:
+def guard(case: Case, action: str, by: Actor, *, kinds: set[str] | None = None) -> None:
     """Refuse an action the current status or the actor does not allow (nothing is written).
 
     A user who may not see the case at all gets 404 (no existence leak); one who may see it but
-    not take this action gets 403; a legal actor with an illegal status gets 409.
+    not take this action gets 403; a legal actor with an illegal status gets 409. ``kinds``: the
+    actor kinds of ``by`` when the caller knows them already (a case ``by`` is creating).
     """
-    kinds = {"system"} if is_system(by) else kinds_for(by, case)
+    if kinds is None:
+        kinds = {"system"} if is_system(by) else kinds_for(by, case)
     if not kinds & workflow.ACTORS[action]:
         raise PermissionDenied(_("您无权对该办件执行“%(action)s”。") % {"action": CaseAction(action).label},
                                code="case_action_forbidden")
@@ -109,6 +114,35 @@ def record(case: Case, action: str, by: Actor, *, from_status: str, note: str = 
     return event
 
 
+@dataclass(frozen=True)
+class Step:
+    """One timeline step of :func:`record_steps`: the event's action, statuses, visibility and data."""
+
+    action: str
+    from_status: str
+    to_status: str
+    public: bool = True
+    data: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  # the audit target's label when it differs from the case's present one
+
+
+def record_steps(case: Case, by: Actor, steps: list[Step]) -> list[CaseEvent]:
+    """:func:`record` for several steps of one service call (a case created and submitted at once):
+    the timeline events in one INSERT, then an audit entry per step, as ``record`` writes them."""
+    actor = None if is_system(by) else account_perms.as_user(by)
+    label = str(_("系统")) if actor is None else (actor.person.name if actor.person else actor.get_username())
+    events = CaseEvent.objects.bulk_create([
+        CaseEvent(case=case, action=s.action, from_status=s.from_status, to_status=s.to_status, actor=actor,
+                  actor_label=label[:100], department=None, note="", data=s.data, public=s.public) for s in steps])
+    role = account_perms.primary_role(actor) if actor is not None else ""
+    for s in steps:
+        target: Any = ("cases.case", str(case.pk), s.label) if s.label else case
+        audit_record(actor=by if actor is not None or is_system(by) else SYSTEM, action=f"cases.{s.action}",
+                     target=target, before={"status": s.from_status}, after={"status": s.to_status, **s.data},
+                     role=role)
+    return events
+
+
 def notify(case: Case, event: str, **context: Any) -> None:
     """Queue the applicant's SMS and in-app message for ``event`` (same transaction)."""
     if not case.contact_phone and case.owner_id is None:
@@ -134,13 +168,18 @@ def issue_document(case: Case, kind: str, department: Department, by: Actor, con
 
 
 def start_clock(case: Case, kind: str, start: datetime.date, limit: deadlines.Limit) -> CaseClock:
-    due = deadlines.due_date(start=start, limit_days=limit.days, extended_days=0, suspended_days=0, unit=limit.unit)
-    clock = CaseClock.objects.create(case=case, kind=kind, basis=limit.basis[:200], limit_days=limit.days,
-                                     unit=limit.unit, start_date=start, due_date=due, promised_due_date=due,
-                                     level=deadlines.level_on(today=today(), start=start, limit_days=limit.days,
-                                                              extended_days=0, suspended_days=0, due=due,
-                                                              unit=limit.unit))
+    clock = new_clock(case, kind, start, limit)
+    clock.save(force_insert=True)
     return clock
+
+
+def new_clock(case: Case, kind: str, start: datetime.date, limit: deadlines.Limit) -> CaseClock:
+    """The clock :func:`start_clock` starts, not saved yet (its due date and level computed)."""
+    due = deadlines.due_date(start=start, limit_days=limit.days, extended_days=0, suspended_days=0, unit=limit.unit)
+    return CaseClock(case=case, kind=kind, basis=limit.basis[:200], limit_days=limit.days, unit=limit.unit,
+                     start_date=start, due_date=due, promised_due_date=due,
+                     level=deadlines.level_on(today=today(), start=start, limit_days=limit.days, extended_days=0,
+                                              suspended_days=0, due=due, unit=limit.unit))
 
 
 def running_clock(case: Case, kind: str) -> CaseClock | None:
