@@ -143,7 +143,7 @@ def ticket_status_live(request: HttpRequest, status_code: str) -> HttpResponse:
     ahead, wait = 0, (0, 0)
     if row.status == TicketStatus.WAITING:
         snapshot = polled.queue_snapshot(row.center_id, row.date, row.version)
-        ahead = snapshot.ahead(row.category_id, row.queue_key, row.id)
+        ahead = snapshot.ahead(row.id)
         wait = snapshot.wait(row.category_id, ahead)
     view = selectors.TicketStatusView(display=row.display, center=row.center, category=row.category,
                                       status=row.status, status_label=str(TicketStatus(row.status).label),
