@@ -390,9 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bare_take, api_take = take_lists(info)
         take_rounds = measure_pair(port, bare_take, api_take, rounds=args.rounds, seconds=args.seconds,
-                                   expected=(201,), base_expected=(201,), log=log)
+                                   expected=(201,), base_expected=(201,))
         bare_call, api_call = call_lists(info)
-        call_rounds = measure_pair(port, bare_call, api_call, rounds=args.rounds, seconds=args.seconds, log=log)
+        call_rounds = measure_pair(port, bare_call, api_call, rounds=args.rounds, seconds=args.seconds)
         if args.profile:
             profile_phase(server.pid, port, api_take, f"{args.profile}-take", args.seconds, len(api_take) // 2,
                           (201,))
