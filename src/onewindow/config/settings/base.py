@@ -106,13 +106,14 @@ TEMPLATES = [
 
 
 #: How a worker holds its PostgreSQL connection (ONEWINDOW_DB_CONNECTIONS, docs/operations.md):
-#: "persistent" keeps one connection per worker for CONN_MAX_AGE seconds, "pool" checks one out of
-#: psycopg's pool per request (Django 5.1+; for threaded workers), "per-request" opens and closes one
-#: per request (for an outside pooler such as PgBouncer). SQLite always keeps its connection.
+#: "pool" (the default) checks one out of psycopg's pool per request (Django 5.1+); "persistent"
+#: keeps one per worker for CONN_MAX_AGE seconds with a health check (one more round trip per
+#: request: 0.6-0.85 of the pool's rate on the bare views, docs/benchmarks.md); "per-request" opens
+#: and closes one per request (behind PgBouncer; 0.2-0.8). SQLite always keeps its connection.
 DB_CONNECTION_MODES = ("persistent", "pool", "per-request")
 
 
-def database_from_url(url: str, connections: str = "persistent") -> dict[str, object]:
+def database_from_url(url: str, connections: str = "pool") -> dict[str, object]:
     """A Django DATABASES entry from a URL; SQLite gets WAL and IMMEDIATE transactions.
 
     IMMEDIATE makes every transaction take the write lock at BEGIN, so two writers queue on the
@@ -149,7 +150,7 @@ def database_from_url(url: str, connections: str = "persistent") -> dict[str, ob
 
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'onewindow.sqlite3'}")
-DB_CONNECTIONS = env_str("ONEWINDOW_DB_CONNECTIONS", "persistent")
+DB_CONNECTIONS = env_str("ONEWINDOW_DB_CONNECTIONS", "pool")
 DATABASES = {"default": database_from_url(DATABASE_URL, DB_CONNECTIONS)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -43,3 +43,7 @@ os.environ.setdefault(
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database_from_url(f"sqlite:///{os.environ['ONEWINDOW_TEST_DB']}")}
     DATABASES["default"]["TEST"] = {"NAME": os.environ["ONEWINDOW_TEST_DB"]}
+else:
+    # PostgreSQL: the suite keeps one persistent connection per process (the test database is
+    # created and dropped under it); installations default to psycopg's pool (base.py).
+    DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"], "persistent")}

@@ -11,14 +11,14 @@ from onewindow.config.settings.base import database_from_url
 PG = "postgres://app:secret@db.internal:5432/onewindow"
 
 
-def test_persistent_is_the_default() -> None:
-    config = database_from_url(PG)
+def test_persistent_keeps_one_connection_with_health_checks() -> None:
+    config = database_from_url(PG, "persistent")
     assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (60, True)
     assert "pool" not in dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
 
 
-def test_pool_uses_psycopgs_pool_without_persistent_connections() -> None:
-    config = database_from_url(PG, "pool")
+def test_the_pool_is_the_default_without_persistent_connections() -> None:
+    config = database_from_url(PG)
     assert config["CONN_MAX_AGE"] == 0  # Django refuses CONN_MAX_AGE beside a pool
     assert config["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}}
 
