@@ -20,8 +20,13 @@ every few seconds, so a share of real polls renders anew: the fourth request wit
 
 Databases: SQLite ``var/bench/polled.sqlite3``; PostgreSQL (``--postgres``) ``onewindow_bench_polled``.
 
-Usage: python -m bench.polled [--postgres] [--rounds 3] [--seconds 8] [--workers 3]
-                              [--only status|board|query] [--profile docs/profiles/polled-before]
+By default every 一码查询 comes from 127.0.0.1, so all of them count on one throttle counter (one row
+of the shared cache table, one lock); ``--spread-addresses`` sends each from another address, as
+phones on a mobile network would (X-Forwarded-For, 127.0.0.1 made a trusted proxy).
+
+Usage: python -m bench.polled [--postgres] [--rounds 3] [--seconds 8] [--workers 3] [--spread-addresses]
+                              [--only status|board|query] [--profile var/profiles/polled-after]
+                              (--rounds 0 with --profile: the flame graph only)
 """
 
 from __future__ import annotations
@@ -199,10 +204,13 @@ def polled(port: int, paths: list[str], headers: dict[str, str]) -> list[Req]:
     return [r for quad in zip(*rows, strict=True) for r in quad]
 
 
-def workloads(port: int, info: dict[str, Any]) -> dict[str, tuple[list[Req], tuple[int, ...], int]]:
+def workloads(port: int, info: dict[str, Any], *, spread: bool = False
+              ) -> dict[str, tuple[list[Req], tuple[int, ...], int]]:
     status = polled(port, [f"/centers/t/{code}/live/?seen=waiting" for code in info["tickets"]], {})
     board = polled(port, [f"/centers/{code}/board/" for code in info["centers"]], {"HX-Request": "true"})
-    query = [Req.json("/api/v1/cases/query", {"code": code, "phone_tail": tail}) for code, tail in info["cases"]]
+    query = [Req.json("/api/v1/cases/query", {"code": code, "phone_tail": tail},
+                      headers={"X-Forwarded-For": f"10.77.{i // 250}.{i % 250 + 1}"} if spread else None)
+             for i, (code, tail) in enumerate(info["cases"])]
     return {"status": (status, (200, 304), len(info["tickets"])),
             "board": (board, (200, 304), len(info["centers"])),
             "query": (query, (200,), len(query))}
@@ -220,9 +228,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--queries", type=int, default=600, help="distinct cases queried (default 600)")
     parser.add_argument("--only", action="append", choices=PATHS)
+    parser.add_argument("--spread-addresses", action="store_true",
+                        help="一码查询 from a distinct client address each (X-Forwarded-For, 127.0.0.1 a trusted "
+                             "proxy): the failure throttle's counter is per address, so one address serialises "
+                             "every query on one counter row")
     parser.add_argument("--profile", type=Path, help="record a flame graph of the paths (--only) mixed (out stem)")
     args = parser.parse_args(argv)
     env = database_env(args.postgres)
+    if args.spread_addresses:
+        env["TRUSTED_PROXIES"] = "127.0.0.1"
     info = prepare(env, args.postgres, args.queries)
     log(f"{len(info['centers'])} centers, {len(info['tickets'])} waiting tickets, {len(info['cases'])} query codes")
     port = free_port()
@@ -231,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{datetime.datetime.now(datetime.UTC):%H:%M} UTC, load average {loadavg()}")
     results = []
     try:
-        loads = workloads(port, info)
+        loads = workloads(port, info, spread=args.spread_addresses)
         if args.profile:  # the chosen paths (--only) mixed, request by request
             lists = [loads[key][0] for key in args.only or PATHS]
             longest = max(len(reqs) for reqs in lists)
