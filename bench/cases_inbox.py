@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         rounds = measure_pair(port, [Req("/bench/bare/select50")], reqs, rounds=args.rounds, seconds=args.seconds)
     finally:
         stop_server(server)
+    PROFILE_VAR.mkdir(parents=True, exist_ok=True)
+    raw = PROFILE_VAR / f"rounds-{'postgres' if args.postgres else 'sqlite'}.json"
+    raw.write_text(json.dumps(rounds, default=str))  # kept should the report fail
     result = report(f"inbox ({database}, 1M cases)", "SELECT-50", rounds, AIMS, distinct=len(reqs))
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} on {os.cpu_count()} CPUs, "
           f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")

@@ -186,10 +186,10 @@ def _branches(ids: set[int], filters: Q, order: tuple[str, ...], limit: int | No
     apart = ~Q(receiving_department=F("handling_department"))
     branches += [Q(handling_department_id=d) & ~Q(receiving_department_id__in=ids) & apart for d in sorted(ids)]
     for index, branch in enumerate(branches):
-        one = Case.objects.filter(branch).filter(filters)
+        cases = Case.objects.filter(branch).filter(filters)
         if drafts:
-            one = one.exclude(perms.PRIVATE_DRAFT)
-        one = one.order_by(*order).values("id", "due_date", "status")
+            cases = cases.exclude(perms.PRIVATE_DRAFT)
+        one = cases.order_by(*order).values("id", "due_date", "status")
         sql, one_params = (one[:limit] if limit else one).query.sql_with_params()
         parts.append(f"SELECT * FROM ({sql}) b{index}")  # noqa: S608 - the ORM's SQL, parameters apart
         params.extend(one_params)
