@@ -21,6 +21,16 @@ def test_the_pool_is_the_default_without_persistent_connections() -> None:
     config = database_from_url(PG)
     assert config["CONN_MAX_AGE"] == 0  # Django refuses CONN_MAX_AGE beside a pool
     assert config["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}}
+    # Django gives the pool psycopg's check_connection when health checks are on: a connection that
+    # died in the pool (a database restart) is replaced before a request gets it, not failed on.
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_pools_check_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEWINDOW_DB_POOL_CHECK", "0")
+    config = database_from_url(PG)
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, False)
+    assert config["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}}
 
 
 def test_per_request_closes_each_connection() -> None:
