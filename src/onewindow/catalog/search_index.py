@@ -136,6 +136,9 @@ class SearchIndex:
     exact_initials: dict[str, int]
     labels: dict[str, dict[int, tuple[str, str]]]   # district / type / department id → (code, name)
     department_sort: dict[int, int]
+    #: item id → what a result row shows: code, name, level, category, type id, department id,
+    #: region id, depth, fully online, status (the names of type, department, region: ``labels``)
+    rows: dict[int, tuple[Any, ...]]
     memo: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
@@ -250,9 +253,12 @@ def _source(values: list[Any]) -> FacetSource:
 def build(generation: int, rows: list[tuple[Any, ...]], labels: dict[str, dict[int, tuple[str, str]]],
           department_sort: dict[int, int], started: float) -> SearchIndex:
     """The index of ``rows`` (``selectors.INDEX_COLUMNS``, in the default order)."""
-    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(17)]
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(19)]
     (ids, names, pinyins, initials, statuses, levels, categories, depths, districts, district_codes,
-     regions, region_codes, region_names, departments, department_codes, types, type_codes) = columns
+     regions, region_codes, region_names, departments, department_codes, types, type_codes, codes,
+     online) = columns
+    shown = dict(zip(ids, zip(codes, names, levels, categories, types, departments, regions, depths, online, statuses,
+                              strict=True), strict=True))
     labels = {**labels, "region": dict(zip(regions, zip(region_codes, region_names, strict=True), strict=True))}
     by_code = {"district": _exact(c or "" for c in district_codes), "street": _exact(region_codes),
                "department": _exact(department_codes), "type": _exact(type_codes)}
@@ -263,5 +269,5 @@ def build(generation: int, rows: list[tuple[Any, ...]], labels: dict[str, dict[i
         district=_source(districts), type=_source(types), department=_source(departments), by_code=by_code,
         names=Grams([ascii_lower(n) for n in names], 2), exact_names=_exact(names),
         pinyin=Grams(pinyins, 2), initials=Grams(initials, 2), exact_initials=_exact(initials),
-        labels=labels, department_sort=department_sort,
+        labels=labels, department_sort=department_sort, rows=shown,
     )

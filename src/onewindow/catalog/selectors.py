@@ -199,8 +199,7 @@ _index: SearchIndex | None = None
 INDEX_MAX_AGE = FACET_TTL
 INDEX_COLUMNS = ("id", "name", "name_pinyin", "name_initials", "status", "level", "category", "depth_level",
                  "district_id", "district__code", "region_id", "region__code", "region__name", "department_id",
-                 "department__code",
-                 "item_type_id", "item_type__code")
+                 "department__code", "item_type_id", "item_type__code", "code", "fully_online")
 
 
 def search_index() -> SearchIndex:
@@ -302,12 +301,6 @@ def _checked(*, user: Any, page: int, page_size: int, **filters: Any) -> tuple[S
 #: The columns of a search result row (``item_search_rows``), what ``schemas.ItemSummaryOut`` shows.
 ROW_COLUMNS = ("id", "code", "name", "level", "category", "item_type__code", "item_type__name", "department__code",
                "department__name", "region__code", "region__name", "depth_level", "fully_online", "status")
-#: What the page's statement reads (no joins): the names of type, department and region are the
-#: index's labels (of its generation; renamed departments and regions within ``INDEX_MAX_AGE``).
-_PAGE_COLUMNS = ("id", "code", "name", "level", "category", "item_type_id", "department_id", "region_id",
-                 "depth_level", "fully_online", "status")
-
-
 @dataclass
 class SearchRows:
     """One page of search results as rows (``ROW_COLUMNS``), for the API's renderer."""
@@ -322,26 +315,24 @@ class SearchRows:
 
 @_one_generation
 def item_search_rows(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> SearchRows:
-    """``item_search`` for the API: the same results, facets and paging, the page as ``values()``
-    rows (one statement; none when the page is empty), no model instances, nothing cached here (the
-    rendered answer is, by ``schemas.item_list_payload``)."""
+    """``item_search`` for the API: the same results, facets and paging, the page as rows
+    (``ROW_COLUMNS``) from the index of the current generation — no statement, no model instances —
+    and nothing cached here (the rendered answer is, by ``schemas.item_list_payload``)."""
     f, staff, page_size = _checked(user=user, page=page, page_size=page_size, **filters)
     total, facets, ids = _index_search(f, staff=staff, page=page, page_size=page_size)
+    index = search_index()
+    labels = index.labels
     rows: list[dict[str, Any]] = []
-    if ids:
-        labels = search_index().labels
-        # no ORDER BY (the model's default ordering): the index has ordered the page already
-        by_id = {row["id"]: row for row in ServiceItem.objects.filter(pk__in=ids).order_by().values(*_PAGE_COLUMNS)}
-        for pk in ids:
-            row = by_id.get(pk)
-            if row is None:
-                continue
-            type_code, type_name = labels["type"].get(row.pop("item_type_id"), ("", ""))
-            department_code, department_name = labels["department"].get(row.pop("department_id"), ("", ""))
-            region_code, region_name = labels["region"].get(row.pop("region_id"), ("", ""))
-            row.update(item_type__code=type_code, item_type__name=type_name, department__code=department_code,
-                       department__name=department_name, region__code=region_code, region__name=region_name)
-            rows.append(row)
+    for pk in ids:
+        code, name, level, category, type_id, department_id, region_id, depth, online, status = index.rows[pk]
+        type_code, type_name = labels["type"].get(type_id, ("", ""))
+        department_code, department_name = labels["department"].get(department_id, ("", ""))
+        region_code, region_name = labels["region"].get(region_id, ("", ""))
+        rows.append({"id": pk, "code": code, "name": name, "level": level, "category": category,
+                     "item_type__code": type_code, "item_type__name": type_name,
+                     "department__code": department_code, "department__name": department_name,
+                     "region__code": region_code, "region__name": region_name, "depth_level": depth,
+                     "fully_online": online, "status": status})
     return SearchRows(rows=rows, total=total, page=page, pages=max(1, math.ceil(total / page_size)),
                       page_size=page_size, facets=facets)
 
