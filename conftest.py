@@ -73,6 +73,12 @@ def _fresh_cache() -> Iterator[None]:
     from onewindow.sharing.services.keys import forget_signing_keys
 
     forget_signing_keys()  # the active signing keys, likewise
+    from django.utils import translation
+
+    # A request of an earlier test in English leaves English active in this thread (LocaleMiddleware
+    # activates per request and nothing deactivates it): a service called outside a request would
+    # then speak English. Each test starts in the default language.
+    translation.deactivate()
     yield
 
 
