@@ -70,6 +70,13 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench.analytics_rollups $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.staffing $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.bigscreen $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.catalog_varied $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.cases_inbox $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.polled $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.platform middleware $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.platform shedding $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.platform payload
+	$(if $(filter --postgres,$(BENCH_ARGS)),$(PY) -m bench.platform connections --postgres --workers 2 4)
 
 # Update the English catalog from every source string (needs gettext: apt-get install gettext), then
 # fill the new msgstr entries in src/onewindow/locale/en/LC_MESSAGES/django.po and run it again to
