@@ -183,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rounds = measure_pair(port, base, bench, rounds=args.rounds, seconds=args.seconds)
         result = report(NAME, "constant", rounds, AIMS, distinct=len(bench))
+        last = rounds[-1]["bench_throughput"]
+        repeated = max(0, last["offset"] + last["threads"] * (int(last["sent_per_thread"]) + 1) - len(bench))
+        result["repeated_across_rounds"] = repeated
+        if repeated:
+            print(f"NOTE: the run went past the end of the list: its last {repeated:,} requests repeated earlier "
+                  "ones (answers cached by then); use fewer --seconds")
         if args.profile:
             used = max(r["bench_throughput"]["offset"] + r["bench_throughput"]["sent"] for r in rounds) + 1000
             stem = VAR / "profiles" / f"catalog-{args.profile}"
