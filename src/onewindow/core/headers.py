@@ -148,7 +148,8 @@ class SecurityHeadersMiddleware:
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = content_security_policy(nonce.value) if nonce.used else default_policy()
+            policy = content_security_policy(nonce.value) if nonce.used else default_policy()
+            response["Content-Security-Policy"] = policy
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = PERMISSIONS_POLICY
         return response
