@@ -48,18 +48,10 @@ from typing import Any
 
 from . import analytics_history as history
 from .load import LoadResult, run_load
-from .run import RESULTS, ROOT, VAR, free_port, log, start_server, stop_server
+from .run import RESULTS, ROOT, VAR, free_port, loadavg, log, start_server, stop_server
 
 PAGE_AIM_MS = 1000.0
 CLIENTS = 16
-
-
-def loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return ""
 
 
 # ---- the same GROUP BYs in three dialects ----------------------------------------------------------

@@ -61,6 +61,7 @@ from .run import (
     create_postgres_database,
     django_shell,
     free_port,
+    loadavg,
     log,
     own_database_env,
     start_server,
@@ -75,14 +76,6 @@ BUCKET_SECONDS = 300
 WRK_THREADS = 2
 UNCHANGED_KEYS = 64
 ORIGINS = ("local", "domestic", "international")
-
-
-def loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return ""
 
 
 # ---- the benchmark world ------------------------------------------------------------------------------------------

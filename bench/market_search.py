@@ -45,6 +45,7 @@ from .run import (
     create_postgres_database,
     django_shell,
     free_port,
+    loadavg,
     log,
     own_database_env,
     start_server,
@@ -220,15 +221,6 @@ def search_paths(queries: dict[str, list[str]], kind: str) -> list[str]:
     if kind == "timeline":
         return [f"/api/v1/market/records/entities/{code}" for code in queries["codes"]]
     return [f"/api/v1/market/entities?{urlencode({'q': q})}" for q in queries[kind]]
-
-
-def loadavg() -> str:
-    """The machine's load average (1, 5, 15 minutes) beside each figure: the machine is shared."""
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return ""
 
 
 def measure(port: int, bench: list[str], headers: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:

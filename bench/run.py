@@ -45,6 +45,15 @@ LATENCY_CLIENTS = 16
 THROUGHPUT_CLIENTS = 64
 
 
+def loadavg() -> str:
+    """The machine's load average (1, 5, 15 minutes) beside each figure: the machine is shared."""
+    try:
+        with open("/proc/loadavg") as handle:
+            return " ".join(handle.read().split()[:3])
+    except OSError:
+        return ""
+
+
 def log(message: str) -> None:
     print(f"[bench] {message}", flush=True)
 

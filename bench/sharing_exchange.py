@@ -43,20 +43,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .run import RESULTS, ROOT, VAR, log, own_database_env
+from .run import RESULTS, ROOT, VAR, loadavg, log, own_database_env
 
 AIM_RATIO = 0.5
 PROVIDER_CODE = "BENCH-SHARE-SCJG"
 CONSUMER_CODE = "BENCH-SHARE-XZFW"
 RESOURCE_NAME = "市场主体登记信息（基准测试）"
-
-
-def loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return ""
 
 
 # ---- in the measuring process (Django set up on the benchmark database) -----------------------------

@@ -49,19 +49,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .run import RESULTS, ROOT, VAR, log, own_database_env
+from .run import RESULTS, ROOT, VAR, loadavg, log, own_database_env
 
 HISTORY_END = datetime.date(2026, 11, 27)  # a Friday: the proposal is for the week from 30 Nov 2026
 SEED = 20170929
 CODE = "BENCH-ST-{k:03d}"
-
-
-def loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return ""
 
 
 def maxrss_mb() -> float:

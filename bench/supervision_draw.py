@@ -42,7 +42,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .run import RESULTS, ROOT, VAR, log, own_database_env
+from .run import RESULTS, ROOT, VAR, loadavg, log, own_database_env
 
 AIMS = {"selection_ms": 100.0, "freeze_1m_ms": 2000.0}
 QUOTAS = {"A": 200, "B": 300, "C": 300, "D": 100, "-": 100}
@@ -63,14 +63,6 @@ RANDOM_DISTRICT_SQL = (
     "JOIN core_region r ON r.id = p.district_id WHERE p.status = 'active' AND r.code = %s "
     "ORDER BY random() LIMIT 1000"
 )
-
-
-def loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return ""
 
 
 def existing_count(postgres: bool, database: str = "bench_market") -> int:

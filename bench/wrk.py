@@ -31,6 +31,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .run import loadavg
+
 LUA = Path(__file__).with_name("wrk_requests.lua")
 LATENCY_CLIENTS = 16
 THROUGHPUT_CLIENTS = 64
@@ -81,14 +83,6 @@ def lua_script(reqs: list[Req], *, offset: int, threads: int, expected: tuple[in
               f"offset = {int(offset)}\nnthreads = {int(threads)}\n"
               "expected = {" + ", ".join(f"[{int(s)}]=true" for s in expected) + "}\n")
     return header + LUA.read_text()
-
-
-def loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return ""
 
 
 def wrk_binary() -> str:
