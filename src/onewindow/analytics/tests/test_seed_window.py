@@ -29,7 +29,10 @@ from ..selectors import decisions
 from ..selectors.volumes import item_volumes
 from ..services.rollups import rollup_rebuild
 
-pytestmark = pytest.mark.django_db
+# Committed, then flushed: in one rolled-back test transaction, Django's end-of-test constraint check
+# (SET CONSTRAINTS ALL IMMEDIATE over the 30,000-case load and its rollups) took 631 s on PostgreSQL,
+# a third of CI's PostgreSQL stage; committed step by step, each load checks its own rows (1 s flush).
+pytestmark = pytest.mark.django_db(transaction=True)
 SEED = 20170929
 
 
