@@ -60,13 +60,13 @@ pytest: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=onewindow.config.settings.test $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -e ".[bench]"  # DuckDB and pyarrow (the rollup benchmark's reference), py-spy
 	$(PY) -m bench.run $(BENCH_ARGS)
 	$(PY) -m bench.taxqr $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.cases $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.centers $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.supervision_draw $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.sharing_exchange $(filter --postgres,$(BENCH_ARGS))
-	$(PY) -m pip install --quiet -e ".[bench]"  # DuckDB and pyarrow: the rollup benchmark's reference
 	$(PY) -m bench.analytics_rollups $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.staffing $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.bigscreen $(filter --postgres,$(BENCH_ARGS))
