@@ -63,7 +63,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m pip install --quiet -e ".[bench]"  # DuckDB and pyarrow (the rollup benchmark's reference), py-spy
 	$(PY) -m bench.run $(BENCH_ARGS)
 	$(PY) -m bench.taxqr $(filter --postgres,$(BENCH_ARGS))
-	$(PY) -m bench.cases $(filter --postgres,$(BENCH_ARGS))
+	$(PY) -m bench.cases --only submit $(filter --postgres,$(BENCH_ARGS))  # the inbox: bench.cases_inbox below (wrk)
 	$(PY) -m bench.centers $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.supervision_draw $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.sharing_exchange $(filter --postgres,$(BENCH_ARGS))
