@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.accounts import permissions as account_perms
 from onewindow.core.actors import SYSTEM as _SYSTEM
 from onewindow.core.actors import Actor, is_system
-from onewindow.core.audit import audit_record
+from onewindow.core.audit import AuditItem, audit_record, audit_record_batch
 from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
 from onewindow.core.models import Department
@@ -128,18 +128,16 @@ class Step:
 
 def record_steps(case: Case, by: Actor, steps: list[Step]) -> list[CaseEvent]:
     """:func:`record` for several steps of one service call (a case created and submitted at once):
-    the timeline events in one INSERT, then an audit entry per step, as ``record`` writes them."""
+    the timeline events in one INSERT, then the audit entries ``record`` writes, one per step, in one INSERT."""
     actor = None if is_system(by) else account_perms.as_user(by)
     label = str(_("系统")) if actor is None else (actor.person.name if actor.person else actor.get_username())
     events = CaseEvent.objects.bulk_create([
         CaseEvent(case=case, action=s.action, from_status=s.from_status, to_status=s.to_status, actor=actor,
                   actor_label=label[:100], department=None, note="", data=s.data, public=s.public) for s in steps])
     role = account_perms.primary_role(actor) if actor is not None else ""
-    for s in steps:
-        target: Any = ("cases.case", str(case.pk), s.label) if s.label else case
-        audit_record(actor=by if actor is not None or is_system(by) else SYSTEM, action=f"cases.{s.action}",
-                     target=target, before={"status": s.from_status}, after={"status": s.to_status, **s.data},
-                     role=role)
+    audit_record_batch(actor=by if actor is not None or is_system(by) else SYSTEM, role=role, items=[
+        AuditItem(f"cases.{s.action}", ("cases.case", str(case.pk), s.label) if s.label else case,
+                  before={"status": s.from_status}, after={"status": s.to_status, **s.data}) for s in steps])
     return events
 
 
