@@ -202,33 +202,42 @@ def case_apply(*, by: Actor, item_code: str, channel: str, submit: bool = False,
         # The reads and checks of the new case before the write transaction, which on SQLite holds the
         # database's one write lock (issue #17: the other workers waited through them). A refusal is
         # not answered here: checked again after the claim, a repeat of an earlier success still replays.
+        # So are the version's required materials (a version's materials never change once written)
+        # and the caller's roles for the audit entries (cached on the user for this request).
         try:
             prepared = _new_case(by=by, item_code=item_code, channel=channel, partial=False, **fields)
+            _check_complete(prepared, fresh=True)
         except DomainError:
             prepared = None
+        account_perms.primary_role(user)
     with transaction.atomic():
         claim = idempotency_claim(user=user, operation="cases.apply", key=idempotency_key, body=body)
         if claim.replay_id:
             return Case.objects.get(pk=int(claim.replay_id)), True
         if submit:
-            case = _create_submitted(by, prepared or _new_case(by=by, item_code=item_code, channel=channel,
-                                                               partial=False, **fields))
+            if prepared is not None:
+                case = _create_submitted(by, prepared, checked=True)
+            else:
+                case = _create_submitted(by, _new_case(by=by, item_code=item_code, channel=channel, partial=False,
+                                                       **fields))
         else:
             case = case_create(by=by, item_code=item_code, channel=channel, **fields)
         idempotency_done(claim, case.pk)
     return case, False
 
 
-def _create_submitted(by: Actor, case: Case) -> Case:
+def _create_submitted(by: Actor, case: Case, *, checked: bool = False) -> Case:
     """``case_create`` then ``_submit`` for a new case (issue #17): the same checks and the same rows —
     the case (inserted once, already numbered), its correction clock, the create and submit events and
     audit entries, the notification — without writing a draft first and reading it back. The form is
     checked complete once; the new case has no uploads, so a required material is missing (422).
-    ``case``: the unsaved case of ``_new_case``; this runs inside case_apply's transaction."""
+    ``case``: the unsaved case of ``_new_case``; this runs inside case_apply's transaction. ``checked``:
+    ``_check_complete`` passed already, before the transaction (case_apply)."""
     common.require_atomic()
     # The submitter is ``by`` (case_create sets it), so ``by`` is the applicant side (permissions.applicant_q).
     common.guard(case, CaseAction.SUBMIT, by, kinds={"applicant"})
-    _check_complete(case, fresh=True)
+    if not checked:
+        _check_complete(case, fresh=True)
     draft_label = str(case)
     now = timezone.now()
     case.status = CaseStatus.SUBMITTED
