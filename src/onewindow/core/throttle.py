@@ -15,18 +15,25 @@ to count (a right answer to a query that counts only wrong ones) is given back w
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import datetime
 import math
+import random
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.db import DatabaseCache
-from django.db import connections, router, transaction
+from django.db import connections, router
 
 SHARED_CACHE = "shared"
+# Counter rows of the database cache table carry their own key prefix: their value is the count as
+# plain text (so one statement can add to it), not Django's pickled value, and must never be read
+# through ``cache.get``. A row written by the former format (pickled) is never read as a count.
+_DB_PREFIX = "throttle:"
+# Share of new windows that also delete the table's expired rows (an address's row is reused by its
+# next window; the rows of addresses never seen again would otherwise stay).
+_CULL_SHARE = 0.001
 
 
 def shared_cache() -> BaseCache:
@@ -34,52 +41,69 @@ def shared_cache() -> BaseCache:
     return caches[SHARED_CACHE] if SHARED_CACHE in settings.CACHES else caches["default"]
 
 
-def _lock_id(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+class _Counters:
+    """The throttle's counters in the database cache table, each step one statement (issue #17).
 
-
-@contextlib.contextmanager
-def _serialised(cache: DatabaseCache, key: str) -> Iterator[None]:
-    """One read-modify-write of ``key`` at a time across processes.
-
-    SQLite: the transaction begins IMMEDIATE (settings ``database_from_url``), which takes the
-    write lock; PostgreSQL: a transaction-scoped advisory lock on the key.
+    The database makes each statement atomic on the key's row: an upsert (``INSERT ... ON CONFLICT
+    DO UPDATE ... RETURNING``, SQLite ≥ 3.35 and PostgreSQL) adds one and returns the new count, so
+    concurrent attempts in several processes are counted one after the other and can never all
+    slip under the limit — no explicit transaction, no advisory lock, no read-then-write. Before,
+    each step was a transaction of four to five statements (Django's ``get`` then ``set``, whose
+    ``set`` counts the whole table first), and on SQLite held the one write lock for all of them.
     """
-    alias = router.db_for_write(cache.cache_model_class)
-    with transaction.atomic(using=alias):
-        connection = connections[alias]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
-        yield
 
+    def __init__(self, cache: DatabaseCache, key: str) -> None:
+        self.alias = router.db_for_write(cache.cache_model_class)
+        self.connection = connections[self.alias]
+        quote = self.connection.ops.quote_name
+        self.table = quote(cache._table)
+        self.key = cache.make_and_validate_key(_DB_PREFIX + key)
+        self.k, self.v, self.e = quote("cache_key"), quote("value"), quote("expires")
 
-def _db_read(cache: DatabaseCache, key: str, now: float) -> tuple[int, float]:
-    value: Any = cache.get(key)
-    if isinstance(value, list) and len(value) == 2 and float(value[1]) > now:
-        return int(value[0]), float(value[1])
-    return 0, 0.0
+    def _at(self, moment: float) -> Any:
+        when = datetime.datetime.fromtimestamp(moment, tz=datetime.UTC if settings.USE_TZ else None)
+        return self.connection.ops.adapt_datetimefield_value(when)
 
-
-def _db_add(cache: DatabaseCache, key: str, delta: int, window: int) -> int:
-    with _serialised(cache, key):
+    def add(self, window: int) -> int:
+        """One more attempt; the new count (a window that has run out starts again at 1)."""
         now = time.time()
-        count, expires = _db_read(cache, key, now)
-        if not expires:
-            if delta < 0:
-                return 0
-            expires = now + window
-        count = max(0, count + delta)
-        cache.set(key, [count, expires], timeout=max(1, math.ceil(expires - now)))
+        t, k, v, e = self.table, self.k, self.v, self.e
+        sql = (f"INSERT INTO {t} ({k}, {v}, {e}) VALUES (%s, '1', %s) ON CONFLICT ({k}) DO UPDATE SET "  # noqa: S608
+               f"{v} = CASE WHEN {t}.{e} > %s THEN CAST(CAST({t}.{v} AS INTEGER) + 1 AS TEXT) ELSE '1' END, "
+               f"{e} = CASE WHEN {t}.{e} > %s THEN {t}.{e} ELSE EXCLUDED.{e} END RETURNING {v}")
+        at = self._at(now)
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [self.key, self._at(math.floor(now) + window), at, at])
+            count = int(cursor.fetchone()[0])
+            if count == 1 and random.random() < _CULL_SHARE:
+                # Expired rows are garbage whoever wrote them (Django's own cull deletes them first).
+                cursor.execute(f"DELETE FROM {t} WHERE {e} <= %s", [at])  # noqa: S608
         return count
+
+    def forgive(self) -> None:
+        """One attempt back, never below 0; nothing when the window has run out."""
+        t, k, v, e = self.table, self.k, self.v, self.e
+        sql = (f"UPDATE {t} SET {v} = CASE WHEN CAST({v} AS INTEGER) > 0 THEN "  # noqa: S608
+               f"CAST(CAST({v} AS INTEGER) - 1 AS TEXT) ELSE '0' END WHERE {k} = %s AND {e} > %s")
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [self.key, self._at(time.time())])
+
+    def count(self) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT {self.v} FROM {self.table} WHERE {self.k} = %s AND {self.e} > %s",  # noqa: S608
+                           [self.key, self._at(time.time())])
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
 
 
 def throttle_hit(key: str, *, limit: int, window: int) -> bool:
     """Count one attempt under ``key``; True while it is within ``limit`` attempts per ``window`` s."""
     cache = shared_cache()
     if isinstance(cache, DatabaseCache):
-        return _db_add(cache, key, 1, window) <= limit
-    # Redis and the in-memory cache increment atomically and keep the key's expiry.
+        return _Counters(cache, key).add(window) <= limit
+    # Redis increments atomically and keeps the key's expiry. The in-memory cache (tests) is each
+    # process's own: with it, each gunicorn worker would allow ``limit`` (never configured so:
+    # config/settings/base.py). A file cache's incr is a read then a write: not safe across processes.
     cache.add(key, 0, window)
     try:
         count = cache.incr(key)
@@ -93,7 +117,7 @@ def throttle_forgive(key: str) -> None:
     """Give back one attempt counted by :func:`throttle_hit` (it turned out not to count)."""
     cache = shared_cache()
     if isinstance(cache, DatabaseCache):
-        _db_add(cache, key, -1, 1)
+        _Counters(cache, key).forgive()
         return
     with contextlib.suppress(ValueError):  # already expired: nothing to give back
         if int(cache.decr(key)) < 0:
@@ -104,5 +128,5 @@ def throttle_count(key: str) -> int:
     """How many attempts are counted under ``key`` in its current window."""
     cache = shared_cache()
     if isinstance(cache, DatabaseCache):
-        return _db_read(cache, key, time.time())[0]
+        return _Counters(cache, key).count()
     return int(cache.get(key) or 0)
