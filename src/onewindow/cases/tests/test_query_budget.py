@@ -1,20 +1,27 @@
 """一码查询's statement budget (issue #17): the page and the API, a right answer; the failure throttle
 is counted before the lookup and given back after a right answer, in the shared cache (the database
-cache table in the embedded profile: a transaction each)."""
+cache table in the embedded profile: one statement each, core/throttle.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from django.test import Client
+from django.core.cache import caches
+from django.core.management import call_command
+from django.test import Client, override_settings
 
 from onewindow.cases.choices import CaseStatus
+from onewindow.cases.models import Case, CaseEvent
 from onewindow.cases.testing import CaseWorld
+from onewindow.config.settings.base import cache_settings
+from onewindow.core import throttle
 from onewindow.core.testing import StatementBudget
 
 pytestmark = pytest.mark.django_db
 
 # The throttle's counting and giving back run in the shared cache: locmem under test (no statement);
-# the database cache table in the embedded profile adds a short write transaction for each.
+# the database cache table in the embedded profile adds one statement for each (DB_CACHE_BUDGET).
 BUDGET = [
     (r'^SELECT .*"cases_caseclock".*FROM "cases_case"',
      "the case by its code: its public columns, its departments' names and its told due date (one row)"),
@@ -50,3 +57,59 @@ def test_public_status_reads_as_the_selector_does(case_world: CaseWorld) -> None
         assert [(s.action, s.to_status, s.department_id, s.created_at) for s in new.steps] == [
             (s.action, s.to_status, s.department_id, s.created_at) for s in old.steps]
         assert new.due_date is not None
+
+
+@pytest.fixture
+def database_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The embedded profile's shared cache (the database cache table), no occasional cull."""
+    monkeypatch.setattr(throttle, "_CULL_SHARE", 0.0)
+    with override_settings(CACHES=cache_settings("")):
+        call_command("createcachetable", verbosity=0)
+        yield
+        for cache in caches.all():
+            cache.close()
+
+
+COUNT = (r'^INSERT INTO "onewindow_shared_cache" .* ON CONFLICT .* RETURNING',
+         "the failure throttle counts the attempt before the lookup (one upsert, atomic on its row)")
+FORGIVE = (r'^UPDATE "onewindow_shared_cache" SET',
+           "a right answer: the attempt is given back (one UPDATE)")
+
+
+@pytest.mark.parametrize("path", ["/cases/query/", "/api/v1/cases/query"])
+def test_query_budget_with_the_database_cache(case_world: CaseWorld, database_cache: None, path: str) -> None:
+    case = case_world.in_status(CaseStatus.ACCEPTED)
+    fields = {"code": case.query_code, ("tail" if path == "/cases/query/" else "phone_tail"): case.phone_tail}
+    with StatementBudget([COUNT, *BUDGET, FORGIVE]):
+        if path == "/cases/query/":
+            response = Client(REMOTE_ADDR="198.51.100.20").post(path, fields)
+        else:
+            response = Client(REMOTE_ADDR="198.51.100.20").post(path, fields, content_type="application/json")
+    assert response.status_code == 200
+    assert throttle.throttle_count("cases:query-failures:198.51.100.20") == 0
+
+
+def test_guessing_is_stopped_with_the_database_cache(case_world: CaseWorld, database_cache: None) -> None:
+    """The code is on a paper receipt others may see (10 characters, services/common.new_query_code),
+    and the phone's last four digits are only 10,000 guesses: ten wrong answers per address in ten
+    minutes, then 429 even for a right one, reading nothing (issue #9 point 4)."""
+    case = case_world.in_status(CaseStatus.ACCEPTED)
+    wrong = "0000" if case.phone_tail != "0000" else "1111"
+    client = Client(REMOTE_ADDR="198.51.100.21")
+    for _attempt in range(10):
+        response = client.post("/api/v1/cases/query", {"code": case.query_code, "phone_tail": wrong},
+                               content_type="application/json")
+        assert (response.status_code, response.json()["code"]) == (404, "query_not_found")
+    events, status = CaseEvent.objects.filter(case=case).count(), case.status
+    with StatementBudget([COUNT]):  # counted, refused: the case is not read
+        blocked = client.post("/api/v1/cases/query", {"code": case.query_code, "phone_tail": case.phone_tail},
+                              content_type="application/json")
+    assert (blocked.status_code, blocked.json()["code"]) == (429, "rate_limited")
+    assert "number" not in blocked.json()
+    assert throttle.throttle_count("cases:query-failures:198.51.100.21") == 11
+    assert (CaseEvent.objects.filter(case=case).count(), Case.objects.get(pk=case.pk).status) == (events, status)
+    page = client.post("/cases/query/", {"code": case.query_code, "tail": case.phone_tail})
+    assert page.status_code == 429
+    other = Client(REMOTE_ADDR="198.51.100.22").post("/api/v1/cases/query", {
+        "code": case.query_code, "phone_tail": case.phone_tail}, content_type="application/json")
+    assert other.status_code == 200
