@@ -10,11 +10,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from onewindow.core.actors import system_actor
 from onewindow.core.audit import (
+    AuditItem,
     audit_personal_data_view,
     audit_record,
+    audit_record_batch,
     audit_seal_pending,
     audit_verify,
     checkpoint_path,
@@ -74,6 +77,35 @@ def test_record_from_a_request_keeps_who_what_where():
     assert (entry.before, entry.after) == ({"name": "闸北区"}, {"name": "静安区"})
     assert (entry.ip, entry.request_id, entry.channel) == ("10.1.2.3", "req-12345678", "web")
     assert entry.seq is None and entry.hash == ""
+
+
+def test_a_batch_writes_the_entries_record_would_in_one_insert_and_they_chain_in_order():
+    """audit_record_batch (issue #17: a service's several steps): one INSERT, the entries of record, in order."""
+    user = get_user_model().objects.create_user(username="clerk2", password="x" * 12)
+    region = Region.objects.create(code="310104", name="徐汇区", level="district")
+    request = RequestFactory().post("/x", REMOTE_ADDR="10.1.2.4")
+    request.request_id = "req-batch-1"
+    token = current_request.set(request)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            batch = audit_record_batch(actor=user, role="window_clerk", items=[
+                AuditItem("cases.create", ("cases.case", "7", "草稿 事项"), {"status": ""}, {"status": "draft"}),
+                AuditItem("cases.submit", region, {"status": "draft"}, {"status": "submitted", "number": "N-1"})])
+    finally:
+        current_request.reset(token)
+    assert [q["sql"].split(" ", 2)[:2] for q in queries.captured_queries] == [["INSERT", "INTO"]]
+    rows = list(AuditEntry.objects.order_by("id"))
+    assert [e.pk for e in rows] == [e.pk for e in batch]
+    assert [(e.action, e.target_type, e.target_id, e.target_label, e.before, e.after) for e in rows] == [
+        ("cases.create", "cases.case", "7", "草稿 事项", {"status": ""}, {"status": "draft"}),
+        ("cases.submit", "core.region", str(region.pk), "徐汇区", {"status": "draft"},
+         {"status": "submitted", "number": "N-1"})]
+    assert {(e.actor_kind, e.actor_id, e.actor_label, e.role, str(e.ip), e.request_id, e.channel) for e in rows} == {
+        ("user", str(user.pk), "clerk2", "window_clerk", "10.1.2.4", "req-batch-1", "web")}
+    make_entries(1)
+    assert audit_seal_pending() == 3
+    assert list(AuditEntry.objects.order_by("id").values_list("seq", flat=True)) == [1, 2, 3]
+    assert audit_verify().ok
 
 
 def test_system_and_anonymous_actors_outside_a_request():

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from onewindow.core.models import AuditEntry, NumberCounter
 from onewindow.core.numbering import NotInTransaction, next_number
@@ -20,6 +21,15 @@ def test_numbers_start_at_one_per_scope():
         assert [next_number("a:2026") for _ in range(3)] == [1, 2, 3]
         assert next_number("b:2026") == 1
     assert dict(NumberCounter.objects.values_list("scope", "value")) == {"a:2026": 3, "b:2026": 1}
+
+
+@pytest.mark.django_db
+def test_a_number_is_one_statement():
+    """Issue #17: one upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), new scope or not."""
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert (next_number("one:2026"), next_number("one:2026")) == (1, 2)
+    assert [q["sql"].split(" (")[0] for q in queries.captured_queries] == ['INSERT INTO "core_numbercounter"'] * 2
+    assert NumberCounter.objects.get(scope="one:2026").value == 2
 
 
 @pytest.mark.django_db(transaction=True)
