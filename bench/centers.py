@@ -171,6 +171,59 @@ print("CHECK " + json.dumps({"tickets": len(tickets), "days": [str(d) for d in d
 """
 
 
+CPU_SCRIPT = """
+import json, time
+from django.test import Client
+client = Client(SERVER_NAME="localhost")
+info = INFO
+def run(reqs):
+    statuses = {}
+    t0 = time.process_time()
+    for path, headers in reqs:
+        status = client.post(path, data=b"{}" if "body" not in headers else headers["body"],
+                             content_type="application/json",
+                             **{k: v for k, v in headers.items() if k != "body"}).status_code
+        statuses[status] = statuses.get(status, 0) + 1
+    return (time.process_time() - t0) * 1000 / len(reqs), statuses
+center = info["center"]
+takes, bare_takes = [], []
+for n in range(N):
+    device, token = info["printers"][n % len(info["printers"])]
+    cat = info["categories"][n % 4]
+    takes.append(("TAKE", {"HTTP_AUTHORIZATION": "Bearer " + token, "body": json.dumps({"category_id": cat})}))
+    bcat, prefix = info["bare_categories"][n % 4]
+    bare_takes.append((f"/bench/bare/centers/take?center={center}&c={bcat}&p={prefix}&d={device}", {}))
+calls, bare_calls = [], []
+cats = ",".join(str(c) for c, _ in info["bare_categories"])
+keypads = info["keypads"][:N // 2]
+windows = info["bare_windows"][:N // 2]
+calls = [("CALL", {"HTTP_AUTHORIZATION": "Bearer " + k}) for k in keypads]
+calls += [("SKIP", {"HTTP_AUTHORIZATION": "Bearer " + k}) for k in keypads]
+bare_calls = [(f"/bench/bare/centers/call?center={center}&w={w}&d={w}&cats={cats}", {}) for w in windows]
+bare_calls += [(f"/bench/bare/centers/skip?w={w}&d={w}", {}) for w in windows]
+fix = {"TAKE": TAKE, "CALL": CALL, "SKIP": SKIP}
+takes = [(fix[p], h) for p, h in takes]
+calls = [(fix[p], h) for p, h in calls]
+out = {}
+for name, api, bare in (("take", takes, bare_takes), ("call+skip", calls, bare_calls)):
+    # the first 8 of each warm up (imports, URL resolver), the rest are measured; all distinct requests
+    run(api[:8])
+    run(bare[:8])
+    a_ms, a_st = run(api[8:])
+    b_ms, b_st = run(bare[8:])
+    out[name] = {"api_ms": round(a_ms, 2), "bare_ms": round(b_ms, 2), "ratio": round(b_ms / a_ms, 2),
+                 "api_status": a_st, "bare_status": b_st}
+print("CPU " + json.dumps(out))
+"""
+
+
+def cpu(env: dict[str, str], info: dict[str, Any], n: int) -> dict[str, Any]:
+    """CPU per request in one process (Django's test Client, time.process_time), the path against its bare
+    view over n distinct requests each: on a shared machine the wall-clock ratios are noisy, CPU is not."""
+    head = f"INFO = {json.dumps(info)}\nN = {n}\nTAKE = {TAKE!r}\nCALL = {CALL!r}\nSKIP = {SKIP!r}\n"
+    return dict(json.loads(shell(env, head + CPU_SCRIPT).strip().splitlines()[-1][4:]))
+
+
 def prepare(env: dict[str, str], postgres: bool, check: int) -> dict[str, Any]:
     VAR.mkdir(parents=True, exist_ok=True)
     if postgres:
@@ -375,10 +428,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-tickets", type=int, default=2000, help="tickets of the correctness line")
     parser.add_argument("--profile", metavar="NAME", help="flame graphs docs/profiles/NAME-take.svg, NAME-call.svg")
     parser.add_argument("--skip-check", action="store_true", help="leave out the 200-client correctness line")
+    parser.add_argument("--cpu", type=int, metavar="N", help="only CPU per request in one process, N requests each")
     args = parser.parse_args(argv)
 
     env = database_env(args.postgres)
     info = prepare(env, args.postgres, args.check_clients)
+    if args.cpu:
+        print(json.dumps({"load_average": loadavg(), **cpu(env, info, args.cpu)}, indent=2))
+        return 0
     log(f"center {info['code']}: {PRINTERS} printers and {KEYPADS} keypads for the load, {args.check_clients} of "
         "each for the check")
     port = free_port()

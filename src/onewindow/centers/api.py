@@ -47,7 +47,7 @@ from onewindow.ratings.models import Rating
 
 from . import selectors, services
 from .choices import DeviceKind, TicketSource
-from .device_auth import device_auth, device_of
+from .device_auth import device_auth, device_auth_folded, device_of, seen
 from .models import Device, Ticket
 from .printout import printout
 from .schemas import (
@@ -84,6 +84,7 @@ from .schemas import (
     ticket_out,
     window_out,
 )
+from .services.queue import ticket_skip_current  # the keypad's skip (not in the services package's list)
 
 router = Router(tags=["centers"])
 
@@ -182,14 +183,16 @@ def device_me(request: HttpRequest) -> DeviceOut:
     return device_out(device_of(request))
 
 
-@router.post("/devices/ticket", auth=device_auth, response={201: TakenOut, **ERRORS}, summary="取号（取号机、一体机）",
+@router.post("/devices/ticket", auth=device_auth_folded, response={201: TakenOut, **ERRORS},
+             summary="取号（取号机、一体机）",
              description="打印内容：排队号、前面人数、预计等候区间和状态页二维码（status_url）。"
                          "中心不在取号时间 409 center_closed；优先取号（elderly、vip）为设备上的专用按键。")
 def device_take(request: HttpRequest, payload: TakeIn) -> Status[TakenOut]:
     device = _device(request, TAKING_KINDS)
     source = TicketSource.KIOSK if device.kind == DeviceKind.KIOSK else TicketSource.DEVICE
-    ticket = services.ticket_take(by=device, center_id=device.center_id, category_id=payload.category_id,
-                                  priority=payload.priority, source=source, phone=payload.phone)
+    with seen(device):  # the device's once-a-minute "seen" in the take's transaction
+        ticket = services.ticket_take(by=device, center_id=device.center_id, category_id=payload.category_id,
+                                      priority=payload.priority, source=source, phone=payload.phone)
     return Status(201, taken_out(ticket, printout(ticket)))  # the ticket in hand: not read again
 
 
@@ -213,11 +216,13 @@ def device_check_in(request: HttpRequest, payload: CheckInIn) -> Status[TakenOut
     return Status(201, taken_out(ticket, selectors.ticket_status(ticket.status_code)))
 
 
-@router.post("/devices/call-next", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="叫下一位（叫号器）",
+@router.post("/devices/call-next", auth=device_auth_folded, response={200: TicketOut, **ERRORS},
+             summary="叫下一位（叫号器）",
              description="本窗口的下一位；窗口未开放、仍有未办结的号或无人等候时 409。")
 def device_call_next(request: HttpRequest) -> TicketOut:
     device = _keypad(request)
-    return _shown(services.ticket_call_next(by=device, window_id=device.window_id))
+    with seen(device):
+        return _shown(services.ticket_call_next(by=device, window_id=device.window_id))
 
 
 @router.post("/devices/recall", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="重呼（叫号器）",
@@ -227,11 +232,13 @@ def device_recall(request: HttpRequest) -> TicketOut:
     return _shown(services.ticket_recall(by=device, ticket_id=_current(device).pk))
 
 
-@router.post("/devices/skip", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="过号（叫号器）",
+@router.post("/devices/skip", auth=device_auth_folded, response={200: TicketOut, **ERRORS}, summary="过号（叫号器）",
              description="本窗口当前叫到的人未到，过号。")
 def device_skip(request: HttpRequest) -> TicketOut:
     device = _keypad(request)
-    return _shown(services.ticket_skip(by=device, ticket_id=_current(device).pk))
+    assert device.window_id is not None  # _keypad refused a keypad without a window
+    with seen(device):  # the window's current ticket found and locked in one query (409 no_current_ticket)
+        return _shown(ticket_skip_current(by=device, window_id=device.window_id))
 
 
 @router.post("/devices/start", auth=device_auth, response={200: TicketOut, **ERRORS}, summary="开始办理（叫号器）")

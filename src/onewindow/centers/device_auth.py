@@ -11,8 +11,8 @@ to no device 403 ``device_unknown``; a deactivated device or a device of a close
 next request. Basis: GB/T 22239-2019 (身份鉴别, 访问控制): one credential per device, least
 privilege, revocable alone.
 
-``last_seen_at`` (the manager's "device online" view) is written at most once a minute, by one
-conditional UPDATE, so a busy keypad does not write on every key press.
+``last_seen_at`` (the manager's "device online" view) and the token's ``last_used_at`` are written at
+most once a minute, by one conditional UPDATE each, so a busy keypad does not write on every key press.
 
 Browsers (kiosk, hall display; decision 0008) carry no bearer header: at enrolment
 (services.device_enrol) they get a signed cookie ``<binding id>:<secret>``; the centers
@@ -27,17 +27,20 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
+from onewindow.accounts.models import ApiToken, hash_token_secret, parse_token
 from onewindow.accounts.services import api_token_authenticate
-from onewindow.core.errors import PermissionDenied
+from onewindow.core.errors import DomainError, PermissionDenied
 
 from .models import Device, DeviceBinding
 
@@ -47,31 +50,117 @@ COOKIE_SALT = "onewindow.centers.device-binding"
 
 
 class DeviceBearerAuth(HttpBearer):
-    """The device behind a bearer token; ``request.auth`` is the :class:`~centers.models.Device`."""
+    """The device behind a bearer token; ``request.auth`` is the :class:`~centers.models.Device`.
+
+    One query on the accepting path (issue #17): the device with its token (and the token's owner),
+    center and window, found by the token's prefix; the token is accepted only when its secret's
+    SHA-256 matches (constant time), it is neither revoked nor expired, its owner (if any) is active
+    and it holds the ``device`` scope. Anything else — no such device, a wrong secret, a revoked token
+    — is handed to ``accounts.services.api_token_authenticate``, which refuses with its own codes and
+    messages (token_invalid, token_revoked, token_expired, token_owner_inactive); only then are
+    insufficient_scope and device_unknown given here. Revocation therefore counts at the very next
+    request, as before: nothing about the token is cached.
+
+    ``fold=True`` (the hall's hot writes: take, call-next, skip): the once-a-minute ``last_used_at`` /
+    ``last_seen_at`` writes are not made here but by :func:`seen` inside the operation's own
+    transaction, so a device's first request of the minute is one write transaction, not three.
+    """
+
+    def __init__(self, *, fold: bool = False) -> None:
+        super().__init__()
+        self.fold = fold
 
     def authenticate(self, request: HttpRequest, token: str) -> Device:
-        api_token = api_token_authenticate(bearer=token)
-        if DEVICE_SCOPE not in (api_token.scopes or []):
-            raise PermissionDenied(_("此令牌没有执行该操作的权限"), code="insufficient_scope")
-        device = Device.objects.select_related("center", "window").filter(token=api_token).first()
+        now = timezone.now()
+        device = _device_by_token(token, now)
         if device is None:
-            raise PermissionDenied(_("此令牌未绑定任何设备。"), code="device_unknown")
+            api_token = api_token_authenticate(bearer=token)  # refuses with the token's own code, or accepts
+            if DEVICE_SCOPE not in (api_token.scopes or []):
+                raise PermissionDenied(_("此令牌没有执行该操作的权限"), code="insufficient_scope")
+            device = Device.objects.select_related("center", "window").filter(token=api_token).first()
+            if device is None:
+                raise PermissionDenied(_("此令牌未绑定任何设备。"), code="device_unknown")
+            device.token = api_token  # touched by api_token_authenticate already
         if not device.is_active or not device.center.is_active:
             raise PermissionDenied(_("该设备已停用，请联系中心管理员。"), code="device_inactive")
-        touch(device)
+        if self.fold:
+            if any(_due(device, device.token, now)):
+                device._touch_due = now  # type: ignore[attr-defined]  # written by seen() in the operation
+        else:
+            touch(device, now, api_token=device.token)
         return device
 
 
-def touch(device: Device, now: datetime.datetime | None = None) -> None:
-    """Record that the device was seen, at most once per SEEN_INTERVAL (one conditional UPDATE)."""
+def _device_by_token(bearer: str, now: datetime.datetime) -> Device | None:
+    """The device of a bearer token that passes every check of ``api_token_authenticate`` plus the
+    ``device`` scope, in one query; None for anything to be refused (or decided) the long way."""
+    parts = parse_token(bearer)
+    if parts is None:
+        return None
+    device = (Device.objects.select_related("token__owner", "center", "window")
+              .filter(token__prefix=parts[0]).first())
+    if device is None:
+        return None
+    api_token = device.token
+    if (not hmac.compare_digest(api_token.secret_hash, hash_token_secret(parts[1])) or api_token.revoked_at is not None
+            or api_token.is_expired(now) or (api_token.owner is not None and not api_token.owner.is_active)
+            or DEVICE_SCOPE not in (api_token.scopes or [])):
+        return None
+    return device
+
+
+def _due(device: Device, api_token: ApiToken | None, now: datetime.datetime) -> tuple[bool, bool]:
+    """(the device's last_seen_at is due, the token's last_used_at is due) at ``now``."""
+    stale = now - SEEN_INTERVAL
+    return (device.last_seen_at is None or device.last_seen_at < stale,
+            api_token is not None and (api_token.last_used_at is None or api_token.last_used_at < stale))
+
+
+def touch(device: Device, now: datetime.datetime | None = None, *, api_token: ApiToken | None = None) -> None:
+    """Record that the device was seen (and, given, that its bearer token was used), at most once per
+    SEEN_INTERVAL each: one conditional UPDATE each, in one transaction when both are due."""
     now = now or timezone.now()
     stale = now - SEEN_INTERVAL
-    if device.last_seen_at is None or device.last_seen_at < stale:
-        Device.objects.filter(pk=device.pk).exclude(last_seen_at__gte=stale).update(last_seen_at=now)
-        device.last_seen_at = now
+    device_due, token_due = _due(device, api_token, now)
+    if not device_due and not token_due:
+        return
+    with transaction.atomic():
+        if token_due and api_token is not None:
+            ApiToken.objects.filter(pk=api_token.pk).exclude(last_used_at__gte=stale).update(last_used_at=now)
+            api_token.last_used_at = now
+        if device_due:
+            Device.objects.filter(pk=device.pk).exclude(last_seen_at__gte=stale).update(last_seen_at=now)
+            device.last_seen_at = now
+
+
+@contextmanager
+def seen(device: Device) -> Iterator[None]:
+    """Run a device operation with the device's due touches (auth ``fold=True``) in its transaction.
+
+    Nothing due (the usual case: at most once a minute per device): the operation runs as it is. Due:
+    one transaction holds the touches and the operation (whose own atomic block becomes a savepoint);
+    a refusal of the operation (a DomainError: 409, 429 …) rolls back only its savepoint, the touches
+    commit, and the refusal is raised after the commit — the device was seen either way.
+    """
+    due = getattr(device, "_touch_due", None)
+    if due is None:
+        yield
+        return
+    device._touch_due = None  # type: ignore[attr-defined]
+    refused: DomainError | None = None
+    with transaction.atomic():
+        touch(device, due, api_token=device.token)
+        try:
+            with transaction.atomic():
+                yield
+        except DomainError as exc:
+            refused = exc
+    if refused is not None:
+        raise refused
 
 
 device_auth = DeviceBearerAuth()
+device_auth_folded = DeviceBearerAuth(fold=True)
 
 
 def device_of(request: HttpRequest) -> Device:

@@ -278,7 +278,7 @@ def waiting_for_window(window: Window, day: datetime.date) -> QuerySet[Ticket]:
     """The queue-eligibility predicate: the waiting tickets of ``day`` a window may call — those
     transferred to this very window, and those without a target window in one of its categories.
     ``ticket_call_next`` claims from it; the terminal counts it."""
-    category_ids = list(window.categories.values_list("pk", flat=True))
+    category_ids = Window.categories.through.objects.filter(window_id=window.pk).values("ticketcategory_id")
     return (Ticket.objects.filter(center_id=window.center_id, date=day, status=S.WAITING)
             .filter(Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)))
 
@@ -376,11 +376,21 @@ def _signed_in(by: Actor, window: Window, now: datetime.datetime) -> dict[str, A
 def window_current_ticket(window_id: int) -> Ticket:
     """The ticket called to or being served at a window (a call keypad's ticket); 409
     no_current_ticket when there is none. The caller has checked the device's window."""
-    ticket = (Ticket.objects.filter(window_id=window_id, status__in=[S.CALLED, S.SERVING])
-              .order_by("-called_at", "-id").first())
+    ticket = current_at_window(window_id).first()
     if ticket is None:
-        raise Conflict(_("本窗口当前没有已叫号或办理中的排队号。"), code="no_current_ticket")
+        raise no_current_ticket()
     return ticket
+
+
+def current_at_window(window_id: int) -> QuerySet[Ticket]:
+    """The called or serving tickets of a window, the latest called first (the keypad's current
+    ticket is the first; services.ticket_skip_current locks it in the same query)."""
+    return Ticket.objects.filter(window_id=window_id, status__in=[S.CALLED, S.SERVING]).order_by("-called_at", "-id")
+
+
+def no_current_ticket() -> Conflict:
+    """The refusal of a keypad step when its window has no current ticket (409)."""
+    return Conflict(_("本窗口当前没有已叫号或办理中的排队号。"), code="no_current_ticket")
 
 
 def window_with_categories(window_id: int) -> Window:

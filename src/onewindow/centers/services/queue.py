@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,16 @@ def _lock(ticket_id: Any) -> Ticket:
               .filter(pk=pk).first())
     if ticket is None:
         raise NotFound(_("找不到该排队号。"), code="ticket_not_found")
+    return ticket
+
+
+def _lock_current(window_id: Any) -> Ticket:
+    """The window's current ticket (called or serving), found and locked in one query: 409
+    no_current_ticket when there is none. Under the lock, so nothing can change it before the step."""
+    ticket = (selectors.current_at_window(as_id(window_id)).select_for_update(of=("self",))
+              .select_related("center", "category", "window").first())
+    if ticket is None:
+        raise selectors.no_current_ticket()
     return ticket
 
 
@@ -171,7 +182,10 @@ def _take_limits(device: Device | None, phone: str, moment: datetime.datetime) -
     takes at one device are counted one after the other)."""
     if device is not None:
         count, seconds = limits.take_limit("device")
-        list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk", flat=True))
+        if connection.features.has_select_for_update:
+            # PostgreSQL: the device row locked, so two takes at one device count one after the other. SQLite
+            # has no row locks and needs none: the IMMEDIATE transaction holds the database's write lock.
+            list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk", flat=True))
         recent = Ticket.objects.filter(device=device, taken_at__gt=moment - datetime.timedelta(seconds=seconds))
         if recent.count() >= count:
             raise RateLimited(_("本设备取号过于频繁，请稍后再试或到咨询台求助。"), code="device_rate_limited")
@@ -204,7 +218,10 @@ def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None
     """
     moment = _now(now)
     with transaction.atomic():
-        window = Window.objects.select_for_update().select_related("center").filter(pk=as_id(window_id)).first()
+        # The window locked, with "still has a called or serving ticket?" in the same query.
+        busy = Exists(Ticket.objects.filter(window=OuterRef("pk"), status__in=[S.CALLED, S.SERVING]))
+        window = (Window.objects.select_for_update(of=("self",)).select_related("center").annotate(busy=busy)
+                  .filter(pk=as_id(window_id)).first())
         if window is None:
             raise NotFound(_("找不到该窗口。"), code="window_not_found")
         if not perms.is_center_staff(by, window.center_id):
@@ -214,7 +231,7 @@ def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None
             raise PermissionDenied(_("该设备不属于此窗口。"), code="device_wrong_window")
         if window.state != WindowState.OPEN:
             raise Conflict(_("窗口未开放，请先开窗。"), code="window_not_open")
-        if Ticket.objects.filter(window=window, status__in=[S.CALLED, S.SERVING]).exists():
+        if window.busy:  # read under the window's lock: no call can be made at this window meanwhile
             raise Conflict(_("本窗口还有未办结的排队号，请先办结或过号。"), code="window_busy")
         candidates = (selectors.waiting_for_window(window, moment.date()).select_related("category")
                       .order_by("queue_key", "id"))
@@ -238,10 +255,12 @@ def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None
         raise Conflict(_("当前没有等候的排队号。"), code="queue_empty")
 
 
-def _step(ticket_id: Any, by: Actor, action: str, now: datetime.datetime | None, **changes: Any) -> Ticket:
+def _step(ticket_id: Any, by: Actor, action: str, now: datetime.datetime | None, *, window_id: Any = None,
+          **changes: Any) -> Ticket:
+    """One step of a ticket, by its id — or, ``window_id`` given, of that window's current ticket."""
     moment = _now(now)
     with transaction.atomic():
-        ticket = _lock(ticket_id)
+        ticket = _lock_current(window_id) if window_id is not None else _lock(ticket_id)
         _guard(ticket, action, by)
         device = perms.device_of(by)
         if device is not None and device.window_id is not None and ticket.window_id not in (None, device.window_id):
@@ -274,6 +293,11 @@ def ticket_recall(*, by: Actor, ticket_id: Any, now: datetime.datetime | None = 
 def ticket_skip(*, by: Actor, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
     """过号: the called person did not come; the window is free for the next."""
     return _step(ticket_id, by, TicketAction.SKIP, now)
+
+
+def ticket_skip_current(*, by: Actor, window_id: Any, now: datetime.datetime | None = None) -> Ticket:
+    """过号 at a call keypad: the window's current ticket (409 no_current_ticket), read and locked at once."""
+    return _step(None, by, TicketAction.SKIP, now, window_id=window_id)
 
 
 def ticket_requeue(*, by: Actor, ticket_id: Any, now: datetime.datetime | None = None) -> Ticket:
