@@ -14,9 +14,16 @@ each beside ``/bench/bare/select`` (one SELECT by primary key) in interleaved ro
 3. 一码查询 ``POST /api/v1/cases/query`` with a query code and the phone's last four digits, every
    request another case (a valid pair; the failure throttle is counted and given back as usual).
 
-The queue does not change during the measurement: a real hall changes its version (a take, a call)
+The queue does not change during phases 1–3: a real hall changes its version (a take, a call)
 every few seconds, so a share of real polls renders anew: the fourth request without
-``If-None-Match`` stands for them. Aim: each ≥ 0.5 of the bare view's throughput at 64 clients.
+``If-None-Match`` stands for them. Phases 4 and 5 (``status_moving``, ``board_moving``) send the
+lists of 1 and 2 while a mover thread of this process takes, calls and skips tickets through the
+device API (``--moves`` steps per second over the centers in turn; each center gets a printer and
+two more windows with call keypads for it), beside the bare view as well: every step is a new
+queue version, so each worker rebuilds that center's snapshot and board once per step, and the
+ETags the lists were made with stop matching after a center's first step — from then on every poll
+of that center is a full render (a browser would revalidate with the new ETag it got: this phase
+is the harsher case). Aim: each ≥ 0.5 of the bare view's throughput at 64 clients.
 
 Databases: SQLite ``var/bench/polled.sqlite3``; PostgreSQL (``--postgres``) ``onewindow_bench_polled``.
 
@@ -25,7 +32,8 @@ of the shared cache table, one lock); ``--spread-addresses`` sends each from ano
 phones on a mobile network would (X-Forwarded-For, 127.0.0.1 made a trusted proxy).
 
 Usage: python -m bench.polled [--postgres] [--rounds 3] [--seconds 8] [--workers 3] [--spread-addresses]
-                              [--only status|board|query] [--profile var/profiles/polled-after]
+                              [--only status|board|query|status_moving|board_moving] [--moves 3]
+                              [--profile var/profiles/polled-after]
                               (--rounds 0 with --profile: the flame graph only)
 """
 
@@ -37,7 +45,9 @@ import http.client
 import json
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +73,9 @@ CENTERS = 5
 WAITING = 200
 AIMS = {"throughput_ratio_at_64": 0.5}
 BASE = [Req("/bench/bare/select")]
-PATHS = ("status", "board", "query")
+PATHS = ("status", "board", "query", "status_moving", "board_moving")
+MOVING = ("status_moving", "board_moving")
+TAKE, CALL, SKIP = "/api/v1/centers/devices/ticket", "/api/v1/centers/devices/call-next", "/api/v1/centers/devices/skip"
 
 MARKER_SCRIPT = """
 from django.db import connection
@@ -92,16 +104,17 @@ SETUP_SCRIPT = """
 import datetime, json, random
 from django.db import transaction
 from django.utils import timezone
+from onewindow.accounts.testing import make_api_token
 from onewindow.cases.models import Case
-from onewindow.centers.models import Center, OpeningHours, Ticket, TicketCategory, TicketEvent, Window
-from onewindow.core.models import CalendarDay, Department, Region
+from onewindow.centers.models import Center, Device, OpeningHours, Ticket, TicketCategory, TicketEvent, Window
+from onewindow.core.models import CalendarDay, Department, NumberCounter, Region
 
 rng = random.SystemRandom()  # new codes on every run (status codes are unique)
 alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 stamp = timezone.localtime().strftime("%m%d%H%M%S")
 now = timezone.localtime()
 today = now.date()
-out = {"centers": [], "tickets": []}
+out = {"centers": [], "tickets": [], "movers": []}
 with transaction.atomic():
     region, _ = Region.objects.get_or_create(code="310106", defaults={"name": "静安区", "level": "district"})
     dept, _ = Department.objects.get_or_create(code="BENCH-POLLED", defaults={
@@ -141,6 +154,9 @@ with transaction.atomic():
                 t.status, t.window, t.called_at = "called", w, now - datetime.timedelta(minutes=i - 60)
             tickets.append(t)
         Ticket.objects.bulk_create(tickets)
+        # The gap-free counters where the tickets written in bulk leave them (the mover's takes go on from there).
+        NumberCounter.objects.bulk_create([NumberCounter(scope=f"ticket:{center.pk}:{pk}:{today.isoformat()}",
+                                                         value=n) for pk, n in numbers.items()])
         events = []
         for t in tickets:
             events.append(TicketEvent(ticket=t, action="take", from_status="", to_status="waiting", at=t.taken_at))
@@ -148,6 +164,19 @@ with transaction.atomic():
                 events.append(TicketEvent(ticket=t, action="call", from_status="waiting", to_status="called",
                                           window=t.window, at=t.called_at))
         TicketEvent.objects.bulk_create(events)
+        # The mover's devices (phases status_moving, board_moving): a printer, two more windows with keypads.
+        mover = {"categories": [c.pk for c in cats], "keypads": []}
+        token, mover["printer"] = make_api_token(name=f"bench printer {center.code}", scopes=["device"],
+                                                 system_name=f"bench-{center.code}-printer")
+        Device.objects.create(center=center, kind="ticket_printer", name="printer", token=token)
+        for number in (7, 8):
+            window = Window.objects.create(center=center, number=number, state="open")
+            window.categories.set(cats)
+            token, bearer = make_api_token(name=f"bench keypad {center.code} {number}", scopes=["device"],
+                                           system_name=f"bench-{center.code}-{number}")
+            Device.objects.create(center=center, window=window, kind="call_keypad", name=str(number), token=token)
+            mover["keypads"].append(bearer)
+        out["movers"].append(mover)
         out["centers"].append(center.code)
         out["tickets"] += [t.status_code for t in tickets if t.status == "waiting"]
 cases = (Case.objects.exclude(status="draft").exclude(phone_tail="").exclude(query_code="")
@@ -213,11 +242,56 @@ def workloads(port: int, info: dict[str, Any], *, spread: bool = False
              for i, (code, tail) in enumerate(info["cases"])]
     return {"status": (status, (200, 304), len(info["tickets"])),
             "board": (board, (200, 304), len(info["centers"])),
-            "query": (query, (200,), len(query))}
+            "query": (query, (200,), len(query)),
+            "status_moving": (status, (200, 304), len(info["tickets"])),
+            "board_moving": (board, (200, 304), len(info["centers"]))}
 
 
 NAMES = {"status": "ticket status fragment", "board": "waiting board fragment",
-         "query": "一码查询 POST /api/v1/cases/query"}
+         "query": "一码查询 POST /api/v1/cases/query",
+         "status_moving": "ticket status fragment, queue moving",
+         "board_moving": "waiting board fragment, queue moving"}
+
+
+class Mover(threading.Thread):
+    """Moves the queue while a phase runs: ``rate`` steps per second through the device API, the centers
+    in turn, each center's steps a take (its printer), then a call and a skip at one of its two keypads'
+    windows (so the window is free again). Each step writes a TicketEvent: a new queue version."""
+
+    def __init__(self, port: int, movers: list[dict[str, Any]], rate: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.movers, self.rate = port, movers, rate
+        self.stop = threading.Event()
+        self.statuses: Counter[int] = Counter()
+
+    def steps(self) -> Any:
+        for n in range(10**9):
+            for k, mover in enumerate(self.movers):
+                cat = mover["categories"][(n + k) % len(mover["categories"])]
+                keypad = mover["keypads"][n % 2]
+                yield TAKE, {"category_id": cat}, mover["printer"]
+                yield CALL, {}, keypad
+                yield SKIP, {}, keypad
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        started = time.monotonic()
+        for done, (path, payload, bearer) in enumerate(self.steps(), 1):
+            if self.stop.is_set():
+                break
+            try:
+                conn.request("POST", path, body=json.dumps(payload), headers={
+                    "Content-Type": "application/json", "Accept": "application/json",
+                    "Authorization": f"Bearer {bearer}"})
+                response = conn.getresponse()
+                response.read()
+                self.statuses[response.status] += 1
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.statuses[0] += 1
+            self.stop.wait(max(0.0, started + done / self.rate - time.monotonic()))
+        conn.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="一码查询 from a distinct client address each (X-Forwarded-For, 127.0.0.1 a trusted "
                              "proxy): the failure throttle's counter is per address, so one address serialises "
                              "every query on one counter row")
+    parser.add_argument("--moves", type=float, default=3.0,
+                        help="queue steps per second (take, call, skip; the centers in turn) during the *_moving "
+                             "phases (default 3: each of the 5 centers changes every ~1.7 s)")
     parser.add_argument("--profile", type=Path, help="record a flame graph of the paths (--only) mixed (out stem)")
     args = parser.parse_args(argv)
     env = database_env(args.postgres)
@@ -258,9 +335,23 @@ def main(argv: list[str] | None = None) -> int:
         for key in (args.only or PATHS) if args.rounds > 0 else ():  # --rounds 0: the profile only
             reqs, expected, distinct = loads[key]
             log(f"measuring the {NAMES[key]} against the bare select view")
-            rounds = measure_pair(port, BASE, reqs, rounds=args.rounds, seconds=args.seconds, warm_seconds=2,
-                                  expected=expected)
+            mover = Mover(port, info["movers"], args.moves) if key in MOVING else None
+            if mover is not None:
+                mover.start()
+                log(f"the queue moves: {args.moves:g} steps/s over {len(info['movers'])} centers")
+            try:
+                rounds = measure_pair(port, BASE, reqs, rounds=args.rounds, seconds=args.seconds, warm_seconds=2,
+                                      expected=expected)
+            finally:
+                if mover is not None:
+                    mover.stop.set()
+                    mover.join()
             results.append(report(NAMES[key], "select", rounds, AIMS, distinct=distinct))
+            if mover is not None:
+                steps = sum(mover.statuses.values())
+                log(f"queue steps during the phase: {steps} ({dict(sorted(mover.statuses.items()))} by status)")
+                results[-1]["queue_steps"] = {"per_second": args.moves, "sent": steps,
+                                              "statuses": {str(k): v for k, v in mover.statuses.items()}}
     finally:
         stop_server(server)
     RESULTS.mkdir(parents=True, exist_ok=True)
