@@ -6,6 +6,8 @@ and the size of Chinese JSON payloads.
     python -m bench.platform connections --postgres [--workers 2 4]
     python -m bench.platform shedding [--postgres]
     python -m bench.platform payload
+    python -m bench.platform workers [--postgres] [--workers 3] [--threads 4]
+    python -m bench.platform inproc [--postgres] [--profile var/platform/me.prof --path '/healthz']
 
 Load client: Debian's wrk (bench/wrk.py). Own database: ``onewindow_bench_platform`` on PostgreSQL,
 ``var/bench/platform.sqlite3`` on SQLite (migrated, the regions loaded, no demo data).
@@ -278,9 +280,130 @@ def cmd_payload(args: argparse.Namespace) -> None:
         run.stop_server(server)
 
 
+def cmd_workers(args: argparse.Namespace) -> None:
+    """gunicorn's sync worker (closes every connection) against gthread with keep-alive, side by side
+    on the catalog's bench database: the bare constant view and the catalog's varied search, phases
+    interleaved, at 16 and at 64 clients. Both servers get the same search list from its start."""
+    from urllib.parse import urlencode
+
+    from bench import catalog_varied
+
+    env = run.own_database_env(args.postgres, catalog_varied.PG_DATABASE, catalog_varied.SQLITE_FILE)
+    names = catalog_varied.prepare(env, args.postgres)
+    searches = [Req("/api/v1/catalog/items?" + urlencode(p)) for p in catalog_varied.queries(names)]
+    workers = args.workers[0]
+    servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    try:
+        for name, threads in (("sync", 1), (f"gthread x{args.threads}", args.threads)):
+            port = run.free_port()
+            servers[name] = (run.start_server(env, port, workers, threads), port)
+        ports = {name: port for name, (_server, port) in servers.items()}
+        paths = {"/bench/bare/constant": [Req("/bench/bare/constant")], "catalog search, varied": searches}
+        for clients in (16, 64):
+            table = interleave(ports, paths, rounds=args.rounds, seconds=args.seconds, clients=clients)
+            print_table(f"{workers} workers, {clients} clients, sync vs gthread (keep-alive), "
+                        f"{'PostgreSQL' if args.postgres else 'SQLite'}", table, "sync")
+            for path_name, by_server in table.items():
+                for server_name, f in by_server.items():
+                    base = table["/bench/bare/constant"][server_name]["req_per_s"] or 1.0
+                    print(f"  {path_name} on {server_name}: {f['req_per_s'] / base:.2f} of its own bare view")
+    finally:
+        for server, _port in servers.values():
+            run.stop_server(server)
+
+
+INPROC_PATHS = ("bare constant", "/healthz", "/accounts/me (bearer)", "/accounts/me (session)")
+
+
+def _environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
+    """A WSGI environ as gunicorn builds it for a GET (no body)."""
+    import io
+    import sys
+
+    route, _, query = path.partition("?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": route, "QUERY_STRING": query, "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "50000", "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT": "*/*", "HTTP_USER_AGENT": "wrk", "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
+        "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def cmd_inproc(args: argparse.Namespace) -> None:
+    """CPU per request in one process (``time.process_time``), interleaved: Django's WSGI handler
+    called as gunicorn calls it, for the bare constant view, /healthz, /accounts/me with a bearer
+    token and /accounts/me with a session. Immune to the other processes on the machine, unlike wrk.
+    ``--profile PATH`` writes a cProfile of the bearer requests instead."""
+    import os
+
+    token = prepare(args.postgres)
+    os.environ.update(environment(args.postgres))
+    import django
+
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+    from django.test import Client
+
+    from onewindow.accounts.models import User
+
+    app = get_wsgi_application()
+    user = User.objects.get(username="bench-platform")
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    heads = {"bare constant": ("/bench/bare/constant", {}), "/healthz": ("/healthz", {}),
+             "/accounts/me (bearer)": ("/api/v1/accounts/me", {"Authorization": f"Bearer {token}"}),
+             "/accounts/me (session)": ("/api/v1/accounts/me", {"Cookie": f"sessionid={session}"})}
+
+    def call(name: str) -> int:
+        path, headers = heads[name]
+        status: list[str] = []
+        body = app(_environ(path, headers), lambda s, h, *a: status.append(s))
+        b"".join(body)
+        body.close()
+        return int(status[0][:3])
+
+    for name in INPROC_PATHS:  # warm up; every answer must be a 200
+        for _ in range(20):
+            if (code := call(name)) != 200:
+                raise SystemExit(f"{name}: HTTP {code}")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        name = args.path or "/accounts/me (bearer)"
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            call(name)
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        return
+    cpu: dict[str, list[float]] = {name: [] for name in INPROC_PATHS}
+    for _round in range(args.rounds):
+        for name in INPROC_PATHS:
+            started = time.process_time()
+            for _ in range(args.requests):
+                call(name)
+            cpu[name].append((time.process_time() - started) / args.requests)
+    base = med(cpu["bare constant"])
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"\nCPU per request in one process ({database}; {args.rounds} rounds x {args.requests} requests;"
+          f" load average {loadavg()}; {time.strftime('%H:%M UTC', time.gmtime())})")
+    for name, values in cpu.items():
+        print(f"{name:<26} {1e6 * med(values):>8.0f} us  (bare/this {base / med(values):.2f})"
+              f"  rounds: {', '.join(f'{1e6 * v:.0f}' for v in values)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["middleware", "connections", "shedding", "payload"])
+    parser.add_argument("command", choices=["middleware", "connections", "shedding", "payload", "inproc", "workers"])
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--workers", type=int, nargs="+", default=[2])
     parser.add_argument("--rounds", type=int, default=2)
@@ -288,9 +411,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="")
     parser.add_argument("--shed-ms", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=3)
+    parser.add_argument("--threads", type=int, default=4, help="workers: gthread threads per worker")
+    parser.add_argument("--requests", type=int, default=300, help="inproc: requests per path and round")
+    parser.add_argument("--path", default="", help="inproc --profile: which path to profile")
     args = parser.parse_args(argv)
     {"middleware": cmd_middleware, "connections": cmd_connections, "shedding": cmd_shedding,
-     "payload": cmd_payload}[args.command](args)
+     "payload": cmd_payload, "inproc": cmd_inproc, "workers": cmd_workers}[args.command](args)
     return 0
 
 

@@ -42,9 +42,12 @@ class StaffTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: under /api/ (which answers ``otp_required`` itself) and the other open
+        # prefixes the lazy user is never loaded here, so a bearer request loads no session user.
+        if request.path.startswith(OPEN_PREFIXES):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and not request.path.startswith(OPEN_PREFIXES)
-                and staff_needs_otp(user)):
+        if user is not None and user.is_authenticated and staff_needs_otp(user):
             step = "accounts:otp-verify" if otp.confirmed_device(user) else "accounts:otp-enrol"
             return HttpResponseRedirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
@@ -67,10 +70,15 @@ class SessionTimeoutMiddleware:
 
     def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any,
                      view_kwargs: Any) -> HttpResponse | None:
+        # No session key (no session cookie: a bearer-token or anonymous request): there is no
+        # logged-in session to time out, so the lazy user is not loaded for it here.
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None:
+            return None
         user = getattr(request, "user", None)
         # A device-bound browser (kiosk, display) needs no login: its credential is the binding
         # cookie, which a logout leaves alone. A person who logs in on it times out like anywhere.
-        if user is None or not user.is_authenticated or getattr(request, "session", None) is None:
+        if user is None or not user.is_authenticated:
             return None
         now = timezone.now().timestamp()
         reason = session_timeout.expiry_reason(request, now)
