@@ -56,6 +56,9 @@ def test_public_status_reads_as_the_selector_does(case_world: CaseWorld) -> None
             old.submitted_at, old.due_date, old.is_final)
         assert [(s.action, s.to_status, s.department_id, s.created_at) for s in new.steps] == [
             (s.action, s.to_status, s.department_id, s.created_at) for s in old.steps]
+        assert [(s.action_label, s.to_status_label, s.department.name if s.department else None)
+                for s in new.steps] == [(s.get_action_display(), s.get_to_status_display(),
+                                         s.department.name if s.department else None) for s in old.steps]
         assert new.due_date is not None
 
 
@@ -113,3 +116,21 @@ def test_guessing_is_stopped_with_the_database_cache(case_world: CaseWorld, data
     other = Client(REMOTE_ADDR="198.51.100.22").post("/api/v1/cases/query", {
         "code": case.query_code, "phone_tail": case.phone_tail}, content_type="application/json")
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_page_shows_each_step_with_its_labels(case_world: CaseWorld, language: str) -> None:
+    from django.utils import translation
+
+    from onewindow.cases import selectors
+
+    case = case_world.in_status(CaseStatus.ACCEPTED)
+    html = Client(HTTP_ACCEPT_LANGUAGE=language).post(
+        "/cases/query/", {"code": case.query_code, "tail": case.phone_tail}).content.decode()
+    with translation.override(language):
+        steps = selectors.case_by_query_code(case.query_code, case.phone_tail).steps
+        shown = [f"<strong>{s.get_action_display()}</strong> → {s.get_to_status_display()}" for s in steps]
+    assert len(steps) >= 2
+    timeline = html[html.index('id="query-steps"'):html.index("</ol>", html.index('id="query-steps"'))]
+    assert [line for line in shown if line in timeline] == shown
+    assert timeline.count("<li>") == len(steps)
