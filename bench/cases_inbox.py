@@ -16,7 +16,13 @@ the baseline is ``/bench/bare/select50`` (one indexed SELECT of 50 rows, rendere
 py-spy flame graphs of the workers while the inbox alone is loaded at 16 clients (``docs/profiles/NAME.svg``,
 the raw stacks in ``var/inbox/``) and prints the top costs.
 
+``--cpu N`` measures instead the CPU time per request in one process (Django's test client, no server, no
+wrk): N requests of the workload, then N of the bare view, for each of ``--rounds`` rounds — a figure that the
+other processes of a shared machine do not move as much as wall-clock ratios. ``--cprofile`` adds the top
+functions of a cProfile of the inbox requests.
+
 Usage: python -m bench.cases_inbox [--postgres] [--rounds R] [--seconds T] [--workers W] [--profile NAME]
+                                   [--cpu N [--cprofile]]
 """
 
 from __future__ import annotations
@@ -68,6 +74,57 @@ def staff_info(env: dict[str, str]) -> dict[str, Any]:
     return dict(json.loads(lines[-1][len("STAFF "):]))
 
 
+# The CPU time per request in one process: the workload's requests (each once) against the bare view, per round.
+CPU_SCRIPT = """
+import cProfile, io, json, pstats, time
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+def one(path, headers):
+    response = client.get(path, headers=headers)
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: {response.status_code} {response.content[:200]!r}")
+for path, headers in REQS[:20]:
+    one(path, headers)
+one("/bench/bare/select50", {})
+out = []
+profiler = cProfile.Profile() if PROFILE else None
+for r in range(ROUNDS):
+    chunk = REQS[(r * N) % len(REQS):][:N]
+    if profiler:
+        profiler.enable()
+    t = time.process_time()
+    for path, headers in chunk:
+        one(path, headers)
+    inbox = (time.process_time() - t) / len(chunk)
+    if profiler:
+        profiler.disable()
+    t = time.process_time()
+    for _n in range(len(chunk)):
+        one("/bench/bare/select50", {})
+    bare = (time.process_time() - t) / len(chunk)
+    out.append({"inbox_ms": round(inbox * 1000, 2), "bare_ms": round(bare * 1000, 2), "ratio": round(bare / inbox, 3)})
+if profiler:
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
+    print(text.getvalue())
+print("CPU " + json.dumps(out))
+"""
+
+
+def cpu_per_request(env: dict[str, str], reqs: list[Req], n: int, rounds: int, cprofile: bool) -> list[dict[str, Any]]:
+    """CPU time per inbox request and per bare request in one process (``CPU_SCRIPT``)."""
+    listed = PROFILE_VAR / "cpu-requests.json"
+    listed.parent.mkdir(parents=True, exist_ok=True)
+    listed.write_text(json.dumps([(r.path, dict(r.headers)) for r in reqs]))
+    script = (f"import json, pathlib\nREQS = json.loads(pathlib.Path({str(listed)!r}).read_text())\n"
+              f"N = {n}\nROUNDS = {rounds}\nPROFILE = {cprofile}\n" + CPU_SCRIPT)
+    printed = shell(env, script)
+    lines = printed.strip().splitlines()
+    if cprofile:
+        print("\n".join(lines[:-1]))
+    return list(json.loads(lines[-1][len("CPU "):]))
+
+
 def workload(staff: dict[str, Any], seed: int = 20170929) -> list[Req]:
     """Every combination of the inbox's filters worth asking, for each staff member, shuffled."""
     open_statuses = ["submitted", "pre_review", "correction", "accepted", "forwarded", "under_review",
@@ -102,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8, help="seconds per phase (default 8)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as make demo)")
     parser.add_argument("--profile", default="", help="also record flame graphs: docs/profiles/<NAME>.svg")
+    parser.add_argument("--cpu", type=int, default=0, help="CPU time per request in one process, N requests a round")
+    parser.add_argument("--cprofile", action="store_true", help="with --cpu: the top functions of a cProfile")
     args = parser.parse_args(argv)
 
     env = database_env(args.postgres)
@@ -110,6 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     reqs = workload(staff)
     log("inbox workload: " + ", ".join(f"{name} ({info['open']:,} open cases in scope)" for name, info in staff.items())
         + f"; {len(reqs)} distinct requests")
+    if args.cpu:
+        rounds = cpu_per_request(env, reqs, args.cpu, args.rounds, args.cprofile)
+        for r in rounds:
+            print(f"CPU per request: inbox {r['inbox_ms']} ms, bare {r['bare_ms']} ms, ratio {r['ratio']}")
+        print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} on {os.cpu_count()} CPUs, "
+              f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
+        return 0
     port = free_port()
     database = "PostgreSQL" if args.postgres else "SQLite"
     log(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {database}")

@@ -8,8 +8,10 @@ of the application form. The unmasked record is a staff page, audited (ARCHITECT
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from ninja import Schema
 from pydantic import Field
 
@@ -322,12 +324,14 @@ def row_out(case: Case) -> dict[str, Any]:
 
 
 def row_from_values(row: dict[str, Any]) -> dict[str, Any]:
-    """``row_out`` of a value row of ``selectors.inbox_values_for`` (masked alike)."""
+    """``row_out`` of a value row of ``selectors.inbox_values_for`` (masked alike), in ``CaseRowOut``'s
+    shape and field order with its defaults filled in (a person has no credit code): the inbox sends it
+    without validating it again (``inbox_json``)."""
     if row["applicant_organization_id"] is not None:
         applicant = {"kind": "organization", "name": row["applicant_organization__name"],
                      "credit_code": row["applicant_organization__credit_code"]}
     else:
-        applicant = {"kind": "person", "name": mask_name(row["applicant_person__name"] or "")}
+        applicant = {"kind": "person", "name": mask_name(row["applicant_person__name"] or ""), "credit_code": None}
     handler = None
     if row["handler_id"] is not None:
         name = row["handler__person__name"]
@@ -339,6 +343,20 @@ def row_from_values(row: dict[str, Any]) -> dict[str, Any]:
             "handling_department": {"code": row["handling_department__code"], "name": row["handling_department__name"]},
             "handler": handler, "deadline_level": row["deadline_level"], "due_date": row["due_date"],
             "created_at": row["created_at"], "submitted_at": row["submitted_at"]}
+
+
+def inbox_payload(box: Any) -> dict[str, Any]:
+    """``InboxOut`` of a ``selectors.inbox_values_for`` answer, as plain data in the schema's field order."""
+    return {"items": [row_from_values(row) for row in box.rows], "total": box.total, "page": box.page,
+            "pages": box.pages, "counts": box.counts, "capped": box.capped}
+
+
+def inbox_json(box: Any) -> bytes:
+    """The inbox's answer as the API renders it (``config.api.Utf8JsonRenderer``: UTF-8, Django's JSON
+    encoder for dates), without the pydantic pass over every row: validating 50 rows the view has just
+    built in the schema's shape was a fifth of the request's time (issue #17). The test
+    ``test_inbox_json`` holds it equal, byte for byte, to the validated rendering."""
+    return json.dumps(inbox_payload(box), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
 
 
 def event_out(event: CaseEvent) -> EventOut:

@@ -7,8 +7,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +20,7 @@ from onewindow.catalog.choices import ItemStatus
 from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.personal_fields import personal_fields
 from onewindow.core.audit import PERSONAL_DATA_VIEW, audit_record
-from onewindow.core.calendar import confirmed_years, covered_by_library, uncovered_years
+from onewindow.core.calendar import uncovered_years
 from onewindow.core.codes import as_id
 from onewindow.core.errors import NotFound, PermissionDenied
 from onewindow.core.models import Department
@@ -31,16 +30,20 @@ from . import workflow
 from .application_form import form_rows
 from .choices import DECIDED, FINAL, CaseStatus, ClockKind, ClockLevel
 from .deadlines import days_between
+
+# The inbox (待办) lives in its own module; its public names are the selectors' as before.
+from .inbox import INBOX_COUNT_CAP as INBOX_COUNT_CAP
+from .inbox import INBOX_PAGE as INBOX_PAGE
+from .inbox import INBOX_SORTS as INBOX_SORTS
+from .inbox import OPEN_FOR_STAFF as OPEN_FOR_STAFF
+from .inbox import Inbox as Inbox
+from .inbox import inbox_for as inbox_for
+from .inbox import inbox_values_for as inbox_values_for
+from .inbox import mark_provisional as mark_provisional
 from .models import Case, CaseClock, CaseEvent
 
 #: Audit action of a refused unmask (the same code as the accounts app's person unmask).
 PERSONAL_DATA_VIEW_REFUSED = "personal_data.view_refused"
-INBOX_PAGE = 50
-INBOX_SORTS = {"due": ("due_date", "id"), "-due": ("-due_date", "-id"), "new": ("-id",), "old": ("id",)}
-#: Statuses that wait for staff (the inbox's default filter).
-OPEN_FOR_STAFF = [CaseStatus.SUBMITTED, CaseStatus.PRE_REVIEW, CaseStatus.CORRECTION, CaseStatus.ACCEPTED,
-                  CaseStatus.FORWARDED, CaseStatus.UNDER_REVIEW, CaseStatus.SUSPENDED, CaseStatus.APPROVED,
-                  CaseStatus.REJECTED]
 
 
 def case_list_for_applicant(user: Any) -> QuerySet[Case]:
@@ -76,177 +79,6 @@ def actions_for(user: Any, case: Case) -> list[str]:
     """The actions the user may take on the case now (for the buttons), in workflow order."""
     kinds = perms.actor_kinds(user, case)
     return [a for a in workflow.actions_from(case.status) if kinds & workflow.ACTORS[a]]
-
-
-@dataclass
-class Inbox:
-    rows: list[Any]  # Case instances (inbox_for) or value rows (inbox_values_for)
-    total: int
-    page: int
-    pages: int
-    counts: dict[str, int]
-    #: True when there are more than ``total`` (= INBOX_COUNT_CAP) cases: the total says "1,000+".
-    capped: bool = False
-
-
-#: A list is counted up to this many cases (20 pages): a finished status of a busy body holds hundreds of
-#: thousands, and counting them all on every page view was most of the inbox's time (issue #17).
-INBOX_COUNT_CAP = 1000
-#: Up to this many departments in scope, the page is picked per department and side (receiving, handling),
-#: each an ordered index range, then merged: an OR over both sides forced a sort of every matching case.
-INBOX_BRANCHES = 8
-_ORDER_SQL = {"due": "due_date, id", "-due": "due_date DESC, id DESC", "new": "id DESC", "old": "id"}
-#: The columns of an inbox row (``inbox_values_for``): one statement with its joins, no model instances.
-INBOX_VALUES = ("id", "number", "status", "channel", "title", "item__code", "applicant_person__name",
-                "applicant_organization_id", "applicant_organization__name", "applicant_organization__credit_code",
-                "receiving_department__code", "receiving_department__name", "handling_department__code",
-                "handling_department__name", "handler_id", "handler__username", "handler__person__name",
-                "deadline_level", "due_date", "created_at", "submitted_at")
-
-
-@dataclass
-class _Selection:
-    page_ids: list[int]
-    order: tuple[str, ...]
-    total: int
-    page: int
-    pages: int
-    counts: dict[str, int]
-    capped: bool
-
-
-def _inbox_select(user: Any, *, status: str, level: str, q: str, mine: bool, sort: str, page: int,
-                  department_id: int | None) -> _Selection:
-    """The inbox's page (its ids, in order), its total and its counts, the scope computed once."""
-    ids = perms.staff_department_ids(user)
-    filters = Q()
-    if department_id:
-        filters &= Q(receiving_department_id=department_id) | Q(handling_department_id=department_id)
-    if mine:
-        filters &= Q(handler_id=getattr(user, "pk", None))
-    if q:
-        q = q.strip()[:60]
-        filters &= Q(number__icontains=q) | Q(title__icontains=q) | Q(query_code=q.upper())
-    base = perms.staff_cases_in(ids).filter(filters)
-    branches = ids is not None and 0 < len(ids) <= INBOX_BRANCHES
-    # Counted per status only where staff still have work: counting the finished cases of a busy
-    # body (most of its rows) on every page view is what made the inbox slow with a million cases.
-    if ids and branches:
-        counts = _branch_counts(ids, filters & Q(status__in=OPEN_FOR_STAFF))
-    else:
-        # One row of conditional counts rather than GROUP BY status: grouping made SQLite walk the status
-        # index over the whole table instead of the department indexes of the scope.
-        counts = base.filter(status__in=OPEN_FOR_STAFF).aggregate(
-            **{str(s): Count("id", filter=Q(status=s)) for s in OPEN_FOR_STAFF})
-    counts = {s: n for s, n in counts.items() if n}
-    filters &= Q(status=status) if status in CaseStatus.values else Q(status__in=OPEN_FOR_STAFF)
-    if level in ClockLevel.values:
-        filters &= Q(deadline_level=level)
-    qs = base.filter(filters)
-    drafts = status == CaseStatus.DRAFT
-    capped = False
-    if status in OPEN_FOR_STAFF and level not in ClockLevel.values:
-        total = counts.get(status, 0)
-    elif status in CaseStatus.values or level in ClockLevel.values:
-        total = (_branch_count(ids, filters, drafts) if ids and branches
-                 else qs[:INBOX_COUNT_CAP + 1].count())
-        capped = total > INBOX_COUNT_CAP
-        total = min(total, INBOX_COUNT_CAP)
-        if status in CaseStatus.values and status not in OPEN_FOR_STAFF:
-            counts[status] = total
-    else:
-        total = sum(counts.values())
-    pages = max(1, -(-total // INBOX_PAGE))
-    page = min(max(1, page), pages)
-    sort = sort if sort in INBOX_SORTS else "due"
-    order = INBOX_SORTS[sort]
-    offset = (page - 1) * INBOX_PAGE
-    if not total:
-        page_ids: list[int] = []
-    elif ids and branches:
-        page_ids = _branch_ids(ids, filters, sort, offset, drafts)
-    else:
-        page_ids = list(qs.order_by(*order).values_list("id", flat=True)[offset:offset + INBOX_PAGE])
-    return _Selection(page_ids=page_ids, order=order, total=total, page=page, pages=pages, counts=counts,
-                      capped=capped)
-
-
-def _branches(ids: set[int], filters: Q, order: tuple[str, ...], limit: int | None,
-              drafts: bool) -> tuple[str, list[Any]]:
-    """The scope as disjoint branches, UNION ALL: per department, its receiving side, and its handling
-    side less the cases also received in scope; each branch its ``limit`` first by ``order`` (an
-    ordered range of the ``cases_inbox_receiving_id`` or ``cases_inbox_handled_apart`` index). The
-    scope's OR made the database collect and sort every matching case of the scope instead. ``drafts``:
-    the status filter may hold drafts, so the online ones (the applicant's own) are left out here; for
-    any other status the exclusion is moot, and without it the index alone answers (no table rows read)."""
-    parts: list[str] = []
-    params: list[Any] = []
-    branches = [Q(receiving_department_id=d) for d in sorted(ids)]
-    # Handled apart (the partial index cases_inbox_handled_apart): implied by the branch, stated for the index.
-    apart = ~Q(receiving_department=F("handling_department"))
-    branches += [Q(handling_department_id=d) & ~Q(receiving_department_id__in=ids) & apart for d in sorted(ids)]
-    for index, branch in enumerate(branches):
-        cases = Case.objects.filter(branch).filter(filters)
-        if drafts:
-            cases = cases.exclude(perms.PRIVATE_DRAFT)
-        one = cases.order_by(*order).values("id", "due_date", "status")
-        sql, one_params = (one[:limit] if limit else one).query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) b{index}")  # noqa: S608 - the ORM's SQL, parameters apart
-        params.extend(one_params)
-    return " UNION ALL ".join(parts), params
-
-
-def _branch_counts(ids: set[int], filters: Q) -> dict[str, int]:
-    """The cases of the scope matching ``filters`` (open ones: no drafts), per status."""
-    sql, params = _branches(ids, filters, (), None, drafts=False)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status, COUNT(*) FROM ({sql}) u GROUP BY status", params)  # noqa: S608 - as below
-        return {str(status): int(n) for status, n in cursor.fetchall()}
-
-
-def _branch_ids(ids: set[int], filters: Q, sort: str, offset: int, drafts: bool) -> list[int]:
-    """The page's ids: each branch's ``offset + 50`` first, merged by the same sort."""
-    sql, params = _branches(ids, filters, INBOX_SORTS[sort], offset + INBOX_PAGE, drafts)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM ({sql}) u ORDER BY {_ORDER_SQL[sort]} "  # noqa: S608 - as above
-                       f"LIMIT {INBOX_PAGE} OFFSET {int(offset)}", params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _branch_count(ids: set[int], filters: Q, drafts: bool) -> int:
-    """The cases of the scope matching ``filters``, counted up to ``INBOX_COUNT_CAP + 1`` per branch (the
-    branches are disjoint: a sum above the cap means more than the cap)."""
-    sql, params = _branches(ids, filters, (), INBOX_COUNT_CAP + 1, drafts)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) u", params)  # noqa: S608 - as above
-        return int(cursor.fetchone()[0])
-
-
-def inbox_for(user: Any, *, status: str = "", level: str = "", q: str = "", mine: bool = False,
-              sort: str = "due", page: int = 1, department_id: int | None = None) -> Inbox:
-    """The staff inbox (待办): cases in the user's scope, filtered, sorted by deadline by default,
-    50 a page, with counts per open status (and of a finished status when it is the filter; a
-    filtered total counts up to ``INBOX_COUNT_CAP``). A constant number of queries whatever the page
-    size. Rows are Case instances with departments and handler (the staff page)."""
-    sel = _inbox_select(user, status=status, level=level, q=q, mine=mine, sort=sort, page=page,
-                        department_id=department_id)
-    rows = list(Case.objects.filter(pk__in=sel.page_ids).select_related(
-        "receiving_department", "handling_department", "handler").order_by(*sel.order))
-    mark_provisional(rows)
-    return Inbox(rows=rows, total=sel.total, page=sel.page, pages=sel.pages, counts=sel.counts, capped=sel.capped)
-
-
-def inbox_values_for(user: Any, *, status: str = "", level: str = "", q: str = "", mine: bool = False,
-                     sort: str = "due", page: int = 1, department_id: int | None = None) -> Inbox:
-    """``inbox_for`` with value rows (``INBOX_VALUES`` and ``provisional_year``), item, applicant and
-    handler joined in the same statement: the API's inbox (issue #17: no model instances on list paths)."""
-    sel = _inbox_select(user, status=status, level=level, q=q, mine=mine, sort=sort, page=page,
-                        department_id=department_id)
-    rows = list(Case.objects.filter(pk__in=sel.page_ids).order_by(*sel.order).values(*INBOX_VALUES))
-    provisional = _Provisional()
-    for row in rows:
-        row["provisional_year"] = provisional.year(row["due_date"], row["status"])
-    return Inbox(rows=rows, total=sel.total, page=sel.page, pages=sel.pages, counts=sel.counts, capped=sel.capped)
 
 
 def review_queue_for(user: Any) -> QuerySet[Case]:
@@ -349,33 +181,6 @@ def case_form_unmasked_for(user: Any, case_id: Any, *, machine: bool = False) ->
 
 
 # ---- deadlines on the pages (issue #10) ---------------------------------------------------------
-
-
-class _Provisional:
-    """The first year without a holiday calendar that a running deadline reaches (期限暂定), for the rows
-    of one page: the confirmed years are read at most once."""
-
-    def __init__(self) -> None:
-        self.today = timezone.localdate()
-        self.confirmed: set[int] | None = None
-
-    def year(self, due_date: datetime.date | None, status: str) -> int | None:
-        if due_date is None or status in FINAL or covered_by_library(due_date):
-            return None
-        if self.confirmed is None:
-            self.confirmed = confirmed_years()
-        years = uncovered_years(min(self.today.year, due_date.year), due_date.year, confirmed=self.confirmed)
-        return years[0] if years else None
-
-
-def mark_provisional(rows: list[Case]) -> None:
-    """Set ``provisional_year`` on each inbox row whose running deadline reaches a year with no
-    holiday calendar (期限暂定; a year is covered by the package or a ``CalendarYear`` row). The
-    row carries no clock start, so the years from this year to its due date are checked (the past
-    part of a running clock is in covered years). At most one query for the whole page."""
-    provisional = _Provisional()
-    for row in rows:
-        row.provisional_year = provisional.year(row.due_date, row.status)  # type: ignore[attr-defined]
 
 
 @dataclass
