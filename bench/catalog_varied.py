@@ -18,8 +18,13 @@ server of DATABASE_URL.
 (after the rounds): ``docs/profiles/catalog-NAME.svg`` and ``var/bench/profiles/catalog-NAME.txt``,
 and prints the top costs.
 
+``--cpu N`` measures instead the CPU time per request in one process, no server: Django's test
+client against the same database, N searches of the workload against N requests of the bare constant
+view, interleaved in blocks of 50, ``time.process_time()`` (steadier than wrk on a shared machine);
+it prints both, their ratio and the mean answer size.
+
 Usage: python -m bench.catalog_varied [--postgres] [--rounds 3] [--seconds 8] [--workers 3]
-                                      [--profile before|after]
+                                      [--profile before|after] [--cpu N]
 """
 
 from __future__ import annotations
@@ -93,6 +98,45 @@ def prepare(env: dict[str, str], postgres: bool) -> list[tuple[str, str, str, st
     return [tuple(row) for row in json.loads(out[len("NAMES "):])]  # type: ignore[misc]
 
 
+CPU_SCRIPT = """
+import json, time
+from django.test import Client
+paths = json.loads(open(PATHS).read())
+client = Client(HTTP_HOST="127.0.0.1")  # an allowed host of the bench profile
+for path in paths[:200]:  # warm-up: the index, the translations, the URL resolver
+    client.get(path)
+client.get("/bench/bare/constant")
+cpu = {"bare": 0.0, "search": 0.0}
+size = 0
+done = 0
+for start in range(200, len(paths), 50):
+    block = paths[start:start + 50]
+    began = time.process_time()
+    for _ in block:
+        client.get("/bench/bare/constant")
+    cpu["bare"] += time.process_time() - began
+    began = time.process_time()
+    for path in block:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        size += len(response.content)
+    cpu["search"] += time.process_time() - began
+    done += len(block)
+print("CPU " + json.dumps({"requests": done, "bare_ms": 1000 * cpu["bare"] / done,
+                           "search_ms": 1000 * cpu["search"] / done, "bytes": size / done}))
+"""
+
+
+def cpu_per_request(env: dict[str, str], paths: list[str]) -> dict[str, Any]:
+    """``--cpu``: CPU time per request in one process (``CPU_SCRIPT``), search against bare view."""
+    listing = VAR / "catalog-cpu-paths.json"
+    listing.write_text(json.dumps(paths))
+    out = django_shell(env, CPU_SCRIPT.replace("PATHS", repr(str(listing)))).strip().splitlines()[-1]
+    figures: dict[str, Any] = json.loads(out[len("CPU "):])
+    figures["ratio"] = figures["bare_ms"] / figures["search_ms"]
+    return figures
+
+
 def _is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff"
 
@@ -164,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as make demo)")
     parser.add_argument("--distinct", type=int, default=TARGET, help="distinct searches to generate")
     parser.add_argument("--profile", metavar="NAME", help="py-spy phase: docs/profiles/catalog-NAME.svg")
+    parser.add_argument("--cpu", type=int, metavar="N", help="CPU per request in one process, N searches")
     args = parser.parse_args(argv)
 
     env = own_database_env(args.postgres, PG_DATABASE, SQLITE_FILE)
@@ -173,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{len(params):,} distinct searches from {len(names):,} active items' names "
         f"in {time.monotonic() - started:.1f} s")
     bench = [Req("/api/v1/catalog/items?" + urlencode(p)) for p in params]
+    if args.cpu:
+        log(f"CPU per request, one process, {args.cpu} searches; load average {loadavg()}")
+        figures = cpu_per_request(env, [r.path for r in bench[:args.cpu + 200]])
+        log(f"bare view {figures['bare_ms']:.3f} ms, search {figures['search_ms']:.3f} ms, "
+            f"ratio {figures['ratio']:.2f}, answer {figures['bytes']:.0f} bytes")
+        return 0
     base = [Req("/bench/bare/constant")]
     port = free_port()
     database = "PostgreSQL" if args.postgres else "SQLite"

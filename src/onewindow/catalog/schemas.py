@@ -1,20 +1,27 @@
 """Schemas of the catalog API (/api/v1/catalog/) and the one place that renders its answers.
 
 The selectors return model objects and plain dataclasses (``SearchResult``, ``CatalogStats``, and
-``SearchRows`` of ``values()`` rows for the API's search); the functions below turn them into the
-JSON shapes of the schemas (issue #10 part 3). The search page's answer is rendered once per
-catalog generation and kept in the cache (``item_list_payload``): a repeated search costs one cache
-read, no query and no per-item work; a new one the in-memory index and one statement (decision 0020).
+``SearchHits``, the index's item ids, for the API's search); the functions below turn them into the
+JSON shapes of the schemas (issue #10 part 3).
+
+The API's search answer (issue #17) is JSON bytes joined from parts rendered ahead: each item's
+result row is rendered once per catalog generation and kept in the index (``item_list_json``), so a
+search renders only its counts and facets — no pydantic, no per-item dict. The bytes are the
+``ItemListOut`` document (compact separators, UTF-8), checked field by field against the
+schema-validated ``item_list_out`` in ``tests/test_search_answer.py``. The answer is kept in the
+cache per catalog generation (``item_list_body``): a repeated search costs one cache read.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
 from ninja import Schema
 
 from onewindow.core.schemas import ErrorOut as ErrorOut  # re-exported: the one error shape
@@ -22,7 +29,8 @@ from onewindow.core.schemas import PageOut
 
 from . import selectors
 from .models import ItemVersion, ServiceItem
-from .selectors import SearchResult, SearchRows
+from .search_index import SearchIndex
+from .selectors import SearchHits, SearchRequest, SearchResult
 
 
 class FacetOut(Schema):
@@ -162,40 +170,76 @@ def item_summary_out(item: ServiceItem) -> dict[str, Any]:
 _GUIDE_URL: dict[str, str] = {}  # script prefix → the guide's URL with CODE0 for the code
 
 
-def _guide_url(code: str) -> str:
-    """``reverse("catalog:guide", args=[code])``, formatted from the reversed pattern for the
-    plain codes of the catalog (letters and digits; a reverse costs more than the rest of a row),
-    reversed for any other."""
+def _guide_url(code: str, prefix: str) -> str:
+    """``reverse("catalog:guide", args=[code])`` under the script prefix ``prefix``, formatted from
+    the reversed pattern for the plain codes of the catalog (letters and digits; a reverse costs
+    more than the rest of a row), reversed for any other."""
     if not (code.isascii() and code.isalnum()):
         return reverse("catalog:guide", args=[code])
-    prefix = get_script_prefix()
     pattern = _GUIDE_URL.get(prefix)
     if pattern is None:
         pattern = _GUIDE_URL[prefix] = reverse("catalog:guide", args=["CODE0"])
     return pattern.replace("CODE0", code)
 
 
-def item_row_out(row: dict[str, Any]) -> dict[str, Any]:
-    """``item_summary_out`` of a ``selectors.ROW_COLUMNS`` row."""
-    return {
-        "code": row["code"], "name": row["name"], "level": row["level"], "category": row["category"],
-        "type": _ref(row["item_type__code"], row["item_type__name"]),
-        "department": _ref(row["department__code"], row["department__name"]),
-        "region": _ref(row["region__code"], row["region__name"]),
-        "depth_level": row["depth_level"], "fully_online": row["fully_online"], "status": row["status"],
-        "url": _guide_url(row["code"]),
-    }
+def _compact(value: Any) -> bytes:
+    """JSON as the search answer sends it: UTF-8, no spaces after separators (smaller: the answer
+    is most of what a search costs the server to write, issue #17)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _facets_out(result: SearchResult | SearchRows) -> dict[str, list[dict[str, Any]]]:
+def _rows_json(index: SearchIndex, prefix: str) -> dict[int, bytes]:
+    """Item id → ``item_summary_out`` of the index's row as JSON, every item at once on the API's
+    first search of the index's generation under ``prefix`` (a varied workload shows most items
+    within minutes; rendering them one by one would cost as much again in dictionary lookups)."""
+    found = index.rendered.get(prefix)
+    if found is not None:
+        return found
+    labels = index.labels
+    found = {}
+    for pk, (code, name, level, category, type_id, department_id, region_id, depth, online,
+             status) in index.rows.items():
+        found[pk] = _compact({
+            "code": code, "name": name, "level": level, "category": category,
+            "type": _ref(*labels["type"].get(type_id, ("", ""))),
+            "department": _ref(*labels["department"].get(department_id, ("", ""))),
+            "region": _ref(*labels["region"].get(region_id, ("", ""))),
+            "depth_level": depth, "fully_online": online, "status": status, "url": _guide_url(code, prefix),
+        })
+    index.rendered[prefix] = found
+    return found
+
+
+def _facets_out(result: SearchResult | SearchHits) -> dict[str, list[dict[str, Any]]]:
     return {name: [{"value": fc.value, "label": fc.label, "count": fc.count} for fc in values]
             for name, values in result.facets.items()}
 
 
-def item_rows_out(result: SearchRows) -> dict[str, Any]:
-    """``item_list_out`` of a page of rows."""
-    return {"total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
-            "items": [item_row_out(r) for r in result.rows], "facets": _facets_out(result)}
+def _facets_json(hits: SearchHits) -> bytes:
+    """``_facets_out`` as JSON: each entry's ``{"value":…,"label":…,"count":`` rendered once per
+    index and language (labels of levels, categories and depths are translated), then its count."""
+    parts = hits.index.facet_parts
+    language = get_language() or ""
+    out = []
+    for name, values in hits.facets.items():
+        entries = []
+        for fc in values:
+            key = (language, fc.value, fc.label)
+            part = parts.get(key)
+            if part is None:
+                part = parts[key] = _compact({"value": fc.value, "label": fc.label, "count": 0})[:-2]
+            entries.append(b"%b%d}" % (part, fc.count))
+        out.append(b'"%b":[%b]' % (name.encode(), b",".join(entries)))
+    return b"{%b}" % b",".join(out)
+
+
+def item_list_json(hits: SearchHits) -> bytes:
+    """``item_list_out`` of a page of hits, as the JSON bytes of ``ItemListOut`` (same keys, same
+    order), joined from the parts kept with the index."""
+    rows = _rows_json(hits.index, get_script_prefix())
+    items = b",".join([rows[pk] for pk in hits.ids])
+    return b'{"total":%d,"page":%d,"pages":%d,"page_size":%d,"items":[%b],"facets":%b}' % (
+        hits.total, hits.page, hits.pages, hits.page_size, items, _facets_json(hits))
 
 
 def item_list_out(result: SearchResult) -> dict[str, Any]:
@@ -204,19 +248,19 @@ def item_list_out(result: SearchResult) -> dict[str, Any]:
             "items": [item_summary_out(i) for i in result.items], "facets": _facets_out(result)}
 
 
-def item_list_payload(*, user: Any, page: int = 1, page_size: int = selectors.PAGE_SIZE,
-                      **filters: Any) -> dict[str, Any]:
-    """``item_list_out`` of ``selectors.item_search`` (as rows: ``item_search_rows``), kept in the
-    cache per catalog generation
-    under ``selectors.search_page_key`` (every committed catalog write bumps the generation, so a
-    kept answer is never older than the last write this cache has seen)."""
+def item_list_body(*, user: Any, page: int = 1, page_size: int = selectors.PAGE_SIZE, **filters: Any) -> bytes:
+    """The API's search answer (``item_list_json`` of ``selectors.item_search_hits``), kept in the
+    cache per catalog generation under ``selectors.search_answer_key`` (every committed catalog
+    write bumps the generation, so a kept answer is never older than the last write this cache has
+    seen). Validates first: 422 ``catalog.bad_filter`` / 403 as ``selectors.item_search``."""
     with selectors.one_generation():
-        key = selectors.search_page_key(user=user, page=page, page_size=page_size, **filters)
-        payload: dict[str, Any] | None = cache.get(key)
-        if payload is None:
-            payload = item_rows_out(selectors.item_search_rows(user=user, page=page, page_size=page_size, **filters))
-            cache.set(key, payload, selectors.FACET_TTL)
-    return payload
+        request: SearchRequest = selectors.search_request(user=user, page=page, page_size=page_size, **filters)
+        key = selectors.search_answer_key(request)
+        body: bytes | None = cache.get(key)
+        if body is None:
+            body = item_list_json(selectors.item_search_hits(request))
+            cache.set(key, body, selectors.FACET_TTL)
+    return body
 
 
 def version_out(v: ItemVersion) -> dict[str, Any]:

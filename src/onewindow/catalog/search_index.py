@@ -136,10 +136,18 @@ class SearchIndex:
     exact_initials: dict[str, int]
     labels: dict[str, dict[int, tuple[str, str]]]   # district / type / department id → (code, name)
     department_sort: dict[int, int]
+    #: district / type id → in the order of their codes (the order of those facets)
+    by_code_order: dict[str, list[int]]
     #: item id → what a result row shows: code, name, level, category, type id, department id,
     #: region id, depth, fully online, status (the names of type, department, region: ``labels``)
     rows: dict[int, tuple[Any, ...]]
     memo: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Parts of the API's answer rendered ahead by ``schemas.item_list_json`` and kept with the index,
+    #: so once per catalog generation: per script prefix, every item's result row as JSON bytes
+    #: (10,741 rows, 4.2 MB of JSON, 64 ms of CPU on the demo catalog); per (language, value,
+    #: label), a facet entry's JSON up to its count.
+    rendered: dict[str, dict[int, bytes]] = field(default_factory=dict)
+    facet_parts: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
 
     @property
     def all(self) -> int:
@@ -246,6 +254,11 @@ def _exact(values: Iterable[Any]) -> dict[Any, int]:
     return {value: bitmap(found, size) for value, found in lists.items()}
 
 
+def _in_code_order(labels: dict[int, tuple[str, str]]) -> list[int]:
+    """The ids of ``labels`` (id → (code, name)) in the order of their codes."""
+    return sorted(labels, key=lambda pk: labels[pk][0])
+
+
 def _source(values: list[Any]) -> FacetSource:
     return FacetSource(bits=_exact(values), of=values)
 
@@ -270,4 +283,5 @@ def build(generation: int, rows: list[tuple[Any, ...]], labels: dict[str, dict[i
         names=Grams([ascii_lower(n) for n in names], 2), exact_names=_exact(names),
         pinyin=Grams(pinyins, 2), initials=Grams(initials, 2), exact_initials=_exact(initials),
         labels=labels, department_sort=department_sort, rows=shown,
+        by_code_order={kind: _in_code_order(labels[kind]) for kind in ("district", "type")},
     )

@@ -7,7 +7,7 @@ Visibility (decision, documented in docs/glossary and the API description):
   and since when — 政务公开), a **withdrawn** item is not found;
 - staff (``is_staff``) search and read every status, and may filter by status.
 
-Search (``item_search``, and ``item_search_rows`` for the API) filters, ranks, counts the facets
+Search (``item_search``, and ``item_search_hits`` for the API) filters, ranks, counts the facets
 and pages in an in-memory index of the catalog per catalog generation per worker
 (``search_index``, decision 0020): Chinese substring on the name, full pinyin and pinyin initials
 of precomputed columns (``hz`` finds 护照); then one statement reads the page's rows.
@@ -242,11 +242,21 @@ def _choice_labels() -> tuple[dict[Any, str], ...]:
     return found
 
 
-def _index_search(f: SearchFilters, *, staff: bool, page: int,
-                  page_size: int) -> tuple[int, dict[str, list[FacetCount]], list[int]]:
-    """(total, facets, the page's item ids in order) from the index: ``_filtered``, ``_ranked`` and
-    ``_facets`` without SQL."""
-    index = search_index()
+def _by_code(index: SearchIndex, kind: str, sums: dict[Any, int]) -> list[FacetCount]:
+    """The facet of ``kind`` (district, type) in the order of the codes: in the index's order of
+    its labels, or (a value without a label, shown as its id) sorted."""
+    labels = index.labels[kind]
+    if all(pk in labels for pk in sums):
+        return [FacetCount(*labels[pk], sums[pk]) for pk in index.by_code_order[kind] if pk in sums]
+    return sorted((FacetCount(*labels.get(pk, (str(pk), str(pk))), n) for pk, n in sums.items()),
+                  key=lambda fc: fc.value)
+
+
+def _index_search(f: SearchFilters, *, staff: bool, page: int, page_size: int,
+                  index: SearchIndex | None = None) -> tuple[int, dict[str, list[FacetCount]], list[int]]:
+    """(total, facets, the page's item ids in order) from the index (``search_index()`` unless
+    given): ``_filtered``, ``_ranked`` and ``_facets`` without SQL."""
+    index = index or search_index()
     matched = index.all
     if f.status:
         matched &= index.status.get(f.status, 0)
@@ -275,10 +285,8 @@ def _index_search(f: SearchFilters, *, staff: bool, page: int,
                      for v in category_labels if v in sums["category"]],
         "depth": [FacetCount(str(v), depth_labels[v], sums["depth"][v])
                   for v in depth_labels if v in sums["depth"]],
-        "district": sorted((FacetCount(*labels["district"].get(pk, (str(pk), str(pk))), n)
-                            for pk, n in sums["district"].items()), key=lambda fc: fc.value),
-        "type": sorted((FacetCount(*labels["type"].get(pk, (str(pk), str(pk))), n)
-                        for pk, n in sums["type"].items()), key=lambda fc: fc.value),
+        "district": _by_code(index, "district", sums["district"]),
+        "type": _by_code(index, "type", sums["type"]),
         "department": [],
     }
     if f.district or f.street or f.level == Level.CITY:
@@ -298,14 +306,30 @@ def _checked(*, user: Any, page: int, page_size: int, **filters: Any) -> tuple[S
     return f, user_is_catalog_staff(user), max(1, min(page_size, 100))
 
 
-#: The columns of a search result row (``item_search_rows``), what ``schemas.ItemSummaryOut`` shows.
-ROW_COLUMNS = ("id", "code", "name", "level", "category", "item_type__code", "item_type__name", "department__code",
-               "department__name", "region__code", "region__name", "depth_level", "fully_online", "status")
-@dataclass
-class SearchRows:
-    """One page of search results as rows (``ROW_COLUMNS``), for the API's renderer."""
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search of the API, validated (``search_request``): what its answer depends on."""
 
-    rows: list[dict[str, Any]]
+    filters: SearchFilters
+    staff: bool
+    page: int
+    page_size: int
+
+
+def search_request(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> SearchRequest:
+    """Validate one search of the API as ``user`` asks it (422 ``catalog.bad_filter``, 403 for the
+    status filter of a non-staff caller, as ``item_search``), once for its cache key and its hits."""
+    f, staff, page_size = _checked(user=user, page=page, page_size=page_size, **filters)
+    return SearchRequest(filters=f, staff=staff, page=page, page_size=page_size)
+
+
+@dataclass
+class SearchHits:
+    """One page of search results as the index's item ids, for the API's renderer
+    (``schemas.item_list_json``, which reads each row from ``index.rows`` and ``index.labels``)."""
+
+    index: SearchIndex
+    ids: list[int]
     total: int
     page: int
     pages: int
@@ -314,27 +338,16 @@ class SearchRows:
 
 
 @_one_generation
-def item_search_rows(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> SearchRows:
-    """``item_search`` for the API: the same results, facets and paging, the page as rows
-    (``ROW_COLUMNS``) from the index of the current generation — no statement, no model instances —
-    and nothing cached here (the rendered answer is, by ``schemas.item_list_payload``)."""
-    f, staff, page_size = _checked(user=user, page=page, page_size=page_size, **filters)
-    total, facets, ids = _index_search(f, staff=staff, page=page, page_size=page_size)
+def item_search_hits(request: SearchRequest) -> SearchHits:
+    """``item_search`` for the API: the same results, facets and paging, the page as item ids of
+    the index of the current generation — no statement, no model instances — and nothing cached
+    here (the rendered answer is, by ``schemas.item_list_body``)."""
     index = search_index()
-    labels = index.labels
-    rows: list[dict[str, Any]] = []
-    for pk in ids:
-        code, name, level, category, type_id, department_id, region_id, depth, online, status = index.rows[pk]
-        type_code, type_name = labels["type"].get(type_id, ("", ""))
-        department_code, department_name = labels["department"].get(department_id, ("", ""))
-        region_code, region_name = labels["region"].get(region_id, ("", ""))
-        rows.append({"id": pk, "code": code, "name": name, "level": level, "category": category,
-                     "item_type__code": type_code, "item_type__name": type_name,
-                     "department__code": department_code, "department__name": department_name,
-                     "region__code": region_code, "region__name": region_name, "depth_level": depth,
-                     "fully_online": online, "status": status})
-    return SearchRows(rows=rows, total=total, page=page, pages=max(1, math.ceil(total / page_size)),
-                      page_size=page_size, facets=facets)
+    total, facets, ids = _index_search(request.filters, staff=request.staff, page=request.page,
+                                       page_size=request.page_size, index=index)
+    return SearchHits(index=index, ids=ids, total=total, page=request.page,
+                      pages=max(1, math.ceil(total / request.page_size)), page_size=request.page_size,
+                      facets=facets)
 
 
 @_one_generation
@@ -351,8 +364,9 @@ def item_search(*, user: Any, q: str | None = None, level: str | None = None, di
     f, staff, page_size = _checked(user=user, page=page, page_size=page_size, q=q, level=level, district=district,
                                    street=street, department=department, type=type, category=category, depth=depth,
                                    status=status)
-    digest = hashlib.sha1(json.dumps([f.__dict__, staff], sort_keys=True, ensure_ascii=False).encode(),
-                          usedforsecurity=False).hexdigest()
+    # the language too: the facets' labels of levels, categories and depths are translated
+    digest = hashlib.sha1(json.dumps([f.__dict__, staff, get_language()], sort_keys=True,
+                                     ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()
     generation = _generation()
     # Popular searches repeat (护照, 居住证 …): the whole page is cached per catalog generation,
     # which every committed write bumps, so a cached page is never older than the last write
@@ -379,16 +393,15 @@ def one_generation() -> Iterator[int]:
         yield generation
 
 
-def search_page_key(*, user: Any, page: int = 1, page_size: int = PAGE_SIZE, **filters: Any) -> str:
-    """The cache key of one search page as ``user`` sees it (public or staff view), per catalog
-    generation: what the API's renderer (``schemas.item_list_payload``) keeps its answer under, so
-    a repeated search costs one cache read. Validates the filters first (422 ``catalog.bad_filter``
-    like ``item_search``)."""
-    f = clean_filters(user=user, **filters)
-    staff = user_is_catalog_staff(user)
-    digest = hashlib.sha1(json.dumps([f.__dict__, staff, page, page_size], sort_keys=True,
-                                     ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()
-    return f"catalog:payload:{_generation()}:{digest}"
+def search_answer_key(request: SearchRequest) -> str:
+    """The cache key of one search's answer as the API renders it (``schemas.item_list_body``), per
+    catalog generation, so a repeated search costs one cache read. The public and the staff view
+    differ (``staff`` is part of the key), and so do the languages (the facets' labels)."""
+    f = request.filters
+    fields = (f.q, f.level, f.district, f.street, f.department, f.type, f.category, f.depth, f.status,
+              request.staff, request.page, request.page_size, get_language())
+    digest = hashlib.sha1(repr(fields).encode(), usedforsecurity=False).hexdigest()
+    return f"catalog:answer:{_generation()}:{digest}"
 
 
 def _visible(user: Any) -> QuerySet[ServiceItem]:
