@@ -15,6 +15,7 @@ Rules (issue #4 parts 3 and 4):
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from django.conf import settings
@@ -133,7 +134,8 @@ def ticket_take(*, by: Actor, center_id: Any, category_id: Any, priority: str = 
         center = Center.objects.filter(pk=as_id(center_id), is_active=True).first()
     if center is None:
         raise NotFound(_("找不到该服务中心。"), code="center_not_found")
-    category = TicketCategory.objects.filter(pk=as_id(category_id), center=center, is_active=True).first()
+    found = list(TicketCategory.objects.filter(pk=as_id(category_id), center=center, is_active=True).order_by()[:1])
+    category = found[0] if found else None  # by its primary key: no ORDER BY needed
     if category is None:
         raise NotFound(_("该中心没有这个排队类别。"), code="category_not_found")
     if priority not in TicketPriority.values:
@@ -203,7 +205,10 @@ def _notify_near(ticket: Ticket, moment: datetime.datetime) -> None:
     n = near_ahead()
     waiting = (Ticket.objects.filter(center_id=ticket.center_id, date=ticket.date, category_id=ticket.category_id,
                                      status=S.WAITING).order_by("queue_key", "id"))
-    target = waiting[n:n + 1].first() if n >= 0 else None
+    # Three columns of the N-th ticket; the whole row (its number, decrypted) only when an SMS is due.
+    row = waiting.values_list("pk", "phone_confirmed_at", "near_notified")[n:n + 1] if n >= 0 else []
+    due = [pk for pk, confirmed, notified in row if confirmed is not None and not notified]
+    target = Ticket.objects.filter(pk=due[0]).first() if due else None
     if target is not None and target.phone and target.phone_confirmed_at and not target.near_notified:
         Ticket.objects.filter(pk=target.pk).update(near_notified=True)
         target.center = ticket.center
@@ -220,8 +225,10 @@ def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None
     with transaction.atomic():
         # The window locked, with "still has a called or serving ticket?" in the same query.
         busy = Exists(Ticket.objects.filter(window=OuterRef("pk"), status__in=[S.CALLED, S.SERVING]))
-        window = (Window.objects.select_for_update(of=("self",)).select_related("center").annotate(busy=busy)
-                  .filter(pk=as_id(window_id)).first())
+        # No ORDER BY (by primary key): ordering by the model's Meta would hash the annotation's expressions.
+        found = list(Window.objects.select_for_update(of=("self",)).select_related("center").annotate(busy=busy)
+                     .filter(pk=as_id(window_id)).order_by()[:1])
+        window = found[0] if found else None
         if window is None:
             raise NotFound(_("找不到该窗口。"), code="window_not_found")
         if not perms.is_center_staff(by, window.center_id):
@@ -238,7 +245,10 @@ def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
         clerk = perms.user_of(by)
-        for candidate in candidates[:20]:
+        # The first candidate is claimed nearly always (it is locked by this query on PostgreSQL; SQLite's write
+        # lock is held): read it alone, and the next 19 only if its claim failed.
+        first = list(candidates[:1])
+        for candidate in itertools.chain(first, candidates[1:20] if first else []):
             claimed = Ticket.objects.filter(pk=candidate.pk, status=S.WAITING).update(
                 status=S.CALLED, window=window, clerk=clerk, called_at=moment, target_window=None)
             if claimed:
