@@ -55,9 +55,10 @@ def _claim_sql(vendor: str) -> str:
 
     quote = connection.ops.quote_name
     meta = IdempotencyKey._meta
-    columns = ", ".join(quote(meta.get_field(name).column)
+    column = {f.name: str(f.column) for f in meta.concrete_fields}
+    columns = ", ".join(quote(column[name])
                         for name in ("user", "operation", "key", "request_hash", "result_id", "created_at"))
-    unique = ", ".join(quote(meta.get_field(name).column) for name in ("user", "operation", "key"))
+    unique = ", ".join(quote(column[name]) for name in ("user", "operation", "key"))
     return (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, '', %s) "  # noqa: S608
             f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}")  # - names from _meta
 
