@@ -82,16 +82,18 @@ def token_with_owner_and_roles(prefix: str) -> ApiToken | None:
                f"{perms.role_join_sql(using, 'u.' + qn('id'))} WHERE t.{qn('prefix')} = %s"
                f"{perms.role_order_sql(using)}")
         _BEARER_SQL[using] = sql
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    with connection.cursor() as cursor:
         cursor.execute(sql, [True, prefix])
         rows = cursor.fetchall()
     if not rows:
         return None
-    token: ApiToken = _TOKEN_COLUMNS.build(rows[0], 0, using)
-    owner = _OWNER_COLUMNS.build(rows[0], len(_TOKEN_COLUMNS), using)
+    token: ApiToken = _TOKEN_COLUMNS.build(rows[0], 0, connection)
+    owner = _OWNER_COLUMNS.build(rows[0], len(_TOKEN_COLUMNS), connection)
     ApiToken.owner.field.set_cached_value(token, owner)
     if owner is not None:
-        perms.cache_roles(owner, perms.roles_from_rows(rows, len(_TOKEN_COLUMNS) + len(_OWNER_COLUMNS), using))
+        perms.cache_roles(owner, perms.roles_from_rows(rows, len(_TOKEN_COLUMNS) + len(_OWNER_COLUMNS),
+                                                       connection))
     return token
 
 

@@ -92,16 +92,15 @@ class ModelColumns:
             connection.__dict__[self._key] = converters
         return converters
 
-    def build(self, row: Sequence[Any], start: int, using: str) -> Any:
+    def build(self, row: Sequence[Any], start: int, connection: Any) -> Any:
         """The instance in ``row[start:start + len(self)]``, or None for a LEFT JOIN's empty side."""
         values = list(row[start:start + len(self.fields)])
         if values[self.pk_index] is None:
             return None
-        connection = connections[using]
         for i, found, col in self._converters(connection):
             for converter in found:
                 values[i] = converter(values[i], col, connection)
-        return self.model.from_db(using, self.attnames, values)
+        return self.model.from_db(connection.alias, self.attnames, values)
 
 
 ROLE_COLUMNS = (ModelColumns(StaffRole, "r"), ModelColumns(Department, "d"), ModelColumns(Region, "g"))
@@ -128,17 +127,17 @@ def role_order_sql(using: str) -> str:
     return f" ORDER BY r.{qn('role')}, r.{qn('id')}"
 
 
-def roles_from_rows(rows: Iterable[Sequence[Any]], start: int, using: str) -> list[StaffRole]:
+def roles_from_rows(rows: Iterable[Sequence[Any]], start: int, connection: Any) -> list[StaffRole]:
     """The StaffRoles (with department and region loaded) in the rows' columns from ``start``."""
     role_cols, dept_cols, region_cols = ROLE_COLUMNS
     roles = []
     for row in rows:
-        role = role_cols.build(row, start, using)
+        role = role_cols.build(row, start, connection)
         if role is None:
             continue
-        StaffRole.department.field.set_cached_value(role, dept_cols.build(row, start + len(role_cols), using))
+        StaffRole.department.field.set_cached_value(role, dept_cols.build(row, start + len(role_cols), connection))
         StaffRole.region.field.set_cached_value(
-            role, region_cols.build(row, start + len(role_cols) + len(dept_cols), using))
+            role, region_cols.build(row, start + len(role_cols) + len(dept_cols), connection))
         roles.append(role)
     return roles
 
@@ -158,9 +157,10 @@ def _load_roles(user: User) -> list[StaffRole]:
         sql = (f"SELECT {cols} FROM {ROLE_COLUMNS[0].table(using)}{_dept_region_join(using)}"  # noqa: S608
                f" WHERE r.{qn('user_id')} = %s AND r.{qn('valid')} = %s{role_order_sql(using)}")
         _ROLES_SQL[using] = sql
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, True])
-        return roles_from_rows(cursor.fetchall(), 0, using)
+        return roles_from_rows(cursor.fetchall(), 0, connection)
 
 
 _ROLES_SQL: dict[str, str] = {}
