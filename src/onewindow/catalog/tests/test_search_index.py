@@ -91,7 +91,7 @@ def test_statements_of_a_search_with_a_cold_index(items: list[ServiceItem]) -> N
         (r'FROM "core_region"', "district labels (facets, and a term naming a district)"),
         (r'FROM "catalog_itemtype"', "item type labels (facets)"),
         (r'FROM "core_department"', "department labels and order (facets, a term naming a department)"),
-    ]):  # the page's rows come from the index too
+    ]):  # the page's rows come from the index too, rendered with it (schemas.item_list_json): no statement
         body = Client().get(API, {"q": "hz"}).json()
     assert [i["name"] for i in body["items"]] == ["普通护照签发", "普通护照换发"]
 
@@ -105,7 +105,8 @@ def test_statements_of_a_search_with_a_warm_index(items: list[ServiceItem]) -> N
         body = Client().get(API, {"q": "gangao"}).json()
     assert [i["name"] for i in body["items"]] == ["往来港澳通行证签发"]
     with mock.patch.object(selectors, "GENERATION_TTL", 3600):  # however slow this machine is
-        with StatementBudget([]):  # the generation was read within GENERATION_TTL; the rows are the index's
+        # the generation was read within GENERATION_TTL; the rows are the index's, rendered with it
+        with StatementBudget([]):
             assert len(Client().get(API, {"q": "签发"}).json()["items"]) == 2
         with StatementBudget([]):  # nothing found: no page to read
             assert Client().get(API, {"q": "不存在的事项"}).json()["total"] == 0
