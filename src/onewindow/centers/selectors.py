@@ -277,7 +277,8 @@ def _as_pk(value: Any) -> int:
 def waiting_for_window(window: Window, day: datetime.date) -> QuerySet[Ticket]:
     """The queue-eligibility predicate: the waiting tickets of ``day`` a window may call — those
     transferred to this very window, and those without a target window in one of its categories.
-    ``ticket_call_next`` claims from it; the terminal counts it."""
+    ``ticket_call_next`` claims from it; the terminal counts it. The window's categories are a subquery,
+    not a list read first: one statement for the call (issue #17)."""
     category_ids = Window.categories.through.objects.filter(window_id=window.pk).values("ticketcategory_id")
     return (Ticket.objects.filter(center_id=window.center_id, date=day, status=S.WAITING)
             .filter(Q(target_window=window) | Q(target_window__isnull=True, category_id__in=category_ids)))
