@@ -56,7 +56,7 @@ class _Counters:
         self.alias = router.db_for_write(cache.cache_model_class)
         self.connection = connections[self.alias]
         quote = self.connection.ops.quote_name
-        self.table = quote(cache._table)
+        self.table = quote(cache.cache_model_class._meta.db_table)
         self.key = cache.make_and_validate_key(_DB_PREFIX + key)
         self.k, self.v, self.e = quote("cache_key"), quote("value"), quote("expires")
 
