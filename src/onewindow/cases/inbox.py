@@ -81,9 +81,10 @@ class _Ask:
     level: str | None
     drafts: bool  # the status filter may hold drafts: the online ones are left out
 
-    def shape(self) -> tuple[bool, bool, bool, bool, bool, bool]:
+    def shape(self) -> tuple[bool, bool, bool, bool, bool, bool, bool]:
+        sparse = self.status is None or self.status in OPEN_FOR_STAFF
         return (self.department_id is not None, self.handler_id is not None, bool(self.q), self.status is not None,
-                self.level is not None, self.drafts)
+                self.level is not None, self.drafts, sparse)
 
     def values(self, ids: list[int]) -> dict[str, Any]:
         like = f"%{connection.ops.prep_for_like_query(self.q)}%"
@@ -114,9 +115,9 @@ def _branches_sql(vendor: str, n: int, shape: tuple[bool, ...], sort: str | None
     case-insensitive LIKE of the database (as the ORM's ``icontains``). The limit is written into the SQL,
     not bound: with ``LIMIT ?`` SQLite walked a department's every case by id instead of the covering index.
 
-    Drafts: for any status but ``draft`` the online-draft exclusion is moot, and without it the index alone
-    answers (no table rows read)."""
-    with_dept, mine, has_q, one_status, has_level, drafts = shape
+    ``shape``: ``_Ask.shape``. Drafts: for any status but ``draft`` the online-draft exclusion is moot, and
+    without it the index alone answers (no table rows read)."""
+    with_dept, mine, has_q, one_status, has_level, drafts, sparse = shape
     where: list[str] = []
     keys: list[str] = []
     if with_dept:
@@ -143,7 +144,12 @@ def _branches_sql(vendor: str, n: int, shape: tuple[bool, ...], sort: str | None
     if drafts:
         where.append(f"NOT ({_C}\"channel\" IN ('online', 'wechat') AND {_C}\"status\" = %s)")
         keys.append("draft")
-    tail = (f" ORDER BY {_ORDER[sort]}" if sort else "") + (f" LIMIT {int(limit)}" if limit is not None else "")
+    order = _ORDER[sort] if sort else ""
+    if sparse and sort in ("new", "old"):
+        # The open cases are a few in a thousand of a busy body: by the primary key PostgreSQL walked 263,000
+        # of them backwards for 500 (1.6 s); ``id + 0`` leaves it the department's index and a short sort.
+        order = f"{_C}id + 0 {'DESC' if sort == 'new' else 'ASC'}"
+    tail = (f" ORDER BY {order}" if order else "") + (f" LIMIT {int(limit)}" if limit is not None else "")
     parts: list[str] = []
     all_keys: list[str] = []
     scope = ", ".join(["%s"] * n)
@@ -333,9 +339,16 @@ class _Provisional:
     def __init__(self) -> None:
         self.today = timezone.localdate()
         self.confirmed: set[int] | None = None
+        #: ``covered_by_library`` per year (the package knows whole years): asked once a page, not once a row.
+        self.covered: dict[int, bool] = {}
 
     def year(self, due_date: datetime.date | None, status: str) -> int | None:
-        if due_date is None or status in FINAL or covered_by_library(due_date):
+        if due_date is None or status in FINAL:
+            return None
+        covered = self.covered.get(due_date.year)
+        if covered is None:
+            covered = self.covered[due_date.year] = covered_by_library(due_date)
+        if covered:
             return None
         if self.confirmed is None:
             self.confirmed = confirmed_years()

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import get_language
 from ninja import Schema
 from pydantic import Field
 
@@ -278,6 +279,19 @@ def _label(value: str) -> str:
     return str(CaseStatus(value).label) if value in CaseStatus.values else value
 
 
+#: The status labels per language (``_label`` for every status): building ``CaseStatus.values`` and
+#: translating the label for each of 50 rows was 15 % of an inbox request (issue #17).
+_STATUS_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def _status_label(value: str) -> str:
+    language = get_language()
+    labels = _STATUS_LABELS.get(language)
+    if labels is None:
+        labels = _STATUS_LABELS[language] = {s.value: str(s.label) for s in CaseStatus}
+    return labels.get(value, value)
+
+
 def _action_label(value: str) -> str:
     return str(CaseAction(value).label) if value in CaseAction.values else value
 
@@ -336,7 +350,8 @@ def row_from_values(row: dict[str, Any]) -> dict[str, Any]:
     if row["handler_id"] is not None:
         name = row["handler__person__name"]
         handler = {"id": row["handler_id"], "name": mask_name(row["handler__username"] if name is None else name)}
-    return {"id": row["id"], "number": row["number"], "status": row["status"], "status_label": _label(row["status"]),
+    return {"id": row["id"], "number": row["number"], "status": row["status"],
+            "status_label": _status_label(row["status"]),
             "channel": row["channel"], "title": row["title"], "item_code": row["item__code"], "applicant": applicant,
             "receiving_department": {"code": row["receiving_department__code"],
                                      "name": row["receiving_department__name"]},

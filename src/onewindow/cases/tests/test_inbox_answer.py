@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Any
 
 from django.db.models import Q
 from django.test import Client
@@ -61,7 +62,8 @@ def test_the_branches_pick_what_the_scope_picks(case_world: CaseWorld) -> None:
     p = case_world.p
     cases = a_varied_world(case_world)
     number = Case.objects.get(pk=cases[1].pk).number
-    asks = [{}, {"status": "accepted"}, {"status": "delivered"}, {"status": "draft"}, {"status": "forwarded"},
+    asks: list[dict[str, Any]] = [
+            {}, {"status": "accepted"}, {"status": "delivered"}, {"status": "draft"}, {"status": "forwarded"},
             {"level": "yellow"}, {"status": "accepted", "level": "green"}, {"mine": True}, {"q": "abc"},
             {"q": number or "x"}, {"q": "营业"}, {"department_id": p.department.pk},
             {"department_id": case_world.center.pk}]
@@ -96,10 +98,10 @@ def test_inbox_json_is_the_validated_answer(case_world: CaseWorld) -> None:
     validated = InboxOut.model_validate(inbox_payload(box)).model_dump()
     assert response.content == Utf8JsonRenderer().render(None, validated, response_status=200).encode()  # type: ignore[arg-type]
     answer = json.loads(response.content)
-    assert {row["handler"]["name"] for row in answer["items"] if row["handler"]} == {mask_name(
-        p.clerk.person.name if p.clerk.person_id else p.clerk.username)}
+    clerk = p.clerk.person.name if p.clerk.person is not None else p.clerk.username
+    assert {row["handler"]["name"] for row in answer["items"] if row["handler"]} == {mask_name(clerk)}
     for row in answer["items"]:
-        case = Case.objects.select_related("applicant_person").get(pk=row["id"])
-        assert row["applicant"] == {"kind": "person", "name": mask_name(case.applicant_person.name),
-                                    "credit_code": None}
-        assert row["applicant"]["name"] != case.applicant_person.name
+        person = Case.objects.select_related("applicant_person").get(pk=row["id"]).applicant_person
+        assert person is not None
+        assert row["applicant"] == {"kind": "person", "name": mask_name(person.name), "credit_code": None}
+        assert row["applicant"]["name"] != person.name

@@ -66,7 +66,7 @@ def test_inbox_statements_do_not_grow_with_rows(case_world: CaseWorld) -> None:
     ids = [row["id"] for row in page["items"]]
     assert ids == sorted(ids, reverse=True)
     with StatementBudget(BUDGET):
-        second = client.get(INBOX, {"sort": "new", "page": 2}).json()
+        second = client.get(INBOX, {"sort": "new", "page": "2"}).json()
     every = set(Case.objects.filter(status=CaseStatus.ACCEPTED).values_list("id", flat=True))
     assert {row["id"] for row in second["items"]} == every - set(ids)
     row = page["items"][0]
