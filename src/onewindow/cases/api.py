@@ -230,7 +230,8 @@ def case_query(request: HttpRequest, payload: QueryIn) -> PublicStatusOut:
     key = _query_failures_key(request)
     # Counted before it is tried (one budget for every worker process); a right answer is given back.
     if not throttle_hit(key, limit=QUERY_FAILURES, window=QUERY_WINDOW_SECONDS):
-        raise RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="rate_limited")
+        raise RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="rate_limited",
+                          retry_after=QUERY_WINDOW_SECONDS)
     try:
         found = public_query.public_status(code, phone_tail)  # two statements, values() rows (issue #17)
     except NotFound:

@@ -59,8 +59,15 @@ class Conflict(DomainError):
 
 
 class RateLimited(DomainError):
+    """Too many attempts. ``retry_after`` (seconds), when the limit knows it, becomes the answer's
+    ``Retry-After`` header (RFC 9110 §10.2.3), so a client waits instead of retrying at once."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str | Promise, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 #: The stable code and the message for each error status that is not a domain refusal

@@ -108,11 +108,12 @@ def test_guessing_is_stopped_with_the_database_cache(case_world: CaseWorld, data
         blocked = client.post("/api/v1/cases/query", {"code": case.query_code, "phone_tail": case.phone_tail},
                               content_type="application/json")
     assert (blocked.status_code, blocked.json()["code"]) == (429, "rate_limited")
+    assert blocked["Retry-After"] == "600"  # the window: the client knows when to come back
     assert "number" not in blocked.json()
     assert throttle.throttle_count("cases:query-failures:198.51.100.21") == 11
     assert (CaseEvent.objects.filter(case=case).count(), Case.objects.get(pk=case.pk).status) == (events, status)
     page = client.post("/cases/query/", {"code": case.query_code, "tail": case.phone_tail})
-    assert page.status_code == 429
+    assert (page.status_code, page["Retry-After"]) == (429, "600")
     other = Client(REMOTE_ADDR="198.51.100.22").post("/api/v1/cases/query", {
         "code": case.query_code, "phone_tail": case.phone_tail}, content_type="application/json")
     assert other.status_code == 200

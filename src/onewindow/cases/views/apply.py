@@ -413,7 +413,9 @@ def query(request: HttpRequest) -> HttpResponse:
     # Counted before it is tried (one budget for every worker process); a right answer is given back.
     if not throttle_hit(key, limit=QUERY_MAX_FAILURES, window=QUERY_WINDOW_SECONDS):
         exc: DomainError = RateLimited(_("查询失败次数过多，请 10 分钟后再试。"), code="query_throttled")
-        return render(request, "cases/apply/query.html", {**context, "error": exc}, status=exc.status)
+        response = render(request, "cases/apply/query.html", {**context, "error": exc}, status=exc.status)
+        response["Retry-After"] = str(QUERY_WINDOW_SECONDS)
+        return response
     try:
         result = public_query.public_status(code, tail)  # two statements, values() rows (issue #17)
     except DomainError as exc:
