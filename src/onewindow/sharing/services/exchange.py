@@ -177,8 +177,7 @@ def check_rate(grant: Grant) -> None:
     if not decision.allowed:
         error = RateLimited(_("调用过于频繁：该授权每分钟最多 %(n)s 次，请 %(s)s 秒后再试。")
                             % {"n": grant.rate_per_minute, "s": decision.retry_after},
-                            code="sharing_rate_limited")
-        error.retry_after = decision.retry_after  # type: ignore[attr-defined]
+                            code="sharing_rate_limited", retry_after=decision.retry_after)
         raise error
 
 
