@@ -21,7 +21,6 @@ with ``otp_required`` (403).
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +36,8 @@ from ninja.utils import check_csrf
 from onewindow.core.errors import DomainError, PermissionDenied
 
 from . import permissions as perms
-from .models import ApiToken, User, hash_token_secret, parse_token
-from .services import TOKEN_TOUCH_INTERVAL, TokenRefused
+from .models import ApiToken, User, parse_token
+from .services import token_refusal, token_touch
 
 
 @dataclass(frozen=True)
@@ -98,26 +97,18 @@ def token_with_owner_and_roles(prefix: str) -> ApiToken | None:
 
 
 def bearer_authenticate(bearer: str) -> ApiToken:
-    """``services.api_token_authenticate``'s checks, in its order and with its codes, on the token
-    of :func:`token_with_owner_and_roles`: unknown or a wrong secret (constant-time compare)
-    ``token_invalid``, ``token_revoked``, ``token_expired``, an inactive owner
-    ``token_owner_inactive`` (all 401); ``last_used_at`` written at most once a minute."""
+    """``services.token_refusal`` (the one check of every token path: ``token_invalid``,
+    ``token_revoked``, ``token_expired``, ``token_owner_inactive``, all 401) on the token of
+    :func:`token_with_owner_and_roles`; ``last_used_at`` written at most once a minute."""
     parts = parse_token(bearer)
     token = token_with_owner_and_roles(parts[0]) if parts else None
-    given = hash_token_secret(parts[1]) if parts else ""
-    if token is None or parts is None or not hmac.compare_digest(token.secret_hash, given):
-        raise TokenRefused(_("访问令牌无效"), code="token_invalid")
     now = timezone.now()
-    if token.revoked_at is not None:
-        raise TokenRefused(_("访问令牌已被撤销"), code="token_revoked")
-    if token.is_expired(now):
-        raise TokenRefused(_("访问令牌已过期"), code="token_expired")
-    if token.owner is not None and not token.owner.is_active:
-        raise TokenRefused(_("访问令牌所属账号已停用"), code="token_owner_inactive")
-    stale = now - TOKEN_TOUCH_INTERVAL
-    if token.last_used_at is None or token.last_used_at < stale:
-        ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gte=stale).update(last_used_at=now)
-        token.last_used_at = now
+    owner_active = token.owner.is_active if token is not None and token.owner is not None else None
+    refusal = token_refusal(token, parts[1] if parts else None, owner_active=owner_active, now=now)
+    if refusal is not None:
+        raise refusal
+    assert token is not None
+    token_touch(token, now)
     return token
 
 

@@ -425,27 +425,50 @@ class TokenRefused(DomainError):
     status = 401
 
 
-def api_token_authenticate(*, bearer: str) -> ApiToken:
-    """Check a bearer token: the prefix finds the row, the secret's SHA-256 is compared in
-    constant time; revoked (``token_revoked``) and expired (``token_expired``) tokens are
-    refused, unknown ones with ``token_invalid``. ``last_used_at`` is written at most once a
-    minute (one conditional UPDATE), so busy devices do not write on every request."""
-    parts = parse_token(bearer)
-    token = ApiToken.objects.select_related("owner").filter(prefix=parts[0]).first() if parts else None
-    given = hash_token_secret(parts[1]) if parts else ""
-    if token is None or parts is None or not hmac.compare_digest(token.secret_hash, given):
-        raise TokenRefused(_("访问令牌无效"), code="token_invalid")
-    now = timezone.now()
+def token_refusal(token: ApiToken | None, secret: str | None, *, owner_active: bool | None,
+                  now: datetime.datetime) -> TokenRefused | None:
+    """The one check of a bearer token, whoever loaded the row (issue #17: the API's one-statement
+    token+roles read, the hall devices' token+device read and :func:`api_token_authenticate` all call
+    it, so a check added here reaches every path). None when the token is accepted; otherwise the
+    refusal, in this order: unknown or a wrong secret (SHA-256, constant-time compare)
+    ``token_invalid``, ``token_revoked``, ``token_expired``, an inactive owner ``token_owner_inactive``.
+    ``owner_active`` is the owner's ``is_active`` (None for a token without owner). Basis:
+    GB/T 22239-2019 (身份鉴别): a revoked or expired credential is refused at the next request."""
+    given = hash_token_secret(secret) if secret is not None else ""
+    if token is None or secret is None or not hmac.compare_digest(token.secret_hash, given):
+        return TokenRefused(_("访问令牌无效"), code="token_invalid")
     if token.revoked_at is not None:
-        raise TokenRefused(_("访问令牌已被撤销"), code="token_revoked")
+        return TokenRefused(_("访问令牌已被撤销"), code="token_revoked")
     if token.is_expired(now):
-        raise TokenRefused(_("访问令牌已过期"), code="token_expired")
-    if token.owner is not None and not token.owner.is_active:
-        raise TokenRefused(_("访问令牌所属账号已停用"), code="token_owner_inactive")
+        return TokenRefused(_("访问令牌已过期"), code="token_expired")
+    if token.owner_id is not None and not owner_active:
+        return TokenRefused(_("访问令牌所属账号已停用"), code="token_owner_inactive")
+    return None
+
+
+def token_touch(token: ApiToken, now: datetime.datetime) -> None:
+    """``last_used_at`` at most once a TOKEN_TOUCH_INTERVAL (one conditional UPDATE), so busy devices
+    and clients do not write on every request."""
     stale = now - TOKEN_TOUCH_INTERVAL
     if token.last_used_at is None or token.last_used_at < stale:
         ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gte=stale).update(last_used_at=now)
         token.last_used_at = now
+
+
+def api_token_authenticate(*, bearer: str) -> ApiToken:
+    """Check a bearer token (:func:`token_refusal`): the prefix finds the row, the secret's SHA-256
+    is compared in constant time; revoked (``token_revoked``) and expired (``token_expired``) tokens
+    are refused, unknown ones with ``token_invalid``. ``last_used_at`` is written at most once a
+    minute (:func:`token_touch`)."""
+    parts = parse_token(bearer)
+    token = ApiToken.objects.select_related("owner").filter(prefix=parts[0]).first() if parts else None
+    now = timezone.now()
+    owner_active = token.owner.is_active if token is not None and token.owner is not None else None
+    refusal = token_refusal(token, parts[1] if parts else None, owner_active=owner_active, now=now)
+    if refusal is not None:
+        raise refusal
+    assert token is not None
+    token_touch(token, now)
     return token
 
 

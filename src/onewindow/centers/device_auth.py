@@ -39,8 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
-from onewindow.accounts.models import ApiToken, hash_token_secret, parse_token
-from onewindow.accounts.services import api_token_authenticate
+from onewindow.accounts.models import ApiToken, parse_token
+from onewindow.accounts.services import api_token_authenticate, token_refusal
 from onewindow.core.errors import DomainError, PermissionDenied
 
 from .models import Device, DeviceBinding
@@ -105,8 +105,8 @@ def _device_by_token(bearer: str, now: datetime.datetime) -> Device | None:
         return None
     device = found[0]
     api_token = device.token
-    if (not hmac.compare_digest(api_token.secret_hash, hash_token_secret(parts[1])) or api_token.revoked_at is not None
-            or api_token.is_expired(now) or (api_token.owner_id is not None and not device.owner_active)
+    # accounts' one check of every token path; any refusal is decided again (and answered) the long way.
+    if (token_refusal(api_token, parts[1], owner_active=device.owner_active, now=now) is not None
             or DEVICE_SCOPE not in (api_token.scopes or [])):
         return None
     return device
