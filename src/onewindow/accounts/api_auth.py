@@ -27,7 +27,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -37,7 +36,7 @@ from onewindow.core.errors import DomainError, PermissionDenied
 
 from . import permissions as perms
 from .models import ApiToken, User, parse_token
-from .services import token_refusal, token_touch
+from .services import token_accept
 
 
 @dataclass(frozen=True)
@@ -102,14 +101,7 @@ def bearer_authenticate(bearer: str) -> ApiToken:
     :func:`token_with_owner_and_roles`; ``last_used_at`` written at most once a minute."""
     parts = parse_token(bearer)
     token = token_with_owner_and_roles(parts[0]) if parts else None
-    now = timezone.now()
-    owner_active = token.owner.is_active if token is not None and token.owner is not None else None
-    refusal = token_refusal(token, parts[1] if parts else None, owner_active=owner_active, now=now)
-    if refusal is not None:
-        raise refusal
-    assert token is not None
-    token_touch(token, now)
-    return token
+    return token_accept(token, parts[1] if parts else None)
 
 
 class BearerTokenAuth(HttpBearer):

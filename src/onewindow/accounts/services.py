@@ -462,9 +462,16 @@ def api_token_authenticate(*, bearer: str) -> ApiToken:
     minute (:func:`token_touch`)."""
     parts = parse_token(bearer)
     token = ApiToken.objects.select_related("owner").filter(prefix=parts[0]).first() if parts else None
+    return token_accept(token, parts[1] if parts else None)
+
+
+def token_accept(token: ApiToken | None, secret: str | None) -> ApiToken:
+    """The token (its owner loaded) when :func:`token_refusal` accepts it, touched (:func:`token_touch`);
+    otherwise its refusal is raised (the API bearer and api_token_authenticate; the hall devices' fast
+    path asks token_refusal alone and falls back to api_token_authenticate)."""
     now = timezone.now()
     owner_active = token.owner.is_active if token is not None and token.owner is not None else None
-    refusal = token_refusal(token, parts[1] if parts else None, owner_active=owner_active, now=now)
+    refusal = token_refusal(token, secret, owner_active=owner_active, now=now)
     if refusal is not None:
         raise refusal
     assert token is not None

@@ -282,23 +282,24 @@ _STATUS_LABELS: dict[str | None, dict[str, str]] = {}
 _ACTION_LABELS: dict[str | None, dict[str, str]] = {}
 
 
-def _status_label(value: str) -> str:
+def _labelled(tables: dict[str | None, dict[str, str]], choices: Any, value: str) -> str:
+    """``value``'s label among ``choices`` in the active language (the value itself if unknown)."""
     language = get_language()
-    labels = _STATUS_LABELS.get(language)
+    labels = tables.get(language)
     if labels is None:
-        labels = _STATUS_LABELS[language] = {s.value: str(s.label) for s in CaseStatus}
+        labels = tables[language] = {c.value: str(c.label) for c in choices}
     return labels.get(value, value)
+
+
+def _status_label(value: str) -> str:
+    return _labelled(_STATUS_LABELS, CaseStatus, value)
 
 
 _label = _status_label  # a status's label in the active language (the status itself if unknown)
 
 
 def _action_label(value: str) -> str:
-    language = get_language()
-    labels = _ACTION_LABELS.get(language)
-    if labels is None:
-        labels = _ACTION_LABELS[language] = {a.value: str(a.label) for a in CaseAction}
-    return labels.get(value, value)
+    return _labelled(_ACTION_LABELS, CaseAction, value)
 
 
 def mask_address(value: str) -> str:
