@@ -8,6 +8,11 @@ header value becomes *n* (a unique idempotency key, say). Phases continue the li
 stopped (:class:`Cursor`), so a list longer than a round's requests is never repeated within the round
 (``wrapped`` in the result says when it was).
 
+The list travels in a file that each wrk thread reads in its ``init`` (:func:`request_line`: one request
+a line), not as Lua literals: wrk's LuaJIT refuses a chunk of more than 65,536 constants, which capped a
+list at ~60,000 paths. Thread *t* of *T* sends requests ``offset + t``, ``offset + t + T``, … — the threads'
+parts are disjoint.
+
 Use::
 
     from bench.wrk import Req, Cursor, run_wrk, measure_pair, report
@@ -23,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -68,18 +72,54 @@ def lua_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def lua_script(reqs: list[Req], *, offset: int, threads: int, expected: tuple[int, ...]) -> str:
-    if not reqs:
+#: The escapes of :func:`request_line`'s fields (the Lua side, ``ESCAPES`` in wrk_requests.lua, undoes them).
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+#: A body that is absent (``Req.body is None``), as PostgreSQL's COPY writes a NULL.
+NO_BODY = "\\N"
+
+
+def request_line(req: Req) -> str:
+    """One request as a line of the list file: method, path, body, then each header's name and value,
+    separated by tabs; a backslash, tab, newline or carriage return inside a field is written ``\\\\``,
+    ``\\t``, ``\\n``, ``\\r``; an absent body is ``\\N``. Everything else is the field's UTF-8 as is."""
+    body = NO_BODY if req.body is None else req.body.translate(_ESCAPES)
+    fields = [req.method.translate(_ESCAPES), req.path.translate(_ESCAPES), body]
+    fields += [part.translate(_ESCAPES) for pair in req.headers for part in pair]
+    return "\t".join(fields) + "\n"
+
+
+def parse_request_line(line: str) -> Req:
+    """The inverse of :func:`request_line` (what the Lua script does; for tests and tools)."""
+    marks = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+    def unescape(field: str) -> str:
+        out, i = [], 0
+        while i < len(field):
+            if field[i] == "\\" and i + 1 < len(field):
+                out.append(marks.get(field[i + 1], field[i:i + 2]))  # as Lua's gsub keeps an unknown one
+                i += 2
+            else:
+                out.append(field[i])
+                i += 1
+        return "".join(out)
+
+    fields = line.rstrip("\n").split("\t")
+    body = None if fields[2] == NO_BODY else unescape(fields[2])
+    pairs = [unescape(f) for f in fields[3:]]
+    return Req(unescape(fields[1]), unescape(fields[0]), body, tuple(zip(pairs[::2], pairs[1::2], strict=True)))
+
+
+def write_requests(reqs: list[Req], path: Path) -> None:
+    """The list file of a phase (:func:`request_line` per request, UTF-8, ``\\n`` line ends)."""
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(request_line(r) for r in reqs)
+
+
+def lua_script(reqs_file: Path, count: int, *, offset: int, threads: int, expected: tuple[int, ...]) -> str:
+    """``bench/wrk_requests.lua`` behind a header naming the list file and its request count."""
+    if count < 1:
         raise ValueError("a wrk phase needs at least one request")
-    rows = []
-    for r in reqs:
-        parts = [f"method={lua_string(r.method)}", f"path={lua_string(r.path)}"]
-        if r.body is not None:
-            parts.append(f"body={lua_string(r.body)}")
-        if r.headers:
-            parts.append("headers={" + ", ".join(f"[{lua_string(k)}]={lua_string(v)}" for k, v in r.headers) + "}")
-        rows.append("{" + ", ".join(parts) + "}")
-    header = ("reqs = {\n" + ",\n".join(rows) + "\n}\n"
+    header = (f"reqs_file = {lua_string(str(reqs_file))}\nnreqs = {int(count)}\n"
               f"offset = {int(offset)}\nnthreads = {int(threads)}\n"
               "expected = {" + ", ".join(f"[{int(s)}]=true" for s in expected) + "}\n")
     return header + LUA.read_text()
@@ -96,15 +136,16 @@ def run_wrk(port: int, reqs: list[Req], clients: int, seconds: float, *, offset:
             expected: tuple[int, ...] = (200,), threads: int = WRK_THREADS, host: str = "127.0.0.1") -> dict[str, Any]:
     """One phase: ``clients`` keep-alive connections for ``seconds``; returns wrk's figures."""
     threads = max(1, min(threads, clients))
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as handle:
-        handle.write(lua_script(reqs, offset=offset, threads=threads, expected=expected))
-        path = handle.name
-    try:
+    if not reqs:
+        raise ValueError("a wrk phase needs at least one request")
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
+        listing, script = Path(folder) / "requests.tsv", Path(folder) / "requests.lua"
+        write_requests(reqs, listing)
+        script.write_text(lua_script(listing, len(reqs), offset=offset, threads=threads, expected=expected),
+                          encoding="utf-8")
         out = subprocess.run([wrk_binary(), "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
-                              "--timeout", "30s", "-s", path, f"http://{host}:{port}"],
+                              "--timeout", "30s", "-s", str(script), f"http://{host}:{port}"],
                              check=True, capture_output=True, text=True)
-    finally:
-        os.unlink(path)
     lines = [line for line in out.stdout.splitlines() if line.startswith("WRKJSON ")]
     if not lines:
         raise SystemExit(f"wrk printed no figures:\n{out.stdout}\n{out.stderr}")

@@ -1,13 +1,17 @@
 -- The generic wrk script of bench/wrk.py (issue #17): a list of distinct requests, sent in order.
 -- bench.wrk prepends a header that defines:
---   reqs      = { {method=..., path=..., body=..., headers={...}}, ... }   (at least one)
+--   reqs_file = the list file, one request a line (bench.wrk.request_line): method, path, body, then
+--               header name and value pairs, tab-separated; \\ \t \n \r escape a field's backslash,
+--               tab, newline, carriage return; a body of \N is none
+--   nreqs     = the number of requests in the file (checked when a thread reads it)
 --   offset    = the index of the first request of this phase (0-based; phases continue the list)
 --   nthreads  = wrk's thread count
 --   expected  = { [200]=true, ... } the statuses that count as answered correctly
--- Request n (n = offset + thread id + nthreads * i) is reqs[n % #reqs + 1]; "{n}" in its path, body
--- or a header value is replaced by n (a unique key: an idempotency key, a new applicant's number…),
--- so no two requests of a run are the same body unless the run wraps around the list (`sent` >
--- #reqs tells it).
+-- Each thread reads the file in its init (before wrk's clock starts): a list as Lua literals stopped at
+-- LuaJIT's 65,536 constants per chunk. Request n (n = offset + thread id + nthreads * i) is
+-- reqs[n % #reqs + 1], so the threads' parts are disjoint; "{n}" in its path, body or a header value is
+-- replaced by n (a unique key: an idempotency key, a new applicant's number…), so no two requests of a
+-- run are the same body unless the run wraps around the list (`sent` > #reqs tells it).
 
 local threads = {}
 
@@ -16,7 +20,37 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+local ESCAPES = {["\\"] = "\\", t = "\t", n = "\n", r = "\r"}
+
+local function unescape(field)
+  return (string.gsub(field, "\\(.)", ESCAPES))
+end
+
+local function load_requests(path)
+  local file = assert(io.open(path, "rb"))
+  local list = {}
+  for line in file:lines() do
+    local fields = {}
+    for field in string.gmatch(line .. "\t", "([^\t]*)\t") do
+      fields[#fields + 1] = field
+    end
+    local r = {method = unescape(fields[1]), path = unescape(fields[2])}
+    if fields[3] ~= "\\N" then r.body = unescape(fields[3]) end
+    if #fields > 3 then
+      r.headers = {}
+      for k = 4, #fields - 1, 2 do r.headers[unescape(fields[k])] = unescape(fields[k + 1]) end
+    end
+    list[#list + 1] = r
+  end
+  file:close()
+  if #list ~= nreqs then
+    error(string.format("%s holds %d requests, not %d", path, #list, nreqs))
+  end
+  return list
+end
+
 function init(args)
+  reqs = load_requests(reqs_file)
   i = 0
   verified = false
   ok = 0
@@ -72,6 +106,6 @@ function done(summary, latency, requests)
     '"bad":%d,"sent_per_thread":%d,"least_per_thread":%d,"sent":%d,"distinct":%d,"socket_errors":%d,' ..
     '"timeouts":%d,"first_bad":"%s"}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, good, wrong, most, least, total, #reqs, e.connect + e.read + e.write + e.timeout, e.timeout,
+    latency.max, good, wrong, most, least, total, nreqs, e.connect + e.read + e.write + e.timeout, e.timeout,
     sample))
 end
