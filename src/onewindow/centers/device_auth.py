@@ -130,7 +130,8 @@ def touch(device: Device, now: datetime.datetime | None = None, *, api_token: Ap
     # Plain SQL: the same conditional UPDATE as the ORM's filter().exclude().update(), without its query
     # building, which cost more than the write on the hall's hot paths (issue #17 profile).
     adapt = connection.ops.adapt_datetimefield_value  # the form the ORM stores (naive UTC on SQLite)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint when nested (touch_due: inside the operation's transaction): two plain UPDATEs need none.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for model, row, field, due in ((ApiToken, api_token, "last_used_at", token_due),
                                        (Device, device, "last_seen_at", device_due)):
             if due and row is not None:
@@ -139,30 +140,47 @@ def touch(device: Device, now: datetime.datetime | None = None, *, api_token: Ap
                 setattr(row, field, now)
 
 
+def touch_due(device: Device | None) -> None:
+    """Write the touches :func:`seen` deferred, here: called by the hall's hot services (take, call-next,
+    skip) first thing inside their own transaction, so the touches cost no transaction and no savepoint
+    of their own. Nothing deferred: nothing done."""
+    due = getattr(device, "_touch_due", None) if device is not None else None
+    if due is None:
+        return
+    assert device is not None
+    device._touch_due = None  # type: ignore[attr-defined]
+    touch(device, due, api_token=device.token)
+
+
 @contextmanager
 def seen(device: Device) -> Iterator[None]:
     """Run a device operation with the device's due touches (auth ``fold=True``) in its transaction.
 
-    Nothing due (the usual case: at most once a minute per device): the operation runs as it is. Due:
-    one transaction holds the touches and the operation (whose own atomic block becomes a savepoint);
-    a refusal of the operation (a DomainError: 409, 429 …) rolls back only its savepoint, the touches
-    commit, and the refusal is raised after the commit — the device was seen either way.
+    Nothing due (the usual case: at most once a minute per device): the operation runs as it is. Due: the
+    operation's service writes them inside its own transaction (:func:`touch_due`; issue #17: one BEGIN and
+    COMMIT, no savepoint — two round trips fewer on PostgreSQL than a savepoint inside a transaction of the
+    touches). A refusal of the operation (a DomainError: 409, 429 …) rolls its transaction back, touches
+    included: they are then written in a transaction of their own (a refused request: rare) and the refusal
+    is raised — the device was seen either way, and nothing of the refused operation is written. An
+    operation whose service did not write them gets them after it, likewise.
     """
     due = getattr(device, "_touch_due", None)
     if due is None:
         yield
         return
-    device._touch_due = None  # type: ignore[attr-defined]
-    refused: DomainError | None = None
-    with transaction.atomic():
-        touch(device, due, api_token=device.token)
-        try:
-            with transaction.atomic():
-                yield
-        except DomainError as exc:
-            refused = exc
-    if refused is not None:
-        raise refused
+    api_token = device.token
+    before = (device.last_seen_at, api_token.last_used_at)
+    try:
+        yield
+    except DomainError:
+        # Written (or not) and rolled back with the operation: the in-memory times as they were, then the
+        # touches alone (conditional UPDATEs: nothing changes if the operation's transaction had committed).
+        device._touch_due = None  # type: ignore[attr-defined]
+        device.last_seen_at, api_token.last_used_at = before
+        touch(device, due, api_token=api_token)
+        raise
+    if getattr(device, "_touch_due", None) is not None:  # the service did not write them
+        touch_due(device)
 
 
 device_auth = DeviceBearerAuth()

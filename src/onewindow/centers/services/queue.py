@@ -19,8 +19,8 @@ import itertools
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db.models import Exists, Field, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,7 @@ from onewindow.notifications.services import message_enqueue
 from .. import hours, limits, selectors, workflow
 from .. import permissions as perms
 from ..choices import TicketAction, TicketPriority, TicketSource, TicketStatus, WindowState
+from ..device_auth import touch_due
 from ..models import Center, Device, Ticket, TicketCategory, TicketEvent, Window
 
 S = TicketStatus
@@ -57,10 +58,45 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
     return timezone.localtime(now or timezone.now())
 
 
+_INSERTS: dict[tuple[str, type[models.Model]], tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def _insert_sql(model: type[models.Model]) -> tuple[str, list[Field[Any, Any]]]:
+    """``INSERT … RETURNING id`` of one row of ``model``, built once per process from its ``_meta`` (names
+    quoted by the backend, every value a parameter) with the fields in column order (issue #17: the ORM
+    compiled the ticket's and each event's INSERT anew, inside the write transaction)."""
+    key = (connection.vendor, model)
+    built = _INSERTS.get(key)
+    if built is None:
+        fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+        quote = connection.ops.quote_name
+        built = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from _meta
+                 f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}", fields)
+        _INSERTS[key] = built
+    return built
+
+
+def _params(obj: models.Model, fields: list[Field[Any, Any]]) -> list[Any]:
+    """The row's values as ``save`` would write them (each field's ``pre_save`` and ``get_db_prep_save``:
+    time stamps, JSON, the phone's encryption and keyed hash)."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _insert(obj: models.Model, sql: str, params: list[Any]) -> None:
+    """Insert the prepared row (a model without save overrides or save signals); the object is marked saved."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
+
+
 def _event(ticket: Ticket, action: str, by: Actor | None, *, from_status: str, at: datetime.datetime,
            window: Window | None = None, **data: Any) -> None:
-    TicketEvent.objects.create(ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
-                               window=window or ticket.window, actor=perms.user_of(by), data=data, at=at)
+    event = TicketEvent(ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
+                        window=window or ticket.window, actor=perms.user_of(by), data=data, at=at)
+    sql, fields = _insert_sql(TicketEvent)
+    _insert(event, sql, _params(event, fields))
     device = perms.device_of(by)
     audit_record(actor=by,
                  action=f"centers.ticket.{action}", target=ticket,
@@ -151,19 +187,31 @@ def ticket_take(*, by: Actor, center_id: Any, category_id: Any, priority: str = 
     if not hours.accepts_tickets(center, moment):
         raise Conflict(_("中心现在不在取号时间内，请在开放时间内取号。"), code="center_closed")
     clerk = perms.user_of(by) is not None and perms.is_center_staff(perms.user_of(by), center)
+    # Everything the rows need is prepared before BEGIN (issue #17): on SQLite the write lock serialises the
+    # takes, so the time inside the transaction is what limits them. Inside: the limits, the number, the
+    # prepared ticket INSERT (its number and display patched in), the event and the audit entry.
+    day = moment.date()
+    confirmed = bool(phone) and (clerk or appointment is not None or _own_number(by, phone))
+    ticket = Ticket(center=center, category=category, date=day, number=1, display="", status=S.WAITING,
+                    priority=priority, source=source,
+                    queue_key=moment - datetime.timedelta(minutes=priority_minutes(priority)),
+                    status_code=random_code(CODE_ALPHABET, 10), person=person, phone=phone,
+                    phone_confirmed_at=moment if confirmed else None, device=device, appointment=appointment,
+                    taken_at=moment)
+    sql, fields = _insert_sql(Ticket)
+    params = _params(ticket, fields)
+    number_at = next(i for i, f in enumerate(fields) if f.name == "number")
+    display_at = next(i for i, f in enumerate(fields) if f.name == "display")
+    scope = f"ticket:{center.pk}:{category.pk}:{day.isoformat()}"
+    checks = None if clerk else _take_limits_sql(device, phone, moment)
     with transaction.atomic():
-        if not clerk:
-            _take_limits(device, phone, moment)
-        day = moment.date()
-        n = next_number(f"ticket:{center.pk}:{category.pk}:{day.isoformat()}")
-        confirmed = bool(phone) and (clerk or appointment is not None or _own_number(by, phone))
-        ticket = Ticket.objects.create(
-            center=center, category=category, date=day, number=n, display=f"{category.prefix}{n:03d}",
-            status=S.WAITING, priority=priority, source=source,
-            queue_key=moment - datetime.timedelta(minutes=priority_minutes(priority)),
-            status_code=random_code(CODE_ALPHABET, 10), person=person, phone=phone,
-            phone_confirmed_at=moment if confirmed else None, device=device, appointment=appointment,
-            taken_at=moment)
+        touch_due(device)  # a device's once-a-minute "seen", deferred by its API authentication
+        if checks is not None:
+            _take_limits(device, checks)
+        n = next_number(scope)
+        ticket.number, ticket.display = n, f"{category.prefix}{n:03d}"
+        params[number_at], params[display_at] = n, ticket.display
+        _insert(ticket, sql, params)
         _event(ticket, TicketAction.TAKE, by or device, from_status="", at=moment, priority=priority, source=source)
         if phone and not confirmed:
             from .phone import phone_check_start
@@ -179,25 +227,53 @@ def _own_number(by: Actor, phone: str) -> bool:
     return person is not None and bool(person.phone) and person.phone == phone
 
 
-def _take_limits(device: Device | None, phone: str, moment: datetime.datetime) -> None:
-    """CENTERS_TAKE_LIMITS, counted on the ticket rows (the device row locked so that two
-    takes at one device are counted one after the other)."""
+_Check = tuple[str, list[Any], int, RateLimited]
+
+
+def _take_limits_sql(device: Device | None, phone: str, moment: datetime.datetime) -> list[_Check]:
+    """CENTERS_TAKE_LIMITS as prepared counts (statement, parameters, limit, refusal), built before BEGIN;
+    counted on the ticket rows inside the take's transaction (:func:`_take_limits`)."""
+    checks: list[_Check] = []
+    quote = connection.ops.quote_name
+    table = quote(Ticket._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value  # the form the ORM stores (naive UTC on SQLite)
+    taken = quote(Ticket._meta.get_field("taken_at").column)
     if device is not None:
         count, seconds = limits.take_limit("device")
-        if connection.features.has_select_for_update:
-            # PostgreSQL: the device row locked, so two takes at one device count one after the other. SQLite
-            # has no row locks and needs none: the IMMEDIATE transaction holds the database's write lock.
-            list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk", flat=True))
-        recent = Ticket.objects.filter(device=device, taken_at__gt=moment - datetime.timedelta(seconds=seconds))
-        if recent.count() >= count:
-            raise RateLimited(_("本设备取号过于频繁，请稍后再试或到咨询台求助。"), code="device_rate_limited")
+        column = quote(Ticket._meta.get_field("device").column)
+        checks.append((f"SELECT COUNT(*) FROM {table} WHERE {column} = %s AND {taken} > %s",  # noqa: S608 - names
+                       [device.pk, at(moment - datetime.timedelta(seconds=seconds))], count,
+                       RateLimited(_("本设备取号过于频繁，请稍后再试或到咨询台求助。"), code="device_rate_limited")))
     if phone:
         count, seconds = limits.take_limit("phone")
-        recent = Ticket.objects.filter(phone_hash__in=crypto.keyed_hash_candidates(phone),
-                                       taken_at__gt=moment - datetime.timedelta(seconds=seconds))
-        if recent.count() >= count:
-            raise RateLimited(_("该手机号取号次数已达上限，请稍后再试。"), code="phone_rate_limited",
-                              fields={"phone": [_("该手机号取号次数已达上限。")]})
+        hashes = list(crypto.keyed_hash_candidates(phone))
+        column = quote(Ticket._meta.get_field("phone_hash").column)
+        checks.append((f"SELECT COUNT(*) FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(hashes))}) "  # noqa: S608
+                       f"AND {taken} > %s", [*hashes, at(moment - datetime.timedelta(seconds=seconds))], count,
+                       RateLimited(_("该手机号取号次数已达上限，请稍后再试。"), code="phone_rate_limited",
+                                   fields={"phone": [_("该手机号取号次数已达上限。")]})))
+    return checks
+
+
+def _take_limits(device: Device | None, checks: list[_Check]) -> None:
+    """The prepared counts, in the take's transaction: the device row locked first on PostgreSQL, so two takes
+    at one device count one after the other (a statement of its own: the COUNT must see the rows committed
+    while it waited for the lock, which a count in the locking statement would not under READ COMMITTED);
+    SQLite has no row locks and needs none, the IMMEDIATE transaction holds the write lock. Refused (429)
+    with nothing written."""
+    with connection.cursor() as cursor:
+        if device is not None and connection.features.has_select_for_update:
+            cursor.execute(_device_lock_sql(), [device.pk])
+        for sql, params, limit, refusal in checks:
+            cursor.execute(sql, params)
+            if cursor.fetchone()[0] >= limit:
+                raise refusal
+
+
+def _device_lock_sql() -> str:
+    quote = connection.ops.quote_name
+    return (f"SELECT {quote(Device._meta.pk.column)} FROM {quote(Device._meta.db_table)} "  # noqa: S608 - names
+            f"WHERE {quote(Device._meta.pk.column)} = %s FOR UPDATE")
 
 
 def _notify_near(ticket: Ticket, moment: datetime.datetime) -> None:
@@ -223,6 +299,7 @@ def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None
     """
     moment = _now(now)
     with transaction.atomic():
+        touch_due(perms.device_of(by))  # a keypad's once-a-minute "seen", deferred by its API authentication
         # The window locked, with "still has a called or serving ticket?" in the same query.
         busy = Exists(Ticket.objects.filter(window=OuterRef("pk"), status__in=[S.CALLED, S.SERVING]))
         # No ORDER BY (by primary key): ordering by the model's Meta would hash the annotation's expressions.
@@ -270,6 +347,7 @@ def _step(ticket_id: Any, by: Actor, action: str, now: datetime.datetime | None,
     """One step of a ticket, by its id — or, ``window_id`` given, of that window's current ticket."""
     moment = _now(now)
     with transaction.atomic():
+        touch_due(perms.device_of(by))  # a keypad's once-a-minute "seen", deferred by its API authentication
         ticket = _lock_current(window_id) if window_id is not None else _lock(ticket_id)
         _guard(ticket, action, by)
         device = perms.device_of(by)

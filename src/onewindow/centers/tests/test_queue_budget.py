@@ -27,7 +27,7 @@ AUTH = [
 
 
 def _take() -> list[tuple[str, str]]:
-    lock = ([(r'^SELECT "centers_device"."id" AS "pk" FROM "centers_device"',
+    lock = ([(r'^SELECT "id" FROM "centers_device" WHERE "id" = .* FOR UPDATE$',
               "the device row locked: takes counted in turn (PostgreSQL; SQLite's write lock does it)")]
             if connection.features.has_select_for_update else [])
     return [
@@ -35,9 +35,9 @@ def _take() -> list[tuple[str, str]]:
         (r'^SELECT .* FROM "centers_ticketcategory"', "the category: of this center and active"),
         (r"^SAVEPOINT", "the take's transaction (BEGIN in production)"),
         *lock,
-        (r'^SELECT COUNT\(\*\) .* FROM "centers_ticket" .*"device_id"', "the device's take limit (decision 0008)"),
+        (r'^SELECT COUNT\(\*\) FROM "centers_ticket" WHERE "device_id" = ', "the device's take limit (decision 0008)"),
         (r'^INSERT INTO "core_numbercounter" .*ON CONFLICT', "the gap-free number: the counter upsert"),
-        (r'^INSERT INTO "centers_ticket"', "the ticket"),
+        (r'^INSERT INTO "centers_ticket" \(', "the ticket (prepared before BEGIN: its number and display patched in)"),
         (r'^INSERT INTO "centers_ticketevent"', "its take event (the analytics facts)"),
         (r'^INSERT INTO "core_auditentry"', "its audit entry"),
         (r"^RELEASE SAVEPOINT", "COMMIT"),
