@@ -12,7 +12,7 @@ WORKERS ?= 3
 PYTEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= onewindow.config.settings.local
 
-.PHONY: demo test lint types contracts pytest bench serve clean messages
+.PHONY: demo test lint types contracts pytest bench bench-17 serve clean messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,26 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench.platform shedding $(filter --postgres,$(BENCH_ARGS))
 	$(PY) -m bench.platform payload
 	$(if $(filter --postgres,$(BENCH_ARGS)),$(PY) -m bench.platform connections --postgres --workers 2 4)
+
+# Issue #17's benches on SQLite, then PostgreSQL (its own database per bench on the server of
+# BENCH_PG_URL), path by path, then their aims beside the newest results (bench.aims: a Markdown table
+# for docs/benchmarks.md). A failing bench does not stop the others: the table shows each run's time.
+# Run it on an idle machine; e.g. make bench-17 BENCH17_ARGS="--rounds 3 --seconds 8 --workers 3".
+BENCH17_ARGS ?= --rounds 3 --seconds 8
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/bench
+bench-17: $(VENV)/.installed-dev
+	command -v wrk >/dev/null || { echo "wrk is the load client: apt-get install -y wrk"; exit 1; }
+	-$(PY) -m bench.catalog_varied $(BENCH17_ARGS)
+	-DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.catalog_varied --postgres $(BENCH17_ARGS)
+	-$(PY) -m bench.cases --only submit $(BENCH17_ARGS)
+	-DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.cases --only submit --postgres $(BENCH17_ARGS)
+	-$(PY) -m bench.cases_inbox $(BENCH17_ARGS)
+	-DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.cases_inbox --postgres $(BENCH17_ARGS)
+	-$(PY) -m bench.centers $(BENCH17_ARGS)
+	-DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.centers --postgres $(BENCH17_ARGS)
+	-$(PY) -m bench.polled $(BENCH17_ARGS)
+	-DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.polled --postgres $(BENCH17_ARGS)
+	$(PY) -m bench.aims
 
 # Update the English catalog from every source string (needs gettext: apt-get install gettext), then
 # fill the new msgstr entries in src/onewindow/locale/en/LC_MESSAGES/django.po and run it again to
