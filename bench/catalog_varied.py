@@ -24,7 +24,7 @@ view, interleaved in blocks of 50, ``time.process_time()`` (steadier than wrk on
 it prints both, their ratio and the mean answer size.
 
 Usage: python -m bench.catalog_varied [--postgres] [--rounds 3] [--seconds 8] [--workers 3]
-                                      [--profile before|after] [--cpu N]
+                                      [--distinct N] [--profile before|after] [--cpu N]
 """
 
 from __future__ import annotations
@@ -62,9 +62,15 @@ PG_DATABASE = "onewindow_bench_catalog"
 SQLITE_FILE = "catalog.sqlite3"
 AIMS = {"throughput_ratio_at_64": 0.5, "p99_ms_at_16": 30.0}
 SEED = 20170929
-#: Distinct searches to generate: a Lua chunk holds at most 65,536 constants (wrk's LuaJIT), and one
-#: path is one constant; about what a whole run sends at ~1,000 req/s (8-s phases, 3 rounds, profile).
+#: Distinct searches of ``--cpu`` (its first N + 200 are measured: the same searches as the earlier runs'),
+#: and the least of a wrk run.
 TARGET = 60_000
+#: A wrk run's list is sized for every request it may send (``list_size``) at this rate of the search side
+#: (the idle 2-core machine's second pass: 2,260 req/s at 64 clients), so that no search repeats. wrk reads
+#: the list from a file (``bench.wrk``): the 65,536 constants of a Lua chunk no longer cap it; the
+#: generator runs dry at ~370,000 distinct searches of the demo catalog.
+RATE_CEILING = 3_000
+WARM_SECONDS = 3
 PROFILE_SECONDS = 15
 
 DEMO_SCRIPT = """
@@ -200,13 +206,21 @@ def queries(names: list[tuple[str, str, str, str | None]], target: int = TARGET,
     return out
 
 
+def list_size(rounds: int, seconds: float, profile: bool) -> int:
+    """Distinct searches for a run of ``rounds`` × 2 phases of ``seconds`` (after the warm-up, before the
+    profile phase) at ``RATE_CEILING`` req/s, in tens of thousands, at least ``TARGET``."""
+    sent = (WARM_SECONDS + 2 * rounds * seconds + (PROFILE_SECONDS if profile else 0)) * RATE_CEILING
+    return max(TARGET, -(-int(sent) // 10_000) * 10_000)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL (the server of DATABASE_URL)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as make demo)")
-    parser.add_argument("--distinct", type=int, default=TARGET, help="distinct searches to generate")
+    parser.add_argument("--distinct", type=int, help=f"distinct searches to generate (default: {TARGET:,} with "
+                        f"--cpu, else enough for the run at {RATE_CEILING:,} req/s: 160,000 for 3 rounds of 8 s)")
     parser.add_argument("--profile", metavar="NAME", help="py-spy phase: docs/profiles/catalog-NAME.svg")
     parser.add_argument("--cpu", type=int, metavar="N", help="CPU per request in one process, N searches")
     args = parser.parse_args(argv)
@@ -214,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     env = own_database_env(args.postgres, PG_DATABASE, SQLITE_FILE)
     names = prepare(env, args.postgres)
     started = time.monotonic()
-    params = queries(names, args.distinct)
+    distinct = args.distinct or (TARGET if args.cpu else list_size(args.rounds, args.seconds, bool(args.profile)))
+    params = queries(names, distinct)
     log(f"{len(params):,} distinct searches from {len(names):,} active items' names "
         f"in {time.monotonic() - started:.1f} s")
     bench = [Req("/api/v1/catalog/items?" + urlencode(p)) for p in params]
@@ -232,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(env, port, args.workers, 1)
     top = ""
     try:
-        rounds = measure_pair(port, base, bench, rounds=args.rounds, seconds=args.seconds)
+        rounds = measure_pair(port, base, bench, rounds=args.rounds, seconds=args.seconds, warm_seconds=WARM_SECONDS)
         result = report(NAME, "constant", rounds, AIMS, distinct=len(bench))
         last = rounds[-1]["bench_throughput"]
         repeated = max(0, last["offset"] + last["threads"] * (int(last["sent_per_thread"]) + 1) - len(bench))

@@ -115,6 +115,23 @@ def write_requests(reqs: list[Req], path: Path) -> None:
         handle.writelines(request_line(r) for r in reqs)
 
 
+_LIST_FOLDER: list[tempfile.TemporaryDirectory[str]] = []  # one per process, removed at its exit
+_LIST_FILES: dict[tuple[int, int], Path] = {}
+
+
+def list_file(reqs: list[Req]) -> Path:
+    """The list file of ``reqs``, written once per process and content: a bench sends the same list in
+    every phase (:func:`measure_pair`: ~14), and writing 200,000 requests takes about a second."""
+    key = (len(reqs), hash(tuple(reqs)))
+    if key not in _LIST_FILES:
+        if not _LIST_FOLDER:
+            _LIST_FOLDER.append(tempfile.TemporaryDirectory(prefix="bench-wrk-"))
+        path = Path(_LIST_FOLDER[0].name) / f"requests-{len(_LIST_FILES)}.tsv"
+        write_requests(reqs, path)
+        _LIST_FILES[key] = path
+    return _LIST_FILES[key]
+
+
 def lua_script(reqs_file: Path, count: int, *, offset: int, threads: int, expected: tuple[int, ...]) -> str:
     """``bench/wrk_requests.lua`` behind a header naming the list file and its request count."""
     if count < 1:
@@ -138,9 +155,9 @@ def run_wrk(port: int, reqs: list[Req], clients: int, seconds: float, *, offset:
     threads = max(1, min(threads, clients))
     if not reqs:
         raise ValueError("a wrk phase needs at least one request")
+    listing = list_file(reqs)
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
-        listing, script = Path(folder) / "requests.tsv", Path(folder) / "requests.lua"
-        write_requests(reqs, listing)
+        script = Path(folder) / "requests.lua"
         script.write_text(lua_script(listing, len(reqs), offset=offset, threads=threads, expected=expected),
                           encoding="utf-8")
         out = subprocess.run([wrk_binary(), "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",

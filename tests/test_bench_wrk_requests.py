@@ -64,6 +64,15 @@ def test_file_holds_one_line_per_request(tmp_path: Path) -> None:
     assert [wrk.parse_request_line(line) for line in data.decode().splitlines(keepends=True)] == reqs
 
 
+def test_list_file_written_once_per_content() -> None:
+    reqs = [Req(f"/once/{i}") for i in range(3)]
+    first = wrk.list_file(reqs)
+    assert wrk.list_file(list(reqs)) == first  # the same requests: the same file, not written again
+    assert first.read_text(encoding="utf-8") == "GET\t/once/0\t\\N\nGET\t/once/1\t\\N\nGET\t/once/2\t\\N\n"
+    changed = wrk.list_file([*reqs[:2], Req("/once/x")])
+    assert changed != first and changed.read_text(encoding="utf-8").endswith("GET\t/once/x\t\\N\n")
+
+
 def test_script_header_names_file_and_count(tmp_path: Path) -> None:
     script = wrk.lua_script(tmp_path / "list.tsv", 150_000, offset=7, threads=2, expected=(200, 304))
     header = script.split("\n")[:5]
@@ -135,3 +144,12 @@ def test_wrk_reads_a_list_beyond_luajits_constant_limit(recorder: Any) -> None:
     result = wrk.run_wrk(recorder.server_address[1], reqs, clients=1, seconds=1, offset=69_990, threads=1)
     assert result["distinct"] == 70_000 and result["errors"] == 0
     assert [path for _m, path, _b, _k in Recorder.seen[:12]] == [f"/r/{i % 70_000}" for i in range(69_990, 70_002)]
+
+
+def test_catalog_list_outlasts_its_run() -> None:
+    from bench import catalog_varied
+
+    # 3 + 2 × 3 × 8 s at 3,000 req/s = 153,000 (+ 45,000 with the 15-s profile phase); --cpu's 60,000 the least
+    assert catalog_varied.list_size(3, 8, False) == 160_000
+    assert catalog_varied.list_size(3, 8, True) == 200_000
+    assert catalog_varied.list_size(1, 8, False) == 60_000
