@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .run import RESULTS
+from .run import RESULTS, ROOT
 
 DATABASES = ("sqlite", "postgres")
 LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
@@ -234,6 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="the benches' result folder (bench/results)")
     args = parser.parse_args(argv)
     print("\n".join(table(args.results)))
+    folder = args.results.relative_to(ROOT) if args.results.resolve().is_relative_to(ROOT) else args.results
+    print(f"\nRatio: the path's throughput at 64 clients ÷ the bare view's in the same run, the median of the "
+          "rounds (each round's in brackets, with the median rates); p99 at 16 clients beside the bare view's. "
+          "Load average: as each result file recorded it (1, 5, 15 min; the submission's file keeps the 1-min). "
+          f"Newest result file per bench and database in {folder}/; load client wrk.")
     return 0
 
 
