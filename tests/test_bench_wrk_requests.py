@@ -153,3 +153,11 @@ def test_catalog_list_outlasts_its_run() -> None:
     assert catalog_varied.list_size(3, 8, False) == 160_000
     assert catalog_varied.list_size(3, 8, True) == 200_000
     assert catalog_varied.list_size(1, 8, False) == 60_000
+
+
+def test_catalog_runs_of_chinese_characters() -> None:
+    from bench import catalog_varied
+
+    assert catalog_varied._starts("户籍A证明办理", 2) == (0, 3, 4, 5)
+    assert catalog_varied._starts("户籍A证明办理", 4) == (3,)
+    assert catalog_varied._starts("ABC", 2) == ()
