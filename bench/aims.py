@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="the benches' result folder (bench/results)")
     args = parser.parse_args(argv)
     print("\n".join(table(args.results)))
-    folder = args.results.relative_to(ROOT) if args.results.resolve().is_relative_to(ROOT) else args.results
+    folder = args.results.resolve()
+    folder = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
     print(f"\nRatio: the path's throughput at 64 clients ÷ the bare view's in the same run, the median of the "
           "rounds (each round's in brackets, with the median rates); p99 at 16 clients beside the bare view's. "
           "Load average: as each result file recorded it (1, 5, 15 min; the submission's file keeps the 1-min). "

@@ -164,6 +164,12 @@ def test_an_unreadable_file_is_passed_over(tmp_path: Path, capsys: pytest.Captur
     assert "20261207-130000-cases-inbox-postgres.json: unreadable" in capsys.readouterr().err
 
 
-def test_main_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
     assert aims.main(["--results", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.splitlines()[:2] == HEADER
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == HEADER
+    assert out[-1].endswith(f"Newest result file per bench and database in {tmp_path}/; load client wrk.")
+    monkeypatch.chdir(tmp_path.parent)
+    assert aims.main(["--results", tmp_path.name]) == 0  # a relative folder
+    assert capsys.readouterr().out.splitlines()[-1].endswith(f"in {tmp_path}/; load client wrk.")
