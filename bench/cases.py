@@ -22,7 +22,10 @@ materials (so one request can submit), tokens, and a marker row written last. SQ
 the server of DATABASE_URL.
 
 Usage: python -m bench.cases [--postgres] [--rounds R] [--requests N] [--seconds T] [--workers W]
-       [--only submit|inbox] [--profile before|after]
+       [--only submit|inbox] [--profile before|after] [--cpu N [--cprofile]]
+
+``--cpu N`` (the submit phase only): the CPU time per submission in one process beside the bare view's,
+no server and no wrk (bench/cases_cpu.py); ``--cprofile`` adds the top functions of a cProfile.
 """
 
 from __future__ import annotations
@@ -367,6 +370,26 @@ def submit_phase(env: dict[str, str], port: int, server_pid: int, tokens: dict[s
     return result
 
 
+def submit_cpu(env: dict[str, str], tokens: dict[str, str], args: argparse.Namespace) -> int:
+    """``--cpu N``: CPU per submission in one process, the API beside the bare view (bench/cases_cpu.py)."""
+    from .cases_cpu import cpu_per_submission
+
+    setup = json.loads(shell(env, f"ITEMS = {SUBMIT_ITEMS}\n" + SUBMIT_SETUP_SCRIPT).strip().splitlines()[-1][7:])
+    bodies = submit_bodies(setup["items"], setup["names"])
+    stamp = "bench-cpu-" + datetime.datetime.now().strftime("%Y%m%d%H%M%S")
+    out = cpu_per_submission(env, shell, tokens["citizen"], bodies, stamp, n=args.cpu, rounds=args.rounds,
+                             cprofile=args.cprofile)
+    print(f"statements per submission: {out['statements']} ({out['inside']} inside the write transaction)")
+    for sql in out["sql"]:
+        print("  " + sql)
+    for r in out["rounds"]:
+        print(f"CPU per request: submission {r['api_ms']} ms, bare same-writes {r['bare_ms']} ms, ratio {r['ratio']}")
+    now = datetime.datetime.now(datetime.UTC)
+    print(f"{'PostgreSQL' if args.postgres else 'SQLite'}; load average {os.getloadavg()[0]:.2f} "
+          f"{os.getloadavg()[1]:.2f} on {os.cpu_count()} CPUs, {now:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
 def prepare(env: dict[str, str], postgres: bool) -> dict[str, Any]:
     """Build the million-case database once; later runs find the marker row and reuse it."""
     VAR.mkdir(parents=True, exist_ok=True)
@@ -467,11 +490,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("submit", "inbox"), help="run one of the two phases")
     parser.add_argument("--profile", metavar="NAME",
                         help="first sample the workers with py-spy while wrk submits (docs/profiles/submit-NAME.svg)")
+    parser.add_argument("--cpu", type=int, default=0,
+                        help="submit only: CPU time per submission in one process, N a round (bench/cases_cpu.py)")
+    parser.add_argument("--cprofile", action="store_true", help="with --cpu: the top functions of a cProfile")
     args = parser.parse_args(argv)
 
     env = database_env(args.postgres)
     info = prepare(env, args.postgres)
     tokens = info["tokens"]
+    if args.cpu:
+        return submit_cpu(env, tokens, args)
     queries = {}
     if args.only != "submit":
         queries = json.loads(shell(env, f"TOKENS = {tokens!r}\n" + QUERIES_SCRIPT).strip().splitlines()[-1][8:])

@@ -7,6 +7,7 @@ validates) falls back to its raw text, so a broken template never rolls back the
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -35,11 +36,18 @@ def render_text(source: str, context: Mapping[str, Any]) -> str:
     if not source:
         return ""
     try:
-        template = _engine.from_string(source)
+        template = _compiled(source)
     except TemplateSyntaxError:
         logger.error("message template does not parse; sending its raw text: %r", source[:200])
         return source.strip()
     return template.render(Context(dict(context), autoescape=False)).strip()
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Any:
+    """``source`` parsed once per process (issue #17: every message parsed its template anew). Keyed by
+    the text itself, so an edited template is a new key at once; a compiled template keeps no render state."""
+    return _engine.from_string(source)
 
 
 def truncate_sms(text: str, limit: int = SMS_MAX_CHARS) -> str:

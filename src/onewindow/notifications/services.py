@@ -73,6 +73,14 @@ def recipient_language(*, user: User | None = None, person: Person | None = None
     return "zh-hans"
 
 
+def message_texts(event: str, *, user: User | None = None, person: Person | None = None,
+                  language: str | None = None) -> tuple[str, _Texts]:
+    """The language of the recipient (``recipient_language`` unless ``language`` forces one) and the
+    event's texts in it, as :func:`message_enqueue` reads them (one query)."""
+    lang = _language(language) if language else recipient_language(user=user, person=person)
+    return lang, _texts(event, lang)
+
+
 def _texts(event: str, language: str) -> _Texts:
     """The newest active template of the event in the language, else in zh-Hans, else the shipped
     default (version 0: a database without the seeded rows)."""
@@ -95,6 +103,7 @@ def message_enqueue(
     subject_type: str = "",
     subject_id: str = "",
     language: str | None = None,
+    prepared: tuple[str, _Texts] | None = None,
 ) -> list[Message]:
     """Write the outbox rows of one event, inside the caller's transaction.
 
@@ -106,6 +115,9 @@ def message_enqueue(
     SMS delivery is scheduled with ``transaction.on_commit``, so a rolled-back change (e.g. a
     refusal) sends nothing. With neither phone nor user, nothing is written (a walk-in applicant).
 
+    ``prepared``: the language and texts of :func:`message_texts`, read by the caller before its
+    transaction (issue #17: the template's read then waits outside a write lock).
+
     Raises ValueError for an unknown event and RuntimeError outside ``transaction.atomic`` (both
     programming errors of the caller).
     """
@@ -113,8 +125,7 @@ def message_enqueue(
         raise ValueError(f"unknown notification event {event!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("message_enqueue() must be called inside the caller's transaction.atomic().")
-    lang = _language(language) if language else recipient_language(user=user, person=person)
-    texts = _texts(event, lang)
+    lang, texts = prepared or message_texts(event, user=user, person=person, language=language)
     now = timezone.now()
     common = {
         "event": event,

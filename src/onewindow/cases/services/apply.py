@@ -58,11 +58,14 @@ def channel_allowed(version: ItemVersion, channel: str) -> bool:
     return channel in channels
 
 
+# The code is unique: no ORDER BY (``first()`` ordered by the model's three-column ordering, whose
+# compile was a third of this query's cost per submission); the statement compiled once (issue #17).
+_ITEM_BY_CODE = common.PreparedQuery(lambda code: ServiceItem.objects.select_related(
+    "current_version", "department", "department__region").filter(code=code).order_by()[:1])
+
+
 def _item(item_code: str) -> ServiceItem:
-    # The code is unique: no ORDER BY (``first()`` ordered by the model's three-column ordering, whose
-    # compile was a third of this query's cost per submission, issue #17).
-    item = next(iter(ServiceItem.objects.select_related("current_version", "department", "department__region")
-                     .filter(code=str(item_code)[:36]).order_by()[:1]), None)
+    item = next(iter(_ITEM_BY_CODE(str(item_code)[:36])), None)
     if item is None or item.current_version is None or item.status == ItemStatus.WITHDRAWN:
         raise NotFound(_("找不到该事项，或该事项已取消。"), code="item_not_found")
     if item.status == ItemStatus.SUSPENDED:
@@ -200,6 +203,7 @@ def case_apply(*, by: Actor, item_code: str, channel: str, submit: bool = False,
     if user is None:
         raise PermissionDenied(_("请先登录。"), code="login_required", status=401)
     prepared: Case | None = None
+    texts: Any = None
     if submit:
         # The reads and checks of the new case before the write transaction, which on SQLite holds the
         # database's one write lock (issue #17: the other workers waited through them). A refusal is
@@ -209,6 +213,7 @@ def case_apply(*, by: Actor, item_code: str, channel: str, submit: bool = False,
         try:
             prepared = _new_case(by=by, item_code=item_code, channel=channel, partial=False, **fields)
             _check_complete(prepared, fresh=True)
+            texts = common.notify_texts(prepared, "case_submitted")  # the template read outside the lock too
         except DomainError:
             prepared = None
         account_perms.primary_role(user)
@@ -218,7 +223,7 @@ def case_apply(*, by: Actor, item_code: str, channel: str, submit: bool = False,
             return Case.objects.get(pk=int(claim.replay_id)), True
         if submit:
             if prepared is not None:
-                case = _create_submitted(by, prepared, checked=True)
+                case = _create_submitted(by, prepared, checked=True, texts=texts)
             else:
                 case = _create_submitted(by, _new_case(by=by, item_code=item_code, channel=channel, partial=False,
                                                        **fields))
@@ -228,13 +233,14 @@ def case_apply(*, by: Actor, item_code: str, channel: str, submit: bool = False,
     return case, False
 
 
-def _create_submitted(by: Actor, case: Case, *, checked: bool = False) -> Case:
+def _create_submitted(by: Actor, case: Case, *, checked: bool = False, texts: Any = None) -> Case:
     """``case_create`` then ``_submit`` for a new case (issue #17): the same checks and the same rows —
     the case (inserted once, already numbered), its correction clock, the create and submit events and
     audit entries, the notification — without writing a draft first and reading it back. The form is
     checked complete once; the new case has no uploads, so a required material is missing (422).
     ``case``: the unsaved case of ``_new_case``; this runs inside case_apply's transaction. ``checked``:
-    ``_check_complete`` passed already, before the transaction (case_apply)."""
+    ``_check_complete`` passed already, before the transaction (case_apply); ``texts``: the notification's,
+    read then too (``common.notify_texts``)."""
     common.require_atomic()
     # The submitter is ``by`` (case_create sets it), so ``by`` is the applicant side (permissions.applicant_q).
     common.guard(case, CaseAction.SUBMIT, by, kinds={"applicant"})
@@ -247,14 +253,14 @@ def _create_submitted(by: Actor, case: Case, *, checked: bool = False) -> Case:
     case.submitted_at = now
     clock = common.new_clock(case, ClockKind.CORRECTION, common.today(), common.CORRECTION_LIMIT)
     case.due_date, case.deadline_level = clock.due_date, clock.level  # common.refresh_due with this one clock
-    case.save(force_insert=True)
+    common.insert_returning([case])  # the statements built once per process (case.save compiled them anew)
     clock.case = case
-    clock.save(force_insert=True)
+    common.insert_returning([clock])
     case.fresh_clocks = [clock]  # type: ignore[attr-defined]  # the API's 201 answers from these
     case.fresh_events = common.record_steps(case, by, [  # type: ignore[attr-defined]
         common.Step("create", "", CaseStatus.DRAFT, public=False, data={"channel": case.channel}, label=draft_label),
         common.Step(CaseAction.SUBMIT, CaseStatus.DRAFT, CaseStatus.SUBMITTED, data={"number": case.number})])
-    common.notify(case, "case_submitted")
+    common.notify(case, "case_submitted", texts=texts)
     return case
 
 
