@@ -80,13 +80,17 @@ class _Counters:
                 cursor.execute(f"DELETE FROM {t} WHERE {e} <= %s", [at])  # noqa: S608
         return count
 
-    def forgive(self) -> None:
-        """One attempt back, never below 0; nothing when the window has run out."""
+    def forgive_sql(self) -> tuple[str, list[Any]]:
+        """The giving back as one statement and its parameters: one attempt back, never below 0; nothing
+        when the window has run out."""
         t, k, v, e = self.table, self.k, self.v, self.e
         sql = (f"UPDATE {t} SET {v} = CASE WHEN CAST({v} AS INTEGER) > 0 THEN "  # noqa: S608
                f"CAST(CAST({v} AS INTEGER) - 1 AS TEXT) ELSE '0' END WHERE {k} = %s AND {e} > %s")
+        return sql, [self.key, self._at(time.time())]
+
+    def forgive(self) -> None:
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, [self.key, self._at(time.time())])
+            cursor.execute(*self.forgive_sql())
 
     def count(self) -> int:
         with self.connection.cursor() as cursor:
@@ -122,6 +126,23 @@ def throttle_forgive(key: str) -> None:
     with contextlib.suppress(ValueError):  # already expired: nothing to give back
         if int(cache.decr(key)) < 0:
             cache.set(key, 0, 1)
+
+
+def throttle_forgive_clause(key: str, alias: str) -> tuple[str, list[Any]] | None:
+    """The giving back of :func:`throttle_forgive` as a ``WITH`` clause to put in front of the caller's next
+    statement on the database ``alias`` (its SQL and parameters), saving a round trip (issue #17): only when
+    the counters are the database cache table of that same PostgreSQL database, whose data-modifying
+    ``WITH`` runs exactly once, atomically with the statement it heads, whether or not that statement reads
+    it. None otherwise (SQLite has no data-modifying ``WITH``; Redis is another server): then call
+    :func:`throttle_forgive`. Once the statement has run, the attempt is given back; if it fails, not."""
+    cache = shared_cache()
+    if not isinstance(cache, DatabaseCache):
+        return None
+    counters = _Counters(cache, key)
+    if counters.alias != alias or counters.connection.vendor != "postgresql":
+        return None
+    sql, params = counters.forgive_sql()
+    return f"WITH throttle_forgiven AS ({sql} RETURNING 1) ", params
 
 
 def throttle_count(key: str) -> int:

@@ -1,4 +1,4 @@
-"""一码查询's API answer rendered straight to JSON (issue #17, ``public_query.public_json``): byte for byte
+"""一码查询's API answer rendered straight to JSON (issue #17, ``public_query.public_answer``): byte for byte
 the answer the validated schema (``schemas.public_out`` through the API's renderer) gives, in Chinese and
 English, for a case with steps in several departments and for a case just submitted."""
 
@@ -27,9 +27,9 @@ def test_query_json_is_the_validated_answer(case_world: CaseWorld, language: str
             content_type="application/json")
         assert (response.status_code, response["Content-Type"]) == (200, "application/json; charset=utf-8")
         with translation.override(language):
-            found = public_query.public_status(case.query_code, case.phone_tail)
+            found = public_query.public_status(case.query_code.lower(), case.phone_tail)
             validated = public_out(found).model_dump()
-            assert public_query.public_json(found) == Utf8JsonRenderer().render(
+            assert public_query.public_answer(case.query_code.lower(), case.phone_tail) == Utf8JsonRenderer().render(
                 None, validated, response_status=200).encode()  # type: ignore[arg-type]
         assert response.content == Utf8JsonRenderer().render(None, validated, response_status=200).encode()  # type: ignore[arg-type]
         answer = json.loads(response.content)
