@@ -186,6 +186,78 @@ print("SETUP " + json.dumps(out))
 """
 
 
+# ``--cpu N``: CPU time per request in one process (Django's test client, no server), each kind of
+# request beside the bare SELECT view in blocks of 50, ``time.process_time()`` per request; then the
+# statements of one request of each kind. "new version" clears the per-worker caches (the snapshot and
+# the board's rows) before each request, outside the timing: what a poll costs after a queue step.
+CPU_SCRIPT = """
+import json, time
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+info = json.loads(open(INFO).read())
+n = N
+client = Client(HTTP_HOST="127.0.0.1")
+status = [f"/centers/t/{code}/live/?seen=waiting" for code in info["tickets"]]
+boards = [f"/centers/{code}/board/" for code in info["centers"]]
+etag = {}
+for p in status + boards:
+    etag[p] = client.get(p, HTTP_HX_REQUEST="true")["ETag"]
+cases = info["cases"]
+
+def kinds():
+    yield "bare select", lambda i: client.get("/bench/bare/select"), None
+    yield "一码查询 API", lambda i: client.post("/api/v1/cases/query", {"code": cases[i % len(cases)][0],
+                                                "phone_tail": cases[i % len(cases)][1]},
+                                                content_type="application/json"), None
+    yield "status 304", lambda i: client.get(status[i % len(status)],
+                                             HTTP_IF_NONE_MATCH=etag[status[i % len(status)]]), None
+    yield "status 200", lambda i: client.get(status[i % len(status)]), None
+    yield "status 200 new version", lambda i: client.get(status[i % len(status)]), True
+    yield "board 304", lambda i: client.get(boards[i % len(boards)], HTTP_HX_REQUEST="true",
+                                            HTTP_IF_NONE_MATCH=etag[boards[i % len(boards)]]), None
+    yield "board 200", lambda i: client.get(boards[i % len(boards)], HTTP_HX_REQUEST="true"), None
+    yield "board 200 new version", lambda i: client.get(boards[i % len(boards)], HTTP_HX_REQUEST="true"), True
+
+todo = list(kinds())
+for name, call, fresh in todo:  # warm-up
+    for i in range(50):
+        call(i)
+cpu = {name: 0.0 for name, _, _ in todo}
+statements = {}
+for start in range(0, n, 50):
+    for name, call, fresh in todo:
+        for i in range(start, start + 5 if not fresh else start):  # this block's snapshots and boards, untimed
+            call(i)
+        for i in range(start, start + 50):
+            if fresh:
+                caches["default"].clear()
+            began = time.process_time()
+            response = call(i)
+            cpu[name] += time.process_time() - began
+            assert response.status_code in (200, 304), (name, response.status_code)
+for name, call, fresh in todo:
+    if fresh:
+        caches["default"].clear()
+    else:
+        call(7)
+    with CaptureQueriesContext(connection) as queries:
+        call(7)
+    statements[name] = len(queries)
+print("CPU " + json.dumps({name: {"us": round(1e6 * cpu[name] / n), "statements": statements[name]}
+                           for name, _, _ in todo}, ensure_ascii=False))
+"""
+
+
+def cpu_per_request(env: dict[str, str], info: dict[str, Any], n: int) -> dict[str, Any]:
+    """``--cpu``: CPU time per request in one process (``CPU_SCRIPT``) of each kind beside the bare view."""
+    listing = VAR / "polled-cpu-info.json"
+    listing.write_text(json.dumps(info))
+    out = django_shell(env, CPU_SCRIPT.replace("INFO", repr(str(listing))).replace("n = N", f"n = {n}", 1))
+    return dict(json.loads(out.strip().splitlines()[-1][len("CPU "):]))
+
+
 def database_env(postgres: bool) -> dict[str, str]:
     return own_database_env(postgres, PG_DATABASE, "polled.sqlite3")
 
@@ -309,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=float, default=3.0,
                         help="queue steps per second (take, call, skip; the centers in turn) during the *_moving "
                              "phases (default 3: each of the 5 centers changes every ~1.7 s)")
+    parser.add_argument("--cpu", type=int, metavar="N",
+                        help="CPU per request in one process (no server), N requests of each kind")
     parser.add_argument("--profile", type=Path, help="record a flame graph of the paths (--only) mixed (out stem)")
     args = parser.parse_args(argv)
     env = database_env(args.postgres)
@@ -316,6 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         env["TRUSTED_PROXIES"] = "127.0.0.1"
     info = prepare(env, args.postgres, args.queries)
     log(f"{len(info['centers'])} centers, {len(info['tickets'])} waiting tickets, {len(info['cases'])} query codes")
+    if args.cpu:
+        log(f"CPU per request, one process, {args.cpu} of each; {datetime.datetime.now(datetime.UTC):%H:%M} UTC, "
+            f"load average {loadavg()}")
+        for name, figures in cpu_per_request(env, info, args.cpu).items():
+            print(f"{name:28} {figures['us']:>7,} µs  {figures['statements']} statements")
+        return 0
     port = free_port()
     server = start_server(env, port, args.workers, 1)
     log(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {'PostgreSQL' if args.postgres else 'SQLite'}; "
