@@ -9,8 +9,10 @@ within a minute). Only the people ahead are counted at each take: one COUNT on t
 
 from __future__ import annotations
 
+import functools
+
 from django.core.cache import cache
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
 from .choices import TicketStatus
@@ -31,12 +33,34 @@ def wait_inputs(category: TicketCategory, ticket: Ticket) -> tuple[float, int]:
     return inputs
 
 
+@functools.cache
+def _ahead_sql(vendor: str) -> str:
+    """The people-ahead COUNT on the queue index, built once per process from ``_meta`` (issue #17: the ORM
+    compiled it anew at every take; names quoted by the backend, values parameters)."""
+    quote = connection.ops.quote_name
+    names = ("center", "date", "category", "status", "queue_key", "id")
+    column = {name: quote(Ticket._meta.get_field(name).column) for name in names}  # type: ignore[union-attr,arg-type]
+    return (f"SELECT COUNT(*) FROM {quote(Ticket._meta.db_table)} WHERE {column['center']} = %s "  # noqa: S608
+            f"AND {column['date']} = %s AND {column['status']} = %s AND {column['category']} = %s "
+            f"AND ({column['queue_key']} < %s OR ({column['queue_key']} = %s AND {column['id']} < %s))")
+
+
+def people_ahead(ticket: Ticket) -> int:
+    """The waiting tickets of the ticket's category and day before it in the queue order (queue key, id).
+    Counted, not derived from the number and the called count: priorities move tickets ahead by their
+    head start, transfers keep their place in another category, cancels and re-queues leave or re-enter."""
+    key = connection.ops.adapt_datetimefield_value(ticket.queue_key)
+    with connection.cursor() as cursor:
+        cursor.execute(_ahead_sql(connection.vendor),
+                       [ticket.center_id, connection.ops.adapt_datefield_value(ticket.date), TicketStatus.WAITING,
+                        ticket.category_id, key, key, ticket.pk])
+        return int(cursor.fetchone()[0])
+
+
 def printout(ticket: Ticket) -> TicketStatusView:
     """The status view of a ticket just taken (waiting), as ``selectors.ticket_status`` would give it."""
     category = ticket.category
-    ahead = (Ticket.objects.filter(center_id=ticket.center_id, date=ticket.date, category_id=ticket.category_id,
-                                   status=TicketStatus.WAITING)
-             .filter(Q(queue_key__lt=ticket.queue_key) | Q(queue_key=ticket.queue_key, pk__lt=ticket.pk)).count())
+    ahead = people_ahead(ticket)
     minutes, windows = wait_inputs(category, ticket)
     return TicketStatusView(display=ticket.display, center=ticket.center.name, category=category.name,
                             status=ticket.status, status_label=str(TicketStatus(ticket.status).label), ahead=ahead,

@@ -91,6 +91,39 @@ def _insert(obj: models.Model, sql: str, params: list[Any]) -> None:
     obj._state.db = DEFAULT_DB_ALIAS
 
 
+_UPDATES: dict[tuple[str, tuple[str, ...]], tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def _field(name: str) -> Field[Any, Any]:
+    field = Ticket._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _save(ticket: Ticket, names: list[str], *, only_if_status: str | None = None) -> int:
+    """``save(update_fields=names)`` by a statement built once per process and field list from ``_meta``
+    (issue #17: the ORM compiled each step's UPDATE inside the write transaction); with ``only_if_status``
+    the row is written only if its status is still that one (the call's claim). The number of rows written."""
+    key = (connection.vendor, (*names, "?" if only_if_status else ""))
+    built = _UPDATES.get(key)
+    if built is None:
+        quote = connection.ops.quote_name
+        fields = [_field(name) for name in names]
+        sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+        where = f"{quote(Ticket._meta.pk.column)} = %s" + (
+            f" AND {quote(str(_field('status').column))} = %s" if only_if_status else "")
+        built = (f"UPDATE {quote(Ticket._meta.db_table)} SET {sets} WHERE {where}", fields)  # noqa: S608 - names
+        _UPDATES[key] = built
+    sql, prepared = built
+    params = [f.get_db_prep_save(f.pre_save(ticket, False), connection) for f in prepared]
+    params.append(ticket.pk)
+    if only_if_status:
+        params.append(only_if_status)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
 def _event(ticket: Ticket, action: str, by: Actor | None, *, from_status: str, at: datetime.datetime,
            window: Window | None = None, **data: Any) -> None:
     event = TicketEvent(ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
@@ -326,14 +359,14 @@ def ticket_call_next(*, by: Actor, window_id: Any, now: datetime.datetime | None
         # lock is held): read it alone, and the next 19 only if its claim failed.
         first = list(candidates[:1])
         for candidate in itertools.chain(first, candidates[1:20] if first else []):
-            claimed = Ticket.objects.filter(pk=candidate.pk, status=S.WAITING).update(
-                status=S.CALLED, window=window, clerk=clerk, called_at=moment, target_window=None)
-            if claimed:
+            # The claim: written only if the row is still waiting (a candidate whose claim fails is dropped).
+            candidate.status, candidate.window, candidate.clerk = S.CALLED, window, clerk
+            candidate.called_at, candidate.target_window = moment, None
+            if _save(candidate, ["status", "window", "clerk", "called_at", "target_window"],
+                     only_if_status=S.WAITING):
                 # The claimed row as the UPDATE left it, without reading it again: the candidate is locked
                 # (PostgreSQL) or the transaction holds the write lock (SQLite), so nothing else changed it.
                 ticket = candidate
-                ticket.status, ticket.window, ticket.clerk = S.CALLED, window, clerk
-                ticket.called_at, ticket.target_window = moment, None
                 ticket.center = window.center
                 _event(ticket, TicketAction.CALL, by, from_status=S.WAITING, at=moment)
                 _sms(ticket, "ticket_called", window=window.number)
@@ -365,7 +398,7 @@ def _step(ticket_id: Any, by: Actor, action: str, now: datetime.datetime | None,
                 continue
             setattr(ticket, name, value)
             fields.append(name)
-        ticket.save(update_fields=fields)  # the changed columns only (a skip writes one)
+        _save(ticket, fields)  # the changed columns only (a skip writes one)
         _event(ticket, action, by, from_status=from_status, at=moment, window=ticket.window, **data)
         if action == TicketAction.RECALL:
             _sms(ticket, "ticket_called", window=ticket.window.number if ticket.window else "")

@@ -41,7 +41,8 @@ def _take() -> list[tuple[str, str]]:
         (r'^INSERT INTO "centers_ticketevent"', "its take event (the analytics facts)"),
         (r'^INSERT INTO "core_auditentry"', "its audit entry"),
         (r"^RELEASE SAVEPOINT", "COMMIT"),
-        (r'^SELECT COUNT\(\*\) .* FROM "centers_ticket" .*"status" = \'waiting\'', "the printout: people ahead"),
+        (r'^SELECT COUNT\(\*\) FROM "centers_ticket" WHERE .*"status" = \'waiting\'',
+         "the printout: people ahead (after COMMIT, outside the write lock)"),
     ]
 
 
