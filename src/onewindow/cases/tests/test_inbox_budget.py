@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from onewindow.accounts.testing import make_api_token
 from onewindow.cases import inbox, selectors, services
@@ -29,7 +31,9 @@ BUDGET = [
     (r'FROM "accounts_apitoken"', "the bearer token, its owner and the owner's roles (authentication, scope)"),
     (r'^SELECT status, COUNT\(\*\) FROM \(SELECT \* FROM', "the counts per open status of the scope (tabs, total)"),
     (r'^SELECT id FROM \(SELECT \* FROM \(SELECT .*UNION ALL', "the page's ids: per side of the scope, merged"),
-    (r'FROM "cases_case" INNER JOIN "catalog_serviceitem"', "the page's rows, item, applicant, bodies, handler joined"),
+    # PostgreSQL: related values as one-row subqueries, not joins (its join-order search planned eight tables).
+    (r'FROM "cases_case" INNER JOIN "catalog_serviceitem"|^SELECT "cases_case"\."id", .*\(SELECT r0\."code" FROM '
+     r'"catalog_serviceitem" r0 WHERE .* FROM "cases_case" WHERE', "the page's rows, item, applicant, bodies, handler"),
 ]
 
 
@@ -106,3 +110,22 @@ def test_the_handling_side_finds_a_case_received_elsewhere(case_world: CaseWorld
             assert [row["id"] for row in rows].count(case.pk) == 1
     assert mine.pk not in [row["id"] for row in selectors.inbox_values_for(case_world.center_clerk).rows]
     assert case.pk in [c.pk for c in selectors.inbox_for(p.reviewer, status=case.status).rows]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only; run with DATABASE_URL")
+@pytest.mark.django_db(transaction=True)
+def test_the_counts_run_without_parallel_workers_and_leave_the_session_as_it_was() -> None:
+    """``inbox._serial``: outside a transaction the count runs with ``max_parallel_workers_per_gather = 0``
+    in the same round trip, and the setting ends with it; inside one it runs as it is."""
+    setting = "SELECT current_setting('max_parallel_workers_per_gather')"
+    with connection.cursor() as cursor:
+        cursor.execute(setting)
+        before = cursor.fetchone()[0]
+        assert before != "0"
+        with CaptureQueriesContext(connection) as queries, connection.cursor() as captured:
+            assert inbox._serial(captured, setting, []) == [("0",)]
+        assert len(queries) == 1  # one round trip
+        cursor.execute(setting)
+        assert cursor.fetchone()[0] == before
+        with transaction.atomic():
+            assert inbox._serial(cursor, setting, []) == [(before,)]
