@@ -21,8 +21,11 @@ wrk): N requests of the workload, then N of the bare view, for each of ``--round
 other processes of a shared machine do not move as much as wall-clock ratios. ``--cprofile`` adds the top
 functions of a cProfile of the inbox requests.
 
+``--explain`` (with ``--postgres``) sends each request once and re-runs each of its inbox statements as
+``EXPLAIN (ANALYZE)``: planning and execution per statement kind, parallel plans, the slowest requests.
+
 Usage: python -m bench.cases_inbox [--postgres] [--rounds R] [--seconds T] [--workers W] [--profile NAME]
-                                   [--cpu N [--cprofile]]
+                                   [--cpu N [--cprofile]] [--explain]
 """
 
 from __future__ import annotations
@@ -125,6 +128,65 @@ def cpu_per_request(env: dict[str, str], reqs: list[Req], n: int, rounds: int, c
     return list(json.loads(lines[-1][len("CPU "):]))
 
 
+# Every request of the workload once, each inbox statement re-run as EXPLAIN (ANALYZE) with its parameters
+# (PostgreSQL): planning and execution per statement kind, parallel plans, the slowest requests.
+EXPLAIN_SCRIPT = """
+import json, statistics
+from django.db import connection
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+def kind(sql):
+    sql = sql.split("; ", 1)[1] if sql.startswith("SET LOCAL") else sql
+    for prefix, name in (("SELECT status, COUNT", "counts"), ("SELECT COUNT(*)", "capped"), ("SELECT id FROM", "ids")):
+        if sql.startswith(prefix):
+            return name
+    return "rows" if "catalog_serviceitem" in sql else "other"
+def gathers(node):
+    return node["Node Type"].startswith("Gather") or any(gathers(n) for n in node.get("Plans", []))
+per, kinds = [], {}
+for path, headers in REQS:
+    seen = []
+    def wrap(execute, sql, params, many, context):
+        seen.append((sql, params))
+        return execute(sql, params, many, context)
+    with connection.execute_wrapper(wrap):
+        client.get(path, headers=headers)
+    total, parts = 0.0, []
+    for sql, params in seen:
+        if "accounts_apitoken" in sql:
+            continue
+        pre, _sep, rest = sql.partition("; ") if sql.startswith("SET LOCAL") else ("", "", sql)
+        with connection.cursor() as cursor:
+            cursor.execute((pre + "; " if pre else "") + "EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) " + rest, params)
+            if pre:
+                cursor.nextset()
+            plan = cursor.fetchone()[0]
+        plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
+        k = kind(sql)
+        kinds.setdefault(k, []).append((plan["Planning Time"], plan["Execution Time"], gathers(plan["Plan"])))
+        total += plan["Planning Time"] + plan["Execution Time"]
+        parts.append(f"{k}={plan['Planning Time']:.2f}+{plan['Execution Time']:.2f}")
+    per.append((total, path, " ".join(parts)))
+for k, xs in sorted(kinds.items()):
+    print(f"{k:7} n={len(xs):4} planning {statistics.mean(x[0] for x in xs):6.3f} ms, execution "
+          f"{statistics.mean(x[1] for x in xs):6.3f} ms (mean), parallel plans {sum(x[2] for x in xs)}")
+totals = sorted(t for t, _p, _s in per)
+print(f"per request: mean {statistics.mean(totals):.2f} ms, median {totals[len(totals) // 2]:.2f}, "
+      f"p99 {totals[int(len(totals) * 0.99)]:.2f}, max {totals[-1]:.1f}")
+for total, path, parts in sorted(per, reverse=True)[:TOP]:
+    print(f"{total:7.1f} {path[20:60]:40} {parts}")
+"""
+
+
+def explain(env: dict[str, str], reqs: list[Req], top: int = 15) -> None:
+    """``EXPLAIN_SCRIPT`` over the workload (PostgreSQL; issue #17's third pass)."""
+    listed = PROFILE_VAR / "explain-requests.json"
+    listed.parent.mkdir(parents=True, exist_ok=True)
+    listed.write_text(json.dumps([(r.path, dict(r.headers)) for r in reqs]))
+    print(shell(env, f"import json, pathlib\nREQS = json.loads(pathlib.Path({str(listed)!r}).read_text())\n"
+                     f"TOP = {top}\n" + EXPLAIN_SCRIPT))
+
+
 def workload(staff: dict[str, Any], seed: int = 20170929) -> list[Req]:
     """Every combination of the inbox's filters worth asking, for each staff member, shuffled."""
     open_statuses = ["submitted", "pre_review", "correction", "accepted", "forwarded", "under_review",
@@ -161,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="", help="also record flame graphs: docs/profiles/<NAME>.svg")
     parser.add_argument("--cpu", type=int, default=0, help="CPU time per request in one process, N requests a round")
     parser.add_argument("--cprofile", action="store_true", help="with --cpu: the top functions of a cProfile")
+    parser.add_argument("--explain", action="store_true", help="with --postgres: EXPLAIN (ANALYZE) every request")
     args = parser.parse_args(argv)
 
     env = database_env(args.postgres)
@@ -169,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     reqs = workload(staff)
     log("inbox workload: " + ", ".join(f"{name} ({info['open']:,} open cases in scope)" for name, info in staff.items())
         + f"; {len(reqs)} distinct requests")
+    if args.explain:
+        explain(env, reqs)
+        return 0
     if args.cpu:
         rounds = cpu_per_request(env, reqs, args.cpu, args.rounds, args.cprofile)
         for r in rounds:
