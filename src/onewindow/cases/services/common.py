@@ -263,9 +263,9 @@ class PreparedQuery(Generic[M]):
     """A model query of one shape whose SQL is compiled once per process and database vendor, then run
     with each call's value (issue #17: compiling the item's four-table ``select_related`` query was 15 % of
     a submission's CPU). ``build(value)`` gives the queryset; it is compiled with a placeholder text for
-    ``value`` (a text column's value), which must come out as one of its parameters. Rows become model instances (with their
-    ``select_related`` objects) as the queryset's own iteration makes them, the backend's converters
-    applied; nothing is cached but the statement."""
+    ``value`` (a text column's value), which must come out as one of its parameters. Rows become model
+    instances (with their ``select_related`` objects) as the queryset's own iteration makes them, the
+    backend's converters applied; nothing is cached but the statement."""
 
     def __init__(self, build: Callable[[Any], models.QuerySet[M]]) -> None:
         self._build = build
