@@ -30,6 +30,7 @@ from .locks import lock_or_create
 from .models import AuditChainHead, AuditCheckpoint, AuditEntry
 from .models.audit import SHA256, ActorKind
 from .net import client_ip
+from .prepared import MAX_ROWS, insert_rows
 from .request_context import current_request
 
 PERSONAL_DATA_VIEW = "personal_data.view"
@@ -91,7 +92,7 @@ def audit_record(
     request id come from the request being served, if any. Call it inside the service's
     transaction so the entry exists exactly when the write does.
     """
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         created_at=timezone.now(),
         role=role[:50],
         action=action[:100],
@@ -102,6 +103,8 @@ def audit_record(
         **_target_columns(target),
         **_request_columns(),
     )
+    insert_rows([entry])  # the INSERT built once per process (issue #17); AuditEntry.save only refuses updates
+    return entry
 
 
 def audit_record_many(
@@ -143,10 +146,13 @@ def audit_record_batch(*, actor: Actor | None, items: Sequence[AuditItem], chann
     :func:`audit_record` (``before``/``after`` already masked)."""
     common = {"created_at": timezone.now(), "role": role[:50], "channel": channel[:20],
               **_actor_columns(actor), **_request_columns()}
-    return AuditEntry.objects.bulk_create([
-        AuditEntry(action=item.action[:100], before=item.before, after=item.after, **common,
-                   **_target_columns(item.target))
-        for item in items])
+    entries = [AuditEntry(action=item.action[:100], before=item.before, after=item.after, **common,
+                          **_target_columns(item.target))
+               for item in items]
+    if len(entries) > MAX_ROWS:
+        return AuditEntry.objects.bulk_create(entries)
+    insert_rows(entries)  # one INSERT built once per process and row count; ids in the items' order
+    return entries
 
 
 def changed_values(obj: models.Model, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

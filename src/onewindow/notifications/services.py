@@ -28,6 +28,7 @@ from onewindow.core.audit import audit_record
 from onewindow.core.calendar import add_working_days
 from onewindow.core.errors import Conflict, DomainError
 from onewindow.core.locks import lock_or_create
+from onewindow.core.prepared import insert_rows
 
 from . import selectors
 from .backends import SendResult, SmsBackend, get_sms_backend, sms_backend_delivers
@@ -140,7 +141,7 @@ def message_enqueue(
     sms_text = truncate_sms(render_text(texts.sms_text, context)) if phone else ""
     if sms_text:
         messages.append(
-            Message.objects.create(
+            Message(
                 channel=Channel.SMS,
                 phone=phone,
                 text=sms_text,
@@ -151,7 +152,7 @@ def message_enqueue(
         )
     if user is not None:
         messages.append(
-            Message.objects.create(
+            Message(
                 channel=Channel.INAPP,
                 title=render_text(texts.inapp_title, context)[:200],
                 text=render_text(texts.inapp_text, context),
@@ -160,6 +161,9 @@ def message_enqueue(
                 **common,
             )
         )
+    # Both rows in one INSERT built once per process (issue #17: two ORM creates, compiled anew, were
+    # ~9 % of a submission); Message has no save override or save signals.
+    insert_rows(messages)
     sms_ids = [str(m.pk) for m in messages if m.channel == Channel.SMS]
     if sms_ids and sms_backend_delivers():
         transaction.on_commit(lambda: _schedule_delivery(sms_ids), robust=True)

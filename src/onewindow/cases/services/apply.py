@@ -26,6 +26,7 @@ from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from onewindow.core.idempotency import idempotency_claim, idempotency_done
 from onewindow.core.identifiers import validate_mobile
 from onewindow.core.models import Department
+from onewindow.core.prepared import insert_rows
 
 from .. import permissions as perms
 from ..application_form import check_form, restore_unchanged
@@ -253,9 +254,9 @@ def _create_submitted(by: Actor, case: Case, *, checked: bool = False, texts: An
     case.submitted_at = now
     clock = common.new_clock(case, ClockKind.CORRECTION, common.today(), common.CORRECTION_LIMIT)
     case.due_date, case.deadline_level = clock.due_date, clock.level  # common.refresh_due with this one clock
-    common.insert_returning([case])  # the statements built once per process (case.save compiled them anew)
+    insert_rows([case])  # the statements built once per process (case.save compiled them anew)
     clock.case = case
-    common.insert_returning([clock])
+    insert_rows([clock])
     case.fresh_clocks = [clock]  # type: ignore[attr-defined]  # the API's 201 answers from these
     case.fresh_events = common.record_steps(case, by, [  # type: ignore[attr-defined]
         common.Step("create", "", CaseStatus.DRAFT, public=False, data={"channel": case.channel}, label=draft_label),

@@ -4,7 +4,7 @@ mutate, append a timeline event and an audit entry, queue notifications in the s
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -21,6 +21,7 @@ from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
 from onewindow.core.models import Department
 from onewindow.core.numbering import next_number
+from onewindow.core.prepared import insert_rows
 from onewindow.notifications.services import message_enqueue, message_texts
 
 from .. import deadlines, workflow
@@ -135,7 +136,7 @@ def record_steps(case: Case, by: Actor, steps: list[Step]) -> list[CaseEvent]:
     events = [CaseEvent(case=case, action=s.action, from_status=s.from_status, to_status=s.to_status, actor=actor,
                         actor_label=label[:100], department=None, note="", data=s.data, public=s.public)
               for s in steps]
-    insert_returning(events)  # ids in step order, as bulk_create's
+    insert_rows(events)  # ids in step order, as bulk_create's
     role = account_perms.primary_role(actor) if actor is not None else ""
     audit_record_batch(actor=by if actor is not None or is_system(by) else SYSTEM, role=role, items=[
         AuditItem(f"cases.{s.action}", ("cases.case", str(case.pk), s.label) if s.label else case,
@@ -217,42 +218,6 @@ def refresh_due(case: Case) -> None:
 def save(case: Case, *fields: str) -> None:
     refresh_due(case)
     case.save(update_fields=[*fields, "status", "due_date", "deadline_level", "updated_at"])
-
-
-_INSERTS: dict[tuple[str, type[models.Model], int], tuple[str, list[Any]]] = {}
-
-
-def insert_returning(objs: Sequence[models.Model]) -> None:
-    """Insert the unsaved ``objs`` of one model in one ``INSERT … RETURNING`` their ids (issue #17: the ORM
-    compiled each submission's INSERTs anew, ~0.1–0.2 ms of CPU each). The statement is built once per
-    model and row count from the model's ``_meta`` (names quoted by the backend, every value a parameter);
-    each value still goes through its field's ``pre_save`` and ``get_db_prep_save`` (time stamps, JSON,
-    encryption), as ``save`` does. For models without ``save`` overrides or save signals (a case, its
-    clocks and events); the ids are set and the objects marked saved."""
-    if not objs:
-        return
-    model = type(objs[0])
-    connection = connections[DEFAULT_DB_ALIAS]
-    key = (connection.vendor, model, len(objs))
-    built = _INSERTS.get(key)
-    if built is None:
-        fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-        quote = connection.ops.quote_name
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        pk = model._meta.pk
-        assert isinstance(pk, models.AutoField)
-        built = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-                 f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(pk.column)}", fields)
-        _INSERTS[key] = built
-    sql, fields = built
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [r[0] for r in cursor.fetchall()]
-    for obj, pk_value in zip(objs, ids, strict=True):
-        obj.pk = pk_value
-        obj._state.adding = False
-        obj._state.db = DEFAULT_DB_ALIAS
 
 
 M = TypeVar("M", bound=models.Model)

@@ -39,8 +39,8 @@ SUBMIT_BUDGET = [
     (r'INSERT INTO "cases_caseclock" .* RETURNING', "the 5-working-day correction clock (行政许可法 art. 32)"),
     (r'INSERT INTO "cases_caseevent" .* VALUES \(.*\), \(.*RETURNING', "the create and submit events, one INSERT"),
     (r'INSERT INTO "core_auditentry"', "the audit entries of the create and submit steps, one INSERT"),
-    (r'INSERT INTO "notifications_message"', "the SMS in the outbox"),
-    (r'INSERT INTO "notifications_message"', "the in-app message"),
+    (r'INSERT INTO "notifications_message" .* VALUES \(.*\), \(',
+     "the SMS in the outbox and the in-app message, one INSERT"),
     (r'UPDATE "core_idempotencykey"', "the key names its case"),
     (r"^RELEASE SAVEPOINT", "COMMIT"),
 ]

@@ -19,7 +19,7 @@ import itertools
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Field, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,7 @@ from onewindow.core.codes import UNAMBIGUOUS, as_id, random_code
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from onewindow.core.identifiers import validate_mobile
 from onewindow.core.numbering import next_number
+from onewindow.core.prepared import insert_prepared, insert_rows, insert_statement, row_params
 from onewindow.notifications.services import message_enqueue
 
 from .. import hours, limits, selectors, workflow
@@ -56,39 +57,6 @@ def near_ahead() -> int:
 
 def _now(now: datetime.datetime | None) -> datetime.datetime:
     return timezone.localtime(now or timezone.now())
-
-
-_INSERTS: dict[tuple[str, type[models.Model]], tuple[str, list[Field[Any, Any]]]] = {}
-
-
-def _insert_sql(model: type[models.Model]) -> tuple[str, list[Field[Any, Any]]]:
-    """``INSERT … RETURNING id`` of one row of ``model``, built once per process from its ``_meta`` (names
-    quoted by the backend, every value a parameter) with the fields in column order (issue #17: the ORM
-    compiled the ticket's and each event's INSERT anew, inside the write transaction)."""
-    key = (connection.vendor, model)
-    built = _INSERTS.get(key)
-    if built is None:
-        fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-        quote = connection.ops.quote_name
-        built = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from _meta
-                 f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}", fields)
-        _INSERTS[key] = built
-    return built
-
-
-def _params(obj: models.Model, fields: list[Field[Any, Any]]) -> list[Any]:
-    """The row's values as ``save`` would write them (each field's ``pre_save`` and ``get_db_prep_save``:
-    time stamps, JSON, the phone's encryption and keyed hash)."""
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-
-
-def _insert(obj: models.Model, sql: str, params: list[Any]) -> None:
-    """Insert the prepared row (a model without save overrides or save signals); the object is marked saved."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = DEFAULT_DB_ALIAS
 
 
 _UPDATES: dict[tuple[str, tuple[str, ...]], tuple[str, list[Field[Any, Any]]]] = {}
@@ -128,8 +96,7 @@ def _event(ticket: Ticket, action: str, by: Actor | None, *, from_status: str, a
            window: Window | None = None, **data: Any) -> None:
     event = TicketEvent(ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
                         window=window or ticket.window, actor=perms.user_of(by), data=data, at=at)
-    sql, fields = _insert_sql(TicketEvent)
-    _insert(event, sql, _params(event, fields))
+    insert_rows([event])
     device = perms.device_of(by)
     audit_record(actor=by,
                  action=f"centers.ticket.{action}", target=ticket,
@@ -231,10 +198,10 @@ def ticket_take(*, by: Actor, center_id: Any, category_id: Any, priority: str = 
                     status_code=random_code(CODE_ALPHABET, 10), person=person, phone=phone,
                     phone_confirmed_at=moment if confirmed else None, device=device, appointment=appointment,
                     taken_at=moment)
-    sql, fields = _insert_sql(Ticket)
-    params = _params(ticket, fields)
-    number_at = next(i for i, f in enumerate(fields) if f.name == "number")
-    display_at = next(i for i, f in enumerate(fields) if f.name == "display")
+    insert = insert_statement(Ticket)
+    params = row_params(ticket, insert.fields)
+    number_at = next(i for i, f in enumerate(insert.fields) if f.name == "number")
+    display_at = next(i for i, f in enumerate(insert.fields) if f.name == "display")
     scope = f"ticket:{center.pk}:{category.pk}:{day.isoformat()}"
     checks = None if clerk else _take_limits_sql(device, phone, moment)
     with transaction.atomic():
@@ -244,7 +211,7 @@ def ticket_take(*, by: Actor, center_id: Any, category_id: Any, priority: str = 
         n = next_number(scope)
         ticket.number, ticket.display = n, f"{category.prefix}{n:03d}"
         params[number_at], params[display_at] = n, ticket.display
-        _insert(ticket, sql, params)
+        insert_prepared([ticket], insert, params)
         _event(ticket, TicketAction.TAKE, by or device, from_status="", at=moment, priority=priority, source=source)
         if phone and not confirmed:
             from .phone import phone_check_start
