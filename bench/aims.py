@@ -65,7 +65,7 @@ def wrk_measure(result: dict[str, Any] | None, ratio_aim: float, p99_aim: float 
     figures, ratio = result["figures"], result["ratios"]["throughput_ratio_at_64"]
     rounds = ", ".join(f"{r['throughput_ratio_at_64']:.2f}" for r in result.get("ratios_per_round", []))
     p99, base_p99 = figures["bench_latency"]["p99_ms"], figures["base_latency"]["p99_ms"]
-    cell = (f"**{ratio:.2f}** ({_rate(figures['bench_throughput']['req_per_s'])} vs "
+    cell = (f"**{ratio:.3f}** ({_rate(figures['bench_throughput']['req_per_s'])} vs "
             f"{_rate(figures['base_throughput']['req_per_s'])} req/s" + (f"; rounds {rounds}" if rounds else "")
             + f"); p99 at 16 {p99:.1f} ms (bare view {base_p99:.1f} ms)")
     errors = sum(int(f.get("errors", 0)) for f in figures.values())

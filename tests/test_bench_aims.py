@@ -72,9 +72,9 @@ def test_catalog_newest_file_per_database(tmp_path: Path) -> None:
           {"utc": "2026-12-07T12:48:59+00:00", "loadavg": "2.40 3.10 2.20", "results": [slow]})
     assert row(aims.table(tmp_path), "Catalog search, varied workload") == (
         "| Catalog search, varied workload | ≥ 0.5 of the bare constant view at 64; p99 < 30 ms at 16 | "
-        "**0.54** (2,261 vs 4,099 req/s; rounds 0.54, 0.58, 0.54); p99 at 16 12.2 ms (bare view 3.1 ms); "
+        "**0.540** (2,261 vs 4,099 req/s; rounds 0.54, 0.58, 0.54); p99 at 16 12.2 ms (bare view 3.1 ms); "
         "0 of 150,000 searches repeated | "
-        "**0.55** (2,260 vs 4,106 req/s; rounds 0.55, 0.55, 0.55); p99 at 16 31.0 ms (bare view 3.0 ms) | "
+        "**0.550** (2,260 vs 4,106 req/s; rounds 0.55, 0.55, 0.55); p99 at 16 31.0 ms (bare view 3.0 ms) | "
         "met / **not met** | SQLite 2026-12-07 12:47, load 1.50 3.10 2.00; PostgreSQL 2026-12-07 12:48, load "
         "2.40 3.10 2.20 | `python -m bench.catalog_varied [--postgres]` |")
 
@@ -92,14 +92,14 @@ def test_submission_passes_over_an_inbox_only_file(tmp_path: Path) -> None:
     lines = aims.table(tmp_path)
     assert row(lines, "Case submission, 1M cases") == (
         "| Case submission, 1M cases | ≥ 0.5 of the bare same-writes view at 64; p99 at 16 beside the bare view's | "
-        "**0.32** (223 vs 697 req/s; rounds 0.32, 0.31, 0.33); p99 at 16 385.0 ms (bare view 145.0 ms); "
+        "**0.320** (223 vs 697 req/s; rounds 0.32, 0.31, 0.33); p99 at 16 385.0 ms (bare view 145.0 ms); "
         "database check passed | "
-        "**0.60** (300 vs 500 req/s; rounds 0.60); p99 at 16 100.0 ms (bare view 90.0 ms); database check FAILED; "
+        "**0.600** (300 vs 500 req/s; rounds 0.60); p99 at 16 100.0 ms (bare view 90.0 ms); database check FAILED; "
         "3 errors | **not met** / **not met** | SQLite 2026-12-07 12:07, load 3.10; PostgreSQL 2026-12-07 12:09, "
         "load 2.54 | `python -m bench.cases --only submit [--postgres]` |")
     assert row(lines, "Staff inbox, 50 rows, 1M cases") == (
         "| Staff inbox, 50 rows, 1M cases | ≥ 0.5 of the bare SELECT-50 view at 64; p99 < 50 ms at 16 | "
-        "**0.17** (542 vs 3,198 req/s; rounds 0.17); p99 at 16 47.2 ms (bare view 9.0 ms) | not run | "
+        "**0.170** (542 vs 3,198 req/s; rounds 0.17); p99 at 16 47.2 ms (bare view 9.0 ms) | not run | "
         "**not met** / not run | SQLite 2026-12-07 12:11, load 3.10 3.40 2.00 | "
         "`python -m bench.cases_inbox [--postgres]` |")
 
@@ -116,11 +116,11 @@ def test_centers_take_call_and_correctness(tmp_path: Path) -> None:
     when = "SQLite 2026-12-07 12:15, load 3.50 4.40 3.00"
     assert row(lines, "Take a ticket") == (
         "| Take a ticket | ≥ 0.5 of the bare same-writes view at 64; p99 < 100 ms at 16 | "
-        "**0.52** (520 vs 996 req/s; rounds 0.52, 0.55, 0.51); p99 at 16 90.0 ms (bare view 240.0 ms) | not run | "
+        "**0.520** (520 vs 996 req/s; rounds 0.52, 0.55, 0.51); p99 at 16 90.0 ms (bare view 240.0 ms) | not run | "
         f"met / not run | {when} | `python -m bench.centers [--postgres]` |")
     assert row(lines, "Call next + skip") == (
         "| Call next + skip | ≥ 0.5 of the bare same-writes view at 64; p99 < 100 ms at 16 | "
-        "**0.19** (260 vs 1,373 req/s; rounds 0.19); p99 at 16 436.0 ms (bare view 80.0 ms) | not run | "
+        "**0.190** (260 vs 1,373 req/s; rounds 0.19); p99 at 16 436.0 ms (bare view 80.0 ms) | not run | "
         f"**not met** / not run | {when} | `python -m bench.centers [--postgres]` |")
     assert row(lines, "Queue correctness, 200 clients") == (
         "| Queue correctness, 200 clients | 0 duplicates, 0 gaps, 0 double calls | "
@@ -139,11 +139,11 @@ def test_polled_paths_from_the_newest_file_holding_each(tmp_path: Path) -> None:
           {"database": "sqlite", "loadavg": "1.00 1.00 1.00", "results": [newer_board]})
     lines = aims.table(tmp_path)
     assert row(lines, "Ticket status fragment") == (
-        "| Ticket status fragment | ≥ 0.5 of the bare SELECT view at 64 | **0.63** (2,396 vs 3,841 req/s; "
+        "| Ticket status fragment | ≥ 0.5 of the bare SELECT view at 64 | **0.630** (2,396 vs 3,841 req/s; "
         "rounds 0.63); p99 at 16 12.7 ms (bare view 5.0 ms) | not run | met / not run | "
         "SQLite 2026-12-07 12:25, load 3.50 3.00 2.00 | `python -m bench.polled [--postgres]` |")
     assert row(lines, "Waiting board") == (
-        "| Waiting board | ≥ 0.5 of the bare SELECT view at 64 | **0.50** (1,000 vs 2,000 req/s; rounds 0.50); "
+        "| Waiting board | ≥ 0.5 of the bare SELECT view at 64 | **0.500** (1,000 vs 2,000 req/s; rounds 0.50); "
         "p99 at 16 20.0 ms (bare view 5.0 ms) | not run | met / not run | "
         "SQLite 2026-12-07 13:00, load 1.00 1.00 1.00 | `python -m bench.polled [--postgres]` |")
     assert row(lines, "一码查询").split(" | ")[4] == "**not met** / not run"
@@ -160,7 +160,7 @@ def test_an_unreadable_file_is_passed_over(tmp_path: Path, capsys: pytest.Captur
     write(tmp_path, "20261207-120000-cases-inbox-postgres.json",
           {**wrk_result("inbox", [0.06], (141, 2224), (155.0, 9.0)), "load_average": [3.4, 4.4, 3.0]})
     assert row(aims.table(tmp_path), "Staff inbox, 50 rows, 1M cases").split(" | ")[3:5] == [
-        "**0.06** (141 vs 2,224 req/s; rounds 0.06); p99 at 16 155.0 ms (bare view 9.0 ms)", "not run / **not met**"]
+        "**0.060** (141 vs 2,224 req/s; rounds 0.06); p99 at 16 155.0 ms (bare view 9.0 ms)", "not run / **not met**"]
     assert "20261207-130000-cases-inbox-postgres.json: unreadable" in capsys.readouterr().err
 
 
