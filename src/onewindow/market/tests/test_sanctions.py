@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from onewindow.accounts.testing import make_credit_code
 from onewindow.core.errors import Conflict, DomainError
@@ -88,7 +89,9 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
     "bad credit code": ({"credit_code": "91310000000000000A"}, "credit_code"),
     "no reason": ({"reason": "  "}, "reason"),
     "no legal basis": ({"legal_basis": ""}, "legal_basis"),
-    "listed tomorrow": ({"listed_on": (TODAY + datetime.timedelta(days=1)).isoformat()}, "listed_on"),
+    # two days ahead: TODAY is taken when the module is imported, and a run that crosses Shanghai's
+    # midnight (16:00 UTC) would otherwise find "tomorrow" already today
+    "listed in the future": ({"listed_on": (TODAY + datetime.timedelta(days=2)).isoformat()}, "listed_on"),
     "unreadable date": ({"listed_on": "昨天"}, "listed_on"),
     "removal before the period": (
         {"list_kind": "serious_violation", "removable_on": (TODAY - datetime.timedelta(days=390)).isoformat()},
@@ -187,7 +190,7 @@ def test_each_action_from_each_status(w: SanctionsWorld, status: str) -> None:
             assert result.status == workflow.sanction_target(status, action), (status, action)
             assert SanctionEvent.objects.filter(listing=listing).last().action == action  # type: ignore[union-attr]
             if action == SanctionAction.APPROVE_REPAIR:
-                assert result.removed_on == TODAY
+                assert result.removed_on == timezone.localdate()  # the day of the approval, at run time
         else:
             before = snapshot()
             with pytest.raises(Conflict) as refused:
