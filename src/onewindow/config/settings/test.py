@@ -47,3 +47,9 @@ else:
     # PostgreSQL: the suite keeps one persistent connection per process (the test database is
     # created and dropped under it); installations default to psycopg's pool (base.py).
     DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"], "persistent")}
+    # SQLite gives up a lock wait after its 30 s busy timeout; PostgreSQL would wait for ever, so a
+    # test whose threads wait on each other's row locks hangs there. Give up after two minutes: the
+    # test then fails with LockNotAvailable and the statement that waited.
+    _options = DATABASES["default"].get("OPTIONS")
+    DATABASES["default"]["OPTIONS"] = {**(_options if isinstance(_options, dict) else {}),
+                                       "options": "-c lock_timeout=120s"}
