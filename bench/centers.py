@@ -6,12 +6,15 @@ beside a bare view that makes the same writes in raw SQL in one transaction (cen
    number, the ticket, its event, the audit entry, the printout's people-ahead and wait estimate —
    against ``/bench/bare/centers/take`` (counter upsert, ticket, event, audit; four categories of its own).
 2. Call the next: ``POST devices/call-next`` by KEYPADS call keypads, one window each, and ``POST
-   devices/skip`` of the ticket called (so the window is free again): the request list is every keypad's
-   call, then every keypad's skip, in turn (a keypad's skip is sent KEYPADS requests after its call, long
-   after the call's answer at 64 connections); the figures count both requests. Against
-   ``/bench/bare/centers/call`` and ``/skip`` (the claim, event and audit of each) on windows of their own.
-   Both measured with wrk (bench/wrk.py: Lua, C, far cheaper than the server), interleaved with their
-   bare view in each round: latency at 16 connections, throughput at 64.
+   devices/skip`` of the ticket called (so the window is free again): the request list is pairs, each
+   keypad's call then its skip, keypad after keypad; wrk sends a pair on one connection, the skip after the
+   call's answer (bench.wrk's units of 2: one wrk thread per connection), and at any moment its connections
+   hold different keypads (16 and 64 divide KEYPADS); a pair that wrk's stop cut in two is finished before
+   the next phase, so every phase starts with every window free. The figures count both requests. Against
+   ``/bench/bare/centers/call`` and ``/skip`` (the claim, event and audit of each) on windows of their own,
+   in the same pairs. Before the calls, each side's queue is topped up (:func:`top_up`) so that it cannot
+   run dry. Both measured with wrk (bench/wrk.py: Lua, C, far cheaper than the server), interleaved with
+   their bare view in each round: latency at 16 connections, throughput at 64.
 3. Correctness at 200 clients (its own Python client, as before): 200 clients take tickets of one category
    at once, then 200 keypads (200 windows) call and skip until the queue is empty. Counted in the
    database: tickets issued (= 201 answers), duplicates (must be 0), gaps in the numbers (must be 0),
@@ -62,7 +65,7 @@ from .run import (
     start_server,
     stop_server,
 )
-from .wrk import THROUGHPUT_CLIENTS, Req, loadavg, measure_pair, run_wrk
+from .wrk import LATENCY_CLIENTS, THROUGHPUT_CLIENTS, Req, loadavg, measure_pair, run_wrk, settle
 from .wrk import report as wrk_report
 
 PG_DATABASE = "onewindow_bench_centers"
@@ -71,7 +74,12 @@ SHANGHAI_VISITS_PER_YEAR = 10_000_000
 OPEN_SECONDS_PER_YEAR = 250 * 8 * 3600
 PEAK_FACTOR = 3
 PRINTERS = 600  # 60 tickets per printer per 10 minutes (CENTERS_TAKE_LIMITS): many printers carry the load
-KEYPADS = 256
+KEYPADS = 256  # a multiple of both connection counts: a phase's connections never share a keypad
+#: A call + skip pair costs more than a take on both sides (API: 9 + 7 statements against 10; bare view: 6
+#: writes against 4), so a side calls at most as fast as it took at the same load. The queue is topped up to
+#: this many times the side's fastest take rate over the call phases' seconds: room for the load to halve.
+QUEUE_MARGIN = 2
+WARM_SECONDS = 3
 TAKE = "/api/v1/centers/devices/ticket"
 CALL = "/api/v1/centers/devices/call-next"
 SKIP = "/api/v1/centers/devices/skip"
@@ -251,19 +259,83 @@ def take_lists(info: dict[str, Any]) -> tuple[list[Req], list[Req]]:
     return bare, api
 
 
+#: Units of the call lists: a keypad's call, then its skip (bench.wrk sends them in order on one connection).
+CALL_UNIT = 2
+
+
 def call_lists(info: dict[str, Any], cycles: int = 20) -> tuple[list[Req], list[Req]]:
-    """Every keypad calls, then every keypad skips the ticket it called, ``cycles`` times over (each call
-    claims a different ticket: the list does not repeat a request's effect)."""
+    """Pairs: keypad k's call, then its skip of the ticket called, keypad after keypad, ``cycles`` times
+    over (each call claims a different ticket: the list does not repeat a request's effect). Pair *j* is
+    keypad ``j % KEYPADS``: wrk's thread *t* of *T* sends pairs ≡ t + offset (mod T), so with *T* dividing
+    KEYPADS no two connections ever hold the same keypad."""
+    if any(len(info["keypads"]) % clients for clients in (LATENCY_CLIENTS, THROUGHPUT_CLIENTS)):
+        raise ValueError(f"{len(info['keypads'])} keypads: not a multiple of {LATENCY_CLIENTS} and "
+                         f"{THROUGHPUT_CLIENTS} connections")
     center = info["center"]
     cats = ",".join(str(c) for c, _ in info["bare_categories"])
     api, bare = [], []
     for _ in range(cycles):
-        api += [Req.json(CALL, {}, headers=bearer(k)) for k in info["keypads"]]
-        api += [Req.json(SKIP, {}, headers=bearer(k)) for k in info["keypads"]]
-        bare += [Req(f"/bench/bare/centers/call?center={center}&w={w}&d={w}&cats={cats}", "POST")
-                 for w in info["bare_windows"]]
-        bare += [Req(f"/bench/bare/centers/skip?w={w}&d={w}", "POST") for w in info["bare_windows"]]
+        for k in info["keypads"]:
+            api += [Req.json(CALL, {}, headers=bearer(k)), Req.json(SKIP, {}, headers=bearer(k))]
+        for w in info["bare_windows"]:
+            bare += [Req(f"/bench/bare/centers/call?center={center}&w={w}&d={w}&cats={cats}", "POST"),
+                     Req(f"/bench/bare/centers/skip?w={w}&d={w}", "POST")]
     return bare, api
+
+
+TOP_UP_SCRIPT = """
+import datetime, json
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from onewindow.centers.models import Ticket, TicketCategory
+from onewindow.centers.services.queue import CODE_ALPHABET
+from onewindow.core.codes import random_code
+from onewindow.core.models import NumberCounter
+
+now = timezone.now()
+day = timezone.localdate(now)
+added = {}
+for side, categories in SIDES.items():
+    waiting = Ticket.objects.filter(center_id=CENTER, date=day, status="waiting", category_id__in=categories).count()
+    missing = max(0, NEED[side] - waiting)
+    share = -(-missing // len(categories))
+    with transaction.atomic():
+        for index, category in enumerate(TicketCategory.objects.filter(pk__in=categories).order_by("pk")):
+            scope = f"ticket:{CENTER}:{category.pk}:{day.isoformat()}"
+            counter, _ = NumberCounter.objects.select_for_update().get_or_create(scope=scope)
+            first = counter.value + 1
+            NumberCounter.objects.filter(pk=counter.pk).update(value=F("value") + share)
+            # After every ticket taken so far (queue_key later than now): the calls reach them last.
+            Ticket.objects.bulk_create([
+                Ticket(center_id=CENTER, category=category, date=day, number=number,
+                       display=f"{category.prefix}{number:03d}", status="waiting", priority="normal",
+                       source="device", queue_key=now + datetime.timedelta(microseconds=number * 8 + index),
+                       status_code=random_code(CODE_ALPHABET, 10), taken_at=now)
+                for number in range(first, first + share)], batch_size=2000)
+    added[side] = {"waiting": waiting, "added": share * len(categories)}
+print("TOPUP " + json.dumps(added))
+"""
+
+
+def call_seconds(rounds: int, seconds: float, warm_seconds: float, profile: bool) -> float:
+    """The seconds of the call phases of one side (wrk rounds a phase to whole seconds, at least 1)."""
+    def phase(s: float) -> int:
+        return max(1, round(s))
+    return phase(warm_seconds) + rounds * 2 * phase(seconds) + (phase(seconds) if profile else 0)
+
+
+def queue_need(take_rounds: list[dict[str, Any]], side: str, seconds: float) -> int:
+    """The waiting tickets a side's calls may use over ``seconds``: QUEUE_MARGIN × its fastest take rate."""
+    fastest = max(r[f"{side}_{phase}"]["req_per_s"] for r in take_rounds for phase in ("latency", "throughput"))
+    return int(QUEUE_MARGIN * fastest * seconds) + 1
+
+
+def top_up(env: dict[str, str], info: dict[str, Any], need: dict[str, int]) -> dict[str, Any]:
+    """Waiting tickets added to each side's categories (after every ticket taken) up to ``need``."""
+    sides = {"api": info["categories"], "bare": [c for c, _ in info["bare_categories"]]}
+    head = f"CENTER = {info['center']}\nSIDES = {json.dumps(sides)}\nNEED = {json.dumps(need)}\n"
+    return dict(json.loads(shell(env, head + TOP_UP_SCRIPT).strip().splitlines()[-1][6:]))
 
 
 class Conn:
@@ -405,11 +477,11 @@ def correctness(port: int, env: dict[str, str], info: dict[str, Any], clients: i
 
 
 def profile_phase(server_pid: int, port: int, reqs: list[Req], out: str, seconds: float, offset: int,
-                  expected: tuple[int, ...]) -> str:
+                  expected: tuple[int, ...], *, group: int = 1) -> str:
     """One extra 64-connection phase under py-spy: the SVG to docs/profiles/, the stacks to var/bench/."""
     stacks = VAR / f"{out}.txt"
     recorders = pyspy.start(server_pid, seconds, VAR / out)
-    run_wrk(port, reqs, THROUGHPUT_CLIENTS, seconds, offset=offset, expected=expected)
+    run_wrk(port, reqs, THROUGHPUT_CLIENTS, seconds, offset=offset, expected=expected, group=group)
     pyspy.finish(recorders, timeout=seconds + 60)
     PROFILES.mkdir(parents=True, exist_ok=True)
     (VAR / f"{out}.svg").replace(PROFILES / f"{out}.svg")
@@ -449,12 +521,20 @@ def main(argv: list[str] | None = None) -> int:
         take_rounds = measure_pair(port, bare_take, api_take, rounds=args.rounds, seconds=args.seconds,
                                    expected=(201,), base_expected=(201,))
         bare_call, api_call = call_lists(info)
-        call_rounds = measure_pair(port, bare_call, api_call, rounds=args.rounds, seconds=args.seconds)
+        seconds = call_seconds(args.rounds, args.seconds, WARM_SECONDS, bool(args.profile))
+        queue = top_up(env, info, {"api": queue_need(take_rounds, "bench", seconds),
+                                   "bare": queue_need(take_rounds, "base", seconds)})
+        log(f"queues for {seconds:.0f} s of calls a side: " + ", ".join(
+            f"{side} {q['waiting']} waiting + {q['added']} added" for side, q in queue.items()))
+        call_rounds = measure_pair(port, bare_call, api_call, rounds=args.rounds, seconds=args.seconds,
+                                   warm_seconds=WARM_SECONDS, group=CALL_UNIT)
         if args.profile:
             profile_phase(server.pid, port, api_take, f"{args.profile}-take", args.seconds, len(api_take) // 2,
                           (201,))
+            # The pairs the last measured phase cut in two (the take's profile phase let the server finish them).
+            settle(port, api_call, call_rounds[-1]["bench_throughput"]["owed"])
             profile_phase(server.pid, port, api_call, f"{args.profile}-call", args.seconds,
-                          (len(api_call) // (4 * KEYPADS)) * 2 * KEYPADS, (200,))
+                          (len(api_call) // (4 * KEYPADS)) * 2 * KEYPADS, (200,), group=CALL_UNIT)
         if not args.skip_check:
             log(f"correctness line: {args.check_clients} clients, {args.check_tickets} tickets")
             check = correctness(port, env, info, args.check_clients, args.check_tickets)

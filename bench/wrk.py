@@ -13,6 +13,14 @@ a line), not as Lua literals: wrk's LuaJIT refuses a chunk of more than 65,536 c
 list at ~60,000 paths. Thread *t* of *T* sends requests ``offset + t``, ``offset + t + T``, … — the threads'
 parts are disjoint.
 
+Requests that must follow each other's answers (a keypad's call, then its skip) travel as a *unit* of
+``group`` consecutive requests of the list: with ``group`` > 1 every connection has a wrk thread of its own
+and sends its units' requests in order, each after the answer to the one before (:func:`thread_requests`).
+wrk stops in the middle of a unit: its result names the requests still ``owed``, and :func:`measure_pair`
+sends them (:func:`settle`) before the next phase of that list — after the other side's phase, so the
+abandoned requests the server was still answering are done by then — so every phase starts with every
+unit complete (every window free).
+
 Use::
 
     from bench.wrk import Req, Cursor, run_wrk, measure_pair, report
@@ -27,11 +35,14 @@ Latency is wrk's: from sending a request to the last byte of its answer, per con
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import json
 import shutil
 import statistics
 import subprocess
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -132,14 +143,29 @@ def list_file(reqs: list[Req]) -> Path:
     return _LIST_FILES[key]
 
 
-def lua_script(reqs_file: Path, count: int, *, offset: int, threads: int, expected: tuple[int, ...]) -> str:
+def lua_script(reqs_file: Path, count: int, *, offset: int, threads: int, expected: tuple[int, ...],
+               group: int = 1) -> str:
     """``bench/wrk_requests.lua`` behind a header naming the list file and its request count."""
     if count < 1:
         raise ValueError("a wrk phase needs at least one request")
+    if group < 1 or count % group or offset % group:
+        raise ValueError(f"units of {group}: the list ({count}) and the offset ({offset}) must hold whole units")
     header = (f"reqs_file = {lua_string(str(reqs_file))}\nnreqs = {int(count)}\n"
               f"offset = {int(offset)}\nnthreads = {int(threads)}\n"
-              "expected = {" + ", ".join(f"[{int(s)}]=true" for s in expected) + "}\n")
+              "expected = {" + ", ".join(f"[{int(s)}]=true" for s in expected) + "}\n"
+              f"group = {int(group)}\n")
     return header + LUA.read_text()
+
+
+def thread_requests(thread: int, *, offset: int, threads: int, group: int = 1, units: int) -> list[int]:
+    """The numbers of the requests that wrk thread ``thread`` of ``threads`` sends first, in order, over its
+    first ``units`` units (what wrk_requests.lua does): unit *u* = ``offset / group + thread + threads × i``,
+    its requests ``u × group`` … ``u × group + group - 1``; request *n* is ``reqs[n % len(reqs)]``."""
+    out: list[int] = []
+    for i in range(units):
+        start = (offset // group + thread + threads * i) * group
+        out += range(start, start + group)
+    return out
 
 
 def wrk_binary() -> str:
@@ -150,16 +176,21 @@ def wrk_binary() -> str:
 
 
 def run_wrk(port: int, reqs: list[Req], clients: int, seconds: float, *, offset: int = 0,
-            expected: tuple[int, ...] = (200,), threads: int = WRK_THREADS, host: str = "127.0.0.1") -> dict[str, Any]:
-    """One phase: ``clients`` keep-alive connections for ``seconds``; returns wrk's figures."""
-    threads = max(1, min(threads, clients))
+            expected: tuple[int, ...] = (200,), threads: int = WRK_THREADS, host: str = "127.0.0.1",
+            group: int = 1) -> dict[str, Any]:
+    """One phase: ``clients`` keep-alive connections for ``seconds``; returns wrk's figures.
+
+    ``group`` > 1: the list is units of ``group`` requests sent in order on one connection, so each connection
+    gets a thread of its own (``threads`` is ignored: a wrk thread hands its next request to whichever of its
+    connections is free); ``owed`` in the result lists the requests of units left unfinished."""
+    threads = clients if group > 1 else max(1, min(threads, clients))
     if not reqs:
         raise ValueError("a wrk phase needs at least one request")
     listing = list_file(reqs)
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         script = Path(folder) / "requests.lua"
-        script.write_text(lua_script(listing, len(reqs), offset=offset, threads=threads, expected=expected),
-                          encoding="utf-8")
+        script.write_text(lua_script(listing, len(reqs), offset=offset, threads=threads, expected=expected,
+                                     group=group), encoding="utf-8")
         out = subprocess.run([wrk_binary(), "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
                               "--timeout", "30s", "-s", str(script), f"http://{host}:{port}"],
                              check=True, capture_output=True, text=True)
@@ -179,6 +210,38 @@ def run_wrk(port: int, reqs: list[Req], clients: int, seconds: float, *, offset:
     return result
 
 
+def settle(port: int, reqs: list[Req], owed: list[int], *, expected: tuple[int, ...] = (200,),
+           host: str = "127.0.0.1", tries: int = 3, pause: float = 0.5) -> Counter[int]:
+    """Send the requests a phase left ``owed`` (numbers *n*: ``reqs[n % len(reqs)]`` with ``{n}`` filled), one
+    after the other on one connection, outside any measurement; a request answered outside ``expected`` is
+    tried again after ``pause`` (its unit's earlier request may still be under way on the server), up to
+    ``tries`` times. Returns the final statuses (0: no answer)."""
+    statuses: Counter[int] = Counter()
+    for n in owed:
+        req = reqs[n % len(reqs)]
+        key = str(n)
+        body = None if req.body is None else req.body.replace("{n}", key).encode()
+        status = 0
+        for attempt in range(tries):
+            if attempt:
+                time.sleep(pause)
+            conn = http.client.HTTPConnection(host, port, timeout=60)
+            try:
+                conn.request(req.method, req.path.replace("{n}", key), body=body,
+                             headers={k: v.replace("{n}", key) for k, v in req.headers})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                status = 0
+            finally:
+                conn.close()
+            if status in expected:
+                break
+        statuses[status] += 1
+    return statuses
+
+
 class Cursor:
     """Where the next phase of a request list starts, so phases do not repeat each other's requests."""
 
@@ -186,35 +249,47 @@ class Cursor:
         self.next = start
 
     def advance(self, result: dict[str, Any]) -> None:
-        # Every thread sent at most sent_per_thread (+1 for wrk's unsent check request).
-        self.next += result["threads"] * (int(result["sent_per_thread"]) + 1)
+        # Every thread started at most units_per_thread units (+1 for wrk's unsent check request).
+        self.next += result["threads"] * (int(result["units_per_thread"]) + 1) * int(result["group"])
 
 
 def measure_pair(port: int, base: list[Req], bench: list[Req], *, rounds: int = 3, seconds: float = 10,
                  warm_seconds: float = 3, expected: tuple[int, ...] = (200,),
                  base_expected: tuple[int, ...] = (200,), clients: tuple[int, int] = (LATENCY_CLIENTS,
                                                                                    THROUGHPUT_CLIENTS),
-                 log: Any = print) -> list[dict[str, Any]]:
+                 log: Any = print, group: int = 1) -> list[dict[str, Any]]:
     """Interleaved rounds: in each, the baseline then the benchmark at 16 clients (latency), then both at
     64 (throughput); both sides see the same background load. A short warm-up of each side first (it
-    uses up the first requests of the list: caches warm only from the workload itself)."""
+    uses up the first requests of the list: caches warm only from the workload itself).
+
+    ``group`` > 1: both lists are units of ``group`` requests (:func:`run_wrk`); before each phase of a side,
+    the units its last phase left unfinished are finished (:func:`settle`, not measured)."""
     cursors = {"base": Cursor(), "bench": Cursor()}
     lists = {"base": base, "bench": bench}
     wanted = {"base": base_expected, "bench": expected}
+    owed: dict[str, list[int]] = {"base": [], "bench": []}
+
+    def phase(side: str, count: int, phase_seconds: float) -> dict[str, Any]:
+        if owed[side]:
+            statuses = settle(port, lists[side], owed[side], expected=wanted[side])
+            log(f"[bench] {len(owed[side])} requests of units the last {side} phase left unfinished, sent: "
+                + ", ".join(f"{n} x {status}" for status, n in sorted(statuses.items())))
+        result = run_wrk(port, lists[side], count, phase_seconds, offset=cursors[side].next, expected=wanted[side],
+                         group=group)
+        cursors[side].advance(result)
+        owed[side] = result["owed"]
+        return result
+
     if warm_seconds > 0:
         for side in ("base", "bench"):
-            warm = run_wrk(port, lists[side], LATENCY_CLIENTS, warm_seconds, offset=cursors[side].next,
-                           expected=wanted[side])
-            cursors[side].advance(warm)
+            phase(side, LATENCY_CLIENTS, warm_seconds)
     out = []
     for index in range(rounds):
         log(f"[bench] round {index + 1} of {rounds} (load average {loadavg()})")
         one: dict[str, Any] = {}
-        for phase, count in zip(("latency", "throughput"), clients, strict=True):
+        for name, count in zip(("latency", "throughput"), clients, strict=True):
             for side in ("base", "bench"):
-                result = run_wrk(port, lists[side], count, seconds, offset=cursors[side].next, expected=wanted[side])
-                cursors[side].advance(result)
-                one[f"{side}_{phase}"] = result
+                one[f"{side}_{name}"] = phase(side, count, seconds)
         out.append(one)
     return out
 
@@ -249,7 +324,8 @@ def report(name: str, base_name: str, rounds: list[dict[str, Any]], aims: dict[s
     lat, base_lat = figures["bench_latency"], figures["base_latency"]
     thr, base_thr = figures["bench_throughput"], figures["base_throughput"]
     print()
-    print(f"{name}: median of {len(rounds)} interleaved rounds, load client wrk ({WRK_THREADS} threads)"
+    threads = "one thread per connection" if rounds[0]["bench_throughput"]["group"] > 1 else f"{WRK_THREADS} threads"
+    print(f"{name}: median of {len(rounds)} interleaved rounds, load client wrk ({threads})"
           + (f", {distinct} distinct requests" if distinct else ""))
     print(f"{'':<40} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     print(_row(f"bare {base_name} view", base_lat))
