@@ -2,25 +2,95 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connections
+
+#: How long a test waits for its own threads, child processes or event-loop tasks before it fails
+#: (seconds). Longer than the test database's lock_timeout (120 s on PostgreSQL, settings/test.py),
+#: so a thread stuck on a row lock fails with its own error first; shorter than pytest-timeout's
+#: 600 s, so the test fails with the name of what it waited for instead of killing the whole run.
+#: A deadline on a wait, never a timed assertion: a healthy test waits a fraction of it.
+WAIT_SECONDS = 300.0
+#: How long threads wait at a start barrier for their partners (a partner that died never comes).
+BARRIER_SECONDS = 60.0
+
+
+def start_barrier(parties: int) -> threading.Barrier:
+    """A barrier that gives up after BARRIER_SECONDS: the waiting threads get BrokenBarrierError
+    (reported by the test) instead of waiting for ever for a partner that failed before it."""
+    return threading.Barrier(parties, timeout=BARRIER_SECONDS)
+
+
+def join_all(threads: Iterable[threading.Thread], timeout: float = WAIT_SECONDS) -> None:
+    """Join every thread within one shared deadline; fail naming those still running (a thread
+    waiting on a lock, an event or a barrier that nothing will release)."""
+    threads = list(threads)
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    alive = [thread.name for thread in threads if thread.is_alive()]
+    assert not alive, f"{len(alive)} thread(s) still running after {timeout:.0f} s: {alive}"
+
+
+def pool_starmap(pool: Any, fn: Callable[..., Any], args: Sequence[Any], timeout: float = WAIT_SECONDS) -> list[Any]:
+    """``pool.starmap(fn, args)`` with a deadline. A plain starmap waits for ever when a child dies
+    without an answer (killed, out of memory): the pool replaces the worker and the task is lost.
+    Raises multiprocessing.TimeoutError; leaving the pool's ``with`` block then terminates the children."""
+    return list(pool.starmap_async(fn, args).get(timeout))
+
+
+async def until(condition: Callable[[], bool], what: str, *, tasks: Iterable[asyncio.Future[Any]] = (),
+                timeout: float = WAIT_SECONDS) -> None:
+    """Yield to the event loop until ``condition()`` holds. ``tasks`` must keep running meanwhile:
+    when one has ended (a stream that died, with its exception if it had one) the condition will never
+    hold, so this fails at once; and it fails after ``timeout`` seconds in any case."""
+    tasks = list(tasks)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        for task in tasks:
+            if task.done():
+                error = None if task.cancelled() else task.exception()
+                raise AssertionError(f"waiting until {what}: {task!r} ended") from error
+        assert loop.time() < deadline, f"not within {timeout:.0f} s: {what}"
+        await asyncio.sleep(0)
+
+
+async def within(awaitable: Awaitable[Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
+    """Await with a deadline; fails naming what was awaited."""
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    except TimeoutError:
+        raise AssertionError(f"not within {timeout:.0f} s: {what}") from None
 
 
 def orm_beside_browser(fn: Callable[[], Any]) -> Any:
     """Run ORM work outside Playwright's event loop (Django refuses sync ORM calls inside one), on a
     thread of its own whose connection is closed afterwards (or PostgreSQL cannot drop the test
-    database)."""
-    def run() -> Any:
+    database). Fails if the work has not ended within WAIT_SECONDS (a daemon thread: a stuck one
+    does not hold the test process at exit either)."""
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
         try:
-            return fn()
+            results.append(fn())
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
+    thread = threading.Thread(target=run, name="orm-beside-browser", daemon=True)
+    thread.start()
+    join_all([thread])
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 class StatementBudget:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onewindow.bigscreen.models import Area
+from onewindow.core.testing import until, within
 
 #: ``stub`` is public (like ``crowd:*``), ``secret`` is not (like ``wall``).
 PUBLIC = "stub"
@@ -54,10 +55,11 @@ class TickGate:
         self.waiting -= 1
 
     async def next_tick(self) -> None:
-        """Wait until a hub task sleeps, then wake it for one fetch."""
+        """Wait until a hub task sleeps, then wake it for one fetch (each wait with a deadline: a hub
+        task that died never arrives)."""
         while self.waiting == 0:
             self._arrived = asyncio.Event()
-            await self._arrived.wait()
+            await within(self._arrived.wait(), "a hub task waits for its next tick")
         self._release.set()
-        while self.waiting:  # until the hub has woken (a second release would otherwise be lost)
-            await asyncio.sleep(0)
+        # until the hub has woken (a second release would otherwise be lost)
+        await until(lambda: not self.waiting, "the hub woke from its tick")

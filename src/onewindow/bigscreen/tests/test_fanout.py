@@ -21,6 +21,7 @@ from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
 from onewindow.bigscreen import broadcast
+from onewindow.core.testing import until
 
 from .stubs import PUBLIC, StubFeed, TickGate
 
@@ -67,24 +68,25 @@ def run_screens(feed: StubFeed, monkeypatch: pytest.MonkeyPatch, screens: int) -
                     received[index].append(seq)
 
         tasks = [asyncio.ensure_future(screen(i)) for i in range(screens)]
-        while not all(received):  # every screen holds the first snapshot
-            await asyncio.sleep(0)
+        # Each wait below fails at once if a screen's stream (or the hub's task) has died, instead of
+        # spinning for ever on a condition nothing will make true.
+        await until(lambda: all(received), "every screen holds the first snapshot", tasks=tasks)
         hub = broadcast.live_hubs()[PUBLIC]
         assert hub.subscribers == screens
+        running = [*tasks, *([hub._task] if hub._task is not None else [])]
         for tick in range(1, TICKS + 1):
             feed.value += 1
             feed.step(INTERVAL)
             await gate.next_tick()
-            while hub.ticks < tick or not all(len(r) == tick + 1 for r in received):
-                await asyncio.sleep(0)
+            await until(lambda tick=tick: hub.ticks >= tick and all(len(r) == tick + 1 for r in received),
+                        f"tick {tick} reached every screen", tasks=running)
         assert all(len(r) == want for r in received)
         for task in tasks:  # the screens go away: the ASGI handler cancels each response's task
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         assert hub.subscribers == 0
         await gate.next_tick()  # the hub notices nobody is left and ends
-        while broadcast.live_hubs():
-            await asyncio.sleep(0)
+        await until(lambda: not broadcast.live_hubs(), "the hub has ended")
         return received
 
     with CaptureQueriesContext(connection) as queries:

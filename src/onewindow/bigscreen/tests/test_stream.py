@@ -17,6 +17,7 @@ from onewindow.accounts.testing import Principals
 from onewindow.bigscreen import broadcast
 from onewindow.bigscreen.models import Screen
 from onewindow.centers.testing import CenterWorld, enrol
+from onewindow.core.testing import until
 
 from .stubs import PUBLIC, SECRET, StubFeed, TickGate
 
@@ -270,8 +271,7 @@ async def next_chunk(content: AsyncIterator[bytes]) -> bytes:
 
 async def ticked(hub: broadcast.Hub, ticks: int) -> None:
     """Until the hub has finished ``ticks`` fetches (the fetch runs in the sync thread)."""
-    while hub.ticks < ticks:
-        await asyncio.sleep(0)
+    await until(lambda: hub.ticks >= ticks, f"the hub has finished {ticks} fetches")
 
 
 def test_asgi_stream_is_woken_by_the_hub(feed: StubFeed, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -322,8 +322,8 @@ def test_asgi_poll_waits_for_the_next_seq(feed: StubFeed, monkeypatch: pytest.Mo
         first = await client.get("/bigscreen/poll/stub/")
         assert first.json()["seq"] == 1
         waiting = asyncio.ensure_future(client.get("/bigscreen/poll/stub/?since=1"))
-        while "stub" not in broadcast.live_hubs():  # the poll found nothing newer and waits on the hub
-            await asyncio.sleep(0)
+        # the poll found nothing newer and waits on the hub
+        await until(lambda: "stub" in broadcast.live_hubs(), "the poll waits on the hub", tasks=[waiting])
         assert not waiting.done()
         feed.value = 2
         feed.step(INTERVAL)
