@@ -75,12 +75,25 @@ def test_list_file_written_once_per_content() -> None:
 
 def test_script_header_names_file_and_count(tmp_path: Path) -> None:
     script = wrk.lua_script(tmp_path / "list.tsv", 150_000, offset=7, threads=2, expected=(200, 304))
-    header = script.split("\n")[:5]
+    header = script.split("\n")[:6]
     assert header == [f'reqs_file = "{tmp_path}/list.tsv"', "nreqs = 150000", "offset = 7", "nthreads = 2",
-                      "expected = {[200]=true, [304]=true}"]
+                      "expected = {[200]=true, [304]=true}", "group = 1"]
     assert "reqs = {" not in script  # the list itself is never a Lua literal
     with pytest.raises(ValueError):
         wrk.lua_script(tmp_path / "list.tsv", 0, offset=0, threads=1, expected=(200,))
+    assert wrk.lua_script(tmp_path / "l.tsv", 10, offset=4, threads=3, expected=(200,), group=2).split("\n")[5] == (
+        "group = 2")
+    for count, offset in ((9, 0), (10, 3)):  # a unit cut by the list's end or the phase's start
+        with pytest.raises(ValueError, match="whole units"):
+            wrk.lua_script(tmp_path / "l.tsv", count, offset=offset, threads=3, expected=(200,), group=2)
+
+
+def test_thread_requests_of_units() -> None:
+    # group 1: thread t sends offset + t, offset + t + T, … (as before units)
+    assert wrk.thread_requests(1, offset=7, threads=2, units=4) == [8, 10, 12, 14]
+    # group 2: thread t sends unit offset/2 + t + T·i, both its requests in order
+    assert wrk.thread_requests(0, offset=4, threads=3, group=2, units=3) == [4, 5, 10, 11, 16, 17]
+    assert wrk.thread_requests(2, offset=4, threads=3, group=2, units=2) == [8, 9, 14, 15]
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -136,6 +149,70 @@ def test_wrk_sends_the_listed_requests_once_each(recorder: Any) -> None:
     evens, odds = sorted(n for n in numbers if n % 2 == 0), sorted(n for n in numbers if n % 2)
     assert evens == list(range(1_000, 1_000 + 2 * len(evens), 2))
     assert odds == list(range(1_001, 1_001 + 2 * len(odds), 2))
+
+
+class ConnectionRecorder(Recorder):
+    """Records each request with its connection (the client's port) and knows when wrk's are all closed."""
+
+    by_port: dict[int, list[int]] = {}
+    open_connections = 0
+    closed = threading.Condition()
+
+    def handle(self) -> None:
+        with self.closed:
+            ConnectionRecorder.open_connections += 1
+        try:
+            super().handle()
+        finally:
+            with self.closed:
+                ConnectionRecorder.open_connections -= 1
+                self.closed.notify_all()
+
+    def _record(self) -> None:
+        n = int(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["n"][0])
+        with self.lock:
+            self.by_port.setdefault(self.client_address[1], []).append(n)
+        super()._record()
+
+    do_GET = do_POST = _record
+
+
+@NEEDS_WRK
+def test_wrk_sends_each_unit_in_order_on_one_connection() -> None:
+    ConnectionRecorder.by_port, ConnectionRecorder.seen = {}, []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ConnectionRecorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        reqs = [Req(f"/call/{i // 2}?n={{n}}", "POST") if i % 2 == 0 else Req(f"/skip/{i // 2}?n={{n}}", "POST")
+                for i in range(1_000)]
+        result = wrk.run_wrk(server.server_address[1], reqs, clients=4, seconds=1, offset=20, group=2)
+        with ConnectionRecorder.closed:  # every request wrk sent has been read (wrk closed its connections)
+            assert ConnectionRecorder.closed.wait_for(lambda: ConnectionRecorder.open_connections == 0, timeout=30)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result["threads"] == 4 and result["group"] == 2 and result["errors"] == 0  # a thread per connection
+    sequences = sorted(ConnectionRecorder.by_port.values())
+    assert len(sequences) == 4
+    owed = sorted(result["owed"])
+    expected_owed = []
+    for thread, sent in enumerate(sequences):  # thread t's first request is unit 10 + t's first
+        assert sent[0] == (10 + thread) * 2
+        assert sent == wrk.thread_requests(thread, offset=20, threads=4, group=2, units=len(sent) // 2 + 1)[
+            :len(sent)]
+        if len(sent) % 2:  # stopped between a unit's two requests: the second is owed
+            expected_owed.append(sent[-1] + 1)
+    assert owed == sorted(expected_owed)
+    assert result["units_per_thread"] == max((len(s) + 1) // 2 for s in sequences)
+    assert result["sent"] == sum(len(s) for s in sequences)
+
+
+def test_settle_sends_the_owed_requests_in_order(recorder: Any) -> None:
+    reqs = [Req("/call/{n}", "POST", '{"k":"{n}"}', (("X-Key", "k-{n}"),)), Req("/skip/{n}", "POST")]
+    statuses = wrk.settle(recorder.server_address[1], reqs, [7, 3, 10])
+    assert statuses == {200: 3}
+    assert Recorder.seen == [("POST", "/skip/7", None, None), ("POST", "/skip/3", None, None),
+                             ("POST", "/call/10", '{"k":"10"}', "k-10")]
 
 
 @NEEDS_WRK
