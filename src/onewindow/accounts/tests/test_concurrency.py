@@ -11,6 +11,7 @@ from onewindow.accounts import services
 from onewindow.accounts.models import Person
 from onewindow.accounts.testing import StaffRoleFactory, UserFactory, make_resident_id
 from onewindow.core.errors import DomainError
+from onewindow.core.testing import join_all, start_barrier
 
 
 @pytest.mark.django_db(transaction=True)
@@ -21,7 +22,7 @@ def test_concurrent_registration_of_one_document_makes_one_person() -> None:
         StaffRoleFactory.create(user=user)
         clerks.append(user)
     number = make_resident_id()
-    barrier = threading.Barrier(len(clerks))
+    barrier = start_barrier(len(clerks))
     outcomes: list[str] = []
 
     def register(clerk: object) -> None:
@@ -37,7 +38,6 @@ def test_concurrent_registration_of_one_document_makes_one_person() -> None:
     threads = [threading.Thread(target=register, args=(c,)) for c in clerks]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert sorted(outcomes) == ["created"] + ["person_exists"] * (len(clerks) - 1)
     assert Person.objects.filter(name="并发").count() == 1

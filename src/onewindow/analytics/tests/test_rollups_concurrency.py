@@ -13,6 +13,7 @@ from django.db.models import Sum
 
 from onewindow.analytics.models import DutyDayFact, RollupRun, TicketHourFact
 from onewindow.analytics.services.rollups import rollup_update
+from onewindow.core.testing import join_all, start_barrier
 
 from .test_rollups import duty_rows, queue_day, ticket_rows
 
@@ -24,7 +25,7 @@ pytestmark = [
 
 def test_two_concurrent_updates_count_each_event_once(center_world: Any) -> None:
     queue_day(center_world)
-    start = threading.Barrier(2)
+    start = start_barrier(2)
     errors: list[BaseException] = []
 
     def update() -> None:
@@ -39,8 +40,7 @@ def test_two_concurrent_updates_count_each_event_once(center_world: Any) -> None
     threads = [threading.Thread(target=update) for _ in range(2)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(threads)
     assert errors == []
     assert sorted(RollupRun.objects.values_list("events", flat=True)) == [0, 16 + 10]
     assert TicketHourFact.objects.aggregate(n=Sum("arrivals"))["n"] == 5

@@ -22,6 +22,7 @@ from onewindow.bigscreen.services import alerts as alert_services
 from onewindow.bigscreen.services.alerts import alerts_evaluate
 from onewindow.bigscreen.services.ingest import crowd_report_ingest
 from onewindow.bigscreen.testing import NOW, CrowdWorld, build_crowd_world
+from onewindow.core.testing import join_all, start_barrier
 from onewindow.notifications.models import Message
 
 
@@ -201,7 +202,7 @@ def test_two_evaluations_at_once_open_one_alert_and_notify_once() -> None:
     world.area.duty_officer = user
     world.area.save(update_fields=["duty_officer"])
     put(world, at(12, 55), plaza66=990)
-    barrier = threading.Barrier(2)
+    barrier = start_barrier(2)
     errors: list[Any] = []
 
     def run() -> None:
@@ -216,8 +217,7 @@ def test_two_evaluations_at_once_open_one_alert_and_notify_once() -> None:
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert errors == []
     assert state(world) == [("plaza66", "red", at(12, 55), 0.99, True)]
     assert len(messages()) == 1

@@ -16,6 +16,7 @@ from django.utils import timezone
 from onewindow.bigscreen import broadcast
 from onewindow.bigscreen.models import EmergencyMessage
 from onewindow.core.errors import NotFound
+from onewindow.core.testing import join_all
 
 from .stubs import PUBLIC, SECRET, START, StubFeed
 
@@ -185,8 +186,7 @@ def test_exactly_one_producer_among_concurrent_callers(feed: StubFeed, monkeypat
         threads = [threading.Thread(target=lambda: answers.append(broadcast.current("slow"))) for _ in range(8)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        join_all(threads)
         assert len(computations) == 2  # the first envelope, then one for the eight callers
         assert all(a == first or a["data"] == {"value": 102} for a in answers)
         assert broadcast.current("slow")["data"] == {"value": 102}

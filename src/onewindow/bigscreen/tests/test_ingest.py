@@ -468,9 +468,10 @@ def test_two_identical_first_sends_at_once_make_one_report() -> None:
     import threading
 
     from onewindow.bigscreen.testing import build_crowd_world
+    from onewindow.core.testing import join_all, start_barrier
 
     world = build_crowd_world()
-    barrier = threading.Barrier(2)
+    barrier = start_barrier(2)
     results: list[str] = []
     errors: list[Exception] = []
 
@@ -488,8 +489,7 @@ def test_two_identical_first_sends_at_once_make_one_report() -> None:
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(threads)
     assert errors == []
     assert sorted(results) == ["created", "unchanged"]
     assert (CrowdReport.objects.count(), CrowdRevision.objects.count(), CrowdCount.objects.count()) == (1, 1, 3)

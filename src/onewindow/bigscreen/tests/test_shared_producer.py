@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 
+from onewindow.core.testing import pool_starmap
 from onewindow.core.tests.test_shared_throttle import REDIS_URL, profile_caches, redis_reachable
 
 from . import push_worker
@@ -37,7 +38,7 @@ def test_processes_share_one_computation(profile: str, computations: int) -> Non
         context = multiprocessing.get_context("spawn")
         start_at = time.time() + 6  # every child has set Django up by then; they race from here
         with context.Pool(PROCESSES) as pool:
-            envelopes = pool.starmap(push_worker.race,
+            envelopes = pool_starmap(pool, push_worker.race,
                                      [(json.dumps(config), REDIS_URL, counter_key, start_at)] * PROCESSES)
         assert int(counter.get(counter_key) or 0) == computations  # type: ignore[arg-type]
     finally:

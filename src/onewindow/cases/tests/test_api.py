@@ -22,6 +22,7 @@ from onewindow.cases.choices import CaseStatus
 from onewindow.cases.models import Case, CaseEvent, CaseMaterial
 from onewindow.cases.testing import FORM, PDF, PNG, CaseWorld
 from onewindow.core.models import IdempotencyKey
+from onewindow.core.testing import pool_starmap
 from onewindow.notifications.models import Message
 
 from . import crash_server
@@ -260,7 +261,7 @@ def test_concurrent_applies_with_one_key_from_processes_make_one_case(case_world
     processes = 4
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        results = pool.starmap(crash_server.apply_in_process,
+        results = pool_starmap(pool, crash_server.apply_in_process,
                                [(db_name, user.pk, body, "same-key-from-4-processes")] * processes)
     statuses = sorted(status for status, _case_id in results)
     assert statuses == [200, 200, 200, 201]

@@ -26,6 +26,7 @@ from onewindow.cases import services
 from onewindow.cases.models import Case, CaseEvent
 from onewindow.cases.testing import CaseWorld
 from onewindow.core.models import AuditEntry
+from onewindow.core.testing import join_all, start_barrier
 
 BASE = "/api/v1/cases"
 
@@ -37,7 +38,7 @@ def test_two_concurrent_patches_of_different_fields_both_survive(case_world: Cas
     case = case_world.draft()
     citizen = case_world.p.citizen
     before_events = CaseEvent.objects.filter(case=case).count()
-    barrier = threading.Barrier(2, timeout=30)
+    barrier = start_barrier(2)
     real_update = services.case_update
 
     def update_after_both_arrived(**kwargs: Any) -> Any:
@@ -66,8 +67,7 @@ def test_two_concurrent_patches_of_different_fields_both_survive(case_world: Cas
                threading.Thread(target=patch, args=(clients[1], "description", {"description": "变更登记"}))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(60)
+    join_all(threads)
     assert [answers[k][0] if isinstance(answers.get(k), tuple) else answers.get(k)
             for k in ("name", "description")] == [200, 200]
     stored = Case.objects.get(pk=case.pk)

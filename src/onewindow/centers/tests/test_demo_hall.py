@@ -21,6 +21,7 @@ from onewindow.centers.services.demo_hall import DEVICE_NAME, HallProfile, day_a
 from onewindow.centers.services.windows import signed_in_at
 from onewindow.centers.tasks import centers_demo_hall, demo_hall_codes
 from onewindow.centers.testing import MONDAY_10, CenterWorld
+from onewindow.core.testing import join_all, start_barrier
 
 PROFILE = demo_hall_profile()
 
@@ -222,7 +223,7 @@ def test_the_task_is_a_no_op_unless_the_setting_names_the_center(hall: CenterWor
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; run with DATABASE_URL")
 def test_two_ticks_at_once_take_each_arrival_once(hall: CenterWorld) -> None:
-    start = threading.Barrier(2)
+    start = start_barrier(2)
     errors: list[BaseException] = []
     results: list[dict[str, int]] = []
 
@@ -238,8 +239,7 @@ def test_two_ticks_at_once_take_each_arrival_once(hall: CenterWorld) -> None:
     threads = [threading.Thread(target=tick) for _ in range(2)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(threads)
     assert errors == []
     due = _due(hall, MONDAY_10)
     assert sorted(r["taken"] for r in results) == [0, due]

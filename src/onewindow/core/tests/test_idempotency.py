@@ -14,6 +14,7 @@ from onewindow.accounts.testing import UserFactory
 from onewindow.core.errors import DomainError
 from onewindow.core.idempotency import idempotency_claim, idempotency_done, idempotency_purge
 from onewindow.core.models import IdempotencyKey
+from onewindow.core.testing import WAIT_SECONDS, join_all
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def test_a_concurrent_duplicate_waits_for_the_first_and_replays_it() -> None:
 
     def second() -> None:
         try:
-            claimed.wait()
+            assert claimed.wait(WAIT_SECONDS), "the first request never claimed the key"
             with transaction.atomic():
                 claim = idempotency_claim(user=user, operation="op", key="dup", body={"a": 1})
                 outcome.append(claim.replay_id)
@@ -136,8 +137,7 @@ def test_a_concurrent_duplicate_waits_for_the_first_and_replays_it() -> None:
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(threads)
     assert errors == []
     assert outcome == ["77"]
     assert list(IdempotencyKey.objects.values_list("key", "result_id")) == [("dup", "77")]

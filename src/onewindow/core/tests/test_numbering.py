@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from onewindow.core.models import AuditEntry, NumberCounter
 from onewindow.core.numbering import NotInTransaction, next_number
+from onewindow.core.testing import join_all, pool_starmap
 
 from . import numbering_worker
 
@@ -77,8 +78,7 @@ def test_threads_get_unique_gap_free_numbers():
     workers = [threading.Thread(target=work) for _ in range(threads)]
     for worker in workers:
         worker.start()
-    for worker in workers:
-        worker.join()
+    join_all(workers)
     assert errors == []
     taken = sorted(n for chunk in results for n in chunk)
     committed = threads * (per_thread - per_thread // 4)
@@ -94,8 +94,7 @@ def test_processes_get_unique_gap_free_numbers():
     scope, processes, per_process = "processes:2026", 4, 12
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        results = pool.starmap(numbering_worker.take_numbers,
-                               [(db_name, scope, per_process, 5)] * processes)
+        results = pool_starmap(pool, numbering_worker.take_numbers, [(db_name, scope, per_process, 5)] * processes)
     taken = sorted(n for chunk in results for n in chunk)
     committed = processes * (per_process - per_process // 5)
     assert taken == list(range(1, committed + 1))

@@ -15,6 +15,7 @@ from django_tasks import task
 from onewindow.core import scheduling
 from onewindow.core.actors import system_actor
 from onewindow.core.models import AuditEntry, ScheduledJob
+from onewindow.core.testing import join_all, start_barrier
 
 FIRED: list[str] = []
 _lock = threading.Lock()
@@ -64,7 +65,7 @@ def test_two_schedulers_ticking_at_once_enqueue_a_due_job_once(job):
     now = timezone.now()
     for round_number in range(3):
         at = now + datetime.timedelta(seconds=30 * round_number)
-        barrier = threading.Barrier(4)
+        barrier = start_barrier(4)
         fired: list[list[str]] = []
 
         def scheduler(at=at, barrier=barrier, fired=fired):
@@ -77,8 +78,7 @@ def test_two_schedulers_ticking_at_once_enqueue_a_due_job_once(job):
         threads = [threading.Thread(target=scheduler) for _ in range(4)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        join_all(threads)
         assert sorted(len([n for n in names if n == job]) for names in fired) == [0, 0, 0, 1]
     assert FIRED == ["run", "run", "run"]
     assert ScheduledJob.objects.get(name=job).run_count == 3

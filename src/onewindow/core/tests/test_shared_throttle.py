@@ -20,6 +20,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from onewindow.core.testing import pool_starmap
+
 from . import throttle_worker
 
 PROCESSES, PER_PROCESS, LIMIT = 3, 10, 10
@@ -59,7 +61,7 @@ def test_three_worker_processes_let_exactly_the_limit_through(profile: str) -> N
             context = multiprocessing.get_context("spawn")
             start_at = time.time() + 5  # every child has set Django up by then; they race from here
             with context.Pool(PROCESSES) as pool:
-                results = pool.starmap(throttle_worker.wrong_guesses,
+                results = pool_starmap(pool, throttle_worker.wrong_guesses,
                                        [(connection.settings_dict["NAME"], json.dumps(config), PER_PROCESS,
                                          start_at)] * PROCESSES)
         finally:

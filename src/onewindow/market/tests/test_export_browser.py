@@ -12,6 +12,7 @@ import pytest
 
 from onewindow.accounts.testing import PASSWORD
 from onewindow.core.actors import system_actor
+from onewindow.core.testing import join_all
 from onewindow.core.xlsx import sheet_rows
 from onewindow.market.services import entity_register
 from onewindow.market.testing import RegistryWorld, build_registry_world, entity_row
@@ -92,9 +93,9 @@ def _run_in_thread(work: Any) -> None:
 
             connection.close()
 
-    thread = threading.Thread(target=target)
+    thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    thread.join()
+    join_all([thread])
     if errors:
         raise errors[0]
 

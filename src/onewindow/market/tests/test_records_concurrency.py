@@ -46,6 +46,7 @@ def deliver(db_name: str, user_id: int, rows: list[dict[str, Any]]) -> list[str]
 def test_processes_delivering_one_batch_make_one_row_per_source_id() -> None:
     from django.db import connection
 
+    from onewindow.core.testing import pool_starmap
     from onewindow.market.models import PooledRecord, RecordRevision
 
     from .test_records_world import build_records_world, licence_row, unknown_code
@@ -56,7 +57,7 @@ def test_processes_delivering_one_batch_make_one_row_per_source_id() -> None:
     db_name = connection.settings_dict["NAME"]
     processes = 4
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        results = pool.starmap(deliver, [(db_name, w.user("data_clerk").pk, rows)] * processes)
+        results = pool_starmap(pool, deliver, [(db_name, w.user("data_clerk").pk, rows)] * processes)
     outcomes = Counter(outcome for chunk in results for outcome in chunk)
     assert outcomes == {"created": 40, "unchanged": 40 * (processes - 1)}
     assert PooledRecord.objects.count() == 40

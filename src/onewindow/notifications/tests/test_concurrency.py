@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from onewindow.core.testing import join_all, start_barrier
 from onewindow.notifications.models import Message
 from onewindow.notifications.services import message_enqueue, messages_deliver_due
 
@@ -23,7 +24,7 @@ def test_two_concurrent_sweeps_never_post_a_message_twice(gateway: Gateway, sett
     settings.NOTIFICATIONS_SMS_BACKEND = "outbox"  # these commits must not deliver on commit
     ids = {str(enqueue_sms().pk) for _ in range(30)}
     settings.NOTIFICATIONS_SMS_BACKEND = "http"
-    start = threading.Barrier(2)
+    start = start_barrier(2)
     tried: list[int] = []
     errors: list[BaseException] = []
 
@@ -39,8 +40,7 @@ def test_two_concurrent_sweeps_never_post_a_message_twice(gateway: Gateway, sett
     threads = [threading.Thread(target=sweep) for _ in range(2)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(120)
+    join_all(threads)
 
     assert errors == []
     assert len(tried) == 2

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from onewindow.core.testing import pool_starmap
 from onewindow.sharing.models import AccessEvent, Grant
 from onewindow.sharing.services import access as svc
 from onewindow.sharing.testing import SharingWorld
@@ -32,7 +33,7 @@ def test_two_approvals_make_one_grant(sharing_world: SharingWorld) -> None:
     db_name = connection.settings_dict["NAME"]
     jobs = [(db_name, user.pk, pk) for pk in requests for user in (w.provider_admin, w.manager)]
     with multiprocessing.get_context("spawn").Pool(2) as pool:
-        outcomes = pool.starmap(access_worker.approve, jobs)
+        outcomes = pool_starmap(pool, access_worker.approve, jobs)
     assert sorted(outcomes) == ["ok"] * 3 + ["sharing_request_illegal_transition"] * 3
     assert Grant.objects.filter(request_id__in=requests).count() == 3
     assert AccessEvent.objects.filter(request_id__in=requests, action="approved").count() == 3

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from onewindow.core.testing import pool_starmap
 from onewindow.sharing.models import ExchangeCheckpoint, ExchangeLogEntry
 from onewindow.sharing.services import log as log_service
 from onewindow.sharing.testing import SharingWorld
@@ -29,7 +30,7 @@ def test_concurrent_appends_and_seals_give_one_chain(sharing_world: SharingWorld
     departments = [sharing_world.consumer.pk, sharing_world.provider.pk, sharing_world.outsider.pk]
     db_name = connection.settings_dict["NAME"]
     with multiprocessing.get_context("spawn").Pool(3) as pool:
-        sealed = pool.starmap(append_and_seal, [(db_name, checkpoint_dir, d, PER_WORKER) for d in departments])
+        sealed = pool_starmap(pool, append_and_seal, [(db_name, checkpoint_dir, d, PER_WORKER) for d in departments])
     total = PER_WORKER * len(departments)
     assert sum(sealed) + log_service.log_seal_pending() == total
     seqs = ExchangeLogEntry.objects.values_list("seq", flat=True)

@@ -8,6 +8,7 @@ import multiprocessing
 import pytest
 from django.db import connection
 
+from onewindow.core.testing import pool_starmap
 from onewindow.supervision.models import DualNoticeTask, DualNoticeTaskEvent
 from onewindow.supervision.testing import CHEMICAL_SCOPE, SupervisionWorld
 
@@ -25,7 +26,7 @@ def test_each_pool_task_is_claimed_once(world: SupervisionWorld) -> None:
     claimers = [world.regulator.pk, world.culture_regulator.pk, world.manager.pk]
     db_name = connection.settings_dict["NAME"]
     with multiprocessing.get_context("spawn").Pool(3) as pool:
-        results = pool.starmap(claim_worker.claim_all, [(db_name, user, tasks) for user in claimers])
+        results = pool_starmap(pool, claim_worker.claim_all, [(db_name, user, tasks) for user in claimers])
     outcomes = sorted(o for chunk in results for o in chunk)
     # market bureau (regulator, manager) and culture bureau: 10 claims succeed, 20 are refused.
     assert outcomes == ["dual_notice_illegal_transition"] * 20 + ["ok"] * 10

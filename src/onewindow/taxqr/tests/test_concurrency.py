@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from onewindow.core.testing import pool_starmap
 from onewindow.taxqr.models import TaxRecord
 
 from . import capture_worker
@@ -28,7 +29,7 @@ def test_windows_in_parallel_processes_get_gap_free_numbers_and_save_a_shared_co
     args: list[Any] = [(connection.settings_dict["NAME"], str(settings.TAXQR_KEY_DIR), world.tax_clerk.pk, batch,
                         NOW.isoformat()) for batch in batches]
     with context.Pool(processes) as pool:
-        results = pool.starmap(capture_worker.capture_all, args)
+        results = pool_starmap(pool, capture_worker.capture_all, args)
     outcomes = [r for chunk in results for r in chunk]
     saved = sorted(r for r in outcomes if r.startswith("JA-"))
     refused = [r for r in outcomes if not r.startswith("JA-")]
