@@ -78,8 +78,11 @@ def run_screens(feed: StubFeed, monkeypatch: pytest.MonkeyPatch, screens: int) -
             feed.value += 1
             feed.step(INTERVAL)
             await gate.next_tick()
-            await until(lambda tick=tick: hub.ticks >= tick and all(len(r) == tick + 1 for r in received),
-                        f"tick {tick} reached every screen", tasks=running)
+
+            def reached(tick: int = tick) -> bool:
+                return hub.ticks >= tick and all(len(r) == tick + 1 for r in received)
+
+            await until(reached, f"tick {tick} reached every screen", tasks=running)
         assert all(len(r) == want for r in received)
         for task in tasks:  # the screens go away: the ASGI handler cancels each response's task
             task.cancel()
