@@ -324,7 +324,8 @@ def report(name: str, base_name: str, rounds: list[dict[str, Any]], aims: dict[s
     lat, base_lat = figures["bench_latency"], figures["base_latency"]
     thr, base_thr = figures["bench_throughput"], figures["base_throughput"]
     print()
-    threads = "one thread per connection" if rounds[0]["bench_throughput"]["group"] > 1 else f"{WRK_THREADS} threads"
+    grouped = rounds[0]["bench_throughput"].get("group", 1) > 1
+    threads = "one thread per connection" if grouped else f"{WRK_THREADS} threads"
     print(f"{name}: median of {len(rounds)} interleaved rounds, load client wrk ({threads})"
           + (f", {distinct} distinct requests" if distinct else ""))
     print(f"{'':<40} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
