@@ -7,7 +7,8 @@
 N Server-Sent-Events screens on raw asyncio sockets (HTTP/1.0, so no chunked framing to undo; a
 screen only looks for the ``id:`` and ``data:`` line starts, it parses no JSON: the client stays
 much cheaper than the server). FILE gets ``{"receipts": [[[seq, epoch], …] per screen], "opened":
-[seconds to the status line per screen, null if never], "errors": […], "error_count": n}``.
+[seconds to the status line per screen, null if never], "errors": […], "error_count": n}``. A SIGTERM
+ends the run early and still writes FILE.
 
 **Compare** the servers that could carry the streams (decision 0019)::
 
@@ -26,8 +27,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -86,8 +89,20 @@ async def screens(url: str, clients: int, seconds: float) -> dict[str, Any]:
     receipts: list[list[list[float]]] = [[] for _ in range(clients)]
     opened: list[float | None] = [None] * clients
     errors: list[str] = []
-    await asyncio.gather(*(screen(parts.hostname or "127.0.0.1", parts.port or 80, path, until, started, receipts[k],
-                                  opened, k, errors, gate) for k in range(clients)))
+    # SIGTERM ends the run early with what was received so far (bench.bigscreen_push stops the
+    # screens once the step's last feed has had its time to arrive, instead of idling to ``seconds``).
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    running = asyncio.gather(*(screen(parts.hostname or "127.0.0.1", parts.port or 80, path, until, started,
+                                      receipts[k], opened, k, errors, gate) for k in range(clients)))
+    stopped = asyncio.ensure_future(stop.wait())
+    either: list[asyncio.Future[Any]] = [running, stopped]
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not running.done():
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
     return {"receipts": receipts, "opened": opened, "errors": errors[:20], "error_count": len(errors)}
 
 
