@@ -50,6 +50,8 @@ else:
     # SQLite gives up a lock wait after its 30 s busy timeout; PostgreSQL would wait for ever, so a
     # test whose threads wait on each other's row locks hangs there. Give up after two minutes: the
     # test then fails with LockNotAvailable and the statement that waited.
-    _options = DATABASES["default"].get("OPTIONS")
-    DATABASES["default"]["OPTIONS"] = {**(_options if isinstance(_options, dict) else {}),
-                                       "options": "-c lock_timeout=120s"}
+    # (A child process such as the sharing tests' peer installation passes a SQLite DATABASE_URL.)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        _options = DATABASES["default"].get("OPTIONS")
+        DATABASES["default"]["OPTIONS"] = {**(_options if isinstance(_options, dict) else {}),
+                                           "options": "-c lock_timeout=120s"}
